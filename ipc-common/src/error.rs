@@ -1,0 +1,629 @@
+//! [`Error`], [`ErrorKind`], [`Result`] and the one helper that turns a system
+//! call's return code into a `Result` ([`check`]).
+
+use std::borrow::Cow;
+use std::fmt;
+
+/// A specialised `Result` whose error is this family's [`Error`].
+///
+/// ```
+/// fn half(x: u32) -> ipc_common::Result<u32> {
+///     if x % 2 == 1 {
+///         return Err(ipc_common::Error::invalid_input("half", "the value must be even"));
+///     }
+///     Ok(x / 2)
+/// }
+/// assert_eq!(half(4).unwrap(), 2);
+/// assert!(half(3).unwrap_err().is_invalid_input());
+/// ```
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What kind of failure an [`Error`] is, independent of the errno that caused it.
+///
+/// The kinds map onto the Python packages' exception families (see the porting
+/// helpers on [`Error`]) and onto [`std::io::ErrorKind`] (see
+/// `From<Error> for std::io::Error`).
+///
+/// ```
+/// use ipc_common::{Error, ErrorKind};
+/// let e = Error::from_errno("sem_open", libc::ENOENT);
+/// assert_eq!(e.kind(), ErrorKind::NotFound);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The named or keyed object does not exist (`ENOENT`). Python: `ExistentialError`.
+    NotFound,
+    /// An exclusive create found the object already there (`EEXIST`). Python: `ExistentialError`.
+    AlreadyExists,
+    /// The caller lacks permission (`EACCES`, `EPERM`). Python: `PermissionsError`.
+    PermissionDenied,
+    /// The operation would have to wait and was asked not to, or its timeout
+    /// expired (`EAGAIN`, `ETIMEDOUT`). Python: `BusyError`.
+    WouldBlock,
+    /// The resource is held by someone else, e.g. another process is registered
+    /// for a queue's notification (`EBUSY`). Python: `BusyError`.
+    Busy,
+    /// A signal interrupted a wait (`EINTR`). Python: `SignalError`.
+    Interrupted,
+    /// The object was removed while in use (`EIDRM`).
+    Removed,
+    /// The shared memory segment is not attached to this process.
+    NotAttached,
+    /// An argument was out of range or malformed; nothing was done (`EINVAL`, ...).
+    InvalidInput,
+    /// A system limit was reached (`EMFILE`, `ENFILE`, `ENOSPC`, `ENOMEM`,
+    /// `EOVERFLOW`, `ERANGE`); the message names the limit.
+    LimitExceeded,
+    /// The platform does not support the operation (`ENOSYS`, `EOPNOTSUPP`).
+    Unsupported,
+    /// Any other failure; [`Error::raw_os_error`] has the errno.
+    Other,
+}
+
+impl ErrorKind {
+    /// The kind an errno value stands for.
+    ///
+    /// ```
+    /// use ipc_common::ErrorKind;
+    /// assert_eq!(ErrorKind::from_errno(libc::EEXIST), ErrorKind::AlreadyExists);
+    /// assert_eq!(ErrorKind::from_errno(libc::EPERM), ErrorKind::PermissionDenied);
+    /// assert_eq!(ErrorKind::from_errno(libc::ETIMEDOUT), ErrorKind::WouldBlock);
+    /// ```
+    pub fn from_errno(errno: i32) -> ErrorKind {
+        match errno {
+            libc::ENOENT => ErrorKind::NotFound,
+            libc::EEXIST => ErrorKind::AlreadyExists,
+            libc::EACCES | libc::EPERM => ErrorKind::PermissionDenied,
+            libc::EAGAIN | libc::ETIMEDOUT => ErrorKind::WouldBlock,
+            libc::EBUSY => ErrorKind::Busy,
+            libc::EINTR => ErrorKind::Interrupted,
+            libc::EIDRM => ErrorKind::Removed,
+            libc::EINVAL | libc::ENAMETOOLONG | libc::E2BIG | libc::EMSGSIZE | libc::EFBIG => {
+                ErrorKind::InvalidInput
+            }
+            libc::EMFILE
+            | libc::ENFILE
+            | libc::ENOSPC
+            | libc::ENOMEM
+            | libc::EOVERFLOW
+            | libc::ERANGE => ErrorKind::LimitExceeded,
+            libc::ENOSYS | libc::EOPNOTSUPP => ErrorKind::Unsupported,
+            _ => ErrorKind::Other,
+        }
+    }
+
+    /// A short lower-case description of the kind.
+    ///
+    /// ```
+    /// assert_eq!(ipc_common::ErrorKind::Removed.as_str(), "object removed");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::NotFound => "not found",
+            ErrorKind::AlreadyExists => "already exists",
+            ErrorKind::PermissionDenied => "permission denied",
+            ErrorKind::WouldBlock => "would block",
+            ErrorKind::Busy => "busy",
+            ErrorKind::Interrupted => "interrupted by a signal",
+            ErrorKind::Removed => "object removed",
+            ErrorKind::NotAttached => "not attached",
+            ErrorKind::InvalidInput => "invalid input",
+            ErrorKind::LimitExceeded => "limit exceeded",
+            ErrorKind::Unsupported => "unsupported",
+            ErrorKind::Other => "other error",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error from an IPC operation.
+///
+/// It carries the semantic [`ErrorKind`], the raw errno where a system call
+/// failed, the operation that failed (`"sem_open"`, `"msgrcv"`, ...) and a message
+/// that says what was wrong and, where there is something to do, what to do.
+/// Creating an error allocates nothing unless a caller adds a formatted message.
+///
+/// ```
+/// use ipc_common::{Error, ErrorKind};
+/// let e = Error::from_errno("mq_open", libc::EMFILE)
+///     .with_message("the per-user message queue memory (RLIMIT_MSGQUEUE) is used up");
+/// assert_eq!(e.kind(), ErrorKind::LimitExceeded);
+/// assert_eq!(e.raw_os_error(), Some(libc::EMFILE));
+/// assert_eq!(e.operation(), "mq_open");
+/// let text = e.to_string();
+/// assert!(text.starts_with("mq_open: the per-user message queue memory"));
+/// assert!(text.contains("EMFILE"));
+/// ```
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
+pub struct Error {
+    kind: ErrorKind,
+    errno: Option<i32>,
+    op: &'static str,
+    message: Cow<'static, str>,
+}
+
+impl Error {
+    /// An error of `kind` raised by `op` before or without any system call.
+    ///
+    /// ```
+    /// use ipc_common::{Error, ErrorKind};
+    /// let e = Error::new(ErrorKind::NotAttached, "read", "the segment is detached");
+    /// assert_eq!(e.to_string(), "read: the segment is detached");
+    /// assert_eq!(e.raw_os_error(), None);
+    /// ```
+    pub fn new(kind: ErrorKind, op: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        Error {
+            kind,
+            errno: None,
+            op,
+            message: message.into(),
+        }
+    }
+
+    /// Shorthand for `Error::new(ErrorKind::InvalidInput, op, message)`: an argument
+    /// was rejected before any system call.
+    ///
+    /// ```
+    /// let e = ipc_common::Error::invalid_input("send", "priority 40000 is above MQ_PRIO_MAX - 1 (32767)");
+    /// assert!(e.is_invalid_input());
+    /// ```
+    pub fn invalid_input(op: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        Error::new(ErrorKind::InvalidInput, op, message)
+    }
+
+    /// The error for `errno` returned by system call `op`, with a generic message
+    /// for that errno. Callers that know more replace it with [`with_message`](Self::with_message).
+    ///
+    /// ```
+    /// let e = ipc_common::Error::from_errno("semop", libc::EIDRM);
+    /// assert!(e.to_string().contains("removed"));
+    /// ```
+    pub fn from_errno(op: &'static str, errno: i32) -> Self {
+        Error {
+            kind: ErrorKind::from_errno(errno),
+            errno: Some(errno),
+            op,
+            message: Cow::Borrowed(generic_message(errno)),
+        }
+    }
+
+    /// The error for the calling thread's current `errno`, raised by `op`.
+    ///
+    /// ```
+    /// // SAFETY: closing an invalid descriptor only sets errno.
+    /// let rc = unsafe { libc::close(-1) };
+    /// assert_eq!(rc, -1);
+    /// let e = ipc_common::Error::last_os_error("close");
+    /// assert_eq!(e.raw_os_error(), Some(libc::EBADF));
+    /// ```
+    pub fn last_os_error(op: &'static str) -> Self {
+        Error::from_errno(op, errno())
+    }
+
+    /// Replaces the message (keeping kind, errno and operation).
+    ///
+    /// ```
+    /// let e = ipc_common::Error::from_errno("sem_open", libc::ENOENT)
+    ///     .with_message("no semaphore named \"/x\" exists; create it first");
+    /// assert!(e.to_string().contains("create it first"));
+    /// ```
+    #[must_use]
+    pub fn with_message(mut self, message: impl Into<Cow<'static, str>>) -> Self {
+        self.message = message.into();
+        self
+    }
+
+    /// Replaces the kind (keeping errno, operation and message), for the rare
+    /// errno whose meaning depends on the call (e.g. `EINVAL` from `shmat` on a
+    /// removed segment).
+    ///
+    /// ```
+    /// use ipc_common::{Error, ErrorKind};
+    /// let e = Error::from_errno("msgsnd", libc::EINVAL).with_kind(ErrorKind::Removed);
+    /// assert_eq!(e.kind(), ErrorKind::Removed);
+    /// ```
+    #[must_use]
+    pub fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// The semantic kind of the error.
+    ///
+    /// ```
+    /// let e = ipc_common::Error::from_errno("sem_timedwait", libc::ETIMEDOUT);
+    /// assert_eq!(e.kind(), ipc_common::ErrorKind::WouldBlock);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The errno, when a system call failed.
+    ///
+    /// ```
+    /// assert_eq!(ipc_common::Error::from_errno("x", libc::EAGAIN).raw_os_error(), Some(libc::EAGAIN));
+    /// ```
+    pub fn raw_os_error(&self) -> Option<i32> {
+        self.errno
+    }
+
+    /// The operation that failed: a system call name (`"sem_open"`) or a method.
+    ///
+    /// ```
+    /// assert_eq!(ipc_common::Error::from_errno("msgrcv", libc::EINTR).operation(), "msgrcv");
+    /// ```
+    pub fn operation(&self) -> &'static str {
+        self.op
+    }
+
+    /// The human message alone, without the operation and errno.
+    ///
+    /// ```
+    /// let e = ipc_common::Error::invalid_input("open", "the name is empty");
+    /// assert_eq!(e.message(), "the name is empty");
+    /// ```
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// Python's `ExistentialError`: the object does not exist, already exists,
+    /// or was removed.
+    ///
+    /// ```
+    /// assert!(ipc_common::Error::from_errno("shm_open", libc::EEXIST).is_existential());
+    /// ```
+    pub fn is_existential(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::NotFound | ErrorKind::AlreadyExists | ErrorKind::Removed
+        )
+    }
+
+    /// Python's `PermissionsError`.
+    ///
+    /// ```
+    /// assert!(ipc_common::Error::from_errno("semop", libc::EACCES).is_permissions());
+    /// ```
+    pub fn is_permissions(&self) -> bool {
+        self.kind == ErrorKind::PermissionDenied
+    }
+
+    /// Python's `BusyError`: a non-blocking call would block, a timeout expired,
+    /// or the resource is held elsewhere.
+    ///
+    /// ```
+    /// assert!(ipc_common::Error::from_errno("mq_send", libc::EAGAIN).is_busy());
+    /// ```
+    pub fn is_busy(&self) -> bool {
+        matches!(self.kind, ErrorKind::WouldBlock | ErrorKind::Busy)
+    }
+
+    /// Python's `SignalError`: a signal interrupted a wait.
+    ///
+    /// ```
+    /// assert!(ipc_common::Error::from_errno("sem_wait", libc::EINTR).is_signal());
+    /// ```
+    pub fn is_signal(&self) -> bool {
+        self.kind == ErrorKind::Interrupted
+    }
+
+    /// True for [`ErrorKind::InvalidInput`] (Python's `ValueError`).
+    ///
+    /// ```
+    /// assert!(ipc_common::Error::from_errno("shmget", libc::EINVAL).is_invalid_input());
+    /// ```
+    pub fn is_invalid_input(&self) -> bool {
+        self.kind == ErrorKind::InvalidInput
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.op, self.message)?;
+        if let Some(errno) = self.errno {
+            write!(f, " ({}, os error {errno})", errno_name(errno))?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Error");
+        d.field("kind", &self.kind).field("operation", &self.op);
+        if let Some(errno) = self.errno {
+            d.field("errno", &format_args!("{} ({errno})", errno_name(errno)));
+        }
+        d.field("message", &self.message).finish()
+    }
+}
+
+impl From<Error> for std::io::Error {
+    /// Keeps the kind (and the message as the payload).
+    ///
+    /// ```
+    /// let e = ipc_common::Error::from_errno("sem_open", libc::ENOENT);
+    /// let io: std::io::Error = e.into();
+    /// assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+    /// ```
+    fn from(e: Error) -> Self {
+        use std::io::ErrorKind as Io;
+        let kind = match e.kind {
+            ErrorKind::NotFound | ErrorKind::Removed => Io::NotFound,
+            ErrorKind::AlreadyExists => Io::AlreadyExists,
+            ErrorKind::PermissionDenied => Io::PermissionDenied,
+            ErrorKind::WouldBlock if e.errno == Some(libc::ETIMEDOUT) => Io::TimedOut,
+            ErrorKind::WouldBlock => Io::WouldBlock,
+            ErrorKind::Busy => Io::ResourceBusy,
+            ErrorKind::Interrupted => Io::Interrupted,
+            ErrorKind::InvalidInput | ErrorKind::NotAttached => Io::InvalidInput,
+            ErrorKind::LimitExceeded => Io::QuotaExceeded,
+            ErrorKind::Unsupported => Io::Unsupported,
+            ErrorKind::Other => Io::Other,
+        };
+        std::io::Error::new(kind, e)
+    }
+}
+
+/// The calling thread's current `errno`.
+///
+/// ```
+/// // SAFETY: closing an invalid descriptor only sets errno.
+/// unsafe { libc::close(-1) };
+/// assert_eq!(ipc_common::errno(), libc::EBADF);
+/// ```
+pub fn errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+/// A system call return value with a failure sentinel (`-1` for integers).
+///
+/// Implemented for the integer types system calls return; [`check`] uses it.
+pub trait SysReturn: Copy {
+    /// True when the value is the call's failure sentinel.
+    fn is_failure(self) -> bool;
+}
+
+macro_rules! minus_one_is_failure {
+    ($($t:ty),*) => {$(
+        impl SysReturn for $t {
+            #[inline]
+            fn is_failure(self) -> bool {
+                self == -1
+            }
+        }
+    )*};
+}
+minus_one_is_failure!(i16, i32, i64, isize);
+
+/// The one way a return code becomes a `Result` in this family: `Ok(ret)` unless
+/// `ret` is the failure sentinel (`-1`), in which case the error for the current
+/// `errno`, attributed to `op` (nix's `Errno::result` pattern).
+///
+/// ```
+/// use ipc_common::check;
+/// // SAFETY: getpid has no preconditions.
+/// let pid = check("getpid", unsafe { libc::getpid() }).unwrap();
+/// assert!(pid > 0);
+/// // SAFETY: closing an invalid descriptor only sets errno.
+/// let e = check("close", unsafe { libc::close(-1) }).unwrap_err();
+/// assert_eq!(e.raw_os_error(), Some(libc::EBADF));
+/// ```
+#[inline]
+pub fn check<T: SysReturn>(op: &'static str, ret: T) -> Result<T> {
+    if ret.is_failure() {
+        Err(Error::last_os_error(op))
+    } else {
+        Ok(ret)
+    }
+}
+
+/// Like [`check`] for calls that return a pointer, with the call's own failure
+/// sentinel (`SEM_FAILED` for `sem_open`, `(void *) -1` for `shmat`, `MAP_FAILED`
+/// for `mmap`).
+///
+/// ```
+/// let p = ipc_common::check_ptr("malloc-like", std::ptr::null_mut::<u8>(), std::ptr::null_mut());
+/// assert!(p.is_err());
+/// ```
+#[inline]
+pub fn check_ptr<T>(op: &'static str, ret: *mut T, failed: *mut T) -> Result<*mut T> {
+    if ret == failed {
+        Err(Error::last_os_error(op))
+    } else {
+        Ok(ret)
+    }
+}
+
+/// The symbolic name of an errno value (`"ENOENT"`), or `"E?"` when unknown.
+///
+/// ```
+/// assert_eq!(ipc_common::errno_name(libc::EIDRM), "EIDRM");
+/// ```
+pub fn errno_name(errno: i32) -> &'static str {
+    match errno {
+        libc::EPERM => "EPERM",
+        libc::ENOENT => "ENOENT",
+        libc::EINTR => "EINTR",
+        libc::E2BIG => "E2BIG",
+        libc::EBADF => "EBADF",
+        libc::EAGAIN => "EAGAIN",
+        libc::ENOMEM => "ENOMEM",
+        libc::EACCES => "EACCES",
+        libc::EFAULT => "EFAULT",
+        libc::EBUSY => "EBUSY",
+        libc::EEXIST => "EEXIST",
+        libc::EINVAL => "EINVAL",
+        libc::ENFILE => "ENFILE",
+        libc::EMFILE => "EMFILE",
+        libc::EFBIG => "EFBIG",
+        libc::ENOSPC => "ENOSPC",
+        libc::ERANGE => "ERANGE",
+        libc::ENAMETOOLONG => "ENAMETOOLONG",
+        libc::ENOSYS => "ENOSYS",
+        libc::ENOMSG => "ENOMSG",
+        libc::EIDRM => "EIDRM",
+        libc::EOVERFLOW => "EOVERFLOW",
+        libc::EMSGSIZE => "EMSGSIZE",
+        libc::EOPNOTSUPP => "EOPNOTSUPP",
+        libc::ETIMEDOUT => "ETIMEDOUT",
+        libc::EBADMSG => "EBADMSG",
+        _ => "E?",
+    }
+}
+
+/// A generic message for errno values, used until a caller supplies a precise one.
+fn generic_message(errno: i32) -> &'static str {
+    match errno {
+        libc::ENOENT => "no object exists with that name or key",
+        libc::EEXIST => "an object with that name or key already exists",
+        libc::EACCES | libc::EPERM => {
+            "permission denied: the object's owner and mode bits do not allow this"
+        }
+        libc::EAGAIN => "the operation would block",
+        libc::ETIMEDOUT => "the timeout expired",
+        libc::EBUSY => "the resource is busy",
+        libc::EINTR => "a signal interrupted the call",
+        libc::EIDRM => "the object was removed while in use",
+        libc::EINVAL => "an argument was rejected by the system",
+        libc::ENAMETOOLONG => "the name is too long",
+        libc::EMFILE => "this process has too many such objects open",
+        libc::ENFILE => "the system has too many such objects open",
+        libc::ENOSPC => "a system-wide limit on such objects has been reached",
+        libc::ENOMEM => "not enough memory",
+        libc::EOVERFLOW => "the value would exceed its maximum",
+        libc::ERANGE => "a value is outside the range the system allows",
+        libc::ENOSYS | libc::EOPNOTSUPP => "the system does not support this operation",
+        libc::E2BIG | libc::EMSGSIZE => "the message does not fit",
+        libc::EBADF => "the descriptor is not valid for this operation",
+        libc::ENOMSG => "no message of the requested type is waiting",
+        _ => "the system call failed",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_documented_errno_maps_to_its_kind() {
+        let table = [
+            (libc::ENOENT, ErrorKind::NotFound),
+            (libc::EEXIST, ErrorKind::AlreadyExists),
+            (libc::EACCES, ErrorKind::PermissionDenied),
+            (libc::EPERM, ErrorKind::PermissionDenied),
+            (libc::EAGAIN, ErrorKind::WouldBlock),
+            (libc::ETIMEDOUT, ErrorKind::WouldBlock),
+            (libc::EBUSY, ErrorKind::Busy),
+            (libc::EINTR, ErrorKind::Interrupted),
+            (libc::EIDRM, ErrorKind::Removed),
+            (libc::EINVAL, ErrorKind::InvalidInput),
+            (libc::ENAMETOOLONG, ErrorKind::InvalidInput),
+            (libc::E2BIG, ErrorKind::InvalidInput),
+            (libc::EMSGSIZE, ErrorKind::InvalidInput),
+            (libc::EMFILE, ErrorKind::LimitExceeded),
+            (libc::ENFILE, ErrorKind::LimitExceeded),
+            (libc::ENOSPC, ErrorKind::LimitExceeded),
+            (libc::ENOMEM, ErrorKind::LimitExceeded),
+            (libc::EOVERFLOW, ErrorKind::LimitExceeded),
+            (libc::ERANGE, ErrorKind::LimitExceeded),
+            (libc::ENOSYS, ErrorKind::Unsupported),
+            (libc::EBADF, ErrorKind::Other),
+        ];
+        for (errno, kind) in table {
+            let e = Error::from_errno("op", errno);
+            assert_eq!(e.kind(), kind, "{}", errno_name(errno));
+            assert_ne!(errno_name(errno), "E?");
+            assert!(!e.message().is_empty());
+        }
+    }
+
+    #[test]
+    fn display_names_operation_message_and_errno() {
+        let e = Error::from_errno("sem_open", libc::ENOENT);
+        assert_eq!(
+            e.to_string(),
+            "sem_open: no object exists with that name or key (ENOENT, os error 2)"
+        );
+        let e = Error::invalid_input("open", "the name must start with '/'");
+        assert_eq!(e.to_string(), "open: the name must start with '/'");
+        assert!(format!("{e:?}").contains("InvalidInput"));
+    }
+
+    #[test]
+    fn io_error_keeps_kind_and_source() {
+        use std::io::ErrorKind as Io;
+        let cases = [
+            (libc::ENOENT, Io::NotFound),
+            (libc::EIDRM, Io::NotFound),
+            (libc::EEXIST, Io::AlreadyExists),
+            (libc::EACCES, Io::PermissionDenied),
+            (libc::EAGAIN, Io::WouldBlock),
+            (libc::ETIMEDOUT, Io::TimedOut),
+            (libc::EBUSY, Io::ResourceBusy),
+            (libc::EINTR, Io::Interrupted),
+            (libc::EINVAL, Io::InvalidInput),
+            (libc::EMFILE, Io::QuotaExceeded),
+            (libc::ENOSYS, Io::Unsupported),
+            (libc::EBADF, Io::Other),
+        ];
+        for (errno, kind) in cases {
+            let io: std::io::Error = Error::from_errno("op", errno).into();
+            assert_eq!(io.kind(), kind, "{}", errno_name(errno));
+            let inner = io.into_inner().unwrap().downcast::<Error>().unwrap();
+            assert_eq!(inner.raw_os_error(), Some(errno));
+        }
+        let io: std::io::Error = Error::new(ErrorKind::NotAttached, "read", "detached").into();
+        assert_eq!(io.kind(), Io::InvalidInput);
+    }
+
+    #[test]
+    fn porting_helpers_follow_python_exception_families() {
+        let k = |e: i32| Error::from_errno("op", e);
+        assert!(k(libc::ENOENT).is_existential());
+        assert!(k(libc::EEXIST).is_existential());
+        assert!(!k(libc::EACCES).is_existential());
+        assert!(k(libc::EPERM).is_permissions());
+        assert!(k(libc::EAGAIN).is_busy());
+        assert!(k(libc::EBUSY).is_busy());
+        assert!(!k(libc::EINTR).is_busy());
+        assert!(k(libc::EINTR).is_signal());
+        assert!(k(libc::EINVAL).is_invalid_input());
+    }
+
+    #[test]
+    fn check_passes_values_and_reads_errno() {
+        assert_eq!(check("x", 5i32).unwrap(), 5);
+        assert_eq!(check("x", 0isize).unwrap(), 0);
+        // SAFETY: closing an invalid descriptor only sets errno.
+        let e = check("close", unsafe { libc::close(-1) }).unwrap_err();
+        assert_eq!(e.operation(), "close");
+        assert_eq!(e.raw_os_error(), Some(libc::EBADF));
+        let mut x = 1u8;
+        let p: *mut u8 = &mut x;
+        assert_eq!(check_ptr("p", p, std::ptr::null_mut()).unwrap(), p);
+    }
+
+    #[test]
+    fn with_message_and_with_kind_keep_the_rest() {
+        let e = Error::from_errno("msgsnd", libc::EINVAL)
+            .with_kind(ErrorKind::Removed)
+            .with_message(format!("queue {} was removed", 7));
+        assert_eq!(e.kind(), ErrorKind::Removed);
+        assert_eq!(e.raw_os_error(), Some(libc::EINVAL));
+        assert_eq!(e.message(), "queue 7 was removed");
+        assert_eq!(e.clone(), e);
+    }
+
+    #[test]
+    fn error_is_send_sync_static() {
+        fn assert_traits<T: Send + Sync + 'static + std::error::Error>() {}
+        assert_traits::<Error>();
+    }
+}

@@ -1,0 +1,48 @@
+//! Types shared by [`posix-ipc`](https://docs.rs/posix-ipc) and
+//! [`sysv-ipc`](https://docs.rs/sysv-ipc), so both speak the same language:
+//!
+//! - [`Error`], [`ErrorKind`], [`Result`]: every failure carries a semantic kind,
+//!   the errno (when a system call failed), the operation, and a message that says
+//!   what was wrong and what to do. [`check`] is the one way a system call's
+//!   return code becomes a `Result` in this family.
+//! - [`Mode`] and [`Permissions`]: permission bits (shown in octal) and ownership.
+//! - [`Timeout`]: `Forever`, `Immediate` or `After(duration)`, the same for every
+//!   blocking call of all six primitives.
+//! - [`Region`]: a bounds-checked view of shared memory (copies, atomics, raw
+//!   pointers; never a safe `&mut [u8]` over memory another process may write).
+//! - [`os_random_u64`] and [`with_unique`]: unique names and keys from the OS
+//!   random source.
+//!
+//! # Porting from Python
+//!
+//! | Python exception | here |
+//! |---|---|
+//! | `ExistentialError` | [`Error::is_existential`] (`NotFound`, `AlreadyExists`, `Removed`) |
+//! | `PermissionsError` | [`Error::is_permissions`] (`PermissionDenied`) |
+//! | `BusyError` | [`Error::is_busy`] (`WouldBlock`, `Busy`) |
+//! | `SignalError` | [`Error::is_signal`] (`Interrupted`) |
+//! | `ValueError` | [`Error::is_invalid_input`] (`InvalidInput`) |
+//! | `NotAttachedError` | [`ErrorKind::NotAttached`] |
+//!
+//! ```
+//! use ipc_common::{check, Error, ErrorKind};
+//! // SAFETY: sem_unlink only reads the NUL-terminated name.
+//! let rc = unsafe { libc::sem_unlink(c"/ipcrs-doc-surely-absent".as_ptr()) };
+//! let err: Error = check("sem_unlink", rc).unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::NotFound);
+//! assert!(err.is_existential());
+//! ```
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![deny(missing_docs)]
+
+mod error;
+mod perm;
+mod random;
+mod region;
+mod timeout;
+
+pub use error::{Error, ErrorKind, Result, SysReturn, check, check_ptr, errno, errno_name};
+pub use perm::{Mode, Permissions};
+pub use random::{UNIQUE_ATTEMPTS, os_random_u64, with_unique};
+pub use region::Region;
+pub use timeout::Timeout;

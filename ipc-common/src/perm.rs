@@ -1,0 +1,193 @@
+//! [`Mode`] (permission bits) and [`Permissions`] (owner, creator and mode).
+
+use std::fmt;
+
+use crate::{Error, Result};
+
+/// Permission bits of an IPC object, like a file's (`0o600` = owner read/write).
+///
+/// Only the twelve permission bits (`0o7777`) are accepted when a mode is given
+/// to a call; anything above is an error instead of being silently dropped. A
+/// mode read back from the system may carry status bits above `0o777` (System V
+/// shared memory reports `SHM_DEST` and `SHM_LOCKED` there); [`permissions`]
+/// masks them off.
+///
+/// Displayed in octal, the way Python shows it:
+///
+/// ```
+/// use ipc_common::Mode;
+/// let m = Mode::new(0o640)?;
+/// assert_eq!(m.to_string(), "0o640");
+/// assert_eq!(format!("{m:o}"), "640");
+/// assert_eq!(m.bits(), 0o640);
+/// assert!(Mode::new(0o10000).is_err());
+/// # Ok::<(), ipc_common::Error>(())
+/// ```
+///
+/// [`permissions`]: Mode::permissions
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Mode(u32);
+
+impl Mode {
+    /// Owner read/write (`0o600`): the default of every constructor in this family
+    /// and of the Python packages.
+    pub const OWNER_READ_WRITE: Mode = Mode(0o600);
+    /// Read/write for owner, group and others (`0o666`).
+    pub const ALL_READ_WRITE: Mode = Mode(0o666);
+    /// The largest value a mode given to a call may have.
+    pub const MAX_BITS: u32 = 0o7777;
+
+    /// A mode from permission bits, rejecting anything above `0o7777`.
+    ///
+    /// ```
+    /// let e = ipc_common::Mode::new(0o1_000_000).unwrap_err();
+    /// assert!(e.is_invalid_input());
+    /// assert!(e.to_string().contains("0o7777"));
+    /// ```
+    pub fn new(bits: u32) -> Result<Mode> {
+        if bits > Mode::MAX_BITS {
+            return Err(Error::invalid_input(
+                "mode",
+                format!(
+                    "mode 0o{bits:o} has bits above 0o7777; give permission bits such as 0o600"
+                ),
+            ));
+        }
+        Ok(Mode(bits))
+    }
+
+    /// A mode as the system reported it, keeping every bit (including status
+    /// bits such as System V's `SHM_DEST`).
+    ///
+    /// ```
+    /// let m = ipc_common::Mode::from_raw(0o1600);
+    /// assert_eq!(m.bits(), 0o1600);
+    /// assert_eq!(m.permissions().bits(), 0o600);
+    /// ```
+    pub const fn from_raw(bits: u32) -> Mode {
+        Mode(bits)
+    }
+
+    /// All the bits.
+    ///
+    /// ```
+    /// assert_eq!(ipc_common::Mode::OWNER_READ_WRITE.bits(), 0o600);
+    /// ```
+    pub const fn bits(self) -> u32 {
+        self.0
+    }
+
+    /// Only the nine `rwxrwxrwx` permission bits.
+    ///
+    /// ```
+    /// assert_eq!(ipc_common::Mode::from_raw(0o3644).permissions().bits(), 0o644);
+    /// ```
+    pub const fn permissions(self) -> Mode {
+        Mode(self.0 & 0o777)
+    }
+
+    /// True when every bit of `other` is set in `self`.
+    ///
+    /// ```
+    /// use ipc_common::Mode;
+    /// assert!(Mode::from_raw(0o640).contains(Mode::from_raw(0o600)));
+    /// assert!(!Mode::from_raw(0o640).contains(Mode::from_raw(0o002)));
+    /// ```
+    pub const fn contains(self, other: Mode) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+impl Default for Mode {
+    /// `0o600`.
+    fn default() -> Self {
+        Mode::OWNER_READ_WRITE
+    }
+}
+
+impl TryFrom<u32> for Mode {
+    type Error = Error;
+    /// Same as [`Mode::new`].
+    fn try_from(bits: u32) -> Result<Mode> {
+        Mode::new(bits)
+    }
+}
+
+impl From<Mode> for u32 {
+    fn from(m: Mode) -> u32 {
+        m.0
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "0o{:o}", self.0)
+    }
+}
+
+impl fmt::Debug for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Mode(0o{:o})", self.0)
+    }
+}
+
+impl fmt::Octal for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Octal::fmt(&self.0, f)
+    }
+}
+
+/// Ownership and permission bits of an IPC object.
+///
+/// For System V objects every field comes from one `IPC_STAT`; POSIX objects
+/// have no separate creator, so `cuid`/`cgid` repeat the owner there.
+///
+/// ```
+/// use ipc_common::{Mode, Permissions};
+/// let p = Permissions { uid: 1000, gid: 1000, cuid: 0, cgid: 0, mode: Mode::from_raw(0o640) };
+/// assert_eq!(p.mode.to_string(), "0o640");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Permissions {
+    /// Owner's user id.
+    pub uid: libc::uid_t,
+    /// Owner's group id.
+    pub gid: libc::gid_t,
+    /// Creator's user id.
+    pub cuid: libc::uid_t,
+    /// Creator's group id.
+    pub cgid: libc::gid_t,
+    /// Permission bits (and, for System V shared memory, status bits above `0o777`).
+    pub mode: Mode,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mode_bounds() {
+        assert_eq!(Mode::new(0).unwrap().bits(), 0);
+        assert_eq!(Mode::new(0o7777).unwrap().bits(), 0o7777);
+        let e = Mode::new(0o10000).unwrap_err();
+        assert!(e.is_invalid_input());
+        assert!(e.message().contains("0o10000"));
+        assert!(Mode::try_from(u32::MAX).is_err());
+        assert_eq!(u32::from(Mode::try_from(0o644).unwrap()), 0o644);
+    }
+
+    #[test]
+    fn mode_formats_in_octal() {
+        assert_eq!(Mode::from_raw(0).to_string(), "0o0");
+        assert_eq!(format!("{:?}", Mode::default()), "Mode(0o600)");
+        assert_eq!(format!("{:#o}", Mode::from_raw(0o755)), "0o755");
+    }
+
+    #[test]
+    fn permission_bits_and_contains() {
+        let m = Mode::from_raw(0o1777);
+        assert_eq!(m.permissions(), Mode::from_raw(0o777));
+        assert!(m.contains(Mode::from_raw(0o1000)));
+        assert!(!Mode::from_raw(0o600).contains(Mode::from_raw(0o060)));
+    }
+}
