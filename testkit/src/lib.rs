@@ -1,0 +1,239 @@
+//! Test support for this workspace (not published).
+//!
+//! - Unique POSIX names (`/ipcrs…`) and System V keys (`0x1C5A_xxxx`) for tests:
+//!   the prefix and key range are what `cargo xtask clean` recognises, so a test
+//!   that crashes before its guard runs can still be cleaned up.
+//! - Real second processes: [`spawn_child`] re-runs the current test binary on a
+//!   single test with a role, and [`child_args`] tells that test it is the child
+//!   (servo/ipc-channel's pattern). No `fork()` inside the threaded harness.
+//!
+//! ```no_run
+//! #[test]
+//! fn ping() {
+//!     if let Some(args) = testkit::child_args("ping") {
+//!         // Child half: args[0] is whatever the parent passed.
+//!         return;
+//!     }
+//!     let child = testkit::spawn_child("ping", &["/ipcrs-x"]);
+//!     child.wait_success(std::time::Duration::from_secs(10));
+//! }
+//! ```
+
+use std::ffi::OsString;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// The prefix of every POSIX name this project's tests, examples, demos and
+/// benches create (`cargo xtask clean` removes what carries it).
+pub const NAME_PREFIX: &str = "/ipcrs";
+
+/// The top 16 bits of every System V key this project's tests, examples, demos
+/// and benches use (`cargo xtask clean` removes objects with such keys).
+pub const KEY_PREFIX: i32 = 0x1C5A_0000;
+
+const ROLE_ENV: &str = "IPCRS_TEST_CHILD";
+const ARGS_ENV: &str = "IPCRS_TEST_ARGS";
+
+fn random_u64() -> u64 {
+    let mut b = [0u8; 8];
+    // SAFETY: `b` is a valid, writable 8-byte buffer.
+    let n = unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), 0) };
+    assert_eq!(n, 8, "getrandom failed");
+    u64::from_ne_bytes(b)
+}
+
+/// A fresh POSIX name: `/ipcrs-<tag>-<16 hex digits>`.
+///
+/// ```
+/// let n = testkit::unique_name("sem");
+/// assert!(n.starts_with("/ipcrs-sem-"));
+/// assert_eq!(n.len(), "/ipcrs-sem-".len() + 16);
+/// ```
+pub fn unique_name(tag: &str) -> String {
+    format!("{NAME_PREFIX}-{tag}-{:016x}", random_u64())
+}
+
+/// A fresh System V key in this project's test range (`0x1C5A_0001..=0x1C5A_FFFF`).
+///
+/// Only 65535 keys exist in the range, so create with an exclusive flag and
+/// draw again on "already exists".
+///
+/// ```
+/// let k = testkit::unique_key();
+/// assert_eq!(k & !0xFFFF, testkit::KEY_PREFIX);
+/// assert_ne!(k & 0xFFFF, 0);
+/// ```
+pub fn unique_key() -> i32 {
+    loop {
+        let low = i32::try_from(random_u64() & 0xFFFF).expect("16 bits fit i32");
+        if low != 0 {
+            return KEY_PREFIX | low;
+        }
+    }
+}
+
+/// When this process is the child that [`spawn_child`] started for `test`,
+/// returns the arguments the parent passed; otherwise `None`.
+pub fn child_args(test: &str) -> Option<Vec<String>> {
+    if std::env::var(ROLE_ENV).ok()? != test {
+        return None;
+    }
+    let args = std::env::var(ARGS_ENV).unwrap_or_default();
+    Some(if args.is_empty() {
+        Vec::new()
+    } else {
+        args.split('\u{1f}').map(str::to_owned).collect()
+    })
+}
+
+/// A child test process; killed on drop if it is still running.
+#[derive(Debug)]
+pub struct ChildProcess {
+    child: Option<Child>,
+    test: String,
+}
+
+/// Starts the current test binary again, running only `test` (its full path
+/// within the binary, e.g. `"ping"` or `"module::ping"`), where
+/// [`child_args`]`(test)` returns `args`.
+pub fn spawn_child(test: &str, args: &[&str]) -> ChildProcess {
+    spawn_child_with(test, args, |_| {})
+}
+
+/// Like [`spawn_child`], letting `configure` adjust the command (environment,
+/// stdin, ...) before it starts.
+pub fn spawn_child_with(
+    test: &str,
+    args: &[&str],
+    configure: impl FnOnce(&mut Command),
+) -> ChildProcess {
+    let exe = std::env::current_exe().expect("current test executable");
+    let mut cmd = Command::new(exe);
+    cmd.args([
+        OsString::from(test),
+        "--exact".into(),
+        "--nocapture".into(),
+        "--test-threads=1".into(),
+        "-q".into(),
+    ])
+    .env(ROLE_ENV, test)
+    .env(ARGS_ENV, args.join("\u{1f}"))
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    configure(&mut cmd);
+    let child = cmd.spawn().expect("spawn child test process");
+    ChildProcess {
+        child: Some(child),
+        test: test.to_owned(),
+    }
+}
+
+impl ChildProcess {
+    /// The child's process id.
+    pub fn id(&self) -> u32 {
+        self.child.as_ref().map_or(0, Child::id)
+    }
+
+    /// Sends `signal` to the child.
+    pub fn signal(&self, signal: i32) {
+        let pid = libc::pid_t::try_from(self.id()).expect("pid fits pid_t");
+        // SAFETY: kill has no memory-safety preconditions.
+        let rc = unsafe { libc::kill(pid, signal) };
+        assert_eq!(rc, 0, "kill({pid}, {signal}) failed");
+    }
+
+    /// Waits at most `limit` for the child to exit and returns its output; kills
+    /// it and panics (showing its output) if it is still running then.
+    pub fn wait(mut self, limit: Duration) -> Output {
+        let mut child = self.child.take().expect("child present");
+        let start = Instant::now();
+        loop {
+            if child.try_wait().expect("try_wait").is_some() {
+                return child.wait_with_output().expect("child output");
+            }
+            if start.elapsed() > limit {
+                let _ = child.kill();
+                let out = child.wait_with_output().expect("child output");
+                panic!(
+                    "child for {} still running after {limit:?}; killed.\nstdout:\n{}\nstderr:\n{}",
+                    self.test,
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Waits like [`wait`](Self::wait) and panics, showing the child's output,
+    /// unless it exited successfully. Returns its stdout.
+    pub fn wait_success(self, limit: Duration) -> String {
+        let test = self.test.clone();
+        let out = self.wait(limit);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(
+            out.status.success(),
+            "child for {test} failed: {}\nstdout:\n{stdout}\nstderr:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        stdout
+    }
+}
+
+impl Drop for ChildProcess {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Polls `cond` every millisecond until it is true or `limit` passes; returns
+/// whether it became true. For "wait until the other process is blocked" steps.
+pub fn eventually(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    cond()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_keys_carry_the_project_prefixes() {
+        let a = unique_name("t");
+        let b = unique_name("t");
+        assert_ne!(a, b);
+        assert!(a.starts_with("/ipcrs-t-"));
+        for _ in 0..100 {
+            let k = unique_key();
+            assert_eq!(k >> 16, 0x1C5A);
+        }
+    }
+
+    #[test]
+    fn child_round_trip() {
+        if let Some(args) = child_args("tests::child_round_trip") {
+            println!("child got {}", args.join(","));
+            return;
+        }
+        let out = spawn_child("tests::child_round_trip", &["a", "b c"])
+            .wait_success(Duration::from_secs(30));
+        assert!(out.contains("child got a,b c"), "{out}");
+    }
+
+    #[test]
+    fn eventually_times_out() {
+        assert!(!eventually(Duration::from_millis(10), || false));
+        assert!(eventually(Duration::from_millis(10), || true));
+    }
+}
