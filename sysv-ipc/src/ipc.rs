@@ -1,0 +1,219 @@
+//! What the three System V primitives share: flag constants and parsing, and
+//! one implementation of `IPC_STAT` / `IPC_SET` / `IPC_RMID` over the
+//! [`Control`] trait, with the error messages that go with them.
+
+use ipc_common::{Error, ErrorKind, Mode, Permissions, Result};
+use posix_ipc_sys as sys;
+
+use crate::Key;
+
+/// Create the object if no object has the key (`IPC_CREAT`).
+pub const IPC_CREAT: i32 = sys::IPC_CREAT;
+/// With [`IPC_CREAT`]: fail with `AlreadyExists` if an object has the key (`IPC_EXCL`).
+pub const IPC_EXCL: i32 = sys::IPC_EXCL;
+/// `IPC_CREAT | IPC_EXCL`: create a new object, never open an existing one.
+pub const IPC_CREX: i32 = IPC_CREAT | IPC_EXCL;
+/// `IPC_PRIVATE`: the key that always creates a new object reachable only by id.
+pub const IPC_PRIVATE: Key = Key::PRIVATE;
+
+/// What a `*get` call does about an existing or missing object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Creation {
+    /// `IPC_CREAT`.
+    pub(crate) create: bool,
+    /// `IPC_EXCL` (only with `create`).
+    pub(crate) exclusive: bool,
+}
+
+impl Creation {
+    /// The `IPC_CREAT`/`IPC_EXCL` bits.
+    pub(crate) fn flags(self) -> libc::c_int {
+        match (self.create, self.exclusive) {
+            (true, true) => IPC_CREX,
+            (true, false) => IPC_CREAT,
+            (false, _) => 0,
+        }
+    }
+
+    /// Splits sysv_ipc-style `flags` into the creation part and the other bits,
+    /// before any system call: `IPC_EXCL` needs `IPC_CREAT`, and only bits in
+    /// `allowed` (besides `IPC_CREX`) may be set. Permission bits do not belong
+    /// in flags (sysv_ipc lets `mode=0o1600` turn on `IPC_CREAT` by accident).
+    pub(crate) fn parse(flags: i32, allowed: i32, what: &str) -> Result<(Creation, i32)> {
+        if flags & IPC_EXCL != 0 && flags & IPC_CREAT == 0 {
+            return Err(Error::invalid_input(
+                "flags",
+                "IPC_EXCL must be combined with IPC_CREAT (use IPC_CREX)",
+            ));
+        }
+        let unknown = flags & !(IPC_CREX | allowed);
+        if unknown != 0 {
+            return Err(Error::invalid_input(
+                "flags",
+                format!(
+                    "flags 0x{flags:x} contain bits 0x{unknown:x} that a {what} does not accept \
+                     (give permission bits with mode(), not in flags)"
+                ),
+            ));
+        }
+        let creation = Creation {
+            create: flags & IPC_CREAT != 0,
+            exclusive: flags & IPC_EXCL != 0,
+        };
+        Ok((creation, flags & allowed))
+    }
+}
+
+/// Checks a mode given to a System V call: only the nine permission bits mean
+/// anything there, and higher bits would be read as flags by the kernel.
+pub(crate) fn check_mode(mode: u32) -> Result<libc::c_int> {
+    if mode > 0o777 {
+        return Err(Error::invalid_input(
+            "mode",
+            format!(
+                "mode 0o{mode:o} has bits above 0o777; System V objects take rwxrwxrwx bits only"
+            ),
+        ));
+    }
+    Ok(libc::c_int::try_from(mode).expect("0o777 fits c_int"))
+}
+
+/// One System V object kind, for the shared control calls.
+pub(crate) trait Control {
+    /// The `*id_ds` structure of `IPC_STAT`/`IPC_SET`.
+    type Ds: Default + Copy;
+    /// The kind's name in messages ("semaphore", "shared memory segment", ...).
+    const WHAT: &'static str;
+    /// The control call's name in errors ("semctl", "shmctl", "msgctl").
+    const OP: &'static str;
+    /// Calls the kind's `*ctl` with `cmd` and `buf`.
+    ///
+    /// # Safety
+    ///
+    /// `buf` must be valid for reads and writes of one `Ds` (or null for `IPC_RMID`).
+    unsafe fn ctl(id: i32, cmd: libc::c_int, buf: *mut Self::Ds) -> libc::c_int;
+    /// The permissions inside `Ds`.
+    fn perm(ds: &Self::Ds) -> &sys::ipc_perm;
+    /// The permissions inside `Ds`, writable.
+    fn perm_mut(ds: &mut Self::Ds) -> &mut sys::ipc_perm;
+}
+
+/// The error for a failed control call on object `id`, with a message saying
+/// what it means for this kind.
+pub(crate) fn ctl_error<C: Control>(id: i32, cmd: libc::c_int, e: Error) -> Error {
+    let what = C::WHAT;
+    match e.raw_os_error() {
+        Some(libc::EINVAL) | Some(libc::EIDRM) => {
+            let msg = format!("no {what} with id {id} exists (it was removed, or the id is wrong)");
+            e.with_kind(ErrorKind::Removed).with_message(msg)
+        }
+        Some(libc::EPERM) => {
+            let action = if cmd == sys::IPC_RMID {
+                "remove"
+            } else {
+                "change"
+            };
+            let msg = format!(
+                "only the {what}'s owner, its creator or a privileged user may {action} it"
+            );
+            e.with_message(msg)
+        }
+        Some(libc::EACCES) => {
+            let msg = format!("the {what}'s mode does not allow this user to read its attributes");
+            e.with_message(msg)
+        }
+        _ => e,
+    }
+}
+
+/// `IPC_STAT`: every attribute of object `id`.
+pub(crate) fn stat<C: Control>(id: i32) -> Result<C::Ds> {
+    let mut ds = C::Ds::default();
+    // SAFETY: `ds` is a valid, writable Ds.
+    let rc = unsafe { C::ctl(id, sys::IPC_STAT, &mut ds) };
+    ipc_common::check(C::OP, rc).map_err(|e| ctl_error::<C>(id, sys::IPC_STAT, e))?;
+    Ok(ds)
+}
+
+/// `IPC_STAT`, let `change` edit the permissions, then `IPC_SET`.
+pub(crate) fn set_perm<C: Control>(id: i32, change: impl FnOnce(&mut sys::ipc_perm)) -> Result<()> {
+    let mut ds = stat::<C>(id)?;
+    change(C::perm_mut(&mut ds));
+    // SAFETY: `ds` is a valid Ds filled by IPC_STAT.
+    let rc = unsafe { C::ctl(id, sys::IPC_SET, &mut ds) };
+    ipc_common::check(C::OP, rc).map_err(|e| ctl_error::<C>(id, sys::IPC_SET, e))?;
+    Ok(())
+}
+
+/// Sets the permission bits of object `id` (only `0o777` are accepted).
+pub(crate) fn set_mode<C: Control>(id: i32, mode: u32) -> Result<()> {
+    let bits = check_mode(mode)?;
+    let bits = libc::mode_t::try_from(bits).expect("checked above");
+    set_perm::<C>(id, |p| p.mode = (p.mode & !0o777) | bits)
+}
+
+/// Sets the owner's user id of object `id`.
+pub(crate) fn set_uid<C: Control>(id: i32, uid: libc::uid_t) -> Result<()> {
+    set_perm::<C>(id, |p| p.uid = uid)
+}
+
+/// Sets the owner's group id of object `id`.
+pub(crate) fn set_gid<C: Control>(id: i32, gid: libc::gid_t) -> Result<()> {
+    set_perm::<C>(id, |p| p.gid = gid)
+}
+
+/// `IPC_RMID`: removes object `id` from the system.
+pub(crate) fn remove<C: Control>(id: i32) -> Result<()> {
+    // SAFETY: IPC_RMID ignores the buffer; null is allowed.
+    let rc = unsafe { C::ctl(id, sys::IPC_RMID, std::ptr::null_mut()) };
+    ipc_common::check(C::OP, rc).map_err(|e| ctl_error::<C>(id, sys::IPC_RMID, e))?;
+    Ok(())
+}
+
+/// The ownership and permission fields of an `ipc_perm`.
+pub(crate) fn permissions(p: &sys::ipc_perm) -> Permissions {
+    Permissions {
+        uid: p.uid,
+        gid: p.gid,
+        cuid: p.cuid,
+        cgid: p.cgid,
+        mode: Mode::from_raw(p.mode),
+    }
+}
+
+/// The key stored in an `ipc_perm`.
+pub(crate) fn key_of(p: &sys::ipc_perm) -> Key {
+    Key::new(p.__key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_values() {
+        assert_eq!((IPC_CREAT, IPC_EXCL, IPC_CREX), (512, 1024, 1536));
+        assert_eq!(IPC_PRIVATE.as_raw(), 0);
+    }
+
+    #[test]
+    fn parse_rejects_excl_alone_and_stray_bits() {
+        let e = Creation::parse(IPC_EXCL, 0, "semaphore").unwrap_err();
+        assert!(e.message().contains("IPC_CREAT"));
+        let e = Creation::parse(0o600, 0, "semaphore").unwrap_err();
+        assert!(e.message().contains("mode()"), "{e}");
+        let (c, rest) =
+            Creation::parse(IPC_CREX | sys::SHM_HUGETLB, sys::SHM_HUGETLB, "segment").unwrap();
+        assert_eq!(c.flags(), IPC_CREX);
+        assert_eq!(rest, sys::SHM_HUGETLB);
+        assert_eq!(Creation::parse(0, 0, "x").unwrap().0.flags(), 0);
+    }
+
+    #[test]
+    fn modes_above_0o777_are_refused() {
+        assert_eq!(check_mode(0o640).unwrap(), 0o640);
+        let e = check_mode(0o1600).unwrap_err();
+        assert!(e.is_invalid_input());
+        assert!(e.message().contains("0o1600"));
+    }
+}

@@ -1,0 +1,49 @@
+//! System V semaphores (and semaphore sets), shared memory segments and message
+//! queues for Rust, with everything Python's
+//! [`sysv_ipc`](https://pypi.org/project/sysv-ipc/) offers, its crashes and
+//! silent wrap-arounds turned into typed errors, and objects that C programs and
+//! Python's `sysv_ipc` open as their own.
+//!
+//! # Conventions
+//!
+//! - **Keys** ([`Key`]) are `key_t` values, never truncated; [`ftok`] derives
+//!   one from a file; [`Key::PRIVATE`] makes an object only its id reaches; every
+//!   primitive has a unique-key constructor (sysv_ipc's `key=None`) that draws
+//!   keys from the OS random source.
+//! - **Open like [`std::fs::OpenOptions`]**: `options()` builders (create, create
+//!   exclusively, mode, ...), short forms, and the sysv_ipc flag constants
+//!   ([`IPC_CREAT`], [`IPC_EXCL`], [`IPC_CREX`]) for line-by-line ports.
+//! - **Removal is explicit** (`remove()`, the module `remove_*` functions):
+//!   dropping a handle never removes the kernel object. Shared memory
+//!   attachments detach themselves on drop.
+//! - **Blocking calls take a [`Timeout`]**, implemented with `semtimedop` on
+//!   Linux (sysv_ipc's Linux wheels silently ignore timeouts). A signal
+//!   interrupting a wait returns [`ErrorKind::Interrupted`].
+//! - **One `stat()`** per primitive returns every `IPC_STAT` field at once;
+//!   getters such as `mode()` mirror sysv_ipc's properties.
+//!
+//! Errors are [`ipc_common::Error`]s: a kind, the errno, the operation and a
+//! message that says what to do. `EACCES` and `EPERM` both map to
+//! [`ErrorKind::PermissionDenied`].
+#![cfg_attr(docsrs, feature(doc_cfg))]
+#![deny(missing_docs)]
+
+pub use ipc_common::{Error, ErrorKind, Mode, Permissions, Result, Timeout};
+
+mod ipc;
+mod key;
+
+pub use ipc::{IPC_CREAT, IPC_CREX, IPC_EXCL, IPC_PRIVATE};
+pub use key::{Key, ftok};
+
+// ---- Semaphores and semaphore sets (sem.rs) ----
+mod sem;
+// (semaphore exports)
+
+// ---- Shared memory (shm.rs) ----
+mod shm;
+// (shared memory exports)
+
+// ---- Message queues (msg.rs) ----
+mod msg;
+// (message queue exports)
