@@ -1,2 +1,60 @@
-//! Project automation: see the README (the real tasks land with the workspace-foundation issue).
-fn main() {}
+//! Project automation for the ipc-rs workspace, run as `cargo xtask <command>`
+//! (the alias lives in `.cargo/config.toml`).
+//!
+//! - `cargo xtask test`: everything CI checks, in order, stopping at the first
+//!   failure: the mqueue mount, rustfmt, clippy, the committed bindings, the
+//!   test suite with an IPC-object leak check, rustdoc and packaging.
+//! - `cargo xtask bindgen [--check]`: regenerate (or check) the committed
+//!   bindings of `posix-ipc-sys`, installing libclang first when needed.
+//! - `cargo xtask clean`: remove IPC objects that this project's tests,
+//!   examples, demos and benches left behind (and only those).
+//!
+//! This crate depends on nothing but `std`, so it compiles in a second or two.
+
+mod bindgen;
+mod clean;
+mod cmd;
+mod ipcs;
+#[cfg(test)]
+mod leak_check_tests;
+mod test;
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  test               run every CI check in order, stopping at the first failure:
+                     mqueue mount, rustfmt, clippy, bindings check, tests with an
+                     IPC leak check, rustdoc, packaging
+  bindgen [--check]  regenerate posix-ipc-sys/src/generated/ (installs libclang if
+                     needed); --check fails if the committed bindings are stale
+  clean              remove IPC objects left behind by this project's tests and
+                     examples: POSIX names /ipcrs* and SysV keys 0x1C5A0000..=0x1C5AFFFF
+  help               print this message
+";
+
+fn usage() -> ExitCode {
+    eprint!("{USAGE}");
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["test"] => test::run(),
+        ["bindgen"] => bindgen::run(false),
+        ["bindgen", "--check"] => bindgen::run(true),
+        ["clean"] => clean::run(),
+        _ => return usage(),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,228 @@
+//! `cargo xtask bindgen [--check]`: run the `posix-ipc-sys-gen` generator,
+//! which regenerates `posix-ipc-sys/src/generated/<target>.rs` (or, with
+//! `--check`, compares in memory and exits with status 1 on a difference),
+//! after making sure libclang is installed.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::cmd;
+
+/// Where Debian/Ubuntu (and most other distributions) put libclang.
+const SEARCH_DIRS: &[&str] = &[
+    "/usr/lib/x86_64-linux-gnu",
+    "/usr/lib/aarch64-linux-gnu",
+    "/usr/lib64",
+    "/usr/lib",
+    "/usr/local/lib",
+];
+
+/// Finds (or installs) libclang, then runs the generator with `LIBCLANG_PATH`
+/// pointing at it.
+pub(crate) fn run(check: bool) -> Result<(), String> {
+    let libclang = ensure_libclang()?;
+    println!("    libclang: {}", libclang.display());
+    let mut args = vec!["run", "--quiet", "--package", "posix-ipc-sys-gen"];
+    if check {
+        args.extend(["--", "--check"]);
+    }
+    let mut generator = cmd::cargo(args);
+    generator.env("LIBCLANG_PATH", &libclang);
+    let shown = cmd::display(&generator);
+    println!("    $ {shown}");
+    let status = generator
+        .status()
+        .map_err(|e| format!("could not run `{shown}`: {e}"))?;
+    match status.code() {
+        Some(0) => Ok(()),
+        // The generator's own "differs" status (cargo uses 101 for its errors).
+        Some(1) if check => Err(
+            "the committed bindings are out of date: run `cargo xtask bindgen` and commit \
+             posix-ipc-sys/src/generated/"
+                .to_owned(),
+        ),
+        _ => Err(format!("`{shown}` failed ({status})")),
+    }
+}
+
+/// What `LIBCLANG_PATH` must be (the directory holding libclang, or the
+/// library the user named in `LIBCLANG_PATH`), installing `libclang-dev` with apt-get
+/// first when it is missing and we are root.
+fn ensure_libclang() -> Result<PathBuf, String> {
+    let found = find_libclang();
+    let dir = found.as_deref().map(|path| {
+        if path.is_file() {
+            path.parent().unwrap_or(path)
+        } else {
+            path
+        }
+    });
+    let headers = has_builtin_headers(dir);
+    if let (Some(dir), true) = (&found, headers) {
+        return Ok(dir.clone());
+    }
+    let missing = if found.is_none() {
+        "libclang not found"
+    } else {
+        "clang's builtin headers (stddef.h…) not found"
+    };
+    let can_install = cmd::is_root() && cmd::in_path("apt-get");
+    match (found, can_install) {
+        (Some(libclang), false) => {
+            // The headers may live somewhere we don't look: let bindgen try.
+            println!(
+                "    warning: {missing} near {}; if bindgen fails, run \
+                 `sudo apt-get install libclang-dev` (Debian/Ubuntu)",
+                libclang.display()
+            );
+            Ok(libclang)
+        }
+        (None, false) => Err(format!(
+            "{missing} (looked in LIBCLANG_PATH, /usr/lib/llvm-*/lib and {}): install it with \
+             `sudo apt-get install libclang-dev` (Debian/Ubuntu) or set LIBCLANG_PATH to the \
+             directory that contains libclang.so",
+            SEARCH_DIRS.join(", ")
+        )),
+        (_, true) => {
+            println!("    {missing}: installing libclang-dev with apt-get");
+            cmd::run(Command::new("apt-get").arg("update"))?;
+            cmd::run(
+                Command::new("apt-get")
+                    .args(["install", "-y", "libclang-dev"])
+                    .env("DEBIAN_FRONTEND", "noninteractive"),
+            )?;
+            find_libclang().ok_or_else(|| {
+                "libclang still not found after installing libclang-dev: set LIBCLANG_PATH \
+                 to the directory that contains libclang.so"
+                    .to_owned()
+            })
+        }
+    }
+}
+
+/// `LIBCLANG_PATH` if it names a libclang shared library or a directory
+/// holding one, else the first directory holding one among
+/// `/usr/lib/llvm-*/lib` (newest LLVM first) and the usual library
+/// directories.
+fn find_libclang() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os("LIBCLANG_PATH").map(PathBuf::from) {
+        if path.is_file() && is_libclang(&path) {
+            return Some(path);
+        }
+        if has_libclang(&path) {
+            return Some(path);
+        }
+        println!(
+            "    warning: LIBCLANG_PATH={} holds no libclang; searching elsewhere",
+            path.display()
+        );
+    }
+    llvm_lib_dirs()
+        .into_iter()
+        .chain(SEARCH_DIRS.iter().map(PathBuf::from))
+        .find(|dir| has_libclang(dir))
+}
+
+/// `/usr/lib/llvm-<version>/lib`, highest version first.
+fn llvm_lib_dirs() -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir("/usr/lib") else {
+        return Vec::new();
+    };
+    let mut versioned: Vec<(Vec<u32>, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let version = llvm_version(&name)?;
+            Some((version, entry.path().join("lib")))
+        })
+        .collect();
+    versioned.sort_by(|a, b| b.0.cmp(&a.0));
+    versioned.into_iter().map(|(_, dir)| dir).collect()
+}
+
+/// `llvm-14` → `[14]`, `llvm-3.9` → `[3, 9]`; anything else → `None`.
+fn llvm_version(dir_name: &str) -> Option<Vec<u32>> {
+    dir_name
+        .strip_prefix("llvm-")?
+        .split('.')
+        .map(|part| part.parse().ok())
+        .collect()
+}
+
+fn has_libclang(dir: &Path) -> bool {
+    std::fs::read_dir(dir).is_ok_and(|entries| {
+        entries
+            .filter_map(Result::ok)
+            .any(|entry| is_libclang(&entry.path()))
+    })
+}
+
+/// The file names clang-sys loads: `libclang.so`, `libclang.so.<v>`,
+/// `libclang-<v>.so` and `libclang-<v>.so.<v>` (not `libclang-cpp.so…`).
+fn is_libclang(path: &Path) -> bool {
+    let Some(name) = path.file_name().map(|n| n.to_string_lossy()) else {
+        return false;
+    };
+    if name == "libclang.so" || name.starts_with("libclang.so.") {
+        return true;
+    }
+    name.strip_prefix("libclang-")
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()) && rest.contains(".so"))
+}
+
+/// Whether clang's own headers (`stddef.h`, from `libclang-common-*-dev`),
+/// which the system headers in `wrapper.h` include, can be found near the
+/// library or in the usual places.
+fn has_builtin_headers(libclang_dir: Option<&Path>) -> bool {
+    let mut clang_dirs: Vec<PathBuf> = libclang_dir
+        .map(|dir| dir.join("clang"))
+        .into_iter()
+        .collect();
+    clang_dirs.extend(llvm_lib_dirs().into_iter().map(|dir| dir.join("clang")));
+    clang_dirs.push(PathBuf::from("/usr/lib/clang"));
+    clang_dirs.push(PathBuf::from("/usr/lib64/clang"));
+    clang_dirs.iter().any(|clang| {
+        std::fs::read_dir(clang).is_ok_and(|versions| {
+            versions
+                .filter_map(Result::ok)
+                .any(|version| version.path().join("include/stddef.h").is_file())
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_libclang_file_names() {
+        for name in [
+            "libclang.so",
+            "libclang.so.1",
+            "libclang-14.so",
+            "libclang-14.so.1",
+            "libclang-14.0.6.so",
+            "libclang-14.so.14.0.6",
+        ] {
+            assert!(is_libclang(Path::new(name)), "{name}");
+        }
+        for name in [
+            "libclang-cpp.so.14",
+            "libclangAST.a",
+            "libclang.a",
+            "libclang-14.a",
+            "libLLVM-14.so",
+        ] {
+            assert!(!is_libclang(Path::new(name)), "{name}");
+        }
+    }
+
+    #[test]
+    fn parses_llvm_versions() {
+        assert_eq!(llvm_version("llvm-14"), Some(vec![14]));
+        assert_eq!(llvm_version("llvm-3.9"), Some(vec![3, 9]));
+        assert_eq!(llvm_version("llvm-14-dev"), None);
+        assert_eq!(llvm_version("llvm"), None);
+        assert!(llvm_version("llvm-19") > llvm_version("llvm-3.9"));
+    }
+}

@@ -1,0 +1,344 @@
+//! `cargo xtask test`: every check CI runs, in order, stopping at the first
+//! failure. To add a step, add an entry to [`steps`].
+
+use std::fmt::Write as _;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::cmd;
+use crate::ipcs;
+
+/// One named step of `cargo xtask test`.
+struct Step {
+    name: &'static str,
+    run: fn() -> Result<Outcome, String>,
+}
+
+/// How a step that did not fail went.
+enum Outcome {
+    Ok,
+    /// It carried on, but something is missing (printed, and shown in the
+    /// summary).
+    Warning(String),
+}
+
+/// The steps, in the order they run.
+fn steps() -> Vec<Step> {
+    vec![
+        Step {
+            name: "mqueue filesystem",
+            run: mount_mqueue,
+        },
+        Step {
+            name: "rustfmt",
+            run: || plain(cmd::cargo(["fmt", "--all", "--", "--check"])),
+        },
+        Step {
+            name: "clippy",
+            run: || {
+                plain(cmd::cargo([
+                    "clippy",
+                    "--workspace",
+                    "--all-targets",
+                    "--all-features",
+                    "--",
+                    "-D",
+                    "warnings",
+                ]))
+            },
+        },
+        Step {
+            name: "bindings up to date",
+            run: || crate::bindgen::run(true).map(|()| Outcome::Ok),
+        },
+        Step {
+            name: "tests (with IPC leak check)",
+            run: tests_with_leak_check,
+        },
+        Step {
+            name: "rustdoc",
+            run: || {
+                let mut doc = cmd::cargo(["doc", "--workspace", "--no-deps", "--all-features"]);
+                doc.env("RUSTDOCFLAGS", "-D warnings");
+                plain(doc)
+            },
+        },
+        Step {
+            name: "package",
+            run: package,
+        },
+    ]
+}
+
+/// Runs every step, stopping at the first failure.
+pub(crate) fn run() -> Result<(), String> {
+    let started = Instant::now();
+    let steps = steps();
+    let mut summary = Vec::new();
+    let mut failure = None;
+    for step in &steps {
+        if failure.is_some() {
+            summary.push(format!("{} skipped", step.name));
+            continue;
+        }
+        println!("==> {}", step.name);
+        let step_started = Instant::now();
+        let result = (step.run)();
+        let took = seconds(step_started.elapsed());
+        match result {
+            Ok(Outcome::Ok) => {
+                println!("    ok ({took})");
+                summary.push(format!("{} ok", step.name));
+            }
+            Ok(Outcome::Warning(warning)) => {
+                println!("    ok with warning ({took}): {warning}");
+                summary.push(format!("{} warning", step.name));
+            }
+            Err(message) => {
+                println!("    FAILED ({took}): {message}");
+                summary.push(format!("{} FAILED", step.name));
+                failure = Some(format!("step `{}` failed: {message}", step.name));
+            }
+        }
+    }
+    let verdict = if failure.is_some() { "FAILED" } else { "ok" };
+    println!(
+        "xtask test {verdict} in {}: {}",
+        seconds(started.elapsed()),
+        summary.join(", ")
+    );
+    failure.map_or(Ok(()), Err)
+}
+
+fn seconds(duration: Duration) -> String {
+    format!("{:.1}s", duration.as_secs_f64())
+}
+
+fn plain(mut command: Command) -> Result<Outcome, String> {
+    cmd::run(&mut command).map(|()| Outcome::Ok)
+}
+
+/// Makes sure the mqueue filesystem is mounted so the leak check sees POSIX
+/// message queues: mounts it at `/dev/mqueue` if we may.
+fn mount_mqueue() -> Result<Outcome, String> {
+    if let Some(dir) = ipcs::mqueue_dir() {
+        println!("    mounted at {}", dir.display());
+        return Ok(Outcome::Ok);
+    }
+    let cannot_see = "the leak check cannot see POSIX message queues";
+    if !cmd::is_root() {
+        return Ok(Outcome::Warning(format!(
+            "the mqueue filesystem is not mounted and we are not root, so {cannot_see} \
+             (as root: mkdir -p {0} && mount -t mqueue none {0})",
+            ipcs::MQUEUE_DIR
+        )));
+    }
+    let mounted = std::fs::create_dir_all(ipcs::MQUEUE_DIR)
+        .map_err(|e| format!("cannot create {}: {e}", ipcs::MQUEUE_DIR))
+        .and_then(|()| {
+            cmd::run(Command::new("mount").args(["-t", "mqueue", "none", ipcs::MQUEUE_DIR]))
+        })
+        .and_then(|()| {
+            ipcs::mqueue_dir()
+                .map(drop)
+                .ok_or_else(|| "mount reported success but /proc/mounts lacks it".to_owned())
+        });
+    match mounted {
+        Ok(()) => Ok(Outcome::Ok),
+        Err(e) => Ok(Outcome::Warning(format!(
+            "could not mount the mqueue filesystem ({e}), so {cannot_see}"
+        ))),
+    }
+}
+
+/// Runs the whole test suite between two snapshots of the IPC objects and
+/// fails if the second has objects the first lacked.
+fn tests_with_leak_check() -> Result<Outcome, String> {
+    let before = ipcs::snapshot()?;
+    let tests = cmd::run(&mut cmd::cargo(["test", "--workspace", "--all-features"]));
+    let after = ipcs::snapshot()?;
+    let leaks = ipcs::leaked(&before, &after);
+    let leak_report = (!leaks.is_empty()).then(|| leak_report(&leaks));
+    if let Some(report) = &leak_report {
+        println!("{report}");
+    }
+    match (tests, leak_report) {
+        (Err(e), None) => Err(e),
+        (Err(e), Some(_)) => Err(format!(
+            "{e}, and the tests left {} IPC object(s) behind (listed above)",
+            leaks.len()
+        )),
+        (Ok(()), Some(_)) => Err(format!(
+            "the tests left {} IPC object(s) behind (listed above)",
+            leaks.len()
+        )),
+        (Ok(()), None) if ipcs::mqueue_dir().is_none() => Ok(Outcome::Warning(
+            "no leaks, but POSIX message queues were not checked (mqueue not mounted)".to_owned(),
+        )),
+        (Ok(()), None) => Ok(Outcome::Ok),
+    }
+}
+
+fn leak_report(leaks: &[ipcs::Object]) -> String {
+    let mut report = format!(
+        "    IPC objects created during the tests and still present ({}):\n",
+        leaks.len()
+    );
+    for object in leaks {
+        let note = if object.is_ours() {
+            ""
+        } else {
+            "  (outside this project's naming convention)"
+        };
+        let _ = writeln!(report, "      {object}{note}");
+    }
+    report.push_str(
+        "    Every test must remove what it creates, even when it fails (use a guard).\n    \
+         Remove them with `cargo xtask clean`",
+    );
+    if leaks.iter().any(|object| !object.is_ours()) {
+        let _ = write!(
+            report,
+            " (it only removes this project's objects: POSIX names /ipcrs*, SysV keys \
+             0x{:04X}xxxx; the others were made by a test that breaks that naming convention \
+             or by another process running at the same time)",
+            ipcs::SYSV_KEY_PREFIX
+        );
+    }
+    report.push('.');
+    report
+}
+
+/// `cargo package` for every publishable member. `--workspace` packages the
+/// members in dependency order and resolves the not-yet-published local path
+/// dependencies (posix-ipc-sys, ipc-common) itself (checked with cargo 1.95),
+/// but it also packages `publish = false` members, so those are excluded.
+fn package() -> Result<Outcome, String> {
+    let mut args: Vec<String> = ["package", "--workspace", "--no-verify", "--allow-dirty"]
+        .map(String::from)
+        .into();
+    for name in unpublished_members()? {
+        args.push("--exclude".to_owned());
+        args.push(name);
+    }
+    plain(cmd::cargo(args))
+}
+
+/// The names of the workspace members whose manifest says `publish = false`.
+fn unpublished_members() -> Result<Vec<String>, String> {
+    let mut metadata = cmd::cargo(["metadata", "--no-deps", "--format-version", "1"]);
+    let json = cmd::output(&mut metadata)
+        .ok_or_else(|| format!("`{}` failed", cmd::display(&metadata)))?;
+    let mut names = Vec::new();
+    for manifest in json_string_values(&json, "manifest_path") {
+        let text = std::fs::read_to_string(manifest)
+            .map_err(|e| format!("cannot read {manifest}: {e}"))?;
+        names.extend(unpublished_package_name(&text));
+    }
+    Ok(names)
+}
+
+/// Every string value of `"key":"…"` in `cargo metadata` output (enough for
+/// `manifest_path`, which only packages have; paths with `"` or `\` are not
+/// supported).
+fn json_string_values<'a>(json: &'a str, key: &str) -> Vec<&'a str> {
+    let pattern = format!("\"{key}\":\"");
+    json.match_indices(&pattern)
+        .filter_map(|(at, _)| {
+            let rest = &json[at + pattern.len()..];
+            rest.find('"').map(|end| &rest[..end])
+        })
+        .collect()
+}
+
+/// The package name of a manifest whose `[package]` table says
+/// `publish = false` (or `publish = []`), else `None`.
+fn unpublished_package_name(manifest: &str) -> Option<String> {
+    let mut in_package = false;
+    let mut name = None;
+    let mut unpublished = false;
+    for line in manifest.lines() {
+        let line: String = line.split('#').next()?.split_whitespace().collect();
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+            continue;
+        }
+        if !in_package {
+            continue;
+        }
+        if let Some(value) = line.strip_prefix("name=") {
+            name = Some(value.trim_matches(['"', '\'']).to_owned());
+        } else if line == "publish=false" || line == "publish=[]" {
+            unpublished = true;
+        }
+    }
+    if unpublished { name } else { None }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_unpublished_packages() {
+        let xtask = "[package]\nname = \"xtask\"\nversion = \"0.0.0\"\npublish = false # never\n\n[dependencies]\n";
+        assert_eq!(unpublished_package_name(xtask), Some("xtask".to_owned()));
+        let lib = "[package]\nname = \"posix-ipc\"\nversion.workspace = true\n\n[dependencies]\npublish = false\n";
+        assert_eq!(unpublished_package_name(lib), None);
+        let empty = "[package]\nname='gen'\npublish=[]\n";
+        assert_eq!(unpublished_package_name(empty), Some("gen".to_owned()));
+    }
+
+    #[test]
+    fn excludes_exactly_the_unpublished_members_of_this_workspace() {
+        let names = unpublished_members().unwrap();
+        assert!(names.iter().any(|n| n == "xtask"), "{names:?}");
+        for published in ["ipc-common", "posix-ipc-sys", "posix-ipc", "sysv-ipc"] {
+            assert!(!names.iter().any(|n| n == published), "{names:?}");
+        }
+    }
+
+    #[test]
+    fn extracts_manifest_paths() {
+        let json = r#"{"packages":[{"name":"a","dependencies":[{"name":"libc","path":"/x"}],"manifest_path":"/w/a/Cargo.toml","publish":null},{"name":"b","manifest_path":"/w/b/Cargo.toml","publish":[]}]}"#;
+        assert_eq!(
+            json_string_values(json, "manifest_path"),
+            ["/w/a/Cargo.toml", "/w/b/Cargo.toml"]
+        );
+    }
+
+    #[test]
+    fn the_steps_have_distinct_names() {
+        let steps = steps();
+        let mut names: Vec<_> = steps.iter().map(|s| s.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), steps.len());
+    }
+
+    #[test]
+    fn leak_report_lists_objects_and_suggests_clean() {
+        let leaks = [
+            ipcs::Object::Posix("/dev/shm/ipcrs-a".into()),
+            ipcs::Object::Sysv {
+                kind: ipcs::SysvKind::Sem,
+                key: 0x1C5A_0003,
+                id: 4,
+            },
+        ];
+        let report = leak_report(&leaks);
+        assert!(report.contains("      /dev/shm/ipcrs-a\n"), "{report}");
+        assert!(
+            report.contains("      sysv sem key=0x1c5a0003 id=4\n"),
+            "{report}"
+        );
+        assert!(report.contains("cargo xtask clean"), "{report}");
+        assert!(!report.contains("naming convention"), "{report}");
+        let foreign = [ipcs::Object::Posix("/dev/shm/other".into())];
+        let report = leak_report(&foreign);
+        assert!(
+            report.contains("      /dev/shm/other  (outside this project's naming convention)\n"),
+            "{report}"
+        );
+    }
+}
