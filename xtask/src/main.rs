@@ -17,6 +17,7 @@ mod cmd;
 mod ipcs;
 #[cfg(test)]
 mod leak_check_tests;
+mod python;
 mod test;
 
 use std::process::ExitCode;

@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::cmd;
 use crate::ipcs;
+use crate::python;
 
 /// One named step of `cargo xtask test`.
 struct Step {
@@ -50,6 +51,10 @@ fn steps() -> Vec<Step> {
         Step {
             name: "bindings up to date",
             run: || crate::bindgen::run(true).map(|()| Outcome::Ok),
+        },
+        Step {
+            name: "python peers",
+            run: python_peers,
         },
         Step {
             name: "tests (with IPC leak check)",
@@ -151,11 +156,48 @@ fn mount_mqueue() -> Result<Outcome, String> {
     }
 }
 
+/// The Python interpreter of the interop tests, once `python_peers` ran:
+/// `Ok(path)`, or why there is none.
+static PYTHON: std::sync::OnceLock<Result<std::path::PathBuf, String>> = std::sync::OnceLock::new();
+
+/// Creates (or checks) the virtual environment with Python's `posix_ipc` and
+/// `sysv_ipc`, for the interop tests.
+fn python_peers() -> Result<Outcome, String> {
+    let found = python::ensure_venv()?;
+    let outcome = match &found {
+        Ok(_) => Outcome::Ok,
+        Err(why) => Outcome::Warning(format!(
+            "{why}: the Python interop tests will be SKIPPED (install python3 and python3-venv)"
+        )),
+    };
+    let _ = PYTHON.set(found);
+    Ok(outcome)
+}
+
+/// The whole suite: the workspace's tests, then the Python interop tests (they
+/// are `#[ignore]`d so that a plain `cargo test` without the venv reports them
+/// as ignored, never as passed).
+fn run_all_tests() -> Result<Option<String>, String> {
+    cmd::run(&mut cmd::cargo(["test", "--workspace", "--all-features"]))?;
+    match PYTHON.get() {
+        Some(Ok(python)) => {
+            let mut interop = cmd::cargo(["test", "--package", "interop", "--", "--ignored"]);
+            interop.env(python::PYTHON_ENV, python);
+            cmd::run(&mut interop)?;
+            Ok(None)
+        }
+        Some(Err(why)) => Ok(Some(format!("Python interop tests SKIPPED: {why}"))),
+        None => Ok(Some(
+            "Python interop tests SKIPPED: the python peers step did not run".to_owned(),
+        )),
+    }
+}
+
 /// Runs the whole test suite between two snapshots of the IPC objects and
 /// fails if the second has objects the first lacked.
 fn tests_with_leak_check() -> Result<Outcome, String> {
     let before = ipcs::snapshot()?;
-    let tests = cmd::run(&mut cmd::cargo(["test", "--workspace", "--all-features"]));
+    let tests = run_all_tests();
     let after = ipcs::snapshot()?;
     let leaks = ipcs::leaked(&before, &after);
     let leak_report = (!leaks.is_empty()).then(|| leak_report(&leaks));
@@ -168,14 +210,18 @@ fn tests_with_leak_check() -> Result<Outcome, String> {
             "{e}, and the tests left {} IPC object(s) behind (listed above)",
             leaks.len()
         )),
-        (Ok(()), Some(_)) => Err(format!(
+        (Ok(_), Some(_)) => Err(format!(
             "the tests left {} IPC object(s) behind (listed above)",
             leaks.len()
         )),
-        (Ok(()), None) if ipcs::mqueue_dir().is_none() => Ok(Outcome::Warning(
+        (Ok(Some(skipped)), None) => {
+            println!("    {skipped}");
+            Ok(Outcome::Warning(skipped))
+        }
+        (Ok(None), None) if ipcs::mqueue_dir().is_none() => Ok(Outcome::Warning(
             "no leaks, but POSIX message queues were not checked (mqueue not mounted)".to_owned(),
         )),
-        (Ok(()), None) => Ok(Outcome::Ok),
+        (Ok(None), None) => Ok(Outcome::Ok),
     }
 }
 
