@@ -1,0 +1,78 @@
+"""POSIX shared memory guarded by a POSIX semaphore (posix_ipc's demo1).
+
+premise creates both (O_CREX, semaphore value 0) and writes the time; then the
+two sides take turns through the semaphore: each reads the NUL-terminated
+string, checks it is the MD5 hex of what it last wrote, and writes back the
+MD5 of what it read. premise removes both at the end.
+"""
+import mmap
+import time
+
+import posix_ipc
+
+from common import fail, md5_hex, open_retrying, parser, read_string, say
+
+p = parser(__doc__)
+p.add_argument("--semaphore", required=True)
+p.add_argument("--memory", required=True)
+p.add_argument("--size", type=int, default=4096)
+a = p.parse_args()
+role = a.role
+
+if role == "premise":
+    memory = posix_ipc.SharedMemory(a.memory, posix_ipc.O_CREX, 0o600, a.size)
+    sem = posix_ipc.Semaphore(a.semaphore, posix_ipc.O_CREX, 0o600, 0)
+    say(role, f"created {a.memory} ({a.size} bytes) and {a.semaphore}")
+else:
+    sem = open_retrying(role, a.semaphore, lambda: posix_ipc.Semaphore(a.semaphore), posix_ipc.ExistentialError)
+    memory = posix_ipc.SharedMemory(a.memory)
+    say(role, f"opened {a.memory} and {a.semaphore}")
+mm = mmap.mmap(memory.fd, memory.size)
+memory.close_fd()
+
+
+def write(text):
+    mm[: len(text) + 1] = text.encode() + b"\0"
+
+
+def turn():
+    sem.release()
+    sem.acquire()
+
+
+what_i_wrote = ""
+if role == "premise":
+    what_i_wrote = time.asctime()
+    write(what_i_wrote)
+    say(role, f"wrote {what_i_wrote!r}")
+else:
+    sem.acquire()
+
+for i in range(a.iterations):
+    if role == "premise":
+        turn()
+    s = read_string(bytes(mm[:]))
+    while s == what_i_wrote:
+        turn()
+        s = read_string(bytes(mm[:]))
+    if what_i_wrote and s != md5_hex(what_i_wrote):
+        fail(role, f"shared memory corruption after {i} iterations: read {s!r}")
+    what_i_wrote = md5_hex(s)
+    write(what_i_wrote)
+    if role == "conclusion":
+        turn()
+say(role, f"{a.iterations} iterations complete")
+
+if role == "premise":
+    # Let the conclusion finish its last turn, then clean up.
+    sem.release()
+    time.sleep(0.2)
+    sem.acquire()
+    mm.close()
+    posix_ipc.unlink_shared_memory(a.memory)
+    sem.unlink()
+    say(role, "removed the memory and the semaphore")
+else:
+    sem.release()
+    mm.close()
+sem.close()

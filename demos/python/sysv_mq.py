@@ -1,0 +1,42 @@
+"""A System V message queue conversation (sysv_ipc's message_queues demo).
+
+premise creates the queue under KEY (IPC_CREX) and sends the time; each side
+receives, and if the message is the one it sent itself, puts it back;
+otherwise it checks that it is the MD5 hex of what it sent and replies with
+the MD5 of what it received. premise removes the queue at the end.
+"""
+import time
+
+import sysv_ipc
+
+from common import fail, key, md5_hex, open_retrying, parser, say
+
+p = parser(__doc__)
+p.add_argument("--key", type=key, required=True)
+a = p.parse_args()
+role = a.role
+
+if role == "premise":
+    mq = sysv_ipc.MessageQueue(a.key, sysv_ipc.IPC_CREX, 0o600)
+    say(role, f"created queue {mq.id} with key {a.key:#010x}")
+    what_i_sent = time.asctime()
+    mq.send(what_i_sent.encode())
+    say(role, f"sent {what_i_sent!r}")
+else:
+    mq = open_retrying(role, f"key {a.key:#x}", lambda: sysv_ipc.MessageQueue(a.key), sysv_ipc.ExistentialError)
+    say(role, f"opened queue {mq.id}")
+    what_i_sent = ""
+
+for i in range(a.iterations):
+    s = mq.receive()[0].decode()
+    while s == what_i_sent:
+        mq.send(s.encode())
+        s = mq.receive()[0].decode()
+    if what_i_sent and s != md5_hex(what_i_sent):
+        fail(role, f"message corruption after {i} iterations: received {s!r}")
+    what_i_sent = md5_hex(s)
+    mq.send(what_i_sent.encode())
+say(role, f"{a.iterations} iterations complete")
+if role == "premise":
+    mq.remove()
+    say(role, "removed the queue")

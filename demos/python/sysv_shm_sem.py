@@ -1,0 +1,74 @@
+"""System V shared memory guarded by a System V semaphore (sysv_ipc's
+sem_and_shm demo).
+
+premise creates both under KEY (IPC_CREX, semaphore value 0) and writes the
+time; then the two sides take turns through the semaphore: each reads the
+NUL-terminated string, checks it is the MD5 hex of what it last wrote, and
+writes back the MD5 of what it read. premise removes both at the end with the
+module functions remove_shared_memory(id) and remove_semaphore(id).
+"""
+import time
+
+import sysv_ipc
+
+from common import fail, key, md5_hex, open_retrying, parser, read_string, say
+
+p = parser(__doc__)
+p.add_argument("--key", type=key, required=True)
+p.add_argument("--size", type=int, default=4096)
+a = p.parse_args()
+role = a.role
+
+if role == "premise":
+    sem = sysv_ipc.Semaphore(a.key, sysv_ipc.IPC_CREX, 0o600, 0)
+    memory = sysv_ipc.SharedMemory(a.key, sysv_ipc.IPC_CREX, 0o600, a.size)
+    say(role, f"created semaphore and segment with key {a.key:#010x}")
+else:
+    sem = open_retrying(role, f"key {a.key:#x}", lambda: sysv_ipc.Semaphore(a.key), sysv_ipc.ExistentialError)
+    memory = open_retrying(role, f"key {a.key:#x}", lambda: sysv_ipc.SharedMemory(a.key), sysv_ipc.ExistentialError)
+    say(role, f"opened semaphore {sem.id} and segment {memory.id}")
+
+
+def write(text):
+    memory.write(text.encode() + b"\0")
+
+
+def turn():
+    sem.release()
+    sem.acquire()
+
+
+what_i_wrote = ""
+if role == "premise":
+    what_i_wrote = time.asctime()
+    write(what_i_wrote)
+    say(role, f"wrote {what_i_wrote!r}")
+else:
+    sem.acquire()
+
+for i in range(a.iterations):
+    if role == "premise":
+        turn()
+    s = read_string(memory.read())
+    while s == what_i_wrote:
+        turn()
+        s = read_string(memory.read())
+    if what_i_wrote and s != md5_hex(what_i_wrote):
+        fail(role, f"shared memory corruption after {i} iterations: read {s!r}")
+    what_i_wrote = md5_hex(s)
+    write(what_i_wrote)
+    if role == "conclusion":
+        turn()
+say(role, f"{a.iterations} iterations complete")
+
+if role == "premise":
+    sem.release()
+    time.sleep(0.2)
+    sem.acquire()
+    memory.detach()
+    sysv_ipc.remove_shared_memory(memory.id)
+    sysv_ipc.remove_semaphore(sem.id)
+    say(role, "removed the segment and the semaphore")
+else:
+    sem.release()
+    memory.detach()
