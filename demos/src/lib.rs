@@ -1,0 +1,155 @@
+//! What the demo programs share: the MD5 hex digests their conversations
+//! exchange, command-line parsing, and the line format they print.
+//!
+//! Each two-process demo exists twice, as a Rust example of this crate and as
+//! a Python script in `demos/python/`, speaking the same protocol, so a Rust
+//! premise talks to a Python conclusion and the other way round. `cargo xtask
+//! demo` runs them all.
+
+mod md5;
+
+pub use md5::md5_hex;
+
+use std::time::{Duration, Instant};
+
+/// Prints `role (pid N, Rust): text`, the line format of every demo.
+pub fn say(role: &str, text: impl std::fmt::Display) {
+    println!("{role} (pid {}, Rust): {text}", std::process::id());
+}
+
+/// The parsed command line of a demo: a role and `--name value` options.
+#[derive(Debug)]
+pub struct Args {
+    /// The first positional argument (`premise`, `conclusion`, `parent`, ...).
+    pub role: String,
+    options: Vec<(String, String)>,
+}
+
+impl Args {
+    /// Parses `ROLE [--name value]...` from the process arguments, exiting
+    /// with `usage` on a malformed command line.
+    pub fn parse(usage: &str) -> Args {
+        Args::from_iter(std::env::args().skip(1)).unwrap_or_else(|e| {
+            eprintln!("{e}\nusage: {usage}");
+            std::process::exit(2)
+        })
+    }
+
+    fn from_iter(args: impl IntoIterator<Item = String>) -> Result<Args, String> {
+        let mut it = args.into_iter();
+        let role = it.next().ok_or("missing the role")?;
+        let mut options = Vec::new();
+        while let Some(flag) = it.next() {
+            let name = flag
+                .strip_prefix("--")
+                .ok_or_else(|| format!("expected --option, got {flag:?}"))?;
+            let value = it.next().ok_or_else(|| format!("--{name} needs a value"))?;
+            options.push((name.to_owned(), value));
+        }
+        Ok(Args { role, options })
+    }
+
+    /// The value of `--name`, if given.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The value of `--name`; exits with a message if it is missing.
+    pub fn required(&self, name: &str) -> &str {
+        self.get(name).unwrap_or_else(|| {
+            eprintln!("--{name} is required");
+            std::process::exit(2)
+        })
+    }
+
+    /// `--name` as a number (C syntax: `0x1c5a0001`, `0600`, `42`), or `default`.
+    pub fn number(&self, name: &str, default: i64) -> i64 {
+        self.get(name).map_or(default, |v| {
+            parse_number(v).unwrap_or_else(|| {
+                eprintln!("--{name} {v:?} is not a number");
+                std::process::exit(2)
+            })
+        })
+    }
+}
+
+/// Parses a number the way C's `strtol(s, NULL, 0)` does.
+pub fn parse_number(s: &str) -> Option<i64> {
+    let (neg, body) = s.strip_prefix('-').map_or((false, s), |b| (true, b));
+    let v = if let Some(hex) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+        i64::from_str_radix(hex, 16).ok()?
+    } else if body.len() > 1 && body.starts_with('0') {
+        i64::from_str_radix(&body[1..], 8).ok()?
+    } else {
+        body.parse().ok()?
+    };
+    Some(if neg { -v } else { v })
+}
+
+/// The NUL-terminated string at the start of `bytes` (lossy UTF-8).
+pub fn read_c_string(bytes: &[u8]) -> String {
+    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
+    String::from_utf8_lossy(&bytes[..end]).into_owned()
+}
+
+/// Calls `open` until it stops failing with a not-found error (the premise
+/// may not have created the object yet), for at most 10 seconds.
+pub fn open_retrying<T>(
+    role: &str,
+    what: &str,
+    mut open: impl FnMut() -> ipc_common::Result<T>,
+) -> ipc_common::Result<T> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match open() {
+            Err(e) if e.kind() == ipc_common::ErrorKind::NotFound && Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) if e.kind() == ipc_common::ErrorKind::NotFound => {
+                say(
+                    role,
+                    format!("{what} did not appear within 10 s; start the premise first"),
+                );
+                return Err(e);
+            }
+            other => return other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_roles_and_options() {
+        let a = Args::from_iter(
+            ["premise", "--key", "0x1c5a0001", "--iterations", "10"].map(String::from),
+        )
+        .unwrap();
+        assert_eq!(a.role, "premise");
+        assert_eq!(a.number("key", 0), 0x1c5a_0001);
+        assert_eq!(a.number("iterations", 5), 10);
+        assert_eq!(a.number("missing", 5), 5);
+        assert!(Args::from_iter(["x", "key"].map(String::from)).is_err());
+        assert!(Args::from_iter(["x", "--key"].map(String::from)).is_err());
+    }
+
+    #[test]
+    fn numbers_follow_strtol() {
+        assert_eq!(parse_number("0600"), Some(0o600));
+        assert_eq!(parse_number("0"), Some(0));
+        assert_eq!(parse_number("-12"), Some(-12));
+        assert_eq!(parse_number("0x10"), Some(16));
+        assert_eq!(parse_number("09"), None);
+    }
+
+    #[test]
+    fn c_strings_stop_at_nul() {
+        assert_eq!(read_c_string(b"abc\0def"), "abc");
+        assert_eq!(read_c_string(b"abc"), "abc");
+    }
+}
