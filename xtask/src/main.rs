@@ -1,6 +1,8 @@
 //! Project automation for the ipc-rs workspace, run as `cargo xtask <command>`
 //! (the alias lives in `.cargo/config.toml`).
 //!
+//! - `cargo xtask demo`: two-process conversations over all six primitives,
+//!   Rust with Rust and Rust with Python's `posix_ipc`/`sysv_ipc`.
 //! - `cargo xtask test`: everything CI checks, in order, stopping at the first
 //!   failure: the mqueue mount, rustfmt, clippy, the committed bindings, the
 //!   test suite with an IPC-object leak check, rustdoc and packaging.
@@ -14,6 +16,7 @@
 mod bindgen;
 mod clean;
 mod cmd;
+mod demo;
 mod ipcs;
 #[cfg(test)]
 mod leak_check_tests;
@@ -26,6 +29,9 @@ const USAGE: &str = "\
 usage: cargo xtask <command>
 
 commands:
+  demo               processes talking through all six primitives: Rust with Rust,
+                     and Rust with Python's posix_ipc/sysv_ipc (installed under
+                     target/py-venv when python3 is available)
   test               run every CI check in order, stopping at the first failure:
                      mqueue mount, rustfmt, clippy, bindings check, tests with an
                      IPC leak check, rustdoc, packaging
@@ -45,6 +51,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let result = match args.as_slice() {
+        ["demo"] => demo::run(),
         ["test"] => test::run(),
         ["bindgen"] => bindgen::run(false),
         ["bindgen", "--check"] => bindgen::run(true),
