@@ -55,7 +55,7 @@ use crate::name::{IntoName, Name, SEMAPHORE_NAME_MAX, with_unique_name};
 ///
 /// Using a closed handle does not compile:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0382
 /// let sem = posix_ipc::Semaphore::create_unique(0)?;
 /// sem.close()?;
 /// sem.release()?; // error[E0382]: use of moved value
