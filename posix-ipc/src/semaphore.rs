@@ -270,6 +270,9 @@ impl SemaphoreOptions {
     /// assert!(e.is_invalid_input());
     /// ```
     pub fn open(&self, name: impl IntoName) -> Result<Semaphore> {
+        if let Some(bad) = self.bad_flags {
+            flags::parse(bad, 0, "semaphore")?;
+        }
         let name = semaphore_name(name)?;
         self.open_name(name, self.creation)
     }
@@ -297,9 +300,6 @@ impl SemaphoreOptions {
     }
 
     fn open_name(&self, name: Name, creation: Creation) -> Result<Semaphore> {
-        if let Some(bad) = self.bad_flags {
-            flags::parse(bad, 0, "semaphore")?;
-        }
         let mode = Mode::new(self.mode)?;
         if creation.create {
             check_initial_value(self.initial_value)?;
