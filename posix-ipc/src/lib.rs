@@ -46,7 +46,9 @@ pub const MESSAGE_QUEUES_SUPPORTED: bool = cfg!(not(target_vendor = "apple"));
 
 // ---- Semaphores (semaphore.rs) ----
 mod semaphore;
-// (semaphore exports)
+pub use semaphore::{
+    Semaphore, SemaphoreGuard, SemaphoreOptions, UnlinkingSemaphore, unlink_semaphore,
+};
 
 // ---- Shared memory (shm.rs) ----
 mod shm;

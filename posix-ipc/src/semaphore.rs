@@ -1,1 +1,1080 @@
-//! (filled in by its issue)
+//! POSIX named semaphores ([`Semaphore`]): `sem_open`, `sem_wait` /
+//! `sem_trywait` / `sem_clockwait`, `sem_post`, `sem_getvalue`, `sem_close`,
+//! `sem_unlink`.
+//!
+//! All FFI calls for semaphores live in this module, and every return code
+//! becomes a `Result` through [`ipc_common::check`] / [`ipc_common::check_ptr`].
+
+use std::fmt;
+use std::mem::ManuallyDrop;
+use std::ops::Deref;
+use std::ptr::NonNull;
+use std::time::Duration;
+
+use ipc_common::{Error, ErrorKind, Mode, Result, Timeout, check, check_ptr};
+use posix_ipc_sys as sys;
+
+use crate::flags::{self, Creation};
+use crate::limits;
+use crate::name::{IntoName, Name, SEMAPHORE_NAME_MAX, with_unique_name};
+
+/// A POSIX named semaphore (`sem_open`), posix_ipc's `Semaphore`.
+///
+/// A counting semaphore that any process on the machine can open by its
+/// [`Name`]; C programs and Python's `posix_ipc` open the same objects.
+/// [`acquire`](Self::acquire) decrements the value, waiting while it is zero;
+/// [`release`](Self::release) increments it and wakes one waiter.
+///
+/// - Open it like [`std::fs::OpenOptions`] with [`Semaphore::options`], or with
+///   the short forms [`open`](Self::open), [`create`](Self::create) and
+///   [`create_unique`](Self::create_unique) (posix_ipc's `name=None`).
+/// - [`acquire_guard`](Self::acquire_guard) / [`lock`](Self::lock) return a
+///   [`SemaphoreGuard`] that releases on drop (Python's `with sem:`).
+/// - Dropping the handle closes it (`sem_close`); [`close`](Self::close)
+///   returns the error instead. The semaphore itself lives on until it is
+///   unlinked ([`unlink`](Self::unlink), [`unlink_semaphore`], or the opt-in
+///   [`UnlinkingSemaphore`] guard) and every handle is closed.
+///
+/// A `Semaphore` is `Send + Sync`: the `sem_t` that `sem_open` maps is made for
+/// concurrent use by many threads and processes, so one handle can be shared
+/// (e.g. in an `Arc`) and acquired or released from several threads at once.
+///
+/// `Debug` shows what posix_ipc's `repr` shows: `Semaphore("/name", mode=0o600)`.
+///
+/// ```
+/// use posix_ipc::{Semaphore, Timeout};
+/// let sem = Semaphore::create_unique(1)?;
+/// sem.acquire(Timeout::Forever)?;
+/// assert!(sem.try_acquire().unwrap_err().is_busy()); // value is 0 now
+/// sem.release()?;
+/// assert_eq!(sem.value()?, 1);
+/// assert!(format!("{sem:?}").starts_with("Semaphore(\"/pipc_"));
+/// sem.unlink()?;
+/// # Ok::<(), posix_ipc::Error>(())
+/// ```
+///
+/// Using a closed handle does not compile:
+///
+/// ```compile_fail,E0382
+/// let sem = posix_ipc::Semaphore::create_unique(0)?;
+/// sem.close()?;
+/// sem.release()?; // error[E0382]: use of moved value
+/// # Ok::<(), posix_ipc::Error>(())
+/// ```
+pub struct Semaphore {
+    raw: RawSem,
+    name: Name,
+    mode: Mode,
+}
+
+/// The `sem_t *` returned by `sem_open`; closed exactly once, by
+/// [`RawSem::close`] or on drop.
+struct RawSem(NonNull<sys::sem_t>);
+
+// SAFETY: the pointer is a `sem_t` mapped by `sem_open`; the sem_* functions
+// are specified for concurrent use on one semaphore from any thread (that is
+// their purpose), and `sem_close` happens only once, in `close`/`Drop`, which
+// take the handle by value or by `&mut`.
+unsafe impl Send for RawSem {}
+// SAFETY: every call made through `&RawSem` is one of sem_wait/sem_trywait/
+// sem_clockwait/sem_timedwait/sem_post/sem_getvalue, all thread-safe.
+unsafe impl Sync for RawSem {}
+
+impl RawSem {
+    #[inline]
+    fn as_ptr(&self) -> *mut sys::sem_t {
+        self.0.as_ptr()
+    }
+
+    fn close(self) -> Result<()> {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: the pointer is live and, as `this` is never dropped, closed only here.
+        check("sem_close", unsafe { sys::sem_close(this.as_ptr()) }).map(drop)
+    }
+}
+
+impl Drop for RawSem {
+    fn drop(&mut self) {
+        // SAFETY: the pointer is live and never used again. The result is
+        // ignored: `Semaphore::close` exists for callers who want it.
+        unsafe { sys::sem_close(self.as_ptr()) };
+    }
+}
+
+/// Options for opening or creating a [`Semaphore`], like
+/// [`std::fs::OpenOptions`]. Made by [`Semaphore::options`].
+///
+/// Without [`create`](Self::create) or [`create_new`](Self::create_new),
+/// [`open`](Self::open) opens an existing semaphore. Every value is checked
+/// when [`open`](Self::open) is called, before any system call.
+///
+/// ```
+/// use posix_ipc::Semaphore;
+/// # let name = format!("/ipcrs-doc-{}", std::process::id());
+/// let sem = Semaphore::options()
+///     .create_new(true)
+///     .mode(0o600)
+///     .initial_value(3)
+///     .open(&name)?;
+/// assert_eq!(sem.value()?, 3);
+/// sem.unlink()?;
+/// # Ok::<(), posix_ipc::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct SemaphoreOptions {
+    creation: Creation,
+    mode: u32,
+    initial_value: u32,
+    bad_flags: Option<i32>,
+}
+
+impl Default for SemaphoreOptions {
+    /// Same as [`SemaphoreOptions::new`].
+    fn default() -> Self {
+        SemaphoreOptions::new()
+    }
+}
+
+impl SemaphoreOptions {
+    /// Options that open an existing semaphore; when creating: mode `0o600`,
+    /// initial value 0 (posix_ipc's defaults).
+    ///
+    /// ```
+    /// let opts = posix_ipc::SemaphoreOptions::new();
+    /// let e = opts.open("/ipcrs-doc-surely-absent").unwrap_err();
+    /// assert_eq!(e.kind(), posix_ipc::ErrorKind::NotFound);
+    /// ```
+    pub fn new() -> Self {
+        SemaphoreOptions {
+            creation: Creation::default(),
+            mode: Mode::OWNER_READ_WRITE.bits(),
+            initial_value: 0,
+            bad_flags: None,
+        }
+    }
+
+    /// Create the semaphore if it does not exist (`O_CREAT`); an existing one
+    /// is opened as it is, ignoring [`mode`](Self::mode) and
+    /// [`initial_value`](Self::initial_value).
+    ///
+    /// ```
+    /// use posix_ipc::Semaphore;
+    /// # let name = format!("/ipcrs-doc-{}", std::process::id());
+    /// let a = Semaphore::options().create(true).initial_value(2).open(&name)?;
+    /// let b = Semaphore::options().create(true).initial_value(9).open(&name)?;
+    /// assert_eq!(b.value()?, 2); // b opened a's semaphore
+    /// a.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn create(&mut self, create: bool) -> &mut Self {
+        self.creation.create = create;
+        self
+    }
+
+    /// Create a new semaphore, failing with
+    /// [`AlreadyExists`](ErrorKind::AlreadyExists) if the name is taken
+    /// (`O_CREAT | O_EXCL`). Implies [`create`](Self::create).
+    ///
+    /// ```
+    /// use posix_ipc::{ErrorKind, Semaphore};
+    /// # let name = format!("/ipcrs-doc-{}", std::process::id());
+    /// let sem = Semaphore::options().create_new(true).open(&name)?;
+    /// let e = Semaphore::options().create_new(true).open(&name).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::AlreadyExists);
+    /// sem.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn create_new(&mut self, create_new: bool) -> &mut Self {
+        self.creation.exclusive = create_new;
+        if create_new {
+            self.creation.create = true;
+        }
+        self
+    }
+
+    /// The permission bits a new semaphore gets (default `0o600`), reduced by
+    /// the process umask. Values above `0o7777` are rejected by
+    /// [`open`](Self::open).
+    ///
+    /// ```
+    /// let sem = posix_ipc::Semaphore::options().mode(0o640).create_unique()?;
+    /// assert_eq!(sem.mode().bits(), 0o640); // with the usual umask 022
+    /// sem.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn mode(&mut self, mode: u32) -> &mut Self {
+        self.mode = mode;
+        self
+    }
+
+    /// The value a new semaphore starts with (default 0). Values above
+    /// [`limits::semaphore_value_max`] are rejected by [`open`](Self::open).
+    ///
+    /// ```
+    /// let sem = posix_ipc::Semaphore::options().initial_value(7).create_unique()?;
+    /// assert_eq!(sem.value()?, 7);
+    /// sem.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn initial_value(&mut self, value: u32) -> &mut Self {
+        self.initial_value = value;
+        self
+    }
+
+    /// Sets [`create`](Self::create) and [`create_new`](Self::create_new)
+    /// from posix_ipc-style flags: `0`, [`O_CREAT`](crate::O_CREAT) or
+    /// [`O_CREX`](crate::O_CREX), for line-by-line ports.
+    /// [`O_EXCL`](crate::O_EXCL) without `O_CREAT` and any other bit make
+    /// [`open`](Self::open) fail with [`InvalidInput`](ErrorKind::InvalidInput).
+    ///
+    /// ```
+    /// use posix_ipc::{Semaphore, O_CREX, O_EXCL};
+    /// # let name = format!("/ipcrs-doc-{}", std::process::id());
+    /// // posix_ipc.Semaphore(name, O_CREX, 0o600, 1)
+    /// let sem = Semaphore::options().flags(O_CREX).mode(0o600).initial_value(1).open(&name)?;
+    /// assert!(Semaphore::options().flags(O_EXCL).open(&name).unwrap_err().is_invalid_input());
+    /// sem.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn flags(&mut self, flags: i32) -> &mut Self {
+        match flags::parse(flags, 0, "semaphore") {
+            Ok((creation, _)) => {
+                self.creation = creation;
+                self.bad_flags = None;
+            }
+            Err(_) => self.bad_flags = Some(flags),
+        }
+        self
+    }
+
+    /// Opens (or creates, as configured) the semaphore called `name`.
+    ///
+    /// Fails with [`InvalidInput`](ErrorKind::InvalidInput) before any system
+    /// call when the name breaks a rule of [`Name`] or is longer than
+    /// [`SEMAPHORE_NAME_MAX`](crate::SEMAPHORE_NAME_MAX) bytes after the `/`,
+    /// or when the flags, mode or initial value are out of range. System
+    /// errors carry a message that says what to do, e.g.
+    /// [`NotFound`](ErrorKind::NotFound) names the way to create the
+    /// semaphore.
+    ///
+    /// On Linux, a file in `/dev/shm` that is too small to be a semaphore
+    /// (`touch /dev/shm/sem.x`) is an [`Other`](ErrorKind::Other) error here;
+    /// posix_ipc maps it and dies of `SIGBUS` on first use (its issue #51).
+    ///
+    /// ```
+    /// use posix_ipc::{ErrorKind, Semaphore};
+    /// let e = Semaphore::options().open("/ipcrs-doc-surely-absent").unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::NotFound);
+    /// assert!(e.message().contains("create it with"));
+    /// let e = Semaphore::options().open("no-slash").unwrap_err();
+    /// assert!(e.is_invalid_input());
+    /// ```
+    pub fn open(&self, name: impl IntoName) -> Result<Semaphore> {
+        if let Some(bad) = self.bad_flags {
+            flags::parse(bad, 0, "semaphore")?;
+        }
+        let name = semaphore_name(name)?;
+        self.open_name(name, self.creation)
+    }
+
+    /// Creates a semaphore under a fresh unique name (`/pipc_` + 16 random hex
+    /// digits from the OS random source, 22 bytes, so it also fits macOS's
+    /// 31-byte limit), drawing again while the name is taken. This is
+    /// posix_ipc's `Semaphore(None, O_CREX, ...)`; the
+    /// [`create`](Self::create)/[`create_new`](Self::create_new)/
+    /// [`flags`](Self::flags) settings do not apply (creation is always
+    /// exclusive). Read the name with [`Semaphore::name`].
+    ///
+    /// ```
+    /// let sem = posix_ipc::Semaphore::options().initial_value(1).create_unique()?;
+    /// assert!(sem.name().to_str().unwrap().starts_with("/pipc_"));
+    /// sem.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn create_unique(&self) -> Result<Semaphore> {
+        let exclusive = Creation {
+            create: true,
+            exclusive: true,
+        };
+        with_unique_name("sem_open", |name| self.open_name(name, exclusive))
+    }
+
+    fn open_name(&self, name: Name, creation: Creation) -> Result<Semaphore> {
+        let mode = Mode::new(self.mode)?;
+        if creation.create {
+            check_initial_value(self.initial_value)?;
+        }
+        // sem_open reads mode_t and unsigned int, promoted to unsigned int.
+        let (mode_arg, value_arg): (libc::c_uint, libc::c_uint) = (mode.bits(), self.initial_value);
+        // SAFETY: the shim only returns the SEM_FAILED constant.
+        let failed = unsafe { sys::sem_failed() };
+        // SAFETY: the name is a valid NUL-terminated string; sem_open's
+        // variadic arguments (mode_t promoted to unsigned int, unsigned int
+        // value) are what it reads when O_CREAT is set, and are ignored otherwise.
+        let ptr = unsafe {
+            sys::sem_open(
+                name.as_c_str().as_ptr(),
+                creation.oflag(),
+                mode_arg,
+                value_arg,
+            )
+        };
+        let ptr = check_ptr("sem_open", ptr, failed).map_err(|e| open_error(e, &name, creation))?;
+        let sem = NonNull::new(ptr)
+            .ok_or_else(|| Error::new(ErrorKind::Other, "sem_open", "sem_open returned NULL"))?;
+        // From here on, dropping `opened` closes the handle on every error path.
+        let opened = Semaphore {
+            raw: RawSem(sem),
+            name,
+            mode,
+        };
+        opened.verify_backing_file(mode)
+    }
+}
+
+/// Validates a semaphore name: the [`Name`] rules plus the semaphore length limit.
+fn semaphore_name(name: impl IntoName) -> Result<Name> {
+    let name = name.into_name()?;
+    name.check_len(SEMAPHORE_NAME_MAX, "semaphore")?;
+    Ok(name)
+}
+
+fn check_initial_value(value: u32) -> Result<()> {
+    let max = limits::semaphore_value_max();
+    if value > max {
+        return Err(Error::invalid_input(
+            "sem_open",
+            format!(
+                "initial value {value} is above SEM_VALUE_MAX ({max}); give a value from 0 to {max}"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Where glibc and musl keep the semaphore called `name` (`/dev/shm/sem.<name
+/// without the slash>`).
+#[cfg(target_os = "linux")]
+fn backing_file(name: &Name) -> std::path::PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    let mut path = b"/dev/shm/sem.".to_vec();
+    path.extend_from_slice(&name.as_bytes()[1..]);
+    std::ffi::OsStr::from_bytes(&path).into()
+}
+
+/// The messages for `sem_open` failures: what was wrong and what to do.
+fn open_error(e: Error, name: &Name, creation: Creation) -> Error {
+    let Some(errno) = e.raw_os_error() else {
+        return e;
+    };
+    let message = match errno {
+        libc::ENOENT => format!(
+            "no semaphore named {name:?} exists; create it with Semaphore::create or \
+             Semaphore::options().create(true)"
+        ),
+        libc::EEXIST => format!(
+            "a semaphore named {name:?} already exists; open it with Semaphore::open, or \
+             unlink it first with unlink_semaphore"
+        ),
+        libc::EACCES | libc::EPERM => format!(
+            "permission denied for semaphore {name:?}: its owner and mode do not give this \
+             user read and write access; ask its owner to open it up (mode 0o660/0o666 when \
+             creating) or run as that user"
+        ),
+        libc::EINVAL if creation.create => format!(
+            "the system rejected the name {name:?} or the initial value for a new semaphore"
+        ),
+        libc::EINVAL => format!("the system rejected the semaphore name {name:?}"),
+        libc::ENAMETOOLONG => format!("the semaphore name {name:?} is too long for this system"),
+        libc::EMFILE => "this process has the maximum number of files open (RLIMIT_NOFILE); \
+                         close some or raise the limit (ulimit -n)"
+            .to_owned(),
+        libc::ENFILE => "the system-wide limit on open files has been reached \
+                         (/proc/sys/fs/file-max); close some files"
+            .to_owned(),
+        libc::ENOSPC => format!(
+            "no space left to create semaphore {name:?} (the /dev/shm file system is full); \
+             unlink unused semaphores and shared memory"
+        ),
+        libc::ENOMEM => format!("not enough memory to map semaphore {name:?}"),
+        _ => return e,
+    };
+    e.with_message(message)
+}
+
+/// The messages for `sem_unlink` failures.
+fn unlink_error(e: Error, name: &Name) -> Error {
+    let message = match e.raw_os_error() {
+        Some(libc::ENOENT) => format!(
+            "no semaphore named {name:?} exists (it was never created or is already unlinked)"
+        ),
+        Some(libc::EACCES | libc::EPERM) => format!(
+            "permission denied to unlink semaphore {name:?}: only its owner (or root) may; \
+             ask its owner to unlink it"
+        ),
+        Some(libc::ENAMETOOLONG) => {
+            format!("the semaphore name {name:?} is too long for this system")
+        }
+        _ => return e,
+    };
+    e.with_message(message)
+}
+
+/// Turns a failed wait into the error for its cause (static messages: no allocation).
+fn wait_error(e: Error) -> Error {
+    match e.raw_os_error() {
+        Some(libc::EAGAIN) => {
+            e.with_message("the semaphore's value is 0; acquiring it would block")
+        }
+        Some(libc::ETIMEDOUT) => {
+            e.with_message("the timeout expired before the semaphore could be acquired")
+        }
+        Some(libc::EINTR) => e.with_message(
+            "a signal interrupted the wait; the semaphore was not acquired (acquire again to retry)",
+        ),
+        _ => e,
+    }
+}
+
+impl Semaphore {
+    /// A builder for opening or creating a semaphore (see [`SemaphoreOptions`]).
+    ///
+    /// ```
+    /// let sem = posix_ipc::Semaphore::options().initial_value(1).mode(0o600).create_unique()?;
+    /// assert_eq!(sem.value()?, 1);
+    /// sem.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn options() -> SemaphoreOptions {
+        SemaphoreOptions::new()
+    }
+
+    /// Opens an existing semaphore (posix_ipc's `Semaphore(name)`); fails with
+    /// [`NotFound`](ErrorKind::NotFound) if there is none.
+    ///
+    /// ```
+    /// use posix_ipc::Semaphore;
+    /// let first = Semaphore::create_unique(4)?;
+    /// let second = Semaphore::open(first.name())?;
+    /// assert_eq!(second.value()?, 4);
+    /// first.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn open(name: impl IntoName) -> Result<Semaphore> {
+        SemaphoreOptions::new().open(name)
+    }
+
+    /// Creates a new semaphore with mode `0o600` and `initial_value`, failing
+    /// with [`AlreadyExists`](ErrorKind::AlreadyExists) if the name is taken
+    /// (posix_ipc's `Semaphore(name, O_CREX, initial_value=...)`). Use
+    /// [`Semaphore::options`] with [`create`](SemaphoreOptions::create) to
+    /// open-or-create.
+    ///
+    /// ```
+    /// use posix_ipc::Semaphore;
+    /// # let name = format!("/ipcrs-doc-{}", std::process::id());
+    /// let sem = Semaphore::create(&name, 1)?;
+    /// assert!(Semaphore::create(&name, 1).unwrap_err().is_existential());
+    /// sem.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn create(name: impl IntoName, initial_value: u32) -> Result<Semaphore> {
+        SemaphoreOptions::new()
+            .create_new(true)
+            .initial_value(initial_value)
+            .open(name)
+    }
+
+    /// Creates a new semaphore with mode `0o600` and `initial_value` under a
+    /// fresh unique name (see [`SemaphoreOptions::create_unique`]).
+    ///
+    /// ```
+    /// let sem = posix_ipc::Semaphore::create_unique(0)?;
+    /// assert_eq!(sem.name().as_bytes().len(), posix_ipc::UNIQUE_NAME_LEN);
+    /// sem.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn create_unique(initial_value: u32) -> Result<Semaphore> {
+        SemaphoreOptions::new()
+            .initial_value(initial_value)
+            .create_unique()
+    }
+
+    /// Decrements the semaphore, waiting while its value is 0 as `timeout`
+    /// allows (posix_ipc's `acquire(timeout)`):
+    ///
+    /// - [`Timeout::Forever`]: `sem_wait`, waits as long as it takes;
+    /// - [`Timeout::Immediate`] (or `After(0)`): `sem_trywait`, fails at once
+    ///   with [`WouldBlock`](ErrorKind::WouldBlock) if the value is 0;
+    /// - [`Timeout::After`]`(d)`: waits at most `d`, then fails with
+    ///   [`WouldBlock`](ErrorKind::WouldBlock) (errno `ETIMEDOUT`). On
+    ///   Linux/glibc the deadline is on `CLOCK_MONOTONIC` (`sem_clockwait`),
+    ///   so changing the wall clock does not stretch or cut the wait; elsewhere
+    ///   `sem_timedwait` measures it on `CLOCK_REALTIME`. A duration too long
+    ///   for the clock is [`InvalidInput`](ErrorKind::InvalidInput) (use
+    ///   `Forever`). Where [`SEMAPHORE_TIMEOUT_SUPPORTED`](crate::SEMAPHORE_TIMEOUT_SUPPORTED)
+    ///   is false (macOS), a non-zero `After` is
+    ///   [`Unsupported`](ErrorKind::Unsupported) instead of blocking forever as
+    ///   in posix_ipc.
+    ///
+    /// A signal handler interrupting the wait makes it fail with
+    /// [`Interrupted`](ErrorKind::Interrupted) (posix_ipc's `SignalError`); it
+    /// is never retried silently, so Ctrl-C handlers get their chance to run.
+    ///
+    /// Allocates nothing, also when it fails.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use posix_ipc::{ErrorKind, Semaphore, Timeout};
+    /// let sem = Semaphore::create_unique(1)?;
+    /// sem.acquire(Timeout::Forever)?;
+    /// assert_eq!(sem.acquire(Timeout::Immediate).unwrap_err().kind(), ErrorKind::WouldBlock);
+    /// let e = sem.acquire(Timeout::After(Duration::from_millis(10))).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::WouldBlock);
+    /// sem.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    #[inline]
+    pub fn acquire(&self, timeout: Timeout) -> Result<()> {
+        let sem = self.raw.as_ptr();
+        let rc = match timeout {
+            // SAFETY: `sem` is a live semaphore from sem_open (closed only on drop).
+            Timeout::Forever => check("sem_wait", unsafe { sys::sem_wait(sem) }),
+            t if t.is_immediate() => {
+                // SAFETY: as above.
+                check("sem_trywait", unsafe { sys::sem_trywait(sem) })
+            }
+            t => timed_wait(sem, t),
+        };
+        rc.map(drop).map_err(wait_error)
+    }
+
+    /// [`acquire`](Self::acquire) with [`Timeout::Immediate`]: takes the
+    /// semaphore if its value is above 0, else fails with
+    /// [`WouldBlock`](ErrorKind::WouldBlock) (`is_busy()`).
+    ///
+    /// ```
+    /// let sem = posix_ipc::Semaphore::create_unique(1)?;
+    /// sem.try_acquire()?;
+    /// assert!(sem.try_acquire().unwrap_err().is_busy());
+    /// sem.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    #[inline]
+    pub fn try_acquire(&self) -> Result<()> {
+        self.acquire(Timeout::Immediate)
+    }
+
+    /// [`acquire`](Self::acquire) with [`Timeout::After`]`(timeout)`.
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let sem = posix_ipc::Semaphore::create_unique(0)?;
+    /// let start = Instant::now();
+    /// assert!(sem.acquire_timeout(Duration::from_millis(20)).unwrap_err().is_busy());
+    /// assert!(start.elapsed() >= Duration::from_millis(15));
+    /// sem.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    #[inline]
+    pub fn acquire_timeout(&self, timeout: Duration) -> Result<()> {
+        self.acquire(Timeout::After(timeout))
+    }
+
+    /// Acquires like [`acquire`](Self::acquire) and returns a guard that
+    /// releases the semaphore when dropped (Python's `with sem:`), also when
+    /// the code in between returns early or panics.
+    ///
+    /// ```
+    /// use posix_ipc::{Semaphore, Timeout};
+    /// let sem = Semaphore::create_unique(1)?;
+    /// {
+    ///     let _guard = sem.acquire_guard(Timeout::Immediate)?;
+    ///     assert_eq!(sem.value()?, 0);
+    /// }
+    /// assert_eq!(sem.value()?, 1);
+    /// sem.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn acquire_guard(&self, timeout: Timeout) -> Result<SemaphoreGuard<'_>> {
+        self.acquire(timeout)?;
+        Ok(SemaphoreGuard { sem: self })
+    }
+
+    /// [`acquire_guard`](Self::acquire_guard) with [`Timeout::Forever`]: use a
+    /// semaphore with value 1 as a lock between processes.
+    ///
+    /// ```
+    /// let sem = posix_ipc::Semaphore::create_unique(1)?;
+    /// {
+    ///     let _held = sem.lock()?;
+    ///     assert!(sem.try_acquire().is_err());
+    /// }
+    /// sem.try_acquire()?;
+    /// sem.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn lock(&self) -> Result<SemaphoreGuard<'_>> {
+        self.acquire_guard(Timeout::Forever)
+    }
+
+    /// Increments the semaphore (`sem_post`), waking one waiter if any
+    /// (posix_ipc's `release()`).
+    ///
+    /// At [`limits::semaphore_value_max`] it fails with
+    /// [`LimitExceeded`](ErrorKind::LimitExceeded) and leaves the value
+    /// unchanged (posix_ipc raises a bare `OSError [Errno 75]`). Allocates
+    /// nothing unless it fails.
+    ///
+    /// ```
+    /// use posix_ipc::{ErrorKind, Semaphore, limits};
+    /// let sem = Semaphore::create_unique(limits::semaphore_value_max() - 1)?;
+    /// sem.release()?;
+    /// let e = sem.release().unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::LimitExceeded);
+    /// assert!(e.message().contains("SEM_VALUE_MAX"));
+    /// sem.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    #[inline]
+    pub fn release(&self) -> Result<()> {
+        // SAFETY: `self.raw` is a live semaphore from sem_open.
+        match check("sem_post", unsafe { sys::sem_post(self.raw.as_ptr()) }) {
+            Ok(_) => Ok(()),
+            Err(e) if e.raw_os_error() == Some(libc::EOVERFLOW) => {
+                let max = limits::semaphore_value_max();
+                Err(e.with_message(format!(
+                    "the semaphore's value is already SEM_VALUE_MAX ({max}); releasing it again \
+                     would overflow, so it was left unchanged"
+                )))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The current value (`sem_getvalue`; posix_ipc's `value`). Other
+    /// processes may change it at any moment, so it is a snapshot.
+    ///
+    /// Absent where [`SEMAPHORE_VALUE_SUPPORTED`](crate::SEMAPHORE_VALUE_SUPPORTED)
+    /// is false (macOS). Linux never reports waiters as a negative value; a
+    /// system that does is reported as 0.
+    ///
+    /// ```
+    /// let sem = posix_ipc::Semaphore::create_unique(2)?;
+    /// assert_eq!(sem.value()?, 2);
+    /// sem.release()?;
+    /// assert_eq!(sem.value()?, 3);
+    /// sem.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    #[cfg(not(target_vendor = "apple"))]
+    #[cfg_attr(docsrs, doc(cfg(not(target_vendor = "apple"))))]
+    pub fn value(&self) -> Result<u32> {
+        let mut v: libc::c_int = 0;
+        // SAFETY: `self.raw` is a live semaphore; `v` is a valid, writable int.
+        check("sem_getvalue", unsafe {
+            sys::sem_getvalue(self.raw.as_ptr(), &mut v)
+        })?;
+        Ok(u32::try_from(v).unwrap_or(0))
+    }
+
+    /// The semaphore's name (posix_ipc's `name`).
+    ///
+    /// ```
+    /// use posix_ipc::Semaphore;
+    /// # let name = format!("/ipcrs-doc-{}", std::process::id());
+    /// let sem = Semaphore::create(name.as_str(), 0)?;
+    /// assert_eq!(sem.name().to_str(), Some(name.as_str()));
+    /// sem.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn name(&self) -> &Name {
+        &self.name
+    }
+
+    /// The semaphore's permission bits (posix_ipc's `mode`).
+    ///
+    /// On Linux this is the real mode of the semaphore's file
+    /// `/dev/shm/sem.<name>`, read when this handle was opened: after the
+    /// umask for a semaphore this call created, and the creator's mode for one
+    /// it opened (posix_ipc returns the constructor's `mode` argument in both
+    /// cases). If the file was already unlinked when it was examined, and on
+    /// other systems, it is the mode given to [`SemaphoreOptions::mode`].
+    ///
+    /// ```
+    /// use posix_ipc::Semaphore;
+    /// let sem = Semaphore::options().mode(0o640).create_unique()?;
+    /// let other = Semaphore::options().mode(0o600).open(sem.name())?;
+    /// assert_eq!(other.mode().bits(), 0o640); // the real mode, not the argument
+    /// sem.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn mode(&self) -> Mode {
+        self.mode
+    }
+
+    /// Unlinks the semaphore's name (`sem_unlink`; posix_ipc's `unlink()`).
+    ///
+    /// The name becomes free at once (a new semaphore created under it is a
+    /// different one); the semaphore itself lives on until every handle to it
+    /// is closed, so this handle keeps working. Fails with
+    /// [`NotFound`](ErrorKind::NotFound) if the name is already gone.
+    ///
+    /// ```
+    /// let sem = posix_ipc::Semaphore::create_unique(0)?;
+    /// sem.unlink()?;
+    /// sem.release()?; // still usable
+    /// assert!(posix_ipc::Semaphore::open(sem.name()).unwrap_err().is_existential());
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn unlink(&self) -> Result<()> {
+        unlink_name(&self.name)
+    }
+
+    /// Closes the handle (`sem_close`) and returns the error, if any; dropping
+    /// the handle does the same and ignores it. Does not unlink.
+    ///
+    /// ```
+    /// use posix_ipc::Semaphore;
+    /// let sem = Semaphore::create_unique(1)?;
+    /// let name = sem.name().clone();
+    /// sem.close()?;
+    /// let again = Semaphore::open(&name)?; // still exists
+    /// again.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn close(self) -> Result<()> {
+        self.raw.close()
+    }
+
+    /// Wraps the handle in a guard that unlinks the semaphore when it drops
+    /// (and then closes it): the opt-in clean-up posix_ipc's issue #17 asked for.
+    ///
+    /// ```
+    /// use posix_ipc::Semaphore;
+    /// let name = {
+    ///     let sem = Semaphore::create_unique(1)?.unlink_on_drop();
+    ///     sem.acquire(posix_ipc::Timeout::Immediate)?; // derefs to Semaphore
+    ///     sem.name().clone()
+    /// };
+    /// assert!(Semaphore::open(&name).unwrap_err().is_existential());
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn unlink_on_drop(self) -> UnlinkingSemaphore {
+        UnlinkingSemaphore {
+            sem: ManuallyDrop::new(self),
+        }
+    }
+
+    /// On Linux, examines `/dev/shm/sem.<name>`: a file too small to hold a
+    /// `sem_t` is not a semaphore (posix_ipc issue #51: glibc maps it and the
+    /// first access dies of SIGBUS), so this fails, closing the handle; else
+    /// records the file's real mode.
+    #[cfg(target_os = "linux")]
+    fn verify_backing_file(mut self, requested: Mode) -> Result<Semaphore> {
+        use std::os::unix::fs::MetadataExt;
+        let path = backing_file(&self.name);
+        match std::fs::metadata(&path) {
+            Ok(meta) => {
+                let needed = std::mem::size_of::<sys::sem_t>() as u64;
+                if meta.len() < needed {
+                    return Err(Error::new(
+                        ErrorKind::Other,
+                        "sem_open",
+                        format!(
+                            "{} is {} bytes, too small to be a semaphore ({needed} bytes), so \
+                             using it would crash the process with SIGBUS; it was not made by \
+                             sem_open. Remove it (unlink_semaphore({:?})) and create the \
+                             semaphore again",
+                            path.display(),
+                            meta.len(),
+                            self.name
+                        ),
+                    ));
+                }
+                self.mode = Mode::from_raw(meta.mode() & Mode::MAX_BITS);
+            }
+            // Unlinked by someone else right after sem_open: the handle is fine.
+            Err(_) => self.mode = requested,
+        }
+        Ok(self)
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn verify_backing_file(self, _requested: Mode) -> Result<Semaphore> {
+        Ok(self)
+    }
+}
+
+/// `sem_clockwait` on `CLOCK_MONOTONIC` (glibc).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn timed_wait(sem: *mut sys::sem_t, timeout: Timeout) -> Result<libc::c_int> {
+    let deadline = timeout.deadline(libc::CLOCK_MONOTONIC)?;
+    let Some(deadline) = deadline else {
+        // SAFETY: `sem` is a live semaphore from sem_open.
+        return check("sem_wait", unsafe { sys::sem_wait(sem) });
+    };
+    // SAFETY: `sem` is live; `deadline` is a valid, normalised timespec.
+    check("sem_clockwait", unsafe {
+        sys::sem_clockwait(sem, libc::CLOCK_MONOTONIC, &deadline)
+    })
+}
+
+/// `sem_timedwait` on `CLOCK_REALTIME` (no `sem_clockwait` here).
+#[cfg(not(any(all(target_os = "linux", target_env = "gnu"), target_vendor = "apple")))]
+fn timed_wait(sem: *mut sys::sem_t, timeout: Timeout) -> Result<libc::c_int> {
+    let deadline = timeout.deadline(libc::CLOCK_REALTIME)?;
+    let Some(deadline) = deadline else {
+        // SAFETY: `sem` is a live semaphore from sem_open.
+        return check("sem_wait", unsafe { sys::sem_wait(sem) });
+    };
+    // SAFETY: `sem` is live; `deadline` is a valid, normalised timespec.
+    check("sem_timedwait", unsafe {
+        sys::sem_timedwait(sem, &deadline)
+    })
+}
+
+/// macOS has no timed semaphore wait.
+#[cfg(target_vendor = "apple")]
+fn timed_wait(_sem: *mut sys::sem_t, _timeout: Timeout) -> Result<libc::c_int> {
+    Err(Error::new(
+        ErrorKind::Unsupported,
+        "sem_timedwait",
+        "this system has no timed semaphore wait (SEMAPHORE_TIMEOUT_SUPPORTED is false); \
+         use Timeout::Forever or poll with Timeout::Immediate",
+    ))
+}
+
+fn unlink_name(name: &Name) -> Result<()> {
+    // SAFETY: the name is a valid NUL-terminated string.
+    check("sem_unlink", unsafe {
+        sys::sem_unlink(name.as_c_str().as_ptr())
+    })
+    .map(drop)
+    .map_err(|e| unlink_error(e, name))
+}
+
+/// Unlinks the semaphore called `name` (`sem_unlink`; posix_ipc's module
+/// function `unlink_semaphore`).
+///
+/// The name is validated first ([`InvalidInput`](ErrorKind::InvalidInput)
+/// for a bad one); a name that does not exist is
+/// [`NotFound`](ErrorKind::NotFound). Open handles keep working.
+///
+/// ```
+/// use posix_ipc::{Semaphore, unlink_semaphore};
+/// let sem = Semaphore::create_unique(0)?;
+/// unlink_semaphore(sem.name())?;
+/// assert_eq!(unlink_semaphore(sem.name()).unwrap_err().kind(), posix_ipc::ErrorKind::NotFound);
+/// assert!(unlink_semaphore("/a\0b").unwrap_err().is_invalid_input());
+/// # Ok::<(), posix_ipc::Error>(())
+/// ```
+pub fn unlink_semaphore(name: impl IntoName) -> Result<()> {
+    unlink_name(&semaphore_name(name)?)
+}
+
+impl fmt::Debug for Semaphore {
+    /// `Semaphore("/name", mode=0o600)`, like posix_ipc's `repr`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Semaphore({:?}, mode={})", self.name, self.mode)
+    }
+}
+
+/// Holds one unit of a [`Semaphore`] and releases it when dropped; made by
+/// [`Semaphore::acquire_guard`] and [`Semaphore::lock`] (Python's `with sem:`).
+///
+/// ```
+/// let sem = posix_ipc::Semaphore::create_unique(1)?;
+/// let guard = sem.lock()?;
+/// assert_eq!(sem.value()?, 0);
+/// drop(guard);
+/// assert_eq!(sem.value()?, 1);
+/// sem.unlink()?;
+/// # Ok::<(), posix_ipc::Error>(())
+/// ```
+#[must_use = "dropping the guard releases the semaphore at once"]
+pub struct SemaphoreGuard<'a> {
+    sem: &'a Semaphore,
+}
+
+impl<'a> SemaphoreGuard<'a> {
+    /// The semaphore this guard holds.
+    ///
+    /// ```
+    /// let sem = posix_ipc::Semaphore::create_unique(1)?;
+    /// let guard = sem.lock()?;
+    /// assert_eq!(guard.semaphore().name(), sem.name());
+    /// # drop(guard);
+    /// sem.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn semaphore(&self) -> &'a Semaphore {
+        self.sem
+    }
+
+    /// Releases now and returns the error, if any (dropping the guard
+    /// releases too, ignoring errors).
+    ///
+    /// ```
+    /// let sem = posix_ipc::Semaphore::create_unique(1)?;
+    /// sem.lock()?.release()?;
+    /// assert_eq!(sem.value()?, 1);
+    /// sem.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn release(self) -> Result<()> {
+        let sem = self.sem;
+        std::mem::forget(self);
+        sem.release()
+    }
+}
+
+impl Drop for SemaphoreGuard<'_> {
+    fn drop(&mut self) {
+        // The guard holds one unit, so the value is below SEM_VALUE_MAX unless
+        // others released beyond it; nothing useful can be done with an error here.
+        let _ = self.sem.release();
+    }
+}
+
+impl fmt::Debug for SemaphoreGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("SemaphoreGuard").field(self.sem).finish()
+    }
+}
+
+/// A [`Semaphore`] that is unlinked, then closed, when this guard drops;
+/// made by [`Semaphore::unlink_on_drop`]. Derefs to the semaphore.
+///
+/// Nothing else in this crate unlinks implicitly: use this for semaphores
+/// that belong to one owner and should not outlive it.
+///
+/// ```
+/// use posix_ipc::Semaphore;
+/// let owned = Semaphore::create_unique(0)?.unlink_on_drop();
+/// owned.release()?;
+/// let keep: Semaphore = owned.into_inner(); // disarm: no unlink
+/// keep.unlink()?;
+/// # Ok::<(), posix_ipc::Error>(())
+/// ```
+pub struct UnlinkingSemaphore {
+    sem: ManuallyDrop<Semaphore>,
+}
+
+impl UnlinkingSemaphore {
+    /// Disarms the guard and returns the semaphore, which will not be unlinked.
+    ///
+    /// ```
+    /// let sem = posix_ipc::Semaphore::create_unique(0)?.unlink_on_drop().into_inner();
+    /// assert!(posix_ipc::Semaphore::open(sem.name()).is_ok());
+    /// sem.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn into_inner(self) -> Semaphore {
+        let mut this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never dropped, so the semaphore is taken out exactly once.
+        unsafe { ManuallyDrop::take(&mut this.sem) }
+    }
+}
+
+impl Deref for UnlinkingSemaphore {
+    type Target = Semaphore;
+    fn deref(&self) -> &Semaphore {
+        &self.sem
+    }
+}
+
+impl Drop for UnlinkingSemaphore {
+    fn drop(&mut self) {
+        // Errors are ignored: the name may already be unlinked by someone else.
+        let _ = self.sem.unlink();
+        // SAFETY: `self.sem` is not used after this.
+        unsafe { ManuallyDrop::drop(&mut self.sem) };
+    }
+}
+
+impl fmt::Debug for UnlinkingSemaphore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("UnlinkingSemaphore")
+            .field(&*self.sem)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_validate_before_any_call() {
+        let name = "/ipcrs-unit-never-created";
+        let e = Semaphore::options()
+            .create_new(true)
+            .mode(0o10000)
+            .open(name)
+            .unwrap_err();
+        assert!(
+            e.is_invalid_input() && e.message().contains("0o7777"),
+            "{e}"
+        );
+        let e = Semaphore::options()
+            .create(true)
+            .initial_value(u32::MAX)
+            .open(name)
+            .unwrap_err();
+        assert!(e.message().contains("SEM_VALUE_MAX"), "{e}");
+        let e = Semaphore::options()
+            .flags(crate::O_TRUNC)
+            .open(name)
+            .unwrap_err();
+        assert!(e.message().contains("semaphore does not accept"), "{e}");
+        let e = unlink_semaphore(name).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn flags_map_onto_creation() {
+        let mut o = SemaphoreOptions::new();
+        o.flags(crate::O_CREX);
+        assert_eq!(
+            o.creation,
+            Creation {
+                create: true,
+                exclusive: true
+            }
+        );
+        o.flags(crate::O_EXCL);
+        assert_eq!(o.bad_flags, Some(crate::O_EXCL));
+        o.flags(0);
+        assert_eq!((o.creation, o.bad_flags), (Creation::default(), None));
+        o.create_new(true).create_new(false);
+        assert!(o.creation.create && !o.creation.exclusive);
+    }
+
+    #[test]
+    fn wait_errors_keep_kind_and_errno() {
+        for (errno, kind) in [
+            (libc::EAGAIN, ErrorKind::WouldBlock),
+            (libc::ETIMEDOUT, ErrorKind::WouldBlock),
+            (libc::EINTR, ErrorKind::Interrupted),
+        ] {
+            let e = wait_error(Error::from_errno("sem_wait", errno));
+            assert_eq!((e.kind(), e.raw_os_error()), (kind, Some(errno)));
+            assert!(e.message().contains("semaphore") || e.message().contains("signal"));
+        }
+    }
+
+    #[test]
+    fn backing_file_strips_the_slash() {
+        let n = Name::new("/abc").unwrap();
+        assert_eq!(backing_file(&n), std::path::Path::new("/dev/shm/sem.abc"));
+    }
+
+    #[test]
+    fn handle_is_send_sync() {
+        fn assert_traits<T: Send + Sync>() {}
+        assert_traits::<Semaphore>();
+        assert_traits::<SemaphoreGuard<'_>>();
+        assert_traits::<UnlinkingSemaphore>();
+    }
+}
