@@ -10,7 +10,52 @@ mod md5;
 
 pub use md5::md5_hex;
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+
+use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
+
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn note_interrupt(_: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+/// Makes Ctrl-C (SIGINT) and SIGTERM interrupt the demo instead of killing it:
+/// the handler only records the signal, and because it is installed without
+/// `SA_RESTART`, a blocking IPC call in progress fails with
+/// `ErrorKind::Interrupted`. The demo's error path then runs its guards'
+/// destructors, which unlink or remove what it created.
+pub fn install_interrupt_handler() {
+    let action = SigAction::new(
+        SigHandler::Handler(note_interrupt),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    for signal in [Signal::SIGINT, Signal::SIGTERM] {
+        // SAFETY: the handler only stores to an atomic, which is
+        // async-signal-safe.
+        unsafe { sigaction(signal, &action) }.expect("install the interrupt handler");
+    }
+}
+
+/// True once SIGINT or SIGTERM arrived (see [`install_interrupt_handler`]).
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Sleeps for `d`, or less if interrupted; fails when interrupted so the
+/// caller can clean up.
+pub fn sleep(d: Duration) -> Result<(), String> {
+    let end = Instant::now() + d;
+    while Instant::now() < end {
+        if interrupted() {
+            return Err("interrupted".into());
+        }
+        std::thread::sleep(Duration::from_millis(10).min(end - Instant::now()));
+    }
+    Ok(())
+}
 
 /// Prints `role (pid N, Rust): text`, the line format of every demo.
 pub fn say(role: &str, text: impl std::fmt::Display) {
