@@ -180,8 +180,8 @@ impl SharedMemoryOptions {
 
     /// Truncate an existing object to 0 bytes on open (`O_TRUNC`), before the
     /// optional [`size`](Self::size) is applied. Needs write access, so it
-    /// cannot be combined with [`read_only`](Self::read_only). Not available
-    /// on macOS.
+    /// cannot be combined with [`read_only`](Self::read_only). macOS does not
+    /// support `O_TRUNC` for shared memory.
     ///
     /// ```
     /// # let name = testkit::unique_name("doc");
