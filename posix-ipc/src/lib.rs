@@ -52,7 +52,10 @@ pub use semaphore::{
 
 // ---- Shared memory (shm.rs) ----
 mod shm;
-// (shared memory exports)
+pub use shm::{
+    Mapping, SHARED_MEMORY_SIZE_MAX, SharedMemory, SharedMemoryGuard, SharedMemoryOptions,
+    unlink_shared_memory,
+};
 
 // ---- Message queues (mqueue.rs) ----
 mod mqueue;

@@ -9,6 +9,8 @@ use std::sync::OnceLock;
 
 use ipc_common::{Error, ErrorKind, Result};
 
+// `c_long` is `i32` on 32-bit targets, where the conversion is not useless.
+#[allow(clippy::useless_conversion)]
 fn sysconf(op: &'static str, name: libc::c_int) -> Result<i64> {
     // SAFETY: sysconf has no memory-safety preconditions.
     let v = unsafe { libc::sysconf(name) };

@@ -1,0 +1,307 @@
+//! Bad input is a typed error that names the problem, never a crash, and
+//! never damages an existing object; plus the extras posix_ipc lacks (real
+//! mode/owner, guards, mappings outliving handles).
+
+use std::sync::atomic::Ordering;
+
+use posix_ipc::{
+    ErrorKind, O_CREAT, O_EXCL, O_NONBLOCK, SHARED_MEMORY_SIZE_MAX, SharedMemory,
+    unlink_shared_memory,
+};
+
+use crate::{fresh, fresh_name, page, pattern_vec};
+
+/// Asserts `e` is InvalidInput and its message mentions every one of `words`.
+fn invalid(e: posix_ipc::Error, words: &[&str]) {
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    for w in words {
+        assert!(e.message().contains(w), "{w:?} missing from: {e}");
+    }
+}
+
+#[test]
+fn read_only_open_with_a_size_leaves_the_object_intact() {
+    // posix_ipc: SharedMemory(name, read_only=True, size=8192) on an existing
+    // segment raises ValueError *and unlinks the segment*.
+    let (shm, _g) = fresh(4096);
+    shm.map()
+        .unwrap()
+        .write_at(0, &pattern_vec(5, 4096))
+        .unwrap();
+    let e = SharedMemory::options()
+        .read_only(true)
+        .size(8192)
+        .open(shm.name())
+        .unwrap_err();
+    invalid(e, &["read-only", "8192"]);
+    let again = SharedMemory::open(shm.name()).unwrap();
+    assert_eq!(again.size().unwrap(), 4096);
+    assert_eq!(
+        again.map().unwrap().read_vec(0, 4096).unwrap(),
+        pattern_vec(5, 4096)
+    );
+    // Same for a new object: nothing is created.
+    let (name, _g2) = fresh_name();
+    let e = SharedMemory::options()
+        .create(true)
+        .read_only(true)
+        .size(1)
+        .open(&name)
+        .unwrap_err();
+    assert!(e.is_invalid_input());
+    assert_eq!(
+        SharedMemory::open(&name).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+}
+
+#[test]
+fn read_only_with_truncate_is_refused_before_any_call() {
+    let (shm, _g) = fresh(100);
+    let e = SharedMemory::options()
+        .read_only(true)
+        .truncate(true)
+        .open(shm.name())
+        .unwrap_err();
+    invalid(e, &["truncate", "read-only"]);
+    assert_eq!(shm.size().unwrap(), 100);
+}
+
+#[test]
+fn sizes_beyond_off_t_are_invalid_input() {
+    // posix_ipc: size=2**64 wraps to 0, size=-1 and 2**63 unlink the segment.
+    let (shm, _g) = fresh(4096);
+    shm.map().unwrap().write_at(0, b"keep").unwrap();
+    for size in [SHARED_MEMORY_SIZE_MAX + 1, 1 << 63, u64::MAX] {
+        let e = SharedMemory::options()
+            .size(size)
+            .open(shm.name())
+            .unwrap_err();
+        invalid(e, &[&size.to_string(), &SHARED_MEMORY_SIZE_MAX.to_string()]);
+        invalid(shm.set_len(size).unwrap_err(), &[&size.to_string()]);
+        let (name, _g2) = fresh_name();
+        assert!(
+            SharedMemory::create(&name, size)
+                .unwrap_err()
+                .is_invalid_input()
+        );
+        assert_eq!(
+            SharedMemory::open(&name).unwrap_err().kind(),
+            ErrorKind::NotFound
+        );
+    }
+    assert_eq!(shm.size().unwrap(), 4096);
+    assert_eq!(shm.map().unwrap().read_vec(0, 4).unwrap(), b"keep");
+}
+
+#[test]
+fn empty_objects_and_empty_ranges_cannot_be_mapped() {
+    let (shm, _g) = fresh(0);
+    invalid(shm.map().unwrap_err(), &["0 bytes", "set_len"]);
+    invalid(shm.map_range(0, 0).unwrap_err(), &["0 bytes"]);
+    invalid(shm.map_range(0, 1).unwrap_err(), &["0-byte object"]);
+    shm.set_len(10).unwrap();
+    invalid(shm.map_range(3, 0).unwrap_err(), &["0 bytes"]);
+    assert_eq!(shm.map().unwrap().len(), 10);
+}
+
+#[test]
+fn ranges_past_the_end_are_invalid_input_with_the_numbers() {
+    let size = 2 * page() + 10;
+    let (shm, _g) = fresh(size);
+    let s = size.to_string();
+    let cases: [(u64, usize); 5] = [
+        (size, 1),
+        (size - 5, 6),
+        (0, usize::try_from(size).unwrap() + 1),
+        (u64::MAX, 1),
+        (1, usize::MAX),
+    ];
+    for (offset, len) in cases {
+        let e = shm.map_range(offset, len).unwrap_err();
+        invalid(e, &[&offset.to_string(), &len.to_string(), &s]);
+    }
+    // The last byte itself is fine.
+    let last = shm.map_range(size - 1, 1).unwrap();
+    assert_eq!(last.len(), 1);
+}
+
+#[test]
+fn accesses_outside_a_mapping_are_invalid_input() {
+    let (shm, _g) = fresh(100);
+    let map = shm.map().unwrap();
+    let mut buf = [0u8; 8];
+    invalid(map.read_at(96, &mut buf).unwrap_err(), &["96", "100-byte"]);
+    invalid(map.write_at(usize::MAX, b"x").unwrap_err(), &["100-byte"]);
+    invalid(map.fill(50, 51, 0).unwrap_err(), &["100-byte"]);
+    invalid(map.read_vec(101, 0).unwrap_err(), &["101"]);
+    invalid(map.atomic_u32(2).unwrap_err(), &["aligned"]);
+    invalid(map.atomic_u64(4).unwrap_err(), &["aligned"]);
+    invalid(map.atomic_u64(96).unwrap_err(), &["100-byte"]);
+    assert_eq!(map.read_vec(0, 100).unwrap(), [0; 100]);
+}
+
+#[test]
+fn bad_flags_and_modes_are_refused_before_any_call() {
+    let (name, _g) = fresh_name();
+    // posix_ipc: flags=-1 wraps and reaches the OS (ENOTDIR).
+    for (flags, why) in [
+        (-1, "does not accept"),
+        (O_EXCL, "O_CREAT"),
+        (O_CREAT | O_NONBLOCK, "does not accept"),
+    ] {
+        let e = SharedMemory::options()
+            .flags(flags)
+            .open(&name)
+            .unwrap_err();
+        invalid(e, &[why]);
+    }
+    // A later valid flags() call replaces the error.
+    let shm = SharedMemory::options()
+        .flags(-1)
+        .flags(O_CREAT)
+        .size(8)
+        .open(&name)
+        .unwrap();
+    assert_eq!(shm.size().unwrap(), 8);
+    let (other, _g2) = fresh_name();
+    let e = SharedMemory::options()
+        .create(true)
+        .mode(0o10000)
+        .open(&other)
+        .unwrap_err();
+    invalid(e, &["0o7777"]);
+    invalid(shm.set_mode(u32::MAX).unwrap_err(), &["0o7777"]);
+    assert_eq!(
+        SharedMemory::open(&other).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+}
+
+#[test]
+fn bad_names_are_refused_before_any_call() {
+    // posix_ipc segfaults on a str name with NUL and lets the OS judge the rest.
+    let long = format!("/{}", "n".repeat(256));
+    for (name, why) in [
+        ("ipcrs-noslash", "must start with '/'"),
+        ("/ipcrs-a/b", "'/'"),
+        ("/ipcrs-nul\0tail", "NUL"),
+        ("/", "empty"),
+        ("", "must start with '/'"),
+        (long.as_str(), "limit is 255"),
+    ] {
+        invalid(SharedMemory::open(name).unwrap_err(), &[why]);
+        invalid(SharedMemory::create(name, 1).unwrap_err(), &[why]);
+        invalid(unlink_shared_memory(name).unwrap_err(), &[why]);
+    }
+}
+
+#[test]
+fn permissions_and_owner_are_the_real_values() {
+    // posix_ipc's `mode` echoes the constructor argument (0o600 by default,
+    // whatever the object's real mode).
+    let (shm, _g) = fresh(0);
+    shm.set_mode(0o640).unwrap();
+    let other = SharedMemory::options()
+        .mode(0o777)
+        .open(shm.name())
+        .unwrap();
+    assert_eq!(other.mode().unwrap().bits(), 0o640);
+    let p = other.permissions().unwrap();
+    // SAFETY: geteuid/getegid have no preconditions.
+    let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+    assert_eq!((p.uid, p.gid, p.cuid, p.cgid), (uid, gid, uid, gid));
+    assert_eq!((other.uid().unwrap(), other.gid().unwrap()), (uid, gid));
+    assert_eq!(p.mode.bits(), 0o640);
+    let dbg = format!("{other:?}");
+    for w in [
+        &shm.name().to_string(),
+        "mode: 0o640",
+        "size: 0",
+        "read_only: false",
+    ] {
+        assert!(dbg.contains(w), "{w} missing from {dbg}");
+    }
+}
+
+#[test]
+fn created_mode_is_subject_to_the_umask() {
+    let (name, _g) = fresh_name();
+    // SAFETY: umask only reads/sets the process mask; restored right away.
+    let mask = unsafe { libc::umask(0o022) };
+    // SAFETY: as above.
+    unsafe { libc::umask(mask) };
+    let shm = SharedMemory::options()
+        .create_new(true)
+        .mode(0o666)
+        .open(&name)
+        .unwrap();
+    assert_eq!(shm.mode().unwrap().bits(), 0o666 & !mask);
+}
+
+#[test]
+fn guard_unlinks_on_drop_and_can_be_disarmed() {
+    let (shm, _g) = fresh(16);
+    let name = shm.name().clone();
+    let guard = shm.unlink_on_drop();
+    let map = guard.map().unwrap();
+    drop(guard);
+    assert_eq!(
+        SharedMemory::open(&name).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    // The memory lives on in the mapping.
+    map.write_at(0, b"alive").unwrap();
+    assert_eq!(map.read_vec(0, 5).unwrap(), b"alive");
+
+    let (shm, _g2) = fresh(16);
+    let kept = shm.unlink_on_drop().into_inner();
+    assert!(SharedMemory::open(kept.name()).is_ok());
+}
+
+#[test]
+fn mappings_outlive_the_handle_and_share_bytes_at_any_offset() {
+    let size = 3 * page();
+    let (shm, _g) = fresh(size);
+    let whole = shm.map().unwrap();
+    let odd = shm.map_range(page() + 3, 100).unwrap();
+    let aligned = shm
+        .map_range(2 * page(), usize::try_from(page()).unwrap())
+        .unwrap();
+    shm.unlink().unwrap();
+    shm.close().unwrap();
+    odd.write_at(0, b"odd").unwrap();
+    let p = usize::try_from(page()).unwrap();
+    assert_eq!(whole.read_vec(p + 3, 3).unwrap(), b"odd");
+    whole.write_at(2 * p + 8, &7u64.to_ne_bytes()).unwrap();
+    assert_eq!(aligned.atomic_u64(8).unwrap().load(Ordering::SeqCst), 7);
+    assert_eq!(odd.offset(), page() + 3);
+    assert!(format!("{odd:?}").contains("offset: "));
+    odd.unmap().unwrap();
+    aligned.unmap().unwrap();
+    assert_eq!(whole.len(), p * 3);
+}
+
+#[test]
+fn one_mapping_is_shared_by_threads() {
+    let (shm, _g) = fresh(8);
+    let map = shm.map().unwrap();
+    let counter = map.atomic_u64(0).unwrap();
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..10_000 {
+                    counter.fetch_add(1, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    assert_eq!(counter.load(Ordering::SeqCst), 40_000);
+    // Handles move to other threads too.
+    let name = shm.name().clone();
+    let size = std::thread::spawn(move || shm.size().unwrap())
+        .join()
+        .unwrap();
+    assert_eq!(size, 8);
+    assert!(SharedMemory::open(&name).is_ok());
+}
