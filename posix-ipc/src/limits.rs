@@ -21,8 +21,6 @@ fn sysconf(op: &'static str, name: libc::c_int) -> Result<i64> {
             "the system does not report this limit (sysconf returned -1)",
         ));
     }
-    // `c_long` is `i32` on 32-bit targets, so the conversion is not useless there.
-    #[allow(clippy::useless_conversion)]
     Ok(i64::from(v))
 }
 
