@@ -2,34 +2,7 @@
 //! owned [`Message`]s, one-call [`MessageQueueStat`], [`remove_message_queue`]
 //! and the kernel's [`message_queue_limits`].
 //!
-//! # Buffers and allocation
-//!
-//! `msgsnd`/`msgrcv` take a `struct msgbuf { long mtype; char mtext[]; }`, so
-//! the type and the bytes must sit side by side in one buffer. Sending from a
-//! `&[u8]` and receiving into a `&mut [u8]` therefore go through a staging
-//! buffer, and that buffer is never allocated per call:
-//!
-//! - messages (or receive buffers) of up to [`STACK_MESSAGE_SIZE`] bytes (8192,
-//!   the default Linux `msgmax`, so every message on a default system) are
-//!   staged on the stack;
-//! - larger ones use a scratch buffer owned by the handle, grown once to the
-//!   largest size used. When another thread holds that scratch buffer (two
-//!   large calls on one handle at the same time, e.g. one blocked in a send),
-//!   the second call stages in a temporary allocation instead of waiting, so
-//!   [`Wait::NoWait`] never blocks on the handle itself. Open one handle per
-//!   thread to avoid even that.
-//!
-//! [`MessageQueue::receive`] returns an owned [`Message`] and allocates its
-//! `Vec` (of [`max_message_size`](MessageQueue::max_message_size) bytes) by design.
-//!
-//! # No timeouts
-//!
-//! System V queues have no timed send or receive (there is no `msgtimedrcv`):
-//! a call either blocks until it can proceed ([`Wait::Block`]) or fails at once
-//! with [`ErrorKind::WouldBlock`] ([`Wait::NoWait`], `IPC_NOWAIT`). That is why
-//! queue calls take a [`Wait`] rather than a [`Timeout`](ipc_common::Timeout):
-//! a timeout the kernel cannot honour is not offered (and not emulated with a
-//! polling loop). POSIX message queues (`mq_timedreceive`) have real timeouts.
+//! See [`MessageQueue`] for how buffers are staged and why there are no timeouts.
 
 use std::fmt;
 use std::mem::MaybeUninit;
@@ -85,7 +58,7 @@ impl Control for Msg {
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 2048;
 
 /// Messages and receive buffers up to this many bytes are staged on the stack
-/// (see the [module docs](self)): 8192, the default Linux `msgmax`.
+/// (see [buffers](MessageQueue#buffers-and-allocation)): 8192, the default Linux `msgmax`.
 ///
 /// ```
 /// assert_eq!(sysv_ipc::STACK_MESSAGE_SIZE, 8192);
@@ -100,7 +73,8 @@ const MAX_MESSAGE_SIZE_LIMIT: usize = i32::MAX.unsigned_abs() as usize;
 
 /// Whether a send or receive waits when it cannot proceed at once.
 ///
-/// System V queues have no timed operations (see the [module docs](self)), so
+/// System V queues have no timed operations (see
+/// [no timeouts](MessageQueue#no-timeouts)), so
 /// this replaces the [`Timeout`](ipc_common::Timeout) other primitives take.
 /// `From<bool>` ports sysv_ipc's `block=` argument.
 ///
@@ -582,8 +556,39 @@ fn msgget_error(key: Key, e: Error) -> Error {
 /// kernel each time (one `IPC_STAT`; [`stat`](Self::stat) returns them all).
 ///
 /// `MessageQueue` is `Send + Sync`: the kernel serialises operations on a
-/// queue, so threads may share one handle (see the [module docs](self) for
-/// how staging buffers are shared).
+/// queue, so threads may share one handle (see below for how staging buffers
+/// are shared).
+///
+/// # Buffers and allocation
+///
+/// `msgsnd`/`msgrcv` take a `struct msgbuf { long mtype; char mtext[]; }`, so
+/// the type and the bytes must sit side by side in one buffer. Sending from a
+/// `&[u8]` and receiving into a `&mut [u8]` therefore go through a staging
+/// buffer, and that buffer is never allocated per call:
+///
+/// - messages (or receive buffers) of up to [`STACK_MESSAGE_SIZE`] bytes (8192,
+///   the default Linux `msgmax`, so every message on a default system) are
+///   staged on the stack;
+/// - larger ones use a scratch buffer owned by the handle, grown once to the
+///   largest size used. When another thread holds that scratch buffer (two
+///   large calls on one handle at the same time, e.g. one blocked in a send),
+///   the second call stages in a temporary allocation instead of waiting, so
+///   [`Wait::NoWait`] never blocks on the handle itself. Open one handle per
+///   thread to avoid even that.
+///
+/// [`MessageQueue::receive`] returns an owned [`Message`] and allocates its
+/// `Vec` (of [`max_message_size`](MessageQueue::max_message_size) bytes) by design.
+///
+/// # No timeouts
+///
+/// System V queues have no timed send or receive (there is no `msgtimedrcv`):
+/// a call either blocks until it can proceed ([`Wait::Block`]) or fails at once
+/// with [`ErrorKind::WouldBlock`] ([`Wait::NoWait`], `IPC_NOWAIT`). That is why
+/// queue calls take a [`Wait`] rather than a [`Timeout`](ipc_common::Timeout):
+/// a timeout the kernel cannot honour is not offered (and not emulated with a
+/// polling loop). POSIX message queues (`mq_timedreceive`) have real timeouts.
+///
+/// # Example
 ///
 /// ```
 /// use sysv_ipc::{MessageQueue, Selector, Wait};
@@ -781,8 +786,8 @@ impl MessageQueue {
     /// `Removed` when the queue is gone (removed before or during the call;
     /// `msgsnd` reports the first as `EINVAL`, which sysv_ipc leaves a raw
     /// `OSError`); `Interrupted` when a signal arrives while waiting;
-    /// `PermissionDenied` without write permission. Allocates nothing (see the
-    /// [module docs](self)).
+    /// `PermissionDenied` without write permission. Allocates nothing (see
+    /// [buffers](MessageQueue#buffers-and-allocation)).
     ///
     /// ```
     /// use sysv_ipc::{MessageQueue, Wait};

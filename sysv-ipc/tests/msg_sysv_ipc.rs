@@ -26,10 +26,11 @@ fn my_pid() -> i32 {
     i32::try_from(std::process::id()).unwrap()
 }
 
-/// Asserts `t` lies within `[before - 1 s, after + 1 s]` (timestamps have
-/// one-second resolution), unlike sysv_ipc's always-true `t - now < 5`.
+/// Asserts `t` lies within `[before - 5 s, after + 5 s]` (timestamps have
+/// one-second resolution and the kernel's coarse clock can lag under load),
+/// unlike sysv_ipc's always-true `t - now < 5`.
 fn assert_between(t: SystemTime, before: SystemTime, after: SystemTime) {
-    let slack = Duration::from_secs(1);
+    let slack = Duration::from_secs(5);
     assert!(t + slack >= before, "{t:?} is before {before:?}");
     assert!(t <= after + slack, "{t:?} is after {after:?}");
 }
