@@ -46,4 +46,9 @@ mod shm;
 
 // ---- Message queues (msg.rs) ----
 mod msg;
-// (message queue exports)
+pub use msg::{
+    DEFAULT_MAX_MESSAGE_SIZE, Message, MessageQueue, MessageQueueGuard, MessageQueueOptions,
+    MessageQueueStat, STACK_MESSAGE_SIZE, Selector, Wait, remove_message_queue,
+};
+#[cfg(target_os = "linux")]
+pub use msg::{MessageQueueLimits, message_queue_limits};

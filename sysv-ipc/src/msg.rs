@@ -1,1 +1,1481 @@
-//! (filled in by its issue)
+//! System V message queues: [`MessageQueue`], the receive [`Selector`], [`Wait`],
+//! owned [`Message`]s, one-call [`MessageQueueStat`], [`remove_message_queue`]
+//! and the kernel's [`message_queue_limits`].
+//!
+//! See [`MessageQueue`] for how buffers are staged and why there are no timeouts.
+
+use std::fmt;
+use std::mem::MaybeUninit;
+use std::ops::Deref;
+use std::sync::{Mutex, TryLockError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use ipc_common::{Error, ErrorKind, Mode, Permissions, Result};
+use libc::{c_int, c_long};
+use posix_ipc_sys as sys;
+
+use crate::Key;
+use crate::ipc::{self, Control, Creation};
+use crate::key::{get_error, with_unique_key};
+
+const WHAT: &str = "message queue";
+
+/// The message-queue kind for the shared `IPC_STAT`/`IPC_SET`/`IPC_RMID` calls.
+struct Msg;
+
+impl Control for Msg {
+    type Ds = sys::msqid_ds;
+    const WHAT: &'static str = WHAT;
+    const OP: &'static str = "msgctl";
+
+    unsafe fn ctl(id: i32, cmd: c_int, buf: *mut sys::msqid_ds) -> c_int {
+        // SAFETY: the caller guarantees `buf` is valid for one msqid_ds (or null
+        // for IPC_RMID, which ignores it).
+        unsafe { sys::msgctl(id, cmd, buf) }
+    }
+
+    fn perm(ds: &sys::msqid_ds) -> &sys::ipc_perm {
+        &ds.msg_perm
+    }
+
+    fn perm_mut(ds: &mut sys::msqid_ds) -> &mut sys::ipc_perm {
+        &mut ds.msg_perm
+    }
+}
+
+/// sysv_ipc's default client-side maximum message size (2048 bytes), used when
+/// [`MessageQueueOptions::max_message_size`] is not given.
+///
+/// Keeping sysv_ipc's default means a Python peer that receives with its own
+/// default can take every message this handle sends.
+///
+/// ```
+/// let q = sysv_ipc::MessageQueue::create_unique()?;
+/// assert_eq!(q.max_message_size(), sysv_ipc::DEFAULT_MAX_MESSAGE_SIZE);
+/// q.remove()?;
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 2048;
+
+/// Messages and receive buffers up to this many bytes are staged on the stack
+/// (see [buffers](MessageQueue#buffers-and-allocation)): 8192, the default Linux `msgmax`.
+///
+/// ```
+/// assert_eq!(sysv_ipc::STACK_MESSAGE_SIZE, 8192);
+/// ```
+pub const STACK_MESSAGE_SIZE: usize = 8192;
+
+/// `c_long` words of the stack staging buffer: the type plus the text.
+const STACK_WORDS: usize = 1 + STACK_MESSAGE_SIZE / size_of::<c_long>();
+
+/// The largest client-side maximum message size: the kernel's `msgmax` is an `int`.
+const MAX_MESSAGE_SIZE_LIMIT: usize = i32::MAX.unsigned_abs() as usize;
+
+/// Whether a send or receive waits when it cannot proceed at once.
+///
+/// System V queues have no timed operations (see
+/// [no timeouts](MessageQueue#no-timeouts)), so
+/// this replaces the [`Timeout`](ipc_common::Timeout) other primitives take.
+/// `From<bool>` ports sysv_ipc's `block=` argument.
+///
+/// ```
+/// use sysv_ipc::{MessageQueue, Selector, Wait};
+/// assert_eq!(Wait::from(true), Wait::Block);
+/// assert_eq!(Wait::from(false), Wait::NoWait);
+/// let q = MessageQueue::create_unique()?;
+/// let e = q.receive(Selector::Any, Wait::NoWait).unwrap_err();
+/// assert!(e.is_busy());
+/// q.remove()?;
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Wait {
+    /// Wait until the call can proceed (sysv_ipc's `block=True`, the default).
+    #[default]
+    Block,
+    /// Fail with [`ErrorKind::WouldBlock`] instead of waiting (`IPC_NOWAIT`).
+    NoWait,
+}
+
+impl Wait {
+    fn flag(self) -> c_int {
+        match self {
+            Wait::Block => 0,
+            Wait::NoWait => sys::IPC_NOWAIT,
+        }
+    }
+}
+
+impl From<bool> for Wait {
+    /// `true` → [`Wait::Block`], `false` → [`Wait::NoWait`].
+    fn from(block: bool) -> Wait {
+        if block { Wait::Block } else { Wait::NoWait }
+    }
+}
+
+/// Which message a receive takes.
+///
+/// Every type given here must be > 0 (an [`InvalidInput`](ErrorKind::InvalidInput)
+/// error otherwise). Within the messages a selector matches, the first one sent
+/// is taken, except for [`UpTo`](Selector::UpTo) (see there).
+///
+/// ```
+/// use sysv_ipc::{MessageQueue, Selector, Wait};
+/// let q = MessageQueue::create_unique()?;
+/// for t in [4, 3, 2, 1] {
+///     q.send(t, format!("type{t}").as_bytes(), Wait::Block)?;
+/// }
+/// assert_eq!(q.receive(Selector::Type(3), Wait::NoWait)?.mtype, 3);
+/// assert_eq!(q.receive(Selector::UpTo(2), Wait::NoWait)?.mtype, 1); // lowest type <= 2
+/// assert_eq!(q.receive(Selector::Except(4), Wait::NoWait)?.mtype, 2);
+/// assert_eq!(q.receive(Selector::Any, Wait::NoWait)?.data, b"type4");
+/// assert!(Selector::Type(0).validate().is_err());
+/// q.remove()?;
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Selector {
+    /// The first message on the queue, whatever its type (`msgtyp = 0`).
+    Any,
+    /// The first message of exactly this type (`msgtyp = t`).
+    Type(c_long),
+    /// A message whose type is at most `t` (`msgtyp = -t`).
+    ///
+    /// On Linux the kernel takes the first message of the **lowest** type
+    /// `<= t`, which is how POSIX words it: with types 4, 3, 2, 1 queued in that
+    /// order, `UpTo(2)` returns the type-1 message. sysv_ipc's test for this
+    /// (skipped on Linux, its issue #38) expects the BSD/macOS result instead,
+    /// the first message in queue order whose type is `<= t` (the type-2
+    /// message). Code that must behave the same everywhere should use
+    /// [`Type`](Selector::Type) in a loop over the wanted types.
+    UpTo(c_long),
+    /// The first message whose type is not `t` (`MSG_EXCEPT`, Linux only;
+    /// sysv_ipc issue #54).
+    #[cfg(target_os = "linux")]
+    #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
+    Except(c_long),
+}
+
+impl Selector {
+    /// The selector for sysv_ipc's `type=` argument of `receive`: 0 is
+    /// [`Any`](Selector::Any), `t > 0` is [`Type(t)`](Selector::Type), `t < 0`
+    /// is [`UpTo(-t)`](Selector::UpTo). `c_long::MIN` has no positive
+    /// counterpart and is [`InvalidInput`](ErrorKind::InvalidInput).
+    ///
+    /// ```
+    /// use sysv_ipc::Selector;
+    /// assert_eq!(Selector::from_raw(0)?, Selector::Any);
+    /// assert_eq!(Selector::from_raw(5)?, Selector::Type(5));
+    /// assert_eq!(Selector::from_raw(-2)?, Selector::UpTo(2));
+    /// assert!(Selector::from_raw(libc::c_long::MIN).is_err());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn from_raw(msgtyp: c_long) -> Result<Selector> {
+        match msgtyp {
+            0 => Ok(Selector::Any),
+            t if t > 0 => Ok(Selector::Type(t)),
+            t => t.checked_neg().map(Selector::UpTo).ok_or_else(|| {
+                Error::invalid_input(
+                    "msgrcv",
+                    format!(
+                        "message type {t} has no positive counterpart; use -{}",
+                        c_long::MAX
+                    ),
+                )
+            }),
+        }
+    }
+
+    /// Checks the selector and returns the `msgtyp` and flag bits for `msgrcv`.
+    ///
+    /// ```
+    /// use sysv_ipc::Selector;
+    /// assert_eq!(Selector::UpTo(3).validate()?, (-3, 0));
+    /// let e = Selector::Type(-1).validate().unwrap_err();
+    /// assert!(e.message().contains("> 0"));
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn validate(self) -> Result<(c_long, c_int)> {
+        let (t, msgtyp, flags) = match self {
+            Selector::Any => return Ok((0, 0)),
+            Selector::Type(t) => (t, t, 0),
+            Selector::UpTo(t) => (t, t.wrapping_neg(), 0),
+            #[cfg(target_os = "linux")]
+            Selector::Except(t) => (t, t, sys::MSG_EXCEPT),
+        };
+        if t <= 0 {
+            return Err(Error::invalid_input(
+                "msgrcv",
+                format!(
+                    "{self:?} is not a valid selector: message types must be > 0 \
+                     (use Selector::Any for any type, Selector::from_raw for sysv_ipc's type=)"
+                ),
+            ));
+        }
+        Ok((msgtyp, flags))
+    }
+}
+
+impl fmt::Display for Selector {
+    /// What the selector matches, in words (used in error messages).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Selector::Any => f.write_str("any type"),
+            Selector::Type(t) => write!(f, "type {t}"),
+            Selector::UpTo(t) => write!(f, "a type <= {t}"),
+            #[cfg(target_os = "linux")]
+            Selector::Except(t) => write!(f, "any type but {t}"),
+        }
+    }
+}
+
+/// A received message with its type (sysv_ipc's `(bytes, type)` tuple).
+///
+/// ```
+/// use sysv_ipc::{Message, MessageQueue, Selector, Wait};
+/// let q = MessageQueue::create_unique()?;
+/// q.send(7, b"seven", Wait::Block)?;
+/// let m = q.receive(Selector::Any, Wait::Block)?;
+/// assert_eq!(m, Message { mtype: 7, data: b"seven".to_vec() });
+/// q.remove()?;
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Message {
+    /// The message type (always > 0).
+    pub mtype: c_long,
+    /// The message text.
+    pub data: Vec<u8>,
+}
+
+/// Every attribute of a queue, from one `IPC_STAT`.
+///
+/// ```
+/// use sysv_ipc::{MessageQueue, Wait};
+/// let q = MessageQueue::create_unique()?;
+/// q.send(1, b"abc", Wait::Block)?;
+/// let s = q.stat()?;
+/// assert_eq!((s.current_messages, s.current_bytes), (1, 3));
+/// assert_eq!(s.key, q.key());
+/// assert_eq!(s.last_send_pid, Some(std::process::id() as i32));
+/// assert!(s.receive_time.is_none());
+/// q.remove()?;
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageQueueStat {
+    /// The key the queue was created with.
+    pub key: Key,
+    /// Owner, creator and mode.
+    pub permissions: Permissions,
+    /// Time of the last send (`msg_stime`); `None` before the first.
+    pub send_time: Option<SystemTime>,
+    /// Time of the last receive (`msg_rtime`); `None` before the first.
+    pub receive_time: Option<SystemTime>,
+    /// Time of creation or of the last `IPC_SET` (`msg_ctime`).
+    pub change_time: Option<SystemTime>,
+    /// Messages on the queue (`msg_qnum`).
+    pub current_messages: u64,
+    /// Bytes of message text on the queue (`__msg_cbytes`).
+    pub current_bytes: u64,
+    /// Most bytes of text the queue holds (`msg_qbytes`; see [`MessageQueue::max_size`]).
+    pub max_size: u64,
+    /// The process that sent last (`msg_lspid`); `None` before the first send.
+    pub last_send_pid: Option<libc::pid_t>,
+    /// The process that received last (`msg_lrpid`); `None` before the first receive.
+    pub last_receive_pid: Option<libc::pid_t>,
+}
+
+fn time(t: libc::time_t) -> Option<SystemTime> {
+    u64::try_from(t)
+        .ok()
+        .filter(|&s| s > 0)
+        .map(|s| UNIX_EPOCH + Duration::from_secs(s))
+}
+
+fn pid(p: libc::pid_t) -> Option<libc::pid_t> {
+    (p > 0).then_some(p)
+}
+
+impl From<&sys::msqid_ds> for MessageQueueStat {
+    fn from(ds: &sys::msqid_ds) -> MessageQueueStat {
+        MessageQueueStat {
+            key: ipc::key_of(Msg::perm(ds)),
+            permissions: ipc::permissions(Msg::perm(ds)),
+            send_time: time(ds.msg_stime),
+            receive_time: time(ds.msg_rtime),
+            change_time: time(ds.msg_ctime),
+            current_messages: ds.msg_qnum,
+            current_bytes: ds.__msg_cbytes,
+            max_size: ds.msg_qbytes,
+            last_send_pid: pid(ds.msg_lspid),
+            last_receive_pid: pid(ds.msg_lrpid),
+        }
+    }
+}
+
+/// How to open a [`MessageQueue`], like [`std::fs::OpenOptions`].
+///
+/// Defaults: open an existing queue, mode `0o600`, a client-side maximum
+/// message size of [`DEFAULT_MAX_MESSAGE_SIZE`].
+///
+/// ```
+/// use sysv_ipc::{MessageQueue, IPC_CREX};
+/// let q = MessageQueue::options().mode(0o640).max_message_size(256).open_unique()?;
+/// assert_eq!(q.mode()?.bits(), 0o640);
+/// assert_eq!(q.max_message_size(), 256);
+/// // sysv_ipc-style flags work too:
+/// let e = MessageQueue::options().flags(IPC_CREX).open(q.key()).unwrap_err();
+/// assert_eq!(e.kind(), sysv_ipc::ErrorKind::AlreadyExists);
+/// q.remove()?;
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageQueueOptions {
+    create: bool,
+    create_new: bool,
+    mode: u32,
+    max_message_size: usize,
+    flags: i32,
+}
+
+impl Default for MessageQueueOptions {
+    fn default() -> Self {
+        MessageQueueOptions {
+            create: false,
+            create_new: false,
+            mode: 0o600,
+            max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
+            flags: 0,
+        }
+    }
+}
+
+impl MessageQueueOptions {
+    /// The defaults (same as [`MessageQueue::options`]).
+    ///
+    /// ```
+    /// let o = sysv_ipc::MessageQueueOptions::new();
+    /// assert_eq!(o, sysv_ipc::MessageQueue::options());
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Create the queue if no queue has the key (`IPC_CREAT`).
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::create_unique()?;
+    /// let again = sysv_ipc::MessageQueue::options().create(true).open(q.key())?;
+    /// assert_eq!(again.id(), q.id());
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn create(&mut self, create: bool) -> &mut Self {
+        self.create = create;
+        self
+    }
+
+    /// Create a new queue and fail with `AlreadyExists` if one has the key
+    /// (`IPC_CREAT | IPC_EXCL`).
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::create_unique()?;
+    /// let e = sysv_ipc::MessageQueue::options().create_new(true).open(q.key()).unwrap_err();
+    /// assert!(e.is_existential());
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn create_new(&mut self, create_new: bool) -> &mut Self {
+        self.create_new = create_new;
+        self
+    }
+
+    /// Permission bits (`0o600` by default; at most `0o777`). They set the mode
+    /// of a queue this call creates; when opening an existing queue the kernel
+    /// checks that its mode grants them (as sysv_ipc does), so open another
+    /// user's read-only queue with `mode(0o444)`.
+    ///
+    /// ```
+    /// let e = sysv_ipc::MessageQueue::options().mode(0o1600).open_unique().unwrap_err();
+    /// assert!(e.is_invalid_input());
+    /// ```
+    pub fn mode(&mut self, mode: u32) -> &mut Self {
+        self.mode = mode;
+        self
+    }
+
+    /// The client-side maximum message size: [`send`](MessageQueue::send)
+    /// refuses longer messages and [`receive`](MessageQueue::receive) receives
+    /// into a buffer this large. Not a kernel setting (that is
+    /// [`MessageQueue::set_max_size`] for the whole queue and `msgmax` for one
+    /// message); at most `i32::MAX`.
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::options().max_message_size(10).open_unique()?;
+    /// assert!(q.send(1, &[0; 11], sysv_ipc::Wait::Block).unwrap_err().is_invalid_input());
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn max_message_size(&mut self, bytes: usize) -> &mut Self {
+        self.max_message_size = bytes;
+        self
+    }
+
+    /// sysv_ipc-style creation flags: 0, [`IPC_CREAT`](crate::IPC_CREAT) or
+    /// [`IPC_CREX`](crate::IPC_CREX), combined with [`create`](Self::create) and
+    /// [`create_new`](Self::create_new). `IPC_EXCL` alone and any other bit
+    /// (e.g. permission bits, which belong in [`mode`](Self::mode)) are
+    /// rejected by `open`.
+    ///
+    /// ```
+    /// use sysv_ipc::{MessageQueue, IPC_CREX};
+    /// let q = MessageQueue::options().flags(IPC_CREX).open_unique()?;
+    /// assert!(MessageQueue::options().flags(0o600).open(q.key()).unwrap_err().is_invalid_input());
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn flags(&mut self, flags: i32) -> &mut Self {
+        self.flags = flags;
+        self
+    }
+
+    fn checked(&self) -> Result<(Creation, c_int)> {
+        let (parsed, _) = Creation::parse(self.flags, 0, WHAT)?;
+        let mode = ipc::check_mode(self.mode)?;
+        check_max_message_size(self.max_message_size)?;
+        let creation = Creation {
+            create: self.create || self.create_new || parsed.create,
+            exclusive: self.create_new || parsed.exclusive,
+        };
+        Ok((creation, mode))
+    }
+
+    /// Opens (or creates, as configured) the queue with `key` (`msgget`).
+    ///
+    /// [`Key::PRIVATE`] always creates a new queue that only its id reaches.
+    ///
+    /// ```
+    /// use sysv_ipc::MessageQueue;
+    /// let q = MessageQueue::create_unique()?;
+    /// assert_eq!(MessageQueue::options().open(q.key())?.id(), q.id());
+    /// q.remove()?;
+    /// let e = MessageQueue::options().open(q.key()).unwrap_err();
+    /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::NotFound);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn open(&self, key: impl Into<Key>) -> Result<MessageQueue> {
+        let key = key.into();
+        let (creation, mode) = self.checked()?;
+        // SAFETY: msgget has no memory-safety preconditions.
+        let rc = unsafe { sys::msgget(key.as_raw(), creation.flags() | mode) };
+        let id = ipc_common::check("msgget", rc).map_err(|e| msgget_error(key, e))?;
+        Ok(MessageQueue::new(key, id, self.max_message_size))
+    }
+
+    /// Creates a new queue under a fresh random key from the OS random source
+    /// (sysv_ipc's `key=None`), retrying while the key is taken. The creation
+    /// settings are ignored: this always creates exclusively.
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::options().mode(0o644).open_unique()?;
+    /// assert!(!q.key().is_private());
+    /// assert_eq!(q.mode()?.bits(), 0o644);
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn open_unique(&self) -> Result<MessageQueue> {
+        let mut options = self.clone();
+        options.create_new(true);
+        with_unique_key("msgget", |key| options.open(key))
+    }
+
+    /// Opens the queue with this id (as `ipcs -q` shows it) after checking,
+    /// with `IPC_STAT`, that it exists (`NotFound` otherwise) and reading its
+    /// key. `IPC_STAT` needs read permission on the queue. Only
+    /// [`max_message_size`](Self::max_message_size) applies.
+    ///
+    /// ```
+    /// use sysv_ipc::MessageQueue;
+    /// let q = MessageQueue::create_unique()?;
+    /// let by_id = MessageQueue::options().max_message_size(64).open_id(q.id())?;
+    /// assert_eq!((by_id.key(), by_id.max_message_size()), (q.key(), 64));
+    /// q.remove()?;
+    /// assert_eq!(MessageQueue::from_id(q.id()).unwrap_err().kind(), sysv_ipc::ErrorKind::NotFound);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn open_id(&self, id: i32) -> Result<MessageQueue> {
+        check_max_message_size(self.max_message_size)?;
+        let ds = ipc::stat::<Msg>(id).map_err(|e| {
+            if e.kind() == ErrorKind::Removed {
+                e.with_kind(ErrorKind::NotFound)
+            } else {
+                e
+            }
+        })?;
+        Ok(MessageQueue::new(
+            ipc::key_of(Msg::perm(&ds)),
+            id,
+            self.max_message_size,
+        ))
+    }
+}
+
+fn check_max_message_size(bytes: usize) -> Result<()> {
+    if bytes > MAX_MESSAGE_SIZE_LIMIT {
+        return Err(Error::invalid_input(
+            "max_message_size",
+            format!(
+                "max_message_size {bytes} is above {MAX_MESSAGE_SIZE_LIMIT}; the kernel's \
+                 limit on one message (msgmax) is an int"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn msgget_error(key: Key, e: Error) -> Error {
+    let e = if e.raw_os_error() == Some(libc::ENOSPC) {
+        let limit = read_kernel_limit("msgmni").map_or_else(|e| e.to_string(), |n| n.to_string());
+        e.with_message(format!(
+            "the system-wide number of message queues (kernel.msgmni = {limit}) is reached; \
+             remove unused queues (ipcs -q, ipcrm) or raise /proc/sys/kernel/msgmni"
+        ))
+    } else {
+        e
+    };
+    get_error(WHAT, key, e)
+}
+
+/// A System V message queue (`msgget`, `msgsnd`, `msgrcv`, `msgctl`).
+///
+/// A handle is the queue's id and key plus a client-side maximum message size;
+/// it holds no file descriptor, so dropping it releases nothing in the kernel,
+/// and the queue lives until [`remove`](Self::remove)d (or
+/// [`remove_on_drop`](Self::remove_on_drop)). Attribute getters re-read the
+/// kernel each time (one `IPC_STAT`; [`stat`](Self::stat) returns them all).
+///
+/// `MessageQueue` is `Send + Sync`: the kernel serialises operations on a
+/// queue, so threads may share one handle (see below for how staging buffers
+/// are shared).
+///
+/// # Buffers and allocation
+///
+/// `msgsnd`/`msgrcv` take a `struct msgbuf { long mtype; char mtext[]; }`, so
+/// the type and the bytes must sit side by side in one buffer. Sending from a
+/// `&[u8]` and receiving into a `&mut [u8]` therefore go through a staging
+/// buffer, and that buffer is never allocated per call:
+///
+/// - messages (or receive buffers) of up to [`STACK_MESSAGE_SIZE`] bytes (8192,
+///   the default Linux `msgmax`, so every message on a default system) are
+///   staged on the stack;
+/// - larger ones use a scratch buffer owned by the handle, grown once to the
+///   largest size used. When another thread holds that scratch buffer (two
+///   large calls on one handle at the same time, e.g. one blocked in a send),
+///   the second call stages in a temporary allocation instead of waiting, so
+///   [`Wait::NoWait`] never blocks on the handle itself. Open one handle per
+///   thread to avoid even that.
+///
+/// [`MessageQueue::receive`] returns an owned [`Message`] and allocates its
+/// `Vec` (of [`max_message_size`](MessageQueue::max_message_size) bytes) by design.
+///
+/// # No timeouts
+///
+/// System V queues have no timed send or receive (there is no `msgtimedrcv`):
+/// a call either blocks until it can proceed ([`Wait::Block`]) or fails at once
+/// with [`ErrorKind::WouldBlock`] ([`Wait::NoWait`], `IPC_NOWAIT`). That is why
+/// queue calls take a [`Wait`] rather than a [`Timeout`](ipc_common::Timeout):
+/// a timeout the kernel cannot honour is not offered (and not emulated with a
+/// polling loop). POSIX message queues (`mq_timedreceive`) have real timeouts.
+///
+/// # Example
+///
+/// ```
+/// use sysv_ipc::{MessageQueue, Selector, Wait};
+/// let q = MessageQueue::create_unique()?;
+/// q.send(2, b"hello", Wait::Block)?;
+/// let mut buf = [0u8; 64];
+/// let (len, mtype) = q.receive_into(&mut buf, Selector::Type(2), Wait::NoWait)?;
+/// assert_eq!((&buf[..len], mtype), (&b"hello"[..], 2));
+/// q.remove()?;
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+pub struct MessageQueue {
+    key: Key,
+    id: i32,
+    max_message_size: usize,
+    /// Staging buffer for messages above [`STACK_MESSAGE_SIZE`].
+    scratch: Mutex<Vec<c_long>>,
+}
+
+impl fmt::Debug for MessageQueue {
+    /// Shows what sysv_ipc's `repr`/`str` show: key and id (plus the
+    /// client-side maximum message size).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MessageQueue")
+            .field("key", &self.key)
+            .field("id", &self.id)
+            .field("max_message_size", &self.max_message_size)
+            .finish()
+    }
+}
+
+impl MessageQueue {
+    fn new(key: Key, id: i32, max_message_size: usize) -> MessageQueue {
+        MessageQueue {
+            key,
+            id,
+            max_message_size,
+            scratch: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The options builder (see [`MessageQueueOptions`]).
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::options().create_new(true).open_unique()?;
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn options() -> MessageQueueOptions {
+        MessageQueueOptions::new()
+    }
+
+    /// Opens the existing queue with `key` (fails with `NotFound` if there is none).
+    ///
+    /// ```
+    /// use sysv_ipc::MessageQueue;
+    /// let q = MessageQueue::create_unique()?;
+    /// assert_eq!(MessageQueue::open(q.key())?.id(), q.id());
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn open(key: impl Into<Key>) -> Result<MessageQueue> {
+        Self::options().open(key)
+    }
+
+    /// Opens the queue with `key`, creating it (mode `0o600`) if there is none.
+    ///
+    /// ```
+    /// use sysv_ipc::MessageQueue;
+    /// let q = MessageQueue::create_unique()?;
+    /// assert_eq!(MessageQueue::create(q.key())?.id(), q.id());
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn create(key: impl Into<Key>) -> Result<MessageQueue> {
+        Self::options().create(true).open(key)
+    }
+
+    /// Creates a new queue with `key` (mode `0o600`), failing with
+    /// `AlreadyExists` if one exists.
+    ///
+    /// ```
+    /// use sysv_ipc::MessageQueue;
+    /// let q = MessageQueue::create_unique()?;
+    /// assert!(MessageQueue::create_new(q.key()).unwrap_err().is_existential());
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn create_new(key: impl Into<Key>) -> Result<MessageQueue> {
+        Self::options().create_new(true).open(key)
+    }
+
+    /// Creates a new queue (mode `0o600`) under a fresh random key (see
+    /// [`MessageQueueOptions::open_unique`]).
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::create_unique()?;
+    /// assert_eq!(q.current_messages()?, 0);
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn create_unique() -> Result<MessageQueue> {
+        Self::options().open_unique()
+    }
+
+    /// Opens the queue with this id (see [`MessageQueueOptions::open_id`]).
+    ///
+    /// ```
+    /// use sysv_ipc::MessageQueue;
+    /// let q = MessageQueue::create_unique()?;
+    /// assert_eq!(MessageQueue::from_id(q.id())?.key(), q.key());
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn from_id(id: i32) -> Result<MessageQueue> {
+        Self::options().open_id(id)
+    }
+
+    /// The key the queue was opened with (cached).
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::create_unique()?;
+    /// assert_eq!(q.key(), q.stat()?.key);
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn key(&self) -> Key {
+        self.key
+    }
+
+    /// The queue's id (as `ipcs -q` shows it). Do not assume it is
+    /// non-negative: macOS hands out negative ids (sysv_ipc issue #63).
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::create_unique()?;
+    /// assert!(q.id() >= 0); // on Linux
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn id(&self) -> i32 {
+        self.id
+    }
+
+    /// This handle's client-side maximum message size (see
+    /// [`MessageQueueOptions::max_message_size`]).
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::create_unique()?;
+    /// assert_eq!(q.max_message_size(), 2048);
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn max_message_size(&self) -> usize {
+        self.max_message_size
+    }
+
+    /// Runs `f` with a `struct msgbuf` staging buffer (a pointer to the `mtype`
+    /// word, followed by room for `len` bytes of text), without allocating for
+    /// `len <= STACK_MESSAGE_SIZE` or when the handle's scratch buffer is free.
+    fn with_msgbuf<R>(&self, len: usize, f: impl FnOnce(*mut c_long) -> R) -> R {
+        if len <= STACK_MESSAGE_SIZE {
+            let mut stack = MaybeUninit::<[c_long; STACK_WORDS]>::uninit();
+            return f(stack.as_mut_ptr().cast());
+        }
+        let words = 1 + len.div_ceil(size_of::<c_long>());
+        let mut temporary;
+        let mut guard = match self.scratch.try_lock() {
+            Ok(guard) => Some(guard),
+            Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        };
+        let buf: &mut Vec<c_long> = match guard.as_deref_mut() {
+            Some(scratch) => scratch,
+            None => {
+                temporary = Vec::new();
+                &mut temporary
+            }
+        };
+        if buf.len() < words {
+            buf.resize(words, 0);
+        }
+        f(buf.as_mut_ptr())
+    }
+
+    /// Sends `data` as a message of type `mtype` (`msgsnd`).
+    ///
+    /// `mtype` must be > 0 and `data` at most
+    /// [`max_message_size`](Self::max_message_size) bytes
+    /// ([`InvalidInput`](ErrorKind::InvalidInput) otherwise, before any system
+    /// call); empty messages are allowed. When the queue is full
+    /// ([`max_size`](Self::max_size) bytes, or as many messages), [`Wait::Block`]
+    /// waits for room and [`Wait::NoWait`] fails with `WouldBlock`.
+    ///
+    /// Errors: `InvalidInput` for a message above the kernel's `msgmax`;
+    /// `Removed` when the queue is gone (removed before or during the call;
+    /// `msgsnd` reports the first as `EINVAL`, which sysv_ipc leaves a raw
+    /// `OSError`); `Interrupted` when a signal arrives while waiting;
+    /// `PermissionDenied` without write permission. Allocates nothing (see
+    /// [buffers](MessageQueue#buffers-and-allocation)).
+    ///
+    /// ```
+    /// use sysv_ipc::{MessageQueue, Wait};
+    /// let q = MessageQueue::create_unique()?;
+    /// q.send(1, b"", Wait::NoWait)?;
+    /// assert!(q.send(0, b"x", Wait::Block).unwrap_err().is_invalid_input());
+    /// assert!(q.send(1, &[0; 2049], Wait::Block).unwrap_err().message().contains("2048"));
+    /// q.remove()?;
+    /// assert_eq!(q.send(1, b"x", Wait::Block).unwrap_err().kind(), sysv_ipc::ErrorKind::Removed);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn send(&self, mtype: c_long, data: &[u8], wait: Wait) -> Result<()> {
+        if mtype <= 0 {
+            return Err(Error::invalid_input(
+                "msgsnd",
+                format!(
+                    "message type {mtype} is not allowed: types must be > 0 \
+                     (0 and negative numbers are receive selectors)"
+                ),
+            ));
+        }
+        if data.len() > self.max_message_size {
+            return Err(Error::invalid_input(
+                "msgsnd",
+                format!(
+                    "the message is {} bytes, above this handle's max_message_size ({}); \
+                     open the queue with a larger max_message_size",
+                    data.len(),
+                    self.max_message_size
+                ),
+            ));
+        }
+        let flags = wait.flag();
+        self.with_msgbuf(data.len(), |buf| {
+            // SAFETY: `buf` points to an aligned c_long followed by room for at
+            // least `data.len()` bytes (with_msgbuf's contract); `data` is valid
+            // for reads of its length and cannot overlap the staging buffer.
+            // msgsnd reads exactly the type and `data.len()` bytes.
+            let rc = unsafe {
+                buf.write(mtype);
+                std::ptr::copy_nonoverlapping(data.as_ptr(), buf.add(1).cast(), data.len());
+                sys::msgsnd(self.id, buf.cast(), data.len(), flags)
+            };
+            ipc_common::check("msgsnd", rc)
+        })
+        .map(drop)
+        .map_err(|e| self.send_error(e, data.len()))
+    }
+
+    fn send_error(&self, e: Error, len: usize) -> Error {
+        let id = self.id;
+        match e.raw_os_error() {
+            Some(libc::EAGAIN) => e.with_message(
+                "the queue is full (its max_size in bytes or in messages is reached); \
+                 receive messages, send with Wait::Block, or raise max_size",
+            ),
+            Some(libc::EIDRM) => e.with_message(format!(
+                "the message queue (id {id}) was removed while the send waited"
+            )),
+            Some(libc::EINVAL) => match read_kernel_limit("msgmax") {
+                Ok(msgmax) if u64::try_from(len).is_ok_and(|l| l > msgmax) => {
+                    e.with_message(format!(
+                        "the message is {len} bytes, above the kernel's limit for one message \
+                         (kernel.msgmax = {msgmax})"
+                    ))
+                }
+                _ => e.with_kind(ErrorKind::Removed).with_message(format!(
+                    "no message queue with id {id} exists (it was removed)"
+                )),
+            },
+            Some(libc::EACCES) => {
+                e.with_message("the queue's mode does not allow this user to send (write) to it")
+            }
+            Some(libc::EINTR) => {
+                e.with_message("a signal arrived while the send waited for room in the queue")
+            }
+            _ => e,
+        }
+    }
+
+    fn receive_raw(
+        &self,
+        buf: &mut [u8],
+        selector: Selector,
+        wait: Wait,
+        extra: c_int,
+    ) -> Result<(usize, c_long)> {
+        let (msgtyp, select_flags) = selector.validate()?;
+        let flags = wait.flag() | select_flags | extra;
+        self.with_msgbuf(buf.len(), |mb| {
+            // SAFETY: `mb` points to an aligned c_long followed by room for
+            // `buf.len()` bytes (with_msgbuf's contract); msgrcv writes the type
+            // and at most `buf.len()` bytes of text there.
+            let n = unsafe { sys::msgrcv(self.id, mb.cast(), buf.len(), msgtyp, flags) };
+            let n = ipc_common::check("msgrcv", n)?
+                .unsigned_abs()
+                .min(buf.len());
+            // SAFETY: msgrcv succeeded, so it wrote the type and `n` bytes of
+            // text; `buf` is valid for writes of `n` bytes and does not overlap.
+            let mtype = unsafe {
+                std::ptr::copy_nonoverlapping(mb.add(1).cast::<u8>(), buf.as_mut_ptr(), n);
+                mb.read()
+            };
+            Ok((n, mtype))
+        })
+        .map_err(|e| self.receive_error(e, buf.len(), selector))
+    }
+
+    fn receive_error(&self, e: Error, len: usize, selector: Selector) -> Error {
+        let id = self.id;
+        match e.raw_os_error() {
+            Some(libc::E2BIG) => e.with_message(format!(
+                "the first message of {selector} is longer than the {len}-byte buffer and stays \
+                 on the queue; receive into a larger buffer (or open with a larger \
+                 max_message_size), or use a truncating receive (MSG_NOERROR)"
+            )),
+            Some(libc::ENOMSG) => e
+                .with_kind(ErrorKind::WouldBlock)
+                .with_message(format!("no message of {selector} is waiting")),
+            Some(libc::EIDRM) | Some(libc::EINVAL) => e.with_kind(ErrorKind::Removed).with_message(
+                format!("the message queue (id {id}) no longer exists (it was removed)"),
+            ),
+            Some(libc::EACCES) => e.with_message(
+                "the queue's mode does not allow this user to receive (read) from it",
+            ),
+            Some(libc::EINTR) => {
+                e.with_message("a signal arrived while the receive waited for a message")
+            }
+            _ => e,
+        }
+    }
+
+    /// Receives the message `selector` picks into `buf` (`msgrcv`), returning
+    /// `(length, type)`; allocates nothing.
+    ///
+    /// A matching message longer than `buf` is an
+    /// [`InvalidInput`](ErrorKind::InvalidInput) error (`E2BIG`) and stays on
+    /// the queue (see [`receive_into_truncating`](Self::receive_into_truncating)).
+    /// With nothing matching, [`Wait::Block`] waits and [`Wait::NoWait`] fails
+    /// with `WouldBlock`. A queue removed before or during the call gives
+    /// `Removed`; a signal while waiting gives `Interrupted`.
+    ///
+    /// ```
+    /// use sysv_ipc::{MessageQueue, Selector, Wait};
+    /// let q = MessageQueue::create_unique()?;
+    /// q.send(3, b"abcdef", Wait::Block)?;
+    /// let mut small = [0u8; 4];
+    /// let e = q.receive_into(&mut small, Selector::Any, Wait::NoWait).unwrap_err();
+    /// assert!(e.is_invalid_input());
+    /// assert_eq!(q.current_messages()?, 1); // still queued
+    /// let mut buf = [0u8; 16];
+    /// assert_eq!(q.receive_into(&mut buf, Selector::Any, Wait::NoWait)?, (6, 3));
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn receive_into(
+        &self,
+        buf: &mut [u8],
+        selector: Selector,
+        wait: Wait,
+    ) -> Result<(usize, c_long)> {
+        self.receive_raw(buf, selector, wait, 0)
+    }
+
+    /// Like [`receive_into`](Self::receive_into), but a message longer than
+    /// `buf` is cut to `buf.len()` bytes and the rest discarded (`MSG_NOERROR`,
+    /// sysv_ipc issue #53). The kernel does not say whether it cut anything: a
+    /// returned length equal to `buf.len()` may be a cut message.
+    ///
+    /// ```
+    /// use sysv_ipc::{MessageQueue, Selector, Wait};
+    /// let q = MessageQueue::create_unique()?;
+    /// q.send(1, b"abcdef", Wait::Block)?;
+    /// let mut buf = [0u8; 4];
+    /// assert_eq!(q.receive_into_truncating(&mut buf, Selector::Any, Wait::NoWait)?, (4, 1));
+    /// assert_eq!(&buf, b"abcd");
+    /// assert_eq!(q.current_messages()?, 0);
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn receive_into_truncating(
+        &self,
+        buf: &mut [u8],
+        selector: Selector,
+        wait: Wait,
+    ) -> Result<(usize, c_long)> {
+        self.receive_raw(buf, selector, wait, sys::MSG_NOERROR)
+    }
+
+    fn receive_owned(&self, selector: Selector, wait: Wait, extra: c_int) -> Result<Message> {
+        let mut data = vec![0u8; self.max_message_size];
+        let (len, mtype) = self.receive_raw(&mut data, selector, wait, extra)?;
+        data.truncate(len);
+        Ok(Message { mtype, data })
+    }
+
+    /// Receives the message `selector` picks as an owned [`Message`] (sysv_ipc's
+    /// `receive`), into a new buffer of
+    /// [`max_message_size`](Self::max_message_size) bytes. Errors as
+    /// [`receive_into`](Self::receive_into): a longer message is `InvalidInput`
+    /// and stays queued.
+    ///
+    /// ```
+    /// use sysv_ipc::{MessageQueue, Selector, Wait};
+    /// let q = MessageQueue::create_unique()?;
+    /// q.send(1, "héllo".as_bytes(), Wait::Block)?;
+    /// let m = q.receive(Selector::Type(1), Wait::Block)?;
+    /// assert_eq!(String::from_utf8(m.data).unwrap(), "héllo");
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn receive(&self, selector: Selector, wait: Wait) -> Result<Message> {
+        self.receive_owned(selector, wait, 0)
+    }
+
+    /// Like [`receive`](Self::receive), cutting a longer message to
+    /// [`max_message_size`](Self::max_message_size) bytes (`MSG_NOERROR`).
+    ///
+    /// ```
+    /// use sysv_ipc::{MessageQueue, Selector, Wait};
+    /// let q = MessageQueue::create_unique()?;
+    /// q.send(1, b"abcdef", Wait::Block)?;
+    /// let small = MessageQueue::options().max_message_size(2).open(q.key())?;
+    /// assert_eq!(small.receive_truncating(Selector::Any, Wait::NoWait)?.data, b"ab");
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn receive_truncating(&self, selector: Selector, wait: Wait) -> Result<Message> {
+        self.receive_owned(selector, wait, sys::MSG_NOERROR)
+    }
+
+    /// Every attribute from one `IPC_STAT` (see [`MessageQueueStat`]).
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::create_unique()?;
+    /// let s = q.stat()?;
+    /// assert_eq!(s.current_messages, 0);
+    /// assert!(s.change_time.is_some());
+    /// q.remove()?;
+    /// assert!(q.stat().unwrap_err().is_existential());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn stat(&self) -> Result<MessageQueueStat> {
+        Ok(MessageQueueStat::from(&ipc::stat::<Msg>(self.id)?))
+    }
+
+    /// Most bytes of message text the queue may hold (`msg_qbytes`; sysv_ipc's
+    /// `max_size`). New queues get `kernel.msgmnb` (16384 by default).
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::create_unique()?;
+    /// assert_eq!(q.max_size()?, sysv_ipc::message_queue_limits()?.msgmnb);
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn max_size(&self) -> Result<u64> {
+        Ok(self.stat()?.max_size)
+    }
+
+    /// Sets [`max_size`](Self::max_size) (`IPC_SET` of `msg_qbytes`). Lowering
+    /// it is allowed to the owner and creator; raising it above
+    /// `kernel.msgmnb` needs `CAP_SYS_RESOURCE` (being root is not enough), or
+    /// fails with `PermissionDenied` saying so. The value is a `u64`, so
+    /// nothing wraps (sysv_ipc turned `2**64 + 7` into 7).
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::create_unique()?;
+    /// q.set_max_size(2048)?;
+    /// assert_eq!(q.max_size()?, 2048);
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_max_size(&self, bytes: u64) -> Result<()> {
+        let id = self.id;
+        let mut ds = ipc::stat::<Msg>(id)?;
+        ds.msg_qbytes = bytes;
+        // SAFETY: `ds` is a valid msqid_ds filled by IPC_STAT.
+        let rc = unsafe { Msg::ctl(id, sys::IPC_SET, &mut ds) };
+        ipc_common::check("msgctl", rc).map(drop).map_err(|e| {
+            let msgmnb = read_kernel_limit("msgmnb");
+            match msgmnb {
+                Ok(mnb) if e.raw_os_error() == Some(libc::EPERM) && bytes > mnb => {
+                    e.with_message(format!(
+                        "raising max_size to {bytes} bytes, above kernel.msgmnb ({mnb}), needs \
+                         the CAP_SYS_RESOURCE capability"
+                    ))
+                }
+                _ => ipc::ctl_error::<Msg>(id, sys::IPC_SET, e),
+            }
+        })
+    }
+
+    /// Time of the last send (sysv_ipc's `last_send_time`); `None` before the first.
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::create_unique()?;
+    /// assert!(q.send_time()?.is_none());
+    /// q.send(1, b"x", sysv_ipc::Wait::Block)?;
+    /// assert!(q.send_time()?.is_some());
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn send_time(&self) -> Result<Option<SystemTime>> {
+        Ok(self.stat()?.send_time)
+    }
+
+    /// Time of the last receive (sysv_ipc's `last_receive_time`); `None` before the first.
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::create_unique()?;
+    /// assert!(q.receive_time()?.is_none());
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn receive_time(&self) -> Result<Option<SystemTime>> {
+        Ok(self.stat()?.receive_time)
+    }
+
+    /// Time of creation or of the last attribute change (sysv_ipc's `last_change_time`).
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::create_unique()?;
+    /// assert!(q.change_time()?.is_some());
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn change_time(&self) -> Result<Option<SystemTime>> {
+        Ok(self.stat()?.change_time)
+    }
+
+    /// The process that sent last (sysv_ipc's `last_send_pid`); `None` before the first send.
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::create_unique()?;
+    /// q.send(1, b"x", sysv_ipc::Wait::Block)?;
+    /// assert_eq!(q.last_send_pid()?, Some(std::process::id() as i32));
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn last_send_pid(&self) -> Result<Option<libc::pid_t>> {
+        Ok(self.stat()?.last_send_pid)
+    }
+
+    /// The process that received last (sysv_ipc's `last_receive_pid`); `None`
+    /// before the first receive.
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::create_unique()?;
+    /// assert_eq!(q.last_receive_pid()?, None);
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn last_receive_pid(&self) -> Result<Option<libc::pid_t>> {
+        Ok(self.stat()?.last_receive_pid)
+    }
+
+    /// Messages on the queue now (`msg_qnum`).
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::create_unique()?;
+    /// q.send(1, b"x", sysv_ipc::Wait::Block)?;
+    /// assert_eq!(q.current_messages()?, 1);
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn current_messages(&self) -> Result<u64> {
+        Ok(self.stat()?.current_messages)
+    }
+
+    /// Owner, creator and mode from one `IPC_STAT`.
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::create_unique()?;
+    /// let p = q.permissions()?;
+    /// assert_eq!((p.uid, p.cuid), (p.cuid, p.uid));
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn permissions(&self) -> Result<Permissions> {
+        Ok(self.stat()?.permissions)
+    }
+
+    /// The permission bits.
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::create_unique()?;
+    /// assert_eq!(q.mode()?.bits(), 0o600);
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn mode(&self) -> Result<Mode> {
+        Ok(self.permissions()?.mode)
+    }
+
+    /// Sets the permission bits (`IPC_SET`); bits above `0o777` are
+    /// `InvalidInput` (sysv_ipc silently stored `0o7777` as `0o777`). Only the
+    /// owner, the creator or a privileged user may.
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::create_unique()?;
+    /// q.set_mode(0o640)?;
+    /// assert_eq!(q.mode()?.bits(), 0o640);
+    /// assert!(q.set_mode(0o7777).unwrap_err().is_invalid_input());
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_mode(&self, mode: u32) -> Result<()> {
+        ipc::set_mode::<Msg>(self.id, mode)
+    }
+
+    /// The owner's user id.
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::create_unique()?;
+    /// // SAFETY: geteuid has no preconditions.
+    /// assert_eq!(q.uid()?, unsafe { libc::geteuid() });
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn uid(&self) -> Result<libc::uid_t> {
+        Ok(self.permissions()?.uid)
+    }
+
+    /// Sets the owner's user id (`IPC_SET`).
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::create_unique()?;
+    /// q.set_uid(q.uid()?)?;
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_uid(&self, uid: libc::uid_t) -> Result<()> {
+        ipc::set_uid::<Msg>(self.id, uid)
+    }
+
+    /// The owner's group id.
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::create_unique()?;
+    /// // SAFETY: getegid has no preconditions.
+    /// assert_eq!(q.gid()?, unsafe { libc::getegid() });
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn gid(&self) -> Result<libc::gid_t> {
+        Ok(self.permissions()?.gid)
+    }
+
+    /// Sets the owner's group id (`IPC_SET`).
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::create_unique()?;
+    /// q.set_gid(q.gid()?)?;
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_gid(&self, gid: libc::gid_t) -> Result<()> {
+        ipc::set_gid::<Msg>(self.id, gid)
+    }
+
+    /// The creator's user id.
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::create_unique()?;
+    /// assert_eq!(q.cuid()?, q.uid()?);
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn cuid(&self) -> Result<libc::uid_t> {
+        Ok(self.permissions()?.cuid)
+    }
+
+    /// The creator's group id.
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::create_unique()?;
+    /// assert_eq!(q.cgid()?, q.gid()?);
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn cgid(&self) -> Result<libc::gid_t> {
+        Ok(self.permissions()?.cgid)
+    }
+
+    /// Removes the queue from the system (`IPC_RMID`). Waiting senders and
+    /// receivers wake with `Removed`; messages still queued are lost. Removing
+    /// twice is `Removed`.
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::create_unique()?;
+    /// q.remove()?;
+    /// assert_eq!(q.remove().unwrap_err().kind(), sysv_ipc::ErrorKind::Removed);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn remove(&self) -> Result<()> {
+        ipc::remove::<Msg>(self.id)
+    }
+
+    /// Wraps the handle in a guard that removes the queue when it drops
+    /// (ignoring errors, e.g. when it is already gone).
+    ///
+    /// ```
+    /// use sysv_ipc::{MessageQueue, Wait};
+    /// let id;
+    /// {
+    ///     let q = MessageQueue::create_unique()?.remove_on_drop();
+    ///     q.send(1, b"x", Wait::Block)?; // the guard derefs to the queue
+    ///     id = q.id();
+    /// }
+    /// assert!(MessageQueue::from_id(id).is_err());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn remove_on_drop(self) -> MessageQueueGuard {
+        MessageQueueGuard(self)
+    }
+}
+
+/// A [`MessageQueue`] that is removed when this guard drops (see
+/// [`MessageQueue::remove_on_drop`]); derefs to the queue.
+///
+/// ```
+/// let q = sysv_ipc::MessageQueue::create_unique()?.remove_on_drop();
+/// assert_eq!(q.current_messages()?, 0);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct MessageQueueGuard(MessageQueue);
+
+impl Deref for MessageQueueGuard {
+    type Target = MessageQueue;
+    fn deref(&self) -> &MessageQueue {
+        &self.0
+    }
+}
+
+impl Drop for MessageQueueGuard {
+    fn drop(&mut self) {
+        let _ = self.0.remove();
+    }
+}
+
+/// Removes the queue with this id (`msgctl(IPC_RMID)`; sysv_ipc's
+/// `remove_message_queue`). A missing id is `Removed`.
+///
+/// ```
+/// use sysv_ipc::{remove_message_queue, MessageQueue};
+/// let q = MessageQueue::create_unique()?;
+/// remove_message_queue(q.id())?;
+/// assert!(MessageQueue::open(q.key()).unwrap_err().is_existential());
+/// assert!(remove_message_queue(-1).unwrap_err().is_existential());
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+pub fn remove_message_queue(id: i32) -> Result<()> {
+    ipc::remove::<Msg>(id)
+}
+
+/// The kernel's System V message-queue limits, as they are now
+/// (`/proc/sys/kernel/msg*`; sysv_ipc cannot query them).
+///
+/// ```
+/// let l = sysv_ipc::message_queue_limits()?;
+/// assert!(l.msgmax > 0 && l.msgmnb > 0 && l.msgmni > 0);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageQueueLimits {
+    /// `kernel.msgmax`: the largest message, in bytes (8192 by default); longer
+    /// sends fail with `InvalidInput`.
+    pub msgmax: u64,
+    /// `kernel.msgmnb`: the [`max_size`](MessageQueue::max_size) of new queues
+    /// (16384 by default), and the most an unprivileged owner may raise it to.
+    pub msgmnb: u64,
+    /// `kernel.msgmni`: the most queues the system (IPC namespace) may have.
+    pub msgmni: u64,
+}
+
+/// Reads the current message-queue limits (see [`MessageQueueLimits`]).
+/// Change them with `sysctl kernel.msgmax=N` (root).
+///
+/// ```
+/// let l = sysv_ipc::message_queue_limits()?;
+/// println!("messages up to {} bytes, queues of {} bytes, {} queues", l.msgmax, l.msgmnb, l.msgmni);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
+pub fn message_queue_limits() -> Result<MessageQueueLimits> {
+    Ok(MessageQueueLimits {
+        msgmax: read_kernel_limit("msgmax")?,
+        msgmnb: read_kernel_limit("msgmnb")?,
+        msgmni: read_kernel_limit("msgmni")?,
+    })
+}
+
+/// Reads `/proc/sys/kernel/<name>` as a number.
+fn read_kernel_limit(name: &str) -> Result<u64> {
+    let path = format!("/proc/sys/kernel/{name}");
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        Error::new(
+            ErrorKind::Unsupported,
+            "message_queue_limits",
+            format!("cannot read {path}: {e}"),
+        )
+    })?;
+    text.trim().parse().map_err(|_| {
+        Error::new(
+            ErrorKind::Other,
+            "message_queue_limits",
+            format!("{path} holds {text:?}, not a number"),
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selectors_validate_and_describe() {
+        assert_eq!(Selector::Any.validate().unwrap(), (0, 0));
+        assert_eq!(Selector::Type(7).validate().unwrap(), (7, 0));
+        assert_eq!(Selector::UpTo(7).validate().unwrap(), (-7, 0));
+        assert_eq!(
+            Selector::Except(7).validate().unwrap(),
+            (7, sys::MSG_EXCEPT)
+        );
+        assert_eq!(
+            Selector::UpTo(c_long::MAX).validate().unwrap(),
+            (-c_long::MAX, 0)
+        );
+        for bad in [
+            Selector::Type(0),
+            Selector::Type(-3),
+            Selector::UpTo(0),
+            Selector::UpTo(c_long::MIN),
+            Selector::Except(0),
+            Selector::Except(-1),
+        ] {
+            let e = bad.validate().unwrap_err();
+            assert!(e.is_invalid_input(), "{bad:?}");
+            assert!(e.message().contains("> 0"), "{e}");
+        }
+        assert_eq!(Selector::UpTo(3).to_string(), "a type <= 3");
+        assert_eq!(Selector::Except(3).to_string(), "any type but 3");
+        assert_eq!(
+            Selector::from_raw(-c_long::MAX).unwrap(),
+            Selector::UpTo(c_long::MAX)
+        );
+    }
+
+    #[test]
+    fn stat_conversion_maps_zero_to_none() {
+        let ds = sys::msqid_ds {
+            msg_perm: sys::ipc_perm {
+                mode: 0o640,
+                ..Default::default()
+            },
+            msg_ctime: 10,
+            msg_lrpid: 42,
+            msg_qnum: 3,
+            __msg_cbytes: 30,
+            ..Default::default()
+        };
+        let s = MessageQueueStat::from(&ds);
+        assert_eq!(s.send_time, None);
+        assert_eq!(s.change_time, Some(UNIX_EPOCH + Duration::from_secs(10)));
+        assert_eq!((s.last_send_pid, s.last_receive_pid), (None, Some(42)));
+        assert_eq!((s.current_messages, s.current_bytes), (3, 30));
+        assert_eq!(s.permissions.mode.bits(), 0o640);
+    }
+
+    #[test]
+    fn max_message_size_is_range_checked() {
+        assert!(check_max_message_size(0).is_ok());
+        assert!(check_max_message_size(MAX_MESSAGE_SIZE_LIMIT).is_ok());
+        let e = check_max_message_size(MAX_MESSAGE_SIZE_LIMIT + 1).unwrap_err();
+        assert!(e.is_invalid_input());
+        assert!(e.message().contains("2147483647"), "{e}");
+    }
+
+    #[test]
+    fn kernel_limits_are_read() {
+        let l = message_queue_limits().unwrap();
+        assert!(l.msgmax >= 1 && l.msgmnb >= 1 && l.msgmni >= 1);
+        let e = read_kernel_limit("no_such_limit").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unsupported);
+        assert!(e.message().contains("/proc/sys/kernel/no_such_limit"));
+    }
+}
