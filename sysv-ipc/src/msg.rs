@@ -1301,7 +1301,7 @@ impl MessageQueue {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn remove_on_drop(self) -> MessageQueueGuard {
-        MessageQueueGuard(self)
+        MessageQueueGuard(Some(self))
     }
 }
 
@@ -1314,18 +1314,39 @@ impl MessageQueue {
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 #[derive(Debug)]
-pub struct MessageQueueGuard(MessageQueue);
+pub struct MessageQueueGuard(Option<MessageQueue>);
+
+impl MessageQueueGuard {
+    /// Disarms the guard: returns the queue, which is then not removed on drop.
+    ///
+    /// ```
+    /// use sysv_ipc::MessageQueue;
+    /// let q = MessageQueue::create_unique()?.remove_on_drop().into_inner();
+    /// assert!(MessageQueue::from_id(q.id()).is_ok()); // still there
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn into_inner(mut self) -> MessageQueue {
+        self.0
+            .take()
+            .expect("the queue is present until the guard is consumed")
+    }
+}
 
 impl Deref for MessageQueueGuard {
     type Target = MessageQueue;
     fn deref(&self) -> &MessageQueue {
-        &self.0
+        self.0
+            .as_ref()
+            .expect("the queue is present until the guard is consumed")
     }
 }
 
 impl Drop for MessageQueueGuard {
     fn drop(&mut self) {
-        let _ = self.0.remove();
+        if let Some(q) = &self.0 {
+            let _ = q.remove();
+        }
     }
 }
 

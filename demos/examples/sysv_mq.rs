@@ -1,0 +1,86 @@
+//! A System V message queue conversation (sysv_ipc's message_queues demo),
+//! speaking the same protocol as `demos/python/sysv_mq.py`.
+//!
+//! The premise creates the queue under KEY (exclusively) and sends the time;
+//! each side receives, puts back a message it sent itself, and otherwise
+//! checks that it is the MD5 hex of what it sent and replies with the MD5 of
+//! what it received. The premise removes the queue at the end (and on any error
+//! or Ctrl-C, through a guard).
+//!
+//! ```text
+//! cargo run -p demos --example sysv_mq -- premise --key 0x1c5a0042 &
+//! cargo run -p demos --example sysv_mq -- conclusion --key 0x1c5a0042
+//! ```
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use demos::{Args, md5_hex, open_retrying, say};
+use sysv_ipc::{Key, MessageQueue, Selector, Wait};
+
+const USAGE: &str = "sysv_mq premise|conclusion --key KEY [--iterations N]";
+
+fn main() -> Result<(), String> {
+    demos::install_interrupt_handler();
+    let args = Args::parse(USAGE);
+    let role = args.role.as_str();
+    let iterations = args.number("iterations", 1000);
+    let key = Key::try_from(args.number("key", 0)).map_err(|e| e.to_string())?;
+    let err = |e: sysv_ipc::Error| e.to_string();
+    let send = |q: &MessageQueue, text: &str| q.send(1, text.as_bytes(), Wait::Block).map_err(err);
+    let receive = |q: &MessageQueue| -> Result<String, String> {
+        let m = q.receive(Selector::Any, Wait::Block).map_err(err)?;
+        Ok(String::from_utf8_lossy(&m.data).into_owned())
+    };
+
+    let (queue, mut what_i_sent) = match role {
+        "premise" => {
+            let q = MessageQueue::options()
+                .create_new(true)
+                .mode(0o600)
+                .open(key)
+                .map_err(err)?
+                .remove_on_drop();
+            say(role, format!("created queue {} with key {key}", q.id()));
+            let secs = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let first = format!("the time is {secs} seconds after the epoch");
+            send(&q, &first)?;
+            say(role, format!("sent {first:?}"));
+            (Some(q), first)
+        }
+        "conclusion" => (None, String::new()),
+        other => return Err(format!("unknown role {other:?}\nusage: {USAGE}")),
+    };
+    let opened;
+    let q: &MessageQueue = match &queue {
+        Some(guard) => guard,
+        None => {
+            opened = open_retrying(role, &format!("key {key}"), || MessageQueue::open(key))
+                .map_err(err)?;
+            say(role, format!("opened queue {}", opened.id()));
+            &opened
+        }
+    };
+
+    for i in 0..iterations {
+        let mut s = receive(q)?;
+        while s == what_i_sent {
+            send(q, &s)?;
+            s = receive(q)?;
+        }
+        if !what_i_sent.is_empty() && s != md5_hex(what_i_sent.as_bytes()) {
+            return Err(format!(
+                "message corruption after {i} iterations: received {s:?}"
+            ));
+        }
+        what_i_sent = md5_hex(s.as_bytes());
+        send(q, &what_i_sent)?;
+    }
+    say(role, format!("{iterations} iterations complete"));
+    if let Some(guard) = queue {
+        guard.into_inner().remove().map_err(err)?;
+        say(role, "removed the queue");
+    }
+    Ok(())
+}
