@@ -42,6 +42,12 @@ pub const SHM_HUGETLB: i32 = sys::SHM_HUGETLB;
 #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
 pub const SHM_NORESERVE: i32 = sys::SHM_NORESERVE;
 
+/// `SHM_HUGETLB` where it exists, else 0.
+#[cfg(target_os = "linux")]
+const HUGETLB_BIT: i32 = SHM_HUGETLB;
+#[cfg(not(target_os = "linux"))]
+const HUGETLB_BIT: i32 = 0;
+
 /// The `shmget` flags besides `IPC_CREAT`/`IPC_EXCL` that `flags()` accepts.
 #[cfg(target_os = "linux")]
 const EXTRA_FLAGS: i32 = SHM_HUGETLB | SHM_NORESERVE;
@@ -422,9 +428,13 @@ fn get(key: Key, size: usize, flags: libc::c_int) -> Result<i32> {
                 "the {WHAT} with key {key} is smaller than the requested {size} bytes; \
                  open it without a size to accept any size"
             ),
+            Some(libc::ENOMEM) if flags & HUGETLB_BIT != 0 => format!(
+                "not enough huge pages for a {size}-byte segment; reserve them in \
+                 /proc/sys/vm/nr_hugepages to use huge_pages()"
+            ),
             Some(libc::ENOMEM) => format!(
-                "not enough memory for a {size}-byte segment (huge pages must be reserved in \
-                 /proc/sys/vm/nr_hugepages to use huge_pages())"
+                "not enough memory for a {size}-byte segment (RAM + swap, see \
+                 /proc/sys/vm/overcommit_memory; no_reserve() skips the swap reservation)"
             ),
             Some(libc::ENOSPC) => "the system's shared memory limits are used up: segment ids \
                  (SHMMNI, /proc/sys/kernel/shmmni) or total pages (SHMALL, /proc/sys/kernel/shmall)"

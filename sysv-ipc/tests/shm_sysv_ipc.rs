@@ -101,7 +101,10 @@ fn creation_randomly_generated_key() {
     let keys: Vec<Seg> = (0..20)
         .map(|_| Seg(SharedMemory::create_unique(1).unwrap()))
         .collect();
-    assert!(keys.iter().any(|s| !(1..=32766).contains(&s.key().as_raw())));
+    assert!(
+        keys.iter()
+            .any(|s| !(1..=32766).contains(&s.key().as_raw()))
+    );
 }
 
 #[test]
@@ -655,10 +658,17 @@ fn removed_while_attached_stays_usable_until_the_last_detach() {
     assert!(st.is_removed());
     assert_eq!(st.key, Key::PRIVATE);
     assert_eq!(st.permissions.mode.bits(), 0o1600);
-    assert_eq!(mem.key(), key, "the handle keeps the key it was opened with");
+    assert_eq!(
+        mem.key(),
+        key,
+        "the handle keeps the key it was opened with"
+    );
     assert_eq!(mem.size().unwrap(), 100);
     mem.remove().unwrap();
-    assert_eq!(SharedMemory::open(key).unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(
+        SharedMemory::open(key).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
     let other = guard(SharedMemory::create_new(key, 8));
     assert_ne!(other.id(), mem.id());
     // Another attachment by id is still allowed on Linux.
@@ -667,14 +677,20 @@ fn removed_while_attached_stays_usable_until_the_last_detach() {
     drop(b);
     a.detach().unwrap();
     assert_eq!(mem.stat().unwrap_err().kind(), ErrorKind::Removed);
-    assert_eq!(sysv_ipc::attach(mem.id()).unwrap_err().kind(), ErrorKind::Removed);
+    assert_eq!(
+        sysv_ipc::attach(mem.id()).unwrap_err().kind(),
+        ErrorKind::Removed
+    );
 }
 
 #[test]
 fn guard_removes_and_into_inner_keeps() {
     let seg = new_segment(SharedMemory::options().size(8));
     let id = seg.id();
-    let kept = SharedMemory::from_id(id).unwrap().remove_on_drop().into_inner();
+    let kept = SharedMemory::from_id(id)
+        .unwrap()
+        .remove_on_drop()
+        .into_inner();
     assert!(kept.size().is_ok());
     drop(SharedMemory::from_id(id).unwrap().remove_on_drop());
     assert_eq!(kept.size().unwrap_err().kind(), ErrorKind::Removed);
@@ -686,10 +702,16 @@ fn debug_and_display_show_key_and_id() {
     let shown = mem.to_string();
     assert_eq!(shown, format!("Key={}, id={}", mem.key(), mem.id()));
     let dbg = format!("{:?}", mem.0);
-    assert!(dbg.contains("SharedMemory") && dbg.contains(&mem.id().to_string()), "{dbg}");
+    assert!(
+        dbg.contains("SharedMemory") && dbg.contains(&mem.id().to_string()),
+        "{dbg}"
+    );
     let a = mem.attach_read_only().unwrap();
     let dbg = format!("{a:?}");
-    assert!(dbg.contains("read_only: true") && dbg.contains("size: 3333"), "{dbg}");
+    assert!(
+        dbg.contains("read_only: true") && dbg.contains("size: 3333"),
+        "{dbg}"
+    );
 }
 
 #[test]

@@ -62,5 +62,5 @@ pub fn guard(r: sysv_ipc::Result<SharedMemory>) -> Seg {
 
 /// The test pattern: not periodic at any small stride.
 pub fn pattern(i: usize) -> u8 {
-    ((i % 251) ^ (i >> 8) ^ (i >> 16)) as u8
+    (i % 251).to_le_bytes()[0] ^ (i >> 8).to_le_bytes()[0] ^ (i >> 16).to_le_bytes()[0]
 }
