@@ -759,8 +759,11 @@ impl SharedMemory {
     /// // Occupied: refused instead of replacing the first mapping.
     /// assert!(seg.attach_at(addr, false).unwrap_err().is_invalid_input());
     /// first.detach()?;
-    /// let again = seg.attach_at(addr, false)?;
-    /// assert_eq!(again.as_ptr(), addr.as_ptr());
+    /// // Free again, unless another thread mapped memory there meanwhile.
+    /// match seg.attach_at(addr, false) {
+    ///     Ok(again) => assert_eq!(again.as_ptr(), addr.as_ptr()),
+    ///     Err(e) => assert!(e.is_invalid_input()),
+    /// }
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn attach_at(&self, addr: NonNull<u8>, round: bool) -> Result<Attachment> {
@@ -887,8 +890,9 @@ impl SharedMemory {
     /// Detaches the handle's own attachment (sysv_ipc's `detach()`); later
     /// [`read`](Self::read)/[`write`](Self::write) fail with
     /// [`ErrorKind::NotAttached`] until [`reattach`](Self::reattach). A second
-    /// `detach()` fails with `NotAttached` too. Attachments returned by
-    /// [`attach`](Self::attach) are not affected.
+    /// `detach()` fails with `NotAttached` too. If the handle's attachment was
+    /// not made yet, this only stops it from being made. Attachments returned
+    /// by [`attach`](Self::attach) are not affected.
     ///
     /// ```
     /// # let mut seg = loop {

@@ -213,18 +213,48 @@ fn attach_detach_attach_read_only() {
 #[test]
 fn attach_detach_attach_kwargs() {
     // sysv_ipc: attach(address=None, flags=0). Here: attach(), and attach_at
-    // for an explicit address (SHM_RND as a bool).
+    // for an explicit address (SHM_RND as a bool). An address is learnt from
+    // an attachment and detached; another test thread may map memory there
+    // before it is used again, so each step retries with a fresh address.
     let mem = fixture();
+    let free_address = || {
+        let a = mem.attach().unwrap();
+        let addr = std::ptr::NonNull::new(a.as_mut_ptr()).unwrap();
+        a.detach().unwrap();
+        addr
+    };
+    let retry = |step: &dyn Fn(std::ptr::NonNull<u8>) -> bool| {
+        assert!(
+            (0..50).any(|_| step(free_address())),
+            "no free address in 50 tries"
+        );
+    };
+    retry(&|addr| match mem.attach_at(addr, false) {
+        Ok(exact) => {
+            assert_eq!(exact.as_ptr(), addr.as_ptr());
+            true
+        }
+        Err(e) => {
+            assert!(e.is_invalid_input(), "{e}");
+            false
+        }
+    });
+    retry(&|addr| {
+        let inside = std::ptr::NonNull::new(addr.as_ptr().wrapping_add(100)).unwrap();
+        match mem.attach_at(inside, true) {
+            Ok(rounded) => {
+                assert_eq!(rounded.as_ptr(), addr.as_ptr());
+                true
+            }
+            Err(e) => {
+                assert!(e.is_invalid_input(), "{e}");
+                false
+            }
+        }
+    });
     let a = mem.attach().unwrap();
-    let addr = std::ptr::NonNull::new(a.as_mut_ptr()).unwrap();
-    a.detach().unwrap();
-    let exact = mem.attach_at(addr, false).unwrap();
-    assert_eq!(exact.as_ptr(), addr.as_ptr());
-    drop(exact);
-    let inside = std::ptr::NonNull::new(addr.as_ptr().wrapping_add(100)).unwrap();
-    let rounded = mem.attach_at(inside, true).unwrap();
-    assert_eq!(rounded.as_ptr(), addr.as_ptr());
-    drop(rounded);
+    let inside = std::ptr::NonNull::new(a.as_mut_ptr().wrapping_add(100)).unwrap();
+    drop(a);
     let e = mem.attach_at(inside, false).unwrap_err();
     assert!(e.is_invalid_input(), "{e}");
     assert!(e.message().contains("SHMLBA"), "{e}");
