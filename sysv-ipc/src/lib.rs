@@ -42,7 +42,12 @@ mod sem;
 
 // ---- Shared memory (shm.rs) ----
 mod shm;
-// (shared memory exports)
+pub use shm::{
+    Attachment, SharedMemory, SharedMemoryGuard, SharedMemoryOptions, SharedMemoryStat, attach,
+    max_segment_size, page_size, remove_shared_memory,
+};
+#[cfg(target_os = "linux")]
+pub use shm::{SHM_HUGETLB, SHM_NORESERVE};
 
 // ---- Message queues (msg.rs) ----
 mod msg;

@@ -1,1 +1,1595 @@
-//! (filled in by its issue)
+//! System V shared memory segments: [`SharedMemory`] (a segment handle),
+//! [`Attachment`] (one mapping of it), [`SharedMemoryStat`] (one `IPC_STAT`),
+//! the module functions [`attach`] and [`remove_shared_memory`], and the
+//! size limits of the running system.
+
+mod attachment;
+
+pub use attachment::Attachment;
+
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+use std::ptr::NonNull;
+use std::sync::OnceLock;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use ipc_common::{Error, ErrorKind, Mode, Permissions, Result};
+use posix_ipc_sys as sys;
+
+use crate::ipc::{self, Control, Creation, IPC_CREAT, IPC_CREX, IPC_EXCL};
+use crate::key::{self, Key};
+
+/// The kind's name in messages.
+const WHAT: &str = "shared memory segment";
+
+/// `SHM_HUGETLB`: allocate the segment from huge pages (Linux; the same as
+/// [`SharedMemoryOptions::huge_pages`]).
+///
+/// ```
+/// assert_eq!(sysv_ipc::SHM_HUGETLB, 0o4000);
+/// ```
+#[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
+pub const SHM_HUGETLB: i32 = sys::SHM_HUGETLB;
+
+/// `SHM_NORESERVE`: do not reserve swap space for the segment (Linux; the same
+/// as [`SharedMemoryOptions::no_reserve`]).
+///
+/// ```
+/// assert_eq!(sysv_ipc::SHM_NORESERVE, 0o10000);
+/// ```
+#[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
+pub const SHM_NORESERVE: i32 = sys::SHM_NORESERVE;
+
+/// `SHM_HUGETLB` where it exists, else 0.
+#[cfg(target_os = "linux")]
+const HUGETLB_BIT: i32 = SHM_HUGETLB;
+#[cfg(not(target_os = "linux"))]
+const HUGETLB_BIT: i32 = 0;
+
+/// The `shmget` flags besides `IPC_CREAT`/`IPC_EXCL` that `flags()` accepts.
+#[cfg(target_os = "linux")]
+const EXTRA_FLAGS: i32 = SHM_HUGETLB | SHM_NORESERVE;
+#[cfg(not(target_os = "linux"))]
+const EXTRA_FLAGS: i32 = 0;
+
+/// The size of a memory page (`sysconf(_SC_PAGESIZE)`), read from the running
+/// system: the default size of a new segment (sysv_ipc's `PAGE_SIZE`, which it
+/// fixes at build time).
+///
+/// ```
+/// assert!(sysv_ipc::page_size().is_power_of_two());
+/// ```
+pub fn page_size() -> usize {
+    static V: OnceLock<usize> = OnceLock::new();
+    *V.get_or_init(|| {
+        // SAFETY: sysconf has no memory-safety preconditions.
+        let v = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        usize::try_from(v).ok().filter(|&v| v > 0).unwrap_or(4096)
+    })
+}
+
+/// The largest segment this system lets a process create: `SHMMAX`
+/// (`/proc/sys/kernel/shmmax`, read now, since an administrator may change it)
+/// capped at `isize::MAX`, the most a Rust slice can span.
+///
+/// Sizes above it are refused with [`ErrorKind::InvalidInput`] before any
+/// system call (sysv_ipc wraps sizes modulo 2⁶⁴, so `size=2**64` created a
+/// page).
+///
+/// ```
+/// let max = sysv_ipc::max_segment_size();
+/// assert!(max >= 1 && max <= isize::MAX as usize);
+/// ```
+pub fn max_segment_size() -> usize {
+    let cap = isize::MAX.unsigned_abs();
+    #[cfg(target_os = "linux")]
+    if let Some(v) = std::fs::read_to_string("/proc/sys/kernel/shmmax")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+    {
+        return usize::try_from(v).map_or(cap, |v| v.min(cap));
+    }
+    cap
+}
+
+/// Options for opening or creating a segment, like [`std::fs::OpenOptions`];
+/// made by [`SharedMemory::options`].
+///
+/// Defaults: open an existing segment, mode `0o600`, any size, no initial fill.
+///
+/// ```
+/// use sysv_ipc::{ErrorKind, SharedMemory};
+/// # let key = testkit::unique_key();
+/// let seg = match SharedMemory::options()
+///     .create_new(true)
+///     .mode(0o640)
+///     .size(3333)
+///     .init_byte(b'@')
+///     .open(key)
+/// {
+/// #   Err(e) if e.kind() == ErrorKind::AlreadyExists => return Ok(()),
+///     r => r?.remove_on_drop(),
+/// };
+/// assert_eq!(seg.size()?, 3333);
+/// assert_eq!(seg.mode()?.bits(), 0o640);
+/// assert_eq!(seg.read(3330, 0)?, b"@@@");
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct SharedMemoryOptions {
+    flags: i32,
+    mode: u32,
+    size: Option<usize>,
+    init: Option<u8>,
+}
+
+impl Default for SharedMemoryOptions {
+    fn default() -> Self {
+        SharedMemoryOptions {
+            flags: 0,
+            mode: 0o600,
+            size: None,
+            init: None,
+        }
+    }
+}
+
+impl SharedMemoryOptions {
+    fn set(mut self, bits: i32, on: bool) -> Self {
+        if on {
+            self.flags |= bits;
+        } else {
+            self.flags &= !bits;
+        }
+        self
+    }
+
+    /// Create the segment if no segment has the key (`IPC_CREAT`); otherwise
+    /// open the existing one.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// let again = sysv_ipc::SharedMemory::options().create(true).open(seg.key())?;
+    /// assert_eq!(again.id(), seg.id());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn create(self, create: bool) -> Self {
+        self.set(IPC_CREAT, create)
+    }
+
+    /// Create a new segment and fail with [`ErrorKind::AlreadyExists`] if one
+    /// has the key (`IPC_CREX`).
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// let e = sysv_ipc::SharedMemory::options().create_new(true).open(seg.key()).unwrap_err();
+    /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::AlreadyExists);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn create_new(self, create_new: bool) -> Self {
+        if create_new {
+            self.set(IPC_CREX, true)
+        } else {
+            self.set(IPC_EXCL, false)
+        }
+    }
+
+    /// The permission bits of a new segment, and the access asked for when
+    /// opening an existing one (the kernel checks them against its mode, as
+    /// sysv_ipc's `mode` does). Default `0o600`. Only `0o777` bits are
+    /// accepted; anything else fails at `open` with `InvalidInput`.
+    ///
+    /// Without owner write permission (`0o200`) the handle's own view
+    /// ([`SharedMemory::attachment`]) is read-only, as in sysv_ipc: open with
+    /// `mode(0o400)` or `mode(0o444)` to read a segment you may not write.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::options().create_new(true).mode(0o644).size(8)
+    /// #         .open(testkit::unique_key()) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// assert_eq!(seg.mode()?.bits(), 0o644);
+    /// let reader = sysv_ipc::SharedMemory::options().mode(0o444).open(seg.key())?;
+    /// assert!(reader.write(0, b"x").unwrap_err().is_permissions());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn mode(mut self, mode: u32) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// The size in bytes. For a new segment the default is one page
+    /// ([`page_size`]) and 0 is refused; sizes above [`max_segment_size`] are
+    /// refused before any system call. When opening an existing segment the
+    /// default accepts any size, and a larger size than the segment's fails
+    /// with `InvalidInput`. Linux does not round sizes up to whole pages.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::options().create_new(true).size(3333)
+    /// #         .open(testkit::unique_key()) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// assert_eq!(seg.size()?, 3333);
+    /// let e = sysv_ipc::SharedMemory::options().size(3334).open(seg.key()).unwrap_err();
+    /// assert!(e.is_invalid_input());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn size(mut self, size: usize) -> Self {
+        self.size = Some(size);
+        self
+    }
+
+    /// Fill a segment with `byte` when this call created it and may write it
+    /// (its mode has owner write, `0o200`); an existing segment is never
+    /// touched. Without it a new segment holds zeros, as the kernel makes it
+    /// (sysv_ipc fills with `b' '` by default: use `init_byte(b' ')` to get
+    /// the same bytes).
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::options().create_new(true).size(4).init_byte(b' ')
+    /// #         .open(testkit::unique_key()) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// assert_eq!(seg.read(0, 0)?, b"    ");
+    /// seg.write(0, b"kept")?;
+    /// let again = sysv_ipc::SharedMemory::options().create(true).init_byte(b'!').open(seg.key())?;
+    /// assert_eq!(again.read(0, 0)?, b"kept");
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn init_byte(mut self, byte: u8) -> Self {
+        self.init = Some(byte);
+        self
+    }
+
+    /// Allocate a new segment from huge pages (`SHM_HUGETLB`, Linux). It needs
+    /// reserved huge pages (`/proc/sys/vm/nr_hugepages`) and `CAP_IPC_LOCK` or
+    /// membership in `/proc/sys/vm/hugetlb_shm_group`; without them `open`
+    /// fails with `LimitExceeded` or `PermissionDenied`.
+    ///
+    /// ```
+    /// # let key = testkit::unique_key();
+    /// match sysv_ipc::SharedMemory::options().create_new(true).huge_pages(true).size(2 << 20).open(key) {
+    ///     Ok(seg) => seg.remove()?,
+    ///     Err(e) => assert!(!e.is_invalid_input(), "{e}"),
+    /// }
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[cfg(target_os = "linux")]
+    #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
+    pub fn huge_pages(self, on: bool) -> Self {
+        self.set(SHM_HUGETLB, on)
+    }
+
+    /// Do not reserve swap space for a new segment (`SHM_NORESERVE`, Linux):
+    /// writing may then fail with `SIGSEGV` when memory runs out.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::options().create_new(true).no_reserve(true)
+    /// #         .open(testkit::unique_key()) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// assert_eq!(seg.size()?, sysv_ipc::page_size());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[cfg(target_os = "linux")]
+    #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
+    pub fn no_reserve(self, on: bool) -> Self {
+        self.set(SHM_NORESERVE, on)
+    }
+
+    /// sysv_ipc's `flags`: [`IPC_CREAT`](crate::IPC_CREAT),
+    /// [`IPC_CREX`](crate::IPC_CREX) and (Linux) [`SHM_HUGETLB`],
+    /// [`SHM_NORESERVE`], replacing what `create`, `create_new`, `huge_pages`
+    /// and `no_reserve` set. `IPC_EXCL` without `IPC_CREAT`, permission bits and
+    /// unknown bits fail at `open` with `InvalidInput` (sysv_ipc passes unknown
+    /// bits to the kernel).
+    ///
+    /// ```
+    /// use sysv_ipc::{SharedMemory, IPC_CREX, IPC_EXCL};
+    /// # let seg = loop {
+    /// #     match SharedMemory::options().flags(IPC_CREX).size(100).open(testkit::unique_key()) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// assert!(SharedMemory::options().flags(IPC_EXCL).open(seg.key()).unwrap_err().is_invalid_input());
+    /// assert!(SharedMemory::options().flags(0o600).open(seg.key()).unwrap_err().is_invalid_input());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn flags(mut self, flags: i32) -> Self {
+        self.flags = flags;
+        self
+    }
+
+    /// Opens (or creates) the segment with `key`.
+    ///
+    /// [`Key::PRIVATE`] always creates a new segment that only its id reaches.
+    /// With [`create`](Self::create) this first tries to create the segment
+    /// exclusively and opens the existing one on `EEXIST`, so it knows whether
+    /// it created the segment (only then is [`init_byte`](Self::init_byte)
+    /// applied). If filling a segment this call created fails, the segment is
+    /// removed again (sysv_ipc leaves it behind).
+    ///
+    /// Errors: `NotFound` (no segment and no `create`), `AlreadyExists`
+    /// (`create_new`), `PermissionDenied` (the mode denies the requested
+    /// access), `InvalidInput` (bad mode, flags or size), `LimitExceeded`
+    /// (memory, `SHMMNI`, `SHMALL`).
+    ///
+    /// ```
+    /// let e = sysv_ipc::SharedMemory::options().open(testkit::unique_key()).unwrap_err();
+    /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::NotFound);
+    /// ```
+    pub fn open(&self, key: impl Into<Key>) -> Result<SharedMemory> {
+        let key = key.into();
+        let (creation, extra) = Creation::parse(self.flags, EXTRA_FLAGS, WHAT)?;
+        let mode = ipc::check_mode(self.mode)?;
+        let creating = creation.create || key.is_private();
+        let create_size = match self.size {
+            Some(0) if creating => {
+                return Err(Error::invalid_input(
+                    "shmget",
+                    "a new segment needs at least 1 byte; give size(n) with n >= 1 (or no size for one page)",
+                ));
+            }
+            Some(n) => n,
+            None => page_size(),
+        };
+        let open_size = self.size.unwrap_or(0);
+        check_size(create_size.max(open_size))?;
+
+        let (id, created) = if creation.exclusive || key.is_private() {
+            (get(key, create_size, IPC_CREX | mode | extra)?, true)
+        } else if creation.create {
+            create_or_open(key, create_size, open_size, mode, extra)?
+        } else {
+            (get(key, open_size, mode)?, false)
+        };
+        let seg = SharedMemory::from_parts(key, id, mode & 0o200 == 0);
+        if let Some(byte) = self.init.filter(|_| created && !seg.read_only) {
+            let filled = seg.attachment().and_then(|a| a.fill(0, a.len(), byte));
+            if let Err(e) = filled {
+                drop(seg);
+                let _ = ipc::remove::<SharedMemory>(id);
+                return Err(e);
+            }
+        }
+        Ok(seg)
+    }
+
+    /// Creates a new segment under a fresh key drawn from the OS random source
+    /// (sysv_ipc's `key=None`), retrying while the key is taken. `create` and
+    /// `create_new` are implied.
+    ///
+    /// ```
+    /// let seg = sysv_ipc::SharedMemory::options().size(10).init_byte(b'-').create_unique()?;
+    /// assert!(!seg.key().is_private());
+    /// assert_eq!(seg.read(0, 0)?, b"----------");
+    /// seg.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn create_unique(&self) -> Result<SharedMemory> {
+        let opts = self.clone().flags(IPC_CREX | (self.flags & EXTRA_FLAGS));
+        key::with_unique_key("shmget", |k| opts.open(k))
+    }
+}
+
+/// Refuses sizes the platform cannot have, before any system call.
+fn check_size(size: usize) -> Result<()> {
+    let max = max_segment_size();
+    if size > max {
+        return Err(Error::invalid_input(
+            "shmget",
+            format!(
+                "size {size} is larger than the largest segment this system allows, {max} bytes \
+                 (SHMMAX, /proc/sys/kernel/shmmax, capped at isize::MAX)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// `shmget(key, size, flags)` with messages for each error.
+fn get(key: Key, size: usize, flags: libc::c_int) -> Result<i32> {
+    // SAFETY: shmget takes plain values.
+    let rc = unsafe { sys::shmget(key.as_raw(), size, flags) };
+    ipc_common::check("shmget", rc).map_err(|e| {
+        let creating = flags & IPC_CREAT != 0 || key.is_private();
+        let msg = match e.raw_os_error() {
+            Some(libc::EINVAL) if creating => format!(
+                "the system refused a new {size}-byte segment; sizes run from 1 to SHMMAX \
+                 ({} bytes, /proc/sys/kernel/shmmax)",
+                max_segment_size()
+            ),
+            Some(libc::EINVAL) => format!(
+                "the {WHAT} with key {key} is smaller than the requested {size} bytes; \
+                 open it without a size to accept any size"
+            ),
+            Some(libc::ENOMEM) if flags & HUGETLB_BIT != 0 => format!(
+                "not enough huge pages for a {size}-byte segment; reserve them in \
+                 /proc/sys/vm/nr_hugepages to use huge_pages()"
+            ),
+            Some(libc::ENOMEM) => format!(
+                "not enough memory for a {size}-byte segment (RAM + swap, see \
+                 /proc/sys/vm/overcommit_memory; no_reserve() skips the swap reservation)"
+            ),
+            Some(libc::ENOSPC) => "the system's shared memory limits are used up: segment ids \
+                 (SHMMNI, /proc/sys/kernel/shmmni) or total pages (SHMALL, /proc/sys/kernel/shmall)"
+                .to_owned(),
+            Some(libc::EPERM) => "huge_pages() needs CAP_IPC_LOCK or membership in the group of \
+                 /proc/sys/vm/hugetlb_shm_group"
+                .to_owned(),
+            Some(libc::EACCES) => format!(
+                "the {WHAT} with key {key} exists but its mode does not grant the requested \
+                 access 0o{:o}; ask for less (mode(0o400) reads only) or change its mode",
+                flags & 0o777
+            ),
+            _ => return key::get_error(WHAT, key, e),
+        };
+        e.with_message(msg)
+    })
+}
+
+/// `IPC_CREAT` done so that the caller knows whether it created the segment:
+/// create exclusively, open on `EEXIST`, and start again if the segment
+/// vanished in between.
+fn create_or_open(
+    key: Key,
+    create_size: usize,
+    open_size: usize,
+    mode: libc::c_int,
+    extra: libc::c_int,
+) -> Result<(i32, bool)> {
+    const ATTEMPTS: u32 = 16;
+    for _ in 0..ATTEMPTS {
+        match get(key, create_size, IPC_CREX | mode | extra) {
+            Ok(id) => return Ok((id, true)),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        match get(key, open_size, mode) {
+            Ok(id) => return Ok((id, false)),
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Err(Error::new(
+        ErrorKind::Busy,
+        "shmget",
+        format!(
+            "the {WHAT} with key {key} was removed and re-created by other processes \
+             {ATTEMPTS} times while this call tried to open it; try again"
+        ),
+    ))
+}
+
+/// A System V shared memory segment: its key and id, and a lazily attached
+/// view for sysv_ipc-style [`read`](Self::read)/[`write`](Self::write).
+///
+/// A handle is not attached by itself. [`attach`](Self::attach),
+/// [`attach_read_only`](Self::attach_read_only) and
+/// [`attach_at`](Self::attach_at) each return a new [`Attachment`] (one
+/// mapping, detached on drop). For ports of Python code the handle also keeps
+/// one internal attachment, made on the first [`read`](Self::read),
+/// [`write`](Self::write) or [`attachment`](Self::attachment) and detached
+/// when the handle drops or on [`detach`](Self::detach); it is read-only when
+/// the handle was opened with a mode lacking owner write (`0o200`).
+///
+/// Getters re-read the kernel's `IPC_STAT` each call; [`stat`](Self::stat)
+/// returns every field from one call. Dropping a handle never removes the
+/// segment: call [`remove`](Self::remove), or opt in with
+/// [`remove_on_drop`](Self::remove_on_drop).
+///
+/// `SharedMemory` is `Send + Sync`: the kernel object may be used from any
+/// thread, and the internal attachment is created once (atomically) and only
+/// detached through `&mut self`.
+///
+/// ```
+/// use sysv_ipc::{ErrorKind, SharedMemory};
+/// # let key = testkit::unique_key();
+/// // Writer
+/// let seg = match SharedMemory::create_new(key, 4096) {
+/// #   Err(e) if e.kind() == ErrorKind::AlreadyExists => return Ok(()),
+///     r => r?.remove_on_drop(),
+/// };
+/// seg.write(0, b"hello")?;
+/// // Reader (usually another process)
+/// let other = SharedMemory::open(key)?;
+/// assert_eq!(other.read(0, 5)?, b"hello");
+/// assert_eq!(other.size()?, 4096);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+pub struct SharedMemory {
+    key: Key,
+    id: i32,
+    read_only: bool,
+    view: OnceLock<Attachment>,
+    detached: bool,
+}
+
+impl Control for SharedMemory {
+    type Ds = sys::shmid_ds;
+    const WHAT: &'static str = WHAT;
+    const OP: &'static str = "shmctl";
+    unsafe fn ctl(id: i32, cmd: libc::c_int, buf: *mut sys::shmid_ds) -> libc::c_int {
+        // SAFETY: the caller passes a buffer valid for one shmid_ds (or null
+        // for IPC_RMID).
+        unsafe { sys::shmctl(id, cmd, buf) }
+    }
+    fn perm(ds: &sys::shmid_ds) -> &sys::ipc_perm {
+        &ds.shm_perm
+    }
+    fn perm_mut(ds: &mut sys::shmid_ds) -> &mut sys::ipc_perm {
+        &mut ds.shm_perm
+    }
+}
+
+impl SharedMemory {
+    fn from_parts(key: Key, id: i32, read_only: bool) -> SharedMemory {
+        SharedMemory {
+            key,
+            id,
+            read_only,
+            view: OnceLock::new(),
+            detached: false,
+        }
+    }
+
+    /// A builder for opening or creating a segment.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::options().create_new(true).size(64)
+    /// #         .open(testkit::unique_key()) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// assert_eq!(seg.size()?, 64);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn options() -> SharedMemoryOptions {
+        SharedMemoryOptions::default()
+    }
+
+    /// Opens the existing segment with `key`, asking for read-write access
+    /// (mode `0o600`); `NotFound` if there is none.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// assert_eq!(sysv_ipc::SharedMemory::open(seg.key())?.id(), seg.id());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn open(key: impl Into<Key>) -> Result<SharedMemory> {
+        SharedMemory::options().open(key)
+    }
+
+    /// Opens the segment with `key`, creating it with `size` bytes (zeros,
+    /// mode `0o600`) if there is none.
+    ///
+    /// ```
+    /// # let key = testkit::unique_key();
+    /// # if sysv_ipc::SharedMemory::open(key).is_ok() { return Ok(()); }
+    /// let seg = sysv_ipc::SharedMemory::create(key, 100)?.remove_on_drop();
+    /// assert_eq!(sysv_ipc::SharedMemory::create(key, 100)?.id(), seg.id());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn create(key: impl Into<Key>, size: usize) -> Result<SharedMemory> {
+        SharedMemory::options().create(true).size(size).open(key)
+    }
+
+    /// Creates a new segment with `key` and `size` bytes (zeros, mode
+    /// `0o600`); `AlreadyExists` if the key is taken.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// assert!(sysv_ipc::SharedMemory::create_new(seg.key(), 64).unwrap_err().is_existential());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn create_new(key: impl Into<Key>, size: usize) -> Result<SharedMemory> {
+        SharedMemory::options()
+            .create_new(true)
+            .size(size)
+            .open(key)
+    }
+
+    /// Creates a new segment of `size` bytes under a fresh random key (see
+    /// [`SharedMemoryOptions::create_unique`]).
+    ///
+    /// ```
+    /// let seg = sysv_ipc::SharedMemory::create_unique(4096)?;
+    /// assert_eq!(sysv_ipc::SharedMemory::open(seg.key())?.id(), seg.id());
+    /// seg.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn create_unique(size: usize) -> Result<SharedMemory> {
+        SharedMemory::options().size(size).create_unique()
+    }
+
+    /// A handle for the segment with id `id` (as `ipcs -m` shows it, or as
+    /// another process passed it), with read-write access for its internal
+    /// view. Its key is read from `IPC_STAT` (sysv_ipc's `attach(id)` returns
+    /// an object whose key is uninitialised memory). `Removed` if no such
+    /// segment exists.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// let same = sysv_ipc::SharedMemory::from_id(seg.id())?;
+    /// assert_eq!(same.key(), seg.key());
+    /// assert_eq!(sysv_ipc::SharedMemory::from_id(-1).unwrap_err().kind(), sysv_ipc::ErrorKind::Removed);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn from_id(id: i32) -> Result<SharedMemory> {
+        let ds = ipc::stat::<SharedMemory>(id)?;
+        Ok(SharedMemory::from_parts(
+            ipc::key_of(&ds.shm_perm),
+            id,
+            false,
+        ))
+    }
+
+    /// The key this handle was opened with ([`Key::PRIVATE`] for private
+    /// segments). Cached: after [`remove`](Self::remove) the kernel reports key
+    /// 0 ([`SharedMemoryStat::key`]), this keeps the original.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// assert_eq!(seg.key(), seg.stat()?.key);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn key(&self) -> Key {
+        self.key
+    }
+
+    /// The segment's id.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// assert!(seg.id() >= 0);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn id(&self) -> i32 {
+        self.id
+    }
+
+    /// Attaches the segment read-write: a new [`Attachment`] (one mapping).
+    /// `PermissionDenied` if the segment's mode does not allow this user to
+    /// write it.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// let a = seg.attach()?;
+    /// a.write_at(0, b"x")?;
+    /// assert_eq!(a.len(), 64);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn attach(&self) -> Result<Attachment> {
+        Attachment::new(self.id, std::ptr::null(), 0)
+    }
+
+    /// Attaches the segment read-only (`SHM_RDONLY`): writes through the
+    /// attachment fail with `PermissionDenied` (never a crash).
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// let a = seg.attach_read_only()?;
+    /// assert!(!a.is_writable());
+    /// assert!(a.write_at(0, b"x").unwrap_err().is_permissions());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn attach_read_only(&self) -> Result<Attachment> {
+        Attachment::new(self.id, std::ptr::null(), sys::SHM_RDONLY)
+    }
+
+    /// Attaches the segment read-write at `addr`; with `round` (`SHM_RND`) the
+    /// address is rounded down to a multiple of `SHMLBA` (the page size on
+    /// most systems), otherwise it must be one.
+    ///
+    /// This is safe: without `SHM_REMAP` (which this crate never passes) the
+    /// kernel refuses, with `InvalidInput`, any address range that overlaps an
+    /// existing mapping, so no memory of this process can be replaced.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// let first = seg.attach()?;
+    /// let addr = std::ptr::NonNull::new(first.as_mut_ptr()).unwrap();
+    /// // Occupied: refused instead of replacing the first mapping.
+    /// assert!(seg.attach_at(addr, false).unwrap_err().is_invalid_input());
+    /// first.detach()?;
+    /// // Free again, unless another thread mapped memory there meanwhile.
+    /// match seg.attach_at(addr, false) {
+    ///     Ok(again) => assert_eq!(again.as_ptr(), addr.as_ptr()),
+    ///     Err(e) => assert!(e.is_invalid_input()),
+    /// }
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn attach_at(&self, addr: NonNull<u8>, round: bool) -> Result<Attachment> {
+        let flags = if round { sys::SHM_RND } else { 0 };
+        Attachment::new(self.id, addr.as_ptr(), flags)
+    }
+
+    /// A new attachment for the handle's internal view.
+    fn new_view(&self) -> Result<Attachment> {
+        if self.read_only {
+            self.attach_read_only()
+        } else {
+            self.attach()
+        }
+    }
+
+    /// The handle's own attachment, attached on first use (read-only if the
+    /// handle was opened with a mode lacking `0o200`). Everything of
+    /// [`Region`](ipc_common::Region) works through it, e.g.
+    /// [`read_at`](ipc_common::Region::read_at) into a caller's buffer without
+    /// allocating. After [`detach`](Self::detach) it fails with
+    /// [`ErrorKind::NotAttached`] until [`reattach`](Self::reattach).
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// seg.attachment()?.write_at(4, b"abc")?;
+    /// let mut buf = [0u8; 3];
+    /// seg.attachment()?.read_at(4, &mut buf)?;
+    /// assert_eq!(&buf, b"abc");
+    /// assert_eq!(seg.number_attached()?, 1); // one mapping, however often used
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn attachment(&self) -> Result<&Attachment> {
+        self.view("attachment")
+    }
+
+    fn view(&self, op: &'static str) -> Result<&Attachment> {
+        if let Some(a) = self.view.get() {
+            return Ok(a);
+        }
+        if self.detached {
+            return Err(Error::new(
+                ErrorKind::NotAttached,
+                op,
+                "the handle's own attachment was detached with detach(); call reattach() \
+                 or use attach() for a new attachment",
+            ));
+        }
+        // If another thread won the race, its attachment is kept and this one
+        // is dropped (detached) here: still one mapping.
+        let _ = self.view.set(self.new_view()?);
+        Ok(self.view.get().expect("set above"))
+    }
+
+    /// True while the handle's own attachment exists (sysv_ipc's `attached`).
+    /// It is made on first use, not by opening.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// assert!(!seg.is_attached());
+    /// seg.read(0, 1)?;
+    /// assert!(seg.is_attached());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn is_attached(&self) -> bool {
+        self.view.get().is_some()
+    }
+
+    /// sysv_ipc's `read(byte_count, offset)` through the handle's own
+    /// attachment: up to `len` bytes from `offset` (offset first here), where
+    /// `len == 0` or a length past the end means "to the end". See
+    /// [`Attachment::read`]. `NotAttached` after [`detach`](Self::detach).
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// seg.write(0, b"abcdefgh")?;
+    /// assert_eq!(seg.read(2, 3)?, b"cde");
+    /// assert_eq!(seg.read(0, 0)?, b"abcdefgh");
+    /// assert!(seg.read(8, 1).unwrap_err().is_invalid_input());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn read(&self, offset: usize, len: usize) -> Result<Vec<u8>> {
+        self.view("read")?.read(offset, len)
+    }
+
+    /// sysv_ipc's `write(bytes, offset)` through the handle's own attachment:
+    /// copies all of `data` to `offset`, or nothing. `InvalidInput` if it does
+    /// not fit (no offset wraps around), `PermissionDenied` if the handle is
+    /// read-only, `NotAttached` after [`detach`](Self::detach).
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// seg.write(3, b"abc")?;
+    /// seg.write(8, b"")?;
+    /// assert!(seg.write(6, b"abc").unwrap_err().is_invalid_input());
+    /// assert!(seg.write(usize::MAX, b"x").unwrap_err().is_invalid_input());
+    /// assert_eq!(seg.read(0, 0)?, b"\0\0\0abc\0\0");
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn write(&self, offset: usize, data: &[u8]) -> Result<()> {
+        self.view("write")?.write_at(offset, data)
+    }
+
+    /// Detaches the handle's own attachment (sysv_ipc's `detach()`); later
+    /// [`read`](Self::read)/[`write`](Self::write) fail with
+    /// [`ErrorKind::NotAttached`] until [`reattach`](Self::reattach). A second
+    /// `detach()` fails with `NotAttached` too. If the handle's attachment was
+    /// not made yet, this only stops it from being made. Attachments returned
+    /// by [`attach`](Self::attach) are not affected.
+    ///
+    /// ```
+    /// # let mut seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// use sysv_ipc::ErrorKind;
+    /// seg.write(0, b"x")?;
+    /// seg.detach()?;
+    /// assert_eq!(seg.read(0, 1).unwrap_err().kind(), ErrorKind::NotAttached);
+    /// assert_eq!(seg.detach().unwrap_err().kind(), ErrorKind::NotAttached);
+    /// seg.reattach()?;
+    /// assert_eq!(seg.read(0, 1)?, b"x");
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn detach(&mut self) -> Result<()> {
+        if self.detached {
+            return Err(Error::new(
+                ErrorKind::NotAttached,
+                "detach",
+                "the handle's own attachment is already detached",
+            ));
+        }
+        self.detached = true;
+        self.view.take().map_or(Ok(()), Attachment::detach)
+    }
+
+    /// Attaches the handle's own view again after [`detach`](Self::detach)
+    /// (sysv_ipc's `attach()` on the object). Does nothing when it is already
+    /// attached: one handle never holds more than one mapping (sysv_ipc leaks
+    /// one per extra `attach()`).
+    ///
+    /// ```
+    /// # let mut seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// seg.reattach()?;
+    /// seg.reattach()?;
+    /// assert_eq!(seg.number_attached()?, 1);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn reattach(&mut self) -> Result<()> {
+        if self.view.get().is_none() {
+            self.view = OnceLock::from(self.new_view()?);
+        }
+        self.detached = false;
+        Ok(())
+    }
+
+    /// Drops the handle, detaching its own attachment and returning the error
+    /// that dropping would ignore.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?,
+    /// #     }
+    /// # };
+    /// let id = seg.id();
+    /// seg.write(0, b"x")?;
+    /// seg.close()?;
+    /// sysv_ipc::remove_shared_memory(id)?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn close(mut self) -> Result<()> {
+        self.view.take().map_or(Ok(()), Attachment::detach)
+    }
+
+    /// Marks the segment for removal (`IPC_RMID`).
+    ///
+    /// On Linux the segment lives on until its last attachment detaches:
+    /// attachments keep reading and writing, `IPC_STAT` by id still works,
+    /// its key becomes [`Key::PRIVATE`] (0) so opening by key fails with
+    /// `NotFound` and the key is free for a new segment, its mode shows
+    /// `SHM_DEST` ([`SharedMemoryStat::is_removed`]), removing it again
+    /// succeeds, and other processes may still attach it by id. Once nothing
+    /// is attached the id is gone (`Removed`).
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?,
+    /// #     }
+    /// # };
+    /// use sysv_ipc::{ErrorKind, Key, SharedMemory};
+    /// let a = seg.attach()?;
+    /// seg.remove()?;
+    /// a.write_at(0, b"still")?;
+    /// assert!(seg.stat()?.is_removed());
+    /// assert_eq!(seg.stat()?.key, Key::PRIVATE);
+    /// assert_eq!(SharedMemory::open(seg.key()).unwrap_err().kind(), ErrorKind::NotFound);
+    /// drop(a);
+    /// assert_eq!(seg.size().unwrap_err().kind(), ErrorKind::Removed);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn remove(&self) -> Result<()> {
+        ipc::remove::<SharedMemory>(self.id)
+    }
+
+    /// Wraps the handle in a guard that removes the segment when it drops
+    /// (ignoring errors), e.g. for tests and scratch segments.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?,
+    /// #     }
+    /// # };
+    /// let id = seg.id();
+    /// drop(seg.remove_on_drop());
+    /// assert!(sysv_ipc::SharedMemory::from_id(id).is_err());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn remove_on_drop(self) -> SharedMemoryGuard {
+        SharedMemoryGuard(Some(self))
+    }
+
+    /// Every attribute from one `IPC_STAT`.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// let st = seg.stat()?;
+    /// assert_eq!(st.size, 8);
+    /// assert_eq!(st.creator_pid, std::process::id() as i32);
+    /// assert_eq!(st.permissions.mode.bits(), 0o600);
+    /// assert_eq!(st.number_attached, 0);
+    /// assert!(st.attach_time.is_none());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn stat(&self) -> Result<SharedMemoryStat> {
+        ipc::stat::<SharedMemory>(self.id).map(|ds| SharedMemoryStat::from_ds(&ds))
+    }
+
+    /// The size in bytes (`shm_segsz`).
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 3333) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// assert_eq!(seg.size()?, 3333);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn size(&self) -> Result<usize> {
+        Ok(self.stat()?.size)
+    }
+
+    /// When a process last attached the segment (`shm_atime`; sysv_ipc's
+    /// `last_attach_time`), `None` if never.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// assert!(seg.attach_time()?.is_none());
+    /// let _a = seg.attach()?;
+    /// assert!(seg.attach_time()?.is_some());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn attach_time(&self) -> Result<Option<SystemTime>> {
+        Ok(self.stat()?.attach_time)
+    }
+
+    /// When a process last detached the segment (`shm_dtime`; sysv_ipc's
+    /// `last_detach_time`), `None` if never.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// assert!(seg.detach_time()?.is_none());
+    /// seg.attach()?.detach()?;
+    /// assert!(seg.detach_time()?.is_some());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn detach_time(&self) -> Result<Option<SystemTime>> {
+        Ok(self.stat()?.detach_time)
+    }
+
+    /// When the segment was created or its permissions last changed
+    /// (`shm_ctime`; sysv_ipc's `last_change_time`).
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// let age = seg.change_time()?.elapsed().unwrap_or_default();
+    /// assert!(age.as_secs() < 60);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn change_time(&self) -> Result<SystemTime> {
+        Ok(self.stat()?.change_time)
+    }
+
+    /// The id of the process that created the segment (`shm_cpid`).
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// assert_eq!(seg.creator_pid()?, std::process::id() as i32);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn creator_pid(&self) -> Result<libc::pid_t> {
+        Ok(self.stat()?.creator_pid)
+    }
+
+    /// The id of the process that last attached or detached the segment
+    /// (`shm_lpid`), 0 if none has.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// seg.read(0, 1)?;
+    /// assert_eq!(seg.last_pid()?, std::process::id() as i32);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn last_pid(&self) -> Result<libc::pid_t> {
+        Ok(self.stat()?.last_pid)
+    }
+
+    /// How many attachments the segment has, in all processes (`shm_nattch`).
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// let (a, b) = (seg.attach()?, seg.attach()?);
+    /// assert_eq!(seg.number_attached()?, 2);
+    /// drop((a, b));
+    /// assert_eq!(seg.number_attached()?, 0);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn number_attached(&self) -> Result<u64> {
+        Ok(self.stat()?.number_attached)
+    }
+
+    /// Owner, creator and mode from one `IPC_STAT`.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// // SAFETY: geteuid has no preconditions.
+    /// assert_eq!(seg.permissions()?.cuid, unsafe { libc::geteuid() });
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn permissions(&self) -> Result<Permissions> {
+        Ok(self.stat()?.permissions)
+    }
+
+    /// The mode as the kernel reports it: the `0o777` permission bits plus the
+    /// status bits `SHM_DEST` (`0o1000`, removed but still attached) and
+    /// `SHM_LOCKED` (`0o2000`). [`Mode::permissions`] masks them off.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?,
+    /// #     }
+    /// # };
+    /// let _a = seg.attach()?;
+    /// seg.remove()?;
+    /// assert_eq!(seg.mode()?.bits(), 0o1600);
+    /// assert_eq!(seg.mode()?.permissions().bits(), 0o600);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn mode(&self) -> Result<Mode> {
+        Ok(self.stat()?.permissions.mode)
+    }
+
+    /// Sets the permission bits (only `0o777` are accepted; `InvalidInput`
+    /// otherwise). Only the owner, the creator or a privileged user may.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// seg.set_mode(0o640)?;
+    /// assert_eq!(seg.mode()?.bits(), 0o640);
+    /// assert!(seg.set_mode(0o1640).unwrap_err().is_invalid_input());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_mode(&self, mode: u32) -> Result<()> {
+        ipc::set_mode::<SharedMemory>(self.id, mode)
+    }
+
+    /// The owner's user id.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// // SAFETY: geteuid has no preconditions.
+    /// assert_eq!(seg.uid()?, unsafe { libc::geteuid() });
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn uid(&self) -> Result<libc::uid_t> {
+        Ok(self.stat()?.permissions.uid)
+    }
+
+    /// Sets the owner's user id (owner, creator or privileged user only).
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// seg.set_uid(seg.uid()?)?; // updates change_time
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_uid(&self, uid: libc::uid_t) -> Result<()> {
+        ipc::set_uid::<SharedMemory>(self.id, uid)
+    }
+
+    /// The owner's group id.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// // SAFETY: getegid has no preconditions.
+    /// assert_eq!(seg.gid()?, unsafe { libc::getegid() });
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn gid(&self) -> Result<libc::gid_t> {
+        Ok(self.stat()?.permissions.gid)
+    }
+
+    /// Sets the owner's group id (owner, creator or privileged user only).
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// seg.set_gid(seg.gid()?)?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_gid(&self, gid: libc::gid_t) -> Result<()> {
+        ipc::set_gid::<SharedMemory>(self.id, gid)
+    }
+
+    /// The creator's user id.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// assert_eq!(seg.cuid()?, seg.uid()?);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn cuid(&self) -> Result<libc::uid_t> {
+        Ok(self.stat()?.permissions.cuid)
+    }
+
+    /// The creator's group id.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// assert_eq!(seg.cgid()?, seg.gid()?);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn cgid(&self) -> Result<libc::gid_t> {
+        Ok(self.stat()?.permissions.cgid)
+    }
+}
+
+impl fmt::Debug for SharedMemory {
+    /// `SharedMemory { key: Key(0x1c5a0001), id: 32769, attached: false, .. }`,
+    /// what sysv_ipc's `repr` and `str` show plus the attachment state.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SharedMemory")
+            .field("key", &self.key)
+            .field("id", &self.id)
+            .field("attached", &self.is_attached())
+            .field("read_only", &self.read_only)
+            .finish()
+    }
+}
+
+impl fmt::Display for SharedMemory {
+    /// sysv_ipc's `str()`: `Key=0x1c5a0001, id=32769`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Key={}, id={}", self.key, self.id)
+    }
+}
+
+/// A [`SharedMemory`] that removes its segment when dropped (ignoring
+/// errors); made by [`SharedMemory::remove_on_drop`]. Derefs to the handle.
+///
+/// ```
+/// # let seg = loop {
+/// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+/// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+/// #         r => break r?,
+/// #     }
+/// # };
+/// let guard = seg.remove_on_drop();
+/// guard.write(0, b"scratch")?;
+/// let seg = guard.into_inner(); // keep the segment after all
+/// seg.remove()?;
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct SharedMemoryGuard(Option<SharedMemory>);
+
+impl SharedMemoryGuard {
+    /// The handle, without removing the segment.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?,
+    /// #     }
+    /// # };
+    /// let seg = seg.remove_on_drop().into_inner();
+    /// assert!(seg.size().is_ok());
+    /// seg.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn into_inner(mut self) -> SharedMemory {
+        self.0.take().expect("present until dropped")
+    }
+}
+
+impl Deref for SharedMemoryGuard {
+    type Target = SharedMemory;
+    fn deref(&self) -> &SharedMemory {
+        self.0.as_ref().expect("present until dropped")
+    }
+}
+
+impl DerefMut for SharedMemoryGuard {
+    fn deref_mut(&mut self) -> &mut SharedMemory {
+        self.0.as_mut().expect("present until dropped")
+    }
+}
+
+impl Drop for SharedMemoryGuard {
+    fn drop(&mut self) {
+        if let Some(seg) = self.0.take() {
+            let _ = seg.remove();
+        }
+    }
+}
+
+/// Every attribute of a segment from one `IPC_STAT` ([`SharedMemory::stat`]).
+///
+/// ```
+/// # let seg = loop {
+/// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+/// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+/// #         r => break r?.remove_on_drop(),
+/// #     }
+/// # };
+/// let st = seg.stat()?;
+/// assert_eq!((st.key, st.size, st.number_attached), (seg.key(), 8, 0));
+/// assert!(!st.is_removed() && !st.is_locked());
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SharedMemoryStat {
+    /// The key; [`Key::PRIVATE`] for private segments and, on Linux, for
+    /// segments removed while still attached.
+    pub key: Key,
+    /// Owner, creator and mode (with the `SHM_DEST`/`SHM_LOCKED` status bits).
+    pub permissions: Permissions,
+    /// Size in bytes (`shm_segsz`).
+    pub size: usize,
+    /// Last attach (`shm_atime`), `None` if never.
+    pub attach_time: Option<SystemTime>,
+    /// Last detach (`shm_dtime`), `None` if never.
+    pub detach_time: Option<SystemTime>,
+    /// Creation or last `IPC_SET` (`shm_ctime`).
+    pub change_time: SystemTime,
+    /// Creator's process id (`shm_cpid`).
+    pub creator_pid: libc::pid_t,
+    /// Process id of the last attach or detach (`shm_lpid`).
+    pub last_pid: libc::pid_t,
+    /// Number of attachments in all processes (`shm_nattch`).
+    pub number_attached: u64,
+}
+
+impl SharedMemoryStat {
+    fn from_ds(ds: &sys::shmid_ds) -> SharedMemoryStat {
+        let time = |t: libc::time_t| {
+            u64::try_from(t)
+                .ok()
+                .filter(|&s| s != 0)
+                .map(|s| UNIX_EPOCH + Duration::from_secs(s))
+        };
+        SharedMemoryStat {
+            key: ipc::key_of(SharedMemory::perm(ds)),
+            permissions: ipc::permissions(SharedMemory::perm(ds)),
+            size: ds.shm_segsz,
+            attach_time: time(ds.shm_atime),
+            detach_time: time(ds.shm_dtime),
+            change_time: time(ds.shm_ctime).unwrap_or(UNIX_EPOCH),
+            creator_pid: ds.shm_cpid,
+            last_pid: ds.shm_lpid,
+            number_attached: ds.shm_nattch,
+        }
+    }
+
+    /// True when the segment was removed but is still attached somewhere
+    /// (`SHM_DEST` in the mode).
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?,
+    /// #     }
+    /// # };
+    /// let a = seg.attach()?;
+    /// assert!(!seg.stat()?.is_removed());
+    /// seg.remove()?;
+    /// assert!(seg.stat()?.is_removed());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn is_removed(&self) -> bool {
+        self.permissions.mode.bits() & SHM_DEST != 0
+    }
+
+    /// True when the segment is locked in memory (`SHM_LOCKED`, after
+    /// `shmctl(SHM_LOCK)`).
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// assert!(!seg.stat()?.is_locked());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn is_locked(&self) -> bool {
+        self.permissions.mode.bits() & SHM_LOCKED != 0
+    }
+}
+
+const SHM_DEST: u32 = sys::SHM_DEST.unsigned_abs();
+const SHM_LOCKED: u32 = sys::SHM_LOCKED.unsigned_abs();
+
+/// Attaches the segment with id `id` read-write (sysv_ipc's module
+/// `attach(id)`). For a read-only attachment, or the segment's attributes,
+/// use [`SharedMemory::from_id`].
+///
+/// ```
+/// # let seg = loop {
+/// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+/// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+/// #         r => break r?.remove_on_drop(),
+/// #     }
+/// # };
+/// let a = sysv_ipc::attach(seg.id())?;
+/// a.write_at(0, b"by id")?;
+/// assert_eq!(seg.read(0, 5)?, b"by id");
+/// assert_eq!(sysv_ipc::attach(-1).unwrap_err().kind(), sysv_ipc::ErrorKind::Removed);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+pub fn attach(id: i32) -> Result<Attachment> {
+    Attachment::new(id, std::ptr::null(), 0)
+}
+
+/// Removes the segment with id `id` (`IPC_RMID`); see [`SharedMemory::remove`]
+/// for what happens while it is still attached. `Removed` if there is no such
+/// segment.
+///
+/// ```
+/// # let seg = loop {
+/// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+/// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+/// #         r => break r?,
+/// #     }
+/// # };
+/// sysv_ipc::remove_shared_memory(seg.id())?;
+/// let e = sysv_ipc::remove_shared_memory(seg.id()).unwrap_err();
+/// assert_eq!(e.kind(), sysv_ipc::ErrorKind::Removed);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+pub fn remove_shared_memory(id: i32) -> Result<()> {
+    ipc::remove::<SharedMemory>(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handles_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<SharedMemory>();
+        check::<Attachment>();
+        check::<SharedMemoryGuard>();
+    }
+
+    #[test]
+    fn sizes_beyond_the_platform_are_refused_with_the_numbers() {
+        let max = max_segment_size();
+        for size in [isize::MAX.unsigned_abs() + 1, usize::MAX] {
+            let e = check_size(size).unwrap_err();
+            assert!(e.is_invalid_input());
+            assert!(e.message().contains(&size.to_string()), "{e}");
+            assert!(e.message().contains(&max.to_string()), "{e}");
+        }
+        assert!(check_size(1).is_ok());
+    }
+
+    #[test]
+    fn options_builders_set_and_clear_flag_bits() {
+        let o = SharedMemory::options().create_new(true);
+        assert_eq!(o.flags, IPC_CREX);
+        let o = o.create_new(false);
+        assert_eq!(o.flags, IPC_CREAT);
+        let o = o.create(false).huge_pages(true).no_reserve(true);
+        assert_eq!(o.flags, SHM_HUGETLB | SHM_NORESERVE);
+        assert_eq!(o.huge_pages(false).flags, SHM_NORESERVE);
+    }
+
+    #[test]
+    fn stat_conversion_maps_zero_times_to_none() {
+        let ds = sys::shmid_ds {
+            shm_ctime: 100,
+            shm_perm: sys::ipc_perm {
+                mode: 0o1600,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let st = SharedMemoryStat::from_ds(&ds);
+        assert_eq!(st.attach_time, None);
+        assert_eq!(st.change_time, UNIX_EPOCH + Duration::from_secs(100));
+        assert!(st.is_removed());
+        assert!(!st.is_locked());
+    }
+}

@@ -1,0 +1,277 @@
+//! [`Attachment`]: one mapping (`shmat`) of a System V shared memory segment.
+
+use std::fmt;
+use std::mem::ManuallyDrop;
+use std::ops::Deref;
+use std::ptr::NonNull;
+
+use ipc_common::{Error, ErrorKind, Region, Result};
+use posix_ipc_sys as sys;
+
+use super::{SharedMemory, WHAT};
+use crate::ipc;
+
+/// One attachment (`shmat`) of a System V shared memory segment to this
+/// process: a [`Region`] of the segment's size that detaches itself (`shmdt`)
+/// on drop.
+///
+/// Made by [`SharedMemory::attach`], [`SharedMemory::attach_read_only`],
+/// [`SharedMemory::attach_at`] or the module function [`attach`](crate::attach).
+/// Each call attaches once and makes one mapping, and each `Attachment`
+/// detaches exactly that mapping (sysv_ipc leaks a mapping per extra
+/// `attach()` and never detaches on deallocation).
+///
+/// Everything of [`Region`] is available through `Deref`: bounds-checked
+/// copies ([`read_at`](Region::read_at), [`write_at`](Region::write_at),
+/// [`read_vec`](Region::read_vec), [`fill`](Region::fill)), aligned atomics
+/// ([`atomic_u32`](Region::atomic_u32), [`atomic_u64`](Region::atomic_u64)),
+/// raw pointers and `unsafe` slices. A read-only attachment refuses every
+/// write with [`ErrorKind::PermissionDenied`] instead of faulting.
+///
+/// An attachment keeps working after the segment is removed: on Linux the
+/// kernel destroys a removed segment only when its last attachment detaches.
+///
+/// `Attachment` is `Send + Sync`: every shared access is a copy or an atomic
+/// operation, and the mapping stays valid until the attachment is dropped.
+///
+/// ```
+/// # let seg = loop {
+/// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 4096) {
+/// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+/// #         r => break r?.remove_on_drop(),
+/// #     }
+/// # };
+/// use std::sync::atomic::Ordering;
+/// let a = seg.attach()?;
+/// a.write_at(8, b"hello")?;
+/// assert_eq!(a.read_vec(8, 5)?, b"hello");
+/// a.atomic_u32(0)?.store(7, Ordering::Release);
+/// let b = seg.attach_read_only()?; // a second, independent mapping
+/// assert_eq!(b.atomic_u32(0).unwrap_err().kind(), sysv_ipc::ErrorKind::PermissionDenied);
+/// assert_eq!(b.read(8, 5)?, b"hello");
+/// assert!(b.write_at(0, b"x").unwrap_err().is_permissions());
+/// assert_eq!(seg.number_attached()?, 2);
+/// a.detach()?;
+/// drop(b);
+/// assert_eq!(seg.number_attached()?, 0);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+pub struct Attachment {
+    region: Region,
+    id: i32,
+}
+
+impl Attachment {
+    /// `shmat(id, addr, flags)`, then `IPC_STAT` for the size.
+    ///
+    /// `flags` must not contain `SHM_REMAP`: without it the kernel refuses an
+    /// address range that overlaps an existing mapping, so no Rust memory can
+    /// be clobbered.
+    pub(crate) fn new(id: i32, addr: *const u8, flags: libc::c_int) -> Result<Attachment> {
+        debug_assert_eq!(flags & sys::SHM_REMAP, 0);
+        // SAFETY: shmat maps the segment at an address the kernel chooses (or
+        // at `addr`, which without SHM_REMAP must not overlap any existing
+        // mapping, else EINVAL); it touches no memory of ours.
+        let p = unsafe { sys::shmat(id, addr.cast(), flags) };
+        let p = ipc_common::check_ptr("shmat", p, std::ptr::without_provenance_mut(usize::MAX))
+            .map_err(|e| attach_error(id, addr, flags, e))?;
+        let ds = match ipc::stat::<SharedMemory>(id) {
+            Ok(ds) => ds,
+            Err(e) => {
+                // SAFETY: `p` is the address shmat just returned.
+                unsafe { sys::shmdt(p) };
+                return Err(e);
+            }
+        };
+        let Some(ptr) = NonNull::new(p.cast::<u8>()) else {
+            return Err(Error::new(
+                ErrorKind::Other,
+                "shmat",
+                "the kernel attached the segment at address 0, which Rust cannot use",
+            ));
+        };
+        // SAFETY: shmat mapped the whole segment (shm_segsz bytes, read-only
+        // unless SHM_RDONLY is absent) at `ptr`; it stays mapped until Drop or
+        // detach() calls shmdt, and the Region never outlives `self`.
+        let region =
+            unsafe { Region::from_raw_parts(ptr, ds.shm_segsz, flags & sys::SHM_RDONLY == 0) };
+        Ok(Attachment { region, id })
+    }
+
+    /// The id of the attached segment.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// assert_eq!(seg.attach()?.id(), seg.id());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn id(&self) -> i32 {
+        self.id
+    }
+
+    /// sysv_ipc's `read(byte_count, offset)`: copies up to `len` bytes starting
+    /// at `offset` (note the order: offset first, like [`Region::read_at`]).
+    ///
+    /// `len == 0`, or a `len` reaching past the end, reads to the end of the
+    /// segment, as in sysv_ipc. `offset` must be less than the segment size,
+    /// else [`ErrorKind::InvalidInput`] (sysv_ipc wraps a negative offset
+    /// around; here no value overflows). For reads that allocate nothing use
+    /// [`read_at`](Region::read_at).
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 10) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// let a = seg.attach()?;
+    /// a.write_at(0, b"0123456789")?;
+    /// assert_eq!(a.read(2, 3)?, b"234");
+    /// assert_eq!(a.read(7, 0)?, b"789");          // 0: to the end
+    /// assert_eq!(a.read(7, usize::MAX)?, b"789"); // past the end: to the end
+    /// assert!(a.read(10, 1).unwrap_err().is_invalid_input());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn read(&self, offset: usize, len: usize) -> Result<Vec<u8>> {
+        let size = self.region.len();
+        if offset >= size {
+            return Err(Error::invalid_input(
+                "read",
+                format!(
+                    "offset {offset} is not inside the {size}-byte segment; it must be less than {size}"
+                ),
+            ));
+        }
+        let rest = size - offset;
+        let n = if len == 0 { rest } else { len.min(rest) };
+        self.region.read_vec(offset, n)
+    }
+
+    /// The whole attachment as a mutable byte slice.
+    ///
+    /// # Safety
+    ///
+    /// No one else (no other process, thread, attachment or pointer) may read
+    /// or write these bytes while the slice is alive, and the attachment must
+    /// be writable ([`is_writable`](Region::is_writable)): writing to a
+    /// read-only attachment faults.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 4) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// let mut a = seg.attach()?;
+    /// // SAFETY: the attachment is writable and this process is the only user.
+    /// unsafe { a.as_mut_slice().copy_from_slice(b"abcd") };
+    /// assert_eq!(a.read(0, 0)?, b"abcd");
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub unsafe fn as_mut_slice(&mut self) -> &mut [u8] {
+        // SAFETY: forwarded to the caller (see `# Safety`).
+        unsafe { self.region.as_mut_slice() }
+    }
+
+    /// Detaches (`shmdt`), returning the error that dropping would ignore.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// let a = seg.attach()?;
+    /// assert_eq!(seg.number_attached()?, 1);
+    /// a.detach()?;
+    /// assert_eq!(seg.number_attached()?, 0);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn detach(self) -> Result<()> {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: the address is the one shmat returned for this attachment,
+        // which is still attached; `this` is never used again.
+        let rc = unsafe { sys::shmdt(this.region.as_ptr().cast()) };
+        ipc_common::check("shmdt", rc).map(drop).map_err(|e| {
+            if e.raw_os_error() == Some(libc::EINVAL) {
+                e.with_kind(ErrorKind::NotAttached)
+                    .with_message("no segment is attached at this address any more")
+            } else {
+                e
+            }
+        })
+    }
+}
+
+/// The error for a failed `shmat`.
+fn attach_error(id: i32, addr: *const u8, flags: libc::c_int, e: Error) -> Error {
+    let access = if flags & sys::SHM_RDONLY != 0 {
+        "read-only"
+    } else {
+        "read-write"
+    };
+    match e.raw_os_error() {
+        Some(libc::EACCES) => {
+            let hint = if flags & sys::SHM_RDONLY != 0 {
+                ""
+            } else {
+                "; attach_read_only() needs read permission only"
+            };
+            let msg = format!(
+                "the {WHAT} with id {id} does not allow this user to attach it {access}{hint}"
+            );
+            e.with_message(msg)
+        }
+        Some(libc::EINVAL) if !addr.is_null() => {
+            let msg = format!(
+                "cannot attach at address {addr:p}: it must be a multiple of SHMLBA ({}) unless \
+                 rounding is asked for, and the segment must not overlap an existing mapping",
+                super::page_size()
+            );
+            e.with_message(msg)
+        }
+        Some(libc::EINVAL) | Some(libc::EIDRM) => {
+            let msg = format!("no {WHAT} with id {id} exists (it was removed, or the id is wrong)");
+            e.with_kind(ErrorKind::Removed).with_message(msg)
+        }
+        Some(libc::ENOMEM) => {
+            let msg = format!("not enough address space to attach the {WHAT} with id {id}");
+            e.with_message(msg)
+        }
+        _ => e,
+    }
+}
+
+impl Deref for Attachment {
+    type Target = Region;
+    fn deref(&self) -> &Region {
+        &self.region
+    }
+}
+
+impl Drop for Attachment {
+    fn drop(&mut self) {
+        // SAFETY: the address is the one shmat returned for this attachment,
+        // still attached; the region is not used after this.
+        unsafe { sys::shmdt(self.region.as_ptr().cast()) };
+    }
+}
+
+impl fmt::Debug for Attachment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Attachment")
+            .field("id", &self.id)
+            .field("address", &self.region.as_ptr())
+            .field("size", &self.region.len())
+            .field("read_only", &!self.region.is_writable())
+            .finish()
+    }
+}

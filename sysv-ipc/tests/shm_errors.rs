@@ -1,0 +1,298 @@
+//! Every bad input to System V shared memory is a typed error with a message,
+//! never a crash or a silent wrap-around (the sysv_ipc behaviour each test
+//! replaces is named in it).
+
+mod shm_support;
+
+use std::ptr::NonNull;
+
+use shm_support::{fixture, new_segment, unused_key};
+use sysv_ipc::{ErrorKind, IPC_CREAT, IPC_CREX, IPC_EXCL, Key, SharedMemory};
+
+#[test]
+fn size_zero_on_create_is_invalid_input() {
+    let key = unused_key();
+    for opts in [
+        SharedMemory::options().create_new(true).size(0),
+        SharedMemory::options().create(true).size(0),
+    ] {
+        let e = opts.open(key).unwrap_err();
+        assert!(e.is_invalid_input(), "{e}");
+        assert!(e.message().contains("at least 1 byte"), "{e}");
+    }
+    assert!(SharedMemory::options().size(0).open(Key::PRIVATE).is_err());
+    assert_eq!(
+        SharedMemory::open(key).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+}
+
+#[test]
+fn size_beyond_the_platform_is_invalid_input_never_wrapped() {
+    // sysv_ipc: size=2**64 wraps to 0 and creates a page; size=-1 wraps to 2**64-1.
+    let key = unused_key();
+    let max = sysv_ipc::max_segment_size();
+    for size in [
+        usize::MAX,
+        isize::MAX.unsigned_abs() + 1,
+        max.saturating_add(1),
+    ] {
+        if size <= max {
+            continue;
+        }
+        for opts in [
+            SharedMemory::options().create_new(true),
+            SharedMemory::options().create(true),
+            SharedMemory::options(),
+        ] {
+            let e = opts.size(size).open(key).unwrap_err();
+            assert!(e.is_invalid_input(), "{e}");
+            assert!(e.message().contains(&size.to_string()), "{e}");
+            assert!(e.message().contains(&max.to_string()), "{e}");
+        }
+    }
+    assert_eq!(
+        SharedMemory::open(key).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+}
+
+#[test]
+fn size_the_system_cannot_provide_is_limit_exceeded_and_leaves_nothing() {
+    // sysv_ipc: MemoryError('Not enough memory') for 2**40.
+    let key = unused_key();
+    match SharedMemory::create_new(key, 1 << 40) {
+        Ok(seg) => {
+            // A machine with overcommit that accepts it: not an error case.
+            seg.remove().unwrap();
+        }
+        Err(e) => {
+            assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{e}");
+            assert!(e.message().contains(&(1u64 << 40).to_string()), "{e}");
+        }
+    }
+    assert_eq!(
+        SharedMemory::open(key).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+}
+
+#[test]
+fn opening_with_a_larger_size_than_the_segment_is_invalid_input() {
+    let mem = fixture();
+    for opts in [
+        SharedMemory::options(),
+        SharedMemory::options().create(true),
+    ] {
+        let e = opts.size(3334).open(mem.key()).unwrap_err();
+        assert!(e.is_invalid_input(), "{e}");
+        assert!(e.message().contains("3334"), "{e}");
+        assert!(e.message().contains(&mem.key().to_string()), "{e}");
+    }
+    assert_eq!(
+        SharedMemory::options()
+            .size(3333)
+            .open(mem.key())
+            .unwrap()
+            .id(),
+        mem.id()
+    );
+    assert_eq!(
+        SharedMemory::options()
+            .size(1)
+            .open(mem.key())
+            .unwrap()
+            .id(),
+        mem.id()
+    );
+}
+
+#[test]
+fn modes_above_0o777_are_refused_before_any_system_call() {
+    // sysv_ipc masks mode with 0o777 silently.
+    let key = unused_key();
+    for mode in [0o1600, 0o7777, u32::MAX] {
+        let e = SharedMemory::options()
+            .create_new(true)
+            .mode(mode)
+            .open(key)
+            .unwrap_err();
+        assert!(e.is_invalid_input(), "{e}");
+    }
+    assert_eq!(
+        SharedMemory::open(key).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+}
+
+#[test]
+fn bad_flags_are_refused_before_any_system_call() {
+    // sysv_ipc passes every bit above 0o777 on to shmget.
+    let key = unused_key();
+    let cases = [
+        (IPC_EXCL, "IPC_CREAT"),
+        (IPC_CREX | 0o600, "mode()"),
+        (IPC_CREAT | 0x0400_0000, "0x4000000"),
+        (sysv_ipc::SHM_NORESERVE | 0x0100_0000, "0x1000000"),
+    ];
+    for (flags, needle) in cases {
+        let e = SharedMemory::options().flags(flags).open(key).unwrap_err();
+        assert!(e.is_invalid_input(), "{flags:#x}: {e}");
+        assert!(e.message().contains(needle), "{flags:#x}: {e}");
+    }
+    assert_eq!(
+        SharedMemory::open(key).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+}
+
+#[test]
+fn huge_pages_without_reserved_pages_is_a_clear_error() {
+    let key = unused_key();
+    let r = SharedMemory::options()
+        .create_new(true)
+        .huge_pages(true)
+        .size(2 << 20)
+        .open(key);
+    match r {
+        Ok(seg) => seg.remove().unwrap(), // huge pages are configured here
+        Err(e) => {
+            assert!(
+                matches!(
+                    e.kind(),
+                    ErrorKind::LimitExceeded | ErrorKind::PermissionDenied
+                ),
+                "{e}"
+            );
+            assert!(e.message().contains("huge"), "{e}");
+        }
+    }
+}
+
+#[test]
+fn unknown_ids_are_removed_errors() {
+    // sysv_ipc: attach(-1) is ValueError('Invalid id, address, or flags').
+    for id in [-1, i32::MAX] {
+        let e = sysv_ipc::attach(id).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Removed, "{e}");
+        assert!(e.message().contains(&id.to_string()), "{e}");
+        assert_eq!(
+            SharedMemory::from_id(id).unwrap_err().kind(),
+            ErrorKind::Removed
+        );
+        let e = sysv_ipc::remove_shared_memory(id).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Removed);
+        assert!(e.message().contains("shared memory segment"), "{e}");
+    }
+}
+
+#[test]
+fn operations_on_a_removed_segment_are_removed_errors() {
+    let mem = new_segment(SharedMemory::options().size(8));
+    mem.remove().unwrap();
+    assert_eq!(mem.size().unwrap_err().kind(), ErrorKind::Removed);
+    assert_eq!(mem.set_mode(0o600).unwrap_err().kind(), ErrorKind::Removed);
+    assert_eq!(mem.remove().unwrap_err().kind(), ErrorKind::Removed);
+    assert_eq!(mem.attach().unwrap_err().kind(), ErrorKind::Removed);
+    assert_eq!(mem.read(0, 1).unwrap_err().kind(), ErrorKind::Removed);
+}
+
+#[test]
+fn misaligned_or_occupied_addresses_are_refused_without_clobbering() {
+    let mem = fixture();
+    mem.write(0, b"keep").unwrap();
+    let a = mem.attach().unwrap();
+    let addr = NonNull::new(a.as_mut_ptr()).unwrap();
+    // Occupied by `a`: SHM_REMAP is never passed, so the kernel refuses.
+    for round in [false, true] {
+        let e = mem.attach_at(addr, round).unwrap_err();
+        assert!(e.is_invalid_input(), "{e}");
+    }
+    // Occupied by ordinary Rust memory (the heap).
+    let heap = vec![7u8; 1 << 20];
+    let inside = NonNull::new(heap.as_ptr().cast_mut().wrapping_add(8192)).unwrap();
+    assert!(mem.attach_at(inside, true).unwrap_err().is_invalid_input());
+    assert!(heap.iter().all(|&b| b == 7));
+    assert_eq!(a.read(0, 4).unwrap(), b"keep");
+    // Misaligned without rounding.
+    drop(a);
+    let odd = NonNull::new(addr.as_ptr().wrapping_add(1)).unwrap();
+    let e = mem.attach_at(odd, false).unwrap_err();
+    assert!(e.is_invalid_input(), "{e}");
+    assert!(e.message().contains(&format!("{:p}", odd.as_ptr())), "{e}");
+}
+
+#[test]
+fn offsets_and_lengths_never_overflow() {
+    let mem = fixture();
+    let a = mem.attach().unwrap();
+    let mut buf = [0u8; 4];
+    for (offset, len) in [(usize::MAX, 1), (1, usize::MAX), (3330, 4), (3334, 0)] {
+        assert!(a.read_vec(offset, len).unwrap_err().is_invalid_input());
+        assert!(a.fill(offset, len, 0).unwrap_err().is_invalid_input());
+    }
+    assert!(
+        a.read_at(usize::MAX - 1, &mut buf)
+            .unwrap_err()
+            .is_invalid_input()
+    );
+    assert!(a.write_at(usize::MAX, b"x").unwrap_err().is_invalid_input());
+    assert!(
+        a.read(usize::MAX, usize::MAX)
+            .unwrap_err()
+            .is_invalid_input()
+    );
+    assert_eq!(a.read(3332, usize::MAX).unwrap(), b" ");
+    assert!(a.atomic_u64(usize::MAX - 7).unwrap_err().is_invalid_input());
+}
+
+#[test]
+fn read_only_attachments_refuse_every_write_without_crashing() {
+    // sysv_ipc: the buffer protocol of a SHM_RDONLY attachment is writable and
+    // writing through it segfaults.
+    let mem = fixture();
+    let ro = mem.attach_read_only().unwrap();
+    let e = ro.write_at(0, b"x").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::PermissionDenied);
+    assert!(ro.fill(0, 10, 0).unwrap_err().is_permissions());
+    assert!(ro.atomic_u32(0).unwrap_err().is_permissions());
+    assert!(ro.atomic_u64(0).unwrap_err().is_permissions());
+    assert_eq!(ro.read(0, 3).unwrap(), b"   ");
+    assert_eq!(mem.read(0, 0).unwrap(), vec![b' '; 3333]);
+    let reader = SharedMemory::options().mode(0o400).open(mem.key()).unwrap();
+    assert!(reader.write(0, b"x").unwrap_err().is_permissions());
+    assert_eq!(reader.read(0, 1).unwrap(), b" ");
+}
+
+#[test]
+fn use_after_detach_is_not_attached() {
+    // sysv_ipc: read/write on a detached object raise NotAttachedError; its
+    // buffer protocol then hands out a NULL buffer (segfault).
+    let mut mem = fixture();
+    mem.detach().unwrap();
+    assert_eq!(mem.read(0, 1).unwrap_err().kind(), ErrorKind::NotAttached);
+    assert_eq!(
+        mem.write(0, b"x").unwrap_err().kind(),
+        ErrorKind::NotAttached
+    );
+    assert_eq!(mem.attachment().unwrap_err().kind(), ErrorKind::NotAttached);
+    assert_eq!(mem.detach().unwrap_err().kind(), ErrorKind::NotAttached);
+    let e = mem.write(0, b"x").unwrap_err();
+    assert_eq!(e.operation(), "write");
+    // close() after detach has nothing left to detach.
+    let mut other = SharedMemory::open(mem.key()).unwrap();
+    other.read(0, 1).unwrap();
+    other.detach().unwrap();
+    other.close().unwrap();
+    assert_eq!(mem.number_attached().unwrap(), 0);
+}
+
+#[test]
+fn opening_a_missing_key_says_how_to_create_it() {
+    let key = unused_key();
+    let e = SharedMemory::open(key).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    assert!(e.message().contains(&key.to_string()), "{e}");
+    assert!(e.message().contains("create"), "{e}");
+    assert_eq!(e.operation(), "shmget");
+}
