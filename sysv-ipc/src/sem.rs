@@ -409,14 +409,11 @@ impl Handle {
         delta: u16,
         timeout: Timeout,
     ) -> Result<SemaphoreGuard<'_>> {
-        self.acquire(index, delta, timeout)?;
+        let delta = check_delta("acquire", delta)?;
+        semop(self.id, &mut [sembuf(index, -delta, self.flags())], timeout)?;
         Ok(SemaphoreGuard {
             id: self.id,
-            op: sembuf(
-                index,
-                check_delta("acquire", delta)?,
-                (self.flags() & UNDO) | NOWAIT,
-            ),
+            op: sembuf(index, delta, (self.flags() & UNDO) | NOWAIT),
             _handle: PhantomData,
         })
     }
@@ -736,7 +733,10 @@ fn semop(id: i32, ops: &mut [sys::sembuf], timeout: Timeout) -> Result<()> {
     let rc = unsafe { sys::semtimedop(id, ops.as_mut_ptr(), ops.len(), ts_ptr) };
     match ipc_common::check("semtimedop", rc) {
         Ok(_) => Ok(()),
-        Err(e) => Err(semop_error(id, ts.is_some(), e)),
+        Err(e) => {
+            let timed = ts.is_some() && ops.iter().all(|op| op.sem_flg & NOWAIT == 0);
+            Err(semop_error(id, timed, e))
+        }
     }
 }
 

@@ -113,12 +113,12 @@ fn guard_hands_the_semaphore_over_between_processes() {
     // sysv_ipc's semaphore_context_manager demo, with an error inside the block.
     if let Some(args) = testkit::child_args("guard_hands_the_semaphore_over_between_processes") {
         let sem = Semaphore::open(arg_key(&args, 0)).unwrap();
-        let r: Result<(), String> = (|| {
+        fn fails_while_holding(sem: &Semaphore) -> Result<(), String> {
             let _held = sem.acquire_guard(1, Timeout::After(CHILD_LIMIT)).unwrap();
             println!("holding");
             Err("failure inside the guarded block".to_owned())
-        })();
-        assert!(r.is_err());
+        }
+        assert!(fails_while_holding(&sem).is_err());
         return;
     }
     let (sem, _c) = new_sem(1);
