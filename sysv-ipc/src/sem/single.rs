@@ -41,10 +41,13 @@ use crate::key::{self, Key};
 /// `semget` creates a semaphore set and a separate call gives it its values,
 /// so another process can open the set in between and see it uninitialised.
 /// Here, the initial value is applied **only when the opening call created the
-/// set** (sysv_ipc also resets an existing semaphore on `IPC_CREAT`), and the
-/// creator finishes initialising with a `semop`, which sets `o_time`. So a
-/// process that may race the creator follows W. Richard Stevens' recipe: open
-/// (or fail to create) and wait until [`Semaphore::o_time`] is not `None`.
+/// set** (sysv_ipc instead resets an existing semaphore's value on every
+/// `IPC_CREAT`), and the creator finishes initialising with a `semop`, which
+/// sets `o_time`. So a process that may race the creator follows W. Richard
+/// Stevens' recipe: open (or fail to create) and wait until
+/// [`Semaphore::o_time`] is not `None`. A C or Python creator following the
+/// same recipe (`IPC_CREX`, set the value, then one `semop` such as a
+/// release) is waited for in the same way.
 ///
 /// ```
 /// use std::time::Duration;
