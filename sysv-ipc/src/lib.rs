@@ -38,7 +38,11 @@ pub use key::{Key, ftok};
 
 // ---- Semaphores and semaphore sets (sem.rs) ----
 mod sem;
-// (semaphore exports)
+pub use sem::{
+    SEMAPHORE_TIMEOUT_SUPPORTED, SEMAPHORE_VALUE_MAX, SemOp, Semaphore, SemaphoreGuard,
+    SemaphoreLimits, SemaphoreOptions, SemaphoreSet, SemaphoreSetOptions, SemaphoreStat,
+    remove_semaphore, semaphore_limits,
+};
 
 // ---- Shared memory (shm.rs) ----
 mod shm;

@@ -1,1 +1,884 @@
-//! (filled in by its issue)
+//! System V semaphores: [`Semaphore`] (a set of one, like sysv_ipc's) and
+//! [`SemaphoreSet`] (N semaphores under one key with atomic multi-operation
+//! batches), plus what both share: opening, `semtimedop`, `semctl` and the
+//! error messages that go with them.
+
+use std::ffi::c_void;
+use std::marker::PhantomData;
+use std::time::{Duration, SystemTime};
+
+use ipc_common::{Error, ErrorKind, Permissions, Result, Timeout};
+use posix_ipc_sys as sys;
+
+use crate::ipc::{self, Control, Creation, IPC_CREAT, IPC_CREX};
+use crate::key::{self, Key};
+
+mod set;
+mod single;
+
+pub use set::{SemOp, SemaphoreSet, SemaphoreSetOptions};
+pub use single::{Semaphore, SemaphoreOptions};
+
+/// The largest value a System V semaphore can hold: the kernel's `SEMVMX`,
+/// 32767 on Linux (sysv_ipc's `SEMAPHORE_VALUE_MAX`).
+///
+/// Values and deltas above it are refused with
+/// [`InvalidInput`](ErrorKind::InvalidInput) before any system call; a release
+/// that would take a value above it fails with
+/// [`LimitExceeded`](ErrorKind::LimitExceeded) (`ERANGE`).
+///
+/// ```
+/// assert_eq!(sysv_ipc::SEMAPHORE_VALUE_MAX, 32767);
+/// ```
+pub const SEMAPHORE_VALUE_MAX: u16 = 32767;
+
+/// True: timeouts are honoured, always with `semtimedop` on Linux (sysv_ipc's
+/// Linux wheels were built without it and silently wait forever).
+///
+/// ```
+/// const { assert!(sysv_ipc::SEMAPHORE_TIMEOUT_SUPPORTED) };
+/// ```
+pub const SEMAPHORE_TIMEOUT_SUPPORTED: bool = true;
+
+/// `IPC_NOWAIT` and `SEM_UNDO` as `sembuf.sem_flg` bits (both fit an `i16`).
+const NOWAIT: i16 = flag_bits(sys::IPC_NOWAIT);
+const UNDO: i16 = flag_bits(sys::SEM_UNDO);
+
+#[allow(clippy::cast_possible_truncation)]
+const fn flag_bits(bits: i32) -> i16 {
+    assert!(bits > 0 && bits <= i16::MAX as i32);
+    bits as i16
+}
+
+/// The `semctl` side of semaphore sets, for the shared control calls.
+pub(crate) struct SemCtl;
+
+impl Control for SemCtl {
+    type Ds = sys::semid_ds;
+    const WHAT: &'static str = "semaphore set";
+    const OP: &'static str = "semctl";
+
+    unsafe fn ctl(id: i32, cmd: libc::c_int, buf: *mut sys::semid_ds) -> libc::c_int {
+        // SAFETY: the caller guarantees `buf` is valid for `cmd` (or null for IPC_RMID).
+        unsafe { sys::semctl_buf(id, 0, cmd, buf) }
+    }
+
+    fn perm(ds: &sys::semid_ds) -> &sys::ipc_perm {
+        &ds.sem_perm
+    }
+
+    fn perm_mut(ds: &mut sys::semid_ds) -> &mut sys::ipc_perm {
+        &mut ds.sem_perm
+    }
+}
+
+/// Removes the semaphore (or semaphore set) with id `id` from the system
+/// (`semctl(id, 0, IPC_RMID)`), like sysv_ipc's `remove_semaphore`. Processes
+/// waiting on it wake up with [`ErrorKind::Removed`].
+///
+/// Fails with `Removed` when no set has this id, and with `PermissionDenied`
+/// unless the caller owns or created the set or is privileged.
+///
+/// ```
+/// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+/// sysv_ipc::remove_semaphore(sem.id())?;
+/// assert_eq!(sem.value().unwrap_err().kind(), sysv_ipc::ErrorKind::Removed);
+/// assert!(sysv_ipc::remove_semaphore(sem.id()).is_err());
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+pub fn remove_semaphore(id: i32) -> Result<()> {
+    ipc::remove::<SemCtl>(id)
+}
+
+/// Every `IPC_STAT` attribute of a semaphore set, read in one call.
+///
+/// ```
+/// let sem = sysv_ipc::Semaphore::create_unique(3)?;
+/// let st = sem.stat()?;
+/// assert_eq!(st.key, sem.key());
+/// assert_eq!(st.len, 1);
+/// assert_eq!(st.permissions.mode.bits(), 0o600);
+/// assert!(st.o_time.is_some()); // the creator's initialising semop
+/// sem.remove()?;
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SemaphoreStat {
+    /// The key the set was created with ([`Key::PRIVATE`] for private sets).
+    pub key: Key,
+    /// Owner, creator and permission bits (`sem_perm`).
+    pub permissions: Permissions,
+    /// Number of semaphores in the set (`sem_nsems`).
+    pub len: usize,
+    /// Time of the last successful `semop` (`sem_otime`), `None` if there was none.
+    pub o_time: Option<SystemTime>,
+    /// Time of creation or of the last `IPC_SET`/`SETVAL`/`SETALL` (`sem_ctime`).
+    pub c_time: SystemTime,
+}
+
+impl SemaphoreStat {
+    fn from_ds(ds: &sys::semid_ds) -> SemaphoreStat {
+        SemaphoreStat {
+            key: ipc::key_of(SemCtl::perm(ds)),
+            permissions: ipc::permissions(SemCtl::perm(ds)),
+            len: usize::try_from(ds.sem_nsems).unwrap_or(usize::MAX),
+            o_time: (ds.sem_otime != 0).then(|| time_of(ds.sem_otime)),
+            c_time: time_of(ds.sem_ctime),
+        }
+    }
+}
+
+fn time_of(secs: libc::time_t) -> SystemTime {
+    match u64::try_from(secs) {
+        Ok(s) => SystemTime::UNIX_EPOCH + Duration::from_secs(s),
+        Err(_) => SystemTime::UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs()),
+    }
+}
+
+/// The System V semaphore limits of the running system, from
+/// `/proc/sys/kernel/sem` (plus the compile-time `SEMVMX`).
+///
+/// ```
+/// let l = sysv_ipc::semaphore_limits()?;
+/// assert!(l.semmsl >= 1 && l.semopm >= 1 && l.semmni >= 1);
+/// assert_eq!(l.semvmx, sysv_ipc::SEMAPHORE_VALUE_MAX);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SemaphoreLimits {
+    /// `SEMMSL`: most semaphores in one set.
+    pub semmsl: u32,
+    /// `SEMMNS`: most semaphores in all sets together.
+    pub semmns: u32,
+    /// `SEMOPM`: most operations in one `semop` call (one batch).
+    pub semopm: u32,
+    /// `SEMMNI`: most semaphore sets.
+    pub semmni: u32,
+    /// `SEMVMX`: the largest value ([`SEMAPHORE_VALUE_MAX`]).
+    pub semvmx: u16,
+}
+
+/// Reads the running system's semaphore limits (`/proc/sys/kernel/sem`: SEMMSL,
+/// SEMMNS, SEMOPM, SEMMNI), so programs need not bake them in. Administrators
+/// change them with `sysctl kernel.sem`.
+///
+/// ```
+/// let l = sysv_ipc::semaphore_limits()?;
+/// println!("at most {} operations per batch", l.semopm);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+pub fn semaphore_limits() -> Result<SemaphoreLimits> {
+    const PATH: &str = "/proc/sys/kernel/sem";
+    let text = std::fs::read_to_string(PATH).map_err(|e| {
+        let errno = e.raw_os_error().unwrap_or(libc::EIO);
+        Error::from_errno("semaphore_limits", errno)
+            .with_message(format!("cannot read {PATH}: {e}"))
+    })?;
+    let mut fields = text.split_whitespace().map(str::parse::<u32>);
+    let mut next = || match fields.next() {
+        Some(Ok(v)) => Ok(v),
+        _ => Err(Error::new(
+            ErrorKind::Other,
+            "semaphore_limits",
+            format!("{PATH} does not hold four non-negative numbers: {text:?}"),
+        )),
+    };
+    Ok(SemaphoreLimits {
+        semmsl: next()?,
+        semmns: next()?,
+        semopm: next()?,
+        semmni: next()?,
+        semvmx: SEMAPHORE_VALUE_MAX,
+    })
+}
+
+/// Checks an acquire/release delta: 1..=SEMVMX, never wrapped.
+fn check_delta(op: &'static str, delta: u16) -> Result<i16> {
+    if delta == 0 || delta > SEMAPHORE_VALUE_MAX {
+        return Err(Error::invalid_input(
+            op,
+            format!(
+                "delta {delta} is outside 1..={SEMAPHORE_VALUE_MAX} (SEMVMX); \
+                 a semaphore moves by at least 1 and at most SEMVMX"
+            ),
+        ));
+    }
+    Ok(i16::try_from(delta).expect("checked against SEMVMX"))
+}
+
+/// Checks a value for SETVAL/SETALL/initialisation: 0..=SEMVMX.
+fn check_value(op: &'static str, value: u16) -> Result<()> {
+    if value > SEMAPHORE_VALUE_MAX {
+        return Err(Error::invalid_input(
+            op,
+            format!(
+                "value {value} is outside 0..={SEMAPHORE_VALUE_MAX}; a semaphore's value \
+                 must remain between 0 and SEMVMX (32767)"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// One `sembuf`.
+fn sembuf(num: u16, op: i16, flags: i16) -> sys::sembuf {
+    sys::sembuf {
+        sem_num: num,
+        sem_op: op,
+        sem_flg: flags,
+    }
+}
+
+/// What an opening call asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct OpenOptions {
+    creation: Creation,
+    mode: u32,
+    /// An invalid `flags()` argument, reported by `open`.
+    error: Option<Error>,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            creation: Creation::default(),
+            mode: 0o600,
+            error: None,
+        }
+    }
+}
+
+impl OpenOptions {
+    fn set_flags(&mut self, flags: i32) {
+        match Creation::parse(flags, 0, "semaphore") {
+            Ok((creation, _)) => {
+                self.creation = creation;
+                self.error = None;
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+}
+
+/// An open semaphore set: what [`Semaphore`] and [`SemaphoreSet`] share.
+#[derive(Debug)]
+struct Handle {
+    key: Key,
+    id: i32,
+    len: u16,
+    created: bool,
+    undo: bool,
+    block: bool,
+    remove_on_drop: bool,
+}
+
+/// The initial values for a set this call creates.
+enum Init<'a> {
+    All(u16),
+    Each(&'a [u16]),
+}
+
+impl Handle {
+    fn new(key: Key, id: i32, len: u16, created: bool) -> Handle {
+        Handle {
+            key,
+            id,
+            len,
+            created,
+            undo: false,
+            block: true,
+            remove_on_drop: false,
+        }
+    }
+
+    /// Opens or creates the set with `key` of `len` semaphores (0: any size,
+    /// only when opening), initialising it when this call created it.
+    fn open(
+        what: &'static str,
+        key: Key,
+        opts: &OpenOptions,
+        len: u16,
+        init: Init<'_>,
+    ) -> Result<Handle> {
+        if let Some(e) = &opts.error {
+            return Err(e.clone());
+        }
+        let mode = ipc::check_mode(opts.mode)?;
+        let creating = opts.creation.create || key.is_private();
+        if creating && len == 0 {
+            return Err(Error::invalid_input(
+                "semget",
+                "a new semaphore set needs at least one semaphore; give len(1..=SEMMSL)",
+            ));
+        }
+        match init {
+            Init::All(v) => check_value("initial_value", v)?,
+            Init::Each(values) => {
+                if values.len() != usize::from(len) {
+                    return Err(Error::invalid_input(
+                        "initial_values",
+                        format!(
+                            "{} initial values were given for a set of {len}; give one per semaphore",
+                            values.len()
+                        ),
+                    ));
+                }
+                for &v in values {
+                    check_value("initial_values", v)?;
+                }
+            }
+        }
+        let (id, created) = if key.is_private() {
+            (semget(what, key, len, IPC_CREAT | mode)?, true)
+        } else if opts.creation.create && !opts.creation.exclusive {
+            create_or_open(what, key, len, mode)?
+        } else {
+            let flags = opts.creation.flags() | mode;
+            (semget(what, key, len, flags)?, opts.creation.create)
+        };
+        let len = if created {
+            initialise(id, len, &init).inspect_err(|_| {
+                // Do not leak the set this call made (sysv_ipc does).
+                let _ = ipc::remove::<SemCtl>(id);
+            })?;
+            len
+        } else {
+            stat_len(id)?
+        };
+        Ok(Handle::new(key, id, len, created))
+    }
+
+    /// A handle on the existing set with id `id` (checked with `IPC_STAT`).
+    fn from_id(id: i32) -> Result<Handle> {
+        let ds = ipc::stat::<SemCtl>(id)?;
+        Ok(Handle::new(
+            ipc::key_of(&ds.sem_perm),
+            id,
+            nsems_of(&ds)?,
+            false,
+        ))
+    }
+
+    fn flags(&self) -> i16 {
+        let mut flags = 0;
+        if self.undo {
+            flags |= UNDO;
+        }
+        if !self.block {
+            flags |= NOWAIT;
+        }
+        flags
+    }
+
+    fn check_index(&self, op: &'static str, index: u16) -> Result<()> {
+        if index >= self.len {
+            return Err(Error::invalid_input(
+                op,
+                format!(
+                    "index {index} is out of range for a set of {} semaphores (0..{})",
+                    self.len, self.len
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn acquire(&self, index: u16, delta: u16, timeout: Timeout) -> Result<()> {
+        let delta = check_delta("acquire", delta)?;
+        semop(self.id, &mut [sembuf(index, -delta, self.flags())], timeout)
+    }
+
+    fn release(&self, index: u16, delta: u16) -> Result<()> {
+        let delta = check_delta("release", delta)?;
+        semop(
+            self.id,
+            &mut [sembuf(index, delta, self.flags() | NOWAIT)],
+            Timeout::Forever,
+        )
+    }
+
+    fn wait_zero(&self, index: u16, timeout: Timeout) -> Result<()> {
+        semop(self.id, &mut [sembuf(index, 0, self.flags())], timeout)
+    }
+
+    fn acquire_guard(
+        &self,
+        index: u16,
+        delta: u16,
+        timeout: Timeout,
+    ) -> Result<SemaphoreGuard<'_>> {
+        let delta = check_delta("acquire", delta)?;
+        semop(self.id, &mut [sembuf(index, -delta, self.flags())], timeout)?;
+        Ok(SemaphoreGuard {
+            id: self.id,
+            op: sembuf(index, delta, (self.flags() & UNDO) | NOWAIT),
+            _handle: PhantomData,
+        })
+    }
+
+    /// `semctl(id, index, cmd)` for GETVAL, GETPID, GETNCNT, GETZCNT.
+    fn get(&self, index: u16, cmd: libc::c_int) -> Result<u32> {
+        // SAFETY: these commands take no fourth argument.
+        let rc = unsafe { sys::semctl(self.id, libc::c_int::from(index), cmd) };
+        let v = ipc_common::check("semctl", rc).map_err(|e| ctl_error(self.id, cmd, e))?;
+        Ok(u32::try_from(v).expect("semctl returns -1 or a non-negative value"))
+    }
+
+    fn value(&self, index: u16) -> Result<u16> {
+        let v = self.get(index, sys::GETVAL)?;
+        Ok(u16::try_from(v).expect("semaphore values never exceed SEMVMX"))
+    }
+
+    fn set_value(&self, index: u16, value: u16) -> Result<()> {
+        check_value("set_value", value)?;
+        // SAFETY: SETVAL takes an int as its union semun argument.
+        let rc = unsafe {
+            sys::semctl_val(
+                self.id,
+                libc::c_int::from(index),
+                sys::SETVAL,
+                libc::c_int::from(value),
+            )
+        };
+        ipc_common::check("semctl", rc).map_err(|e| ctl_error(self.id, sys::SETVAL, e))?;
+        Ok(())
+    }
+
+    fn last_pid(&self, index: u16) -> Result<Option<u32>> {
+        Ok(Some(self.get(index, sys::GETPID)?).filter(|&p| p != 0))
+    }
+
+    fn stat(&self) -> Result<SemaphoreStat> {
+        Ok(SemaphoreStat::from_ds(&ipc::stat::<SemCtl>(self.id)?))
+    }
+
+    fn permissions(&self) -> Result<Permissions> {
+        Ok(self.stat()?.permissions)
+    }
+}
+
+impl Drop for Handle {
+    fn drop(&mut self) {
+        if self.remove_on_drop {
+            let _ = ipc::remove::<SemCtl>(self.id);
+        }
+    }
+}
+
+/// `semget`, with messages that name the key.
+fn semget(what: &'static str, key: Key, len: u16, flags: libc::c_int) -> Result<i32> {
+    // SAFETY: semget has no memory-safety preconditions.
+    let id = unsafe { sys::semget(key.as_raw(), libc::c_int::from(len), flags) };
+    ipc_common::check("semget", id).map_err(|e| match e.raw_os_error() {
+        Some(libc::EINVAL) => {
+            let msg = if flags & IPC_CREAT != 0 {
+                format!(
+                    "cannot make a {what} of {len} semaphores with key {key}: either more than \
+                     SEMMSL (see /proc/sys/kernel/sem), or a set with this key exists with \
+                     fewer semaphores"
+                )
+            } else {
+                format!("the {what} with key {key} has fewer than the {len} semaphores asked for")
+            };
+            e.with_message(msg)
+        }
+        Some(libc::ENOSPC) => key::get_error(
+            what,
+            key,
+            e.with_message(
+                "SEMMNI (sets) or SEMMNS (semaphores) of /proc/sys/kernel/sem is reached",
+            ),
+        ),
+        _ => key::get_error(what, key, e),
+    })
+}
+
+/// `IPC_CREAT` without `IPC_EXCL`, knowing whether this call created the set:
+/// try to create exclusively, open on `EEXIST`, and try again if the set
+/// vanished in between.
+fn create_or_open(
+    what: &'static str,
+    key: Key,
+    len: u16,
+    mode: libc::c_int,
+) -> Result<(i32, bool)> {
+    let mut attempts = 0;
+    loop {
+        match semget(what, key, len, IPC_CREX | mode) {
+            Ok(id) => return Ok((id, true)),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        match semget(what, key, len, mode) {
+            Ok(id) => return Ok((id, false)),
+            Err(e) if e.kind() == ErrorKind::NotFound && attempts < ipc_common::UNIQUE_ATTEMPTS => {
+                attempts += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn nsems_of(ds: &sys::semid_ds) -> Result<u16> {
+    u16::try_from(ds.sem_nsems).map_err(|_| {
+        Error::invalid_input(
+            "semctl",
+            format!(
+                "the set has {} semaphores; sets above 65535 cannot be addressed by semop",
+                ds.sem_nsems
+            ),
+        )
+    })
+}
+
+fn stat_len(id: i32) -> Result<u16> {
+    nsems_of(&ipc::stat::<SemCtl>(id)?)
+}
+
+/// Gives a set this call created its values, then performs one `semop`
+/// (a wait-for-zero on a member that is 0, or an acquire-and-release of member
+/// 0) so that `o_time` marks the set as initialised for Stevens' recipe.
+fn initialise(id: i32, len: u16, init: &Init<'_>) -> Result<()> {
+    let zero_at = match *init {
+        Init::All(0) => Some(0),
+        Init::All(v) => {
+            if len == 1 {
+                set_val(id, 0, v)?;
+            } else {
+                set_all(id, &vec![v; usize::from(len)])?;
+            }
+            None
+        }
+        Init::Each(values) => {
+            if values.iter().any(|&v| v != 0) {
+                set_all(id, values)?;
+            }
+            values.iter().position(|&v| v == 0)
+        }
+    };
+    let mut touch_zero;
+    let mut touch_one;
+    let ops: &mut [sys::sembuf] = match zero_at {
+        Some(i) => {
+            let i = u16::try_from(i).expect("index below len");
+            touch_zero = [sembuf(i, 0, NOWAIT)];
+            &mut touch_zero
+        }
+        None => {
+            touch_one = [sembuf(0, -1, NOWAIT), sembuf(0, 1, NOWAIT)];
+            &mut touch_one
+        }
+    };
+    match semop(id, ops, Timeout::Immediate) {
+        // Someone operated on the set already, which set o_time.
+        Err(e) if e.kind() == ErrorKind::WouldBlock => Ok(()),
+        other => other,
+    }
+}
+
+fn set_val(id: i32, index: u16, value: u16) -> Result<()> {
+    // SAFETY: SETVAL takes an int as its union semun argument.
+    let rc = unsafe {
+        sys::semctl_val(
+            id,
+            libc::c_int::from(index),
+            sys::SETVAL,
+            libc::c_int::from(value),
+        )
+    };
+    ipc_common::check("semctl", rc).map_err(|e| ctl_error(id, sys::SETVAL, e))?;
+    Ok(())
+}
+
+/// `SETALL` (`values` must be checked against SEMVMX by the caller).
+fn set_all(id: i32, values: &[u16]) -> Result<()> {
+    let mut buf = GuardedBuf::new(values.len())?;
+    buf.as_mut_slice().copy_from_slice(values);
+    // SAFETY: `buf` holds values.len() u16s followed by an inaccessible page, so
+    // even a set that replaced ours under the same id and is larger cannot make
+    // the kernel read past our data (it fails with EFAULT instead).
+    let rc = unsafe { sys::semctl_array(id, 0, sys::SETALL, buf.as_mut_ptr()) };
+    ipc_common::check("semctl", rc).map_err(|e| array_error(id, sys::SETALL, e))?;
+    Ok(())
+}
+
+/// `GETALL` into `out` (`out.len()` is the set's size as known to the handle).
+fn get_all(id: i32, out: &mut [u16]) -> Result<()> {
+    let mut buf = GuardedBuf::new(out.len())?;
+    // SAFETY: as in set_all: a larger set under a reused id makes the kernel
+    // fault on the guard page (EFAULT) instead of writing past `buf`.
+    let rc = unsafe { sys::semctl_array(id, 0, sys::GETALL, buf.as_mut_ptr()) };
+    ipc_common::check("semctl", rc).map_err(|e| array_error(id, sys::GETALL, e))?;
+    out.copy_from_slice(buf.as_mut_slice());
+    Ok(())
+}
+
+fn array_error(id: i32, cmd: libc::c_int, e: Error) -> Error {
+    if e.raw_os_error() == Some(libc::EFAULT) {
+        let msg = format!(
+            "the semaphore set with id {id} is not the one this handle opened (it was removed \
+             and its id reused by a larger set)"
+        );
+        return e.with_kind(ErrorKind::Removed).with_message(msg);
+    }
+    ctl_error(id, cmd, e)
+}
+
+/// A page-aligned anonymous mapping holding `len` `u16`s that end exactly where
+/// an inaccessible guard page begins, for `GETALL`/`SETALL`: the kernel copies
+/// as many values as the set at the id has, and a stale id may name a bigger set.
+struct GuardedBuf {
+    map: *mut c_void,
+    map_len: usize,
+    data: *mut u16,
+    len: usize,
+}
+
+impl GuardedBuf {
+    fn new(len: usize) -> Result<GuardedBuf> {
+        let page = page_size();
+        let data_pages = (len * 2).div_ceil(page).max(1) * page;
+        let map_len = data_pages + page;
+        // SAFETY: a fresh private anonymous mapping; no existing memory is affected.
+        let map = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                map_len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        if map == libc::MAP_FAILED {
+            return Err(Error::last_os_error("mmap"));
+        }
+        // SAFETY: data_pages - 2 * len and data_pages are inside the mapping of
+        // map_len = data_pages + page bytes.
+        let (data, guard) = unsafe {
+            let base = map.cast::<u8>();
+            (
+                base.add(data_pages - len * 2).cast::<u16>(),
+                base.add(data_pages),
+            )
+        };
+        let buf = GuardedBuf {
+            map,
+            map_len,
+            data,
+            len,
+        };
+        // SAFETY: the last page lies inside the mapping made above.
+        let rc = unsafe { libc::mprotect(guard.cast(), page, libc::PROT_NONE) };
+        ipc_common::check("mprotect", rc)?;
+        Ok(buf)
+    }
+
+    /// The first of the `len` values, 2-byte aligned (pages and 2 * len are even).
+    fn as_mut_ptr(&mut self) -> *mut u16 {
+        self.data
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [u16] {
+        // SAFETY: `data` points to `len` u16s in the readable, writable part of
+        // this private mapping (zero-filled when mapped), which nothing else
+        // references while `self` is borrowed.
+        unsafe { std::slice::from_raw_parts_mut(self.data, self.len) }
+    }
+}
+
+fn page_size() -> usize {
+    // SAFETY: sysconf has no preconditions.
+    usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096)
+}
+
+impl Drop for GuardedBuf {
+    fn drop(&mut self) {
+        // SAFETY: `map`/`map_len` describe the mapping made in `new`, unmapped once.
+        unsafe { libc::munmap(self.map, self.map_len) };
+    }
+}
+
+/// The error for a failed `semctl` on set `id`: the shared control messages,
+/// plus what `EACCES` means for value changes.
+fn ctl_error(id: i32, cmd: libc::c_int, e: Error) -> Error {
+    if e.raw_os_error() == Some(libc::EACCES) && (cmd == sys::SETVAL || cmd == sys::SETALL) {
+        return e.with_message(
+            "the semaphore set's mode does not allow this user to alter it (write permission needed)",
+        );
+    }
+    ipc::ctl_error::<SemCtl>(id, cmd, e)
+}
+
+/// Runs the operations `ops` on set `id` atomically with `semtimedop`: all of
+/// them or none. `Timeout::Immediate` adds `IPC_NOWAIT`; `After(d)` passes a
+/// relative timeout. Allocates nothing unless it fails.
+fn semop(id: i32, ops: &mut [sys::sembuf], timeout: Timeout) -> Result<()> {
+    let ts = if timeout.is_immediate() {
+        for op in ops.iter_mut() {
+            op.sem_flg |= NOWAIT;
+        }
+        None
+    } else {
+        timeout.relative_timespec().map_err(|e| {
+            let msg = e.message().to_owned();
+            Error::invalid_input("semtimedop", msg)
+        })?
+    };
+    let ts_ptr = ts.as_ref().map_or(std::ptr::null(), std::ptr::from_ref);
+    // SAFETY: `ops` is valid for ops.len() sembufs and `ts_ptr` is null or points
+    // to a valid timespec; the kernel only reads both.
+    let rc = unsafe { sys::semtimedop(id, ops.as_mut_ptr(), ops.len(), ts_ptr) };
+    match ipc_common::check("semtimedop", rc) {
+        Ok(_) => Ok(()),
+        Err(e) => {
+            let timed = ts.is_some() && ops.iter().all(|op| op.sem_flg & NOWAIT == 0);
+            Err(semop_error(id, timed, e))
+        }
+    }
+}
+
+fn semop_error(id: i32, timed: bool, e: Error) -> Error {
+    let msg = match e.raw_os_error() {
+        Some(libc::EAGAIN) if timed => "the timeout expired before the operation could proceed",
+        Some(libc::EAGAIN) => {
+            "the operation would have to wait (a value too low to acquire, or not zero for \
+             wait_zero) and was asked not to"
+        }
+        Some(libc::EIDRM) => "the semaphore set was removed while this call waited",
+        Some(libc::EINVAL) => return ipc::ctl_error::<SemCtl>(id, sys::IPC_STAT, e),
+        Some(libc::EACCES) => {
+            "the semaphore set's mode does not allow this user this operation (acquire and \
+             release need write permission, wait_zero needs read permission)"
+        }
+        Some(libc::ERANGE) => {
+            "the operation would take a semaphore's value (or its undo adjustment) above \
+             SEMVMX (32767)"
+        }
+        Some(libc::E2BIG) => {
+            "the batch has more operations than SEMOPM allows (see /proc/sys/kernel/sem)"
+        }
+        Some(libc::EFBIG) => {
+            "an operation names a semaphore beyond the end of the set (the id may have been \
+             reused by a smaller set)"
+        }
+        Some(libc::EINTR) => "a signal interrupted the wait; nothing was done",
+        Some(libc::ENOSPC) => {
+            "the system limit on undo structures (SEMMNU) is reached; use fewer undo operations"
+        }
+        _ => return e,
+    };
+    e.with_message(msg)
+}
+
+/// Holds an acquired amount of a semaphore and releases it when dropped (the
+/// RAII form of sysv_ipc's `with sem:`). Made by [`Semaphore::acquire_guard`]
+/// and [`SemaphoreSet::acquire_guard`].
+///
+/// The release uses the same undo setting as the acquire, so with undo on the
+/// kernel's adjustment cancels out. [`release`](Self::release) reports errors
+/// that `Drop` has to ignore (e.g. the semaphore was removed meanwhile).
+///
+/// ```
+/// use sysv_ipc::{Semaphore, Timeout};
+/// let sem = Semaphore::create_unique(1)?;
+/// {
+///     let _held = sem.acquire_guard(1, Timeout::Forever)?;
+///     assert_eq!(sem.value()?, 0);
+/// }
+/// assert_eq!(sem.value()?, 1);
+/// sem.remove()?;
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[must_use = "dropping the guard releases the semaphore at once"]
+#[derive(Debug)]
+pub struct SemaphoreGuard<'a> {
+    id: i32,
+    op: sys::sembuf,
+    _handle: PhantomData<&'a ()>,
+}
+
+impl SemaphoreGuard<'_> {
+    /// Releases now, reporting any error.
+    ///
+    /// ```
+    /// use sysv_ipc::{Semaphore, Timeout};
+    /// let sem = Semaphore::create_unique(2)?;
+    /// let held = sem.acquire_guard(2, Timeout::Immediate)?;
+    /// held.release()?;
+    /// assert_eq!(sem.value()?, 2);
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn release(mut self) -> Result<()> {
+        let r = self.release_once();
+        std::mem::forget(self);
+        r
+    }
+
+    fn release_once(&mut self) -> Result<()> {
+        let mut op = self.op;
+        semop(self.id, std::slice::from_mut(&mut op), Timeout::Forever)
+    }
+}
+
+impl Drop for SemaphoreGuard<'_> {
+    fn drop(&mut self) {
+        let _ = self.release_once();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deltas_and_values_are_checked_not_wrapped() {
+        assert_eq!(check_delta("t", 1).unwrap(), 1);
+        assert_eq!(check_delta("t", 32767).unwrap(), 32767);
+        for bad in [0, 32768, u16::MAX] {
+            let e = check_delta("t", bad).unwrap_err();
+            assert!(e.is_invalid_input());
+            assert!(e.message().contains(&bad.to_string()));
+        }
+        assert!(check_value("t", 0).is_ok());
+        assert!(check_value("t", 32767).is_ok());
+        let e = check_value("t", 32768).unwrap_err();
+        assert!(e.message().contains("SEMVMX (32767)"));
+    }
+
+    #[test]
+    fn flag_bits_match_the_kernel() {
+        assert_eq!(i32::from(NOWAIT), libc::IPC_NOWAIT);
+        assert_eq!(i32::from(UNDO), libc::SEM_UNDO);
+    }
+
+    #[test]
+    fn guarded_buffer_ends_at_the_guard_page() {
+        for len in [1usize, 3, 2048, 2049, 5000] {
+            let mut b = GuardedBuf::new(len).unwrap();
+            let page = page_size();
+            let end = b.as_mut_ptr() as usize + len * 2;
+            assert_eq!(end % page, 0, "len {len}");
+            assert!(b.as_mut_slice().iter().all(|&v| v == 0));
+            b.as_mut_slice().fill(7);
+        }
+    }
+
+    #[test]
+    fn semop_errors_say_what_happened() {
+        let e = semop_error(5, false, Error::from_errno("semtimedop", libc::EIDRM));
+        assert_eq!(e.kind(), ErrorKind::Removed);
+        let e = semop_error(5, false, Error::from_errno("semtimedop", libc::EINVAL));
+        assert_eq!(e.kind(), ErrorKind::Removed);
+        assert!(e.message().contains("id 5"));
+        let e = semop_error(5, true, Error::from_errno("semtimedop", libc::EAGAIN));
+        assert!(e.message().contains("timeout"));
+        let e = semop_error(5, false, Error::from_errno("semtimedop", libc::ERANGE));
+        assert!(e.message().contains("SEMVMX (32767)"));
+        let e = semop_error(5, false, Error::from_errno("semtimedop", libc::EPERM));
+        assert!(e.is_permissions());
+    }
+}

@@ -1,0 +1,863 @@
+//! [`SemaphoreSet`]: N semaphores under one key, with atomic batches ([`SemOp`]).
+
+use std::fmt;
+use std::mem::MaybeUninit;
+
+use ipc_common::{Error, Result, Timeout};
+use posix_ipc_sys as sys;
+
+use super::{
+    Handle, Init, NOWAIT, OpenOptions, SemCtl, SemaphoreGuard, SemaphoreStat, UNDO, check_delta,
+    check_value, get_all, semop, set_all,
+};
+use crate::ipc;
+use crate::key::{self, Key};
+
+/// A System V semaphore set: `len` semaphores under one key, operated on one
+/// at a time or in atomic batches (what sysv_ipc users asked for in its issue
+/// #18).
+///
+/// A batch ([`apply`](Self::apply)) is all-or-nothing: the kernel performs
+/// every [`SemOp`] of it at once or, if any of them cannot proceed, none (and
+/// waits, or fails with `WouldBlock`). That makes lock-ordering problems and
+/// half-taken resources impossible, e.g. taking two locks at once, or a
+/// single-writer/multi-reader lock (see [`SemOp`]).
+///
+/// Member indexes are `u16` and checked against the set's size (`InvalidInput`
+/// when out of range). A `SemaphoreSet` is `Send + Sync`: the kernel object is
+/// named by an integer id and every operation is a single system call.
+///
+/// ```
+/// use sysv_ipc::{SemOp, SemaphoreSet, Timeout};
+/// let set = SemaphoreSet::options().len(3).initial_values(&[1, 0, 5]).create_unique()?;
+/// assert_eq!(set.values()?, [1, 0, 5]);
+/// // Take member 0 and member 2 together, or neither.
+/// set.apply(&[SemOp::acquire(0, 1), SemOp::acquire(2, 5)], Timeout::Immediate)?;
+/// assert_eq!(set.values()?, [0, 0, 0]);
+/// set.set_values(&[2, 2, 2])?;
+/// set.remove()?;
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+pub struct SemaphoreSet {
+    h: Handle,
+}
+
+/// One operation of a [`SemaphoreSet::apply`] batch: acquire (decrement),
+/// release (increment) or wait-for-zero on one member, with optional
+/// `IPC_NOWAIT` and `SEM_UNDO` (a `struct sembuf`).
+///
+/// Deltas and indexes are checked when the batch is applied (delta 1..=32767,
+/// index below the set's size), before any system call.
+///
+/// ```
+/// use sysv_ipc::{SemOp, SemaphoreSet, Timeout};
+/// // A readers/writer lock: member 0 counts readers, member 1 is the writer flag.
+/// let rw = SemaphoreSet::options().len(2).create_unique()?;
+/// // Reader: wait until no writer, then register (atomically).
+/// rw.apply(&[SemOp::wait_zero(1), SemOp::release(0, 1)], Timeout::Forever)?;
+/// // A writer now cannot get in: it needs no readers and no writer.
+/// let writer = [SemOp::wait_zero(0), SemOp::wait_zero(1), SemOp::release(1, 1)];
+/// assert!(rw.apply(&writer, Timeout::Immediate).unwrap_err().is_busy());
+/// rw.apply(&[SemOp::acquire(0, 1)], Timeout::Forever)?; // reader leaves
+/// rw.apply(&writer, Timeout::Immediate)?;
+/// assert_eq!(rw.values()?, [0, 1]);
+/// rw.remove()?;
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SemOp {
+    index: u16,
+    kind: Kind,
+    delta: u16,
+    flags: i16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Acquire,
+    Release,
+    WaitZero,
+}
+
+impl SemOp {
+    /// Decrement member `index` by `delta`, waiting while its value is lower.
+    ///
+    /// ```
+    /// let op = sysv_ipc::SemOp::acquire(2, 1);
+    /// assert_eq!(op.index(), 2);
+    /// ```
+    pub const fn acquire(index: u16, delta: u16) -> SemOp {
+        SemOp {
+            index,
+            kind: Kind::Acquire,
+            delta,
+            flags: 0,
+        }
+    }
+
+    /// Increment member `index` by `delta` (never waits).
+    ///
+    /// ```
+    /// let op = sysv_ipc::SemOp::release(0, 3);
+    /// assert_eq!(op.index(), 0);
+    /// ```
+    pub const fn release(index: u16, delta: u16) -> SemOp {
+        SemOp {
+            index,
+            kind: Kind::Release,
+            delta,
+            flags: 0,
+        }
+    }
+
+    /// Wait until member `index` is 0.
+    ///
+    /// ```
+    /// let op = sysv_ipc::SemOp::wait_zero(1);
+    /// assert_eq!(op.index(), 1);
+    /// ```
+    pub const fn wait_zero(index: u16) -> SemOp {
+        SemOp {
+            index,
+            kind: Kind::WaitZero,
+            delta: 0,
+            flags: 0,
+        }
+    }
+
+    /// With `IPC_NOWAIT`: if this operation cannot proceed, the whole batch
+    /// fails with `WouldBlock` at once instead of waiting.
+    ///
+    /// ```
+    /// use sysv_ipc::{SemOp, SemaphoreSet, Timeout};
+    /// let set = SemaphoreSet::options().len(1).create_unique()?;
+    /// let e = set.apply(&[SemOp::acquire(0, 1).no_wait()], Timeout::Forever).unwrap_err();
+    /// assert!(e.is_busy());
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub const fn no_wait(mut self) -> SemOp {
+        self.flags |= NOWAIT;
+        self
+    }
+
+    /// With `SEM_UNDO`: the kernel reverses this operation when the process
+    /// exits.
+    ///
+    /// ```
+    /// let op = sysv_ipc::SemOp::acquire(0, 1).undo();
+    /// assert!(op.is_undo());
+    /// ```
+    pub const fn undo(mut self) -> SemOp {
+        self.flags |= UNDO;
+        self
+    }
+
+    /// The member this operation works on.
+    ///
+    /// ```
+    /// assert_eq!(sysv_ipc::SemOp::release(7, 1).index(), 7);
+    /// ```
+    pub const fn index(&self) -> u16 {
+        self.index
+    }
+
+    /// Whether [`undo`](Self::undo) was asked for.
+    ///
+    /// ```
+    /// assert!(!sysv_ipc::SemOp::release(0, 1).is_undo());
+    /// ```
+    pub const fn is_undo(&self) -> bool {
+        self.flags & UNDO != 0
+    }
+
+    /// The `sembuf` for a set of `len` members, with the handle's `flags` added.
+    fn to_sembuf(self, len: u16, flags: i16) -> Result<sys::sembuf> {
+        if self.index >= len {
+            return Err(Error::invalid_input(
+                "apply",
+                format!(
+                    "operation on member {} of a set of {len} semaphores (indexes 0..{len})",
+                    self.index
+                ),
+            ));
+        }
+        let op = match self.kind {
+            Kind::Acquire => -check_delta("apply", self.delta)?,
+            Kind::Release => check_delta("apply", self.delta)?,
+            Kind::WaitZero => 0,
+        };
+        Ok(super::sembuf(self.index, op, self.flags | flags))
+    }
+}
+
+/// Options for opening or creating a [`SemaphoreSet`]. Made by
+/// [`SemaphoreSet::options`].
+///
+/// As for [`SemaphoreOptions`](crate::SemaphoreOptions), the initial values are
+/// applied only when the `open` call creates the set.
+///
+/// ```
+/// use sysv_ipc::{Key, SemaphoreSet};
+/// let key = Key::new(0x1C5A_5E10);
+/// let set = SemaphoreSet::options().create(true).len(4).initial_value(1).open(key)?;
+/// assert_eq!(set.values()?, [1, 1, 1, 1]);
+/// let same = SemaphoreSet::options().open(key)?; // any size
+/// assert_eq!(same.len(), 4);
+/// set.remove()?;
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SemaphoreSetOptions {
+    open: OpenOptions,
+    len: u16,
+    init: InitValues,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum InitValues {
+    All(u16),
+    Each(Vec<u16>),
+}
+
+impl SemaphoreSetOptions {
+    /// Create the set if no set has the key (`IPC_CREAT`).
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().create(true).len(2)
+    ///     .open(sysv_ipc::Key::new(0x1C5A_5E11))?;
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn create(mut self, yes: bool) -> Self {
+        self.open.creation.create = yes;
+        self.open.error = None;
+        self
+    }
+
+    /// Create a new set, failing with `AlreadyExists` if one has the key.
+    ///
+    /// ```
+    /// use sysv_ipc::{Key, SemaphoreSet};
+    /// let key = Key::new(0x1C5A_5E12);
+    /// let set = SemaphoreSet::options().create_new(true).len(2).open(key)?;
+    /// assert!(SemaphoreSet::options().create_new(true).len(2).open(key).unwrap_err().is_existential());
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn create_new(mut self, yes: bool) -> Self {
+        self.open.creation.exclusive = yes;
+        if yes {
+            self.open.creation.create = true;
+        }
+        self.open.error = None;
+        self
+    }
+
+    /// The permission bits (`0o777` at most; default `0o600`).
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).mode(0o660).create_unique()?;
+    /// assert_eq!(set.stat()?.permissions.mode.bits(), 0o660);
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn mode(mut self, mode: u32) -> Self {
+        self.open.mode = mode;
+        self
+    }
+
+    /// sysv_ipc-style creation flags (`0`, `IPC_CREAT`, `IPC_CREX`), as
+    /// [`SemaphoreOptions::flags`](crate::SemaphoreOptions::flags).
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().flags(sysv_ipc::IPC_CREX).len(2)
+    ///     .open(sysv_ipc::Key::new(0x1C5A_5E13))?;
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn flags(mut self, flags: i32) -> Self {
+        self.open.set_flags(flags);
+        self
+    }
+
+    /// The number of semaphores: required to create (1..=SEMMSL); when opening,
+    /// the existing set must have at least this many (0, the default, accepts
+    /// any size).
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(5).create_unique()?;
+    /// assert_eq!(set.len(), 5);
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn len(mut self, len: u16) -> Self {
+        self.len = len;
+        self
+    }
+
+    /// The value every member of a set created by this call starts with
+    /// (default 0).
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(2).initial_value(3).create_unique()?;
+    /// assert_eq!(set.values()?, [3, 3]);
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn initial_value(mut self, value: u16) -> Self {
+        self.init = InitValues::All(value);
+        self
+    }
+
+    /// One starting value per member (the count must equal [`len`](Self::len)),
+    /// for a set created by this call.
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(2).initial_values(&[4, 0]).create_unique()?;
+    /// assert_eq!(set.values()?, [4, 0]);
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn initial_values(mut self, values: &[u16]) -> Self {
+        self.init = InitValues::Each(values.to_vec());
+        self
+    }
+
+    /// Opens (or creates) the set with `key`.
+    ///
+    /// Errors as [`SemaphoreOptions::open`](crate::SemaphoreOptions::open), and
+    /// `InvalidInput` when creating without a `len`, with more members than
+    /// SEMMSL, with the wrong number of initial values, or when the existing
+    /// set has fewer members than `len`.
+    ///
+    /// ```
+    /// use sysv_ipc::{Key, SemaphoreSet};
+    /// let key = Key::new(0x1C5A_5E14);
+    /// assert!(SemaphoreSet::options().create(true).open(key).unwrap_err().is_invalid_input());
+    /// let set = SemaphoreSet::options().create(true).len(2).open(key)?;
+    /// assert!(SemaphoreSet::options().len(3).open(key).unwrap_err().is_invalid_input());
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn open(&self, key: Key) -> Result<SemaphoreSet> {
+        let init = match &self.init {
+            InitValues::All(v) => Init::All(*v),
+            InitValues::Each(values) => Init::Each(values),
+        };
+        Handle::open("semaphore set", key, &self.open, self.len, init).map(|h| SemaphoreSet { h })
+    }
+
+    /// Creates a new set under a fresh random key (always exclusively).
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(8).create_unique()?;
+    /// assert_eq!(set.values()?, [0; 8]);
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn create_unique(&self) -> Result<SemaphoreSet> {
+        let opts = self.clone().create_new(true);
+        key::with_unique_key("semget", |k| opts.open(k))
+    }
+}
+
+impl SemaphoreSet {
+    /// The most operations one [`apply`](Self::apply) call takes (Linux's
+    /// default SEMOPM). The running kernel's SEMOPM may be lower (see
+    /// [`semaphore_limits`](crate::semaphore_limits)); then bigger batches fail
+    /// with `InvalidInput` from the kernel.
+    ///
+    /// ```
+    /// assert_eq!(sysv_ipc::SemaphoreSet::MAX_BATCH, 500);
+    /// ```
+    pub const MAX_BATCH: usize = 500;
+
+    /// Options for opening or creating a set (see [`SemaphoreSetOptions`]).
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(2).create_unique()?;
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn options() -> SemaphoreSetOptions {
+        SemaphoreSetOptions {
+            open: OpenOptions::default(),
+            len: 0,
+            init: InitValues::All(0),
+        }
+    }
+
+    /// Opens the existing set with `key`, whatever its size.
+    ///
+    /// ```
+    /// use sysv_ipc::SemaphoreSet;
+    /// let set = SemaphoreSet::options().len(3).create_unique()?;
+    /// assert_eq!(SemaphoreSet::open(set.key())?.len(), 3);
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn open(key: Key) -> Result<SemaphoreSet> {
+        SemaphoreSet::options().open(key)
+    }
+
+    /// A handle on the existing set with id `id` (checked with `IPC_STAT`).
+    ///
+    /// ```
+    /// use sysv_ipc::SemaphoreSet;
+    /// let set = SemaphoreSet::options().len(2).create_unique()?;
+    /// assert_eq!(SemaphoreSet::from_id(set.id())?.len(), 2);
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn from_id(id: i32) -> Result<SemaphoreSet> {
+        Handle::from_id(id).map(|h| SemaphoreSet { h })
+    }
+
+    /// The key.
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// assert!(!set.key().is_private());
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn key(&self) -> Key {
+        self.h.key
+    }
+
+    /// The kernel's id of the set.
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// assert!(set.id() >= 0);
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn id(&self) -> i32 {
+        self.h.id
+    }
+
+    /// The number of semaphores in the set (never 0).
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(6).create_unique()?;
+    /// assert_eq!(set.len(), 6);
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[allow(clippy::len_without_is_empty)] // the kernel has no empty sets
+    pub fn len(&self) -> usize {
+        usize::from(self.h.len)
+    }
+
+    /// True when the call that opened this handle created the set.
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// assert!(set.created());
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn created(&self) -> bool {
+        self.h.created
+    }
+
+    /// Performs every operation of `ops` atomically (one `semtimedop`): all or
+    /// none. Waits up to `timeout` while any of them cannot proceed (unless it
+    /// is [`no_wait`](SemOp::no_wait) or [`block`](Self::block) is off). The
+    /// handle's [`undo`](Self::undo) setting is added to every operation.
+    ///
+    /// Allocates nothing: the batch is built on the stack (at most
+    /// [`MAX_BATCH`](Self::MAX_BATCH) operations; an empty batch or a bigger
+    /// one is `InvalidInput`, as is any bad index or delta). Other errors as
+    /// [`Semaphore::acquire`](crate::Semaphore::acquire).
+    ///
+    /// ```
+    /// use sysv_ipc::{SemOp, SemaphoreSet, Timeout};
+    /// let set = SemaphoreSet::options().len(2).initial_values(&[1, 0]).create_unique()?;
+    /// let both = [SemOp::acquire(0, 1), SemOp::acquire(1, 1)];
+    /// assert!(set.apply(&both, Timeout::Immediate).unwrap_err().is_busy());
+    /// assert_eq!(set.values()?, [1, 0]); // nothing was taken
+    /// assert!(set.apply(&[SemOp::acquire(2, 1)], Timeout::Immediate).unwrap_err().is_invalid_input());
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn apply(&self, ops: &[SemOp], timeout: Timeout) -> Result<()> {
+        if ops.is_empty() || ops.len() > Self::MAX_BATCH {
+            return Err(Error::invalid_input(
+                "apply",
+                format!(
+                    "a batch of {} operations; give 1..={} (see also SEMOPM in /proc/sys/kernel/sem)",
+                    ops.len(),
+                    Self::MAX_BATCH
+                ),
+            ));
+        }
+        let flags = self.h.flags();
+        let mut buf = [const { MaybeUninit::<sys::sembuf>::uninit() }; Self::MAX_BATCH];
+        for (slot, op) in buf.iter_mut().zip(ops) {
+            slot.write(op.to_sembuf(self.h.len, flags)?);
+        }
+        // SAFETY: the first ops.len() elements were initialised just above, and
+        // MaybeUninit<sembuf> has the layout of sembuf.
+        let raw = unsafe { std::slice::from_raw_parts_mut(buf.as_mut_ptr().cast(), ops.len()) };
+        semop(self.h.id, raw, timeout)
+    }
+
+    /// Decrements member `index` by `delta`, waiting up to `timeout`.
+    ///
+    /// ```
+    /// use sysv_ipc::{SemaphoreSet, Timeout};
+    /// let set = SemaphoreSet::options().len(2).initial_value(2).create_unique()?;
+    /// set.acquire(1, 2, Timeout::Immediate)?;
+    /// assert_eq!(set.values()?, [2, 0]);
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[doc(alias = "P")]
+    pub fn acquire(&self, index: u16, delta: u16, timeout: Timeout) -> Result<()> {
+        self.h.check_index("acquire", index)?;
+        self.h.acquire(index, delta, timeout)
+    }
+
+    /// Increments member `index` by `delta` (never waits).
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(2).create_unique()?;
+    /// set.release(0, 4)?;
+    /// assert_eq!(set.value(0)?, 4);
+    /// assert!(set.release(2, 1).unwrap_err().is_invalid_input());
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[doc(alias = "V")]
+    pub fn release(&self, index: u16, delta: u16) -> Result<()> {
+        self.h.check_index("release", index)?;
+        self.h.release(index, delta)
+    }
+
+    /// Waits up to `timeout` until member `index` is 0.
+    ///
+    /// ```
+    /// use sysv_ipc::{SemaphoreSet, Timeout};
+    /// let set = SemaphoreSet::options().len(2).initial_values(&[0, 1]).create_unique()?;
+    /// set.wait_zero(0, Timeout::Immediate)?;
+    /// assert!(set.wait_zero(1, Timeout::Immediate).unwrap_err().is_busy());
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[doc(alias = "Z")]
+    pub fn wait_zero(&self, index: u16, timeout: Timeout) -> Result<()> {
+        self.h.check_index("wait_zero", index)?;
+        self.h.wait_zero(index, timeout)
+    }
+
+    /// Acquires `delta` of member `index` and returns a guard that releases it
+    /// when dropped.
+    ///
+    /// ```
+    /// use sysv_ipc::{SemaphoreSet, Timeout};
+    /// let set = SemaphoreSet::options().len(2).initial_value(1).create_unique()?;
+    /// {
+    ///     let _g = set.acquire_guard(1, 1, Timeout::Forever)?;
+    ///     assert_eq!(set.values()?, [1, 0]);
+    /// }
+    /// assert_eq!(set.values()?, [1, 1]);
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn acquire_guard(
+        &self,
+        index: u16,
+        delta: u16,
+        timeout: Timeout,
+    ) -> Result<SemaphoreGuard<'_>> {
+        self.h.check_index("acquire_guard", index)?;
+        self.h.acquire_guard(index, delta, timeout)
+    }
+
+    /// Whether this handle adds `SEM_UNDO` to its operations (default `false`).
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// assert!(!set.undo());
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn undo(&self) -> bool {
+        self.h.undo
+    }
+
+    /// Adds `SEM_UNDO` to every operation through this handle (or stops).
+    ///
+    /// ```
+    /// let mut set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// set.set_undo(true);
+    /// assert!(set.undo());
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_undo(&mut self, undo: bool) {
+        self.h.undo = undo;
+    }
+
+    /// Whether operations through this handle may wait (default `true`).
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// assert!(set.block());
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn block(&self) -> bool {
+        self.h.block
+    }
+
+    /// With `false`, no operation through this handle waits (`IPC_NOWAIT`).
+    ///
+    /// ```
+    /// use sysv_ipc::{SemaphoreSet, Timeout};
+    /// let mut set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// set.set_block(false);
+    /// assert!(set.acquire(0, 1, Timeout::Forever).unwrap_err().is_busy());
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_block(&mut self, block: bool) {
+        self.h.block = block;
+    }
+
+    /// The value of member `index` (`GETVAL`).
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(2).initial_values(&[5, 6]).create_unique()?;
+    /// assert_eq!(set.value(1)?, 6);
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn value(&self, index: u16) -> Result<u16> {
+        self.h.check_index("value", index)?;
+        self.h.value(index)
+    }
+
+    /// Sets member `index` to `value` (`SETVAL`, 0..=32767).
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(2).create_unique()?;
+    /// set.set_value(1, 9)?;
+    /// assert_eq!(set.values()?, [0, 9]);
+    /// assert!(set.set_value(0, 32768).unwrap_err().is_invalid_input());
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_value(&self, index: u16, value: u16) -> Result<()> {
+        self.h.check_index("set_value", index)?;
+        self.h.set_value(index, value)
+    }
+
+    /// Every member's value, read atomically (`GETALL`).
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(3).initial_value(1).create_unique()?;
+    /// assert_eq!(set.values()?, vec![1, 1, 1]);
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn values(&self) -> Result<Vec<u16>> {
+        let mut v = vec![0; self.len()];
+        self.values_into(&mut v)?;
+        Ok(v)
+    }
+
+    /// Every member's value, read atomically (`GETALL`) into `out`, whose
+    /// length must equal [`len`](Self::len).
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(2).initial_value(4).create_unique()?;
+    /// let mut out = [0u16; 2];
+    /// set.values_into(&mut out)?;
+    /// assert_eq!(out, [4, 4]);
+    /// assert!(set.values_into(&mut [0u16; 3]).unwrap_err().is_invalid_input());
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn values_into(&self, out: &mut [u16]) -> Result<()> {
+        self.check_all_len("values_into", out.len())?;
+        get_all(self.h.id, out)
+    }
+
+    /// Sets every member's value atomically (`SETALL`); `values` must have
+    /// [`len`](Self::len) entries, each at most 32767.
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(2).create_unique()?;
+    /// set.set_values(&[3, 4])?;
+    /// assert_eq!(set.values()?, [3, 4]);
+    /// assert!(set.set_values(&[1]).unwrap_err().is_invalid_input());
+    /// assert!(set.set_values(&[1, 40000]).unwrap_err().is_invalid_input());
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_values(&self, values: &[u16]) -> Result<()> {
+        self.check_all_len("set_values", values.len())?;
+        for &v in values {
+            check_value("set_values", v)?;
+        }
+        set_all(self.h.id, values)
+    }
+
+    fn check_all_len(&self, op: &'static str, n: usize) -> Result<()> {
+        if n != self.len() {
+            return Err(Error::invalid_input(
+                op,
+                format!(
+                    "{n} values for a set of {} semaphores; give exactly one per member",
+                    self.len()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The process that last operated on member `index` (`GETPID`), `None`
+    /// if none has.
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(2).create_unique()?;
+    /// set.release(1, 1)?;
+    /// assert_eq!(set.last_pid(1)?, Some(std::process::id()));
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn last_pid(&self, index: u16) -> Result<Option<u32>> {
+        self.h.check_index("last_pid", index)?;
+        self.h.last_pid(index)
+    }
+
+    /// How many waiters wait for member `index` to rise (`GETNCNT`).
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(2).create_unique()?;
+    /// assert_eq!(set.waiting_for_nonzero(1)?, 0);
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn waiting_for_nonzero(&self, index: u16) -> Result<u32> {
+        self.h.check_index("waiting_for_nonzero", index)?;
+        self.h.get(index, sys::GETNCNT)
+    }
+
+    /// How many waiters wait for member `index` to become 0 (`GETZCNT`).
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(2).create_unique()?;
+    /// assert_eq!(set.waiting_for_zero(0)?, 0);
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn waiting_for_zero(&self, index: u16) -> Result<u32> {
+        self.h.check_index("waiting_for_zero", index)?;
+        self.h.get(index, sys::GETZCNT)
+    }
+
+    /// Every `IPC_STAT` attribute (key, owner, creator, mode, size, times).
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(3).create_unique()?;
+    /// let st = set.stat()?;
+    /// assert_eq!((st.key, st.len), (set.key(), 3));
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn stat(&self) -> Result<SemaphoreStat> {
+        self.h.stat()
+    }
+
+    /// Changes the permission bits (`0o777` at most).
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// set.set_mode(0o660)?;
+    /// assert_eq!(set.stat()?.permissions.mode.bits(), 0o660);
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_mode(&self, mode: u32) -> Result<()> {
+        ipc::set_mode::<SemCtl>(self.h.id, mode)
+    }
+
+    /// Gives the set to another owner.
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// set.set_uid(set.stat()?.permissions.uid)?;
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_uid(&self, uid: libc::uid_t) -> Result<()> {
+        ipc::set_uid::<SemCtl>(self.h.id, uid)
+    }
+
+    /// Changes the owner's group.
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// set.set_gid(set.stat()?.permissions.gid)?;
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_gid(&self, gid: libc::gid_t) -> Result<()> {
+        ipc::set_gid::<SemCtl>(self.h.id, gid)
+    }
+
+    /// Removes the set from the system; waiters wake with `Removed`.
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// set.remove()?;
+    /// assert_eq!(set.value(0).unwrap_err().kind(), sysv_ipc::ErrorKind::Removed);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn remove(&self) -> Result<()> {
+        ipc::remove::<SemCtl>(self.h.id)
+    }
+
+    /// Whether dropping this handle removes the set (default `false`).
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// assert!(!set.remove_on_drop());
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn remove_on_drop(&self) -> bool {
+        self.h.remove_on_drop
+    }
+
+    /// Opts in to removing the set when this handle drops.
+    ///
+    /// ```
+    /// let mut set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// set.set_remove_on_drop(true);
+    /// let id = set.id();
+    /// drop(set);
+    /// assert!(sysv_ipc::SemaphoreSet::from_id(id).is_err());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_remove_on_drop(&mut self, remove: bool) {
+        self.h.remove_on_drop = remove;
+    }
+}
+
+impl fmt::Debug for SemaphoreSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SemaphoreSet")
+            .field("key", &format_args!("{}", self.h.key))
+            .field("id", &self.h.id)
+            .field("len", &self.h.len)
+            .field("undo", &self.h.undo)
+            .field("block", &self.h.block)
+            .finish()
+    }
+}

@@ -1,0 +1,717 @@
+//! [`Semaphore`]: a System V semaphore set of one, with sysv_ipc's API.
+
+use std::fmt;
+use std::time::SystemTime;
+
+use ipc_common::{Mode, Result, Timeout};
+
+use super::{Handle, Init, OpenOptions, SemCtl, SemaphoreGuard, SemaphoreStat};
+use crate::ipc;
+use crate::key::{self, Key};
+
+/// A System V semaphore: a semaphore set of one member, member 0 (what
+/// sysv_ipc's `Semaphore` is). For several semaphores under one key and atomic
+/// batches, see [`SemaphoreSet`](crate::SemaphoreSet).
+///
+/// Open it by key ([`open`](Self::open), [`options`](Self::options)), by id
+/// ([`from_id`](Self::from_id)), or make one under a fresh key
+/// ([`create_unique`](Self::create_unique)). Dropping the handle never removes
+/// the semaphore; [`remove`](Self::remove) does (or
+/// [`set_remove_on_drop`](Self::set_remove_on_drop)).
+///
+/// A `Semaphore` is `Send + Sync`: the kernel object is named by an integer id
+/// and every operation is a single system call. The `undo` and `block`
+/// settings belong to the handle, as in sysv_ipc.
+///
+/// ```
+/// use sysv_ipc::{Semaphore, Timeout};
+/// let sem = Semaphore::create_unique(1)?;
+/// sem.acquire(1, Timeout::Forever)?;          // P
+/// assert!(sem.acquire(1, Timeout::Immediate).unwrap_err().is_busy());
+/// sem.release(1)?;                            // V
+/// assert_eq!(sem.value()?, 1);
+/// let other = Semaphore::open(sem.key())?;    // another handle, same semaphore
+/// assert_eq!(other.id(), sem.id());
+/// sem.remove()?;
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+///
+/// # Creating and initialising without a race
+///
+/// `semget` creates a semaphore set and a separate call gives it its values,
+/// so another process can open the set in between and see it uninitialised.
+/// Here, the initial value is applied **only when the opening call created the
+/// set** (sysv_ipc instead resets an existing semaphore's value on every
+/// `IPC_CREAT`), and the creator finishes initialising with a `semop`, which
+/// sets `o_time`. So a process that may race the creator follows W. Richard
+/// Stevens' recipe: open (or fail to create) and wait until
+/// [`Semaphore::o_time`] is not `None`. A C or Python creator following the
+/// same recipe (`IPC_CREX`, set the value, then one `semop` such as a
+/// release) is waited for in the same way.
+///
+/// ```
+/// use std::time::Duration;
+/// use sysv_ipc::{ErrorKind, Key, Semaphore, Timeout};
+///
+/// fn open_initialised(key: Key) -> sysv_ipc::Result<Semaphore> {
+///     match Semaphore::options().create_new(true).initial_value(1).open(key) {
+///         Ok(sem) => Ok(sem), // created and initialised (o_time is set)
+///         Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+///             let sem = Semaphore::open(key)?;
+///             // The creator may still be between semget and its first semop.
+///             while sem.o_time()?.is_none() {
+///                 std::thread::sleep(Duration::from_millis(1));
+///             }
+///             Ok(sem)
+///         }
+///         Err(e) => Err(e),
+///     }
+/// }
+///
+/// let key = Key::new(0x1C5A_5E01);
+/// let first = open_initialised(key)?;
+/// let second = open_initialised(key)?;
+/// assert!(first.created() && !second.created());
+/// second.acquire(1, Timeout::Immediate)?;
+/// assert_eq!(first.value()?, 0);
+/// first.remove()?;
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+pub struct Semaphore {
+    h: Handle,
+}
+
+/// Options for opening or creating a [`Semaphore`], like
+/// [`std::fs::OpenOptions`]. Made by [`Semaphore::options`].
+///
+/// By default, `open` opens an existing semaphore and asks for mode `0o600`
+/// (the kernel checks these bits against the semaphore's mode). The initial
+/// value is applied only when the `open` call creates the semaphore: opening
+/// an existing one never changes its value (sysv_ipc resets it on `IPC_CREAT`).
+///
+/// ```
+/// use sysv_ipc::{Semaphore, Key};
+/// let key = Key::new(0x1C5A_5E02);
+/// let sem = Semaphore::options().create(true).mode(0o640).initial_value(3).open(key)?;
+/// assert!(sem.created());
+/// sem.set_value(7)?;
+/// let again = Semaphore::options().create(true).initial_value(3).open(key)?;
+/// assert!(!again.created());
+/// assert_eq!(again.value()?, 7); // not reset
+/// sem.remove()?;
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SemaphoreOptions {
+    open: OpenOptions,
+    initial_value: u16,
+}
+
+impl SemaphoreOptions {
+    /// Create the semaphore if no semaphore has the key (`IPC_CREAT`).
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::options().create(true).open(sysv_ipc::Key::new(0x1C5A_5E03))?;
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn create(mut self, yes: bool) -> Self {
+        self.open.creation.create = yes;
+        self.open.error = None;
+        self
+    }
+
+    /// Create a new semaphore and fail with
+    /// [`AlreadyExists`](crate::ErrorKind::AlreadyExists) if one has the key
+    /// (`IPC_CREAT | IPC_EXCL`).
+    ///
+    /// ```
+    /// use sysv_ipc::{Semaphore, Key, ErrorKind};
+    /// let key = Key::new(0x1C5A_5E04);
+    /// let sem = Semaphore::options().create_new(true).open(key)?;
+    /// let e = Semaphore::options().create_new(true).open(key).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::AlreadyExists);
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn create_new(mut self, yes: bool) -> Self {
+        self.open.creation.exclusive = yes;
+        if yes {
+            self.open.creation.create = true;
+        }
+        self.open.error = None;
+        self
+    }
+
+    /// The permission bits (`0o777` at most; default `0o600`): those of a new
+    /// semaphore, and the access asked for when opening an existing one.
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::options().create_new(true).mode(0o644)
+    ///     .open(sysv_ipc::Key::new(0x1C5A_5E05))?;
+    /// assert_eq!(sem.mode()?.bits(), 0o644);
+    /// assert!(sysv_ipc::Semaphore::options().mode(0o1600).open(sem.key()).unwrap_err().is_invalid_input());
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn mode(mut self, mode: u32) -> Self {
+        self.open.mode = mode;
+        self
+    }
+
+    /// The value a semaphore created by this call starts with (default 0,
+    /// at most [`SEMAPHORE_VALUE_MAX`](crate::SEMAPHORE_VALUE_MAX)). Ignored
+    /// when the semaphore already exists.
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::options().create_new(true).initial_value(42)
+    ///     .open(sysv_ipc::Key::new(0x1C5A_5E06))?;
+    /// assert_eq!(sem.value()?, 42);
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn initial_value(mut self, value: u16) -> Self {
+        self.initial_value = value;
+        self
+    }
+
+    /// Sets creation from sysv_ipc-style flags (`0`, [`IPC_CREAT`](crate::IPC_CREAT)
+    /// or [`IPC_CREX`](crate::IPC_CREX)), for line-by-line ports. `IPC_EXCL`
+    /// without `IPC_CREAT`, or any other bit (such as permission bits, which
+    /// sysv_ipc lets turn `0o1600` into `IPC_CREAT`), makes `open` fail with
+    /// `InvalidInput`.
+    ///
+    /// ```
+    /// use sysv_ipc::{Semaphore, Key, IPC_CREX, IPC_EXCL};
+    /// let key = Key::new(0x1C5A_5E07);
+    /// let sem = Semaphore::options().flags(IPC_CREX).initial_value(1).open(key)?;
+    /// assert!(Semaphore::options().flags(IPC_EXCL).open(key).unwrap_err().is_invalid_input());
+    /// assert!(Semaphore::options().flags(0o1600).open(key).unwrap_err().is_invalid_input());
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn flags(mut self, flags: i32) -> Self {
+        self.open.set_flags(flags);
+        self
+    }
+
+    /// Opens (or creates) the semaphore with `key`. [`Key::PRIVATE`] always
+    /// creates a new semaphore that only its id reaches.
+    ///
+    /// Errors: `NotFound` (no semaphore and no `create`), `AlreadyExists`
+    /// (`create_new`), `PermissionDenied` (the semaphore's mode does not grant
+    /// the requested mode), `InvalidInput` (mode, flags or initial value out of
+    /// range; nothing is created), `LimitExceeded` (SEMMNI/SEMMNS reached).
+    ///
+    /// ```
+    /// let e = sysv_ipc::Semaphore::options().open(sysv_ipc::Key::new(0x1C5A_5E08)).unwrap_err();
+    /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::NotFound);
+    /// ```
+    pub fn open(&self, key: Key) -> Result<Semaphore> {
+        let init = Init::All(self.initial_value);
+        Handle::open("semaphore", key, &self.open, 1, init).map(|h| Semaphore { h })
+    }
+
+    /// Creates a new semaphore under a fresh random key from the OS random
+    /// source, retrying on collisions (sysv_ipc's `key=None`). The creation
+    /// settings are ignored: this always creates exclusively.
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::options().mode(0o600).initial_value(2).create_unique()?;
+    /// assert_eq!(sem.value()?, 2);
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn create_unique(&self) -> Result<Semaphore> {
+        let opts = self.clone().create_new(true);
+        key::with_unique_key("semget", |k| opts.open(k))
+    }
+}
+
+impl Semaphore {
+    /// Options for opening or creating a semaphore (see [`SemaphoreOptions`]).
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::options().create_new(true).initial_value(1)
+    ///     .open(sysv_ipc::Key::new(0x1C5A_5E09))?;
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn options() -> SemaphoreOptions {
+        SemaphoreOptions {
+            open: OpenOptions::default(),
+            initial_value: 0,
+        }
+    }
+
+    /// Opens the existing semaphore with `key` (asking for mode `0o600`).
+    ///
+    /// ```
+    /// use sysv_ipc::Semaphore;
+    /// let sem = Semaphore::create_unique(0)?;
+    /// assert_eq!(Semaphore::open(sem.key())?.id(), sem.id());
+    /// sem.remove()?;
+    /// assert!(Semaphore::open(sem.key()).unwrap_err().is_existential());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn open(key: Key) -> Result<Semaphore> {
+        Semaphore::options().open(key)
+    }
+
+    /// Creates a new semaphore with `key` (exclusively, mode `0o600`) holding
+    /// `initial_value`.
+    ///
+    /// ```
+    /// use sysv_ipc::{Key, Semaphore};
+    /// let sem = Semaphore::create(Key::new(0x1C5A_5E0A), 5)?;
+    /// assert_eq!(sem.value()?, 5);
+    /// assert!(Semaphore::create(sem.key(), 5).unwrap_err().is_existential());
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn create(key: Key, initial_value: u16) -> Result<Semaphore> {
+        Semaphore::options()
+            .create_new(true)
+            .initial_value(initial_value)
+            .open(key)
+    }
+
+    /// Creates a new semaphore (mode `0o600`) under a fresh random key.
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create_unique(1)?;
+    /// assert!(!sem.key().is_private());
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn create_unique(initial_value: u16) -> Result<Semaphore> {
+        Semaphore::options()
+            .initial_value(initial_value)
+            .create_unique()
+    }
+
+    /// A handle on the existing semaphore set with id `id` (checked with
+    /// `IPC_STAT`; `Removed` if there is none). Member 0 is used.
+    ///
+    /// ```
+    /// use sysv_ipc::Semaphore;
+    /// let sem = Semaphore::create_unique(4)?;
+    /// let same = Semaphore::from_id(sem.id())?;
+    /// assert_eq!((same.key(), same.value()?), (sem.key(), 4));
+    /// sem.remove()?;
+    /// assert_eq!(Semaphore::from_id(sem.id()).unwrap_err().kind(), sysv_ipc::ErrorKind::Removed);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn from_id(id: i32) -> Result<Semaphore> {
+        Handle::from_id(id).map(|h| Semaphore { h })
+    }
+
+    /// The key (as given, or the random one).
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create(sysv_ipc::Key::new(0x1C5A_5E0B), 0)?;
+    /// assert_eq!(sem.key().as_raw(), 0x1C5A_5E0B);
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn key(&self) -> Key {
+        self.h.key
+    }
+
+    /// The kernel's id of the semaphore set.
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// assert!(sem.id() >= 0);
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn id(&self) -> i32 {
+        self.h.id
+    }
+
+    /// True when the call that opened this handle created the semaphore (and
+    /// so applied the initial value).
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// assert!(sem.created());
+    /// assert!(!sysv_ipc::Semaphore::open(sem.key())?.created());
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn created(&self) -> bool {
+        self.h.created
+    }
+
+    /// Decrements the value by `delta` (1..=32767), waiting up to `timeout`
+    /// while the value is below `delta` (sysv_ipc's `acquire`/`P`). With
+    /// [`block`](Self::block) off it never waits.
+    ///
+    /// Errors: `InvalidInput` (delta 0 or above SEMVMX), `WouldBlock` (would
+    /// wait, or the timeout expired), `Interrupted` (a signal), `Removed` (the
+    /// semaphore was removed before or during the wait), `PermissionDenied`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sysv_ipc::{Semaphore, Timeout};
+    /// let sem = Semaphore::create_unique(42)?;
+    /// sem.acquire(10, Timeout::Forever)?;
+    /// assert_eq!(sem.value()?, 32);
+    /// let e = sem.acquire(40, Timeout::After(Duration::from_millis(10))).unwrap_err();
+    /// assert!(e.is_busy());
+    /// assert!(sem.acquire(0, Timeout::Forever).unwrap_err().is_invalid_input());
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[doc(alias = "P")]
+    pub fn acquire(&self, delta: u16, timeout: Timeout) -> Result<()> {
+        self.h.acquire(0, delta, timeout)
+    }
+
+    /// Increments the value by `delta` (1..=32767); never waits (sysv_ipc's
+    /// `release`/`V`). `LimitExceeded` if the value would pass SEMVMX (32767).
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// sem.release(5)?;
+    /// assert_eq!(sem.value()?, 5);
+    /// assert_eq!(sem.release(32767).unwrap_err().kind(), sysv_ipc::ErrorKind::LimitExceeded);
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[doc(alias = "V")]
+    pub fn release(&self, delta: u16) -> Result<()> {
+        self.h.release(0, delta)
+    }
+
+    /// Waits up to `timeout` until the value is 0 (sysv_ipc's `Z`).
+    ///
+    /// ```
+    /// use sysv_ipc::{Semaphore, Timeout};
+    /// let sem = Semaphore::create_unique(0)?;
+    /// sem.wait_zero(Timeout::Forever)?;
+    /// sem.release(1)?;
+    /// assert!(sem.wait_zero(Timeout::Immediate).unwrap_err().is_busy());
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[doc(alias = "Z")]
+    pub fn wait_zero(&self, timeout: Timeout) -> Result<()> {
+        self.h.wait_zero(0, timeout)
+    }
+
+    /// Acquires `delta` like [`acquire`](Self::acquire) and returns a guard that
+    /// releases it when dropped (sysv_ipc's `with sem:`).
+    ///
+    /// ```
+    /// use sysv_ipc::{Semaphore, Timeout};
+    /// let sem = Semaphore::create_unique(1)?;
+    /// {
+    ///     let _g = sem.acquire_guard(1, Timeout::Forever)?;
+    ///     assert!(sem.acquire(1, Timeout::Immediate).is_err());
+    /// }
+    /// assert_eq!(sem.value()?, 1);
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn acquire_guard(&self, delta: u16, timeout: Timeout) -> Result<SemaphoreGuard<'_>> {
+        self.h.acquire_guard(0, delta, timeout)
+    }
+
+    /// Whether this handle's operations use `SEM_UNDO` (default `false`).
+    ///
+    /// ```
+    /// assert!(!sysv_ipc::Semaphore::create_unique(0).map(|s| { let u = s.undo(); s.remove().unwrap(); u })?);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn undo(&self) -> bool {
+        self.h.undo
+    }
+
+    /// Turns `SEM_UNDO` on or off for this handle's operations: with it on, the
+    /// kernel reverses this process's acquires and releases when it exits.
+    ///
+    /// ```
+    /// let mut sem = sysv_ipc::Semaphore::create_unique(1)?;
+    /// sem.set_undo(true);
+    /// sem.acquire(1, sysv_ipc::Timeout::Immediate)?; // undone if this process dies
+    /// assert!(sem.undo());
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_undo(&mut self, undo: bool) {
+        self.h.undo = undo;
+    }
+
+    /// Whether acquire and wait-for-zero may wait (default `true`).
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// assert!(sem.block());
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn block(&self) -> bool {
+        self.h.block
+    }
+
+    /// With `false`, acquire and wait-for-zero never wait, whatever the timeout
+    /// (`IPC_NOWAIT`, as sysv_ipc's `block = False`).
+    ///
+    /// ```
+    /// let mut sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// sem.set_block(false);
+    /// assert!(sem.acquire(1, sysv_ipc::Timeout::Forever).unwrap_err().is_busy());
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_block(&mut self, block: bool) {
+        self.h.block = block;
+    }
+
+    /// The current value (`GETVAL`).
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create_unique(3)?;
+    /// assert_eq!(sem.value()?, 3);
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn value(&self) -> Result<u16> {
+        self.h.value(0)
+    }
+
+    /// Sets the value (`SETVAL`, 0..=32767; `InvalidInput` above SEMVMX).
+    /// Wakes waiters as appropriate and clears every process's undo adjustment.
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// sem.set_value(42)?;
+    /// assert_eq!(sem.value()?, 42);
+    /// assert!(sem.set_value(40000).unwrap_err().is_invalid_input());
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_value(&self, value: u16) -> Result<()> {
+        self.h.set_value(0, value)
+    }
+
+    /// The permission bits.
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// assert_eq!(sem.mode()?.bits(), 0o600);
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn mode(&self) -> Result<Mode> {
+        Ok(self.h.permissions()?.mode)
+    }
+
+    /// Changes the permission bits (`0o777` at most; owner, creator or
+    /// privileged user only).
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// sem.set_mode(0o640)?;
+    /// assert_eq!(sem.mode()?.bits(), 0o640);
+    /// assert!(sem.set_mode(0o7777).unwrap_err().is_invalid_input());
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_mode(&self, mode: u32) -> Result<()> {
+        ipc::set_mode::<SemCtl>(self.h.id, mode)
+    }
+
+    /// The owner's user id.
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// // SAFETY: geteuid has no preconditions.
+    /// assert_eq!(sem.uid()?, unsafe { libc::geteuid() });
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn uid(&self) -> Result<libc::uid_t> {
+        Ok(self.h.permissions()?.uid)
+    }
+
+    /// Gives the semaphore to another owner (owner, creator or privileged user only).
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// sem.set_uid(sem.uid()?)?;
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_uid(&self, uid: libc::uid_t) -> Result<()> {
+        ipc::set_uid::<SemCtl>(self.h.id, uid)
+    }
+
+    /// The owner's group id.
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// // SAFETY: getegid has no preconditions.
+    /// assert_eq!(sem.gid()?, unsafe { libc::getegid() });
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn gid(&self) -> Result<libc::gid_t> {
+        Ok(self.h.permissions()?.gid)
+    }
+
+    /// Changes the owner's group id (owner, creator or privileged user only).
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// sem.set_gid(sem.gid()?)?;
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_gid(&self, gid: libc::gid_t) -> Result<()> {
+        ipc::set_gid::<SemCtl>(self.h.id, gid)
+    }
+
+    /// The creator's user id.
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// assert_eq!(sem.cuid()?, sem.uid()?);
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn cuid(&self) -> Result<libc::uid_t> {
+        Ok(self.h.permissions()?.cuid)
+    }
+
+    /// The creator's group id.
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// assert_eq!(sem.cgid()?, sem.gid()?);
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn cgid(&self) -> Result<libc::gid_t> {
+        Ok(self.h.permissions()?.cgid)
+    }
+
+    /// The process that last operated on the semaphore (`GETPID`); Linux also
+    /// counts `set_value`. `None` if no process has.
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// sem.release(1)?;
+    /// assert_eq!(sem.last_pid()?, Some(std::process::id()));
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn last_pid(&self) -> Result<Option<u32>> {
+        self.h.last_pid(0)
+    }
+
+    /// How many processes (threads) wait for the value to rise (`GETNCNT`).
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// assert_eq!(sem.waiting_for_nonzero()?, 0);
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn waiting_for_nonzero(&self) -> Result<u32> {
+        self.h.get(0, posix_ipc_sys::GETNCNT)
+    }
+
+    /// How many processes (threads) wait for the value to become 0 (`GETZCNT`).
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create_unique(1)?;
+    /// assert_eq!(sem.waiting_for_zero()?, 0);
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn waiting_for_zero(&self) -> Result<u32> {
+        self.h.get(0, posix_ipc_sys::GETZCNT)
+    }
+
+    /// When an operation last succeeded on the semaphore set (`sem_otime`,
+    /// 1-second resolution), `None` if none has. Sets created here get one
+    /// when their creator has initialised them, which is what Stevens' recipe
+    /// waits for (see [`Semaphore`](Semaphore#creating-and-initialising-without-a-race)).
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// assert!(sem.o_time()?.is_some());
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn o_time(&self) -> Result<Option<SystemTime>> {
+        Ok(self.stat()?.o_time)
+    }
+
+    /// Every `IPC_STAT` attribute in one call.
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// assert_eq!(sem.stat()?.permissions.mode.bits(), 0o600);
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn stat(&self) -> Result<SemaphoreStat> {
+        self.h.stat()
+    }
+
+    /// Removes the semaphore from the system (`IPC_RMID`). Waiters wake with
+    /// `Removed`; later calls on any handle fail with `Removed`.
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// sem.remove()?;
+    /// assert!(sem.remove().unwrap_err().is_existential());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn remove(&self) -> Result<()> {
+        ipc::remove::<SemCtl>(self.h.id)
+    }
+
+    /// Whether dropping this handle removes the semaphore (default `false`).
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// assert!(!sem.remove_on_drop());
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn remove_on_drop(&self) -> bool {
+        self.h.remove_on_drop
+    }
+
+    /// Opts in to removing the semaphore when this handle drops (errors, e.g.
+    /// "already removed", are ignored then).
+    ///
+    /// ```
+    /// let mut sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// sem.set_remove_on_drop(true);
+    /// let id = sem.id();
+    /// drop(sem);
+    /// assert!(sysv_ipc::Semaphore::from_id(id).is_err());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn set_remove_on_drop(&mut self, remove: bool) {
+        self.h.remove_on_drop = remove;
+    }
+}
+
+impl fmt::Debug for Semaphore {
+    /// Like sysv_ipc's `repr`, plus the id and the handle's settings.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Semaphore")
+            .field("key", &format_args!("{}", self.h.key))
+            .field("id", &self.h.id)
+            .field("undo", &self.h.undo)
+            .field("block", &self.h.block)
+            .finish()
+    }
+}
