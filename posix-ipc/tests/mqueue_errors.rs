@@ -16,13 +16,17 @@ use posix_ipc::{
 #[test]
 fn bad_names_are_invalid_input_before_any_call() {
     let long = format!("/{}", "q".repeat(256));
-    let cases: [&[u8]; 6] = [b"", b"noslash", b"/", b"/a/b", b"/nul\0inside", long.as_bytes()];
+    let cases: [&[u8]; 6] = [
+        b"",
+        b"noslash",
+        b"/",
+        b"/a/b",
+        b"/nul\0inside",
+        long.as_bytes(),
+    ];
     for name in cases {
         let name = OsStr::from_bytes(name);
-        let e = MessageQueue::options()
-            .create(true)
-            .open(name)
-            .unwrap_err();
+        let e = MessageQueue::options().create(true).open(name).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput, "{name:?}: {e}");
         assert_eq!(e.raw_os_error(), None, "{name:?} reached the OS");
         let e = unlink_message_queue(name).unwrap_err();
@@ -86,7 +90,10 @@ fn zero_sizes_are_rejected_before_the_call() {
             .unwrap_err();
         assert!(e.is_invalid_input());
         assert_eq!(e.raw_os_error(), None);
-        assert!(e.message().contains(&format!("{what} must be at least 1")), "{e}");
+        assert!(
+            e.message().contains(&format!("{what} must be at least 1")),
+            "{e}"
+        );
     }
     let e = MessageQueue::options()
         .create(true)
@@ -218,8 +225,9 @@ fn a_message_longer_than_the_queue_allows_states_the_limit() {
         assert!(e.is_invalid_input());
         assert_eq!(e.raw_os_error(), None);
         assert!(
-            e.message()
-                .contains(&format!("is {len} bytes; this queue's messages may be at most 10 bytes")),
+            e.message().contains(&format!(
+                "is {len} bytes; this queue's messages may be at most 10 bytes"
+            )),
             "{e}"
         );
     }
@@ -281,7 +289,11 @@ fn a_timeout_too_long_for_the_clock_is_invalid_input() {
         Timeout::from_secs_f64(f64::INFINITY).unwrap(),
         Timeout::Forever
     );
-    assert!(Timeout::from_secs_f64(f64::NAN).unwrap_err().is_invalid_input());
+    assert!(
+        Timeout::from_secs_f64(f64::NAN)
+            .unwrap_err()
+            .is_invalid_input()
+    );
     assert!(Timeout::from_secs_f64(1e30).unwrap_err().is_invalid_input());
     assert!(Timeout::from_secs_f64(-1.0).unwrap_err().is_invalid_input());
 }

@@ -118,7 +118,11 @@ fn dropping_a_queue_with_a_pending_callback_is_safe() {
     })
     .unwrap();
     drop(q);
-    assert_eq!(Arc::strong_count(&runs), 1, "the callback was dropped with the queue");
+    assert_eq!(
+        Arc::strong_count(&runs),
+        1,
+        "the callback was dropped with the queue"
+    );
     let q = MessageQueue::open(&name).unwrap();
     q.send(b"", 0).unwrap();
     std::thread::sleep(QUIET);

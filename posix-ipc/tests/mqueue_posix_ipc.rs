@@ -22,7 +22,10 @@ fn assert_waited(start: Instant) {
         elapsed >= TIMEOUT - Duration::from_millis(10),
         "returned early: {elapsed:?}"
     );
-    assert!(elapsed < TIMEOUT + Duration::from_secs(2), "too late: {elapsed:?}");
+    assert!(
+        elapsed < TIMEOUT + Duration::from_secs(2),
+        "too late: {elapsed:?}"
+    );
 }
 
 fn fill(q: &MessageQueue) {
@@ -268,7 +271,9 @@ fn test_send_nonzero_timeout() {
     let (q, _guard) = fixture();
     fill(&q);
     let start = Instant::now();
-    let e = q.send_timeout(b"foo", 0, Timeout::After(TIMEOUT)).unwrap_err();
+    let e = q
+        .send_timeout(b"foo", 0, Timeout::After(TIMEOUT))
+        .unwrap_err();
     assert_waited(start);
     assert_eq!(e.kind(), ErrorKind::WouldBlock);
     assert_eq!(e.raw_os_error(), Some(libc::ETIMEDOUT));

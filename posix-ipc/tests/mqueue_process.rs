@@ -25,7 +25,8 @@ fn message(i: u32, out: &mut Vec<u8>) {
 
 #[test]
 fn producer_process_consumer_process_every_message_checked() {
-    if let Some(args) = testkit::child_args("producer_process_consumer_process_every_message_checked")
+    if let Some(args) =
+        testkit::child_args("producer_process_consumer_process_every_message_checked")
     {
         let q = MessageQueue::options()
             .read(false)
@@ -71,8 +72,11 @@ fn priorities_order_messages_from_another_process() {
         return;
     }
     let (q, guard) = sized(10, 8);
-    testkit::spawn_child("priorities_order_messages_from_another_process", &[&guard.0])
-        .wait_success(LIMIT);
+    testkit::spawn_child(
+        "priorities_order_messages_from_another_process",
+        &[&guard.0],
+    )
+    .wait_success(LIMIT);
     let mut got = Vec::new();
     let mut buf = [0u8; 8];
     while let Ok((n, p)) = q.receive_timeout(&mut buf, Timeout::Immediate) {
@@ -83,7 +87,8 @@ fn priorities_order_messages_from_another_process() {
 
 #[test]
 fn another_process_gets_busy_while_this_one_is_registered() {
-    if let Some(args) = testkit::child_args("another_process_gets_busy_while_this_one_is_registered")
+    if let Some(args) =
+        testkit::child_args("another_process_gets_busy_while_this_one_is_registered")
     {
         let q = MessageQueue::open(args[0].as_str()).unwrap();
         let e = q.notify_signal(limits::user_signal_min()).unwrap_err();
@@ -140,7 +145,10 @@ fn a_registration_ends_with_the_process_that_held_it() {
         .receive_owned(Timeout::After(Duration::from_secs(30)))
         .unwrap();
     assert_eq!(msg, b"registered");
-    assert_eq!(q.notify_callback(|| {}).unwrap_err().kind(), ErrorKind::Busy);
+    assert_eq!(
+        q.notify_callback(|| {}).unwrap_err().kind(),
+        ErrorKind::Busy
+    );
     ctl.send(b"done", 0).unwrap();
     child.wait_success(LIMIT);
     let (tx, rx) = mpsc::channel();

@@ -158,7 +158,10 @@ fn invalid_signal_numbers_are_rejected_before_the_call() {
 fn interrupt_until_done(thread: libc::pthread_t, sig: i32, done: &std::sync::atomic::AtomicBool) {
     let start = std::time::Instant::now();
     while !done.load(Ordering::SeqCst) {
-        assert!(start.elapsed() < Duration::from_secs(10), "never interrupted");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "never interrupted"
+        );
         std::thread::sleep(Duration::from_millis(50));
         // SAFETY: the thread is alive until `done` is set, and joined after.
         unsafe { libc::pthread_kill(thread, sig) };
