@@ -19,8 +19,7 @@ const COUNT: u32 = 10_000;
 fn message(i: u32, out: &mut Vec<u8>) {
     out.clear();
     out.extend_from_slice(&i.to_le_bytes());
-    let extra = (i % 29) as usize;
-    out.extend((0..extra).map(|k| (i as usize + k) as u8));
+    out.extend((0..i % 29).map(|k| i.wrapping_add(k).to_le_bytes()[0]));
 }
 
 #[test]
@@ -123,25 +122,23 @@ fn a_registration_ends_with_the_process_that_held_it() {
         q.notify_callback(|| {}).unwrap();
         // Never close the descriptor: the registration must end with the process.
         std::mem::forget(q);
-        let ctl = MessageQueue::open(args[1].as_str()).unwrap();
-        ctl.send(b"registered", 0).unwrap();
-        // Once the parent has taken "registered", wait for its "done".
-        assert!(testkit::eventually(Duration::from_secs(30), || {
-            ctl.current_messages().unwrap() == 0
-        }));
-        let (msg, _) = ctl
+        let to_parent = MessageQueue::open(args[1].as_str()).unwrap();
+        let to_child = MessageQueue::open(args[2].as_str()).unwrap();
+        to_parent.send(b"registered", 0).unwrap();
+        let (msg, _) = to_child
             .receive_owned(Timeout::After(Duration::from_secs(30)))
             .unwrap();
         assert_eq!(msg, b"done");
         return;
     }
     let (q, guard) = sized(4, 8);
-    let (ctl, ctl_guard) = sized(1, 16);
+    let (to_parent, to_parent_guard) = sized(1, 16);
+    let (to_child, to_child_guard) = sized(1, 16);
     let child = testkit::spawn_child(
         "a_registration_ends_with_the_process_that_held_it",
-        &[&guard.0, &ctl_guard.0],
+        &[&guard.0, &to_parent_guard.0, &to_child_guard.0],
     );
-    let (msg, _) = ctl
+    let (msg, _) = to_parent
         .receive_owned(Timeout::After(Duration::from_secs(30)))
         .unwrap();
     assert_eq!(msg, b"registered");
@@ -149,7 +146,7 @@ fn a_registration_ends_with_the_process_that_held_it() {
         q.notify_callback(|| {}).unwrap_err().kind(),
         ErrorKind::Busy
     );
-    ctl.send(b"done", 0).unwrap();
+    to_child.send(b"done", 0).unwrap();
     child.wait_success(LIMIT);
     let (tx, rx) = mpsc::channel();
     q.notify_callback(move || tx.send(()).unwrap()).unwrap();

@@ -1,41 +1,6 @@
 //! Queue notifications (`mq_notify`): by signal, or by a callback on a thread.
 //!
-//! # Semantics (Linux)
-//!
-//! - A queue has at most one registration, held by one process. Registering
-//!   while another process holds it fails with [`ErrorKind::Busy`]; registering
-//!   again in the same process (through any handle of the queue) replaces the
-//!   earlier registration, whose callback then never runs.
-//! - A registration fires **once**, when a message arrives on an **empty**
-//!   queue and no receiver is waiting in `receive` (a waiting receiver gets the
-//!   message instead, and the registration stays). After firing it is gone;
-//!   register again to be told about the next message, also from inside the
-//!   callback or signal handler. Registering while the queue holds messages
-//!   fires nothing until it has been emptied and a message arrives.
-//! - Closing any descriptor of the queue in the registering process (dropping
-//!   or [closing](MessageQueue::close) a handle) cancels the registration.
-//!
-//! # Callbacks
-//!
-//! [`MessageQueue::notify_callback`] registers with `SIGEV_THREAD`: the C
-//! library (glibc or musl) starts a new thread that runs the callback. The
-//! callback is kept in a process-wide table under a number, and the OS is given
-//! that number, never a pointer: a notification that arrives after its callback
-//! was cancelled, replaced or dropped (with its handle) finds nothing and does
-//! nothing, so dropping a queue with a pending notification is always safe.
-//!
-//! A panic in a callback is caught at the thread boundary. The panic hook
-//! prints it as it does for any thread, and its message is kept on the handle:
-//! [`MessageQueue::take_notification_panic`] returns it, and the next
-//! [`notify_signal`](MessageQueue::notify_signal),
-//! [`notify_callback`](MessageQueue::notify_callback) or
-//! [`cancel_notification`](MessageQueue::cancel_notification) on that handle
-//! returns it as an [`ErrorKind::Other`] error (posix_ipc loses such
-//! exceptions silently).
-//!
-//! A callback that captures an `Arc<MessageQueue>` (to receive or re-arm)
-//! keeps that queue open until the callback has run or been cancelled; capture
-//! a `Weak` if the queue should close when everyone else has dropped it.
+//! The semantics are documented on [`MessageQueue`] (section *Notifications*).
 
 use std::collections::BTreeMap;
 use std::mem::{offset_of, size_of};
@@ -191,8 +156,8 @@ impl MessageQueue {
     }
 
     /// Asks the OS to send `signal` to this process when a message arrives on
-    /// the empty queue (`SIGEV_SIGNAL`; one-shot, see the [module
-    /// semantics](self#semantics-linux)). Install a handler first (e.g. with
+    /// the empty queue (`SIGEV_SIGNAL`; one-shot, see the [notification
+    /// semantics](MessageQueue#notifications)). Install a handler first (e.g. with
     /// `nix::sys::signal::sigaction`): the default action of most signals ends
     /// the process. Real-time signals from [`limits::user_signal_min()`] to
     /// [`limits::user_signal_max()`] (Python's `USER_SIGNAL_MIN/MAX`) suit
@@ -248,8 +213,8 @@ impl MessageQueue {
     }
 
     /// Runs `callback` on a new thread when a message arrives on the empty
-    /// queue (`SIGEV_THREAD`; one-shot, see the [module
-    /// semantics](self#semantics-linux) for re-arming, cancelling, dropping
+    /// queue (`SIGEV_THREAD`; one-shot, see the [notification
+    /// semantics](MessageQueue#notifications) for re-arming, cancelling, dropping
     /// and panics).
     ///
     /// Errors: [`ErrorKind::Busy`] when another process is registered;
