@@ -59,4 +59,11 @@ pub use shm::{
 
 // ---- Message queues (mqueue.rs) ----
 mod mqueue;
-// (message queue exports)
+#[cfg(all(target_os = "linux", feature = "tokio"))]
+#[cfg_attr(docsrs, doc(cfg(all(target_os = "linux", feature = "tokio"))))]
+pub use mqueue::AsyncMessageQueue;
+#[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
+pub use mqueue::{
+    HARD_MSGMAX, HARD_MSGSIZEMAX, MessageQueue, MessageQueueOptions, unlink_message_queue,
+};

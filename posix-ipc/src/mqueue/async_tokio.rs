@@ -1,0 +1,253 @@
+//! [`AsyncMessageQueue`]: send and receive as futures, on tokio's readiness.
+
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+
+use ipc_common::{Error, ErrorKind, Result};
+use tokio::io::Interest;
+use tokio::io::unix::AsyncFd;
+
+use super::MessageQueue;
+
+/// A [`MessageQueue`] whose `send` and `receive` are futures (feature
+/// `tokio`).
+///
+/// It owns the queue, switched to non-blocking, inside a
+/// [`tokio::io::unix::AsyncFd`]: a call tries the operation, and while the
+/// queue is full (send) or empty (receive) it waits for the descriptor to
+/// become writable or readable, without a thread. Input errors (message too
+/// long, priority out of range, buffer too short, wrong access) are returned
+/// at once. `AsyncMessageQueue` is `Send + Sync`; tasks may share one by
+/// reference or `Arc`.
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
+/// use posix_ipc::MessageQueue;
+/// let q = MessageQueue::options().max_message_size(32).create_unique()?.into_async()?;
+/// q.send(b"async hello", 4).await?;
+/// let mut buf = [0u8; 32];
+/// let (n, prio) = q.receive(&mut buf).await?;
+/// assert_eq!((&buf[..n], prio), (&b"async hello"[..], 4));
+/// q.get_ref().unlink()?;
+/// # Ok::<(), posix_ipc::Error>(())
+/// # }).unwrap();
+/// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+#[derive(Debug)]
+pub struct AsyncMessageQueue {
+    inner: AsyncFd<MessageQueue>,
+}
+
+fn reactor_error(op: &'static str, e: &std::io::Error) -> Error {
+    match e.raw_os_error() {
+        Some(errno) => Error::from_errno(op, errno),
+        None => Error::new(ErrorKind::Other, op, e.to_string()),
+    }
+}
+
+impl AsyncMessageQueue {
+    /// Makes `queue`'s descriptor non-blocking and registers it with the
+    /// current tokio runtime's reactor.
+    ///
+    /// # Panics
+    ///
+    /// Like every tokio I/O type: when called outside a tokio runtime with I/O
+    /// enabled.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?;
+    /// let q = posix_ipc::AsyncMessageQueue::new(q)?;
+    /// assert!(!q.get_ref().block()?);
+    /// q.get_ref().unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn new(queue: MessageQueue) -> Result<AsyncMessageQueue> {
+        queue.set_block(false)?;
+        let mut interest = None::<Interest>;
+        for (on, i) in [
+            (queue.can_read(), Interest::READABLE),
+            (queue.can_write(), Interest::WRITABLE),
+        ] {
+            if on {
+                interest = Some(interest.map_or(i, |x| x | i));
+            }
+        }
+        // `open` guarantees read or write access.
+        let interest = interest.unwrap_or(Interest::READABLE);
+        // `AsyncFd::with_interest` is deprecated (tokio 1.54) because it is
+        // unsound for an inner value whose `as_raw_fd` may change or close;
+        // `MessageQueue` owns its descriptor and returns the same one until it
+        // is dropped, so the call is sound here, and it exists in every tokio
+        // 1.x this crate accepts (its replacement needs 1.54).
+        #[allow(deprecated)]
+        let inner = AsyncFd::with_interest(queue, interest)
+            .map_err(|e| reactor_error("AsyncFd::new", &e))?;
+        Ok(AsyncMessageQueue { inner })
+    }
+
+    /// Sends `message` with `priority`, waiting (asynchronously) while the
+    /// queue is full. Checks as [`MessageQueue::send`] does.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(4).create_unique()?.into_async()?;
+    /// q.send(b"abcd", 0).await?;
+    /// assert!(q.send(b"abcde", 0).await.unwrap_err().is_invalid_input());
+    /// q.get_ref().unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn send(&self, message: &[u8], priority: u32) -> Result<()> {
+        loop {
+            match self.inner.get_ref().send(message, priority) {
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                other => return other,
+            }
+            let mut guard = self
+                .inner
+                .writable()
+                .await
+                .map_err(|e| reactor_error("mq_send", &e))?;
+            guard.clear_ready();
+        }
+    }
+
+    /// Receives a message into `buf` (at least
+    /// [`max_message_size`](MessageQueue::max_message_size) bytes), waiting
+    /// (asynchronously) while the queue is empty; returns its length and
+    /// priority. Allocates nothing.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
+    /// use std::sync::Arc;
+    /// let q = Arc::new(posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?.into_async()?);
+    /// let sender = Arc::clone(&q);
+    /// let task = async move { sender.send(b"later", 1).await };
+    /// let mut buf = [0u8; 8];
+    /// let (got, sent) = tokio::join!(q.receive(&mut buf), task);
+    /// sent?;
+    /// assert_eq!(&buf[..got?.0], b"later");
+    /// q.get_ref().unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn receive(&self, buf: &mut [u8]) -> Result<(usize, u32)> {
+        loop {
+            match self.inner.get_ref().receive(buf) {
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                other => return other,
+            }
+            let mut guard = self
+                .inner
+                .readable()
+                .await
+                .map_err(|e| reactor_error("mq_receive", &e))?;
+            guard.clear_ready();
+        }
+    }
+
+    /// Receives a message into a new `Vec` (see
+    /// [`MessageQueue::receive_owned`]).
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?.into_async()?;
+    /// q.send(b"vec", 2).await?;
+    /// assert_eq!(q.receive_owned().await?, (b"vec".to_vec(), 2));
+    /// q.get_ref().unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn receive_owned(&self) -> Result<(Vec<u8>, u32)> {
+        let mut buf = vec![0u8; self.get_ref().max_message_size()];
+        let (n, priority) = self.receive(&mut buf).await?;
+        buf.truncate(n);
+        buf.shrink_to_fit();
+        Ok((buf, priority))
+    }
+
+    /// The queue, for its other methods (attributes, notifications, unlink).
+    /// Its blocking calls fail with [`ErrorKind::WouldBlock`] instead of
+    /// waiting, since the descriptor is non-blocking.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?.into_async()?;
+    /// assert_eq!(q.get_ref().current_messages()?, 0);
+    /// q.get_ref().unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn get_ref(&self) -> &MessageQueue {
+        self.inner.get_ref()
+    }
+
+    /// Deregisters from the reactor and gives the queue back (still
+    /// non-blocking; [`MessageQueue::set_block`] changes that).
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?.into_async()?;
+    /// let q = q.into_inner();
+    /// q.set_block(true)?;
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn into_inner(self) -> MessageQueue {
+        self.inner.into_inner()
+    }
+}
+
+impl AsFd for AsyncMessageQueue {
+    /// The queue descriptor.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
+    /// use std::os::fd::{AsFd, AsRawFd};
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?.into_async()?;
+    /// assert_eq!(q.as_fd().as_raw_fd(), q.get_ref().as_raw_fd());
+    /// q.get_ref().unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// # }).unwrap();
+    /// ```
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.inner.get_ref().as_fd()
+    }
+}
+
+impl AsRawFd for AsyncMessageQueue {
+    /// The queue descriptor.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
+    /// use std::os::fd::AsRawFd;
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?.into_async()?;
+    /// assert!(q.as_raw_fd() >= 0);
+    /// q.get_ref().unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// # }).unwrap();
+    /// ```
+    fn as_raw_fd(&self) -> RawFd {
+        self.inner.get_ref().as_raw_fd()
+    }
+}
+
+impl MessageQueue {
+    /// Wraps the queue for async use (see [`AsyncMessageQueue::new`], including
+    /// its panic outside a tokio runtime).
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?.into_async()?;
+    /// q.send(b"x", 0).await?;
+    /// q.get_ref().unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// # }).unwrap();
+    /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+    pub fn into_async(self) -> Result<AsyncMessageQueue> {
+        AsyncMessageQueue::new(self)
+    }
+}

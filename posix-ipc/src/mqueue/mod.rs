@@ -1,0 +1,1228 @@
+//! POSIX message queues: [`MessageQueue`], opened through
+//! [`MessageQueueOptions`], with notifications ([`MessageQueue::notify_signal`],
+//! [`MessageQueue::notify_callback`]) and, with the `tokio` feature, an async
+//! wrapper ([`AsyncMessageQueue`]).
+//!
+//! On Linux a queue descriptor is a file descriptor: [`MessageQueue`]
+//! implements [`AsFd`]/[`AsRawFd`], so `poll`, `epoll` and tokio can wait on it.
+#![cfg(target_os = "linux")]
+
+#[cfg(feature = "tokio")]
+mod async_tokio;
+mod notify;
+
+#[cfg(feature = "tokio")]
+pub use async_tokio::AsyncMessageQueue;
+
+use std::fmt;
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, RawFd};
+use std::ptr;
+
+use ipc_common::{Error, ErrorKind, Mode, Result, Timeout, check};
+use posix_ipc_sys as sys;
+
+use crate::flags::{self, O_NONBLOCK};
+use crate::limits;
+use crate::name::{IntoName, Name, with_unique_name};
+
+/// The most messages a privileged process (`CAP_SYS_RESOURCE`) may ask for;
+/// the kernel's `HARD_MSGMAX`, which no setting can raise.
+pub const HARD_MSGMAX: usize = 65_536;
+
+/// The largest message size a privileged process (`CAP_SYS_RESOURCE`) may ask
+/// for; the kernel's `HARD_MSGSIZEMAX` (16 MiB), which no setting can raise.
+pub const HARD_MSGSIZEMAX: usize = 16 * 1024 * 1024;
+
+/// A POSIX message queue (`mq_open`), opened for sending and/or receiving.
+///
+/// Messages are byte strings of up to [`max_message_size`](Self::max_message_size)
+/// bytes with a priority from 0 to [`limits::message_priority_max()`]; a
+/// receive returns the oldest message of the highest priority (FIFO within a
+/// priority). A queue holds at most [`max_messages`](Self::max_messages)
+/// messages; sending to a full queue waits, receiving from an empty one waits
+/// (or fails with [`ErrorKind::WouldBlock`] for [`Timeout::Immediate`] and
+/// non-blocking descriptors).
+///
+/// The handle owns its descriptor: dropping it closes the descriptor
+/// (`mq_close`), [`close`](Self::close) does the same and reports errors. The
+/// queue itself lives on until it is unlinked ([`unlink`](Self::unlink),
+/// [`unlink_message_queue`]) and its last descriptor is closed.
+///
+/// `MessageQueue` is `Send + Sync`: the kernel serialises operations on a queue,
+/// so threads may share one handle (e.g. in an `Arc`) and send and receive
+/// concurrently.
+///
+/// # Notifications
+///
+/// Semantics on Linux:
+///
+/// - A queue has at most one registration, held by one process. Registering
+///   while another process holds it fails with [`ErrorKind::Busy`]; registering
+///   again in the same process (through any handle of the queue) replaces the
+///   earlier registration, whose callback then never runs.
+/// - A registration fires **once**, when a message arrives on an **empty**
+///   queue and no receiver is waiting in `receive` (a waiting receiver gets the
+///   message instead, and the registration stays). After firing it is gone;
+///   register again to be told about the next message, also from inside the
+///   callback or signal handler. Registering while the queue holds messages
+///   fires nothing until it has been emptied and a message arrives.
+/// - Closing any descriptor of the queue in the registering process (dropping
+///   or [closing](MessageQueue::close) a handle) cancels the registration.
+///
+/// ## Callbacks
+///
+/// [`MessageQueue::notify_callback`] registers with `SIGEV_THREAD`: the C
+/// library (glibc or musl) starts a new thread that runs the callback. The
+/// callback is kept in a process-wide table under a number, and the OS is given
+/// that number, never a pointer: a notification that arrives after its callback
+/// was cancelled, replaced or dropped (with its handle) finds nothing and does
+/// nothing, so dropping a queue with a pending notification is always safe.
+///
+/// A panic in a callback is caught at the thread boundary. The panic hook
+/// prints it as it does for any thread, and its message is kept on the handle:
+/// [`MessageQueue::take_notification_panic`] returns it, and the next
+/// [`notify_signal`](MessageQueue::notify_signal),
+/// [`notify_callback`](MessageQueue::notify_callback) or
+/// [`cancel_notification`](MessageQueue::cancel_notification) on that handle
+/// returns it as an [`ErrorKind::Other`] error (posix_ipc loses such
+/// exceptions silently).
+///
+/// A callback that captures an `Arc<MessageQueue>` (to receive or re-arm)
+/// keeps that queue open until the callback has run or been cancelled; capture
+/// a `Weak` if the queue should close when everyone else has dropped it.
+///
+/// # Example
+///
+/// ```
+/// use posix_ipc::{MessageQueue, Timeout};
+/// let q = MessageQueue::options().max_messages(4).max_message_size(64).create_unique()?;
+/// q.send(b"low", 1)?;
+/// q.send(b"high", 9)?;
+/// let mut buf = [0u8; 64];
+/// let (len, priority) = q.receive(&mut buf)?;
+/// assert_eq!((&buf[..len], priority), (&b"high"[..], 9));
+/// assert_eq!(q.receive_owned(Timeout::Immediate)?, (b"low".to_vec(), 1));
+/// assert!(q.receive_timeout(&mut buf, Timeout::Immediate).unwrap_err().is_busy());
+/// q.unlink()?;
+/// # Ok::<(), posix_ipc::Error>(())
+/// ```
+pub struct MessageQueue {
+    mqd: sys::mqd_t,
+    name: Name,
+    max_messages: usize,
+    max_message_size: usize,
+    read: bool,
+    write: bool,
+    notify: notify::NotifyState,
+}
+
+/// Options for opening or creating a [`MessageQueue`], in the manner of
+/// [`std::fs::OpenOptions`]. Get one from [`MessageQueue::options`].
+///
+/// Defaults: open an existing queue for reading and writing, blocking, mode
+/// `0o600` if created.
+///
+/// **Sizes of a new queue.** When neither [`max_messages`](Self::max_messages)
+/// nor [`max_message_size`](Self::max_message_size) is set, the queue is created
+/// exactly as a C program's `mq_open(name, O_CREAT, mode, NULL)` creates it:
+/// the kernel picks `/proc/sys/fs/mqueue/msg_default` messages of
+/// `msgsize_default` bytes (10 × 8192 on a stock kernel). When only one is set,
+/// the other is the same kernel default (read at run time from
+/// [`limits::message_queue_limits`]). posix_ipc uses `msg_max`/`msgsize_max`
+/// instead; the defaults are used here because they are what the administrator
+/// chose for queues nobody sized, what every C peer gets, and they keep a queue
+/// within the per-user memory limit (`RLIMIT_MSGQUEUE`) on systems where the
+/// maxima have been raised. The sizes are ignored when an existing queue is
+/// opened (the OS keeps the queue's own).
+///
+/// ```
+/// use posix_ipc::MessageQueue;
+/// let q = MessageQueue::options()
+///     .create_new(true)
+///     .mode(0o600)
+///     .max_messages(8)
+///     .max_message_size(128)
+///     .create_unique()?;
+/// assert_eq!((q.max_messages(), q.max_message_size()), (8, 128));
+/// q.unlink()?;
+/// # Ok::<(), posix_ipc::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct MessageQueueOptions {
+    create: bool,
+    create_new: bool,
+    mode: u32,
+    max_messages: Option<usize>,
+    max_message_size: Option<usize>,
+    read: bool,
+    write: bool,
+    nonblocking: bool,
+    flags: i32,
+}
+
+impl Default for MessageQueueOptions {
+    fn default() -> Self {
+        MessageQueueOptions {
+            create: false,
+            create_new: false,
+            mode: 0o600,
+            max_messages: None,
+            max_message_size: None,
+            read: true,
+            write: true,
+            nonblocking: false,
+            flags: 0,
+        }
+    }
+}
+
+impl MessageQueueOptions {
+    /// The defaults (see the type docs); same as [`MessageQueue::options`].
+    ///
+    /// ```
+    /// let o = posix_ipc::MessageQueueOptions::new();
+    /// assert!(o.open("/ipcrs-doc-absent-queue").unwrap_err().is_existential());
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Create the queue if it does not exist (`O_CREAT`).
+    ///
+    /// ```
+    /// let name = format!("/ipcrs-doc-{:x}", ipc_common::os_random_u64()?);
+    /// let q = posix_ipc::MessageQueue::options().create(true).max_message_size(16).open(&name)?;
+    /// let again = posix_ipc::MessageQueue::options().create(true).open(&name)?; // opens it
+    /// assert_eq!(again.max_message_size(), 16);
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn create(&mut self, create: bool) -> &mut Self {
+        self.create = create;
+        self
+    }
+
+    /// Create a new queue and fail with [`ErrorKind::AlreadyExists`] if one
+    /// exists (`O_CREAT | O_EXCL`); implies [`create`](Self::create).
+    ///
+    /// ```
+    /// use posix_ipc::{ErrorKind, MessageQueue};
+    /// let q = MessageQueue::options().max_message_size(16).create_unique()?;
+    /// let e = MessageQueue::options().create_new(true).open(q.name()).unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::AlreadyExists);
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn create_new(&mut self, create_new: bool) -> &mut Self {
+        self.create_new = create_new;
+        self
+    }
+
+    /// Permission bits of a new queue (default `0o600`; the umask applies).
+    /// Bits above `0o7777` are rejected when opening.
+    ///
+    /// ```
+    /// let q = posix_ipc::MessageQueue::options().mode(0o640).max_message_size(16).create_unique()?;
+    /// assert_eq!(q.mode()?.bits() & 0o700, 0o600);
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn mode(&mut self, mode: u32) -> &mut Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Capacity of a new queue in messages (at least 1; see the type docs for
+    /// the default and the system limits).
+    ///
+    /// ```
+    /// let q = posix_ipc::MessageQueue::options().max_messages(2).max_message_size(8).create_unique()?;
+    /// assert_eq!(q.max_messages(), 2);
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn max_messages(&mut self, n: usize) -> &mut Self {
+        self.max_messages = Some(n);
+        self
+    }
+
+    /// Largest message of a new queue in bytes (at least 1; see the type docs
+    /// for the default and the system limits).
+    ///
+    /// ```
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(100).create_unique()?;
+    /// assert_eq!(q.max_message_size(), 100);
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn max_message_size(&mut self, bytes: usize) -> &mut Self {
+        self.max_message_size = Some(bytes);
+        self
+    }
+
+    /// Open for receiving (default `true`). At least one of `read` and
+    /// [`write`](Self::write) must be set.
+    ///
+    /// ```
+    /// let q = posix_ipc::MessageQueue::options().read(false).max_message_size(8).create_unique()?;
+    /// q.send(b"x", 0)?;
+    /// assert!(q.receive_owned(posix_ipc::Timeout::Immediate).unwrap_err().is_permissions());
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn read(&mut self, read: bool) -> &mut Self {
+        self.read = read;
+        self
+    }
+
+    /// Open for sending (default `true`).
+    ///
+    /// ```
+    /// let q = posix_ipc::MessageQueue::options().write(false).max_message_size(8).create_unique()?;
+    /// assert!(q.send(b"x", 0).unwrap_err().is_permissions());
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn write(&mut self, write: bool) -> &mut Self {
+        self.write = write;
+        self
+    }
+
+    /// Open the descriptor non-blocking (`O_NONBLOCK`): sends to a full queue and
+    /// receives from an empty one fail at once with [`ErrorKind::WouldBlock`],
+    /// whatever timeout they are given. Changeable later with
+    /// [`MessageQueue::set_block`].
+    ///
+    /// ```
+    /// let q = posix_ipc::MessageQueue::options().nonblocking(true).max_message_size(8).create_unique()?;
+    /// assert!(!q.block()?);
+    /// assert!(q.receive_owned(posix_ipc::Timeout::Forever).unwrap_err().is_busy());
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn nonblocking(&mut self, nonblocking: bool) -> &mut Self {
+        self.nonblocking = nonblocking;
+        self
+    }
+
+    /// posix_ipc-style flags: any of [`O_CREAT`](crate::O_CREAT),
+    /// [`O_EXCL`](crate::O_EXCL) (with `O_CREAT`), [`O_CREX`](crate::O_CREX) and
+    /// [`O_NONBLOCK`](crate::O_NONBLOCK), OR-ed with what the other methods set.
+    /// Access is chosen with [`read`](Self::read)/[`write`](Self::write);
+    /// other bits are rejected when opening.
+    ///
+    /// ```
+    /// use posix_ipc::{MessageQueue, O_CREX, O_NONBLOCK, O_WRONLY};
+    /// let q = MessageQueue::options().flags(O_CREX | O_NONBLOCK).max_message_size(8).create_unique()?;
+    /// assert!(!q.block()?);
+    /// let e = MessageQueue::options().flags(O_WRONLY).open(q.name()).unwrap_err();
+    /// assert!(e.to_string().contains("write(true)"));
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn flags(&mut self, flags: i32) -> &mut Self {
+        self.flags = flags;
+        self
+    }
+
+    /// Opens (or creates, as configured) the queue called `name`.
+    ///
+    /// ```
+    /// use posix_ipc::MessageQueue;
+    /// let q = MessageQueue::options().max_message_size(16).create_unique()?;
+    /// let reader = MessageQueue::options().write(false).open(q.name())?;
+    /// q.send(b"hi", 0)?;
+    /// assert_eq!(reader.receive_owned(posix_ipc::Timeout::Forever)?.0, b"hi");
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn open(&self, name: impl IntoName) -> Result<MessageQueue> {
+        let name = name.into_name()?;
+        self.open_name(name, false)
+    }
+
+    /// Creates a new queue under a fresh random name (`/pipc_` + 16 hex
+    /// digits, from the OS random source; retried if taken), whatever
+    /// [`create`](Self::create)/[`create_new`](Self::create_new) say. This
+    /// replaces posix_ipc's `name=None`; [`MessageQueue::name`] tells the name
+    /// to other processes.
+    ///
+    /// ```
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(16).create_unique()?;
+    /// assert!(q.name().to_str().unwrap().starts_with("/pipc_"));
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn create_unique(&self) -> Result<MessageQueue> {
+        with_unique_name("mq_open", |name| self.open_name(name, true))
+    }
+
+    fn open_name(&self, name: Name, force_new: bool) -> Result<MessageQueue> {
+        let accmode = self.flags & libc::O_ACCMODE;
+        if accmode != 0 {
+            return Err(Error::invalid_input(
+                "flags",
+                format!(
+                    "flags 0x{:x} contain an access mode (O_WRONLY/O_RDWR); choose access with \
+                     .read(true)/.write(true) instead",
+                    self.flags
+                ),
+            ));
+        }
+        let (creation, rest) = flags::parse(self.flags, O_NONBLOCK, "message queue")?;
+        if !self.read && !self.write {
+            return Err(Error::invalid_input(
+                "mq_open",
+                "at least one of read and write must be true",
+            ));
+        }
+        let create = force_new || self.create || self.create_new || creation.create;
+        let exclusive = force_new || self.create_new || creation.exclusive;
+        let nonblocking = self.nonblocking || rest & O_NONBLOCK != 0;
+        let mut oflag = match (self.read, self.write) {
+            (true, true) => libc::O_RDWR,
+            (true, false) => libc::O_RDONLY,
+            _ => libc::O_WRONLY,
+        } | libc::O_CLOEXEC;
+        if nonblocking {
+            oflag |= libc::O_NONBLOCK;
+        }
+        let mqd = if create {
+            oflag |= flags::Creation { create, exclusive }.oflag();
+            let mode = Mode::new(self.mode)?;
+            let sizes = self.sizes()?;
+            let attr = sizes.map(|(n, size)| sys::mq_attr {
+                mq_flags: 0,
+                // Checked to fit in `sizes`.
+                mq_maxmsg: n as libc::c_long,
+                mq_msgsize: size as libc::c_long,
+                mq_curmsgs: 0,
+                __pad: [0; 4],
+            });
+            let attr_ptr = attr
+                .as_ref()
+                .map_or(ptr::null(), |a| a as *const sys::mq_attr);
+            // SAFETY: the name is a NUL-terminated C string; with O_CREAT the
+            // variadic arguments are the mode (as the promoted unsigned int) and
+            // a pointer to a valid mq_attr or NULL, both living across the call.
+            let rc = unsafe {
+                sys::mq_open(
+                    name.as_c_str().as_ptr(),
+                    oflag,
+                    libc::c_uint::from(mode.bits()),
+                    attr_ptr,
+                )
+            };
+            check("mq_open", rc).map_err(|e| open_error(e, &name, Some(sizes)))?
+        } else {
+            // SAFETY: the name is a NUL-terminated C string; without O_CREAT
+            // mq_open reads no variadic arguments.
+            let rc = unsafe { sys::mq_open(name.as_c_str().as_ptr(), oflag) };
+            check("mq_open", rc).map_err(|e| open_error(e, &name, None))?
+        };
+        let mut q = MessageQueue {
+            mqd,
+            name,
+            max_messages: 0,
+            max_message_size: 0,
+            read: self.read,
+            write: self.write,
+            notify: notify::NotifyState::default(),
+        };
+        // On failure `q` drops here and closes the descriptor.
+        let attr = q.attr()?;
+        q.max_messages = usize::try_from(attr.mq_maxmsg).unwrap_or(0);
+        q.max_message_size = usize::try_from(attr.mq_msgsize).unwrap_or(0);
+        Ok(q)
+    }
+
+    /// The attributes to create with: `None` lets the kernel choose (like
+    /// C's `mq_open(..., NULL)`), otherwise both sizes, checked.
+    fn sizes(&self) -> Result<Option<(usize, usize)>> {
+        if self.max_messages.is_none() && self.max_message_size.is_none() {
+            return Ok(None);
+        }
+        let defaults = |file_default: &str, file_max: &str| -> Result<usize> {
+            let d = limits::read_proc_u64(file_default)?;
+            let m = limits::read_proc_u64(file_max)?;
+            Ok(usize::try_from(d.min(m)).unwrap_or(usize::MAX))
+        };
+        let n = match self.max_messages {
+            Some(n) => n,
+            None => defaults("msg_default", "msg_max")?,
+        };
+        let size = match self.max_message_size {
+            Some(s) => s,
+            None => defaults("msgsize_default", "msgsize_max")?,
+        };
+        for (what, v) in [("max_messages", n), ("max_message_size", size)] {
+            if v == 0 {
+                return Err(Error::invalid_input(
+                    "mq_open",
+                    format!("{what} must be at least 1"),
+                ));
+            }
+            if libc::c_long::try_from(v).is_err() {
+                return Err(Error::invalid_input(
+                    "mq_open",
+                    format!("{what} = {v} does not fit the kernel's long"),
+                ));
+            }
+        }
+        Ok(Some((n, size)))
+    }
+}
+
+/// Turns an `mq_open` failure into an error that says what to do.
+fn open_error(e: Error, name: &Name, sizes: Option<Option<(usize, usize)>>) -> Error {
+    let Some(errno) = e.raw_os_error() else {
+        return e;
+    };
+    let creating = sizes.is_some();
+    let msg = match errno {
+        libc::EEXIST => format!(
+            "a message queue named {name} already exists; open it without create_new, or unlink it first"
+        ),
+        libc::ENOENT => format!(
+            "no message queue named {name} exists; create it with MessageQueue::options().create(true)"
+        ),
+        libc::EACCES => format!(
+            "permission denied for message queue {name}: its mode does not grant the access asked for \
+             (read/write), or the name is not allowed"
+        ),
+        libc::EINVAL => invalid_sizes_message(sizes.flatten()),
+        libc::EMFILE if creating => rlimit_message(sizes.flatten()),
+        libc::EMFILE => format!(
+            "this process has reached its open-file limit (RLIMIT_NOFILE = {}); close descriptors \
+             or raise it with `ulimit -n`",
+            show_limit(rlimit(libc::RLIMIT_NOFILE).0)
+        ),
+        libc::ENFILE => "the system-wide limit on open files has been reached".to_owned(),
+        libc::ENOSPC => format!(
+            "the system-wide number of message queues (/proc/sys/fs/mqueue/queues_max = {}) is \
+             reached; unlink unused queues or raise it with `sysctl fs.mqueue.queues_max=N` (root)",
+            limits::read_proc_u64("queues_max").map_or("?".into(), |v| v.to_string())
+        ),
+        libc::ENOMEM => "the kernel is out of memory for a new queue".to_owned(),
+        _ => return e,
+    };
+    e.with_message(msg)
+}
+
+fn show_limit(v: Option<u64>) -> String {
+    v.map_or_else(|| "unlimited".to_owned(), |v| v.to_string())
+}
+
+/// (soft, hard) of a resource limit, `None` = unlimited.
+fn rlimit(resource: libc::__rlimit_resource_t) -> (Option<u64>, Option<u64>) {
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `r` is a valid, writable rlimit.
+    if unsafe { libc::getrlimit(resource, &mut r) } != 0 {
+        return (None, None);
+    }
+    let conv = |v: libc::rlim_t| (v != libc::RLIM_INFINITY).then_some(v);
+    (conv(r.rlim_cur), conv(r.rlim_max))
+}
+
+fn rlimit_message(sizes: Option<(usize, usize)>) -> String {
+    let (soft, hard) = limits::rlimit_msgqueue().map_or((None, None), |l| (l.soft, l.hard));
+    let need = match sizes {
+        Some((n, size)) => format!(
+            "this queue needs at least {n} × {size} = {} bytes plus bookkeeping",
+            n.saturating_mul(size)
+        ),
+        None => "this queue needs msg_default × msgsize_default bytes plus bookkeeping".to_owned(),
+    };
+    format!(
+        "creating this queue would exceed RLIMIT_MSGQUEUE, the bytes of message-queue memory all \
+         of this user's queues together may use (soft limit {} bytes, hard limit {} bytes; {need}); \
+         unlink unused queues, create smaller ones, or raise the limit with `ulimit -q <bytes>` in \
+         the shell that starts the program or setrlimit(RLIMIT_MSGQUEUE) (up to the hard limit; \
+         root can raise that). EMFILE also means the open-file limit RLIMIT_NOFILE ({}) is reached",
+        show_limit(soft),
+        show_limit(hard),
+        show_limit(rlimit(libc::RLIMIT_NOFILE).0)
+    )
+}
+
+fn invalid_sizes_message(sizes: Option<(usize, usize)>) -> String {
+    let Some((n, size)) = sizes else {
+        return "the kernel rejected the queue's parameters".to_owned();
+    };
+    let mut why = Vec::new();
+    let checks = [
+        ("max_messages", n, "msg_max", HARD_MSGMAX, "HARD_MSGMAX"),
+        (
+            "max_message_size",
+            size,
+            "msgsize_max",
+            HARD_MSGSIZEMAX,
+            "HARD_MSGSIZEMAX",
+        ),
+    ];
+    for (what, v, file, hard, hard_name) in checks {
+        let limit = limits::read_proc_u64(file).ok();
+        let above_sysctl = limit.is_some_and(|l| v as u64 > l);
+        if above_sysctl || v > hard {
+            why.push(format!(
+                "{what} = {v} is above the system limit: /proc/sys/fs/mqueue/{file} is {} for \
+                 processes without CAP_SYS_RESOURCE (raise it with `sysctl fs.mqueue.{file}=N` as \
+                 root), and no process may exceed {hard} ({hard_name})",
+                limit.map_or("?".into(), |l| l.to_string())
+            ));
+        }
+    }
+    if why.is_empty() {
+        format!("the kernel rejected max_messages = {n}, max_message_size = {size}")
+    } else {
+        why.join("; ")
+    }
+}
+
+/// Direction of a transfer, for error messages.
+#[derive(Clone, Copy)]
+enum Dir {
+    Send,
+    Receive,
+}
+
+/// Makes send/receive errno errors say what happened (static messages: the
+/// non-blocking path creates them often and must not allocate).
+fn transfer_error(e: Error, dir: Dir) -> Error {
+    let msg = match (e.raw_os_error(), dir) {
+        (Some(libc::EAGAIN), Dir::Send) => "the queue is full",
+        (Some(libc::EAGAIN), Dir::Receive) => "the queue is empty",
+        (Some(libc::ETIMEDOUT), Dir::Send) => "the queue stayed full until the timeout",
+        (Some(libc::ETIMEDOUT), Dir::Receive) => "the queue stayed empty until the timeout",
+        (Some(libc::EINTR), _) => "a signal interrupted the wait",
+        (Some(libc::EBADF), Dir::Send) => "the descriptor is not open for sending",
+        (Some(libc::EBADF), Dir::Receive) => "the descriptor is not open for receiving",
+        (Some(libc::EMSGSIZE), Dir::Send) => "the message is longer than the queue allows",
+        (Some(libc::EMSGSIZE), Dir::Receive) => {
+            "the buffer is shorter than the queue's max_message_size"
+        }
+        _ => return e,
+    };
+    e.with_message(msg)
+}
+
+/// The absolute `CLOCK_REALTIME` deadline for `mq_timed*`, or `None` for
+/// [`Timeout::Forever`]. An immediate timeout is the epoch (always past), so
+/// the call never waits and no clock is read.
+#[inline]
+fn deadline(timeout: Timeout) -> Result<Option<libc::timespec>> {
+    if timeout.is_immediate() {
+        return Ok(Some(libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        }));
+    }
+    timeout.deadline(libc::CLOCK_REALTIME)
+}
+
+impl MessageQueue {
+    /// Options for opening or creating a queue (see [`MessageQueueOptions`]).
+    ///
+    /// ```
+    /// let q = posix_ipc::MessageQueue::options().max_messages(3).max_message_size(32).create_unique()?;
+    /// assert_eq!(q.max_messages(), 3);
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn options() -> MessageQueueOptions {
+        MessageQueueOptions::default()
+    }
+
+    /// Opens an existing queue for sending and receiving (blocking).
+    ///
+    /// ```
+    /// use posix_ipc::{ErrorKind, MessageQueue};
+    /// let q = MessageQueue::options().max_message_size(16).create_unique()?;
+    /// let same = MessageQueue::open(q.name())?;
+    /// assert_eq!(same.max_message_size(), 16);
+    /// q.unlink()?;
+    /// assert_eq!(MessageQueue::open(q.name()).unwrap_err().kind(), ErrorKind::NotFound);
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn open(name: impl IntoName) -> Result<MessageQueue> {
+        Self::options().open(name)
+    }
+
+    /// Opens the queue called `name`, creating it with the kernel's default
+    /// sizes if it does not exist (`O_CREAT`, mode `0o600`).
+    ///
+    /// ```
+    /// let name = format!("/ipcrs-doc-{:x}", ipc_common::os_random_u64()?);
+    /// let q = posix_ipc::MessageQueue::create(&name)?;
+    /// assert!(q.max_messages() >= 1);
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn create(name: impl IntoName) -> Result<MessageQueue> {
+        Self::options().create(true).open(name)
+    }
+
+    /// Creates a new queue with the kernel's default sizes under a fresh random
+    /// name (see [`MessageQueueOptions::create_unique`]).
+    ///
+    /// ```
+    /// let q = posix_ipc::MessageQueue::create_unique()?;
+    /// assert_eq!(q.current_messages()?, 0);
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn create_unique() -> Result<MessageQueue> {
+        Self::options().create_unique()
+    }
+
+    /// The queue's name.
+    ///
+    /// ```
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?;
+    /// assert!(q.name().as_bytes().starts_with(b"/"));
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn name(&self) -> &Name {
+        &self.name
+    }
+
+    /// The most messages the queue holds (`mq_maxmsg`, read once when opened;
+    /// it cannot change).
+    ///
+    /// ```
+    /// let q = posix_ipc::MessageQueue::options().max_messages(5).max_message_size(8).create_unique()?;
+    /// assert_eq!(q.max_messages(), 5);
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn max_messages(&self) -> usize {
+        self.max_messages
+    }
+
+    /// The longest message in bytes (`mq_msgsize`, read once when opened; it
+    /// cannot change). Receive buffers must be at least this long.
+    ///
+    /// ```
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(42).create_unique()?;
+    /// assert_eq!(q.max_message_size(), 42);
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn max_message_size(&self) -> usize {
+        self.max_message_size
+    }
+
+    /// True when this handle may receive.
+    ///
+    /// ```
+    /// let q = posix_ipc::MessageQueue::options().write(false).max_message_size(8).create_unique()?;
+    /// assert!(q.can_read() && !q.can_write());
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn can_read(&self) -> bool {
+        self.read
+    }
+
+    /// True when this handle may send.
+    ///
+    /// ```
+    /// let q = posix_ipc::MessageQueue::options().read(false).max_message_size(8).create_unique()?;
+    /// assert!(q.can_write() && !q.can_read());
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn can_write(&self) -> bool {
+        self.write
+    }
+
+    fn attr(&self) -> Result<sys::mq_attr> {
+        let mut attr = sys::mq_attr {
+            mq_flags: 0,
+            mq_maxmsg: 0,
+            mq_msgsize: 0,
+            mq_curmsgs: 0,
+            __pad: [0; 4],
+        };
+        // SAFETY: `attr` is a valid, writable mq_attr; the descriptor is ours.
+        check("mq_getattr", unsafe {
+            sys::mq_getattr(self.mqd, &mut attr)
+        })?;
+        Ok(attr)
+    }
+
+    /// How many messages are in the queue now (live `mq_getattr`).
+    ///
+    /// ```
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?;
+    /// q.send(b"a", 0)?;
+    /// assert_eq!(q.current_messages()?, 1);
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn current_messages(&self) -> Result<usize> {
+        Ok(usize::try_from(self.attr()?.mq_curmsgs).unwrap_or(0))
+    }
+
+    /// Whether this descriptor blocks (no `O_NONBLOCK`), read live.
+    ///
+    /// ```
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?;
+    /// assert!(q.block()?);
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn block(&self) -> Result<bool> {
+        Ok(self.attr()?.mq_flags & libc::c_long::from(libc::O_NONBLOCK) == 0)
+    }
+
+    /// Makes this descriptor blocking or not (`mq_setattr` with `O_NONBLOCK`).
+    /// It affects only this handle (and descriptors duplicated from it), not
+    /// other handles of the same queue.
+    ///
+    /// ```
+    /// use posix_ipc::{MessageQueue, Timeout};
+    /// let q = MessageQueue::options().max_message_size(8).create_unique()?;
+    /// let other = MessageQueue::open(q.name())?;
+    /// q.set_block(false)?;
+    /// assert!(!q.block()? && other.block()?);
+    /// assert!(q.receive_owned(Timeout::Forever).unwrap_err().is_busy());
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn set_block(&self, block: bool) -> Result<()> {
+        let attr = sys::mq_attr {
+            mq_flags: if block {
+                0
+            } else {
+                libc::c_long::from(libc::O_NONBLOCK)
+            },
+            mq_maxmsg: 0,
+            mq_msgsize: 0,
+            mq_curmsgs: 0,
+            __pad: [0; 4],
+        };
+        // SAFETY: `attr` is a valid mq_attr; a NULL old-attributes pointer is allowed.
+        check("mq_setattr", unsafe {
+            sys::mq_setattr(self.mqd, &attr, ptr::null_mut())
+        })?;
+        Ok(())
+    }
+
+    /// The queue's permission bits as they are now (`fstat`; unlike posix_ipc's
+    /// `mode`, which echoes the constructor argument).
+    ///
+    /// ```
+    /// let q = posix_ipc::MessageQueue::options().mode(0o600).max_message_size(8).create_unique()?;
+    /// assert_eq!(q.mode()?.bits(), 0o600);
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn mode(&self) -> Result<Mode> {
+        let st = nix::sys::stat::fstat(self.as_fd())
+            .map_err(|e| Error::from_errno("fstat", e as i32))?;
+        Ok(Mode::from_raw(st.st_mode).permissions())
+    }
+
+    #[inline]
+    fn check_send(&self, message: &[u8], priority: u32) -> Result<()> {
+        if !self.write {
+            return Err(Error::new(
+                ErrorKind::PermissionDenied,
+                "mq_send",
+                "the queue is not open for writing; open it with .write(true)",
+            ));
+        }
+        if message.len() > self.max_message_size {
+            return Err(Error::invalid_input(
+                "mq_send",
+                format!(
+                    "the message is {} bytes; this queue's messages may be at most {} bytes \
+                     (max_message_size)",
+                    message.len(),
+                    self.max_message_size
+                ),
+            ));
+        }
+        let max = limits::message_priority_max();
+        if priority > max {
+            return Err(Error::invalid_input(
+                "mq_send",
+                format!(
+                    "priority {priority} is above the highest allowed, MQ_PRIO_MAX - 1 = {max}"
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn check_receive(&self, buf: &[u8]) -> Result<()> {
+        if !self.read {
+            return Err(Error::new(
+                ErrorKind::PermissionDenied,
+                "mq_receive",
+                "the queue is not open for reading; open it with .read(true)",
+            ));
+        }
+        if buf.len() < self.max_message_size {
+            return Err(Error::invalid_input(
+                "mq_receive",
+                format!(
+                    "the buffer is {} bytes; this queue's messages may be up to {} bytes, so \
+                     receive needs a buffer of at least {} bytes (max_message_size())",
+                    buf.len(),
+                    self.max_message_size,
+                    self.max_message_size
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Sends `message` with `priority` (0 to [`limits::message_priority_max()`],
+    /// higher is received first). On a full queue it waits until there is room
+    /// (blocking descriptor) or fails with [`ErrorKind::WouldBlock`]
+    /// (non-blocking). Allocates nothing.
+    ///
+    /// Errors: [`ErrorKind::InvalidInput`] for a message longer than
+    /// [`max_message_size`](Self::max_message_size) or a priority above the
+    /// maximum; [`ErrorKind::PermissionDenied`] when not open for writing;
+    /// [`ErrorKind::Interrupted`] when a signal interrupts the wait.
+    ///
+    /// ```
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(4).create_unique()?;
+    /// q.send(b"ping", 0)?;
+    /// let e = q.send(b"too long", 0).unwrap_err();
+    /// assert!(e.to_string().contains("at most 4 bytes"));
+    /// assert!(q.send(b"", 1 << 20).unwrap_err().is_invalid_input());
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    #[inline]
+    pub fn send(&self, message: &[u8], priority: u32) -> Result<()> {
+        self.check_send(message, priority)?;
+        // SAFETY: the pointer and length describe `message`, which the kernel only reads.
+        let rc =
+            unsafe { sys::mq_send(self.mqd, message.as_ptr().cast(), message.len(), priority) };
+        check("mq_send", rc).map_err(|e| transfer_error(e, Dir::Send))?;
+        Ok(())
+    }
+
+    /// [`send`](Self::send) waiting at most `timeout` for room:
+    /// [`Timeout::Forever`] waits like `send`, [`Timeout::Immediate`] never
+    /// waits, [`Timeout::After`] waits up to the duration; a full queue then
+    /// fails with [`ErrorKind::WouldBlock`]. A non-blocking descriptor never
+    /// waits, whatever the timeout.
+    ///
+    /// The wait uses `mq_timedsend`, whose deadline is absolute on
+    /// `CLOCK_REALTIME` (POSIX defines no other clock for it), so setting the
+    /// wall clock during a wait lengthens or shortens it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use posix_ipc::{MessageQueue, Timeout};
+    /// let q = MessageQueue::options().max_messages(1).max_message_size(8).create_unique()?;
+    /// q.send_timeout(b"1", 0, Timeout::Immediate)?;
+    /// let e = q.send_timeout(b"2", 0, Timeout::After(Duration::from_millis(10))).unwrap_err();
+    /// assert!(e.is_busy());
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn send_timeout(&self, message: &[u8], priority: u32, timeout: Timeout) -> Result<()> {
+        self.check_send(message, priority)?;
+        let Some(ts) = deadline(timeout)? else {
+            return self.send(message, priority);
+        };
+        // SAFETY: the pointer and length describe `message`; `ts` is a valid timespec.
+        let rc = unsafe {
+            sys::mq_timedsend(
+                self.mqd,
+                message.as_ptr().cast(),
+                message.len(),
+                priority,
+                &ts,
+            )
+        };
+        check("mq_timedsend", rc).map_err(|e| transfer_error(e, Dir::Send))?;
+        Ok(())
+    }
+
+    /// Receives the oldest message of the highest priority into `buf`, returning
+    /// its length and priority. Waits while the queue is empty (blocking
+    /// descriptor) or fails with [`ErrorKind::WouldBlock`] (non-blocking).
+    /// Allocates nothing.
+    ///
+    /// `buf` must be at least [`max_message_size`](Self::max_message_size)
+    /// bytes ([`ErrorKind::InvalidInput`] otherwise, before any system call).
+    ///
+    /// ```
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(16).create_unique()?;
+    /// q.send(b"hello", 3)?;
+    /// let mut buf = [0u8; 16];
+    /// let (n, prio) = q.receive(&mut buf)?;
+    /// assert_eq!((&buf[..n], prio), (&b"hello"[..], 3));
+    /// let e = q.receive(&mut [0u8; 4]).unwrap_err();
+    /// assert!(e.to_string().contains("at least 16 bytes"));
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    #[inline]
+    pub fn receive(&self, buf: &mut [u8]) -> Result<(usize, u32)> {
+        self.check_receive(buf)?;
+        let mut priority: libc::c_uint = 0;
+        // SAFETY: the pointer and length describe `buf`, which is writable;
+        // `priority` is a valid, writable unsigned int.
+        let n =
+            unsafe { sys::mq_receive(self.mqd, buf.as_mut_ptr().cast(), buf.len(), &mut priority) };
+        let n = check("mq_receive", n).map_err(|e| transfer_error(e, Dir::Receive))?;
+        Ok((n.unsigned_abs(), priority))
+    }
+
+    /// [`receive`](Self::receive) waiting at most `timeout` for a message (see
+    /// [`send_timeout`](Self::send_timeout) for the timeout rules and the
+    /// `CLOCK_REALTIME` deadline of `mq_timedreceive`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use posix_ipc::{MessageQueue, Timeout};
+    /// let q = MessageQueue::options().max_message_size(8).create_unique()?;
+    /// let mut buf = [0u8; 8];
+    /// let e = q.receive_timeout(&mut buf, Timeout::After(Duration::from_millis(10))).unwrap_err();
+    /// assert!(e.is_busy());
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn receive_timeout(&self, buf: &mut [u8], timeout: Timeout) -> Result<(usize, u32)> {
+        self.check_receive(buf)?;
+        let Some(ts) = deadline(timeout)? else {
+            return self.receive(buf);
+        };
+        let mut priority: libc::c_uint = 0;
+        // SAFETY: the pointer and length describe `buf`, which is writable;
+        // `priority` and `ts` are valid.
+        let n = unsafe {
+            sys::mq_timedreceive(
+                self.mqd,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                &mut priority,
+                &ts,
+            )
+        };
+        let n = check("mq_timedreceive", n).map_err(|e| transfer_error(e, Dir::Receive))?;
+        Ok((n.unsigned_abs(), priority))
+    }
+
+    /// Receives a message into a new `Vec` (Python's `receive(timeout)`):
+    /// allocates [`max_message_size`](Self::max_message_size) bytes, receives,
+    /// and shrinks the vector to the message. Use [`receive`](Self::receive)
+    /// with a reused buffer where allocation matters.
+    ///
+    /// ```
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(64).create_unique()?;
+    /// q.send(b"owned", 2)?;
+    /// let (msg, prio) = q.receive_owned(posix_ipc::Timeout::Forever)?;
+    /// assert_eq!((msg.as_slice(), prio), (&b"owned"[..], 2));
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn receive_owned(&self, timeout: Timeout) -> Result<(Vec<u8>, u32)> {
+        if !self.read {
+            // Report before allocating.
+            self.check_receive(&[])?;
+        }
+        let mut buf = vec![0u8; self.max_message_size];
+        let (n, priority) = self.receive_timeout(&mut buf, timeout)?;
+        buf.truncate(n);
+        buf.shrink_to_fit();
+        Ok((buf, priority))
+    }
+
+    /// Removes the queue's name (`mq_unlink`); the queue itself lives until its
+    /// last descriptor is closed, and this handle keeps working.
+    ///
+    /// ```
+    /// use posix_ipc::{ErrorKind, MessageQueue};
+    /// let q = MessageQueue::options().max_message_size(8).create_unique()?;
+    /// q.unlink()?;
+    /// q.send(b"still works", 0).ok();
+    /// assert_eq!(q.unlink().unwrap_err().kind(), ErrorKind::NotFound);
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn unlink(&self) -> Result<()> {
+        unlink_message_queue(&self.name)
+    }
+
+    /// Closes the descriptor (`mq_close`) and reports any error, unlike drop.
+    /// A pending notification of this process on the queue is cancelled (Linux
+    /// removes it when any of the registering process's descriptors of the
+    /// queue is closed).
+    ///
+    /// ```
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?;
+    /// q.unlink()?;
+    /// q.close()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn close(mut self) -> Result<()> {
+        let mqd = self.take_fd();
+        // SAFETY: the descriptor was ours; `take_fd` left the handle without
+        // it, so it is closed exactly once.
+        check("mq_close", unsafe { sys::mq_close(mqd) })?;
+        Ok(())
+    }
+
+    /// Takes the descriptor out of the handle (leaving `-1`, which drop skips)
+    /// and forgets this handle's pending callback.
+    fn take_fd(&mut self) -> sys::mqd_t {
+        self.notify.forget_callback();
+        std::mem::replace(&mut self.mqd, -1)
+    }
+}
+
+impl Drop for MessageQueue {
+    fn drop(&mut self) {
+        let mqd = self.take_fd();
+        if mqd >= 0 {
+            // SAFETY: the descriptor is ours and is closed exactly once. Errors
+            // cannot be reported from drop; `close` reports them.
+            unsafe { sys::mq_close(mqd) };
+        }
+    }
+}
+
+impl fmt::Debug for MessageQueue {
+    /// Like posix_ipc's `repr`: name, sizes and access.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MessageQueue")
+            .field("name", &self.name)
+            .field("fd", &self.mqd)
+            .field("max_messages", &self.max_messages)
+            .field("max_message_size", &self.max_message_size)
+            .field("read", &self.read)
+            .field("write", &self.write)
+            .finish()
+    }
+}
+
+impl AsFd for MessageQueue {
+    /// The queue descriptor, for `poll`/`epoll`: readable when the queue holds
+    /// a message, writable when it has room.
+    ///
+    /// ```
+    /// use std::os::fd::AsFd;
+    /// use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?;
+    /// q.send(b"x", 0)?;
+    /// let mut fds = [PollFd::new(q.as_fd(), PollFlags::POLLIN)];
+    /// assert_eq!(poll(&mut fds, PollTimeout::ZERO).unwrap(), 1);
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        // SAFETY: the descriptor stays open as long as `self` lives.
+        unsafe { BorrowedFd::borrow_raw(self.mqd) }
+    }
+}
+
+impl AsRawFd for MessageQueue {
+    /// The queue descriptor (Python's `mqd`/`fileno()`).
+    ///
+    /// ```
+    /// use std::os::fd::AsRawFd;
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?;
+    /// assert!(q.as_raw_fd() >= 0);
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    fn as_raw_fd(&self) -> RawFd {
+        self.mqd
+    }
+}
+
+impl IntoRawFd for MessageQueue {
+    /// Gives up ownership of the descriptor (the caller must `mq_close` it). A
+    /// pending callback notification of this handle is forgotten and will not
+    /// run.
+    ///
+    /// ```
+    /// use std::os::fd::IntoRawFd;
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?;
+    /// q.unlink()?;
+    /// let fd = q.into_raw_fd();
+    /// // SAFETY: `fd` is a queue descriptor we own.
+    /// assert_eq!(unsafe { libc::close(fd) }, 0);
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    fn into_raw_fd(mut self) -> RawFd {
+        self.take_fd()
+    }
+}
+
+/// Removes the queue called `name` (`mq_unlink`): the name disappears at once,
+/// the queue when its last descriptor closes. Missing queue →
+/// [`ErrorKind::NotFound`].
+///
+/// ```
+/// use posix_ipc::{unlink_message_queue, ErrorKind, MessageQueue};
+/// let q = MessageQueue::options().max_message_size(8).create_unique()?;
+/// unlink_message_queue(q.name())?;
+/// assert_eq!(unlink_message_queue(q.name()).unwrap_err().kind(), ErrorKind::NotFound);
+/// assert!(unlink_message_queue("no-slash").unwrap_err().is_invalid_input());
+/// # Ok::<(), posix_ipc::Error>(())
+/// ```
+pub fn unlink_message_queue(name: impl IntoName) -> Result<()> {
+    let name = name.into_name()?;
+    // SAFETY: the name is a NUL-terminated C string.
+    let rc = unsafe { sys::mq_unlink(name.as_c_str().as_ptr()) };
+    check("mq_unlink", rc).map_err(|e| match e.raw_os_error() {
+        Some(libc::ENOENT) => {
+            let m = format!("no message queue named {name} exists");
+            e.with_message(m)
+        }
+        Some(libc::EACCES) => {
+            let m = format!("permission denied to unlink message queue {name}");
+            e.with_message(m)
+        }
+        _ => e,
+    })?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn handles_are_send_and_sync() {
+        fn assert<T: Send + Sync>() {}
+        assert::<MessageQueue>();
+        assert::<MessageQueueOptions>();
+    }
+
+    #[test]
+    fn immediate_deadline_is_the_epoch() {
+        let ts = deadline(Timeout::Immediate).unwrap().unwrap();
+        assert_eq!((ts.tv_sec, ts.tv_nsec), (0, 0));
+        assert!(deadline(Timeout::Forever).unwrap().is_none());
+        let later = deadline(Timeout::After(std::time::Duration::from_secs(5)))
+            .unwrap()
+            .unwrap();
+        assert!(later.tv_sec > 1_000_000_000);
+    }
+
+    #[test]
+    fn size_messages_name_the_limits() {
+        let m = invalid_sizes_message(Some((100_000, 8)));
+        assert!(m.contains("max_messages = 100000"), "{m}");
+        assert!(m.contains("HARD_MSGMAX"), "{m}");
+        assert!(!m.contains("max_message_size ="), "{m}");
+        let m = invalid_sizes_message(Some((1, HARD_MSGSIZEMAX + 1)));
+        assert!(m.contains("fs.mqueue.msgsize_max"), "{m}");
+    }
+}

@@ -1,0 +1,328 @@
+//! Queue notifications (`mq_notify`): by signal, or by a callback on a thread.
+//!
+//! The semantics are documented on [`MessageQueue`] (section *Notifications*).
+
+use std::collections::BTreeMap;
+use std::mem::{offset_of, size_of};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::ptr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use ipc_common::{Error, ErrorKind, Result, check};
+use posix_ipc_sys as sys;
+
+use super::MessageQueue;
+use crate::limits;
+
+type Callback = Box<dyn FnOnce() + Send + 'static>;
+type PanicSlot = Arc<Mutex<Option<String>>>;
+
+/// A registered callback waiting for its notification.
+struct Pending {
+    callback: Callback,
+    panic: PanicSlot,
+}
+
+/// Callbacks by token. Only map operations run under the lock: callbacks run,
+/// and removed entries drop, after it is released.
+static PENDING: Mutex<BTreeMap<usize, Pending>> = Mutex::new(BTreeMap::new());
+
+/// The next token (0 means "none").
+static NEXT_TOKEN: AtomicUsize = AtomicUsize::new(1);
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Takes the callback registered under `token` out of the table.
+fn take_pending(token: usize) -> Option<Pending> {
+    if token == 0 {
+        return None;
+    }
+    lock(&PENDING).remove(&token)
+}
+
+/// A handle's notification state.
+#[derive(Default)]
+pub(crate) struct NotifyState {
+    /// The token of this handle's registered callback (0: none). Held while a
+    /// notification call of this handle runs, so they do not interleave.
+    token: Mutex<usize>,
+    /// The message of a callback panic not yet reported.
+    panic: PanicSlot,
+}
+
+impl NotifyState {
+    /// Drops this handle's pending callback, if any (when the descriptor goes).
+    pub(crate) fn forget_callback(&mut self) {
+        let token = std::mem::take(self.token.get_mut().unwrap_or_else(PoisonError::into_inner));
+        drop(take_pending(token));
+    }
+}
+
+/// `struct sigevent` as glibc and musl declare it for `SIGEV_THREAD`: the
+/// `libc` crate's `sigevent` only exposes `sigev_notify_thread_id` of the
+/// union, where these two members live.
+#[repr(C)]
+struct ThreadSigevent {
+    sigev_value: libc::sigval,
+    sigev_signo: libc::c_int,
+    sigev_notify: libc::c_int,
+    sigev_notify_function: Option<extern "C" fn(libc::sigval)>,
+    sigev_notify_attributes: *mut libc::pthread_attr_t,
+    _pad: [usize; SIGEV_PAD],
+}
+
+const SIGEV_PAD: usize = (size_of::<libc::sigevent>()
+    - offset_of!(libc::sigevent, sigev_notify_thread_id)
+    - 2 * size_of::<usize>())
+    / size_of::<usize>();
+
+// The layout must match the C library's, which `libc::sigevent` mirrors.
+const _: () = {
+    assert!(size_of::<ThreadSigevent>() == size_of::<libc::sigevent>());
+    assert!(align_of::<ThreadSigevent>() == align_of::<libc::sigevent>());
+    assert!(
+        offset_of!(ThreadSigevent, sigev_notify_function)
+            == offset_of!(libc::sigevent, sigev_notify_thread_id)
+    );
+    assert!(offset_of!(ThreadSigevent, sigev_notify) == offset_of!(libc::sigevent, sigev_notify));
+};
+
+/// Runs on the thread the C library starts for a `SIGEV_THREAD` notification.
+/// The value is the token, never dereferenced.
+extern "C" fn run_callback(value: libc::sigval) {
+    let Some(Pending { callback, panic }) = take_pending(value.sival_ptr.addr()) else {
+        return; // cancelled, replaced or dropped meanwhile
+    };
+    if let Err(payload) = catch_unwind(AssertUnwindSafe(callback)) {
+        let text = if let Some(s) = payload.downcast_ref::<&str>() {
+            (*s).to_owned()
+        } else if let Some(s) = payload.downcast_ref::<String>() {
+            s.clone()
+        } else {
+            "a panic payload that is not a string".to_owned()
+        };
+        *lock(&panic) = Some(text);
+        // A payload whose drop panics must not unwind into the C library.
+        let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
+    }
+}
+
+fn panic_error(text: String) -> Error {
+    Error::new(
+        ErrorKind::Other,
+        "mq_notify",
+        format!("a notification callback of this queue panicked: {text}"),
+    )
+}
+
+impl MessageQueue {
+    /// Reports an unreported callback panic, cancels this process's
+    /// registration, and takes this handle's callback out of the table (the
+    /// caller drops it after releasing `token`).
+    fn begin_notification(&self, token: &mut usize) -> Result<Option<Pending>> {
+        if let Some(text) = lock(&self.notify.panic).take() {
+            return Err(panic_error(text));
+        }
+        self.cancel_registration()?;
+        Ok(take_pending(std::mem::take(token)))
+    }
+
+    fn cancel_registration(&self) -> Result<()> {
+        // SAFETY: a NULL notification asks to cancel; the descriptor is ours.
+        check("mq_notify", unsafe {
+            sys::mq_notify(self.mqd, ptr::null())
+        })?;
+        Ok(())
+    }
+
+    fn register(&self, sev: *const libc::sigevent) -> Result<()> {
+        // SAFETY: `sev` points to a valid sigevent (or the C library's larger
+        // view of the same layout) that lives across the call.
+        let rc = unsafe { sys::mq_notify(self.mqd, sev) };
+        check("mq_notify", rc).map_err(|e| {
+            if e.kind() == ErrorKind::Busy {
+                e.with_message(
+                    "another process is registered for this queue's notifications (one process \
+                     at a time); it must cancel, close the queue or receive its notification first",
+                )
+            } else {
+                e
+            }
+        })?;
+        Ok(())
+    }
+
+    /// Asks the OS to send `signal` to this process when a message arrives on
+    /// the empty queue (`SIGEV_SIGNAL`; one-shot, see the [notification
+    /// semantics](MessageQueue#notifications)). Install a handler first (e.g. with
+    /// `nix::sys::signal::sigaction`): the default action of most signals ends
+    /// the process. Real-time signals from [`limits::user_signal_min()`] to
+    /// [`limits::user_signal_max()`] (Python's `USER_SIGNAL_MIN/MAX`) suit
+    /// this best; any signal number from 1 to `SIGRTMAX` is accepted.
+    ///
+    /// Errors: [`ErrorKind::InvalidInput`] for a number outside 1 to
+    /// `SIGRTMAX`; [`ErrorKind::Busy`] when another process is registered.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicBool, Ordering};
+    /// use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
+    /// static GOT: AtomicBool = AtomicBool::new(false);
+    /// extern "C" fn on_signal(_: libc::c_int) { GOT.store(true, Ordering::SeqCst); }
+    /// let action = SigAction::new(SigHandler::Handler(on_signal), SaFlags::SA_RESTART, SigSet::empty());
+    /// // SAFETY: the handler only stores to an atomic.
+    /// unsafe { sigaction(Signal::SIGUSR1, &action) }.unwrap();
+    ///
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?;
+    /// q.notify_signal(libc::SIGUSR1)?;
+    /// q.send(b"wake", 0)?;
+    /// let start = std::time::Instant::now();
+    /// while !GOT.load(Ordering::SeqCst) && start.elapsed().as_secs() < 5 {
+    ///     std::thread::yield_now();
+    /// }
+    /// assert!(GOT.load(Ordering::SeqCst));
+    /// assert!(q.notify_signal(0).unwrap_err().is_invalid_input());
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn notify_signal(&self, signal: i32) -> Result<()> {
+        let max = limits::user_signal_max();
+        if !(1..=max).contains(&signal) {
+            return Err(Error::invalid_input(
+                "mq_notify",
+                format!(
+                    "signal {signal} is not a signal number (1 to SIGRTMAX = {max}); the \
+                     real-time signals {} to {max} suit notifications best",
+                    limits::user_signal_min()
+                ),
+            ));
+        }
+        let mut token = lock(&self.notify.token);
+        let old = self.begin_notification(&mut token)?;
+        // SAFETY: sigevent is plain data (integers, a pointer, padding), for
+        // which all-zero bytes are a valid value.
+        let mut sev: libc::sigevent = unsafe { std::mem::zeroed() };
+        sev.sigev_notify = libc::SIGEV_SIGNAL;
+        sev.sigev_signo = signal;
+        let result = self.register(&sev);
+        drop(token);
+        drop(old);
+        result
+    }
+
+    /// Runs `callback` on a new thread when a message arrives on the empty
+    /// queue (`SIGEV_THREAD`; one-shot, see the [notification
+    /// semantics](MessageQueue#notifications) for re-arming, cancelling, dropping
+    /// and panics).
+    ///
+    /// Errors: [`ErrorKind::Busy`] when another process is registered;
+    /// [`ErrorKind::Other`] reporting an earlier callback's panic (nothing is
+    /// registered then; call again).
+    ///
+    /// ```
+    /// use std::sync::{mpsc, Arc};
+    /// use std::time::Duration;
+    /// use posix_ipc::{MessageQueue, Timeout};
+    /// let q = Arc::new(MessageQueue::options().max_message_size(16).create_unique()?);
+    /// let (tx, rx) = mpsc::channel();
+    /// let q2 = Arc::clone(&q);
+    /// q.notify_callback(move || {
+    ///     let (msg, _) = q2.receive_owned(Timeout::Immediate).unwrap();
+    ///     tx.send(msg).unwrap();
+    /// })?;
+    /// q.send(b"ding", 0)?;
+    /// assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), b"ding");
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn notify_callback<F>(&self, callback: F) -> Result<()>
+    where
+        F: FnOnce() + Send + 'static,
+    {
+        let mut token = lock(&self.notify.token);
+        let old = self.begin_notification(&mut token)?;
+        let new = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
+        let previous = lock(&PENDING).insert(
+            new,
+            Pending {
+                callback: Box::new(callback),
+                panic: Arc::clone(&self.notify.panic),
+            },
+        );
+        debug_assert!(previous.is_none());
+        let sev = ThreadSigevent {
+            sigev_value: libc::sigval {
+                sival_ptr: ptr::without_provenance_mut(new),
+            },
+            sigev_signo: 0,
+            sigev_notify: libc::SIGEV_THREAD,
+            sigev_notify_function: Some(run_callback),
+            sigev_notify_attributes: ptr::null_mut(),
+            _pad: [0; SIGEV_PAD],
+        };
+        let result = self.register((&raw const sev).cast());
+        let failed = match result {
+            Ok(()) => {
+                *token = new;
+                None
+            }
+            Err(_) => take_pending(new),
+        };
+        drop(token);
+        drop(old);
+        drop(failed);
+        result
+    }
+
+    /// Cancels this process's notification registration on the queue and
+    /// forgets this handle's callback (posix_ipc's `request_notification()`
+    /// without argument). Cancelling when nothing is registered, or when
+    /// another process is, does nothing. Reports an unreported callback panic
+    /// (after cancelling) as an [`ErrorKind::Other`] error.
+    ///
+    /// ```
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?;
+    /// q.notify_callback(|| unreachable!("cancelled"))?;
+    /// q.cancel_notification()?;
+    /// q.cancel_notification()?;
+    /// q.send(b"quiet", 0)?;
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn cancel_notification(&self) -> Result<()> {
+        let mut token = lock(&self.notify.token);
+        self.cancel_registration()?;
+        let old = take_pending(std::mem::take(&mut *token));
+        drop(token);
+        drop(old);
+        match lock(&self.notify.panic).take() {
+            Some(text) => Err(panic_error(text)),
+            None => Ok(()),
+        }
+    }
+
+    /// The message of a notification callback's panic that has not been
+    /// reported yet, clearing it.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?;
+    /// q.notify_callback(|| panic!("boom"))?;
+    /// q.send(b"x", 0)?;
+    /// let start = std::time::Instant::now();
+    /// let mut reported = None;
+    /// while reported.is_none() && start.elapsed() < Duration::from_secs(5) {
+    ///     std::thread::sleep(Duration::from_millis(1));
+    ///     reported = q.take_notification_panic();
+    /// }
+    /// assert_eq!(reported.as_deref(), Some("boom"));
+    /// assert_eq!(q.take_notification_panic(), None);
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn take_notification_panic(&self) -> Option<String> {
+        lock(&self.notify.panic).take()
+    }
+}

@@ -1,0 +1,169 @@
+//! Async send/receive on tokio's readiness (feature `tokio`).
+#![cfg(feature = "tokio")]
+
+mod mqueue_support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use mqueue_support::sized;
+use posix_ipc::{AsyncMessageQueue, ErrorKind, MessageQueue, Timeout};
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+#[tokio::test]
+async fn send_then_receive() {
+    let (q, _guard) = sized(4, 16);
+    let q = q.into_async().unwrap();
+    assert!(
+        !q.get_ref().block().unwrap(),
+        "the descriptor is non-blocking"
+    );
+    q.send(b"one", 1).await.unwrap();
+    q.send(b"two", 2).await.unwrap();
+    let mut buf = [0u8; 16];
+    let (n, p) = q.receive(&mut buf).await.unwrap();
+    assert_eq!((&buf[..n], p), (&b"two"[..], 2));
+    assert_eq!(q.receive_owned().await.unwrap(), (b"one".to_vec(), 1));
+}
+
+#[tokio::test]
+async fn receive_waits_for_a_later_send() {
+    let (q, _guard) = sized(4, 16);
+    let q = Arc::new(AsyncMessageQueue::new(q).unwrap());
+    let sender = {
+        let q = Arc::clone(&q);
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            q.send(b"late", 3).await
+        })
+    };
+    let got = tokio::time::timeout(LIMIT, q.receive_owned())
+        .await
+        .expect("woken by the send")
+        .unwrap();
+    assert_eq!(got, (b"late".to_vec(), 3));
+    sender.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn send_waits_while_the_queue_is_full() {
+    let (q, _guard) = sized(1, 8);
+    let q = Arc::new(q.into_async().unwrap());
+    q.send(b"first", 0).await.unwrap();
+    let blocked = {
+        let q = Arc::clone(&q);
+        tokio::spawn(async move { q.send(b"second", 0).await })
+    };
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert!(!blocked.is_finished(), "the queue is full");
+    assert_eq!(q.receive_owned().await.unwrap().0, b"first");
+    tokio::time::timeout(LIMIT, blocked)
+        .await
+        .expect("woken by the receive")
+        .unwrap()
+        .unwrap();
+    assert_eq!(q.receive_owned().await.unwrap().0, b"second");
+}
+
+#[tokio::test]
+async fn many_messages_through_a_small_queue() {
+    // A task and a blocking thread in both directions: every wait is a
+    // readiness wait woken by the other side.
+    let (q, _guard) = sized(4, 8);
+    let blocking = MessageQueue::open(q.name()).unwrap();
+    let q = Arc::new(q.into_async().unwrap());
+    let producer = {
+        let q = Arc::clone(&q);
+        tokio::spawn(async move {
+            for i in 0..2000u32 {
+                q.send(&i.to_le_bytes(), 0).await.unwrap();
+            }
+        })
+    };
+    let mut buf = [0u8; 8];
+    for i in 0..2000u32 {
+        let (n, _) = tokio::time::timeout(LIMIT, q.receive(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(&buf[..n], i.to_le_bytes());
+    }
+    producer.await.unwrap();
+    let thread = std::thread::spawn(move || {
+        for i in 0..2000u32 {
+            blocking.send(&i.to_le_bytes(), 1).unwrap();
+        }
+    });
+    for i in 0..2000u32 {
+        let (n, p) = tokio::time::timeout(LIMIT, q.receive(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((&buf[..n], p), (&i.to_le_bytes()[..], 1));
+    }
+    thread.join().unwrap();
+}
+
+#[tokio::test]
+async fn input_errors_return_at_once() {
+    let (q, _guard) = sized(1, 4);
+    let q = q.into_async().unwrap();
+    let e = q.send(b"12345", 0).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    let e = q.send(b"", u32::MAX).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    let e = q.receive(&mut [0u8; 3]).await.unwrap_err();
+    assert!(e.message().contains("at least 4 bytes"), "{e}");
+    let reader = MessageQueue::options()
+        .write(false)
+        .open(q.get_ref().name())
+        .unwrap()
+        .into_async()
+        .unwrap();
+    assert!(reader.send(b"x", 0).await.unwrap_err().is_permissions());
+}
+
+#[tokio::test]
+async fn receive_from_another_process() {
+    if let Some(args) = testkit::child_args("receive_from_another_process") {
+        let q = MessageQueue::options()
+            .read(false)
+            .open(args[0].as_str())
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+        for i in 0..100u32 {
+            q.send_timeout(&i.to_le_bytes(), i % 3, Timeout::After(LIMIT))
+                .unwrap();
+        }
+        return;
+    }
+    let (q, guard) = sized(2, 8);
+    let q = q.into_async().unwrap();
+    let child = testkit::spawn_child("receive_from_another_process", &[&guard.0]);
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 8];
+    while seen.len() < 100 {
+        let (n, p) = tokio::time::timeout(LIMIT, q.receive(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        let i = u32::from_le_bytes(buf[..n].try_into().unwrap());
+        assert_eq!(p, i % 3);
+        seen.push(i);
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, (0..100).collect::<Vec<_>>());
+    tokio::task::spawn_blocking(move || child.wait_success(LIMIT))
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn into_inner_gives_the_queue_back() {
+    let (q, _guard) = sized(1, 8);
+    let q = q.into_async().unwrap().into_inner();
+    assert!(q.receive_owned(Timeout::Forever).unwrap_err().is_busy());
+    q.set_block(true).unwrap();
+    assert!(q.block().unwrap());
+}
