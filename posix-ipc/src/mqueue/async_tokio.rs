@@ -75,14 +75,13 @@ impl AsyncMessageQueue {
         }
         // `open` guarantees read or write access.
         let interest = interest.unwrap_or(Interest::READABLE);
-        // `AsyncFd::with_interest` is deprecated (tokio 1.54) because it is
-        // unsound for an inner value whose `as_raw_fd` may change or close;
-        // `MessageQueue` owns its descriptor and returns the same one until it
-        // is dropped, so the call is sound here, and it exists in every tokio
-        // 1.x this crate accepts (its replacement needs 1.54).
-        #[allow(deprecated)]
-        let inner = AsyncFd::with_interest(queue, interest)
-            .map_err(|e| reactor_error("AsyncFd::new", &e))?;
+        // SAFETY: `register_with_interest` requires that the descriptor stays
+        // open and is not replaced while registered: `MessageQueue` owns its
+        // descriptor, returns the same one from `as_raw_fd` until it is
+        // dropped, and the `AsyncFd` owns the queue, so the registration ends
+        // (on drop or `into_inner`) before the descriptor can close.
+        let inner = unsafe { AsyncFd::register_with_interest(queue, interest) }
+            .map_err(|e| reactor_error("AsyncFd::register_with_interest", &e.into_parts().1))?;
         Ok(AsyncMessageQueue { inner })
     }
 
