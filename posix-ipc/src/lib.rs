@@ -28,10 +28,12 @@
 pub use ipc_common::{Error, ErrorKind, Mode, Permissions, Result, Timeout};
 
 mod flags;
+mod guard;
 pub mod limits;
 mod name;
 
 pub use flags::{O_CREAT, O_CREX, O_EXCL, O_NONBLOCK, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY};
+pub use guard::{Unlink, UnlinkOnDrop};
 pub use name::{IntoName, NAME_MAX, Name, SEMAPHORE_NAME_MAX, UNIQUE_NAME_LEN};
 
 /// True where `sem_timedwait` exists, so [`Timeout::After`] works for
@@ -46,15 +48,12 @@ pub const MESSAGE_QUEUES_SUPPORTED: bool = cfg!(not(target_vendor = "apple"));
 
 // ---- Semaphores (semaphore.rs) ----
 mod semaphore;
-pub use semaphore::{
-    Semaphore, SemaphoreGuard, SemaphoreOptions, UnlinkingSemaphore, unlink_semaphore,
-};
+pub use semaphore::{Semaphore, SemaphoreGuard, SemaphoreOptions, unlink_semaphore};
 
 // ---- Shared memory (shm.rs) ----
 mod shm;
 pub use shm::{
-    Mapping, SHARED_MEMORY_SIZE_MAX, SharedMemory, SharedMemoryGuard, SharedMemoryOptions,
-    unlink_shared_memory,
+    Mapping, SHARED_MEMORY_SIZE_MAX, SharedMemory, SharedMemoryOptions, unlink_shared_memory,
 };
 
 // ---- Message queues (mqueue.rs) ----
