@@ -30,9 +30,11 @@
 
 pub use ipc_common::{Error, ErrorKind, Mode, Permissions, Result, Timeout};
 
+mod guard;
 mod ipc;
 mod key;
 
+pub use guard::{Remove, RemoveOnDrop};
 pub use ipc::{IPC_CREAT, IPC_CREX, IPC_EXCL, IPC_PRIVATE};
 pub use key::{Key, ftok};
 
@@ -47,8 +49,8 @@ pub use sem::{
 // ---- Shared memory (shm.rs) ----
 mod shm;
 pub use shm::{
-    Attachment, SharedMemory, SharedMemoryGuard, SharedMemoryOptions, SharedMemoryStat, attach,
-    max_segment_size, page_size, remove_shared_memory,
+    Attachment, SharedMemory, SharedMemoryOptions, SharedMemoryStat, attach, max_segment_size,
+    page_size, remove_shared_memory,
 };
 #[cfg(target_os = "linux")]
 pub use shm::{SHM_HUGETLB, SHM_NORESERVE};
@@ -56,8 +58,8 @@ pub use shm::{SHM_HUGETLB, SHM_NORESERVE};
 // ---- Message queues (msg.rs) ----
 mod msg;
 pub use msg::{
-    DEFAULT_MAX_MESSAGE_SIZE, Message, MessageQueue, MessageQueueGuard, MessageQueueOptions,
-    MessageQueueStat, STACK_MESSAGE_SIZE, Selector, Wait, remove_message_queue,
+    DEFAULT_MAX_MESSAGE_SIZE, Message, MessageQueue, MessageQueueOptions, MessageQueueStat,
+    STACK_MESSAGE_SIZE, Selector, Wait, remove_message_queue,
 };
 #[cfg(target_os = "linux")]
 pub use msg::{MessageQueueLimits, message_queue_limits};

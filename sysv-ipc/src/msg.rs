@@ -6,7 +6,6 @@
 
 use std::fmt;
 use std::mem::MaybeUninit;
-use std::ops::Deref;
 use std::sync::{Mutex, TryLockError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -15,6 +14,7 @@ use libc::{c_int, c_long};
 use posix_ipc_sys as sys;
 
 use crate::Key;
+use crate::guard::{Remove, RemoveOnDrop, Sealed};
 use crate::ipc::{self, Control, Creation};
 use crate::key::{get_error, with_unique_key};
 
@@ -321,7 +321,7 @@ impl From<&sys::msqid_ds> for MessageQueueStat {
 ///
 /// ```
 /// use sysv_ipc::{MessageQueue, IPC_CREX};
-/// let q = MessageQueue::options().mode(0o640).max_message_size(256).open_unique()?;
+/// let q = MessageQueue::options().mode(0o640).max_message_size(256).create_unique()?;
 /// assert_eq!(q.mode()?.bits(), 0o640);
 /// assert_eq!(q.max_message_size(), 256);
 /// // sysv_ipc-style flags work too:
@@ -397,7 +397,7 @@ impl MessageQueueOptions {
     /// user's read-only queue with `mode(0o444)`.
     ///
     /// ```
-    /// let e = sysv_ipc::MessageQueue::options().mode(0o1600).open_unique().unwrap_err();
+    /// let e = sysv_ipc::MessageQueue::options().mode(0o1600).create_unique().unwrap_err();
     /// assert!(e.is_invalid_input());
     /// ```
     pub fn mode(&mut self, mode: u32) -> &mut Self {
@@ -412,7 +412,7 @@ impl MessageQueueOptions {
     /// message); at most `i32::MAX`.
     ///
     /// ```
-    /// let q = sysv_ipc::MessageQueue::options().max_message_size(10).open_unique()?;
+    /// let q = sysv_ipc::MessageQueue::options().max_message_size(10).create_unique()?;
     /// assert!(q.send(1, &[0; 11], sysv_ipc::Wait::Block).unwrap_err().is_invalid_input());
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
@@ -430,7 +430,7 @@ impl MessageQueueOptions {
     ///
     /// ```
     /// use sysv_ipc::{MessageQueue, IPC_CREX};
-    /// let q = MessageQueue::options().flags(IPC_CREX).open_unique()?;
+    /// let q = MessageQueue::options().flags(IPC_CREX).create_unique()?;
     /// assert!(MessageQueue::options().flags(0o600).open(q.key()).unwrap_err().is_invalid_input());
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
@@ -478,13 +478,13 @@ impl MessageQueueOptions {
     /// settings are ignored: this always creates exclusively.
     ///
     /// ```
-    /// let q = sysv_ipc::MessageQueue::options().mode(0o644).open_unique()?;
+    /// let q = sysv_ipc::MessageQueue::options().mode(0o644).create_unique()?;
     /// assert!(!q.key().is_private());
     /// assert_eq!(q.mode()?.bits(), 0o644);
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn open_unique(&self) -> Result<MessageQueue> {
+    pub fn create_unique(&self) -> Result<MessageQueue> {
         let mut options = self.clone();
         options.create_new(true);
         with_unique_key("msgget", |key| options.open(key))
@@ -633,7 +633,7 @@ impl MessageQueue {
     /// The options builder (see [`MessageQueueOptions`]).
     ///
     /// ```
-    /// let q = sysv_ipc::MessageQueue::options().create_new(true).open_unique()?;
+    /// let q = sysv_ipc::MessageQueue::options().create_new(true).create_unique()?;
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
@@ -682,7 +682,7 @@ impl MessageQueue {
     }
 
     /// Creates a new queue (mode `0o600`) under a fresh random key (see
-    /// [`MessageQueueOptions::open_unique`]).
+    /// [`MessageQueueOptions::create_unique`]).
     ///
     /// ```
     /// let q = sysv_ipc::MessageQueue::create_unique()?;
@@ -691,7 +691,7 @@ impl MessageQueue {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create_unique() -> Result<MessageQueue> {
-        Self::options().open_unique()
+        Self::options().create_unique()
     }
 
     /// Opens the queue with this id (see [`MessageQueueOptions::open_id`]).
@@ -1286,8 +1286,9 @@ impl MessageQueue {
         ipc::remove::<Msg>(self.id)
     }
 
-    /// Wraps the handle in a guard that removes the queue when it drops
-    /// (ignoring errors, e.g. when it is already gone).
+    /// Wraps the handle in a [`RemoveOnDrop`] guard that removes the queue
+    /// when it drops (ignoring errors, e.g. when it is already gone).
+    /// [`RemoveOnDrop::into_inner`] disarms it.
     ///
     /// ```
     /// use sysv_ipc::{MessageQueue, Wait};
@@ -1300,53 +1301,16 @@ impl MessageQueue {
     /// assert!(MessageQueue::from_id(id).is_err());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn remove_on_drop(self) -> MessageQueueGuard {
-        MessageQueueGuard(Some(self))
+    pub fn remove_on_drop(self) -> RemoveOnDrop<MessageQueue> {
+        RemoveOnDrop::new(self)
     }
 }
 
-/// A [`MessageQueue`] that is removed when this guard drops (see
-/// [`MessageQueue::remove_on_drop`]); derefs to the queue.
-///
-/// ```
-/// let q = sysv_ipc::MessageQueue::create_unique()?.remove_on_drop();
-/// assert_eq!(q.current_messages()?, 0);
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
-#[derive(Debug)]
-pub struct MessageQueueGuard(Option<MessageQueue>);
+impl Sealed for MessageQueue {}
 
-impl MessageQueueGuard {
-    /// Disarms the guard: returns the queue, which is then not removed on drop.
-    ///
-    /// ```
-    /// use sysv_ipc::MessageQueue;
-    /// let q = MessageQueue::create_unique()?.remove_on_drop().into_inner();
-    /// assert!(MessageQueue::from_id(q.id()).is_ok()); // still there
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn into_inner(mut self) -> MessageQueue {
-        self.0
-            .take()
-            .expect("the queue is present until the guard is consumed")
-    }
-}
-
-impl Deref for MessageQueueGuard {
-    type Target = MessageQueue;
-    fn deref(&self) -> &MessageQueue {
-        self.0
-            .as_ref()
-            .expect("the queue is present until the guard is consumed")
-    }
-}
-
-impl Drop for MessageQueueGuard {
-    fn drop(&mut self) {
-        if let Some(q) = &self.0 {
-            let _ = q.remove();
-        }
+impl Remove for MessageQueue {
+    fn remove(&self) -> Result<()> {
+        MessageQueue::remove(self)
     }
 }
 

@@ -271,7 +271,6 @@ struct Handle {
     created: bool,
     undo: bool,
     block: bool,
-    remove_on_drop: bool,
 }
 
 /// The initial values for a set this call creates.
@@ -289,7 +288,6 @@ impl Handle {
             created,
             undo: false,
             block: true,
-            remove_on_drop: false,
         }
     }
 
@@ -456,14 +454,6 @@ impl Handle {
 
     fn permissions(&self) -> Result<Permissions> {
         Ok(self.stat()?.permissions)
-    }
-}
-
-impl Drop for Handle {
-    fn drop(&mut self) {
-        if self.remove_on_drop {
-            let _ = ipc::remove::<SemCtl>(self.id);
-        }
     }
 }
 

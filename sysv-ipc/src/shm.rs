@@ -8,7 +8,6 @@ mod attachment;
 pub use attachment::Attachment;
 
 use std::fmt;
-use std::ops::{Deref, DerefMut};
 use std::ptr::NonNull;
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -16,6 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use ipc_common::{Error, ErrorKind, Mode, Permissions, Result};
 use posix_ipc_sys as sys;
 
+use crate::guard::{Remove, RemoveOnDrop, Sealed};
 use crate::ipc::{self, Control, Creation, IPC_CREAT, IPC_CREX, IPC_EXCL};
 use crate::key::{self, Key};
 
@@ -137,7 +137,7 @@ impl Default for SharedMemoryOptions {
 }
 
 impl SharedMemoryOptions {
-    fn set(mut self, bits: i32, on: bool) -> Self {
+    fn set(&mut self, bits: i32, on: bool) -> &mut Self {
         if on {
             self.flags |= bits;
         } else {
@@ -160,7 +160,7 @@ impl SharedMemoryOptions {
     /// assert_eq!(again.id(), seg.id());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn create(self, create: bool) -> Self {
+    pub fn create(&mut self, create: bool) -> &mut Self {
         self.set(IPC_CREAT, create)
     }
 
@@ -178,7 +178,7 @@ impl SharedMemoryOptions {
     /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::AlreadyExists);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn create_new(self, create_new: bool) -> Self {
+    pub fn create_new(&mut self, create_new: bool) -> &mut Self {
         if create_new {
             self.set(IPC_CREX, true)
         } else {
@@ -208,7 +208,7 @@ impl SharedMemoryOptions {
     /// assert!(reader.write(0, b"x").unwrap_err().is_permissions());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn mode(mut self, mode: u32) -> Self {
+    pub fn mode(&mut self, mode: u32) -> &mut Self {
         self.mode = mode;
         self
     }
@@ -232,7 +232,7 @@ impl SharedMemoryOptions {
     /// assert!(e.is_invalid_input());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn size(mut self, size: usize) -> Self {
+    pub fn size(&mut self, size: usize) -> &mut Self {
         self.size = Some(size);
         self
     }
@@ -257,7 +257,7 @@ impl SharedMemoryOptions {
     /// assert_eq!(again.read(0, 0)?, b"kept");
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn init_byte(mut self, byte: u8) -> Self {
+    pub fn init_byte(&mut self, byte: u8) -> &mut Self {
         self.init = Some(byte);
         self
     }
@@ -277,7 +277,7 @@ impl SharedMemoryOptions {
     /// ```
     #[cfg(target_os = "linux")]
     #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
-    pub fn huge_pages(self, on: bool) -> Self {
+    pub fn huge_pages(&mut self, on: bool) -> &mut Self {
         self.set(SHM_HUGETLB, on)
     }
 
@@ -297,7 +297,7 @@ impl SharedMemoryOptions {
     /// ```
     #[cfg(target_os = "linux")]
     #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
-    pub fn no_reserve(self, on: bool) -> Self {
+    pub fn no_reserve(&mut self, on: bool) -> &mut Self {
         self.set(SHM_NORESERVE, on)
     }
 
@@ -320,7 +320,7 @@ impl SharedMemoryOptions {
     /// assert!(SharedMemory::options().flags(0o600).open(seg.key()).unwrap_err().is_invalid_input());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn flags(mut self, flags: i32) -> Self {
+    pub fn flags(&mut self, flags: i32) -> &mut Self {
         self.flags = flags;
         self
     }
@@ -392,7 +392,8 @@ impl SharedMemoryOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create_unique(&self) -> Result<SharedMemory> {
-        let opts = self.clone().flags(IPC_CREX | (self.flags & EXTRA_FLAGS));
+        let mut opts = self.clone();
+        opts.flags(IPC_CREX | (self.flags & EXTRA_FLAGS));
         key::with_unique_key("shmget", |k| opts.open(k))
     }
 }
@@ -999,8 +1000,9 @@ impl SharedMemory {
         ipc::remove::<SharedMemory>(self.id)
     }
 
-    /// Wraps the handle in a guard that removes the segment when it drops
-    /// (ignoring errors), e.g. for tests and scratch segments.
+    /// Wraps the handle in a [`RemoveOnDrop`] guard that removes the segment
+    /// when it drops (ignoring errors), e.g. for tests and scratch segments.
+    /// [`RemoveOnDrop::into_inner`] disarms it.
     ///
     /// ```
     /// # let seg = loop {
@@ -1014,8 +1016,8 @@ impl SharedMemory {
     /// assert!(sysv_ipc::SharedMemory::from_id(id).is_err());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn remove_on_drop(self) -> SharedMemoryGuard {
-        SharedMemoryGuard(Some(self))
+    pub fn remove_on_drop(self) -> RemoveOnDrop<SharedMemory> {
+        RemoveOnDrop::new(self)
     }
 
     /// Every attribute from one `IPC_STAT`.
@@ -1320,6 +1322,14 @@ impl SharedMemory {
     }
 }
 
+impl Sealed for SharedMemory {}
+
+impl Remove for SharedMemory {
+    fn remove(&self) -> Result<()> {
+        SharedMemory::remove(self)
+    }
+}
+
 impl fmt::Debug for SharedMemory {
     /// `SharedMemory { key: Key(0x1c5a0001), id: 32769, attached: false, .. }`,
     /// what sysv_ipc's `repr` and `str` show plus the attachment state.
@@ -1337,66 +1347,6 @@ impl fmt::Display for SharedMemory {
     /// sysv_ipc's `str()`: `Key=0x1c5a0001, id=32769`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Key={}, id={}", self.key, self.id)
-    }
-}
-
-/// A [`SharedMemory`] that removes its segment when dropped (ignoring
-/// errors); made by [`SharedMemory::remove_on_drop`]. Derefs to the handle.
-///
-/// ```
-/// # let seg = loop {
-/// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-/// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-/// #         r => break r?,
-/// #     }
-/// # };
-/// let guard = seg.remove_on_drop();
-/// guard.write(0, b"scratch")?;
-/// let seg = guard.into_inner(); // keep the segment after all
-/// seg.remove()?;
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
-#[derive(Debug)]
-pub struct SharedMemoryGuard(Option<SharedMemory>);
-
-impl SharedMemoryGuard {
-    /// The handle, without removing the segment.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?,
-    /// #     }
-    /// # };
-    /// let seg = seg.remove_on_drop().into_inner();
-    /// assert!(seg.size().is_ok());
-    /// seg.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn into_inner(mut self) -> SharedMemory {
-        self.0.take().expect("present until dropped")
-    }
-}
-
-impl Deref for SharedMemoryGuard {
-    type Target = SharedMemory;
-    fn deref(&self) -> &SharedMemory {
-        self.0.as_ref().expect("present until dropped")
-    }
-}
-
-impl DerefMut for SharedMemoryGuard {
-    fn deref_mut(&mut self) -> &mut SharedMemory {
-        self.0.as_mut().expect("present until dropped")
-    }
-}
-
-impl Drop for SharedMemoryGuard {
-    fn drop(&mut self) {
-        if let Some(seg) = self.0.take() {
-            let _ = seg.remove();
-        }
     }
 }
 
@@ -1550,7 +1500,7 @@ mod tests {
         fn check<T: Send + Sync>() {}
         check::<SharedMemory>();
         check::<Attachment>();
-        check::<SharedMemoryGuard>();
+        check::<RemoveOnDrop<SharedMemory>>();
     }
 
     #[test]
@@ -1567,10 +1517,9 @@ mod tests {
 
     #[test]
     fn options_builders_set_and_clear_flag_bits() {
-        let o = SharedMemory::options().create_new(true);
-        assert_eq!(o.flags, IPC_CREX);
-        let o = o.create_new(false);
-        assert_eq!(o.flags, IPC_CREAT);
+        let mut o = SharedMemory::options();
+        assert_eq!(o.create_new(true).flags, IPC_CREX);
+        assert_eq!(o.create_new(false).flags, IPC_CREAT);
         let o = o.create(false).huge_pages(true).no_reserve(true);
         assert_eq!(o.flags, SHM_HUGETLB | SHM_NORESERVE);
         assert_eq!(o.huge_pages(false).flags, SHM_NORESERVE);

@@ -81,7 +81,7 @@ fn randomly_generated_key() {
     let a = MessageQueue::create_unique().unwrap().remove_on_drop();
     let b = MessageQueue::options()
         .flags(IPC_CREX)
-        .open_unique()
+        .create_unique()
         .unwrap()
         .remove_on_drop();
     assert!(!a.key().is_private());

@@ -78,6 +78,26 @@ fn ipc_creat_creates_a_new_semaphore() {
 }
 
 #[test]
+fn create_opens_or_creates_and_applies_the_value_only_when_it_created() {
+    let (key, _c) = free_key();
+    let first = Semaphore::create(key, 3).unwrap();
+    assert!(first.created());
+    assert_eq!(first.value().unwrap(), 3);
+    first.acquire(1, Timeout::Immediate).unwrap();
+    let second = Semaphore::create(key, 9).unwrap();
+    assert!(!second.created());
+    assert_eq!((second.id(), second.value().unwrap()), (first.id(), 2));
+    let e = Semaphore::create_new(key, 0).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::AlreadyExists);
+    assert!(
+        Semaphore::create(key, SEMAPHORE_VALUE_MAX + 1)
+            .unwrap_err()
+            .is_invalid_input()
+    );
+    assert_eq!(first.value().unwrap(), 2);
+}
+
+#[test]
 fn ipc_excl_on_an_existing_key_fails() {
     let (sem, _c) = new_sem(1);
     for opts in [
@@ -158,14 +178,18 @@ fn bad_creation_arguments_create_nothing() {
         // An initial value above SEMVMX (sysv_ipc creates, fails SETVAL, leaks).
         Semaphore::options()
             .create_new(true)
-            .initial_value(SEMAPHORE_VALUE_MAX + 1),
-        Semaphore::options().create(true).initial_value(u16::MAX),
+            .initial_value(SEMAPHORE_VALUE_MAX + 1)
+            .clone(),
+        Semaphore::options()
+            .create(true)
+            .initial_value(u16::MAX)
+            .clone(),
         // Permission bits in flags (sysv_ipc: 0o1600 contains IPC_CREAT and creates).
-        Semaphore::options().flags(0o1600),
+        Semaphore::options().flags(0o1600).clone(),
         // A mode above 0o777.
-        Semaphore::options().create(true).mode(0o1600),
+        Semaphore::options().create(true).mode(0o1600).clone(),
         // IPC_EXCL without IPC_CREAT.
-        Semaphore::options().flags(IPC_EXCL),
+        Semaphore::options().flags(IPC_EXCL).clone(),
     ];
     for opts in cases {
         let e = opts.open(key).unwrap_err();
@@ -518,7 +542,7 @@ fn remove_makes_the_key_unknown_and_every_call_removed() {
 #[test]
 fn property_key() {
     let (key, _c) = free_key();
-    let sem = Semaphore::create(key, 0).unwrap();
+    let sem = Semaphore::create_new(key, 0).unwrap();
     assert_eq!(sem.key(), key);
     assert_eq!(sem.stat().unwrap().key, key);
 }
@@ -610,7 +634,7 @@ fn attribute_mode() {
 #[test]
 fn attribute_last_pid() {
     let (key, _c) = free_key();
-    let sem = Semaphore::create(key, 0).unwrap();
+    let sem = Semaphore::create_new(key, 0).unwrap();
     // The creator's initialising semop.
     assert_eq!(sem.last_pid().unwrap(), Some(std::process::id()));
     sem.release(1).unwrap();
@@ -687,11 +711,13 @@ fn stat_returns_every_field() {
 #[test]
 fn remove_on_drop_is_opt_in() {
     let (key, _c) = free_key();
-    let sem = Semaphore::create(key, 0).unwrap();
+    let sem = Semaphore::create_new(key, 0).unwrap();
     drop(sem);
-    let mut sem = Semaphore::open(key).unwrap();
-    assert!(!sem.remove_on_drop());
-    sem.set_remove_on_drop(true);
+    let kept = Semaphore::open(key).unwrap().remove_on_drop().into_inner();
+    drop(kept);
+    let mut sem = Semaphore::open(key).unwrap().remove_on_drop();
+    sem.set_undo(true);
+    assert!(format!("{sem:?}").starts_with("RemoveOnDrop(Semaphore {"));
     drop(sem);
     assert_eq!(
         Semaphore::open(key).unwrap_err().kind(),

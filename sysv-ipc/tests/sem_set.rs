@@ -39,8 +39,8 @@ fn create_open_and_read_every_member() {
     // Open by key with any size, with a smaller or equal len, and by id.
     for opts in [
         SemaphoreSet::options(),
-        SemaphoreSet::options().len(2),
-        SemaphoreSet::options().len(3),
+        SemaphoreSet::options().len(2).clone(),
+        SemaphoreSet::options().len(3).clone(),
     ] {
         let other = opts.open(key).unwrap();
         assert_eq!((other.id(), other.len()), (set.id(), 3));
@@ -107,23 +107,30 @@ fn bad_set_arguments_create_nothing() {
     let (key, _c) = free_key();
     let cases = [
         // No length.
-        SemaphoreSet::options().create(true),
-        SemaphoreSet::options().create_new(true).len(0),
+        SemaphoreSet::options().create(true).clone(),
+        SemaphoreSet::options().create_new(true).len(0).clone(),
         // Wrong number of initial values, or one above SEMVMX.
         SemaphoreSet::options()
             .create(true)
             .len(3)
-            .initial_values(&[1, 2]),
+            .initial_values(&[1, 2])
+            .clone(),
         SemaphoreSet::options()
             .create(true)
             .len(2)
-            .initial_values(&[1, 40000]),
+            .initial_values(&[1, 40000])
+            .clone(),
         SemaphoreSet::options()
             .create(true)
             .len(2)
-            .initial_value(SEMAPHORE_VALUE_MAX + 1),
-        SemaphoreSet::options().create(true).len(2).mode(0o1000),
-        SemaphoreSet::options().flags(0o600).len(2),
+            .initial_value(SEMAPHORE_VALUE_MAX + 1)
+            .clone(),
+        SemaphoreSet::options()
+            .create(true)
+            .len(2)
+            .mode(0o1000)
+            .clone(),
+        SemaphoreSet::options().flags(0o600).len(2).clone(),
     ];
     for opts in cases {
         let e = opts.open(key).unwrap_err();

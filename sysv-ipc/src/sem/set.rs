@@ -10,6 +10,7 @@ use super::{
     Handle, Init, NOWAIT, OpenOptions, SemCtl, SemaphoreGuard, SemaphoreStat, UNDO, check_delta,
     check_value, get_all, semop, set_all,
 };
+use crate::guard::{Remove, RemoveOnDrop, Sealed};
 use crate::ipc;
 use crate::key::{self, Key};
 
@@ -220,6 +221,13 @@ enum InitValues {
     Each(Vec<u16>),
 }
 
+impl Default for SemaphoreSetOptions {
+    /// Same as [`SemaphoreSet::options`].
+    fn default() -> Self {
+        SemaphoreSet::options()
+    }
+}
+
 impl SemaphoreSetOptions {
     /// Create the set if no set has the key (`IPC_CREAT`).
     ///
@@ -229,7 +237,7 @@ impl SemaphoreSetOptions {
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn create(mut self, yes: bool) -> Self {
+    pub fn create(&mut self, yes: bool) -> &mut Self {
         self.open.creation.create = yes;
         self.open.error = None;
         self
@@ -245,7 +253,7 @@ impl SemaphoreSetOptions {
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn create_new(mut self, yes: bool) -> Self {
+    pub fn create_new(&mut self, yes: bool) -> &mut Self {
         self.open.creation.exclusive = yes;
         if yes {
             self.open.creation.create = true;
@@ -262,7 +270,7 @@ impl SemaphoreSetOptions {
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn mode(mut self, mode: u32) -> Self {
+    pub fn mode(&mut self, mode: u32) -> &mut Self {
         self.open.mode = mode;
         self
     }
@@ -276,7 +284,7 @@ impl SemaphoreSetOptions {
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn flags(mut self, flags: i32) -> Self {
+    pub fn flags(&mut self, flags: i32) -> &mut Self {
         self.open.set_flags(flags);
         self
     }
@@ -291,7 +299,7 @@ impl SemaphoreSetOptions {
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn len(mut self, len: u16) -> Self {
+    pub fn len(&mut self, len: u16) -> &mut Self {
         self.len = len;
         self
     }
@@ -305,7 +313,7 @@ impl SemaphoreSetOptions {
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn initial_value(mut self, value: u16) -> Self {
+    pub fn initial_value(&mut self, value: u16) -> &mut Self {
         self.init = InitValues::All(value);
         self
     }
@@ -319,7 +327,7 @@ impl SemaphoreSetOptions {
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn initial_values(mut self, values: &[u16]) -> Self {
+    pub fn initial_values(&mut self, values: &[u16]) -> &mut Self {
         self.init = InitValues::Each(values.to_vec());
         self
     }
@@ -340,12 +348,13 @@ impl SemaphoreSetOptions {
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn open(&self, key: Key) -> Result<SemaphoreSet> {
+    pub fn open(&self, key: impl Into<Key>) -> Result<SemaphoreSet> {
         let init = match &self.init {
             InitValues::All(v) => Init::All(*v),
             InitValues::Each(values) => Init::Each(values),
         };
-        Handle::open("semaphore set", key, &self.open, self.len, init).map(|h| SemaphoreSet { h })
+        Handle::open("semaphore set", key.into(), &self.open, self.len, init)
+            .map(|h| SemaphoreSet { h })
     }
 
     /// Creates a new set under a fresh random key (always exclusively).
@@ -357,7 +366,8 @@ impl SemaphoreSetOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create_unique(&self) -> Result<SemaphoreSet> {
-        let opts = self.clone().create_new(true);
+        let mut opts = self.clone();
+        opts.create_new(true);
         key::with_unique_key("semget", |k| opts.open(k))
     }
 }
@@ -397,7 +407,7 @@ impl SemaphoreSet {
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn open(key: Key) -> Result<SemaphoreSet> {
+    pub fn open(key: impl Into<Key>) -> Result<SemaphoreSet> {
         SemaphoreSet::options().open(key)
     }
 
@@ -823,30 +833,26 @@ impl SemaphoreSet {
         ipc::remove::<SemCtl>(self.h.id)
     }
 
-    /// Whether dropping this handle removes the set (default `false`).
+    /// Wraps the handle in a [`RemoveOnDrop`] guard that removes the set when
+    /// it drops (ignoring errors). [`RemoveOnDrop::into_inner`] disarms it.
     ///
     /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// assert!(!set.remove_on_drop());
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn remove_on_drop(&self) -> bool {
-        self.h.remove_on_drop
-    }
-
-    /// Opts in to removing the set when this handle drops.
-    ///
-    /// ```
-    /// let mut set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// set.set_remove_on_drop(true);
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?.remove_on_drop();
     /// let id = set.id();
     /// drop(set);
     /// assert!(sysv_ipc::SemaphoreSet::from_id(id).is_err());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn set_remove_on_drop(&mut self, remove: bool) {
-        self.h.remove_on_drop = remove;
+    pub fn remove_on_drop(self) -> RemoveOnDrop<SemaphoreSet> {
+        RemoveOnDrop::new(self)
+    }
+}
+
+impl Sealed for SemaphoreSet {}
+
+impl Remove for SemaphoreSet {
+    fn remove(&self) -> Result<()> {
+        SemaphoreSet::remove(self)
     }
 }
 
