@@ -2,6 +2,8 @@
 //! one implementation of `IPC_STAT` / `IPC_SET` / `IPC_RMID` over the
 //! [`Control`] trait, with the error messages that go with them.
 
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
 use ipc_common::{Error, ErrorKind, Mode, Permissions, Result};
 use posix_ipc_sys as sys;
 
@@ -181,6 +183,26 @@ pub(crate) fn permissions(p: &sys::ipc_perm) -> Permissions {
     }
 }
 
+/// A kernel timestamp (`*_otime`, `shm_atime`, `msg_stime`, ...): `None` for
+/// 0, the kernel's "never".
+pub(crate) fn time(secs: libc::time_t) -> Option<SystemTime> {
+    u64::try_from(secs)
+        .ok()
+        .filter(|&s| s != 0)
+        .map(|s| UNIX_EPOCH + Duration::from_secs(s))
+}
+
+/// A `*_ctime`, which the kernel sets at creation, so it is never 0.
+pub(crate) fn change_time(secs: libc::time_t) -> SystemTime {
+    time(secs).unwrap_or(UNIX_EPOCH)
+}
+
+/// A process id the kernel records (`sem` `GETPID`, `shm_lpid`, `msg_lspid`,
+/// ...): `None` for 0, "no process yet".
+pub(crate) fn pid(p: libc::pid_t) -> Option<libc::pid_t> {
+    (p > 0).then_some(p)
+}
+
 /// The key stored in an `ipc_perm`.
 pub(crate) fn key_of(p: &sys::ipc_perm) -> Key {
     Key::new(p.__key)
@@ -207,6 +229,15 @@ mod tests {
         assert_eq!(c.flags(), IPC_CREX);
         assert_eq!(rest, sys::SHM_HUGETLB);
         assert_eq!(Creation::parse(0, 0, "x").unwrap().0.flags(), 0);
+    }
+
+    #[test]
+    fn zero_times_and_pids_mean_never() {
+        assert_eq!(time(0), None);
+        assert_eq!(time(-5), None);
+        assert_eq!(time(7), Some(UNIX_EPOCH + Duration::from_secs(7)));
+        assert_eq!(change_time(0), UNIX_EPOCH);
+        assert_eq!((pid(0), pid(42)), (None, Some(42)));
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use std::fmt;
 use std::mem::MaybeUninit;
 use std::sync::{Mutex, TryLockError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use ipc_common::{Error, ErrorKind, Mode, Permissions, Result};
 use libc::{c_int, c_long};
@@ -273,7 +273,7 @@ pub struct MessageQueueStat {
     /// Time of the last receive (`msg_rtime`); `None` before the first.
     pub receive_time: Option<SystemTime>,
     /// Time of creation or of the last `IPC_SET` (`msg_ctime`).
-    pub change_time: Option<SystemTime>,
+    pub change_time: SystemTime,
     /// Messages on the queue (`msg_qnum`).
     pub current_messages: u64,
     /// Bytes of message text on the queue (`__msg_cbytes`).
@@ -286,30 +286,19 @@ pub struct MessageQueueStat {
     pub last_receive_pid: Option<libc::pid_t>,
 }
 
-fn time(t: libc::time_t) -> Option<SystemTime> {
-    u64::try_from(t)
-        .ok()
-        .filter(|&s| s > 0)
-        .map(|s| UNIX_EPOCH + Duration::from_secs(s))
-}
-
-fn pid(p: libc::pid_t) -> Option<libc::pid_t> {
-    (p > 0).then_some(p)
-}
-
 impl From<&sys::msqid_ds> for MessageQueueStat {
     fn from(ds: &sys::msqid_ds) -> MessageQueueStat {
         MessageQueueStat {
             key: ipc::key_of(Msg::perm(ds)),
             permissions: ipc::permissions(Msg::perm(ds)),
-            send_time: time(ds.msg_stime),
-            receive_time: time(ds.msg_rtime),
-            change_time: time(ds.msg_ctime),
+            send_time: ipc::time(ds.msg_stime),
+            receive_time: ipc::time(ds.msg_rtime),
+            change_time: ipc::change_time(ds.msg_ctime),
             current_messages: ds.msg_qnum,
             current_bytes: ds.__msg_cbytes,
             max_size: ds.msg_qbytes,
-            last_send_pid: pid(ds.msg_lspid),
-            last_receive_pid: pid(ds.msg_lrpid),
+            last_send_pid: ipc::pid(ds.msg_lspid),
+            last_receive_pid: ipc::pid(ds.msg_lrpid),
         }
     }
 }
@@ -1025,7 +1014,7 @@ impl MessageQueue {
     /// let q = sysv_ipc::MessageQueue::create_unique()?;
     /// let s = q.stat()?;
     /// assert_eq!(s.current_messages, 0);
-    /// assert!(s.change_time.is_some());
+    /// assert!(s.change_time.elapsed().unwrap_or_default().as_secs() < 60);
     /// q.remove()?;
     /// assert!(q.stat().unwrap_err().is_existential());
     /// # Ok::<(), sysv_ipc::Error>(())
@@ -1106,15 +1095,17 @@ impl MessageQueue {
         Ok(self.stat()?.receive_time)
     }
 
-    /// Time of creation or of the last attribute change (sysv_ipc's `last_change_time`).
+    /// Time of creation or of the last attribute change (`msg_ctime`;
+    /// sysv_ipc's `last_change_time`). The kernel sets it at creation, so
+    /// there is always one.
     ///
     /// ```
     /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// assert!(q.change_time()?.is_some());
+    /// assert!(q.change_time()?.elapsed().unwrap_or_default().as_secs() < 60);
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn change_time(&self) -> Result<Option<SystemTime>> {
+    pub fn change_time(&self) -> Result<SystemTime> {
         Ok(self.stat()?.change_time)
     }
 
@@ -1391,6 +1382,7 @@ fn read_kernel_limit(name: &str) -> Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
     fn selectors_validate_and_describe() {
@@ -1440,7 +1432,7 @@ mod tests {
         };
         let s = MessageQueueStat::from(&ds);
         assert_eq!(s.send_time, None);
-        assert_eq!(s.change_time, Some(UNIX_EPOCH + Duration::from_secs(10)));
+        assert_eq!(s.change_time, UNIX_EPOCH + Duration::from_secs(10));
         assert_eq!((s.last_send_pid, s.last_receive_pid), (None, Some(42)));
         assert_eq!((s.current_messages, s.current_bytes), (3, 30));
         assert_eq!(s.permissions.mode.bits(), 0o640);

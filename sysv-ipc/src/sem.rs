@@ -5,7 +5,7 @@
 
 use std::ffi::c_void;
 use std::marker::PhantomData;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use ipc_common::{Error, ErrorKind, Permissions, Result, Timeout};
 use posix_ipc_sys as sys;
@@ -98,7 +98,7 @@ pub fn remove_semaphore(id: i32) -> Result<()> {
 /// assert_eq!(st.key, sem.key());
 /// assert_eq!(st.len, 1);
 /// assert_eq!(st.permissions.mode.bits(), 0o600);
-/// assert!(st.o_time.is_some()); // the creator's initialising semop
+/// assert!(st.operation_time.is_some()); // the creator's initialising semop
 /// sem.remove()?;
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
@@ -111,10 +111,11 @@ pub struct SemaphoreStat {
     pub permissions: Permissions,
     /// Number of semaphores in the set (`sem_nsems`).
     pub len: usize,
-    /// Time of the last successful `semop` (`sem_otime`), `None` if there was none.
-    pub o_time: Option<SystemTime>,
+    /// Time of the last successful `semop` (`sem_otime`; sysv_ipc's
+    /// `o_time`), `None` if there was none.
+    pub operation_time: Option<SystemTime>,
     /// Time of creation or of the last `IPC_SET`/`SETVAL`/`SETALL` (`sem_ctime`).
-    pub c_time: SystemTime,
+    pub change_time: SystemTime,
 }
 
 impl SemaphoreStat {
@@ -123,16 +124,9 @@ impl SemaphoreStat {
             key: ipc::key_of(SemCtl::perm(ds)),
             permissions: ipc::permissions(SemCtl::perm(ds)),
             len: usize::try_from(ds.sem_nsems).unwrap_or(usize::MAX),
-            o_time: (ds.sem_otime != 0).then(|| time_of(ds.sem_otime)),
-            c_time: time_of(ds.sem_ctime),
+            operation_time: ipc::time(ds.sem_otime),
+            change_time: ipc::change_time(ds.sem_ctime),
         }
-    }
-}
-
-fn time_of(secs: libc::time_t) -> SystemTime {
-    match u64::try_from(secs) {
-        Ok(s) => SystemTime::UNIX_EPOCH + Duration::from_secs(s),
-        Err(_) => SystemTime::UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs()),
     }
 }
 
@@ -444,8 +438,9 @@ impl Handle {
         Ok(())
     }
 
-    fn last_pid(&self, index: u16) -> Result<Option<u32>> {
-        Ok(Some(self.get(index, sys::GETPID)?).filter(|&p| p != 0))
+    fn last_pid(&self, index: u16) -> Result<Option<libc::pid_t>> {
+        let pid = self.get(index, sys::GETPID)?;
+        Ok(ipc::pid(libc::pid_t::try_from(pid).unwrap_or(0)))
     }
 
     fn stat(&self) -> Result<SemaphoreStat> {

@@ -10,7 +10,7 @@ pub use attachment::Attachment;
 use std::fmt;
 use std::ptr::NonNull;
 use std::sync::OnceLock;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use ipc_common::{Error, ErrorKind, Mode, Permissions, Result};
 use posix_ipc_sys as sys;
@@ -1130,7 +1130,7 @@ impl SharedMemory {
     }
 
     /// The id of the process that last attached or detached the segment
-    /// (`shm_lpid`), 0 if none has.
+    /// (`shm_lpid`), `None` if none has.
     ///
     /// ```
     /// # let seg = loop {
@@ -1140,10 +1140,10 @@ impl SharedMemory {
     /// #     }
     /// # };
     /// seg.read(0, 1)?;
-    /// assert_eq!(seg.last_pid()?, std::process::id() as i32);
+    /// assert_eq!(seg.last_pid()?, Some(std::process::id() as i32));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn last_pid(&self) -> Result<libc::pid_t> {
+    pub fn last_pid(&self) -> Result<Option<libc::pid_t>> {
         Ok(self.stat()?.last_pid)
     }
 
@@ -1382,29 +1382,24 @@ pub struct SharedMemoryStat {
     pub change_time: SystemTime,
     /// Creator's process id (`shm_cpid`).
     pub creator_pid: libc::pid_t,
-    /// Process id of the last attach or detach (`shm_lpid`).
-    pub last_pid: libc::pid_t,
+    /// Process id of the last attach or detach (`shm_lpid`), `None` if none
+    /// has happened.
+    pub last_pid: Option<libc::pid_t>,
     /// Number of attachments in all processes (`shm_nattch`).
     pub number_attached: u64,
 }
 
 impl SharedMemoryStat {
     fn from_ds(ds: &sys::shmid_ds) -> SharedMemoryStat {
-        let time = |t: libc::time_t| {
-            u64::try_from(t)
-                .ok()
-                .filter(|&s| s != 0)
-                .map(|s| UNIX_EPOCH + Duration::from_secs(s))
-        };
         SharedMemoryStat {
             key: ipc::key_of(SharedMemory::perm(ds)),
             permissions: ipc::permissions(SharedMemory::perm(ds)),
             size: ds.shm_segsz,
-            attach_time: time(ds.shm_atime),
-            detach_time: time(ds.shm_dtime),
-            change_time: time(ds.shm_ctime).unwrap_or(UNIX_EPOCH),
+            attach_time: ipc::time(ds.shm_atime),
+            detach_time: ipc::time(ds.shm_dtime),
+            change_time: ipc::change_time(ds.shm_ctime),
             creator_pid: ds.shm_cpid,
-            last_pid: ds.shm_lpid,
+            last_pid: ipc::pid(ds.shm_lpid),
             number_attached: ds.shm_nattch,
         }
     }
@@ -1494,6 +1489,7 @@ pub fn remove_shared_memory(id: i32) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
     fn handles_are_send_and_sync() {
@@ -1538,6 +1534,7 @@ mod tests {
         let st = SharedMemoryStat::from_ds(&ds);
         assert_eq!(st.attach_time, None);
         assert_eq!(st.change_time, UNIX_EPOCH + Duration::from_secs(100));
+        assert_eq!(st.last_pid, None);
         assert!(st.is_removed());
         assert!(!st.is_locked());
     }

@@ -75,9 +75,12 @@ fn initial_value_applies_to_every_member_and_o_time_marks_initialisation() {
         .unwrap();
     let _c = Cleanup(set.id());
     assert_eq!(set.values().unwrap(), [7; 4]);
-    assert!(set.stat().unwrap().o_time.is_some());
+    assert!(set.stat().unwrap().operation_time.is_some());
     // The creator performed the initialising operations.
-    assert_eq!(set.last_pid(0).unwrap(), Some(std::process::id()));
+    assert_eq!(
+        set.last_pid(0).unwrap(),
+        i32::try_from(std::process::id()).ok()
+    );
 }
 
 #[test]
@@ -419,7 +422,7 @@ fn a_batch_waiting_in_another_process_takes_nothing_until_it_can_take_all() {
     set.acquire(0, 1, Timeout::Immediate).unwrap();
     set.release(0, 1).unwrap();
     set.release(1, 1).unwrap();
-    let pid = child.id();
+    let pid = i32::try_from(child.id()).unwrap();
     let out = child.wait_success(CHILD_LIMIT);
     assert!(out.contains("took both"), "{out}");
     assert_eq!(set.values().unwrap(), [0, 0]);

@@ -3,7 +3,9 @@
 use std::fmt;
 use std::mem::MaybeUninit;
 
-use ipc_common::{Error, Result, Timeout};
+use std::time::SystemTime;
+
+use ipc_common::{Error, Mode, Permissions, Result, Timeout};
 use posix_ipc_sys as sys;
 
 use super::{
@@ -736,11 +738,11 @@ impl SemaphoreSet {
     /// ```
     /// let set = sysv_ipc::SemaphoreSet::options().len(2).create_unique()?;
     /// set.release(1, 1)?;
-    /// assert_eq!(set.last_pid(1)?, Some(std::process::id()));
+    /// assert_eq!(set.last_pid(1)?, Some(std::process::id() as i32));
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn last_pid(&self, index: u16) -> Result<Option<u32>> {
+    pub fn last_pid(&self, index: u16) -> Result<Option<libc::pid_t>> {
         self.h.check_index("last_pid", index)?;
         self.h.last_pid(index)
     }
@@ -782,6 +784,107 @@ impl SemaphoreSet {
     /// ```
     pub fn stat(&self) -> Result<SemaphoreStat> {
         self.h.stat()
+    }
+
+    /// When an operation last succeeded on the set (`sem_otime`), `None` if
+    /// none has (sets created here are touched once by their creator).
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(2).create_unique()?;
+    /// assert!(set.operation_time()?.is_some());
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[doc(alias = "o_time")]
+    pub fn operation_time(&self) -> Result<Option<SystemTime>> {
+        Ok(self.stat()?.operation_time)
+    }
+
+    /// When the set was created or its permissions or values were last set
+    /// (`sem_ctime`).
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(2).create_unique()?;
+    /// assert!(set.change_time()?.elapsed().unwrap_or_default().as_secs() < 60);
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn change_time(&self) -> Result<SystemTime> {
+        Ok(self.stat()?.change_time)
+    }
+
+    /// Owner, creator and mode from one `IPC_STAT`.
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// assert_eq!(set.permissions()?, set.stat()?.permissions);
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn permissions(&self) -> Result<Permissions> {
+        self.h.permissions()
+    }
+
+    /// The permission bits.
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).mode(0o640).create_unique()?;
+    /// assert_eq!(set.mode()?.bits(), 0o640);
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn mode(&self) -> Result<Mode> {
+        Ok(self.h.permissions()?.mode)
+    }
+
+    /// The owner's user id.
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// // SAFETY: geteuid has no preconditions.
+    /// assert_eq!(set.uid()?, unsafe { libc::geteuid() });
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn uid(&self) -> Result<libc::uid_t> {
+        Ok(self.h.permissions()?.uid)
+    }
+
+    /// The owner's group id.
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// // SAFETY: getegid has no preconditions.
+    /// assert_eq!(set.gid()?, unsafe { libc::getegid() });
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn gid(&self) -> Result<libc::gid_t> {
+        Ok(self.h.permissions()?.gid)
+    }
+
+    /// The creator's user id.
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// assert_eq!(set.cuid()?, set.uid()?);
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn cuid(&self) -> Result<libc::uid_t> {
+        Ok(self.h.permissions()?.cuid)
+    }
+
+    /// The creator's group id.
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// assert_eq!(set.cgid()?, set.gid()?);
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn cgid(&self) -> Result<libc::gid_t> {
+        Ok(self.h.permissions()?.cgid)
     }
 
     /// Changes the permission bits (`0o777` at most).

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::time::SystemTime;
 
-use ipc_common::{Mode, Result, Timeout};
+use ipc_common::{Mode, Permissions, Result, Timeout};
 
 use super::{Handle, Init, OpenOptions, SemCtl, SemaphoreGuard, SemaphoreStat};
 use crate::guard::{Remove, RemoveOnDrop, Sealed};
@@ -47,7 +47,7 @@ use crate::key::{self, Key};
 /// `IPC_CREAT`), and the creator finishes initialising with a `semop`, which
 /// sets `o_time`. So a process that may race the creator follows W. Richard
 /// Stevens' recipe: open (or fail to create) and wait until
-/// [`Semaphore::o_time`] is not `None`. A C or Python creator following the
+/// [`Semaphore::operation_time`] is not `None`. A C or Python creator following the
 /// same recipe (`IPC_CREX`, set the value, then one `semop` such as a
 /// release) is waited for in the same way.
 ///
@@ -61,7 +61,7 @@ use crate::key::{self, Key};
 ///         Err(e) if e.kind() == ErrorKind::AlreadyExists => {
 ///             let sem = Semaphore::open(key)?;
 ///             // The creator may still be between semget and its first semop.
-///             while sem.o_time()?.is_none() {
+///             while sem.operation_time()?.is_none() {
 ///                 std::thread::sleep(Duration::from_millis(1));
 ///             }
 ///             Ok(sem)
@@ -531,6 +531,19 @@ impl Semaphore {
         self.h.set_value(0, value)
     }
 
+    /// Owner, creator and mode from one `IPC_STAT`.
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// let p = sem.permissions()?;
+    /// assert_eq!((p.cuid, p.mode.bits()), (p.uid, 0o600));
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn permissions(&self) -> Result<Permissions> {
+        self.h.permissions()
+    }
+
     /// The permission bits.
     ///
     /// ```
@@ -638,11 +651,11 @@ impl Semaphore {
     /// ```
     /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
     /// sem.release(1)?;
-    /// assert_eq!(sem.last_pid()?, Some(std::process::id()));
+    /// assert_eq!(sem.last_pid()?, Some(std::process::id() as i32));
     /// sem.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn last_pid(&self) -> Result<Option<u32>> {
+    pub fn last_pid(&self) -> Result<Option<libc::pid_t>> {
         self.h.last_pid(0)
     }
 
@@ -671,18 +684,33 @@ impl Semaphore {
     }
 
     /// When an operation last succeeded on the semaphore set (`sem_otime`,
-    /// 1-second resolution), `None` if none has. Sets created here get one
-    /// when their creator has initialised them, which is what Stevens' recipe
-    /// waits for (see [`Semaphore`](Semaphore#creating-and-initialising-without-a-race)).
+    /// 1-second resolution; sysv_ipc's `o_time`), `None` if none has. Sets
+    /// created here get one when their creator has initialised them, which is
+    /// what Stevens' recipe waits for (see
+    /// [`Semaphore`](Semaphore#creating-and-initialising-without-a-race)).
     ///
     /// ```
     /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// assert!(sem.o_time()?.is_some());
+    /// assert!(sem.operation_time()?.is_some());
     /// sem.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn o_time(&self) -> Result<Option<SystemTime>> {
-        Ok(self.stat()?.o_time)
+    #[doc(alias = "o_time")]
+    pub fn operation_time(&self) -> Result<Option<SystemTime>> {
+        Ok(self.stat()?.operation_time)
+    }
+
+    /// When the semaphore was created or its permissions or value were last
+    /// set (`sem_ctime`).
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// assert!(sem.change_time()?.elapsed().unwrap_or_default().as_secs() < 60);
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn change_time(&self) -> Result<SystemTime> {
+        Ok(self.stat()?.change_time)
     }
 
     /// Every `IPC_STAT` attribute in one call.
