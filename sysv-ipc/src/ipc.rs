@@ -66,6 +66,40 @@ impl Creation {
     }
 }
 
+/// `IPC_CREAT` without `IPC_EXCL`, done so that the caller knows whether it
+/// created the object (and so whether to initialise it): `create` (a `*get`
+/// with `IPC_CREX`) first, `open` (a `*get` without `IPC_CREAT`) on
+/// `AlreadyExists`, and again if the object vanished in between. Returns the
+/// id and whether `create` made it.
+pub(crate) fn create_or_open(
+    what: &str,
+    key: Key,
+    mut create: impl FnMut() -> Result<i32>,
+    mut open: impl FnMut() -> Result<i32>,
+) -> Result<(i32, bool)> {
+    for _ in 0..ipc_common::UNIQUE_ATTEMPTS {
+        match create() {
+            Ok(id) => return Ok((id, true)),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        match open() {
+            Ok(id) => return Ok((id, false)),
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Err(Error::new(
+        ErrorKind::Busy,
+        "create_or_open",
+        format!(
+            "the {what} with key {key} was removed and re-created by other processes {} \
+             times while this call tried to open it; try again",
+            ipc_common::UNIQUE_ATTEMPTS
+        ),
+    ))
+}
+
 /// Checks a mode given to a System V call: only the nine permission bits mean
 /// anything there, and higher bits would be read as flags by the kernel.
 pub(crate) fn check_mode(mode: u32) -> Result<libc::c_int> {
@@ -238,6 +272,25 @@ mod tests {
         assert_eq!(time(7), Some(UNIX_EPOCH + Duration::from_secs(7)));
         assert_eq!(change_time(0), UNIX_EPOCH);
         assert_eq!((pid(0), pid(42)), (None, Some(42)));
+    }
+
+    #[test]
+    fn create_or_open_reports_who_created_and_gives_up_on_churn() {
+        let key = Key::new(5);
+        let created = create_or_open("x", key, || Ok(3), || unreachable!("not needed"));
+        assert_eq!(created.unwrap(), (3, true));
+        let exists = || Err(Error::from_errno("semget", libc::EEXIST));
+        assert_eq!(
+            create_or_open("x", key, exists, || Ok(4)).unwrap(),
+            (4, false)
+        );
+        let gone = || Err(Error::from_errno("semget", libc::ENOENT));
+        let e = create_or_open("x", key, exists, gone).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Busy);
+        assert!(e.message().contains("re-created"), "{e}");
+        let denied = || Err(Error::from_errno("semget", libc::EACCES));
+        let e = create_or_open("x", key, exists, denied).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::PermissionDenied);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use posix_ipc_sys as sys;
 
 use crate::ipc::{self, Control, Creation, IPC_CREAT, IPC_CREX};
 use crate::key::{self, Key};
+use crate::shm::page_size;
 
 mod set;
 mod single;
@@ -245,6 +246,19 @@ impl Default for OpenOptions {
 }
 
 impl OpenOptions {
+    fn create(&mut self, yes: bool) {
+        self.creation.create = yes;
+        self.error = None;
+    }
+
+    fn create_new(&mut self, yes: bool) {
+        self.creation.exclusive = yes;
+        if yes {
+            self.creation.create = true;
+        }
+        self.error = None;
+    }
+
     fn set_flags(&mut self, flags: i32) {
         match Creation::parse(flags, 0, "semaphore") {
             Ok((creation, _)) => {
@@ -325,7 +339,12 @@ impl Handle {
         let (id, created) = if key.is_private() {
             (semget(what, key, len, IPC_CREAT | mode)?, true)
         } else if opts.creation.create && !opts.creation.exclusive {
-            create_or_open(what, key, len, mode)?
+            ipc::create_or_open(
+                what,
+                key,
+                || semget(what, key, len, IPC_CREX | mode),
+                || semget(what, key, len, mode),
+            )?
         } else {
             let flags = opts.creation.flags() | mode;
             (semget(what, key, len, flags)?, opts.creation.create)
@@ -478,32 +497,6 @@ fn semget(what: &'static str, key: Key, len: u16, flags: libc::c_int) -> Result<
         ),
         _ => key::get_error(what, key, e),
     })
-}
-
-/// `IPC_CREAT` without `IPC_EXCL`, knowing whether this call created the set:
-/// try to create exclusively, open on `EEXIST`, and try again if the set
-/// vanished in between.
-fn create_or_open(
-    what: &'static str,
-    key: Key,
-    len: u16,
-    mode: libc::c_int,
-) -> Result<(i32, bool)> {
-    let mut attempts = 0;
-    loop {
-        match semget(what, key, len, IPC_CREX | mode) {
-            Ok(id) => return Ok((id, true)),
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e),
-        }
-        match semget(what, key, len, mode) {
-            Ok(id) => return Ok((id, false)),
-            Err(e) if e.kind() == ErrorKind::NotFound && attempts < ipc_common::UNIQUE_ATTEMPTS => {
-                attempts += 1;
-            }
-            Err(e) => return Err(e),
-        }
-    }
 }
 
 fn nsems_of(ds: &sys::semid_ds) -> Result<u16> {
@@ -672,11 +665,6 @@ impl GuardedBuf {
         // references while `self` is borrowed.
         unsafe { std::slice::from_raw_parts_mut(self.data, self.len) }
     }
-}
-
-fn page_size() -> usize {
-    // SAFETY: sysconf has no preconditions.
-    usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096)
 }
 
 impl Drop for GuardedBuf {

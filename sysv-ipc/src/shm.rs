@@ -364,7 +364,12 @@ impl SharedMemoryOptions {
         let (id, created) = if creation.exclusive || key.is_private() {
             (get(key, create_size, IPC_CREX | mode | extra)?, true)
         } else if creation.create {
-            create_or_open(key, create_size, open_size, mode, extra)?
+            ipc::create_or_open(
+                WHAT,
+                key,
+                || get(key, create_size, IPC_CREX | mode | extra),
+                || get(key, open_size, mode),
+            )?
         } else {
             (get(key, open_size, mode)?, false)
         };
@@ -452,39 +457,6 @@ fn get(key: Key, size: usize, flags: libc::c_int) -> Result<i32> {
         };
         e.with_message(msg)
     })
-}
-
-/// `IPC_CREAT` done so that the caller knows whether it created the segment:
-/// create exclusively, open on `EEXIST`, and start again if the segment
-/// vanished in between.
-fn create_or_open(
-    key: Key,
-    create_size: usize,
-    open_size: usize,
-    mode: libc::c_int,
-    extra: libc::c_int,
-) -> Result<(i32, bool)> {
-    const ATTEMPTS: u32 = 16;
-    for _ in 0..ATTEMPTS {
-        match get(key, create_size, IPC_CREX | mode | extra) {
-            Ok(id) => return Ok((id, true)),
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e),
-        }
-        match get(key, open_size, mode) {
-            Ok(id) => return Ok((id, false)),
-            Err(e) if e.kind() == ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Err(Error::new(
-        ErrorKind::Busy,
-        "shmget",
-        format!(
-            "the {WHAT} with key {key} was removed and re-created by other processes \
-             {ATTEMPTS} times while this call tried to open it; try again"
-        ),
-    ))
 }
 
 /// A System V shared memory segment: its key and id, and a lazily attached

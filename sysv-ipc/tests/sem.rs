@@ -717,10 +717,13 @@ fn stat_returns_every_field() {
 #[test]
 fn remove_on_drop_is_opt_in() {
     let (key, _c) = free_key();
-    let sem = Semaphore::create_new(key, 0).unwrap();
-    drop(sem);
+    // A plain handle going out of scope leaves the semaphore alone.
+    {
+        let _plain = Semaphore::create_new(key, 0).unwrap();
+    }
+    // A disarmed guard does too.
     let kept = Semaphore::open(key).unwrap().remove_on_drop().into_inner();
-    drop(kept);
+    assert_eq!(kept.value().unwrap(), 0);
     let mut sem = Semaphore::open(key).unwrap().remove_on_drop();
     sem.set_undo(true);
     assert!(format!("{sem:?}").starts_with("RemoveOnDrop(Semaphore {"));

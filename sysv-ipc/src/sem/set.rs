@@ -240,8 +240,7 @@ impl SemaphoreSetOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create(&mut self, yes: bool) -> &mut Self {
-        self.open.creation.create = yes;
-        self.open.error = None;
+        self.open.create(yes);
         self
     }
 
@@ -256,11 +255,7 @@ impl SemaphoreSetOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create_new(&mut self, yes: bool) -> &mut Self {
-        self.open.creation.exclusive = yes;
-        if yes {
-            self.open.creation.create = true;
-        }
-        self.open.error = None;
+        self.open.create_new(yes);
         self
     }
 

@@ -125,8 +125,7 @@ impl SemaphoreOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create(&mut self, yes: bool) -> &mut Self {
-        self.open.creation.create = yes;
-        self.open.error = None;
+        self.open.create(yes);
         self
     }
 
@@ -144,11 +143,7 @@ impl SemaphoreOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create_new(&mut self, yes: bool) -> &mut Self {
-        self.open.creation.exclusive = yes;
-        if yes {
-            self.open.creation.create = true;
-        }
-        self.open.error = None;
+        self.open.create_new(yes);
         self
     }
 
