@@ -5,16 +5,28 @@
 //!
 //! # Conventions
 //!
-//! - **Open like [`std::fs::OpenOptions`]**: each primitive has an `options()`
-//!   builder (create, create exclusively, mode, ...) and short forms (`open`,
-//!   `create`, and a unique-name constructor that replaces posix_ipc's
-//!   `name=None`). The posix_ipc flag constants ([`O_CREAT`], [`O_EXCL`],
-//!   [`O_CREX`], [`O_TRUNC`], ...) exist too, so code ports line by line.
+//! - **Open like [`std::fs::OpenOptions`]**: each primitive has a
+//!   `Type::options()` builder whose setters (`create`, `create_new`, `mode`,
+//!   ...) take and return `&mut Self`, and whose terminal methods take `&self`:
+//!   `open(name)` and `create_unique()`. The posix_ipc flag constants
+//!   ([`O_CREAT`], [`O_EXCL`], [`O_CREX`], [`O_TRUNC`], ...) exist too
+//!   (`options().flags(..)`), so code ports line by line.
+//! - **Short forms named like [`std::fs::File`]'s**: `Type::open(name)` opens an
+//!   existing object only; `Type::create(name, ..)` opens or creates
+//!   (`O_CREAT`); `Type::create_new(name, ..)` creates exclusively (`O_CREX`,
+//!   `AlreadyExists` if the name is taken); `Type::create_unique(..)` creates
+//!   under a fresh random name (posix_ipc's `name=None`). What `create` does
+//!   with an existing object is the primitive's own semantics, documented on
+//!   each: a semaphore keeps its value (`sem_open` ignores the initial value),
+//!   shared memory is resized to the given size (as posix_ipc does).
 //! - **Names are validated before any system call** ([`Name`]): `/` + 1 to 255
 //!   bytes (251 for semaphores), no further `/`, no NUL.
 //! - **Ownership**: a handle closes itself on drop; `close(self)` returns the
-//!   error if you want it. Unlinking is always explicit (`unlink()`, the module
-//!   `unlink_*` functions), or opt-in through a guard.
+//!   error if you want it. Unlinking is always explicit (`unlink(&self)`, the
+//!   module `unlink_*` functions), or opt-in: `unlink_on_drop(self)` wraps any
+//!   handle in the one guard type, [`UnlinkOnDrop`], which derefs to the
+//!   handle, unlinks when it drops, and is disarmed by
+//!   [`into_inner`](UnlinkOnDrop::into_inner).
 //! - **Blocking calls take a [`Timeout`]**: `Forever`, `Immediate` (fails with
 //!   [`ErrorKind::WouldBlock`]) or `After(duration)`. A signal interrupting a
 //!   wait returns [`ErrorKind::Interrupted`]; it is never silently retried.
@@ -28,10 +40,12 @@
 pub use ipc_common::{Error, ErrorKind, Mode, Permissions, Result, Timeout};
 
 mod flags;
+mod guard;
 pub mod limits;
 mod name;
 
 pub use flags::{O_CREAT, O_CREX, O_EXCL, O_NONBLOCK, O_RDONLY, O_RDWR, O_TRUNC, O_WRONLY};
+pub use guard::{Unlink, UnlinkOnDrop};
 pub use name::{IntoName, NAME_MAX, Name, SEMAPHORE_NAME_MAX, UNIQUE_NAME_LEN};
 
 /// True where `sem_timedwait` exists, so [`Timeout::After`] works for
@@ -46,15 +60,12 @@ pub const MESSAGE_QUEUES_SUPPORTED: bool = cfg!(not(target_vendor = "apple"));
 
 // ---- Semaphores (semaphore.rs) ----
 mod semaphore;
-pub use semaphore::{
-    Semaphore, SemaphoreGuard, SemaphoreOptions, UnlinkingSemaphore, unlink_semaphore,
-};
+pub use semaphore::{Semaphore, SemaphoreGuard, SemaphoreOptions, unlink_semaphore};
 
 // ---- Shared memory (shm.rs) ----
 mod shm;
 pub use shm::{
-    Mapping, SHARED_MEMORY_SIZE_MAX, SharedMemory, SharedMemoryGuard, SharedMemoryOptions,
-    unlink_shared_memory,
+    Mapping, SHARED_MEMORY_SIZE_MAX, SharedMemory, SharedMemoryOptions, unlink_shared_memory,
 };
 
 // ---- Message queues (mqueue.rs) ----

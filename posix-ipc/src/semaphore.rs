@@ -7,7 +7,6 @@
 
 use std::fmt;
 use std::mem::ManuallyDrop;
-use std::ops::Deref;
 use std::ptr::NonNull;
 use std::time::Duration;
 
@@ -15,6 +14,7 @@ use ipc_common::{Error, ErrorKind, Mode, Result, Timeout, check, check_ptr};
 use posix_ipc_sys as sys;
 
 use crate::flags::{self, Creation};
+use crate::guard::{Sealed, Unlink, UnlinkOnDrop};
 use crate::limits;
 use crate::name::{IntoName, Name, SEMAPHORE_NAME_MAX, with_unique_name};
 
@@ -26,14 +26,17 @@ use crate::name::{IntoName, Name, SEMAPHORE_NAME_MAX, with_unique_name};
 /// [`release`](Self::release) increments it and wakes one waiter.
 ///
 /// - Open it like [`std::fs::OpenOptions`] with [`Semaphore::options`], or with
-///   the short forms [`open`](Self::open), [`create`](Self::create) and
+///   the short forms [`open`](Self::open) (existing only),
+///   [`create`](Self::create) (open or create),
+///   [`create_new`](Self::create_new) (create exclusively) and
 ///   [`create_unique`](Self::create_unique) (posix_ipc's `name=None`).
 /// - [`acquire_guard`](Self::acquire_guard) / [`lock`](Self::lock) return a
 ///   [`SemaphoreGuard`] that releases on drop (Python's `with sem:`).
 /// - Dropping the handle closes it (`sem_close`); [`close`](Self::close)
 ///   returns the error instead. The semaphore itself lives on until it is
 ///   unlinked ([`unlink`](Self::unlink), [`unlink_semaphore`], or the opt-in
-///   [`UnlinkingSemaphore`] guard) and every handle is closed.
+///   [`UnlinkOnDrop`] guard of [`unlink_on_drop`](Self::unlink_on_drop)) and
+///   every handle is closed.
 ///
 /// A `Semaphore` is `Send + Sync`: the `sem_t` that `sem_open` maps is made for
 /// concurrent use by many threads and processes, so one handle can be shared
@@ -369,8 +372,8 @@ fn open_error(e: Error, name: &Name, creation: Creation) -> Error {
     };
     let message = match errno {
         libc::ENOENT => format!(
-            "no semaphore named {name:?} exists; create it with Semaphore::create or \
-             Semaphore::options().create(true)"
+            "no semaphore named {name:?} exists; create it with Semaphore::create, \
+             Semaphore::create_new or Semaphore::options().create(true)"
         ),
         libc::EEXIST => format!(
             "a semaphore named {name:?} already exists; open it with Semaphore::open, or \
@@ -464,21 +467,44 @@ impl Semaphore {
         SemaphoreOptions::new().open(name)
     }
 
-    /// Creates a new semaphore with mode `0o600` and `initial_value`, failing
-    /// with [`AlreadyExists`](ErrorKind::AlreadyExists) if the name is taken
-    /// (posix_ipc's `Semaphore(name, O_CREX, initial_value=...)`). Use
-    /// [`Semaphore::options`] with [`create`](SemaphoreOptions::create) to
-    /// open-or-create.
+    /// Opens the semaphore `name`, creating it with mode `0o600` and
+    /// `initial_value` if it does not exist (`O_CREAT`; posix_ipc's
+    /// `Semaphore(name, O_CREAT, initial_value=...)`).
+    ///
+    /// As with `sem_open`, `initial_value` applies only when this call creates
+    /// the semaphore: an existing one is opened with the value it has. Use
+    /// [`create_new`](Self::create_new) to be sure the value is yours.
     ///
     /// ```
     /// use posix_ipc::Semaphore;
-    /// # let name = format!("/ipcrs-doc-{}", std::process::id());
+    /// # let name = testkit::unique_name("doc");
     /// let sem = Semaphore::create(&name, 1)?;
-    /// assert!(Semaphore::create(&name, 1).unwrap_err().is_existential());
+    /// let same = Semaphore::create(&name, 5)?; // opens it; 5 is ignored
+    /// assert_eq!(same.value()?, 1);
     /// sem.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create(name: impl IntoName, initial_value: u32) -> Result<Semaphore> {
+        SemaphoreOptions::new()
+            .create(true)
+            .initial_value(initial_value)
+            .open(name)
+    }
+
+    /// Creates a new semaphore with mode `0o600` and `initial_value`, failing
+    /// with [`AlreadyExists`](ErrorKind::AlreadyExists) if the name is taken
+    /// (`O_CREAT | O_EXCL`; posix_ipc's `Semaphore(name, O_CREX,
+    /// initial_value=...)`).
+    ///
+    /// ```
+    /// use posix_ipc::Semaphore;
+    /// # let name = testkit::unique_name("doc");
+    /// let sem = Semaphore::create_new(&name, 1)?;
+    /// assert!(Semaphore::create_new(&name, 1).unwrap_err().is_existential());
+    /// sem.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn create_new(name: impl IntoName, initial_value: u32) -> Result<Semaphore> {
         SemaphoreOptions::new()
             .create_new(true)
             .initial_value(initial_value)
@@ -683,7 +709,7 @@ impl Semaphore {
     /// ```
     /// use posix_ipc::Semaphore;
     /// # let name = format!("/ipcrs-doc-{}", std::process::id());
-    /// let sem = Semaphore::create(name.as_str(), 0)?;
+    /// let sem = Semaphore::create_new(name.as_str(), 0)?;
     /// assert_eq!(sem.name().to_str(), Some(name.as_str()));
     /// sem.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
@@ -747,8 +773,9 @@ impl Semaphore {
         self.raw.close()
     }
 
-    /// Wraps the handle in a guard that unlinks the semaphore when it drops
-    /// (and then closes it): the opt-in clean-up posix_ipc's issue #17 asked for.
+    /// Wraps the handle in an [`UnlinkOnDrop`] guard that unlinks the
+    /// semaphore when it drops (and then closes it): the opt-in clean-up
+    /// posix_ipc's issue #17 asked for. [`UnlinkOnDrop::into_inner`] disarms it.
     ///
     /// ```
     /// use posix_ipc::Semaphore;
@@ -760,10 +787,8 @@ impl Semaphore {
     /// assert!(Semaphore::open(&name).unwrap_err().is_existential());
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn unlink_on_drop(self) -> UnlinkingSemaphore {
-        UnlinkingSemaphore {
-            sem: ManuallyDrop::new(self),
-        }
+    pub fn unlink_on_drop(self) -> UnlinkOnDrop<Semaphore> {
+        UnlinkOnDrop::new(self)
     }
 
     /// On Linux, examines `/dev/shm/sem.<name>`: a file too small to hold a
@@ -873,6 +898,14 @@ pub fn unlink_semaphore(name: impl IntoName) -> Result<()> {
     unlink_name(&semaphore_name(name)?)
 }
 
+impl Sealed for Semaphore {}
+
+impl Unlink for Semaphore {
+    fn unlink(&self) -> Result<()> {
+        Semaphore::unlink(self)
+    }
+}
+
 impl fmt::Debug for Semaphore {
     /// `Semaphore("/name", mode=0o600)`, like posix_ipc's `repr`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -940,64 +973,6 @@ impl Drop for SemaphoreGuard<'_> {
 impl fmt::Debug for SemaphoreGuard<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("SemaphoreGuard").field(self.sem).finish()
-    }
-}
-
-/// A [`Semaphore`] that is unlinked, then closed, when this guard drops;
-/// made by [`Semaphore::unlink_on_drop`]. Derefs to the semaphore.
-///
-/// Nothing else in this crate unlinks implicitly: use this for semaphores
-/// that belong to one owner and should not outlive it.
-///
-/// ```
-/// use posix_ipc::Semaphore;
-/// let owned = Semaphore::create_unique(0)?.unlink_on_drop();
-/// owned.release()?;
-/// let keep: Semaphore = owned.into_inner(); // disarm: no unlink
-/// keep.unlink()?;
-/// # Ok::<(), posix_ipc::Error>(())
-/// ```
-pub struct UnlinkingSemaphore {
-    sem: ManuallyDrop<Semaphore>,
-}
-
-impl UnlinkingSemaphore {
-    /// Disarms the guard and returns the semaphore, which will not be unlinked.
-    ///
-    /// ```
-    /// let sem = posix_ipc::Semaphore::create_unique(0)?.unlink_on_drop().into_inner();
-    /// assert!(posix_ipc::Semaphore::open(sem.name()).is_ok());
-    /// sem.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
-    pub fn into_inner(self) -> Semaphore {
-        let mut this = ManuallyDrop::new(self);
-        // SAFETY: `this` is never dropped, so the semaphore is taken out exactly once.
-        unsafe { ManuallyDrop::take(&mut this.sem) }
-    }
-}
-
-impl Deref for UnlinkingSemaphore {
-    type Target = Semaphore;
-    fn deref(&self) -> &Semaphore {
-        &self.sem
-    }
-}
-
-impl Drop for UnlinkingSemaphore {
-    fn drop(&mut self) {
-        // Errors are ignored: the name may already be unlinked by someone else.
-        let _ = self.sem.unlink();
-        // SAFETY: `self.sem` is not used after this.
-        unsafe { ManuallyDrop::drop(&mut self.sem) };
-    }
-}
-
-impl fmt::Debug for UnlinkingSemaphore {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("UnlinkingSemaphore")
-            .field(&*self.sem)
-            .finish()
     }
 }
 
@@ -1075,6 +1050,5 @@ mod tests {
         fn assert_traits<T: Send + Sync>() {}
         assert_traits::<Semaphore>();
         assert_traits::<SemaphoreGuard<'_>>();
-        assert_traits::<UnlinkingSemaphore>();
     }
 }

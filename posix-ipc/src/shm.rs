@@ -6,13 +6,13 @@
 
 use std::fmt;
 use std::mem::MaybeUninit;
-use std::ops::Deref;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 
 use ipc_common::{Error, ErrorKind, Mode, Permissions, Result, check};
 use posix_ipc_sys as sys;
 
 use crate::flags::{self, Creation, O_TRUNC};
+use crate::guard::{Sealed, Unlink, UnlinkOnDrop};
 use crate::name::{IntoName, Name, with_unique_name};
 
 mod mapping;
@@ -36,7 +36,8 @@ pub const SHARED_MEMORY_SIZE_MAX: u64 = libc::off_t::MAX.unsigned_abs();
 /// The handle owns the descriptor: dropping it closes the descriptor
 /// ([`close`](SharedMemory::close) returns the error, if you want it). The
 /// object itself lives on until it is unlinked ([`unlink`](SharedMemory::unlink),
-/// [`unlink_shared_memory`], or the opt-in [`SharedMemoryGuard`]) *and* every
+/// [`unlink_shared_memory`], or the opt-in [`UnlinkOnDrop`] guard of
+/// [`unlink_on_drop`](SharedMemory::unlink_on_drop)) *and* every
 /// descriptor and mapping of it is gone.
 ///
 /// To read and write the memory, [`map`](SharedMemory::map) it (or a range of
@@ -47,7 +48,9 @@ pub const SHARED_MEMORY_SIZE_MAX: u64 = libc::off_t::MAX.unsigned_abs();
 ///
 /// [`SharedMemory::options`] is the full builder (create, create exclusively,
 /// truncate, mode, size, read-only, or posix_ipc's `flags`); the short forms
-/// are [`open`](SharedMemory::open), [`create`](SharedMemory::create) and
+/// are [`open`](SharedMemory::open) (existing only),
+/// [`create`](SharedMemory::create) (open or create, resizing like posix_ipc),
+/// [`create_new`](SharedMemory::create_new) (create exclusively) and
 /// [`create_unique`](SharedMemory::create_unique) (posix_ipc's `name=None`).
 ///
 /// # Sharing between threads
@@ -111,27 +114,6 @@ pub struct SharedMemoryOptions {
     size: u64,
     flags_error: Option<Error>,
 }
-
-/// A [`SharedMemory`] that unlinks its object when dropped (the opt-in
-/// "remove when I'm done" of the ownership rules). Get one from
-/// [`SharedMemory::unlink_on_drop`].
-///
-/// It derefs to the [`SharedMemory`]; [`into_inner`](SharedMemoryGuard::into_inner)
-/// disarms it. Unlinking only removes the name: mappings (and other
-/// processes' descriptors) keep the memory alive until they are gone.
-///
-/// ```
-/// use posix_ipc::{SharedMemory, unlink_shared_memory};
-/// let name = {
-///     let shm = SharedMemory::create_unique(64)?.unlink_on_drop();
-///     shm.map()?.write_at(0, b"scratch")?;
-///     shm.name().clone()
-/// }; // unlinked here
-/// assert!(SharedMemory::open(&name).unwrap_err().is_existential());
-/// # Ok::<(), posix_ipc::Error>(())
-/// ```
-#[derive(Debug)]
-pub struct SharedMemoryGuard(Option<SharedMemory>);
 
 impl SharedMemoryOptions {
     fn new() -> Self {
@@ -397,7 +379,7 @@ fn open_error(e: Error, name: &Name, truncate: bool) -> Error {
     let msg = match e.raw_os_error().unwrap_or(0) {
         libc::ENOENT => format!(
             "no shared memory object named \"{name}\" exists; create it first \
-             (options().create(true) or SharedMemory::create)"
+             (SharedMemory::create, create_new or options().create(true))"
         ),
         libc::EEXIST => format!(
             "shared memory named \"{name}\" already exists; open it without \
@@ -487,19 +469,40 @@ impl SharedMemory {
         SharedMemory::options().open(name)
     }
 
-    /// Creates a new object `name` of `size` bytes (zero-filled), failing with
-    /// [`AlreadyExists`](ErrorKind::AlreadyExists) if the name is taken
-    /// (posix_ipc's `SharedMemory(name, O_CREX, size=size)`).
+    /// Opens the object `name`, creating it if it does not exist (`O_CREAT`;
+    /// posix_ipc's `SharedMemory(name, O_CREAT, size=size)`), and resizes it
+    /// to `size` bytes (`ftruncate`), like posix_ipc: a new object is
+    /// zero-filled, an **existing one is grown or shrunk** to `size` (bytes it
+    /// keeps are unchanged). `size == 0` leaves the size alone. Use
+    /// [`create_new`](Self::create_new) to never touch an existing object.
     ///
     /// ```
     /// # let name = testkit::unique_name("doc");
     /// let shm = posix_ipc::SharedMemory::create(&name, 4096)?;
-    /// assert_eq!(shm.map()?.read_vec(0, 4)?, [0, 0, 0, 0]);
-    /// assert!(posix_ipc::SharedMemory::create(&name, 4096).unwrap_err().is_existential());
+    /// shm.map()?.write_at(0, b"kept")?;
+    /// let same = posix_ipc::SharedMemory::create(&name, 8192)?; // opens and resizes
+    /// assert_eq!(shm.size()?, 8192);
+    /// assert_eq!(same.map()?.read_vec(0, 4)?, b"kept");
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create(name: impl IntoName, size: u64) -> Result<SharedMemory> {
+        SharedMemory::options().create(true).size(size).open(name)
+    }
+
+    /// Creates a new object `name` of `size` bytes (zero-filled), failing with
+    /// [`AlreadyExists`](ErrorKind::AlreadyExists) if the name is taken
+    /// (`O_CREAT | O_EXCL`; posix_ipc's `SharedMemory(name, O_CREX, size=size)`).
+    ///
+    /// ```
+    /// # let name = testkit::unique_name("doc");
+    /// let shm = posix_ipc::SharedMemory::create_new(&name, 4096)?;
+    /// assert_eq!(shm.map()?.read_vec(0, 4)?, [0, 0, 0, 0]);
+    /// assert!(posix_ipc::SharedMemory::create_new(&name, 4096).unwrap_err().is_existential());
+    /// shm.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn create_new(name: impl IntoName, size: u64) -> Result<SharedMemory> {
         SharedMemory::options()
             .create_new(true)
             .size(size)
@@ -528,7 +531,7 @@ impl SharedMemory {
     ///
     /// ```
     /// # let name = testkit::unique_name("doc");
-    /// let shm = posix_ipc::SharedMemory::create(&name, 0)?;
+    /// let shm = posix_ipc::SharedMemory::create_new(&name, 0)?;
     /// assert_eq!(shm.name().to_str(), Some(name.as_str()));
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
@@ -828,8 +831,9 @@ impl SharedMemory {
         unlink_name(&self.name)
     }
 
-    /// Makes this handle unlink the object when it is dropped; see
-    /// [`SharedMemoryGuard`].
+    /// Wraps the handle in an [`UnlinkOnDrop`] guard that unlinks the object
+    /// when it drops (and then closes the descriptor; mappings stay valid).
+    /// [`UnlinkOnDrop::into_inner`] disarms it.
     ///
     /// ```
     /// let guard = posix_ipc::SharedMemory::create_unique(16)?.unlink_on_drop();
@@ -838,8 +842,8 @@ impl SharedMemory {
     /// assert!(posix_ipc::unlink_shared_memory(&name).unwrap_err().is_existential());
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn unlink_on_drop(self) -> SharedMemoryGuard {
-        SharedMemoryGuard(Some(self))
+    pub fn unlink_on_drop(self) -> UnlinkOnDrop<SharedMemory> {
+        UnlinkOnDrop::new(self)
     }
 
     /// Closes the descriptor and reports a failure (dropping the handle
@@ -866,6 +870,14 @@ impl SharedMemory {
         let fd = self.fd.into_raw_fd();
         // SAFETY: `fd` came out of the OwnedFd above, so this is its only close.
         check("close", unsafe { libc::close(fd) }).map(drop)
+    }
+}
+
+impl Sealed for SharedMemory {}
+
+impl Unlink for SharedMemory {
+    fn unlink(&self) -> Result<()> {
+        SharedMemory::unlink(self)
     }
 }
 
@@ -924,48 +936,6 @@ impl From<SharedMemory> for OwnedFd {
     }
 }
 
-impl SharedMemoryGuard {
-    /// Disarms the guard: returns the handle, which no longer unlinks.
-    ///
-    /// ```
-    /// let shm = posix_ipc::SharedMemory::create_unique(16)?.unlink_on_drop().into_inner();
-    /// assert!(posix_ipc::SharedMemory::open(shm.name()).is_ok());
-    /// shm.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
-    pub fn into_inner(mut self) -> SharedMemory {
-        match self.0.take() {
-            Some(shm) => shm,
-            None => {
-                unreachable!("the handle is only taken by into_inner, which consumes the guard")
-            }
-        }
-    }
-}
-
-impl Deref for SharedMemoryGuard {
-    type Target = SharedMemory;
-
-    fn deref(&self) -> &SharedMemory {
-        match &self.0 {
-            Some(shm) => shm,
-            None => {
-                unreachable!("the handle is only taken by into_inner, which consumes the guard")
-            }
-        }
-    }
-}
-
-impl Drop for SharedMemoryGuard {
-    /// Unlinks the object (ignoring a failure, e.g. someone else unlinked it
-    /// already), then closes the descriptor.
-    fn drop(&mut self) {
-        if let Some(shm) = &self.0 {
-            let _ = shm.unlink();
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -975,7 +945,6 @@ mod tests {
         fn assert_traits<T: Send + Sync>() {}
         assert_traits::<SharedMemory>();
         assert_traits::<Mapping>();
-        assert_traits::<SharedMemoryGuard>();
         assert_traits::<SharedMemoryOptions>();
     }
 

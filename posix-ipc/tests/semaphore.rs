@@ -157,7 +157,7 @@ mod creation {
     fn name_as_bytes() {
         let (name, _g) = unused("bytes");
         let bytes = CString::new(name.clone()).unwrap();
-        let sem = Semaphore::create(bytes.as_c_str(), 0).unwrap();
+        let sem = Semaphore::create_new(bytes.as_c_str(), 0).unwrap();
         assert_eq!(sem.name().to_str(), Some(name.as_str()));
         let via_os = Semaphore::open(OsStr::from_bytes(name.as_bytes())).unwrap();
         assert_eq!(via_os.name(), sem.name());
@@ -363,11 +363,29 @@ mod module {
     }
 
     #[test]
+    fn create_opens_or_creates_and_keeps_an_existing_value() {
+        let (name, _g) = unused("create");
+        let first = Semaphore::create(&name, 2).unwrap();
+        assert_eq!(first.value().unwrap(), 2);
+        first.try_acquire().unwrap();
+        // An existing semaphore is opened as it is: sem_open ignores the value.
+        let second = Semaphore::create(&name, 9).unwrap();
+        assert_eq!(second.value().unwrap(), 1);
+        let e = Semaphore::create_new(&name, 0).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::AlreadyExists);
+        assert!(
+            Semaphore::create(&name, u32::MAX)
+                .unwrap_err()
+                .is_invalid_input()
+        );
+    }
+
+    #[test]
     fn errors_fall_into_the_python_families() {
         let (sem, _g) = fixture("errs");
         let missing = Semaphore::open(testkit::unique_name("absent")).unwrap_err();
         assert!(missing.is_existential() && !missing.is_busy());
-        let taken = Semaphore::create(sem.name(), 0).unwrap_err();
+        let taken = Semaphore::create_new(sem.name(), 0).unwrap_err();
         assert!(taken.is_existential());
         sem.try_acquire().unwrap();
         let busy = sem.try_acquire().unwrap_err();
@@ -388,7 +406,7 @@ mod bad_input {
         let os = OsStr::from_bytes(name);
         let errors = [
             Semaphore::open(os).unwrap_err(),
-            Semaphore::create(os, 1).unwrap_err(),
+            Semaphore::create_new(os, 1).unwrap_err(),
             Semaphore::options().create(true).open(os).unwrap_err(),
             unlink_semaphore(os).unwrap_err(),
         ];
@@ -440,7 +458,7 @@ mod bad_input {
         );
         assert_eq!(name.len() - 1, posix_ipc::SEMAPHORE_NAME_MAX);
         let _g = Unlink::new(&name);
-        let sem = Semaphore::create(&name, 1).unwrap();
+        let sem = Semaphore::create_new(&name, 1).unwrap();
         sem.unlink().unwrap();
     }
 
@@ -450,7 +468,7 @@ mod bad_input {
         bytes.extend_from_slice(b"\xff\xfe");
         let name = Name::new(OsStr::from_bytes(&bytes)).unwrap();
         let _g = Unlink(name.clone());
-        let sem = Semaphore::create(&name, 3).unwrap();
+        let sem = Semaphore::create_new(&name, 3).unwrap();
         assert_eq!(sem.name().as_bytes(), &bytes[..]);
         assert_eq!(Semaphore::open(&name).unwrap().value().unwrap(), 3);
     }
@@ -528,7 +546,7 @@ mod bad_input {
     fn release_at_sem_value_max_is_limit_exceeded() {
         let (name, _g) = unused("ovfl");
         let max = limits::semaphore_value_max();
-        let sem = Semaphore::create(&name, max).unwrap();
+        let sem = Semaphore::create_new(&name, max).unwrap();
         let e = sem.release().unwrap_err();
         assert_eq!(e.kind(), ErrorKind::LimitExceeded);
         assert_eq!(e.raw_os_error(), Some(libc::EOVERFLOW));
@@ -584,11 +602,11 @@ mod bad_input {
         }
         // The stray file is reported, not deleted behind the user's back.
         assert!(exists(&n));
-        let e = Semaphore::create(&name, 0).unwrap_err();
+        let e = Semaphore::create_new(&name, 0).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::AlreadyExists);
         // The fix the message names works.
         unlink_semaphore(&name).unwrap();
-        let sem = Semaphore::create(&name, 1).unwrap();
+        let sem = Semaphore::create_new(&name, 1).unwrap();
         sem.try_acquire().unwrap();
     }
 }
@@ -605,7 +623,7 @@ mod handles {
         let absent = Name::new(absent.as_str()).unwrap();
         for _ in 0..100 {
             assert!(Semaphore::open(&absent).is_err());
-            assert!(Semaphore::create(&name, 0).is_err());
+            assert!(Semaphore::create_new(&name, 0).is_err());
         }
         assert!(!exists(&absent));
         let id = file_id(&name);
@@ -633,7 +651,7 @@ mod handles {
         sem.unlink().unwrap();
         sem.release().unwrap();
         assert_eq!(sem.value().unwrap(), 2);
-        let fresh = Semaphore::create(sem.name(), 7).unwrap();
+        let fresh = Semaphore::create_new(sem.name(), 7).unwrap();
         assert_eq!(fresh.value().unwrap(), 7);
         assert_eq!(sem.value().unwrap(), 2, "a different semaphore");
         sem.unlink().unwrap(); // unlinks the new one, by name
@@ -700,14 +718,14 @@ mod handles {
         let n = Name::new(name.as_str()).unwrap();
         let id;
         {
-            let owned = Semaphore::create(&name, 1).unwrap().unlink_on_drop();
+            let owned = Semaphore::create_new(&name, 1).unwrap().unlink_on_drop();
             id = file_id(&n);
             owned.try_acquire().unwrap();
-            assert!(format!("{owned:?}").starts_with("UnlinkingSemaphore(Semaphore("));
+            assert!(format!("{owned:?}").starts_with("UnlinkOnDrop(Semaphore("));
         }
         assert!(!exists(&n));
         assert!(!is_mapped(id));
-        let kept = Semaphore::create(&name, 1)
+        let kept = Semaphore::create_new(&name, 1)
             .unwrap()
             .unlink_on_drop()
             .into_inner();
@@ -719,7 +737,7 @@ mod handles {
     #[test]
     fn one_handle_shared_by_threads() {
         let (name, _g) = unused("thr");
-        let sem = std::sync::Arc::new(Semaphore::create(&name, 0).unwrap());
+        let sem = std::sync::Arc::new(Semaphore::create_new(&name, 0).unwrap());
         let waiter = {
             let sem = sem.clone();
             std::thread::spawn(move || {
@@ -775,7 +793,7 @@ mod handles {
         let (name, _g) = unused("perm");
         // SAFETY: geteuid has no preconditions.
         if unsafe { libc::geteuid() } == 0 {
-            let _sem = Semaphore::create(&name, 0).unwrap();
+            let _sem = Semaphore::create_new(&name, 0).unwrap();
             let out = testkit::spawn_child(TEST, &[&name]).wait_success(Duration::from_secs(30));
             assert!(out.contains("denied as uid 65534"), "{out}");
         } else {
@@ -812,8 +830,8 @@ mod processes {
         }
         let (a, _ga) = unused("ping");
         let (b, _gb) = unused("pong");
-        let ping = Semaphore::create(&a, 0).unwrap();
-        let pong = Semaphore::create(&b, 0).unwrap();
+        let ping = Semaphore::create_new(&a, 0).unwrap();
+        let pong = Semaphore::create_new(&b, 0).unwrap();
         let child = testkit::spawn_child(TEST, &[&a, &b]);
         for _ in 0..ROUNDS {
             ping.release().unwrap();
@@ -837,8 +855,8 @@ mod processes {
         }
         let (r, _gr) = unused("ready");
         let (g, _gg) = unused("go");
-        let ready = Semaphore::create(&r, 0).unwrap();
-        let go = Semaphore::create(&g, 0).unwrap();
+        let ready = Semaphore::create_new(&r, 0).unwrap();
+        let go = Semaphore::create_new(&g, 0).unwrap();
         let child = testkit::spawn_child(TEST, &[&r, &g]);
         ready.acquire(LONG).unwrap();
         std::thread::sleep(Duration::from_millis(300));
@@ -875,8 +893,8 @@ mod processes {
         }
         let (r, _gr) = unused("ready");
         let (g, _gg) = unused("go");
-        let ready = Semaphore::create(&r, 0).unwrap();
-        let go = Semaphore::create(&g, 0).unwrap();
+        let ready = Semaphore::create_new(&r, 0).unwrap();
+        let go = Semaphore::create_new(&g, 0).unwrap();
         let child = testkit::spawn_child(TEST, &[&r, &g]);
         ready.acquire(LONG).unwrap();
         std::thread::sleep(Duration::from_millis(100));
@@ -942,9 +960,9 @@ mod processes {
         let (r, _gr) = unused("ready");
         let (n, _gn) = unused("never");
         let (d, _gd) = unused("done");
-        let ready = Semaphore::create(&r, 0).unwrap();
-        let never = Semaphore::create(&n, 0).unwrap();
-        let done = Semaphore::create(&d, 0).unwrap();
+        let ready = Semaphore::create_new(&r, 0).unwrap();
+        let never = Semaphore::create_new(&n, 0).unwrap();
+        let done = Semaphore::create_new(&d, 0).unwrap();
         let child = testkit::spawn_child(TEST, &[&r, &n, &d]);
         // Two waits to interrupt (Forever, then timed). A signal that lands
         // before the child is inside sem_wait is absorbed by the handler, so

@@ -2,6 +2,8 @@
 //! one implementation of `IPC_STAT` / `IPC_SET` / `IPC_RMID` over the
 //! [`Control`] trait, with the error messages that go with them.
 
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
 use ipc_common::{Error, ErrorKind, Mode, Permissions, Result};
 use posix_ipc_sys as sys;
 
@@ -62,6 +64,40 @@ impl Creation {
         };
         Ok((creation, flags & allowed))
     }
+}
+
+/// `IPC_CREAT` without `IPC_EXCL`, done so that the caller knows whether it
+/// created the object (and so whether to initialise it): `create` (a `*get`
+/// with `IPC_CREX`) first, `open` (a `*get` without `IPC_CREAT`) on
+/// `AlreadyExists`, and again if the object vanished in between. Returns the
+/// id and whether `create` made it.
+pub(crate) fn create_or_open(
+    what: &str,
+    key: Key,
+    mut create: impl FnMut() -> Result<i32>,
+    mut open: impl FnMut() -> Result<i32>,
+) -> Result<(i32, bool)> {
+    for _ in 0..ipc_common::UNIQUE_ATTEMPTS {
+        match create() {
+            Ok(id) => return Ok((id, true)),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        match open() {
+            Ok(id) => return Ok((id, false)),
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Err(Error::new(
+        ErrorKind::Busy,
+        "create_or_open",
+        format!(
+            "the {what} with key {key} was removed and re-created by other processes {} \
+             times while this call tried to open it; try again",
+            ipc_common::UNIQUE_ATTEMPTS
+        ),
+    ))
 }
 
 /// Checks a mode given to a System V call: only the nine permission bits mean
@@ -181,6 +217,26 @@ pub(crate) fn permissions(p: &sys::ipc_perm) -> Permissions {
     }
 }
 
+/// A kernel timestamp (`*_otime`, `shm_atime`, `msg_stime`, ...): `None` for
+/// 0, the kernel's "never".
+pub(crate) fn time(secs: libc::time_t) -> Option<SystemTime> {
+    u64::try_from(secs)
+        .ok()
+        .filter(|&s| s != 0)
+        .map(|s| UNIX_EPOCH + Duration::from_secs(s))
+}
+
+/// A `*_ctime`, which the kernel sets at creation, so it is never 0.
+pub(crate) fn change_time(secs: libc::time_t) -> SystemTime {
+    time(secs).unwrap_or(UNIX_EPOCH)
+}
+
+/// A process id the kernel records (`sem` `GETPID`, `shm_lpid`, `msg_lspid`,
+/// ...): `None` for 0, "no process yet".
+pub(crate) fn pid(p: libc::pid_t) -> Option<libc::pid_t> {
+    (p > 0).then_some(p)
+}
+
 /// The key stored in an `ipc_perm`.
 pub(crate) fn key_of(p: &sys::ipc_perm) -> Key {
     Key::new(p.__key)
@@ -207,6 +263,34 @@ mod tests {
         assert_eq!(c.flags(), IPC_CREX);
         assert_eq!(rest, sys::SHM_HUGETLB);
         assert_eq!(Creation::parse(0, 0, "x").unwrap().0.flags(), 0);
+    }
+
+    #[test]
+    fn zero_times_and_pids_mean_never() {
+        assert_eq!(time(0), None);
+        assert_eq!(time(-5), None);
+        assert_eq!(time(7), Some(UNIX_EPOCH + Duration::from_secs(7)));
+        assert_eq!(change_time(0), UNIX_EPOCH);
+        assert_eq!((pid(0), pid(42)), (None, Some(42)));
+    }
+
+    #[test]
+    fn create_or_open_reports_who_created_and_gives_up_on_churn() {
+        let key = Key::new(5);
+        let created = create_or_open("x", key, || Ok(3), || unreachable!("not needed"));
+        assert_eq!(created.unwrap(), (3, true));
+        let exists = || Err(Error::from_errno("semget", libc::EEXIST));
+        assert_eq!(
+            create_or_open("x", key, exists, || Ok(4)).unwrap(),
+            (4, false)
+        );
+        let gone = || Err(Error::from_errno("semget", libc::ENOENT));
+        let e = create_or_open("x", key, exists, gone).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Busy);
+        assert!(e.message().contains("re-created"), "{e}");
+        let denied = || Err(Error::from_errno("semget", libc::EACCES));
+        let e = create_or_open("x", key, exists, denied).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::PermissionDenied);
     }
 
     #[test]

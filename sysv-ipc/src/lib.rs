@@ -10,17 +10,37 @@
 //!   one from a file; [`Key::PRIVATE`] makes an object only its id reaches; every
 //!   primitive has a unique-key constructor (sysv_ipc's `key=None`) that draws
 //!   keys from the OS random source.
-//! - **Open like [`std::fs::OpenOptions`]**: `options()` builders (create, create
-//!   exclusively, mode, ...), short forms, and the sysv_ipc flag constants
-//!   ([`IPC_CREAT`], [`IPC_EXCL`], [`IPC_CREX`]) for line-by-line ports.
-//! - **Removal is explicit** (`remove()`, the module `remove_*` functions):
-//!   dropping a handle never removes the kernel object. Shared memory
-//!   attachments detach themselves on drop.
+//! - **Open like [`std::fs::OpenOptions`]**: each primitive has a
+//!   `Type::options()` builder whose setters (`create`, `create_new`, `mode`,
+//!   ...) take and return `&mut Self`, and whose terminal methods take `&self`:
+//!   `open(key)`, `create_unique()` and, where the options matter for it,
+//!   `open_id(id)`. The sysv_ipc flag constants ([`IPC_CREAT`], [`IPC_EXCL`],
+//!   [`IPC_CREX`]) exist too (`options().flags(..)`), for line-by-line ports.
+//!   Every function that takes a key takes `impl Into<Key>` (a [`Key`] or an
+//!   `i32`).
+//! - **Short forms named like [`std::fs::File`]'s**: `Type::open(key)` opens an
+//!   existing object only; `Type::create(key, ..)` opens or creates
+//!   (`IPC_CREAT`); `Type::create_new(key, ..)` creates exclusively
+//!   (`IPC_CREX`, `AlreadyExists` if the key is taken);
+//!   `Type::create_unique(..)` creates under a fresh key; `Type::from_id(id)`
+//!   opens by id. Initial values, sizes and fills apply only when the call
+//!   created the object (sysv_ipc resets a semaphore on every `IPC_CREAT`).
+//! - **Removal is explicit** (`remove(&self)`, the module `remove_*`
+//!   functions): dropping a handle never removes the kernel object. The opt-in
+//!   is `remove_on_drop(self)`, which wraps any handle in the one guard type,
+//!   [`RemoveOnDrop`]: it derefs to the handle, removes the object when it
+//!   drops, and is disarmed by [`into_inner`](RemoveOnDrop::into_inner). Shared
+//!   memory attachments detach themselves on drop.
 //! - **Blocking calls take a [`Timeout`]**, implemented with `semtimedop` on
 //!   Linux (sysv_ipc's Linux wheels silently ignore timeouts). A signal
 //!   interrupting a wait returns [`ErrorKind::Interrupted`].
-//! - **One `stat()`** per primitive returns every `IPC_STAT` field at once;
-//!   getters such as `mode()` mirror sysv_ipc's properties.
+//! - **One `stat()`** per primitive returns every `IPC_STAT` field at once
+//!   ([`SemaphoreStat`], [`SharedMemoryStat`], [`MessageQueueStat`]); getters
+//!   mirror sysv_ipc's properties with the same names and types everywhere:
+//!   `key()`, `id()`, `permissions()`, `mode()`/`set_mode(u32)`,
+//!   `uid()`/`set_uid`, `gid()`/`set_gid`, `cuid()`, `cgid()`, times as
+//!   `Option<SystemTime>` where the kernel's 0 means "never" (`change_time` is
+//!   always set), process ids as `Option<pid_t>` where 0 means "none yet".
 //!
 //! Errors are [`ipc_common::Error`]s: a kind, the errno, the operation and a
 //! message that says what to do. `EACCES` and `EPERM` both map to
@@ -30,9 +50,11 @@
 
 pub use ipc_common::{Error, ErrorKind, Mode, Permissions, Result, Timeout};
 
+mod guard;
 mod ipc;
 mod key;
 
+pub use guard::{Remove, RemoveOnDrop};
 pub use ipc::{IPC_CREAT, IPC_CREX, IPC_EXCL, IPC_PRIVATE};
 pub use key::{Key, ftok};
 
@@ -47,8 +69,8 @@ pub use sem::{
 // ---- Shared memory (shm.rs) ----
 mod shm;
 pub use shm::{
-    Attachment, SharedMemory, SharedMemoryGuard, SharedMemoryOptions, SharedMemoryStat, attach,
-    max_segment_size, page_size, remove_shared_memory,
+    Attachment, SharedMemory, SharedMemoryOptions, SharedMemoryStat, attach, max_segment_size,
+    page_size, remove_shared_memory,
 };
 #[cfg(target_os = "linux")]
 pub use shm::{SHM_HUGETLB, SHM_NORESERVE};
@@ -56,8 +78,8 @@ pub use shm::{SHM_HUGETLB, SHM_NORESERVE};
 // ---- Message queues (msg.rs) ----
 mod msg;
 pub use msg::{
-    DEFAULT_MAX_MESSAGE_SIZE, Message, MessageQueue, MessageQueueGuard, MessageQueueOptions,
-    MessageQueueStat, STACK_MESSAGE_SIZE, Selector, Wait, remove_message_queue,
+    DEFAULT_MAX_MESSAGE_SIZE, Message, MessageQueue, MessageQueueOptions, MessageQueueStat,
+    STACK_MESSAGE_SIZE, Selector, Wait, remove_message_queue,
 };
 #[cfg(target_os = "linux")]
 pub use msg::{MessageQueueLimits, message_queue_limits};

@@ -6,15 +6,15 @@
 
 use std::fmt;
 use std::mem::MaybeUninit;
-use std::ops::Deref;
 use std::sync::{Mutex, TryLockError};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use ipc_common::{Error, ErrorKind, Mode, Permissions, Result};
 use libc::{c_int, c_long};
 use posix_ipc_sys as sys;
 
 use crate::Key;
+use crate::guard::{Remove, RemoveOnDrop, Sealed};
 use crate::ipc::{self, Control, Creation};
 use crate::key::{get_error, with_unique_key};
 
@@ -273,7 +273,7 @@ pub struct MessageQueueStat {
     /// Time of the last receive (`msg_rtime`); `None` before the first.
     pub receive_time: Option<SystemTime>,
     /// Time of creation or of the last `IPC_SET` (`msg_ctime`).
-    pub change_time: Option<SystemTime>,
+    pub change_time: SystemTime,
     /// Messages on the queue (`msg_qnum`).
     pub current_messages: u64,
     /// Bytes of message text on the queue (`__msg_cbytes`).
@@ -286,30 +286,19 @@ pub struct MessageQueueStat {
     pub last_receive_pid: Option<libc::pid_t>,
 }
 
-fn time(t: libc::time_t) -> Option<SystemTime> {
-    u64::try_from(t)
-        .ok()
-        .filter(|&s| s > 0)
-        .map(|s| UNIX_EPOCH + Duration::from_secs(s))
-}
-
-fn pid(p: libc::pid_t) -> Option<libc::pid_t> {
-    (p > 0).then_some(p)
-}
-
 impl From<&sys::msqid_ds> for MessageQueueStat {
     fn from(ds: &sys::msqid_ds) -> MessageQueueStat {
         MessageQueueStat {
             key: ipc::key_of(Msg::perm(ds)),
             permissions: ipc::permissions(Msg::perm(ds)),
-            send_time: time(ds.msg_stime),
-            receive_time: time(ds.msg_rtime),
-            change_time: time(ds.msg_ctime),
+            send_time: ipc::time(ds.msg_stime),
+            receive_time: ipc::time(ds.msg_rtime),
+            change_time: ipc::change_time(ds.msg_ctime),
             current_messages: ds.msg_qnum,
             current_bytes: ds.__msg_cbytes,
             max_size: ds.msg_qbytes,
-            last_send_pid: pid(ds.msg_lspid),
-            last_receive_pid: pid(ds.msg_lrpid),
+            last_send_pid: ipc::pid(ds.msg_lspid),
+            last_receive_pid: ipc::pid(ds.msg_lrpid),
         }
     }
 }
@@ -321,7 +310,7 @@ impl From<&sys::msqid_ds> for MessageQueueStat {
 ///
 /// ```
 /// use sysv_ipc::{MessageQueue, IPC_CREX};
-/// let q = MessageQueue::options().mode(0o640).max_message_size(256).open_unique()?;
+/// let q = MessageQueue::options().mode(0o640).max_message_size(256).create_unique()?;
 /// assert_eq!(q.mode()?.bits(), 0o640);
 /// assert_eq!(q.max_message_size(), 256);
 /// // sysv_ipc-style flags work too:
@@ -397,7 +386,7 @@ impl MessageQueueOptions {
     /// user's read-only queue with `mode(0o444)`.
     ///
     /// ```
-    /// let e = sysv_ipc::MessageQueue::options().mode(0o1600).open_unique().unwrap_err();
+    /// let e = sysv_ipc::MessageQueue::options().mode(0o1600).create_unique().unwrap_err();
     /// assert!(e.is_invalid_input());
     /// ```
     pub fn mode(&mut self, mode: u32) -> &mut Self {
@@ -412,7 +401,7 @@ impl MessageQueueOptions {
     /// message); at most `i32::MAX`.
     ///
     /// ```
-    /// let q = sysv_ipc::MessageQueue::options().max_message_size(10).open_unique()?;
+    /// let q = sysv_ipc::MessageQueue::options().max_message_size(10).create_unique()?;
     /// assert!(q.send(1, &[0; 11], sysv_ipc::Wait::Block).unwrap_err().is_invalid_input());
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
@@ -430,7 +419,7 @@ impl MessageQueueOptions {
     ///
     /// ```
     /// use sysv_ipc::{MessageQueue, IPC_CREX};
-    /// let q = MessageQueue::options().flags(IPC_CREX).open_unique()?;
+    /// let q = MessageQueue::options().flags(IPC_CREX).create_unique()?;
     /// assert!(MessageQueue::options().flags(0o600).open(q.key()).unwrap_err().is_invalid_input());
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
@@ -478,13 +467,13 @@ impl MessageQueueOptions {
     /// settings are ignored: this always creates exclusively.
     ///
     /// ```
-    /// let q = sysv_ipc::MessageQueue::options().mode(0o644).open_unique()?;
+    /// let q = sysv_ipc::MessageQueue::options().mode(0o644).create_unique()?;
     /// assert!(!q.key().is_private());
     /// assert_eq!(q.mode()?.bits(), 0o644);
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn open_unique(&self) -> Result<MessageQueue> {
+    pub fn create_unique(&self) -> Result<MessageQueue> {
         let mut options = self.clone();
         options.create_new(true);
         with_unique_key("msgget", |key| options.open(key))
@@ -633,7 +622,7 @@ impl MessageQueue {
     /// The options builder (see [`MessageQueueOptions`]).
     ///
     /// ```
-    /// let q = sysv_ipc::MessageQueue::options().create_new(true).open_unique()?;
+    /// let q = sysv_ipc::MessageQueue::options().create_new(true).create_unique()?;
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
@@ -682,7 +671,7 @@ impl MessageQueue {
     }
 
     /// Creates a new queue (mode `0o600`) under a fresh random key (see
-    /// [`MessageQueueOptions::open_unique`]).
+    /// [`MessageQueueOptions::create_unique`]).
     ///
     /// ```
     /// let q = sysv_ipc::MessageQueue::create_unique()?;
@@ -691,7 +680,7 @@ impl MessageQueue {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create_unique() -> Result<MessageQueue> {
-        Self::options().open_unique()
+        Self::options().create_unique()
     }
 
     /// Opens the queue with this id (see [`MessageQueueOptions::open_id`]).
@@ -1025,7 +1014,7 @@ impl MessageQueue {
     /// let q = sysv_ipc::MessageQueue::create_unique()?;
     /// let s = q.stat()?;
     /// assert_eq!(s.current_messages, 0);
-    /// assert!(s.change_time.is_some());
+    /// assert!(s.change_time.elapsed().unwrap_or_default().as_secs() < 60);
     /// q.remove()?;
     /// assert!(q.stat().unwrap_err().is_existential());
     /// # Ok::<(), sysv_ipc::Error>(())
@@ -1106,15 +1095,17 @@ impl MessageQueue {
         Ok(self.stat()?.receive_time)
     }
 
-    /// Time of creation or of the last attribute change (sysv_ipc's `last_change_time`).
+    /// Time of creation or of the last attribute change (`msg_ctime`;
+    /// sysv_ipc's `last_change_time`). The kernel sets it at creation, so
+    /// there is always one.
     ///
     /// ```
     /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// assert!(q.change_time()?.is_some());
+    /// assert!(q.change_time()?.elapsed().unwrap_or_default().as_secs() < 60);
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn change_time(&self) -> Result<Option<SystemTime>> {
+    pub fn change_time(&self) -> Result<SystemTime> {
         Ok(self.stat()?.change_time)
     }
 
@@ -1286,8 +1277,9 @@ impl MessageQueue {
         ipc::remove::<Msg>(self.id)
     }
 
-    /// Wraps the handle in a guard that removes the queue when it drops
-    /// (ignoring errors, e.g. when it is already gone).
+    /// Wraps the handle in a [`RemoveOnDrop`] guard that removes the queue
+    /// when it drops (ignoring errors, e.g. when it is already gone).
+    /// [`RemoveOnDrop::into_inner`] disarms it.
     ///
     /// ```
     /// use sysv_ipc::{MessageQueue, Wait};
@@ -1300,53 +1292,16 @@ impl MessageQueue {
     /// assert!(MessageQueue::from_id(id).is_err());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn remove_on_drop(self) -> MessageQueueGuard {
-        MessageQueueGuard(Some(self))
+    pub fn remove_on_drop(self) -> RemoveOnDrop<MessageQueue> {
+        RemoveOnDrop::new(self)
     }
 }
 
-/// A [`MessageQueue`] that is removed when this guard drops (see
-/// [`MessageQueue::remove_on_drop`]); derefs to the queue.
-///
-/// ```
-/// let q = sysv_ipc::MessageQueue::create_unique()?.remove_on_drop();
-/// assert_eq!(q.current_messages()?, 0);
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
-#[derive(Debug)]
-pub struct MessageQueueGuard(Option<MessageQueue>);
+impl Sealed for MessageQueue {}
 
-impl MessageQueueGuard {
-    /// Disarms the guard: returns the queue, which is then not removed on drop.
-    ///
-    /// ```
-    /// use sysv_ipc::MessageQueue;
-    /// let q = MessageQueue::create_unique()?.remove_on_drop().into_inner();
-    /// assert!(MessageQueue::from_id(q.id()).is_ok()); // still there
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn into_inner(mut self) -> MessageQueue {
-        self.0
-            .take()
-            .expect("the queue is present until the guard is consumed")
-    }
-}
-
-impl Deref for MessageQueueGuard {
-    type Target = MessageQueue;
-    fn deref(&self) -> &MessageQueue {
-        self.0
-            .as_ref()
-            .expect("the queue is present until the guard is consumed")
-    }
-}
-
-impl Drop for MessageQueueGuard {
-    fn drop(&mut self) {
-        if let Some(q) = &self.0 {
-            let _ = q.remove();
-        }
+impl Remove for MessageQueue {
+    fn remove(&self) -> Result<()> {
+        MessageQueue::remove(self)
     }
 }
 
@@ -1427,6 +1382,7 @@ fn read_kernel_limit(name: &str) -> Result<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
     fn selectors_validate_and_describe() {
@@ -1476,7 +1432,7 @@ mod tests {
         };
         let s = MessageQueueStat::from(&ds);
         assert_eq!(s.send_time, None);
-        assert_eq!(s.change_time, Some(UNIX_EPOCH + Duration::from_secs(10)));
+        assert_eq!(s.change_time, UNIX_EPOCH + Duration::from_secs(10));
         assert_eq!((s.last_send_pid, s.last_receive_pid), (None, Some(42)));
         assert_eq!((s.current_messages, s.current_bytes), (3, 30));
         assert_eq!(s.permissions.mode.bits(), 0o640);

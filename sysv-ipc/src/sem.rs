@@ -5,13 +5,14 @@
 
 use std::ffi::c_void;
 use std::marker::PhantomData;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use ipc_common::{Error, ErrorKind, Permissions, Result, Timeout};
 use posix_ipc_sys as sys;
 
 use crate::ipc::{self, Control, Creation, IPC_CREAT, IPC_CREX};
 use crate::key::{self, Key};
+use crate::shm::page_size;
 
 mod set;
 mod single;
@@ -98,7 +99,7 @@ pub fn remove_semaphore(id: i32) -> Result<()> {
 /// assert_eq!(st.key, sem.key());
 /// assert_eq!(st.len, 1);
 /// assert_eq!(st.permissions.mode.bits(), 0o600);
-/// assert!(st.o_time.is_some()); // the creator's initialising semop
+/// assert!(st.operation_time.is_some()); // the creator's initialising semop
 /// sem.remove()?;
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
@@ -111,10 +112,11 @@ pub struct SemaphoreStat {
     pub permissions: Permissions,
     /// Number of semaphores in the set (`sem_nsems`).
     pub len: usize,
-    /// Time of the last successful `semop` (`sem_otime`), `None` if there was none.
-    pub o_time: Option<SystemTime>,
+    /// Time of the last successful `semop` (`sem_otime`; sysv_ipc's
+    /// `o_time`), `None` if there was none.
+    pub operation_time: Option<SystemTime>,
     /// Time of creation or of the last `IPC_SET`/`SETVAL`/`SETALL` (`sem_ctime`).
-    pub c_time: SystemTime,
+    pub change_time: SystemTime,
 }
 
 impl SemaphoreStat {
@@ -123,16 +125,9 @@ impl SemaphoreStat {
             key: ipc::key_of(SemCtl::perm(ds)),
             permissions: ipc::permissions(SemCtl::perm(ds)),
             len: usize::try_from(ds.sem_nsems).unwrap_or(usize::MAX),
-            o_time: (ds.sem_otime != 0).then(|| time_of(ds.sem_otime)),
-            c_time: time_of(ds.sem_ctime),
+            operation_time: ipc::time(ds.sem_otime),
+            change_time: ipc::change_time(ds.sem_ctime),
         }
-    }
-}
-
-fn time_of(secs: libc::time_t) -> SystemTime {
-    match u64::try_from(secs) {
-        Ok(s) => SystemTime::UNIX_EPOCH + Duration::from_secs(s),
-        Err(_) => SystemTime::UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs()),
     }
 }
 
@@ -251,6 +246,19 @@ impl Default for OpenOptions {
 }
 
 impl OpenOptions {
+    fn create(&mut self, yes: bool) {
+        self.creation.create = yes;
+        self.error = None;
+    }
+
+    fn create_new(&mut self, yes: bool) {
+        self.creation.exclusive = yes;
+        if yes {
+            self.creation.create = true;
+        }
+        self.error = None;
+    }
+
     fn set_flags(&mut self, flags: i32) {
         match Creation::parse(flags, 0, "semaphore") {
             Ok((creation, _)) => {
@@ -271,7 +279,6 @@ struct Handle {
     created: bool,
     undo: bool,
     block: bool,
-    remove_on_drop: bool,
 }
 
 /// The initial values for a set this call creates.
@@ -289,7 +296,6 @@ impl Handle {
             created,
             undo: false,
             block: true,
-            remove_on_drop: false,
         }
     }
 
@@ -333,7 +339,12 @@ impl Handle {
         let (id, created) = if key.is_private() {
             (semget(what, key, len, IPC_CREAT | mode)?, true)
         } else if opts.creation.create && !opts.creation.exclusive {
-            create_or_open(what, key, len, mode)?
+            ipc::create_or_open(
+                what,
+                key,
+                || semget(what, key, len, IPC_CREX | mode),
+                || semget(what, key, len, mode),
+            )?
         } else {
             let flags = opts.creation.flags() | mode;
             (semget(what, key, len, flags)?, opts.creation.create)
@@ -446,8 +457,9 @@ impl Handle {
         Ok(())
     }
 
-    fn last_pid(&self, index: u16) -> Result<Option<u32>> {
-        Ok(Some(self.get(index, sys::GETPID)?).filter(|&p| p != 0))
+    fn last_pid(&self, index: u16) -> Result<Option<libc::pid_t>> {
+        let pid = self.get(index, sys::GETPID)?;
+        Ok(ipc::pid(libc::pid_t::try_from(pid).unwrap_or(0)))
     }
 
     fn stat(&self) -> Result<SemaphoreStat> {
@@ -456,14 +468,6 @@ impl Handle {
 
     fn permissions(&self) -> Result<Permissions> {
         Ok(self.stat()?.permissions)
-    }
-}
-
-impl Drop for Handle {
-    fn drop(&mut self) {
-        if self.remove_on_drop {
-            let _ = ipc::remove::<SemCtl>(self.id);
-        }
     }
 }
 
@@ -493,32 +497,6 @@ fn semget(what: &'static str, key: Key, len: u16, flags: libc::c_int) -> Result<
         ),
         _ => key::get_error(what, key, e),
     })
-}
-
-/// `IPC_CREAT` without `IPC_EXCL`, knowing whether this call created the set:
-/// try to create exclusively, open on `EEXIST`, and try again if the set
-/// vanished in between.
-fn create_or_open(
-    what: &'static str,
-    key: Key,
-    len: u16,
-    mode: libc::c_int,
-) -> Result<(i32, bool)> {
-    let mut attempts = 0;
-    loop {
-        match semget(what, key, len, IPC_CREX | mode) {
-            Ok(id) => return Ok((id, true)),
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e),
-        }
-        match semget(what, key, len, mode) {
-            Ok(id) => return Ok((id, false)),
-            Err(e) if e.kind() == ErrorKind::NotFound && attempts < ipc_common::UNIQUE_ATTEMPTS => {
-                attempts += 1;
-            }
-            Err(e) => return Err(e),
-        }
-    }
 }
 
 fn nsems_of(ds: &sys::semid_ds) -> Result<u16> {
@@ -687,11 +665,6 @@ impl GuardedBuf {
         // references while `self` is borrowed.
         unsafe { std::slice::from_raw_parts_mut(self.data, self.len) }
     }
-}
-
-fn page_size() -> usize {
-    // SAFETY: sysconf has no preconditions.
-    usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096)
 }
 
 impl Drop for GuardedBuf {

@@ -8,14 +8,14 @@ mod attachment;
 pub use attachment::Attachment;
 
 use std::fmt;
-use std::ops::{Deref, DerefMut};
 use std::ptr::NonNull;
 use std::sync::OnceLock;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use ipc_common::{Error, ErrorKind, Mode, Permissions, Result};
 use posix_ipc_sys as sys;
 
+use crate::guard::{Remove, RemoveOnDrop, Sealed};
 use crate::ipc::{self, Control, Creation, IPC_CREAT, IPC_CREX, IPC_EXCL};
 use crate::key::{self, Key};
 
@@ -137,7 +137,7 @@ impl Default for SharedMemoryOptions {
 }
 
 impl SharedMemoryOptions {
-    fn set(mut self, bits: i32, on: bool) -> Self {
+    fn set(&mut self, bits: i32, on: bool) -> &mut Self {
         if on {
             self.flags |= bits;
         } else {
@@ -160,7 +160,7 @@ impl SharedMemoryOptions {
     /// assert_eq!(again.id(), seg.id());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn create(self, create: bool) -> Self {
+    pub fn create(&mut self, create: bool) -> &mut Self {
         self.set(IPC_CREAT, create)
     }
 
@@ -178,7 +178,7 @@ impl SharedMemoryOptions {
     /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::AlreadyExists);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn create_new(self, create_new: bool) -> Self {
+    pub fn create_new(&mut self, create_new: bool) -> &mut Self {
         if create_new {
             self.set(IPC_CREX, true)
         } else {
@@ -208,7 +208,7 @@ impl SharedMemoryOptions {
     /// assert!(reader.write(0, b"x").unwrap_err().is_permissions());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn mode(mut self, mode: u32) -> Self {
+    pub fn mode(&mut self, mode: u32) -> &mut Self {
         self.mode = mode;
         self
     }
@@ -232,7 +232,7 @@ impl SharedMemoryOptions {
     /// assert!(e.is_invalid_input());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn size(mut self, size: usize) -> Self {
+    pub fn size(&mut self, size: usize) -> &mut Self {
         self.size = Some(size);
         self
     }
@@ -257,7 +257,7 @@ impl SharedMemoryOptions {
     /// assert_eq!(again.read(0, 0)?, b"kept");
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn init_byte(mut self, byte: u8) -> Self {
+    pub fn init_byte(&mut self, byte: u8) -> &mut Self {
         self.init = Some(byte);
         self
     }
@@ -277,7 +277,7 @@ impl SharedMemoryOptions {
     /// ```
     #[cfg(target_os = "linux")]
     #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
-    pub fn huge_pages(self, on: bool) -> Self {
+    pub fn huge_pages(&mut self, on: bool) -> &mut Self {
         self.set(SHM_HUGETLB, on)
     }
 
@@ -297,7 +297,7 @@ impl SharedMemoryOptions {
     /// ```
     #[cfg(target_os = "linux")]
     #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
-    pub fn no_reserve(self, on: bool) -> Self {
+    pub fn no_reserve(&mut self, on: bool) -> &mut Self {
         self.set(SHM_NORESERVE, on)
     }
 
@@ -320,7 +320,7 @@ impl SharedMemoryOptions {
     /// assert!(SharedMemory::options().flags(0o600).open(seg.key()).unwrap_err().is_invalid_input());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn flags(mut self, flags: i32) -> Self {
+    pub fn flags(&mut self, flags: i32) -> &mut Self {
         self.flags = flags;
         self
     }
@@ -364,7 +364,12 @@ impl SharedMemoryOptions {
         let (id, created) = if creation.exclusive || key.is_private() {
             (get(key, create_size, IPC_CREX | mode | extra)?, true)
         } else if creation.create {
-            create_or_open(key, create_size, open_size, mode, extra)?
+            ipc::create_or_open(
+                WHAT,
+                key,
+                || get(key, create_size, IPC_CREX | mode | extra),
+                || get(key, open_size, mode),
+            )?
         } else {
             (get(key, open_size, mode)?, false)
         };
@@ -392,7 +397,8 @@ impl SharedMemoryOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create_unique(&self) -> Result<SharedMemory> {
-        let opts = self.clone().flags(IPC_CREX | (self.flags & EXTRA_FLAGS));
+        let mut opts = self.clone();
+        opts.flags(IPC_CREX | (self.flags & EXTRA_FLAGS));
         key::with_unique_key("shmget", |k| opts.open(k))
     }
 }
@@ -451,39 +457,6 @@ fn get(key: Key, size: usize, flags: libc::c_int) -> Result<i32> {
         };
         e.with_message(msg)
     })
-}
-
-/// `IPC_CREAT` done so that the caller knows whether it created the segment:
-/// create exclusively, open on `EEXIST`, and start again if the segment
-/// vanished in between.
-fn create_or_open(
-    key: Key,
-    create_size: usize,
-    open_size: usize,
-    mode: libc::c_int,
-    extra: libc::c_int,
-) -> Result<(i32, bool)> {
-    const ATTEMPTS: u32 = 16;
-    for _ in 0..ATTEMPTS {
-        match get(key, create_size, IPC_CREX | mode | extra) {
-            Ok(id) => return Ok((id, true)),
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e),
-        }
-        match get(key, open_size, mode) {
-            Ok(id) => return Ok((id, false)),
-            Err(e) if e.kind() == ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Err(Error::new(
-        ErrorKind::Busy,
-        "shmget",
-        format!(
-            "the {WHAT} with key {key} was removed and re-created by other processes \
-             {ATTEMPTS} times while this call tried to open it; try again"
-        ),
-    ))
 }
 
 /// A System V shared memory segment: its key and id, and a lazily attached
@@ -999,8 +972,9 @@ impl SharedMemory {
         ipc::remove::<SharedMemory>(self.id)
     }
 
-    /// Wraps the handle in a guard that removes the segment when it drops
-    /// (ignoring errors), e.g. for tests and scratch segments.
+    /// Wraps the handle in a [`RemoveOnDrop`] guard that removes the segment
+    /// when it drops (ignoring errors), e.g. for tests and scratch segments.
+    /// [`RemoveOnDrop::into_inner`] disarms it.
     ///
     /// ```
     /// # let seg = loop {
@@ -1014,8 +988,8 @@ impl SharedMemory {
     /// assert!(sysv_ipc::SharedMemory::from_id(id).is_err());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn remove_on_drop(self) -> SharedMemoryGuard {
-        SharedMemoryGuard(Some(self))
+    pub fn remove_on_drop(self) -> RemoveOnDrop<SharedMemory> {
+        RemoveOnDrop::new(self)
     }
 
     /// Every attribute from one `IPC_STAT`.
@@ -1128,7 +1102,7 @@ impl SharedMemory {
     }
 
     /// The id of the process that last attached or detached the segment
-    /// (`shm_lpid`), 0 if none has.
+    /// (`shm_lpid`), `None` if none has.
     ///
     /// ```
     /// # let seg = loop {
@@ -1138,10 +1112,10 @@ impl SharedMemory {
     /// #     }
     /// # };
     /// seg.read(0, 1)?;
-    /// assert_eq!(seg.last_pid()?, std::process::id() as i32);
+    /// assert_eq!(seg.last_pid()?, Some(std::process::id() as i32));
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn last_pid(&self) -> Result<libc::pid_t> {
+    pub fn last_pid(&self) -> Result<Option<libc::pid_t>> {
         Ok(self.stat()?.last_pid)
     }
 
@@ -1320,6 +1294,14 @@ impl SharedMemory {
     }
 }
 
+impl Sealed for SharedMemory {}
+
+impl Remove for SharedMemory {
+    fn remove(&self) -> Result<()> {
+        SharedMemory::remove(self)
+    }
+}
+
 impl fmt::Debug for SharedMemory {
     /// `SharedMemory { key: Key(0x1c5a0001), id: 32769, attached: false, .. }`,
     /// what sysv_ipc's `repr` and `str` show plus the attachment state.
@@ -1337,66 +1319,6 @@ impl fmt::Display for SharedMemory {
     /// sysv_ipc's `str()`: `Key=0x1c5a0001, id=32769`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Key={}, id={}", self.key, self.id)
-    }
-}
-
-/// A [`SharedMemory`] that removes its segment when dropped (ignoring
-/// errors); made by [`SharedMemory::remove_on_drop`]. Derefs to the handle.
-///
-/// ```
-/// # let seg = loop {
-/// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-/// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-/// #         r => break r?,
-/// #     }
-/// # };
-/// let guard = seg.remove_on_drop();
-/// guard.write(0, b"scratch")?;
-/// let seg = guard.into_inner(); // keep the segment after all
-/// seg.remove()?;
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
-#[derive(Debug)]
-pub struct SharedMemoryGuard(Option<SharedMemory>);
-
-impl SharedMemoryGuard {
-    /// The handle, without removing the segment.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?,
-    /// #     }
-    /// # };
-    /// let seg = seg.remove_on_drop().into_inner();
-    /// assert!(seg.size().is_ok());
-    /// seg.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn into_inner(mut self) -> SharedMemory {
-        self.0.take().expect("present until dropped")
-    }
-}
-
-impl Deref for SharedMemoryGuard {
-    type Target = SharedMemory;
-    fn deref(&self) -> &SharedMemory {
-        self.0.as_ref().expect("present until dropped")
-    }
-}
-
-impl DerefMut for SharedMemoryGuard {
-    fn deref_mut(&mut self) -> &mut SharedMemory {
-        self.0.as_mut().expect("present until dropped")
-    }
-}
-
-impl Drop for SharedMemoryGuard {
-    fn drop(&mut self) {
-        if let Some(seg) = self.0.take() {
-            let _ = seg.remove();
-        }
     }
 }
 
@@ -1432,29 +1354,24 @@ pub struct SharedMemoryStat {
     pub change_time: SystemTime,
     /// Creator's process id (`shm_cpid`).
     pub creator_pid: libc::pid_t,
-    /// Process id of the last attach or detach (`shm_lpid`).
-    pub last_pid: libc::pid_t,
+    /// Process id of the last attach or detach (`shm_lpid`), `None` if none
+    /// has happened.
+    pub last_pid: Option<libc::pid_t>,
     /// Number of attachments in all processes (`shm_nattch`).
     pub number_attached: u64,
 }
 
 impl SharedMemoryStat {
     fn from_ds(ds: &sys::shmid_ds) -> SharedMemoryStat {
-        let time = |t: libc::time_t| {
-            u64::try_from(t)
-                .ok()
-                .filter(|&s| s != 0)
-                .map(|s| UNIX_EPOCH + Duration::from_secs(s))
-        };
         SharedMemoryStat {
             key: ipc::key_of(SharedMemory::perm(ds)),
             permissions: ipc::permissions(SharedMemory::perm(ds)),
             size: ds.shm_segsz,
-            attach_time: time(ds.shm_atime),
-            detach_time: time(ds.shm_dtime),
-            change_time: time(ds.shm_ctime).unwrap_or(UNIX_EPOCH),
+            attach_time: ipc::time(ds.shm_atime),
+            detach_time: ipc::time(ds.shm_dtime),
+            change_time: ipc::change_time(ds.shm_ctime),
             creator_pid: ds.shm_cpid,
-            last_pid: ds.shm_lpid,
+            last_pid: ipc::pid(ds.shm_lpid),
             number_attached: ds.shm_nattch,
         }
     }
@@ -1544,13 +1461,14 @@ pub fn remove_shared_memory(id: i32) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
     fn handles_are_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<SharedMemory>();
         check::<Attachment>();
-        check::<SharedMemoryGuard>();
+        check::<RemoveOnDrop<SharedMemory>>();
     }
 
     #[test]
@@ -1567,10 +1485,9 @@ mod tests {
 
     #[test]
     fn options_builders_set_and_clear_flag_bits() {
-        let o = SharedMemory::options().create_new(true);
-        assert_eq!(o.flags, IPC_CREX);
-        let o = o.create_new(false);
-        assert_eq!(o.flags, IPC_CREAT);
+        let mut o = SharedMemory::options();
+        assert_eq!(o.create_new(true).flags, IPC_CREX);
+        assert_eq!(o.create_new(false).flags, IPC_CREAT);
         let o = o.create(false).huge_pages(true).no_reserve(true);
         assert_eq!(o.flags, SHM_HUGETLB | SHM_NORESERVE);
         assert_eq!(o.huge_pages(false).flags, SHM_NORESERVE);
@@ -1589,6 +1506,7 @@ mod tests {
         let st = SharedMemoryStat::from_ds(&ds);
         assert_eq!(st.attach_time, None);
         assert_eq!(st.change_time, UNIX_EPOCH + Duration::from_secs(100));
+        assert_eq!(st.last_pid, None);
         assert!(st.is_removed());
         assert!(!st.is_locked());
     }

@@ -40,7 +40,7 @@ fn errors_fall_into_sysv_ipc_exception_families() {
     let e = Semaphore::open(key).unwrap_err();
     assert!(e.is_existential() && e.kind() == ErrorKind::NotFound);
     let (sem, _c) = new_sem(0);
-    let e = Semaphore::create(sem.key(), 0).unwrap_err();
+    let e = Semaphore::create_new(sem.key(), 0).unwrap_err();
     assert!(e.is_existential() && e.kind() == ErrorKind::AlreadyExists);
     let e = sem.acquire(1, Timeout::Immediate).unwrap_err();
     assert!(e.is_busy() && !e.is_existential());
@@ -85,7 +85,7 @@ fn a_semaphore_under_an_ftok_key_is_found_again_through_ftok() {
     std::fs::write(&file, b"").unwrap();
     let _rm = RemoveFile(file.clone());
     let key = ftok(&file, 7).unwrap();
-    let sem = match Semaphore::create(key, 3) {
+    let sem = match Semaphore::create_new(key, 3) {
         Ok(s) => s,
         // Another object already uses this derived key (ftok collisions are
         // one of its documented pitfalls): nothing to test on this machine.

@@ -18,7 +18,7 @@ use sysv_ipc::{
 fn handles_are_send_and_sync() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<MessageQueue>();
-    assert_send_sync::<sysv_ipc::MessageQueueGuard>();
+    assert_send_sync::<sysv_ipc::RemoveOnDrop<MessageQueue>>();
 }
 
 #[test]
@@ -83,7 +83,7 @@ fn max_message_size_above_an_int_is_refused() {
     let too_big = usize::try_from(i32::MAX).unwrap() + 1;
     let e = MessageQueue::options()
         .max_message_size(too_big)
-        .open_unique()
+        .create_unique()
         .unwrap_err();
     assert!(e.is_invalid_input());
     assert!(e.message().contains(&too_big.to_string()), "{e}");

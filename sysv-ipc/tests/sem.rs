@@ -78,6 +78,26 @@ fn ipc_creat_creates_a_new_semaphore() {
 }
 
 #[test]
+fn create_opens_or_creates_and_applies_the_value_only_when_it_created() {
+    let (key, _c) = free_key();
+    let first = Semaphore::create(key, 3).unwrap();
+    assert!(first.created());
+    assert_eq!(first.value().unwrap(), 3);
+    first.acquire(1, Timeout::Immediate).unwrap();
+    let second = Semaphore::create(key, 9).unwrap();
+    assert!(!second.created());
+    assert_eq!((second.id(), second.value().unwrap()), (first.id(), 2));
+    let e = Semaphore::create_new(key, 0).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::AlreadyExists);
+    assert!(
+        Semaphore::create(key, SEMAPHORE_VALUE_MAX + 1)
+            .unwrap_err()
+            .is_invalid_input()
+    );
+    assert_eq!(first.value().unwrap(), 2);
+}
+
+#[test]
 fn ipc_excl_on_an_existing_key_fails() {
     let (sem, _c) = new_sem(1);
     for opts in [
@@ -158,14 +178,18 @@ fn bad_creation_arguments_create_nothing() {
         // An initial value above SEMVMX (sysv_ipc creates, fails SETVAL, leaks).
         Semaphore::options()
             .create_new(true)
-            .initial_value(SEMAPHORE_VALUE_MAX + 1),
-        Semaphore::options().create(true).initial_value(u16::MAX),
+            .initial_value(SEMAPHORE_VALUE_MAX + 1)
+            .clone(),
+        Semaphore::options()
+            .create(true)
+            .initial_value(u16::MAX)
+            .clone(),
         // Permission bits in flags (sysv_ipc: 0o1600 contains IPC_CREAT and creates).
-        Semaphore::options().flags(0o1600),
+        Semaphore::options().flags(0o1600).clone(),
         // A mode above 0o777.
-        Semaphore::options().create(true).mode(0o1600),
+        Semaphore::options().create(true).mode(0o1600).clone(),
         // IPC_EXCL without IPC_CREAT.
-        Semaphore::options().flags(IPC_EXCL),
+        Semaphore::options().flags(IPC_EXCL).clone(),
     ];
     for opts in cases {
         let e = opts.open(key).unwrap_err();
@@ -502,7 +526,7 @@ fn remove_makes_the_key_unknown_and_every_call_removed() {
         sem.set_mode(0o600),
         sem.last_pid().map(drop),
         sem.waiting_for_nonzero().map(drop),
-        sem.o_time().map(drop),
+        sem.operation_time().map(drop),
         sem.stat().map(drop),
         Semaphore::from_id(sem.id()).map(drop),
     ];
@@ -518,7 +542,7 @@ fn remove_makes_the_key_unknown_and_every_call_removed() {
 #[test]
 fn property_key() {
     let (key, _c) = free_key();
-    let sem = Semaphore::create(key, 0).unwrap();
+    let sem = Semaphore::create_new(key, 0).unwrap();
     assert_eq!(sem.key(), key);
     assert_eq!(sem.stat().unwrap().key, key);
 }
@@ -610,11 +634,17 @@ fn attribute_mode() {
 #[test]
 fn attribute_last_pid() {
     let (key, _c) = free_key();
-    let sem = Semaphore::create(key, 0).unwrap();
+    let sem = Semaphore::create_new(key, 0).unwrap();
     // The creator's initialising semop.
-    assert_eq!(sem.last_pid().unwrap(), Some(std::process::id()));
+    assert_eq!(
+        sem.last_pid().unwrap(),
+        i32::try_from(std::process::id()).ok()
+    );
     sem.release(1).unwrap();
-    assert_eq!(sem.last_pid().unwrap(), Some(std::process::id()));
+    assert_eq!(
+        sem.last_pid().unwrap(),
+        i32::try_from(std::process::id()).ok()
+    );
 }
 
 #[test]
@@ -654,20 +684,20 @@ fn attribute_o_time() {
     // initialisation sets o_time to about now, and a later operation moves it.
     let before = SystemTime::now() - Duration::from_secs(2);
     let (sem, _c) = new_sem(0);
-    let t0 = sem.o_time().unwrap().expect("set by the creator");
+    let t0 = sem.operation_time().unwrap().expect("set by the creator");
     assert!(
         t0 >= before && t0 <= SystemTime::now() + Duration::from_secs(1),
         "{t0:?}"
     );
     std::thread::sleep(Duration::from_millis(1100)); // 1-second resolution
     sem.set_value(3).unwrap(); // SETVAL does not count
-    assert_eq!(sem.o_time().unwrap(), Some(t0));
+    assert_eq!(sem.operation_time().unwrap(), Some(t0));
     sem.release(1).unwrap();
-    let t1 = sem.o_time().unwrap().unwrap();
+    let t1 = sem.operation_time().unwrap().unwrap();
     assert!(t1 > t0, "{t1:?} after {t0:?}");
     let st = sem.stat().unwrap();
-    assert_eq!(st.o_time, Some(t1));
-    assert!(st.c_time >= t0, "SETVAL changed c_time");
+    assert_eq!(st.operation_time, Some(t1));
+    assert!(st.change_time >= t0, "SETVAL changed c_time");
 }
 
 #[test]
@@ -680,18 +710,23 @@ fn stat_returns_every_field() {
     assert_eq!(st.permissions.mode.bits(), 0o640);
     assert_eq!(st.permissions.uid, sem.uid().unwrap());
     assert_eq!(st.permissions.cgid, sem.cgid().unwrap());
-    assert_eq!(st.o_time, sem.o_time().unwrap());
-    assert!(st.c_time <= SystemTime::now() + Duration::from_secs(1));
+    assert_eq!(st.operation_time, sem.operation_time().unwrap());
+    assert!(st.change_time <= SystemTime::now() + Duration::from_secs(1));
 }
 
 #[test]
 fn remove_on_drop_is_opt_in() {
     let (key, _c) = free_key();
-    let sem = Semaphore::create(key, 0).unwrap();
-    drop(sem);
-    let mut sem = Semaphore::open(key).unwrap();
-    assert!(!sem.remove_on_drop());
-    sem.set_remove_on_drop(true);
+    // A plain handle going out of scope leaves the semaphore alone.
+    {
+        let _plain = Semaphore::create_new(key, 0).unwrap();
+    }
+    // A disarmed guard does too.
+    let kept = Semaphore::open(key).unwrap().remove_on_drop().into_inner();
+    assert_eq!(kept.value().unwrap(), 0);
+    let mut sem = Semaphore::open(key).unwrap().remove_on_drop();
+    sem.set_undo(true);
+    assert!(format!("{sem:?}").starts_with("RemoveOnDrop(Semaphore {"));
     drop(sem);
     assert_eq!(
         Semaphore::open(key).unwrap_err().kind(),

@@ -35,7 +35,7 @@ fn undo_is_reversed_when_the_process_exits() {
         ],
     );
     wait_for("the child's acquires", || sem.value().unwrap() == 0);
-    assert_eq!(sem.last_pid().unwrap(), Some(child.id()));
+    assert_eq!(sem.last_pid().unwrap(), i32::try_from(child.id()).ok());
     gate.acquire(1, Timeout::Immediate).unwrap();
     let out = child.wait_success(CHILD_LIMIT);
     assert!(out.contains("exiting while holding 2"), "{out}");
@@ -102,7 +102,7 @@ fn an_acquire_in_one_process_is_released_by_another() {
     std::thread::sleep(Duration::from_millis(50));
     assert_eq!(sem.waiting_for_nonzero().unwrap(), 1);
     sem.release(1).unwrap();
-    let pid = child.id();
+    let pid = i32::try_from(child.id()).unwrap();
     child.wait_success(CHILD_LIMIT);
     assert_eq!(sem.value().unwrap(), 0);
     assert_eq!(sem.last_pid().unwrap(), Some(pid));

@@ -39,8 +39,8 @@ fn create_open_and_read_every_member() {
     // Open by key with any size, with a smaller or equal len, and by id.
     for opts in [
         SemaphoreSet::options(),
-        SemaphoreSet::options().len(2),
-        SemaphoreSet::options().len(3),
+        SemaphoreSet::options().len(2).clone(),
+        SemaphoreSet::options().len(3).clone(),
     ] {
         let other = opts.open(key).unwrap();
         assert_eq!((other.id(), other.len()), (set.id(), 3));
@@ -75,9 +75,12 @@ fn initial_value_applies_to_every_member_and_o_time_marks_initialisation() {
         .unwrap();
     let _c = Cleanup(set.id());
     assert_eq!(set.values().unwrap(), [7; 4]);
-    assert!(set.stat().unwrap().o_time.is_some());
+    assert!(set.stat().unwrap().operation_time.is_some());
     // The creator performed the initialising operations.
-    assert_eq!(set.last_pid(0).unwrap(), Some(std::process::id()));
+    assert_eq!(
+        set.last_pid(0).unwrap(),
+        i32::try_from(std::process::id()).ok()
+    );
 }
 
 #[test]
@@ -107,23 +110,30 @@ fn bad_set_arguments_create_nothing() {
     let (key, _c) = free_key();
     let cases = [
         // No length.
-        SemaphoreSet::options().create(true),
-        SemaphoreSet::options().create_new(true).len(0),
+        SemaphoreSet::options().create(true).clone(),
+        SemaphoreSet::options().create_new(true).len(0).clone(),
         // Wrong number of initial values, or one above SEMVMX.
         SemaphoreSet::options()
             .create(true)
             .len(3)
-            .initial_values(&[1, 2]),
+            .initial_values(&[1, 2])
+            .clone(),
         SemaphoreSet::options()
             .create(true)
             .len(2)
-            .initial_values(&[1, 40000]),
+            .initial_values(&[1, 40000])
+            .clone(),
         SemaphoreSet::options()
             .create(true)
             .len(2)
-            .initial_value(SEMAPHORE_VALUE_MAX + 1),
-        SemaphoreSet::options().create(true).len(2).mode(0o1000),
-        SemaphoreSet::options().flags(0o600).len(2),
+            .initial_value(SEMAPHORE_VALUE_MAX + 1)
+            .clone(),
+        SemaphoreSet::options()
+            .create(true)
+            .len(2)
+            .mode(0o1000)
+            .clone(),
+        SemaphoreSet::options().flags(0o600).len(2).clone(),
     ];
     for opts in cases {
         let e = opts.open(key).unwrap_err();
@@ -412,7 +422,7 @@ fn a_batch_waiting_in_another_process_takes_nothing_until_it_can_take_all() {
     set.acquire(0, 1, Timeout::Immediate).unwrap();
     set.release(0, 1).unwrap();
     set.release(1, 1).unwrap();
-    let pid = child.id();
+    let pid = i32::try_from(child.id()).unwrap();
     let out = child.wait_success(CHILD_LIMIT);
     assert!(out.contains("took both"), "{out}");
     assert_eq!(set.values().unwrap(), [0, 0]);

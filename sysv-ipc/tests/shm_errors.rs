@@ -40,9 +40,9 @@ fn size_beyond_the_platform_is_invalid_input_never_wrapped() {
         if size <= max {
             continue;
         }
-        for opts in [
-            SharedMemory::options().create_new(true),
-            SharedMemory::options().create(true),
+        for mut opts in [
+            SharedMemory::options().create_new(true).clone(),
+            SharedMemory::options().create(true).clone(),
             SharedMemory::options(),
         ] {
             let e = opts.size(size).open(key).unwrap_err();
@@ -80,9 +80,9 @@ fn size_the_system_cannot_provide_is_limit_exceeded_and_leaves_nothing() {
 #[test]
 fn opening_with_a_larger_size_than_the_segment_is_invalid_input() {
     let mem = fixture();
-    for opts in [
+    for mut opts in [
         SharedMemory::options(),
-        SharedMemory::options().create(true),
+        SharedMemory::options().create(true).clone(),
     ] {
         let e = opts.size(3334).open(mem.key()).unwrap_err();
         assert!(e.is_invalid_input(), "{e}");

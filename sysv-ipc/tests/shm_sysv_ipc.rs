@@ -505,9 +505,10 @@ fn property_creator_pid() {
 
 #[test]
 fn property_last_pid() {
-    let mem = fixture();
+    let mem = new_segment(SharedMemory::options().size(8));
+    assert_eq!(mem.last_pid().unwrap(), None, "never attached yet");
     mem.read(0, 1).unwrap();
-    assert_eq!(mem.last_pid().unwrap(), std::process::id() as i32);
+    assert_eq!(mem.last_pid().unwrap(), Some(std::process::id() as i32));
 }
 
 #[test]
@@ -650,7 +651,7 @@ fn stat_returns_every_field() {
     assert_eq!(st.size, 3333);
     assert_eq!(st.number_attached, 2); // the fill's attachment and _a
     assert_eq!(st.creator_pid, std::process::id() as i32);
-    assert_eq!(st.last_pid, std::process::id() as i32);
+    assert_eq!(st.last_pid, Some(std::process::id() as i32));
     assert!(st.attach_time.is_some());
     assert_eq!(st.detach_time, None);
     assert!(st.change_time.elapsed().unwrap_or_default() < Duration::from_secs(60));

@@ -81,7 +81,7 @@ fn sizes_beyond_off_t_are_invalid_input() {
         invalid(shm.set_len(size).unwrap_err(), &[&size.to_string()]);
         let (name, _g2) = fresh_name();
         assert!(
-            SharedMemory::create(&name, size)
+            SharedMemory::create_new(&name, size)
                 .unwrap_err()
                 .is_invalid_input()
         );
@@ -191,7 +191,7 @@ fn bad_names_are_refused_before_any_call() {
         (long.as_str(), "limit is 255"),
     ] {
         invalid(SharedMemory::open(name).unwrap_err(), &[why]);
-        invalid(SharedMemory::create(name, 1).unwrap_err(), &[why]);
+        invalid(SharedMemory::create_new(name, 1).unwrap_err(), &[why]);
         invalid(unlink_shared_memory(name).unwrap_err(), &[why]);
     }
 }

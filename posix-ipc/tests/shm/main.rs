@@ -28,7 +28,7 @@ pub fn fresh_name() -> (Name, Cleanup) {
 /// Creates a new object of `size` bytes under a fresh test name.
 pub fn fresh(size: u64) -> (SharedMemory, Cleanup) {
     let (name, guard) = fresh_name();
-    let shm = SharedMemory::create(&name, size).expect("create test object");
+    let shm = SharedMemory::create_new(&name, size).expect("create test object");
     (shm, guard)
 }
 

@@ -94,10 +94,30 @@ fn o_crex() {
         let e = opts.open(mem.name()).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::AlreadyExists);
     }
-    let e = SharedMemory::create(mem.name(), 1).unwrap_err();
+    let e = SharedMemory::create_new(mem.name(), 1).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::AlreadyExists);
     // The failed attempts did not touch the object.
     assert_eq!(mem.size().unwrap(), FIXTURE_SIZE);
+}
+
+#[test]
+fn create_opens_or_creates_and_resizes_like_o_creat_with_a_size() {
+    let (name, _g) = fresh_name();
+    let mem = SharedMemory::create(&name, 100).unwrap();
+    assert_eq!(mem.size().unwrap(), 100);
+    mem.map().unwrap().write_at(0, b"kept").unwrap();
+    // posix_ipc.SharedMemory(name, O_CREAT, size=...) on an existing object
+    // resizes it, up or down; the bytes it keeps are unchanged.
+    let same = SharedMemory::create(&name, 8192).unwrap();
+    assert_eq!(mem.size().unwrap(), 8192);
+    let smaller = SharedMemory::create(&name, 10).unwrap();
+    assert_eq!(same.size().unwrap(), 10);
+    assert_eq!(smaller.map().unwrap().read_vec(0, 4).unwrap(), b"kept");
+    // Size 0 leaves it alone.
+    SharedMemory::create(&name, 0).unwrap();
+    assert_eq!(mem.size().unwrap(), 10);
+    let e = SharedMemory::create_new(&name, 1).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::AlreadyExists);
 }
 
 #[test]
@@ -141,7 +161,7 @@ fn name_as_bytes() {
     // A bytes name round-trips; here also one that is not UTF-8.
     let (text, _g) = fresh_name();
     let c = CString::new(text.as_bytes()).unwrap();
-    let mem = SharedMemory::create(c.as_c_str(), 4096).unwrap();
+    let mem = SharedMemory::create_new(c.as_c_str(), 4096).unwrap();
     assert_eq!(mem.name(), &text);
     assert_eq!(mem.name().to_str(), text.to_str());
 
@@ -149,7 +169,7 @@ fn name_as_bytes() {
     raw.extend_from_slice(b"\xff\xfe");
     let odd = Name::new(OsStr::from_bytes(&raw)).unwrap();
     let _g2 = Cleanup(odd.clone());
-    let mem = SharedMemory::create(OsStr::from_bytes(&raw), 16).unwrap();
+    let mem = SharedMemory::create_new(OsStr::from_bytes(&raw), 16).unwrap();
     assert_eq!(mem.name().as_bytes(), &raw[..]);
     assert_eq!(mem.name().to_str(), None);
     assert_eq!(SharedMemory::open(&odd).unwrap().size().unwrap(), 16);

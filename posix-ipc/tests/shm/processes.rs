@@ -201,7 +201,7 @@ fn failed_resize_never_unlinks() {
         assert_eq!(shm.size().unwrap(), 4096);
 
         // 2. An object this call creates exclusively is taken away again.
-        let e = SharedMemory::create(args[1].as_str(), LIMIT_BYTES * 2).unwrap_err();
+        let e = SharedMemory::create_new(args[1].as_str(), LIMIT_BYTES * 2).unwrap_err();
         assert_eq!(e.raw_os_error(), Some(libc::EFBIG));
         let gone = SharedMemory::open(args[1].as_str()).unwrap_err();
         assert_eq!(gone.kind(), ErrorKind::NotFound);

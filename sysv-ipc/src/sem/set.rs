@@ -3,13 +3,16 @@
 use std::fmt;
 use std::mem::MaybeUninit;
 
-use ipc_common::{Error, Result, Timeout};
+use std::time::SystemTime;
+
+use ipc_common::{Error, Mode, Permissions, Result, Timeout};
 use posix_ipc_sys as sys;
 
 use super::{
     Handle, Init, NOWAIT, OpenOptions, SemCtl, SemaphoreGuard, SemaphoreStat, UNDO, check_delta,
     check_value, get_all, semop, set_all,
 };
+use crate::guard::{Remove, RemoveOnDrop, Sealed};
 use crate::ipc;
 use crate::key::{self, Key};
 
@@ -220,6 +223,13 @@ enum InitValues {
     Each(Vec<u16>),
 }
 
+impl Default for SemaphoreSetOptions {
+    /// Same as [`SemaphoreSet::options`].
+    fn default() -> Self {
+        SemaphoreSet::options()
+    }
+}
+
 impl SemaphoreSetOptions {
     /// Create the set if no set has the key (`IPC_CREAT`).
     ///
@@ -229,9 +239,8 @@ impl SemaphoreSetOptions {
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn create(mut self, yes: bool) -> Self {
-        self.open.creation.create = yes;
-        self.open.error = None;
+    pub fn create(&mut self, yes: bool) -> &mut Self {
+        self.open.create(yes);
         self
     }
 
@@ -245,12 +254,8 @@ impl SemaphoreSetOptions {
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn create_new(mut self, yes: bool) -> Self {
-        self.open.creation.exclusive = yes;
-        if yes {
-            self.open.creation.create = true;
-        }
-        self.open.error = None;
+    pub fn create_new(&mut self, yes: bool) -> &mut Self {
+        self.open.create_new(yes);
         self
     }
 
@@ -262,7 +267,7 @@ impl SemaphoreSetOptions {
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn mode(mut self, mode: u32) -> Self {
+    pub fn mode(&mut self, mode: u32) -> &mut Self {
         self.open.mode = mode;
         self
     }
@@ -276,7 +281,7 @@ impl SemaphoreSetOptions {
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn flags(mut self, flags: i32) -> Self {
+    pub fn flags(&mut self, flags: i32) -> &mut Self {
         self.open.set_flags(flags);
         self
     }
@@ -291,7 +296,7 @@ impl SemaphoreSetOptions {
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn len(mut self, len: u16) -> Self {
+    pub fn len(&mut self, len: u16) -> &mut Self {
         self.len = len;
         self
     }
@@ -305,7 +310,7 @@ impl SemaphoreSetOptions {
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn initial_value(mut self, value: u16) -> Self {
+    pub fn initial_value(&mut self, value: u16) -> &mut Self {
         self.init = InitValues::All(value);
         self
     }
@@ -319,7 +324,7 @@ impl SemaphoreSetOptions {
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn initial_values(mut self, values: &[u16]) -> Self {
+    pub fn initial_values(&mut self, values: &[u16]) -> &mut Self {
         self.init = InitValues::Each(values.to_vec());
         self
     }
@@ -340,12 +345,13 @@ impl SemaphoreSetOptions {
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn open(&self, key: Key) -> Result<SemaphoreSet> {
+    pub fn open(&self, key: impl Into<Key>) -> Result<SemaphoreSet> {
         let init = match &self.init {
             InitValues::All(v) => Init::All(*v),
             InitValues::Each(values) => Init::Each(values),
         };
-        Handle::open("semaphore set", key, &self.open, self.len, init).map(|h| SemaphoreSet { h })
+        Handle::open("semaphore set", key.into(), &self.open, self.len, init)
+            .map(|h| SemaphoreSet { h })
     }
 
     /// Creates a new set under a fresh random key (always exclusively).
@@ -357,7 +363,8 @@ impl SemaphoreSetOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create_unique(&self) -> Result<SemaphoreSet> {
-        let opts = self.clone().create_new(true);
+        let mut opts = self.clone();
+        opts.create_new(true);
         key::with_unique_key("semget", |k| opts.open(k))
     }
 }
@@ -397,7 +404,7 @@ impl SemaphoreSet {
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn open(key: Key) -> Result<SemaphoreSet> {
+    pub fn open(key: impl Into<Key>) -> Result<SemaphoreSet> {
         SemaphoreSet::options().open(key)
     }
 
@@ -726,11 +733,11 @@ impl SemaphoreSet {
     /// ```
     /// let set = sysv_ipc::SemaphoreSet::options().len(2).create_unique()?;
     /// set.release(1, 1)?;
-    /// assert_eq!(set.last_pid(1)?, Some(std::process::id()));
+    /// assert_eq!(set.last_pid(1)?, Some(std::process::id() as i32));
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn last_pid(&self, index: u16) -> Result<Option<u32>> {
+    pub fn last_pid(&self, index: u16) -> Result<Option<libc::pid_t>> {
         self.h.check_index("last_pid", index)?;
         self.h.last_pid(index)
     }
@@ -772,6 +779,107 @@ impl SemaphoreSet {
     /// ```
     pub fn stat(&self) -> Result<SemaphoreStat> {
         self.h.stat()
+    }
+
+    /// When an operation last succeeded on the set (`sem_otime`), `None` if
+    /// none has (sets created here are touched once by their creator).
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(2).create_unique()?;
+    /// assert!(set.operation_time()?.is_some());
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[doc(alias = "o_time")]
+    pub fn operation_time(&self) -> Result<Option<SystemTime>> {
+        Ok(self.stat()?.operation_time)
+    }
+
+    /// When the set was created or its permissions or values were last set
+    /// (`sem_ctime`).
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(2).create_unique()?;
+    /// assert!(set.change_time()?.elapsed().unwrap_or_default().as_secs() < 60);
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn change_time(&self) -> Result<SystemTime> {
+        Ok(self.stat()?.change_time)
+    }
+
+    /// Owner, creator and mode from one `IPC_STAT`.
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// assert_eq!(set.permissions()?, set.stat()?.permissions);
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn permissions(&self) -> Result<Permissions> {
+        self.h.permissions()
+    }
+
+    /// The permission bits.
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).mode(0o640).create_unique()?;
+    /// assert_eq!(set.mode()?.bits(), 0o640);
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn mode(&self) -> Result<Mode> {
+        Ok(self.h.permissions()?.mode)
+    }
+
+    /// The owner's user id.
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// // SAFETY: geteuid has no preconditions.
+    /// assert_eq!(set.uid()?, unsafe { libc::geteuid() });
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn uid(&self) -> Result<libc::uid_t> {
+        Ok(self.h.permissions()?.uid)
+    }
+
+    /// The owner's group id.
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// // SAFETY: getegid has no preconditions.
+    /// assert_eq!(set.gid()?, unsafe { libc::getegid() });
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn gid(&self) -> Result<libc::gid_t> {
+        Ok(self.h.permissions()?.gid)
+    }
+
+    /// The creator's user id.
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// assert_eq!(set.cuid()?, set.uid()?);
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn cuid(&self) -> Result<libc::uid_t> {
+        Ok(self.h.permissions()?.cuid)
+    }
+
+    /// The creator's group id.
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// assert_eq!(set.cgid()?, set.gid()?);
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn cgid(&self) -> Result<libc::gid_t> {
+        Ok(self.h.permissions()?.cgid)
     }
 
     /// Changes the permission bits (`0o777` at most).
@@ -823,30 +931,26 @@ impl SemaphoreSet {
         ipc::remove::<SemCtl>(self.h.id)
     }
 
-    /// Whether dropping this handle removes the set (default `false`).
+    /// Wraps the handle in a [`RemoveOnDrop`] guard that removes the set when
+    /// it drops (ignoring errors). [`RemoveOnDrop::into_inner`] disarms it.
     ///
     /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// assert!(!set.remove_on_drop());
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn remove_on_drop(&self) -> bool {
-        self.h.remove_on_drop
-    }
-
-    /// Opts in to removing the set when this handle drops.
-    ///
-    /// ```
-    /// let mut set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// set.set_remove_on_drop(true);
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?.remove_on_drop();
     /// let id = set.id();
     /// drop(set);
     /// assert!(sysv_ipc::SemaphoreSet::from_id(id).is_err());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn set_remove_on_drop(&mut self, remove: bool) {
-        self.h.remove_on_drop = remove;
+    pub fn remove_on_drop(self) -> RemoveOnDrop<SemaphoreSet> {
+        RemoveOnDrop::new(self)
+    }
+}
+
+impl Sealed for SemaphoreSet {}
+
+impl Remove for SemaphoreSet {
+    fn remove(&self) -> Result<()> {
+        SemaphoreSet::remove(self)
     }
 }
 

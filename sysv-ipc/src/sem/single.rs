@@ -3,9 +3,10 @@
 use std::fmt;
 use std::time::SystemTime;
 
-use ipc_common::{Mode, Result, Timeout};
+use ipc_common::{Mode, Permissions, Result, Timeout};
 
 use super::{Handle, Init, OpenOptions, SemCtl, SemaphoreGuard, SemaphoreStat};
+use crate::guard::{Remove, RemoveOnDrop, Sealed};
 use crate::ipc;
 use crate::key::{self, Key};
 
@@ -14,10 +15,11 @@ use crate::key::{self, Key};
 /// batches, see [`SemaphoreSet`](crate::SemaphoreSet).
 ///
 /// Open it by key ([`open`](Self::open), [`options`](Self::options)), by id
-/// ([`from_id`](Self::from_id)), or make one under a fresh key
-/// ([`create_unique`](Self::create_unique)). Dropping the handle never removes
-/// the semaphore; [`remove`](Self::remove) does (or
-/// [`set_remove_on_drop`](Self::set_remove_on_drop)).
+/// ([`from_id`](Self::from_id)), create it ([`create`](Self::create): open or
+/// create; [`create_new`](Self::create_new): exclusively), or make one under a
+/// fresh key ([`create_unique`](Self::create_unique)). Dropping the handle
+/// never removes the semaphore; [`remove`](Self::remove) does (or the opt-in
+/// [`RemoveOnDrop`] guard of [`remove_on_drop`](Self::remove_on_drop)).
 ///
 /// A `Semaphore` is `Send + Sync`: the kernel object is named by an integer id
 /// and every operation is a single system call. The `undo` and `block`
@@ -45,7 +47,7 @@ use crate::key::{self, Key};
 /// `IPC_CREAT`), and the creator finishes initialising with a `semop`, which
 /// sets `o_time`. So a process that may race the creator follows W. Richard
 /// Stevens' recipe: open (or fail to create) and wait until
-/// [`Semaphore::o_time`] is not `None`. A C or Python creator following the
+/// [`Semaphore::operation_time`] is not `None`. A C or Python creator following the
 /// same recipe (`IPC_CREX`, set the value, then one `semop` such as a
 /// release) is waited for in the same way.
 ///
@@ -59,7 +61,7 @@ use crate::key::{self, Key};
 ///         Err(e) if e.kind() == ErrorKind::AlreadyExists => {
 ///             let sem = Semaphore::open(key)?;
 ///             // The creator may still be between semget and its first semop.
-///             while sem.o_time()?.is_none() {
+///             while sem.operation_time()?.is_none() {
 ///                 std::thread::sleep(Duration::from_millis(1));
 ///             }
 ///             Ok(sem)
@@ -107,6 +109,13 @@ pub struct SemaphoreOptions {
     initial_value: u16,
 }
 
+impl Default for SemaphoreOptions {
+    /// Same as [`Semaphore::options`].
+    fn default() -> Self {
+        Semaphore::options()
+    }
+}
+
 impl SemaphoreOptions {
     /// Create the semaphore if no semaphore has the key (`IPC_CREAT`).
     ///
@@ -115,9 +124,8 @@ impl SemaphoreOptions {
     /// sem.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn create(mut self, yes: bool) -> Self {
-        self.open.creation.create = yes;
-        self.open.error = None;
+    pub fn create(&mut self, yes: bool) -> &mut Self {
+        self.open.create(yes);
         self
     }
 
@@ -134,12 +142,8 @@ impl SemaphoreOptions {
     /// sem.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn create_new(mut self, yes: bool) -> Self {
-        self.open.creation.exclusive = yes;
-        if yes {
-            self.open.creation.create = true;
-        }
-        self.open.error = None;
+    pub fn create_new(&mut self, yes: bool) -> &mut Self {
+        self.open.create_new(yes);
         self
     }
 
@@ -154,7 +158,7 @@ impl SemaphoreOptions {
     /// sem.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn mode(mut self, mode: u32) -> Self {
+    pub fn mode(&mut self, mode: u32) -> &mut Self {
         self.open.mode = mode;
         self
     }
@@ -170,7 +174,7 @@ impl SemaphoreOptions {
     /// sem.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn initial_value(mut self, value: u16) -> Self {
+    pub fn initial_value(&mut self, value: u16) -> &mut Self {
         self.initial_value = value;
         self
     }
@@ -190,7 +194,7 @@ impl SemaphoreOptions {
     /// sem.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn flags(mut self, flags: i32) -> Self {
+    pub fn flags(&mut self, flags: i32) -> &mut Self {
         self.open.set_flags(flags);
         self
     }
@@ -207,9 +211,9 @@ impl SemaphoreOptions {
     /// let e = sysv_ipc::Semaphore::options().open(sysv_ipc::Key::new(0x1C5A_5E08)).unwrap_err();
     /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::NotFound);
     /// ```
-    pub fn open(&self, key: Key) -> Result<Semaphore> {
+    pub fn open(&self, key: impl Into<Key>) -> Result<Semaphore> {
         let init = Init::All(self.initial_value);
-        Handle::open("semaphore", key, &self.open, 1, init).map(|h| Semaphore { h })
+        Handle::open("semaphore", key.into(), &self.open, 1, init).map(|h| Semaphore { h })
     }
 
     /// Creates a new semaphore under a fresh random key from the OS random
@@ -223,7 +227,8 @@ impl SemaphoreOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create_unique(&self) -> Result<Semaphore> {
-        let opts = self.clone().create_new(true);
+        let mut opts = self.clone();
+        opts.create_new(true);
         key::with_unique_key("semget", |k| opts.open(k))
     }
 }
@@ -254,22 +259,46 @@ impl Semaphore {
     /// assert!(Semaphore::open(sem.key()).unwrap_err().is_existential());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn open(key: Key) -> Result<Semaphore> {
+    pub fn open(key: impl Into<Key>) -> Result<Semaphore> {
         Semaphore::options().open(key)
     }
 
-    /// Creates a new semaphore with `key` (exclusively, mode `0o600`) holding
-    /// `initial_value`.
+    /// Opens the semaphore with `key`, creating it (mode `0o600`) with
+    /// `initial_value` if there is none (`IPC_CREAT`). The initial value
+    /// applies only when this call created the semaphore
+    /// ([`created`](Self::created) tells): an existing semaphore keeps its value
+    /// (sysv_ipc resets it on every `IPC_CREAT`).
     ///
     /// ```
     /// use sysv_ipc::{Key, Semaphore};
-    /// let sem = Semaphore::create(Key::new(0x1C5A_5E0A), 5)?;
-    /// assert_eq!(sem.value()?, 5);
-    /// assert!(Semaphore::create(sem.key(), 5).unwrap_err().is_existential());
+    /// let sem = Semaphore::create(Key::new(0x1C5A_5E0C), 5)?;
+    /// assert!(sem.created());
+    /// sem.release(1)?;
+    /// let same = Semaphore::create(sem.key(), 5)?;
+    /// assert!(!same.created());
+    /// assert_eq!(same.value()?, 6); // not reset
     /// sem.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn create(key: Key, initial_value: u16) -> Result<Semaphore> {
+    pub fn create(key: impl Into<Key>, initial_value: u16) -> Result<Semaphore> {
+        Semaphore::options()
+            .create(true)
+            .initial_value(initial_value)
+            .open(key)
+    }
+
+    /// Creates a new semaphore with `key` (exclusively, `IPC_CREX`, mode
+    /// `0o600`) holding `initial_value`; `AlreadyExists` if the key is taken.
+    ///
+    /// ```
+    /// use sysv_ipc::{Key, Semaphore};
+    /// let sem = Semaphore::create_new(Key::new(0x1C5A_5E0A), 5)?;
+    /// assert_eq!(sem.value()?, 5);
+    /// assert!(Semaphore::create_new(sem.key(), 5).unwrap_err().is_existential());
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn create_new(key: impl Into<Key>, initial_value: u16) -> Result<Semaphore> {
         Semaphore::options()
             .create_new(true)
             .initial_value(initial_value)
@@ -309,7 +338,7 @@ impl Semaphore {
     /// The key (as given, or the random one).
     ///
     /// ```
-    /// let sem = sysv_ipc::Semaphore::create(sysv_ipc::Key::new(0x1C5A_5E0B), 0)?;
+    /// let sem = sysv_ipc::Semaphore::create_new(sysv_ipc::Key::new(0x1C5A_5E0B), 0)?;
     /// assert_eq!(sem.key().as_raw(), 0x1C5A_5E0B);
     /// sem.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
@@ -497,6 +526,19 @@ impl Semaphore {
         self.h.set_value(0, value)
     }
 
+    /// Owner, creator and mode from one `IPC_STAT`.
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// let p = sem.permissions()?;
+    /// assert_eq!((p.cuid, p.mode.bits()), (p.uid, 0o600));
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn permissions(&self) -> Result<Permissions> {
+        self.h.permissions()
+    }
+
     /// The permission bits.
     ///
     /// ```
@@ -604,11 +646,11 @@ impl Semaphore {
     /// ```
     /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
     /// sem.release(1)?;
-    /// assert_eq!(sem.last_pid()?, Some(std::process::id()));
+    /// assert_eq!(sem.last_pid()?, Some(std::process::id() as i32));
     /// sem.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn last_pid(&self) -> Result<Option<u32>> {
+    pub fn last_pid(&self) -> Result<Option<libc::pid_t>> {
         self.h.last_pid(0)
     }
 
@@ -637,18 +679,33 @@ impl Semaphore {
     }
 
     /// When an operation last succeeded on the semaphore set (`sem_otime`,
-    /// 1-second resolution), `None` if none has. Sets created here get one
-    /// when their creator has initialised them, which is what Stevens' recipe
-    /// waits for (see [`Semaphore`](Semaphore#creating-and-initialising-without-a-race)).
+    /// 1-second resolution; sysv_ipc's `o_time`), `None` if none has. Sets
+    /// created here get one when their creator has initialised them, which is
+    /// what Stevens' recipe waits for (see
+    /// [`Semaphore`](Semaphore#creating-and-initialising-without-a-race)).
     ///
     /// ```
     /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// assert!(sem.o_time()?.is_some());
+    /// assert!(sem.operation_time()?.is_some());
     /// sem.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn o_time(&self) -> Result<Option<SystemTime>> {
-        Ok(self.stat()?.o_time)
+    #[doc(alias = "o_time")]
+    pub fn operation_time(&self) -> Result<Option<SystemTime>> {
+        Ok(self.stat()?.operation_time)
+    }
+
+    /// When the semaphore was created or its permissions or value were last
+    /// set (`sem_ctime`).
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// assert!(sem.change_time()?.elapsed().unwrap_or_default().as_secs() < 60);
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn change_time(&self) -> Result<SystemTime> {
+        Ok(self.stat()?.change_time)
     }
 
     /// Every `IPC_STAT` attribute in one call.
@@ -676,31 +733,28 @@ impl Semaphore {
         ipc::remove::<SemCtl>(self.h.id)
     }
 
-    /// Whether dropping this handle removes the semaphore (default `false`).
+    /// Wraps the handle in a [`RemoveOnDrop`] guard that removes the
+    /// semaphore when it drops (errors, e.g. "already removed", are ignored
+    /// then). [`RemoveOnDrop::into_inner`] disarms it.
     ///
     /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// assert!(!sem.remove_on_drop());
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn remove_on_drop(&self) -> bool {
-        self.h.remove_on_drop
-    }
-
-    /// Opts in to removing the semaphore when this handle drops (errors, e.g.
-    /// "already removed", are ignored then).
-    ///
-    /// ```
-    /// let mut sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// sem.set_remove_on_drop(true);
+    /// let mut sem = sysv_ipc::Semaphore::create_unique(0)?.remove_on_drop();
+    /// sem.set_undo(true); // setters work through the guard
     /// let id = sem.id();
     /// drop(sem);
     /// assert!(sysv_ipc::Semaphore::from_id(id).is_err());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn set_remove_on_drop(&mut self, remove: bool) {
-        self.h.remove_on_drop = remove;
+    pub fn remove_on_drop(self) -> RemoveOnDrop<Semaphore> {
+        RemoveOnDrop::new(self)
+    }
+}
+
+impl Sealed for Semaphore {}
+
+impl Remove for Semaphore {
+    fn remove(&self) -> Result<()> {
+        Semaphore::remove(self)
     }
 }
 

@@ -3,15 +3,15 @@
 
 use std::time::Duration;
 
-use sysv_ipc::{ErrorKind, MessageQueue, MessageQueueGuard, MessageQueueOptions};
+use sysv_ipc::{ErrorKind, MessageQueue, MessageQueueOptions, RemoveOnDrop};
 
 /// A new queue under a test key (`0x1C5A_xxxx`), removed when the guard drops.
-pub(crate) fn new_queue() -> MessageQueueGuard {
+pub(crate) fn new_queue() -> RemoveOnDrop<MessageQueue> {
     new_queue_with(&MessageQueue::options())
 }
 
 /// Like [`new_queue`], with these options (creation is forced exclusive).
-pub(crate) fn new_queue_with(options: &MessageQueueOptions) -> MessageQueueGuard {
+pub(crate) fn new_queue_with(options: &MessageQueueOptions) -> RemoveOnDrop<MessageQueue> {
     let mut options = options.clone();
     options.create_new(true);
     loop {

@@ -47,7 +47,7 @@ pub(crate) fn free_key() -> (Key, CleanupKey) {
 pub(crate) fn new_sem(initial: u16) -> (Semaphore, Cleanup) {
     loop {
         let key = Key::new(testkit::unique_key());
-        match Semaphore::create(key, initial) {
+        match Semaphore::create_new(key, initial) {
             Ok(s) => {
                 let c = Cleanup(s.id());
                 return (s, c);

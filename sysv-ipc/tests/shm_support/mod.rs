@@ -31,9 +31,11 @@ impl Drop for Seg {
 }
 
 /// A new segment made with `opts` + `create_new(true)` under a fresh testkit key.
-pub fn new_segment(opts: SharedMemoryOptions) -> Seg {
+pub fn new_segment(opts: &SharedMemoryOptions) -> Seg {
+    let mut opts = opts.clone();
+    opts.create_new(true);
     loop {
-        match opts.clone().create_new(true).open(testkit::unique_key()) {
+        match opts.open(testkit::unique_key()) {
             Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
             r => return Seg(r.expect("create a test segment")),
         }

@@ -1,0 +1,146 @@
+//! [`UnlinkOnDrop`]: the one opt-in "unlink the name when this handle drops"
+//! guard, for every POSIX object kind that implements the sealed [`Unlink`]
+//! trait.
+
+use std::fmt;
+use std::mem::ManuallyDrop;
+use std::ops::{Deref, DerefMut};
+
+use ipc_common::Result;
+
+mod sealed {
+    /// Keeps [`Unlink`](super::Unlink) implemented by this crate's handles only.
+    pub trait Sealed {}
+}
+
+pub(crate) use sealed::Sealed;
+
+/// A handle whose system object can be unlinked by name: [`Semaphore`](crate::Semaphore)
+/// and [`SharedMemory`](crate::SharedMemory). Sealed: only this crate's
+/// handles implement it. It exists so that [`UnlinkOnDrop`] works the same
+/// for every kind; call the handle's own `unlink()` in ordinary code.
+///
+/// ```
+/// use posix_ipc::{Semaphore, Unlink};
+/// fn forget_name(object: &impl Unlink) -> posix_ipc::Result<()> {
+///     object.unlink()
+/// }
+/// let sem = Semaphore::create_unique(0)?;
+/// forget_name(&sem)?;
+/// assert!(Semaphore::open(sem.name()).unwrap_err().is_existential());
+/// # Ok::<(), posix_ipc::Error>(())
+/// ```
+pub trait Unlink: Sealed {
+    /// Unlinks the object's name (`sem_unlink`, `shm_unlink`, ...); open
+    /// handles keep working. Fails with
+    /// [`NotFound`](crate::ErrorKind::NotFound) if the name is already gone.
+    ///
+    /// ```
+    /// use posix_ipc::{SharedMemory, Unlink};
+    /// let shm = SharedMemory::create_unique(8)?;
+    /// Unlink::unlink(&shm)?;
+    /// assert!(Unlink::unlink(&shm).unwrap_err().is_existential());
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    fn unlink(&self) -> Result<()>;
+}
+
+/// A handle that unlinks its object's name when it drops (ignoring errors,
+/// e.g. someone else unlinked it already), then closes the handle; made by
+/// [`Semaphore::unlink_on_drop`](crate::Semaphore::unlink_on_drop) and
+/// [`SharedMemory::unlink_on_drop`](crate::SharedMemory::unlink_on_drop).
+///
+/// Nothing else in this crate unlinks implicitly: use it for objects that
+/// belong to one owner and should not outlive it (posix_ipc's issue #17). It
+/// derefs to the handle; [`into_inner`](Self::into_inner) disarms it.
+/// Unlinking only removes the name: other processes' handles (and shared
+/// memory mappings) keep the object alive until they are gone.
+///
+/// ```
+/// use posix_ipc::{Semaphore, Timeout};
+/// let name = {
+///     let sem = Semaphore::create_unique(1)?.unlink_on_drop();
+///     sem.acquire(Timeout::Immediate)?; // derefs to Semaphore
+///     sem.name().clone()
+/// }; // unlinked here
+/// assert!(Semaphore::open(&name).unwrap_err().is_existential());
+/// # Ok::<(), posix_ipc::Error>(())
+/// ```
+pub struct UnlinkOnDrop<T: Unlink> {
+    inner: ManuallyDrop<T>,
+}
+
+impl<T: Unlink> UnlinkOnDrop<T> {
+    pub(crate) fn new(inner: T) -> Self {
+        UnlinkOnDrop {
+            inner: ManuallyDrop::new(inner),
+        }
+    }
+
+    /// Disarms the guard and returns the handle, which will not be unlinked.
+    ///
+    /// ```
+    /// let shm = posix_ipc::SharedMemory::create_unique(16)?.unlink_on_drop().into_inner();
+    /// assert!(posix_ipc::SharedMemory::open(shm.name()).is_ok());
+    /// shm.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn into_inner(self) -> T {
+        let mut this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never dropped, so the handle is taken out exactly
+        // once and the guard's Drop (which would unlink) never runs.
+        unsafe { ManuallyDrop::take(&mut this.inner) }
+    }
+}
+
+impl<T: Unlink> Deref for UnlinkOnDrop<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T: Unlink> DerefMut for UnlinkOnDrop<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+}
+
+impl<T: Unlink> Drop for UnlinkOnDrop<T> {
+    fn drop(&mut self) {
+        // Errors are ignored: the name may already be unlinked by someone else.
+        let _ = self.inner.unlink();
+        // SAFETY: `self.inner` is dropped exactly once, here, and not used after.
+        unsafe { ManuallyDrop::drop(&mut self.inner) };
+    }
+}
+
+impl<T: Unlink + fmt::Debug> fmt::Debug for UnlinkOnDrop<T> {
+    /// `UnlinkOnDrop(<the handle's Debug>)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("UnlinkOnDrop").field(&*self.inner).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Semaphore, SharedMemory};
+
+    #[test]
+    fn guards_are_send_and_sync() {
+        fn assert_traits<T: Send + Sync>() {}
+        assert_traits::<UnlinkOnDrop<Semaphore>>();
+        assert_traits::<UnlinkOnDrop<SharedMemory>>();
+    }
+
+    #[test]
+    fn debug_wraps_the_handle() {
+        let sem = Semaphore::create_unique(0).unwrap().unlink_on_drop();
+        let shown = format!("{sem:?}");
+        assert!(
+            shown.starts_with("UnlinkOnDrop(Semaphore(\"/pipc_"),
+            "{shown}"
+        );
+    }
+}

@@ -1,0 +1,150 @@
+//! [`RemoveOnDrop`]: the one opt-in "remove the object when this handle
+//! drops" guard, for every System V object kind that implements the sealed
+//! [`Remove`] trait.
+
+use std::fmt;
+use std::mem::ManuallyDrop;
+use std::ops::{Deref, DerefMut};
+
+use ipc_common::Result;
+
+mod sealed {
+    /// Keeps [`Remove`](super::Remove) implemented by this crate's handles only.
+    pub trait Sealed {}
+}
+
+pub(crate) use sealed::Sealed;
+
+/// A handle whose kernel object can be removed (`IPC_RMID`):
+/// [`Semaphore`](crate::Semaphore), [`SemaphoreSet`](crate::SemaphoreSet),
+/// [`SharedMemory`](crate::SharedMemory) and
+/// [`MessageQueue`](crate::MessageQueue). Sealed: only this crate's handles
+/// implement it. It exists so that [`RemoveOnDrop`] works the same for every
+/// kind; call the handle's own `remove()` in ordinary code.
+///
+/// ```
+/// use sysv_ipc::{MessageQueue, Remove, Semaphore};
+/// fn clean_up(objects: &[&dyn Remove]) -> sysv_ipc::Result<()> {
+///     objects.iter().try_for_each(|o| o.remove())
+/// }
+/// let (sem, q) = (Semaphore::create_unique(0)?, MessageQueue::create_unique()?);
+/// clean_up(&[&sem, &q])?;
+/// assert!(sem.value().unwrap_err().is_existential());
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+pub trait Remove: Sealed {
+    /// Removes the object from the system (`IPC_RMID`); see each handle's
+    /// `remove()`.
+    ///
+    /// ```
+    /// use sysv_ipc::{Remove, SemaphoreSet};
+    /// let set = SemaphoreSet::options().len(2).create_unique()?;
+    /// Remove::remove(&set)?;
+    /// assert!(Remove::remove(&set).unwrap_err().is_existential());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    fn remove(&self) -> Result<()>;
+}
+
+/// A handle that removes its kernel object when it drops (ignoring errors,
+/// e.g. someone else removed it already); made by the `remove_on_drop()` of
+/// [`Semaphore`](crate::Semaphore::remove_on_drop),
+/// [`SemaphoreSet`](crate::SemaphoreSet::remove_on_drop),
+/// [`SharedMemory`](crate::SharedMemory::remove_on_drop) and
+/// [`MessageQueue`](crate::MessageQueue::remove_on_drop).
+///
+/// Nothing else in this crate removes implicitly: use it for tests, scratch
+/// objects and objects that belong to one owner. It derefs (also mutably, for
+/// setters such as `set_undo`) to the handle; [`into_inner`](Self::into_inner)
+/// disarms it.
+///
+/// ```
+/// use sysv_ipc::{Semaphore, Timeout};
+/// let id = {
+///     let sem = Semaphore::create_unique(1)?.remove_on_drop();
+///     sem.acquire(1, Timeout::Immediate)?; // derefs to Semaphore
+///     sem.id()
+/// }; // removed here
+/// assert!(Semaphore::from_id(id).is_err());
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+pub struct RemoveOnDrop<T: Remove> {
+    inner: ManuallyDrop<T>,
+}
+
+impl<T: Remove> RemoveOnDrop<T> {
+    pub(crate) fn new(inner: T) -> Self {
+        RemoveOnDrop {
+            inner: ManuallyDrop::new(inner),
+        }
+    }
+
+    /// Disarms the guard and returns the handle; the object is not removed.
+    ///
+    /// ```
+    /// let q = sysv_ipc::MessageQueue::create_unique()?.remove_on_drop().into_inner();
+    /// assert!(sysv_ipc::MessageQueue::open(q.key()).is_ok());
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn into_inner(self) -> T {
+        let mut this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never dropped, so the handle is taken out exactly
+        // once and the guard's Drop (which would remove) never runs.
+        unsafe { ManuallyDrop::take(&mut this.inner) }
+    }
+}
+
+impl<T: Remove> Deref for RemoveOnDrop<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.inner
+    }
+}
+
+impl<T: Remove> DerefMut for RemoveOnDrop<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.inner
+    }
+}
+
+impl<T: Remove> Drop for RemoveOnDrop<T> {
+    fn drop(&mut self) {
+        // Errors are ignored: the object may already be removed by someone else.
+        let _ = self.inner.remove();
+        // SAFETY: `self.inner` is dropped exactly once, here, and not used after.
+        unsafe { ManuallyDrop::drop(&mut self.inner) };
+    }
+}
+
+impl<T: Remove + fmt::Debug> fmt::Debug for RemoveOnDrop<T> {
+    /// `RemoveOnDrop(<the handle's Debug>)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("RemoveOnDrop").field(&*self.inner).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{MessageQueue, Semaphore, SemaphoreSet, SharedMemory};
+
+    #[test]
+    fn guards_are_send_and_sync() {
+        fn assert_traits<T: Send + Sync>() {}
+        assert_traits::<RemoveOnDrop<Semaphore>>();
+        assert_traits::<RemoveOnDrop<SemaphoreSet>>();
+        assert_traits::<RemoveOnDrop<SharedMemory>>();
+        assert_traits::<RemoveOnDrop<MessageQueue>>();
+    }
+
+    #[test]
+    fn debug_wraps_the_handle_and_drop_removes() {
+        let sem = Semaphore::create_unique(0).unwrap().remove_on_drop();
+        let shown = format!("{sem:?}");
+        assert!(shown.starts_with("RemoveOnDrop(Semaphore {"), "{shown}");
+        let id = sem.id();
+        drop(sem);
+        assert!(Semaphore::from_id(id).is_err());
+    }
+}
