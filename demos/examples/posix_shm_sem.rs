@@ -35,10 +35,10 @@ fn main() -> Result<(), String> {
     if role == "premise" {
         let size = u64::try_from(args.number("size", 4096)).map_err(|e| e.to_string())?;
         // The guards unlink both names if anything below fails or is interrupted.
-        let memory = SharedMemory::create(mem_name, size)
+        let memory = SharedMemory::create_new(mem_name, size)
             .map_err(err)?
             .unlink_on_drop();
-        let sem = Semaphore::create(sem_name, 0)
+        let sem = Semaphore::create_new(sem_name, 0)
             .map_err(err)?
             .unlink_on_drop();
         say(

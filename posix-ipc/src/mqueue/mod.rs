@@ -22,6 +22,7 @@ use ipc_common::{Error, ErrorKind, Mode, Result, Timeout, check};
 use posix_ipc_sys as sys;
 
 use crate::flags::{self, O_NONBLOCK};
+use crate::guard::{Sealed, Unlink, UnlinkOnDrop};
 use crate::limits;
 use crate::name::{IntoName, Name, with_unique_name};
 
@@ -665,6 +666,22 @@ impl MessageQueue {
         Self::options().create(true).open(name)
     }
 
+    /// Creates a new queue called `name` with the kernel's default sizes and
+    /// mode `0o600`, failing with [`AlreadyExists`](ErrorKind::AlreadyExists)
+    /// if the name is taken (`O_CREAT | O_EXCL`; posix_ipc's `O_CREX`).
+    ///
+    /// ```
+    /// use posix_ipc::{ErrorKind, MessageQueue};
+    /// let name = format!("/ipcrs-doc-{:x}", ipc_common::os_random_u64()?);
+    /// let q = MessageQueue::create_new(&name)?;
+    /// assert_eq!(MessageQueue::create_new(&name).unwrap_err().kind(), ErrorKind::AlreadyExists);
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn create_new(name: impl IntoName) -> Result<MessageQueue> {
+        Self::options().create_new(true).open(name)
+    }
+
     /// Creates a new queue with the kernel's default sizes under a fresh random
     /// name (see [`MessageQueueOptions::create_unique`]).
     ///
@@ -1058,6 +1075,22 @@ impl MessageQueue {
         unlink_message_queue(&self.name)
     }
 
+    /// Wraps the handle in an [`UnlinkOnDrop`] guard that unlinks the queue
+    /// when it drops (and then closes the descriptor).
+    /// [`UnlinkOnDrop::into_inner`] disarms it.
+    ///
+    /// ```
+    /// let guard = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?.unlink_on_drop();
+    /// guard.send(b"x", 0)?; // the guard derefs to the queue
+    /// let name = guard.name().clone();
+    /// drop(guard);
+    /// assert!(posix_ipc::unlink_message_queue(&name).unwrap_err().is_existential());
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn unlink_on_drop(self) -> UnlinkOnDrop<MessageQueue> {
+        UnlinkOnDrop::new(self)
+    }
+
     /// Closes the descriptor (`mq_close`) and reports any error, unlike drop.
     /// A pending notification of this process on the queue is cancelled (Linux
     /// removes it when any of the registering process's descriptors of the
@@ -1093,6 +1126,14 @@ impl Drop for MessageQueue {
             // cannot be reported from drop; `close` reports them.
             unsafe { sys::mq_close(mqd) };
         }
+    }
+}
+
+impl Sealed for MessageQueue {}
+
+impl Unlink for MessageQueue {
+    fn unlink(&self) -> Result<()> {
+        MessageQueue::unlink(self)
     }
 }
 
