@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use interop::{MSG_TYPES, Peer, pattern_bytes};
+use interop::{MQ_PRIOS, MSG_TYPES, Peer, pattern_bytes};
 
 /// Removes a POSIX object by name when dropped (also when a test fails).
 struct PosixName {
@@ -32,6 +32,7 @@ impl Drop for PosixName {
         let _ = match self.kind {
             "sem" => posix_ipc::unlink_semaphore(self.name.as_str()),
             "shm" => posix_ipc::unlink_shared_memory(self.name.as_str()),
+            "mq" => posix_ipc::unlink_message_queue(self.name.as_str()),
             _ => Ok(()),
         };
     }
@@ -158,6 +159,64 @@ fn posix_shared_memory_made_by_peer(peer: &Peer) {
         shm.map().unwrap().read_vec(0, 777).unwrap(),
         pattern_bytes(777)
     );
+}
+
+// ---- POSIX message queues ----
+
+/// The `prio:payload` lines a receiver must see for the messages `make`
+/// sends: highest priority first, first-in first-out within a priority.
+fn priority_order(tag: &str) -> Vec<String> {
+    let mut sent: Vec<(usize, u32)> = MQ_PRIOS.iter().copied().enumerate().collect();
+    sent.sort_by_key(|&(i, p)| (std::cmp::Reverse(p), i));
+    sent.iter()
+        .map(|(i, p)| format!("{p}:{tag}-{i}-prio-{p}"))
+        .collect()
+}
+
+fn posix_queue_made_by_rust(peer: &Peer) {
+    let name = PosixName::new("mq", "imq");
+    let q = posix_ipc::MessageQueue::options()
+        .create_new(true)
+        .mode(0o600)
+        .max_messages(8)
+        .max_message_size(64)
+        .open(name.name.as_str())
+        .unwrap();
+    for (i, p) in MQ_PRIOS.iter().enumerate() {
+        q.send(format!("rust-{i}-prio-{p}").as_bytes(), *p).unwrap();
+    }
+    let report = peer.run(&["pmq", "inspect", &name.name]);
+    assert_eq!(report.num("maxmsg"), 8);
+    assert_eq!(report.num("msgsize"), 64);
+    assert_eq!(report.num("curmsgs"), 6);
+    assert_eq!(
+        report.all("recv").collect::<Vec<_>>(),
+        priority_order("rust")
+    );
+    let mut buf = [0u8; 64];
+    let (n, prio) = q
+        .receive_timeout(&mut buf, posix_ipc::Timeout::Immediate)
+        .unwrap();
+    assert_eq!(
+        (&buf[..n], prio),
+        (format!("from-{}", peer.tag()).as_bytes(), 9)
+    );
+}
+
+fn posix_queue_made_by_peer(peer: &Peer) {
+    let name = PosixName::new("mq", "imq");
+    peer.run(&["pmq", "make", &name.name, "8", "64", "0640"]);
+    let q = posix_ipc::MessageQueue::open(name.name.as_str()).unwrap();
+    assert_eq!(q.max_messages(), 8);
+    assert_eq!(q.max_message_size(), 64);
+    assert_eq!(q.mode().unwrap().permissions().bits(), 0o640);
+    assert_eq!(q.current_messages().unwrap(), 6);
+    let mut got = Vec::new();
+    let mut buf = [0u8; 64];
+    while let Ok((n, prio)) = q.receive_timeout(&mut buf, posix_ipc::Timeout::Immediate) {
+        got.push(format!("{prio}:{}", String::from_utf8_lossy(&buf[..n])));
+    }
+    assert_eq!(got, priority_order(peer.tag()));
 }
 
 // ---- System V semaphores ----
@@ -319,6 +378,8 @@ peers!(
     posix_semaphore_wait_woken_by_peer,
     posix_shared_memory_made_by_rust,
     posix_shared_memory_made_by_peer,
+    posix_queue_made_by_rust,
+    posix_queue_made_by_peer,
     sysv_semaphore_made_by_rust,
     sysv_semaphore_made_by_peer,
     sysv_shared_memory_made_by_rust,
