@@ -12,6 +12,7 @@
 //!   pointers; never a safe `&mut [u8]` over memory another process may write).
 //! - [`os_random_u64`] and [`with_unique`]: unique names and keys from the OS
 //!   random source.
+//! - [`read_proc_numbers`]: kernel limits from `/proc/sys`, read at run time.
 //!
 //! # Porting from Python
 //!
@@ -39,10 +40,12 @@ mod error;
 mod perm;
 mod random;
 mod region;
+mod sysctl;
 mod timeout;
 
 pub use error::{Error, ErrorKind, Result, SysReturn, check, check_ptr, errno, errno_name};
 pub use perm::{Mode, Permissions};
 pub use random::{UNIQUE_ATTEMPTS, os_random_u64, with_unique};
 pub use region::Region;
+pub use sysctl::read_proc_numbers;
 pub use timeout::Timeout;

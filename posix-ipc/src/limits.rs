@@ -151,21 +151,11 @@ pub(crate) const MQUEUE_PROC_DIR: &str = "/proc/sys/fs/mqueue";
 
 #[cfg(target_os = "linux")]
 pub(crate) fn read_proc_u64(file: &str) -> Result<u64> {
-    let path = format!("{MQUEUE_PROC_DIR}/{file}");
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        Error::new(
-            ErrorKind::Unsupported,
-            "message_queue_limits",
-            format!("cannot read {path}: {e}; is the kernel built with POSIX message queues?"),
-        )
-    })?;
-    text.trim().parse().map_err(|_| {
-        Error::new(
-            ErrorKind::Other,
-            "message_queue_limits",
-            format!("{path} holds {text:?}, not a number"),
-        )
-    })
+    let [v] = ipc_common::read_proc_numbers(
+        "message_queue_limits",
+        &format!("{MQUEUE_PROC_DIR}/{file}"),
+    )?;
+    Ok(v)
 }
 
 /// Reads the current message-queue limits (see [`MessageQueueLimits`]).

@@ -1362,21 +1362,9 @@ pub fn message_queue_limits() -> Result<MessageQueueLimits> {
 
 /// Reads `/proc/sys/kernel/<name>` as a number.
 fn read_kernel_limit(name: &str) -> Result<u64> {
-    let path = format!("/proc/sys/kernel/{name}");
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        Error::new(
-            ErrorKind::Unsupported,
-            "message_queue_limits",
-            format!("cannot read {path}: {e}"),
-        )
-    })?;
-    text.trim().parse().map_err(|_| {
-        Error::new(
-            ErrorKind::Other,
-            "message_queue_limits",
-            format!("{path} holds {text:?}, not a number"),
-        )
-    })
+    let [v] =
+        ipc_common::read_proc_numbers("message_queue_limits", &format!("/proc/sys/kernel/{name}"))?;
+    Ok(v)
 }
 
 #[cfg(test)]

@@ -165,26 +165,14 @@ pub struct SemaphoreLimits {
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub fn semaphore_limits() -> Result<SemaphoreLimits> {
-    const PATH: &str = "/proc/sys/kernel/sem";
-    let text = std::fs::read_to_string(PATH).map_err(|e| {
-        let errno = e.raw_os_error().unwrap_or(libc::EIO);
-        Error::from_errno("semaphore_limits", errno)
-            .with_message(format!("cannot read {PATH}: {e}"))
-    })?;
-    let mut fields = text.split_whitespace().map(str::parse::<u32>);
-    let mut next = || match fields.next() {
-        Some(Ok(v)) => Ok(v),
-        _ => Err(Error::new(
-            ErrorKind::Other,
-            "semaphore_limits",
-            format!("{PATH} does not hold four non-negative numbers: {text:?}"),
-        )),
-    };
+    let [semmsl, semmns, semopm, semmni] =
+        ipc_common::read_proc_numbers("semaphore_limits", "/proc/sys/kernel/sem")?;
+    let narrow = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
     Ok(SemaphoreLimits {
-        semmsl: next()?,
-        semmns: next()?,
-        semopm: next()?,
-        semmni: next()?,
+        semmsl: narrow(semmsl),
+        semmns: narrow(semmns),
+        semopm: narrow(semopm),
+        semmni: narrow(semmni),
         semvmx: SEMAPHORE_VALUE_MAX,
     })
 }

@@ -85,10 +85,7 @@ pub fn page_size() -> usize {
 pub fn max_segment_size() -> usize {
     let cap = isize::MAX.unsigned_abs();
     #[cfg(target_os = "linux")]
-    if let Some(v) = std::fs::read_to_string("/proc/sys/kernel/shmmax")
-        .ok()
-        .and_then(|s| s.trim().parse::<u64>().ok())
-    {
+    if let Ok([v]) = ipc_common::read_proc_numbers("max_segment_size", "/proc/sys/kernel/shmmax") {
         return usize::try_from(v).map_or(cap, |v| v.min(cap));
     }
     cap
