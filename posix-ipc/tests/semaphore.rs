@@ -909,26 +909,6 @@ mod processes {
         SIGNALS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
 
-    /// Sends SIGUSR1 to every thread of `pid` but its main thread (the child's
-    /// test runs on a harness thread; a process-wide `kill` would go to the
-    /// main thread, which is blocked in `join`).
-    fn signal_test_threads(pid: u32) {
-        for entry in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
-            let tid: libc::pid_t = entry
-                .unwrap()
-                .file_name()
-                .to_str()
-                .unwrap()
-                .parse()
-                .unwrap();
-            if tid.unsigned_abs() != pid {
-                let pid = libc::pid_t::try_from(pid).unwrap();
-                // SAFETY: tgkill has no memory-safety preconditions.
-                unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, libc::SIGUSR1) };
-            }
-        }
-    }
-
     #[test]
     fn signal_interrupts_a_wait() {
         const TEST: &str = "processes::signal_interrupts_a_wait";
@@ -976,7 +956,7 @@ mod processes {
                 "the child never returned from its wait"
             );
             std::thread::sleep(Duration::from_millis(50));
-            signal_test_threads(child.id());
+            child.signal_all_threads(libc::SIGUSR1);
             let next = if phase == 0 { &ready } else { &done };
             if next.acquire_timeout(Duration::from_millis(100)).is_ok() {
                 phase += 1;

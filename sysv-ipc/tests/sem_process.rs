@@ -243,24 +243,6 @@ fn an_unprivileged_process_gets_permission_denied() {
 
 extern "C" fn on_sigusr1(_: libc::c_int) {}
 
-/// Sends SIGUSR1 to every thread of process `pid` (a process-directed signal
-/// would usually go to the test harness's main thread, not the waiting one).
-fn signal_every_thread(pid: u32) {
-    for entry in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
-        let tid: libc::pid_t = entry
-            .unwrap()
-            .file_name()
-            .to_str()
-            .unwrap()
-            .parse()
-            .unwrap();
-        let pid = libc::pid_t::try_from(pid).unwrap();
-        // SAFETY: tgkill has no memory-safety preconditions.
-        let rc = unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, libc::SIGUSR1) };
-        assert_eq!(rc, 0, "tgkill");
-    }
-}
-
 #[test]
 fn a_signal_interrupts_a_wait() {
     if let Some(args) = testkit::child_args("a_signal_interrupts_a_wait") {
@@ -301,7 +283,7 @@ fn a_signal_interrupts_a_wait() {
         wait_for("the child's acquire", || {
             sem.waiting_for_nonzero().unwrap() == 1
         });
-        signal_every_thread(child.id());
+        child.signal_all_threads(libc::SIGUSR1);
         wait_for("the interrupted acquire", || {
             progress.value().unwrap() == round
         });
@@ -309,7 +291,7 @@ fn a_signal_interrupts_a_wait() {
     wait_for("the child's wait_zero", || {
         progress.waiting_for_zero().unwrap() == 1
     });
-    signal_every_thread(child.id());
+    child.signal_all_threads(libc::SIGUSR1);
     let out = child.wait_success(CHILD_LIMIT);
     assert_eq!(out.matches("interrupted").count(), 3, "{out}");
     assert_eq!(sem.value().unwrap(), 0);

@@ -143,6 +143,31 @@ impl ChildProcess {
         assert_eq!(rc, 0, "kill({pid}, {signal}) failed");
     }
 
+    /// Sends `signal` to every thread of the child with `tgkill`. A
+    /// process-directed signal usually goes to the harness's main thread, not
+    /// to the test thread blocked in the call under test, so tests of
+    /// "a signal interrupts a wait" use this (the child must have installed a
+    /// handler for `signal`).
+    pub fn signal_all_threads(&self, signal: i32) {
+        let pid = libc::pid_t::try_from(self.id()).expect("pid fits pid_t");
+        for entry in
+            std::fs::read_dir(format!("/proc/{pid}/task")).expect("read the child's threads")
+        {
+            let name = entry.expect("thread entry").file_name();
+            let tid: libc::pid_t = name
+                .to_str()
+                .and_then(|t| t.parse().ok())
+                .expect("numeric tid");
+            // SAFETY: tgkill has no memory-safety preconditions.
+            let rc = unsafe { libc::syscall(libc::SYS_tgkill, pid, tid, signal) };
+            // A thread that exited meanwhile is fine (ESRCH).
+            assert!(
+                rc == 0 || ipc_errno() == libc::ESRCH,
+                "tgkill({pid}, {tid}, {signal}) failed"
+            );
+        }
+    }
+
     /// Waits at most `limit` for the child to exit and returns its output; kills
     /// it and panics (showing its output) if it is still running then.
     pub fn wait(mut self, limit: Duration) -> Output {
@@ -189,6 +214,10 @@ impl Drop for ChildProcess {
             let _ = child.wait();
         }
     }
+}
+
+fn ipc_errno() -> i32 {
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
 
 /// Polls `cond` every millisecond until it is true or `limit` passes; returns
