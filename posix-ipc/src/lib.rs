@@ -78,3 +78,8 @@ pub use mqueue::AsyncMessageQueue;
 pub use mqueue::{
     HARD_MSGMAX, HARD_MSGSIZEMAX, MessageQueue, MessageQueueOptions, unlink_message_queue,
 };
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

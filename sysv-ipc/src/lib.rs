@@ -83,3 +83,8 @@ pub use msg::{
 };
 #[cfg(target_os = "linux")]
 pub use msg::{MessageQueueLimits, message_queue_limits};
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
