@@ -49,14 +49,24 @@ pub fn interrupted() -> bool {
     INTERRUPTED.load(Ordering::SeqCst)
 }
 
+/// Fails once SIGINT or SIGTERM arrived (see [`install_interrupt_handler`]).
+/// Loops that may run without ever blocking (a side that keeps getting its
+/// own message back while the other side is absent) call it on every turn,
+/// since only a blocking call is interrupted by the signal.
+pub fn check_interrupted() -> Result<(), String> {
+    if interrupted() {
+        Err("interrupted".into())
+    } else {
+        Ok(())
+    }
+}
+
 /// Sleeps for `d`, or less if interrupted; fails when interrupted so the
 /// caller can clean up.
 pub fn sleep(d: Duration) -> Result<(), String> {
     let end = Instant::now() + d;
     while Instant::now() < end {
-        if interrupted() {
-            return Err("interrupted".into());
-        }
+        check_interrupted()?;
         std::thread::sleep(Duration::from_millis(10).min(end - Instant::now()));
     }
     Ok(())
@@ -277,9 +287,7 @@ impl StdinLines {
                 let line = std::mem::take(&mut self.pending);
                 return Ok(Some(line_text(&line)));
             }
-            if interrupted() {
-                return Err("interrupted".into());
-            }
+            check_interrupted()?;
             let stdin = std::io::stdin();
             let mut fds = [PollFd::new(stdin.as_fd(), PollFlags::POLLIN)];
             match poll(&mut fds, PollTimeout::from(100u16)) {
