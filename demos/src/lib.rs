@@ -1,10 +1,30 @@
 //! What the demo programs share: the MD5 hex digests their conversations
-//! exchange, command-line parsing, and the line format they print.
+//! exchange, command-line parsing, the line format they print, interruption
+//! (Ctrl-C) and child processes.
 //!
 //! Each two-process demo exists twice, as a Rust example of this crate and as
 //! a Python script in `demos/python/`, speaking the same protocol, so a Rust
 //! premise talks to a Python conclusion and the other way round. `cargo xtask
-//! demo` runs them all.
+//! demo` runs the four conversations in every combination. Run the Python
+//! scripts from `demos/python/` (they import `common.py`) with an interpreter
+//! that has posix_ipc and sysv_ipc.
+//!
+//! # The demos
+//!
+//! Run each with `cargo run -p demos --example NAME -- ARGS`; the module
+//! documentation of each example shows its command lines.
+//!
+//! | example | what it shows | Python counterpart |
+//! |---|---|---|
+//! | `posix_shm_sem` | POSIX shared memory guarded by a POSIX semaphore: two processes take turns, checking each other's MD5 (posix_ipc's demo1) | `posix_shm_sem.py` (either role) |
+//! | `posix_mq` | a POSIX message queue conversation with the same MD5 protocol (posix_ipc's demo2) | `posix_mq.py` (either role) |
+//! | `posix_mq_notify` | queue notifications by signal (taken with `sigtimedwait`) or by a callback thread, one-shot or re-armed (posix_ipc's demo3) | none (posix_ipc's demo3 scripts, single-process) |
+//! | `posix_sem_guard` | a POSIX semaphore guard that releases when the holder fails; the child is Rust or Python (posix_ipc's demo4) | `posix_sem_guard_child.py` (the child) |
+//! | `posix_mq_listener` | waiting for a queue with `poll(2)` on its descriptor (posix_ipc's demo5) | `posix_mq_listener.py` (either role, with `selectors`) |
+//! | `sysv_shm_sem` | System V shared memory guarded by a System V semaphore (sysv_ipc's sem_and_shm) | `sysv_shm_sem.py` (either role) |
+//! | `sysv_mq` | a System V message queue conversation (sysv_ipc's message_queues) | `sysv_mq.py` (either role) |
+//! | `sysv_sem_guard` | a System V semaphore guard that releases when the holder fails; the child is Rust or Python (sysv_ipc's semaphore_context_manager) | `sysv_sem_guard_child.py` (the child) |
+//! | `sysv_shm_views` | copies, live attachments, atomics and read-only attachments of one segment (sysv_ipc's buffer_protocol, one process) | none |
 
 mod md5;
 
