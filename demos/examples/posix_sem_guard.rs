@@ -3,7 +3,7 @@
 //!
 //! The parent creates a semaphore under a unique name with value 1, takes it,
 //! and starts a child (this program again, or `demos/python/posix_sem_guard_child.py`
-//! with `--child python PYTHON`) that waits for it inside a guard. The parent
+//! with `--child python --python PYTHON`) that waits for it inside a guard. The parent
 //! releases after a countdown; the child holds the semaphore for a moment and,
 //! half of the time, fails while holding it: the guard releases it anyway, so
 //! the parent's final acquire always succeeds. The parent unlinks the semaphore.
@@ -12,10 +12,9 @@
 //! cargo run -p demos --example posix_sem_guard -- parent
 //! ```
 
-use std::process::Command;
 use std::time::Duration;
 
-use demos::{Args, say, sleep};
+use demos::{Args, KillOnDrop, say, sleep};
 use posix_ipc::{Semaphore, Timeout};
 
 const USAGE: &str = "posix_sem_guard parent [--child rust|python] [--python PYTHON]\n       \
@@ -47,23 +46,8 @@ fn parent(args: &Args) -> Result<(), String> {
     } else {
         "0"
     };
-    let mut child = match args.get("child").unwrap_or("rust") {
-        "python" => {
-            let mut c = Command::new(args.get("python").unwrap_or("python3"));
-            c.arg(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/python/posix_sem_guard_child.py"
-            ));
-            c
-        }
-        _ => {
-            let mut c = Command::new(std::env::current_exe().map_err(|e| e.to_string())?);
-            c.arg("child");
-            c
-        }
-    };
-    let mut child = KillOnDrop(
-        child
+    let child = KillOnDrop(
+        demos::child_command(args, "posix_sem_guard_child.py")?
             .args(["--semaphore", &name, "--fail", fail])
             .spawn()
             .map_err(|e| format!("cannot start the child: {e}"))?,
@@ -79,22 +63,9 @@ fn parent(args: &Args) -> Result<(), String> {
     sem.acquire(Timeout::Forever).map_err(|e| e.to_string())?;
     say(role, "acquired it again: the child's guard released it");
     sem.release().map_err(|e| e.to_string())?;
-    let status = child.0.wait().map_err(|e| e.to_string())?;
+    let status = child.wait()?;
     say(role, format!("child exited ({status}); unlinking {name}"));
     Ok(())
-}
-
-/// Stops the child if the parent leaves early (an error, Ctrl-C), so it is not
-/// left waiting on a semaphore that no longer has a name.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        if matches!(self.0.try_wait(), Ok(None)) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
 }
 
 fn child(args: &Args) -> Result<(), String> {

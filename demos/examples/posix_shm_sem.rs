@@ -105,6 +105,7 @@ fn converse(role: &str, sem: &Semaphore, map: &Mapping, iterations: i64) -> Resu
         }
         let mut s = read()?;
         while s == what_i_wrote {
+            demos::check_interrupted()?;
             turn()?;
             s = read()?;
         }

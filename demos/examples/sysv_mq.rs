@@ -66,6 +66,7 @@ fn main() -> Result<(), String> {
     for i in 0..iterations {
         let mut s = receive(q)?;
         while s == what_i_sent {
+            demos::check_interrupted()?;
             send(q, &s)?;
             s = receive(q)?;
         }

@@ -117,6 +117,7 @@ fn converse(
         }
         let mut s = read()?;
         while s == what_i_wrote {
+            demos::check_interrupted()?;
             turn()?;
             s = read()?;
         }

@@ -3,11 +3,20 @@ examples of the `demos` crate, so either side can be Rust or Python)."""
 import argparse
 import hashlib
 import os
+import signal
 import sys
 
 
 def say(role, text):
     print(f"{role} (pid {os.getpid()}, Python): {text}", flush=True)
+
+
+def handle_interrupts():
+    """Makes Ctrl-C (SIGINT) and SIGTERM raise KeyboardInterrupt, also in a
+    process a shell started in the background (which ignores SIGINT), so that
+    `try`/`finally` blocks clean up, like the guards of the Rust side."""
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
 
 
 def md5_hex(text):

@@ -3,14 +3,15 @@
 premise creates the queue (O_CREX) and sends the time; each side receives, and
 if the message is the one it sent itself, puts it back; otherwise it checks
 that it is the MD5 hex of what it sent and replies with the MD5 of what it
-received. premise removes the queue at the end.
+received. premise removes the queue at the end (also on an error or Ctrl-C).
 """
 import time
 
 import posix_ipc
 
-from common import fail, md5_hex, open_retrying, parser, say
+from common import fail, handle_interrupts, md5_hex, open_retrying, parser, say
 
+handle_interrupts()
 p = parser(__doc__)
 p.add_argument("--queue", required=True)
 a = p.parse_args()
@@ -19,25 +20,31 @@ role = a.role
 if role == "premise":
     mq = posix_ipc.MessageQueue(a.queue, posix_ipc.O_CREX, 0o600, 10, 256)
     say(role, f"created {a.queue}")
-    what_i_sent = time.asctime()
-    mq.send(what_i_sent.encode())
-    say(role, f"sent {what_i_sent!r}")
 else:
     mq = open_retrying(role, a.queue, lambda: posix_ipc.MessageQueue(a.queue), posix_ipc.ExistentialError)
     say(role, f"opened {a.queue}")
-    what_i_sent = ""
 
-for i in range(a.iterations):
-    s = mq.receive()[0].decode()
-    while s == what_i_sent:
-        mq.send(s.encode())
+try:
+    what_i_sent = ""
+    if role == "premise":
+        what_i_sent = time.asctime()
+        mq.send(what_i_sent.encode())
+        say(role, f"sent {what_i_sent!r}")
+
+    for i in range(a.iterations):
         s = mq.receive()[0].decode()
-    if what_i_sent and s != md5_hex(what_i_sent):
-        fail(role, f"message corruption after {i} iterations: received {s!r}")
-    what_i_sent = md5_hex(s)
-    mq.send(what_i_sent.encode())
-say(role, f"{a.iterations} iterations complete")
-mq.close()
-if role == "premise":
-    posix_ipc.unlink_message_queue(a.queue)
-    say(role, "removed the queue")
+        while s == what_i_sent:
+            mq.send(s.encode())
+            s = mq.receive()[0].decode()
+        if what_i_sent and s != md5_hex(what_i_sent):
+            fail(role, f"message corruption after {i} iterations: received {s!r}")
+        what_i_sent = md5_hex(s)
+        mq.send(what_i_sent.encode())
+    say(role, f"{a.iterations} iterations complete")
+except KeyboardInterrupt:
+    fail(role, "interrupted")
+finally:
+    mq.close()
+    if role == "premise":
+        posix_ipc.unlink_message_queue(a.queue)
+        say(role, "removed the queue")
