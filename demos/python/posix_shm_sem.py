@@ -10,8 +10,9 @@ import time
 
 import posix_ipc
 
-from common import fail, md5_hex, open_retrying, parser, read_string, say
+from common import handle_interrupts, fail, md5_hex, open_retrying, parser, read_string, say
 
+handle_interrupts()
 p = parser(__doc__)
 p.add_argument("--semaphore", required=True)
 p.add_argument("--memory", required=True)
@@ -40,39 +41,52 @@ def turn():
     sem.acquire()
 
 
-what_i_wrote = ""
-if role == "premise":
-    what_i_wrote = time.asctime()
-    write(what_i_wrote)
-    say(role, f"wrote {what_i_wrote!r}")
-else:
-    sem.acquire()
-
-for i in range(a.iterations):
+removed = False
+try:
+    what_i_wrote = ""
     if role == "premise":
-        turn()
-    s = read_string(bytes(mm[:]))
-    while s == what_i_wrote:
-        turn()
-        s = read_string(bytes(mm[:]))
-    if what_i_wrote and s != md5_hex(what_i_wrote):
-        fail(role, f"shared memory corruption after {i} iterations: read {s!r}")
-    what_i_wrote = md5_hex(s)
-    write(what_i_wrote)
-    if role == "conclusion":
-        turn()
-say(role, f"{a.iterations} iterations complete")
+        what_i_wrote = time.asctime()
+        write(what_i_wrote)
+        say(role, f"wrote {what_i_wrote!r}")
+    else:
+        sem.acquire()
 
-if role == "premise":
-    # Let the conclusion finish its last turn, then clean up.
-    sem.release()
-    time.sleep(0.2)
-    sem.acquire()
-    mm.close()
-    posix_ipc.unlink_shared_memory(a.memory)
-    sem.unlink()
-    say(role, "removed the memory and the semaphore")
-else:
-    sem.release()
-    mm.close()
-sem.close()
+    for i in range(a.iterations):
+        if role == "premise":
+            turn()
+        s = read_string(bytes(mm[:]))
+        while s == what_i_wrote:
+            turn()
+            s = read_string(bytes(mm[:]))
+        if what_i_wrote and s != md5_hex(what_i_wrote):
+            fail(role, f"shared memory corruption after {i} iterations: read {s!r}")
+        what_i_wrote = md5_hex(s)
+        write(what_i_wrote)
+        if role == "conclusion":
+            turn()
+    say(role, f"{a.iterations} iterations complete")
+
+    if role == "premise":
+        # Let the conclusion finish its last turn, then clean up.
+        sem.release()
+        time.sleep(0.2)
+        sem.acquire()
+        mm.close()
+        posix_ipc.unlink_shared_memory(a.memory)
+        sem.unlink()
+        removed = True
+        say(role, "removed the memory and the semaphore")
+    else:
+        sem.release()
+        mm.close()
+    sem.close()
+except KeyboardInterrupt:
+    fail(role, "interrupted")
+finally:
+    if role == "premise" and not removed:
+        for remove in (lambda: posix_ipc.unlink_shared_memory(a.memory), lambda: posix_ipc.unlink_semaphore(a.semaphore)):
+            try:
+                remove()
+            except posix_ipc.ExistentialError:
+                pass
+        say(role, "removed the memory and the semaphore after an interruption")

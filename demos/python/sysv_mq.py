@@ -9,7 +9,9 @@ import time
 
 import sysv_ipc
 
-from common import fail, key, md5_hex, open_retrying, parser, say
+from common import fail, handle_interrupts, key, md5_hex, open_retrying, parser, say
+
+handle_interrupts()
 
 p = parser(__doc__)
 p.add_argument("--key", type=key, required=True)
@@ -27,16 +29,20 @@ else:
     say(role, f"opened queue {mq.id}")
     what_i_sent = ""
 
-for i in range(a.iterations):
-    s = mq.receive()[0].decode()
-    while s == what_i_sent:
-        mq.send(s.encode())
+try:
+    for i in range(a.iterations):
         s = mq.receive()[0].decode()
-    if what_i_sent and s != md5_hex(what_i_sent):
-        fail(role, f"message corruption after {i} iterations: received {s!r}")
-    what_i_sent = md5_hex(s)
-    mq.send(what_i_sent.encode())
-say(role, f"{a.iterations} iterations complete")
-if role == "premise":
-    mq.remove()
-    say(role, "removed the queue")
+        while s == what_i_sent:
+            mq.send(s.encode())
+            s = mq.receive()[0].decode()
+        if what_i_sent and s != md5_hex(what_i_sent):
+            fail(role, f"message corruption after {i} iterations: received {s!r}")
+        what_i_sent = md5_hex(s)
+        mq.send(what_i_sent.encode())
+    say(role, f"{a.iterations} iterations complete")
+except KeyboardInterrupt:
+    fail(role, "interrupted")
+finally:
+    if role == "premise":
+        mq.remove()
+        say(role, "removed the queue")

@@ -11,8 +11,9 @@ import time
 
 import sysv_ipc
 
-from common import fail, key, md5_hex, open_retrying, parser, read_string, say
+from common import handle_interrupts, fail, key, md5_hex, open_retrying, parser, read_string, say
 
+handle_interrupts()
 p = parser(__doc__)
 p.add_argument("--key", type=key, required=True)
 p.add_argument("--size", type=int, default=4096)
@@ -38,37 +39,50 @@ def turn():
     sem.acquire()
 
 
-what_i_wrote = ""
-if role == "premise":
-    what_i_wrote = time.asctime()
-    write(what_i_wrote)
-    say(role, f"wrote {what_i_wrote!r}")
-else:
-    sem.acquire()
-
-for i in range(a.iterations):
+removed = False
+try:
+    what_i_wrote = ""
     if role == "premise":
-        turn()
-    s = read_string(memory.read())
-    while s == what_i_wrote:
-        turn()
-        s = read_string(memory.read())
-    if what_i_wrote and s != md5_hex(what_i_wrote):
-        fail(role, f"shared memory corruption after {i} iterations: read {s!r}")
-    what_i_wrote = md5_hex(s)
-    write(what_i_wrote)
-    if role == "conclusion":
-        turn()
-say(role, f"{a.iterations} iterations complete")
+        what_i_wrote = time.asctime()
+        write(what_i_wrote)
+        say(role, f"wrote {what_i_wrote!r}")
+    else:
+        sem.acquire()
 
-if role == "premise":
-    sem.release()
-    time.sleep(0.2)
-    sem.acquire()
-    memory.detach()
-    sysv_ipc.remove_shared_memory(memory.id)
-    sysv_ipc.remove_semaphore(sem.id)
-    say(role, "removed the segment and the semaphore")
-else:
-    sem.release()
-    memory.detach()
+    for i in range(a.iterations):
+        if role == "premise":
+            turn()
+        s = read_string(memory.read())
+        while s == what_i_wrote:
+            turn()
+            s = read_string(memory.read())
+        if what_i_wrote and s != md5_hex(what_i_wrote):
+            fail(role, f"shared memory corruption after {i} iterations: read {s!r}")
+        what_i_wrote = md5_hex(s)
+        write(what_i_wrote)
+        if role == "conclusion":
+            turn()
+    say(role, f"{a.iterations} iterations complete")
+
+    if role == "premise":
+        sem.release()
+        time.sleep(0.2)
+        sem.acquire()
+        memory.detach()
+        sysv_ipc.remove_shared_memory(memory.id)
+        sysv_ipc.remove_semaphore(sem.id)
+        removed = True
+        say(role, "removed the segment and the semaphore")
+    else:
+        sem.release()
+        memory.detach()
+except KeyboardInterrupt:
+    fail(role, "interrupted")
+finally:
+    if role == "premise" and not removed:
+        for remove in (memory.remove, sem.remove):
+            try:
+                remove()
+            except sysv_ipc.ExistentialError:
+                pass
+        say(role, "removed the segment and the semaphore after an interruption")

@@ -22,16 +22,22 @@ struct Conversation {
     example: &'static str,
     /// The script in `demos/python/`.
     script: &'static str,
+    /// The two roles, started in this order (the first creates the objects).
+    roles: [&'static str; 2],
+    /// Whether the protocol takes `--iterations`.
+    iterates: bool,
     /// The options both sides get (names and keys), made fresh for each run.
     options: fn(u32) -> Vec<String>,
 }
 
-fn conversations() -> [Conversation; 4] {
+fn conversations() -> [Conversation; 5] {
     [
         Conversation {
             title: "POSIX shared memory guarded by a POSIX semaphore",
             example: "posix_shm_sem",
             script: "posix_shm_sem.py",
+            roles: ["premise", "conclusion"],
+            iterates: true,
             options: |n| {
                 vec![
                     "--semaphore".into(),
@@ -45,19 +51,40 @@ fn conversations() -> [Conversation; 4] {
             title: "a POSIX message queue",
             example: "posix_mq",
             script: "posix_mq.py",
+            roles: ["premise", "conclusion"],
+            iterates: true,
             options: |n| vec!["--queue".into(), format!("/ipcrs-demo-{n}-mq")],
         },
         Conversation {
             title: "System V shared memory guarded by a System V semaphore",
             example: "sysv_shm_sem",
             script: "sysv_shm_sem.py",
+            roles: ["premise", "conclusion"],
+            iterates: true,
             options: |n| vec!["--key".into(), format!("{:#x}", demo_key(n))],
         },
         Conversation {
             title: "a System V message queue",
             example: "sysv_mq",
             script: "sysv_mq.py",
+            roles: ["premise", "conclusion"],
+            iterates: true,
             options: |n| vec!["--key".into(), format!("{:#x}", demo_key(n))],
+        },
+        Conversation {
+            title: "a POSIX message queue waited on with poll(2)",
+            example: "posix_mq_listener",
+            script: "posix_mq_listener.py",
+            roles: ["listener", "transmitter"],
+            iterates: false,
+            options: |n| {
+                vec![
+                    "--queue".into(),
+                    format!("/ipcrs-demo-{n}-poll"),
+                    "--priority".into(),
+                    "5".into(),
+                ]
+            },
         },
     ]
 }
@@ -122,10 +149,12 @@ pub(crate) fn run() -> Result<(), String> {
         for &(premise, conclusion) in &pairs {
             n += 1;
             println!(
-                "\n==> {}: {} premise, {} conclusion",
+                "\n==> {}: {} {}, {} {}",
                 conversation.title,
                 premise.label(),
-                conclusion.label()
+                conversation.roles[0],
+                conclusion.label(),
+                conversation.roles[1]
             );
             let options = (conversation.options)(n);
             let spawn = |side: Side, role: &str| -> Result<Child, String> {
@@ -137,9 +166,11 @@ pub(crate) fn run() -> Result<(), String> {
                         c
                     }
                 };
+                command.arg(role);
+                if conversation.iterates {
+                    command.args(["--iterations", ITERATIONS]);
+                }
                 command
-                    .arg(role)
-                    .args(["--iterations", ITERATIONS])
                     .args(&options)
                     .stdout(Stdio::piped())
                     .stderr(Stdio::piped());
@@ -147,10 +178,11 @@ pub(crate) fn run() -> Result<(), String> {
                     .spawn()
                     .map_err(|e| format!("cannot start the {} {role}: {e}", side.label()))
             };
-            let premise_child = spawn(premise, "premise")?;
-            let conclusion_child = spawn(conclusion, "conclusion")?;
-            let ok_premise = finish(premise_child, "premise");
-            let ok_conclusion = finish(conclusion_child, "conclusion");
+            let [first, second] = conversation.roles;
+            let premise_side = Running::watch(spawn(premise, first)?, first);
+            let conclusion_side = Running::watch(spawn(conclusion, second)?, second);
+            let ok_premise = premise_side.finish();
+            let ok_conclusion = conclusion_side.finish();
             ok_premise.and(ok_conclusion)?;
             shown += 1;
         }
@@ -179,49 +211,75 @@ fn demos_python_dir() -> PathBuf {
     cmd::workspace_root().join("demos").join("python")
 }
 
-/// Streams a side's output as it comes, waits at most a minute for it, and
-/// fails unless it exited successfully.
-fn finish(mut child: Child, role: &str) -> Result<(), String> {
-    let stdout = child.stdout.take().map(|out| {
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                println!("    {line}");
-            }
-        })
-    });
-    let stderr = child.stderr.take().map(|err| {
-        std::thread::spawn(move || {
-            BufReader::new(err)
-                .lines()
-                .map_while(Result::ok)
-                .collect::<Vec<_>>()
-        })
-    });
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Ok(status),
-            Ok(None) if Instant::now() > deadline => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break Err(format!(
-                    "the {role} did not finish within 60 s and was stopped"
-                ));
-            }
-            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
-            Err(e) => break Err(format!("waiting for the {role}: {e}")),
+/// A running side whose output is being streamed.
+struct Running {
+    child: Child,
+    role: &'static str,
+    stdout: Option<std::thread::JoinHandle<()>>,
+    stderr: Option<std::thread::JoinHandle<Vec<String>>>,
+}
+
+impl Running {
+    /// Starts printing the side's output as it comes, so both sides of a
+    /// conversation interleave on the terminal.
+    fn watch(mut child: Child, role: &'static str) -> Running {
+        let stdout = child.stdout.take().map(|out| {
+            std::thread::spawn(move || {
+                for line in BufReader::new(out).lines().map_while(Result::ok) {
+                    println!("    {line}");
+                }
+            })
+        });
+        let stderr = child.stderr.take().map(|err| {
+            std::thread::spawn(move || {
+                BufReader::new(err)
+                    .lines()
+                    .map_while(Result::ok)
+                    .collect::<Vec<_>>()
+            })
+        });
+        Running {
+            child,
+            role,
+            stdout,
+            stderr,
         }
-    };
-    if let Some(t) = stdout {
-        let _ = t.join();
     }
-    let errors = stderr.and_then(|t| t.join().ok()).unwrap_or_default();
-    let status = status?;
-    if status.success() {
-        return Ok(());
+
+    /// Waits at most a minute for the side to exit and fails unless it exited
+    /// successfully (showing its error output).
+    fn finish(mut self) -> Result<(), String> {
+        let role = self.role;
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            match self.child.try_wait() {
+                Ok(Some(status)) => break Ok(status),
+                Ok(None) if Instant::now() > deadline => {
+                    let _ = self.child.kill();
+                    let _ = self.child.wait();
+                    break Err(format!(
+                        "the {role} did not finish within 60 s and was stopped"
+                    ));
+                }
+                Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+                Err(e) => break Err(format!("waiting for the {role}: {e}")),
+            }
+        };
+        if let Some(t) = self.stdout.take() {
+            let _ = t.join();
+        }
+        let errors = self
+            .stderr
+            .take()
+            .and_then(|t| t.join().ok())
+            .unwrap_or_default();
+        let status = status?;
+        if status.success() {
+            return Ok(());
+        }
+        for line in &errors {
+            println!("    {role} stderr: {line}");
+        }
+        Err(format!("the {role} failed ({status})"))
     }
-    for line in &errors {
-        println!("    {role} stderr: {line}");
-    }
-    Err(format!("the {role} failed ({status})"))
 }
