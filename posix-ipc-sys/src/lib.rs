@@ -10,7 +10,9 @@
 //!
 //! The declarations in [`generated`] are produced **offline** by bindgen from
 //! `wrapper.h` with tight allowlists and committed, one file per supported target,
-//! so building this crate never needs libclang (nor does docs.rs). Regenerate with
+//! so building this crate never needs libclang (nor does docs.rs). Committed
+//! targets: `x86_64-unknown-linux-gnu` and `aarch64-unknown-linux-gnu` (the
+//! latter from Debian's cross headers, `libc6-dev-arm64-cross`). Regenerate with
 //! `cargo xtask bindgen`; `cargo xtask bindgen --check` fails if the committed file
 //! differs from what the headers produce. Structs that `libc` already defines
 //! (`timespec`, `sigevent`) are re-used from `libc`, and integer typedefs are plain
@@ -41,7 +43,7 @@
 #![allow(non_camel_case_types, non_upper_case_globals, non_snake_case)]
 
 /// Bindgen output for the current target (see the crate docs for how it is made).
-#[cfg(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu"))]
+#[cfg(all(target_os = "linux", target_env = "gnu", target_arch = "x86_64"))]
 #[allow(
     missing_docs,
     unreachable_pub,
@@ -54,10 +56,28 @@
 #[path = "generated/x86_64-unknown-linux-gnu.rs"]
 pub mod generated;
 
-#[cfg(not(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu")))]
+/// Bindgen output for the current target (see the crate docs for how it is made).
+#[cfg(all(target_os = "linux", target_env = "gnu", target_arch = "aarch64"))]
+#[allow(
+    missing_docs,
+    unreachable_pub,
+    missing_debug_implementations,
+    clippy::all,
+    clippy::undocumented_unsafe_blocks,
+    clippy::missing_safety_doc
+)]
+#[rustfmt::skip]
+#[path = "generated/aarch64-unknown-linux-gnu.rs"]
+pub mod generated;
+
+#[cfg(not(all(
+    target_os = "linux",
+    target_env = "gnu",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+)))]
 compile_error!(
     "posix-ipc-sys has no committed bindings for this target yet: add it to the \
-     targets of posix-ipc-sys/gen and run `cargo xtask bindgen` on such a machine"
+     TARGETS of posix-ipc-sys/gen and run `cargo xtask bindgen`"
 );
 
 pub use generated::*;

@@ -22,6 +22,7 @@ const SEARCH_DIRS: &[&str] = &[
 pub(crate) fn run(check: bool) -> Result<(), String> {
     let libclang = ensure_libclang()?;
     println!("    libclang: {}", libclang.display());
+    ensure_cross_headers()?;
     let mut args = vec!["run", "--quiet", "--package", "posix-ipc-sys-gen"];
     if check {
         args.extend(["--", "--check"]);
@@ -84,13 +85,7 @@ fn ensure_libclang() -> Result<PathBuf, String> {
             SEARCH_DIRS.join(", ")
         )),
         (_, true) => {
-            println!("    {missing}: installing libclang-dev with apt-get");
-            cmd::run(Command::new("apt-get").arg("update"))?;
-            cmd::run(
-                Command::new("apt-get")
-                    .args(["install", "-y", "libclang-dev"])
-                    .env("DEBIAN_FRONTEND", "noninteractive"),
-            )?;
+            apt_install("libclang-dev", missing)?;
             find_libclang().ok_or_else(|| {
                 "libclang still not found after installing libclang-dev: set LIBCLANG_PATH \
                  to the directory that contains libclang.so"
@@ -98,6 +93,48 @@ fn ensure_libclang() -> Result<PathBuf, String> {
             })
         }
     }
+}
+
+/// Where Debian's `libc6-dev-arm64-cross` puts the aarch64 C library headers
+/// that the aarch64 bindings are generated from.
+const AARCH64_SYSROOT: &str = "/usr/aarch64-linux-gnu";
+
+/// Makes sure the aarch64 C library headers are installed (installing
+/// `libc6-dev-arm64-cross` when we are root), so both committed targets can be
+/// generated and checked on an x86_64 machine.
+fn ensure_cross_headers() -> Result<(), String> {
+    let header = Path::new(AARCH64_SYSROOT).join("include/semaphore.h");
+    if header.exists() {
+        return Ok(());
+    }
+    let missing = "the aarch64 C library headers are missing";
+    if !(cmd::is_root() && cmd::in_path("apt-get")) {
+        return Err(format!(
+            "{missing} ({} not found): install them with \
+             `sudo apt-get install libc6-dev-arm64-cross` (Debian/Ubuntu)",
+            header.display()
+        ));
+    }
+    apt_install("libc6-dev-arm64-cross", missing)?;
+    if header.exists() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} still missing after installing libc6-dev-arm64-cross",
+            header.display()
+        ))
+    }
+}
+
+/// `apt-get update` then `apt-get install -y package`, saying why.
+fn apt_install(package: &str, why: &str) -> Result<(), String> {
+    println!("    {why}: installing {package} with apt-get");
+    cmd::run(Command::new("apt-get").arg("update"))?;
+    cmd::run(
+        Command::new("apt-get")
+            .args(["install", "-y", package])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )
 }
 
 /// `LIBCLANG_PATH` if it names a libclang shared library or a directory

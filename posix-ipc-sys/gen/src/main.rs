@@ -34,9 +34,32 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
-fn generate(target: &str) -> Result<String, String> {
+/// The targets with committed bindings, and the C library headers each is
+/// generated from: the host's own for x86_64, Debian's cross sysroot
+/// (package `libc6-dev-arm64-cross`) for aarch64.
+const TARGETS: [(&str, Option<&str>); 2] = [
+    ("x86_64-unknown-linux-gnu", None),
+    ("aarch64-unknown-linux-gnu", Some("/usr/aarch64-linux-gnu")),
+];
+
+fn generate(target: &str, sysroot: Option<&str>) -> Result<String, String> {
     let header = root().join("wrapper.h");
-    let builder = bindgen::Builder::default()
+    let mut builder = bindgen::Builder::default();
+    if let Some(sysroot) = sysroot {
+        if !std::path::Path::new(sysroot)
+            .join("include/semaphore.h")
+            .exists()
+        {
+            return Err(format!(
+                "the {target} C library headers are missing under {sysroot} \
+                 (Debian: apt-get install libc6-dev-arm64-cross)"
+            ));
+        }
+        builder = builder
+            .clang_arg(format!("--sysroot={sysroot}"))
+            .clang_arg(format!("-isystem{sysroot}/include"));
+    }
+    let builder = builder
         .header(header.to_string_lossy())
         .clang_arg(format!("--target={target}"))
         .ctypes_prefix("libc")
@@ -63,11 +86,10 @@ fn generate(target: &str) -> Result<String, String> {
 
 fn main() -> ExitCode {
     let check = std::env::args().any(|a| a == "--check");
-    let targets = ["x86_64-unknown-linux-gnu"];
     let mut failed = false;
-    for target in targets {
+    for (target, sysroot) in TARGETS {
         let path = root().join("src/generated").join(format!("{target}.rs"));
-        let fresh = match generate(target) {
+        let fresh = match generate(target, sysroot) {
             Ok(text) => text,
             Err(e) => {
                 eprintln!("error: {e}");
