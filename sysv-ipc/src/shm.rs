@@ -70,6 +70,12 @@ pub fn page_size() -> usize {
     })
 }
 
+/// `SHMLBA`: the alignment of attach addresses (glibc defines it as the page
+/// size on Linux).
+fn shmlba() -> usize {
+    page_size()
+}
+
 /// The largest segment this system lets a process create: `SHMMAX`
 /// (`/proc/sys/kernel/shmmax`, read now, since an administrator may change it)
 /// capped at `isize::MAX`, the most a Rust slice can span.
@@ -713,9 +719,21 @@ impl SharedMemory {
     /// address is rounded down to a multiple of `SHMLBA` (the page size on
     /// most systems), otherwise it must be one.
     ///
-    /// This is safe: without `SHM_REMAP` (which this crate never passes) the
-    /// kernel refuses, with `InvalidInput`, any address range that overlaps an
-    /// existing mapping, so no memory of this process can be replaced.
+    /// Without `SHM_REMAP` (which this crate never passes) the kernel refuses,
+    /// with `InvalidInput`, any range that overlaps an existing mapping, and a
+    /// rounded address below `SHMLBA` (which would map the segment at address
+    /// 0) is refused before the call.
+    ///
+    /// # Safety
+    ///
+    /// The range `addr..addr + size` must not be memory the program or its
+    /// runtime may start using implicitly while the attachment exists. In
+    /// particular it must not lie in the area below a thread's stack into which
+    /// the stack grows: the kernel does not keep the stack's guard gap for a
+    /// fixed-address mapping, so a growing stack would extend into the segment
+    /// (live stack frames in memory other processes can write). Addresses
+    /// returned by an earlier [`attach`](Self::attach) of a segment at least as
+    /// large, after it was detached, are the usual safe choice.
     ///
     /// ```
     /// # let seg = loop {
@@ -727,16 +745,29 @@ impl SharedMemory {
     /// let first = seg.attach()?;
     /// let addr = std::ptr::NonNull::new(first.as_mut_ptr()).unwrap();
     /// // Occupied: refused instead of replacing the first mapping.
-    /// assert!(seg.attach_at(addr, false).unwrap_err().is_invalid_input());
+    /// // SAFETY: the address came from an attachment of this very segment.
+    /// assert!(unsafe { seg.attach_at(addr, false) }.unwrap_err().is_invalid_input());
     /// first.detach()?;
     /// // Free again, unless another thread mapped memory there meanwhile.
-    /// match seg.attach_at(addr, false) {
+    /// // SAFETY: as above; the range held this segment's mapping a moment ago.
+    /// match unsafe { seg.attach_at(addr, false) } {
     ///     Ok(again) => assert_eq!(again.as_ptr(), addr.as_ptr()),
     ///     Err(e) => assert!(e.is_invalid_input()),
     /// }
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn attach_at(&self, addr: NonNull<u8>, round: bool) -> Result<Attachment> {
+    pub unsafe fn attach_at(&self, addr: NonNull<u8>, round: bool) -> Result<Attachment> {
+        if round && (addr.as_ptr() as usize) < shmlba() {
+            return Err(Error::invalid_input(
+                "attach_at",
+                format!(
+                    "address {:p} rounds down to 0 with SHM_RND (SHMLBA is {}); \
+                     give an address of at least SHMLBA",
+                    addr.as_ptr(),
+                    shmlba()
+                ),
+            ));
+        }
         let flags = if round { sys::SHM_RND } else { 0 };
         Attachment::new(self.id, addr.as_ptr(), flags)
     }

@@ -205,21 +205,39 @@ fn misaligned_or_occupied_addresses_are_refused_without_clobbering() {
     let addr = NonNull::new(a.as_mut_ptr()).unwrap();
     // Occupied by `a`: SHM_REMAP is never passed, so the kernel refuses.
     for round in [false, true] {
-        let e = mem.attach_at(addr, round).unwrap_err();
+        // SAFETY: the address is in this test's own mapping or heap, or one it just
+        // detached; never in a stack's growth area.
+        let e = unsafe { mem.attach_at(addr, round) }.unwrap_err();
         assert!(e.is_invalid_input(), "{e}");
     }
     // Occupied by ordinary Rust memory (the heap).
     let heap = vec![7u8; 1 << 20];
     let inside = NonNull::new(heap.as_ptr().cast_mut().wrapping_add(8192)).unwrap();
-    assert!(mem.attach_at(inside, true).unwrap_err().is_invalid_input());
+    // SAFETY: the address is in this test's own heap; never in a stack's growth area.
+    let e = unsafe { mem.attach_at(inside, true) }.unwrap_err();
+    assert!(e.is_invalid_input());
     assert!(heap.iter().all(|&b| b == 7));
     assert_eq!(a.read(0, 4).unwrap(), b"keep");
     // Misaligned without rounding.
     drop(a);
     let odd = NonNull::new(addr.as_ptr().wrapping_add(1)).unwrap();
-    let e = mem.attach_at(odd, false).unwrap_err();
+    // SAFETY: the address is in this test's own mapping or heap, or one it just
+    // detached; never in a stack's growth area.
+    let e = unsafe { mem.attach_at(odd, false) }.unwrap_err();
     assert!(e.is_invalid_input(), "{e}");
     assert!(e.message().contains(&format!("{:p}", odd.as_ptr())), "{e}");
+}
+
+#[test]
+fn a_rounded_address_below_shmlba_is_refused_not_mapped_at_zero() {
+    let mem = fixture();
+    let attached = mem.number_attached().unwrap();
+    let low = NonNull::new(std::ptr::without_provenance_mut::<u8>(0x100)).unwrap();
+    // SAFETY: the call is refused before shmat; nothing is mapped.
+    let e = unsafe { mem.attach_at(low, true) }.unwrap_err();
+    assert!(e.is_invalid_input(), "{e}");
+    assert!(e.message().contains("rounds down to 0"), "{e}");
+    assert_eq!(mem.number_attached().unwrap(), attached);
 }
 
 #[test]

@@ -229,7 +229,9 @@ fn attach_detach_attach_kwargs() {
             "no free address in 50 tries"
         );
     };
-    retry(&|addr| match mem.attach_at(addr, false) {
+    // SAFETY: the address is in this test's own mapping or heap, or one it just
+    // detached; never in a stack's growth area.
+    retry(&|addr| match unsafe { mem.attach_at(addr, false) } {
         Ok(exact) => {
             assert_eq!(exact.as_ptr(), addr.as_ptr());
             true
@@ -241,7 +243,9 @@ fn attach_detach_attach_kwargs() {
     });
     retry(&|addr| {
         let inside = std::ptr::NonNull::new(addr.as_ptr().wrapping_add(100)).unwrap();
-        match mem.attach_at(inside, true) {
+        // SAFETY: the address is in this test's own mapping or heap, or one it just
+        // detached; never in a stack's growth area.
+        match unsafe { mem.attach_at(inside, true) } {
             Ok(rounded) => {
                 assert_eq!(rounded.as_ptr(), addr.as_ptr());
                 true
@@ -255,7 +259,9 @@ fn attach_detach_attach_kwargs() {
     let a = mem.attach().unwrap();
     let inside = std::ptr::NonNull::new(a.as_mut_ptr().wrapping_add(100)).unwrap();
     drop(a);
-    let e = mem.attach_at(inside, false).unwrap_err();
+    // SAFETY: the address is in this test's own mapping or heap, or one it just
+    // detached; never in a stack's growth area.
+    let e = unsafe { mem.attach_at(inside, false) }.unwrap_err();
     assert!(e.is_invalid_input(), "{e}");
     assert!(e.message().contains("SHMLBA"), "{e}");
 }

@@ -84,6 +84,9 @@ impl Attachment {
             }
         };
         let Some(ptr) = NonNull::new(p.cast::<u8>()) else {
+            // SAFETY: `p` is the address shmat just returned; detaching it
+            // leaves nothing mapped at address 0.
+            unsafe { sys::shmdt(p) };
             return Err(Error::new(
                 ErrorKind::Other,
                 "shmat",
