@@ -4,7 +4,8 @@
 //! themselves; this type only knows how to read, write and lend atomics safely.
 
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU32, AtomicU64};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, AtomicUsize};
 
 use crate::{Error, ErrorKind, Result};
 
@@ -13,7 +14,11 @@ use crate::{Error, ErrorKind, Result};
 /// Other processes may write the same bytes at any time, so a safe `&mut [u8]`
 /// (or even `&[u8]`) over them would be unsound. Instead a `Region` offers:
 ///
-/// - bounds-checked copies: [`read_at`](Region::read_at), [`write_at`](Region::write_at);
+/// - bounds-checked copies: [`read_at`](Region::read_at), [`write_at`](Region::write_at).
+///   They copy with relaxed atomic loads and stores (word by word where
+///   aligned), so a copy racing another process's writes, or this process's
+///   atomics on the same bytes, may see torn data but is never undefined
+///   behaviour; order them with a semaphore or an acquire/release atomic;
 /// - atomics at aligned offsets for lock-free coordination:
 ///   [`atomic_u32`](Region::atomic_u32), [`atomic_u64`](Region::atomic_u64);
 /// - raw pointers, and `unsafe` slices whose `# Safety` sections say what the
@@ -48,11 +53,12 @@ pub struct Region {
     writable: bool,
 }
 
-// SAFETY: a Region is an address and a length; every access it offers is a
-// copy or an atomic operation, which are fine from any thread, and the owner
-// that created it guarantees the memory stays mapped while it is reachable.
+// SAFETY: a Region is an address and a length; every access its safe API
+// offers is atomic (copies use relaxed atomic loads/stores), which is fine from
+// any thread, and the owner that created it guarantees the memory stays mapped
+// while it is reachable.
 unsafe impl Send for Region {}
-// SAFETY: as above: shared access only copies or uses atomics.
+// SAFETY: as above: shared access through the safe API is atomic.
 unsafe impl Sync for Region {}
 
 impl Region {
@@ -173,14 +179,8 @@ impl Region {
     pub fn read_at(&self, offset: usize, buf: &mut [u8]) -> Result<()> {
         self.range("read_at", offset, buf.len())?;
         // SAFETY: offset + buf.len() <= self.len (checked above), so the source
-        // lies in the mapped region; `buf` is a distinct Rust allocation.
-        unsafe {
-            std::ptr::copy_nonoverlapping(
-                self.ptr.as_ptr().add(offset),
-                buf.as_mut_ptr(),
-                buf.len(),
-            )
-        };
+        // lies in the mapped, readable region.
+        unsafe { load_bytes(self.ptr.as_ptr().add(offset), buf) };
         Ok(())
     }
 
@@ -233,10 +233,8 @@ impl Region {
         self.range("write_at", offset, data.len())?;
         self.ensure_writable("write_at")?;
         // SAFETY: the destination range is inside the writable mapped region
-        // (checked above); `data` is a distinct Rust allocation.
-        unsafe {
-            std::ptr::copy_nonoverlapping(data.as_ptr(), self.ptr.as_ptr().add(offset), data.len())
-        };
+        // (checked above).
+        unsafe { store_bytes(self.ptr.as_ptr().add(offset), data.len(), |i| data[i]) };
         Ok(())
     }
 
@@ -255,7 +253,7 @@ impl Region {
         self.range("fill", offset, len)?;
         self.ensure_writable("fill")?;
         // SAFETY: the range is inside the writable mapped region (checked above).
-        unsafe { std::ptr::write_bytes(self.ptr.as_ptr().add(offset), byte, len) };
+        unsafe { store_bytes(self.ptr.as_ptr().add(offset), len, |_| byte) };
         Ok(())
     }
 
@@ -367,9 +365,122 @@ impl Region {
     }
 }
 
+const WORD: usize = size_of::<usize>();
+
+/// Copies `dst.len()` bytes from shared memory at `src` into `dst` with relaxed
+/// atomic loads: single bytes until `src` is word-aligned, then words, then the
+/// remaining bytes. (Plain atomic loads of at most a word are allowed on
+/// read-only memory, see `std::sync::atomic`.)
+///
+/// # Safety
+///
+/// `src..src + dst.len()` must be mapped and readable.
+unsafe fn load_bytes(src: *const u8, dst: &mut [u8]) {
+    let len = dst.len();
+    let mut i = 0;
+    while i < len && !(src as usize + i).is_multiple_of(WORD) {
+        // SAFETY: `src + i` is in the readable range (caller); AtomicU8 has
+        // alignment 1.
+        dst[i] = unsafe { (*src.add(i).cast::<AtomicU8>()).load(Relaxed) };
+        i += 1;
+    }
+    while len - i >= WORD {
+        // SAFETY: `src + i` is word-aligned (loop above) and the word lies in
+        // the readable range (caller).
+        let word = unsafe { (*src.add(i).cast::<AtomicUsize>()).load(Relaxed) };
+        dst[i..i + WORD].copy_from_slice(&word.to_ne_bytes());
+        i += WORD;
+    }
+    while i < len {
+        // SAFETY: as for the leading bytes.
+        dst[i] = unsafe { (*src.add(i).cast::<AtomicU8>()).load(Relaxed) };
+        i += 1;
+    }
+}
+
+/// Writes `len` bytes, byte `i` being `byte(i)`, into shared memory at `dst`
+/// with relaxed atomic stores, byte- and word-wise as [`load_bytes`] reads.
+///
+/// # Safety
+///
+/// `dst..dst + len` must be mapped and writable.
+#[inline]
+unsafe fn store_bytes(dst: *mut u8, len: usize, byte: impl Fn(usize) -> u8) {
+    let mut i = 0;
+    while i < len && !(dst as usize + i).is_multiple_of(WORD) {
+        // SAFETY: `dst + i` is in the writable range (caller).
+        unsafe { (*dst.add(i).cast::<AtomicU8>()).store(byte(i), Relaxed) };
+        i += 1;
+    }
+    while len - i >= WORD {
+        let word = usize::from_ne_bytes(std::array::from_fn(|k| byte(i + k)));
+        // SAFETY: `dst + i` is word-aligned (loop above) and the word lies in
+        // the writable range (caller).
+        unsafe { (*dst.add(i).cast::<AtomicUsize>()).store(word, Relaxed) };
+        i += WORD;
+    }
+    while i < len {
+        // SAFETY: as for the leading bytes.
+        unsafe { (*dst.add(i).cast::<AtomicU8>()).store(byte(i), Relaxed) };
+        i += 1;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn atomic_copies_are_exact_at_every_alignment_and_length() {
+        let mut backing = [0u64; 8];
+        let r = region(&mut backing, true);
+        let data: Vec<u8> = (0..40u8)
+            .map(|b| b.wrapping_mul(37).wrapping_add(1))
+            .collect();
+        for offset in 0..9 {
+            for len in 0..=data.len() {
+                r.fill(0, 64, 0xEE).unwrap();
+                r.write_at(offset, &data[..len]).unwrap();
+                let mut back = vec![0u8; len];
+                r.read_at(offset, &mut back).unwrap();
+                assert_eq!(back, data[..len], "offset {offset} len {len}");
+                let all = r.read_vec(0, 64).unwrap();
+                assert!(all[..offset].iter().all(|&b| b == 0xEE), "before {offset}");
+                assert!(
+                    all[offset + len..].iter().all(|&b| b == 0xEE),
+                    "after {offset}+{len}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn copies_and_atomics_on_the_same_bytes_from_threads() {
+        let mut backing = [0u64; 2];
+        let r = region(&mut backing, true);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for _ in 0..10_000 {
+                    r.atomic_u64(0)
+                        .unwrap()
+                        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                }
+            });
+            s.spawn(|| {
+                let mut buf = [0u8; 16];
+                for _ in 0..10_000 {
+                    r.read_at(0, &mut buf).unwrap();
+                    r.write_at(8, &buf[..8]).unwrap();
+                }
+            });
+        });
+        assert_eq!(
+            r.atomic_u64(0)
+                .unwrap()
+                .load(std::sync::atomic::Ordering::SeqCst),
+            10_000
+        );
+    }
 
     fn region(buf: &mut [u64], writable: bool) -> Region {
         let len = buf.len() * 8;
