@@ -289,7 +289,7 @@ impl SharedMemoryOptions {
         if let Some(e) = &self.flags_error {
             return Err(e.clone());
         }
-        let name = name.into_name()?;
+        let name = shm_name("shm_open", name)?;
         let mode = Mode::new(self.mode)?;
         check_size("shm_open", self.size)?;
         if self.read_only && self.size != 0 {
@@ -406,6 +406,26 @@ fn open_error(e: Error, name: &Name, truncate: bool) -> Error {
     e.with_message(msg)
 }
 
+/// Validates a shared memory name. On Linux/glibc a named semaphore `/x`
+/// lives in `/dev/shm/sem.x`, which is also the shared memory object
+/// `/sem.x`: opening (and resizing or writing) it as shared memory would
+/// corrupt a live semaphore (a shrink makes every user of the semaphore die of
+/// SIGBUS), so such names are refused.
+fn shm_name(op: &'static str, name: impl IntoName) -> Result<Name> {
+    let name = name.into_name()?;
+    if cfg!(target_os = "linux") && name.as_bytes().starts_with(b"/sem.") {
+        return Err(Error::invalid_input(
+            op,
+            format!(
+                "\"{name}\" is where glibc keeps the named semaphore \"/{}\"; \
+                 shared memory names must not start with \"/sem.\"",
+                String::from_utf8_lossy(&name.as_bytes()[5..])
+            ),
+        ));
+    }
+    Ok(name)
+}
+
 fn unlink_name(name: &Name) -> Result<()> {
     // SAFETY: the name is a valid NUL-terminated C string; shm_unlink only reads it.
     let rc = unsafe { sys::shm_unlink(name.as_c_str().as_ptr()) };
@@ -439,7 +459,7 @@ fn unlink_name(name: &Name) -> Result<()> {
 /// # Ok::<(), posix_ipc::Error>(())
 /// ```
 pub fn unlink_shared_memory(name: impl IntoName) -> Result<()> {
-    unlink_name(&name.into_name()?)
+    unlink_name(&shm_name("shm_unlink", name)?)
 }
 
 impl SharedMemory {

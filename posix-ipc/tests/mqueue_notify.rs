@@ -219,3 +219,49 @@ fn the_callback_may_hold_the_queue_and_receive() {
         Arc::strong_count(&q) == 1
     }));
 }
+
+#[test]
+fn handles_of_one_queue_racing_to_register_replace_each_other_never_busy() {
+    // The kernel keeps one registration per process and queue; registering
+    // through another handle of the same queue replaces it (never EBUSY,
+    // which means another process).
+    let (a, _guard) = fixture();
+    let b = MessageQueue::open(a.name()).unwrap();
+    std::thread::scope(|s| {
+        for q in [&a, &b] {
+            s.spawn(move || {
+                for _ in 0..2000 {
+                    q.notify_callback(|| {})
+                        .expect("same-process registration replaces");
+                }
+            });
+        }
+    });
+    a.cancel_notification().unwrap();
+}
+
+#[test]
+fn a_callback_whose_registration_a_close_ended_is_dropped_not_leaked() {
+    // Closing any descriptor of the queue in this process ends the process's
+    // registration, so the callback waiting on it can never run: it (and what
+    // it owns) must be dropped then, not kept forever.
+    let (q, _guard) = fixture();
+    let q = Arc::new(q);
+    let owned = Arc::clone(&q);
+    q.notify_callback(move || drop(owned)).unwrap();
+    assert_eq!(Arc::strong_count(&q), 2);
+    drop(MessageQueue::open(q.name()).unwrap());
+    assert_eq!(Arc::strong_count(&q), 1, "the stale callback was dropped");
+    // Registering through another handle replaces the registration too.
+    let other = MessageQueue::open(q.name()).unwrap();
+    let owned = Arc::clone(&q);
+    q.notify_callback(move || drop(owned)).unwrap();
+    assert_eq!(Arc::strong_count(&q), 2);
+    other.notify_callback(|| {}).unwrap();
+    assert_eq!(
+        Arc::strong_count(&q),
+        1,
+        "the replaced callback was dropped"
+    );
+    other.cancel_notification().unwrap();
+}

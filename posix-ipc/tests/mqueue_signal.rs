@@ -149,6 +149,13 @@ fn invalid_signal_numbers_are_rejected_before_the_call() {
         assert!(e.message().contains(&format!("signal {bad}")), "{e}");
         assert!(e.message().contains(&max.to_string()), "{e}");
     }
+    // The C library's own real-time signals (32 and 33 with glibc) would be
+    // ignored by its handlers: refused.
+    for reserved in 32..limits::user_signal_min() {
+        let e = q.notify_signal(reserved).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{reserved}");
+        assert!(e.message().contains("reserved by the C library"), "{e}");
+    }
     // Any valid number is accepted (SIGUSR2 is not raised: nothing is sent).
     q.notify_signal(libc::SIGUSR2).unwrap();
     q.cancel_notification().unwrap();

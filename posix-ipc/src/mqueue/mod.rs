@@ -1103,11 +1103,18 @@ impl MessageQueue {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn close(mut self) -> Result<()> {
-        let mqd = self.take_fd();
-        // SAFETY: the descriptor was ours; `take_fd` left the handle without
-        // it, so it is closed exactly once.
-        check("mq_close", unsafe { sys::mq_close(mqd) })?;
+        check("mq_close", self.close_fd())?;
         Ok(())
+    }
+
+    /// Closes the descriptor (once: the handle is left with `-1`, which drop
+    /// skips), dropping the callbacks whose registration the close ends.
+    fn close_fd(&mut self) -> libc::c_int {
+        let mqd = std::mem::replace(&mut self.mqd, -1);
+        if mqd < 0 {
+            return 0;
+        }
+        self.notify.close(mqd)
     }
 
     /// Takes the descriptor out of the handle (leaving `-1`, which drop skips)
@@ -1120,12 +1127,8 @@ impl MessageQueue {
 
 impl Drop for MessageQueue {
     fn drop(&mut self) {
-        let mqd = self.take_fd();
-        if mqd >= 0 {
-            // SAFETY: the descriptor is ours and is closed exactly once. Errors
-            // cannot be reported from drop; `close` reports them.
-            unsafe { sys::mq_close(mqd) };
-        }
+        // Errors cannot be reported from drop; `close` reports them.
+        self.close_fd();
     }
 }
 

@@ -22,7 +22,32 @@ type PanicSlot = Arc<Mutex<Option<String>>>;
 struct Pending {
     callback: Callback,
     panic: PanicSlot,
+    /// The queue it was registered on (see [`queue_id`]).
+    queue: Option<QueueId>,
 }
+
+/// Which queue a descriptor refers to: the device and inode of its file in the
+/// mqueue filesystem. The kernel keeps one registration per queue and process,
+/// whichever descriptor made it, so callbacks are tracked per queue.
+type QueueId = (u64, u64);
+
+fn queue_id(mqd: sys::mqd_t) -> Option<QueueId> {
+    // SAFETY: `st` is a valid, writable stat buffer; fstat only fills it.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    // SAFETY: as above; a bad descriptor only makes fstat fail.
+    let rc = unsafe { libc::fstat(mqd, &mut st) };
+    (rc == 0).then_some((st.st_dev, st.st_ino))
+}
+
+/// The first real-time signal of the kernel; the C library reserves those
+/// below its `SIGRTMIN`.
+const KERNEL_SIGRTMIN: i32 = 32;
+
+/// Serialises "cancel, then register" (and closing) across all handles of this
+/// process, so that two handles of one queue replace each other's
+/// registration instead of one seeing the other's as another process's
+/// (`EBUSY`). Never held while a callback runs or is dropped.
+static REGISTRATION: Mutex<()> = Mutex::new(());
 
 /// Callbacks by token. Only map operations run under the lock: callbacks run,
 /// and removed entries drop, after it is released.
@@ -43,6 +68,25 @@ fn take_pending(token: usize) -> Option<Pending> {
     lock(&PENDING).remove(&token)
 }
 
+/// Takes every callback registered on the queue of `mqd` (and the one under
+/// `token`) out of the table: the kernel registration they waited for is gone
+/// (cancelled, replaced, or ended by a close), so they can never run. The
+/// caller drops them after releasing its locks.
+fn take_queue(mqd: sys::mqd_t, token: usize) -> Vec<Pending> {
+    let queue = if lock(&PENDING).is_empty() {
+        None
+    } else {
+        queue_id(mqd)
+    };
+    let mut map = lock(&PENDING);
+    let stale: Vec<usize> = map
+        .iter()
+        .filter(|(k, p)| **k == token || (queue.is_some() && p.queue == queue))
+        .map(|(k, _)| *k)
+        .collect();
+    stale.into_iter().filter_map(|k| map.remove(&k)).collect()
+}
+
 /// A handle's notification state.
 #[derive(Default)]
 pub(crate) struct NotifyState {
@@ -54,10 +98,25 @@ pub(crate) struct NotifyState {
 }
 
 impl NotifyState {
-    /// Drops this handle's pending callback, if any (when the descriptor goes).
+    /// Drops this handle's pending callback, if any (when the descriptor leaves
+    /// the handle without being closed).
     pub(crate) fn forget_callback(&mut self) {
         let token = std::mem::take(self.token.get_mut().unwrap_or_else(PoisonError::into_inner));
         drop(take_pending(token));
+    }
+
+    /// Closes `mqd`. Linux removes this process's registration on the queue
+    /// when any of its descriptors of the queue closes, so every callback
+    /// waiting on that queue (of any handle) is dropped too.
+    pub(crate) fn close(&mut self, mqd: sys::mqd_t) -> libc::c_int {
+        let registration = lock(&REGISTRATION);
+        let token = std::mem::take(self.token.get_mut().unwrap_or_else(PoisonError::into_inner));
+        let stale = take_queue(mqd, token);
+        // SAFETY: the caller gives up `mqd`, which is closed exactly once here.
+        let rc = unsafe { sys::mq_close(mqd) };
+        drop(registration);
+        drop(stale);
+        rc
     }
 }
 
@@ -93,7 +152,10 @@ const _: () = {
 /// Runs on the thread the C library starts for a `SIGEV_THREAD` notification.
 /// The value is the token, never dereferenced.
 extern "C" fn run_callback(value: libc::sigval) {
-    let Some(Pending { callback, panic }) = take_pending(value.sival_ptr.addr()) else {
+    let Some(Pending {
+        callback, panic, ..
+    }) = take_pending(value.sival_ptr.addr())
+    else {
         return; // cancelled, replaced or dropped meanwhile
     };
     if let Err(payload) = catch_unwind(AssertUnwindSafe(callback)) {
@@ -120,14 +182,14 @@ fn panic_error(text: String) -> Error {
 
 impl MessageQueue {
     /// Reports an unreported callback panic, cancels this process's
-    /// registration, and takes this handle's callback out of the table (the
-    /// caller drops it after releasing `token`).
-    fn begin_notification(&self, token: &mut usize) -> Result<Option<Pending>> {
+    /// registration, and takes the queue's waiting callbacks out of the table
+    /// (the caller drops them after releasing its locks).
+    fn begin_notification(&self, token: &mut usize) -> Result<Vec<Pending>> {
         if let Some(text) = lock(&self.notify.panic).take() {
             return Err(panic_error(text));
         }
         self.cancel_registration()?;
-        Ok(take_pending(std::mem::take(token)))
+        Ok(take_queue(self.mqd, std::mem::take(token)))
     }
 
     fn cancel_registration(&self) -> Result<()> {
@@ -188,17 +250,31 @@ impl MessageQueue {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn notify_signal(&self, signal: i32) -> Result<()> {
-        let max = limits::user_signal_max();
+        let (min, max) = (limits::user_signal_min(), limits::user_signal_max());
         if !(1..=max).contains(&signal) {
             return Err(Error::invalid_input(
                 "mq_notify",
                 format!(
                     "signal {signal} is not a signal number (1 to SIGRTMAX = {max}); the \
-                     real-time signals {} to {max} suit notifications best",
-                    limits::user_signal_min()
+                     real-time signals {min} to {max} suit notifications best"
                 ),
             ));
         }
+        // The kernel's real-time signals below SIGRTMIN (32 and 33 with glibc)
+        // are the C library's own (thread cancellation, setxid): it ignores a
+        // notification sent with them, and programs cannot handle them.
+        if (KERNEL_SIGRTMIN..min).contains(&signal) {
+            return Err(Error::invalid_input(
+                "mq_notify",
+                format!(
+                    "signal {signal} is reserved by the C library (signals {KERNEL_SIGRTMIN} to \
+                     {} are its own); use SIGRTMIN ({min}) to SIGRTMAX ({max}) or a standard \
+                     signal such as SIGUSR1",
+                    min - 1
+                ),
+            ));
+        }
+        let registration = lock(&REGISTRATION);
         let mut token = lock(&self.notify.token);
         let old = self.begin_notification(&mut token)?;
         // SAFETY: sigevent is plain data (integers, a pointer, padding), for
@@ -208,6 +284,7 @@ impl MessageQueue {
         sev.sigev_signo = signal;
         let result = self.register(&sev);
         drop(token);
+        drop(registration);
         drop(old);
         result
     }
@@ -241,6 +318,7 @@ impl MessageQueue {
     where
         F: FnOnce() + Send + 'static,
     {
+        let registration = lock(&REGISTRATION);
         let mut token = lock(&self.notify.token);
         let old = self.begin_notification(&mut token)?;
         let new = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
@@ -249,6 +327,7 @@ impl MessageQueue {
             Pending {
                 callback: Box::new(callback),
                 panic: Arc::clone(&self.notify.panic),
+                queue: queue_id(self.mqd),
             },
         );
         debug_assert!(previous.is_none());
@@ -271,6 +350,7 @@ impl MessageQueue {
             Err(_) => take_pending(new),
         };
         drop(token);
+        drop(registration);
         drop(old);
         drop(failed);
         result
@@ -292,10 +372,12 @@ impl MessageQueue {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn cancel_notification(&self) -> Result<()> {
+        let registration = lock(&REGISTRATION);
         let mut token = lock(&self.notify.token);
         self.cancel_registration()?;
-        let old = take_pending(std::mem::take(&mut *token));
+        let old = take_queue(self.mqd, std::mem::take(&mut *token));
         drop(token);
+        drop(registration);
         drop(old);
         match lock(&self.notify.panic).take() {
             Some(text) => Err(panic_error(text)),

@@ -305,3 +305,24 @@ fn one_mapping_is_shared_by_threads() {
     assert_eq!(size, 8);
     assert!(SharedMemory::open(&name).is_ok());
 }
+
+#[test]
+fn a_semaphores_backing_file_cannot_be_opened_as_shared_memory() {
+    // On glibc the semaphore "/x" lives in /dev/shm/sem.x, the shared memory
+    // object "/sem.x"; shrinking it through SharedMemory would make the
+    // semaphore's users die of SIGBUS.
+    let sem = posix_ipc::Semaphore::create_unique(1)
+        .unwrap()
+        .unlink_on_drop();
+    let alias = format!("/sem.{}", &sem.name().to_string()[1..]);
+    for e in [
+        SharedMemory::open(alias.as_str()).unwrap_err(),
+        SharedMemory::create(alias.as_str(), 0).unwrap_err(),
+        posix_ipc::unlink_shared_memory(alias.as_str()).unwrap_err(),
+    ] {
+        assert!(e.is_invalid_input(), "{e}");
+        assert!(e.message().contains("named semaphore"), "{e}");
+    }
+    sem.release().unwrap();
+    assert_eq!(sem.value().unwrap(), 2);
+}
