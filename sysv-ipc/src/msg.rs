@@ -809,21 +809,52 @@ impl MessageQueue {
                 ),
             ));
         }
-        let flags = wait.flag();
-        self.with_msgbuf(data.len(), |buf| {
-            // SAFETY: `buf` points to an aligned c_long followed by room for at
-            // least `data.len()` bytes (with_msgbuf's contract); `data` is valid
-            // for reads of its length and cannot overlap the staging buffer.
-            // msgsnd reads exactly the type and `data.len()` bytes.
-            let rc = unsafe {
-                buf.write(mtype);
-                std::ptr::copy_nonoverlapping(data.as_ptr(), buf.add(1).cast(), data.len());
-                sys::msgsnd(self.id, buf.cast(), data.len(), flags)
-            };
-            ipc_common::check("msgsnd", rc)
-        })
-        .map(drop)
+        let attempt = |flags: c_int| {
+            self.with_msgbuf(data.len(), |buf| {
+                // SAFETY: `buf` points to an aligned c_long followed by room for
+                // at least `data.len()` bytes (with_msgbuf's contract); `data` is
+                // valid for reads of its length and cannot overlap the staging
+                // buffer. msgsnd reads exactly the type and `data.len()` bytes.
+                let rc = unsafe {
+                    buf.write(mtype);
+                    std::ptr::copy_nonoverlapping(data.as_ptr(), buf.add(1).cast(), data.len());
+                    sys::msgsnd(self.id, buf.cast(), data.len(), flags)
+                };
+                ipc_common::check("msgsnd", rc).map(drop)
+            })
+        };
+        // Even a blocking send first tries without waiting: when the queue
+        // has no room, a message larger than the queue's whole capacity
+        // (msg_qbytes) would wait forever, so that is reported instead.
+        match attempt(sys::IPC_NOWAIT) {
+            Err(e) if e.raw_os_error() == Some(libc::EAGAIN) => {
+                if let Some(too_big) = self.never_fits(data.len()) {
+                    return Err(too_big);
+                }
+                match wait {
+                    Wait::Block => attempt(0),
+                    Wait::NoWait => Err(e),
+                }
+            }
+            other => other,
+        }
         .map_err(|e| self.send_error(e, data.len()))
+    }
+
+    /// The error for a message of `len` bytes that can never fit the queue,
+    /// whose capacity (`msg_qbytes`, [`max_size`](Self::max_size)) is smaller.
+    fn never_fits(&self, len: usize) -> Option<Error> {
+        let qbytes = ipc::stat::<Msg>(self.id).ok()?.msg_qbytes;
+        (u64::try_from(len).ok()? > qbytes).then(|| {
+            Error::invalid_input(
+                "msgsnd",
+                format!(
+                    "the message is {len} bytes but the queue holds at most {qbytes} bytes in all \
+                     (its max_size, msg_qbytes), so it can never be sent; raise max_size \
+                     (set_max_size) or send smaller messages"
+                ),
+            )
+        })
     }
 
     fn send_error(&self, e: Error, len: usize) -> Error {

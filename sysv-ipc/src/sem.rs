@@ -560,6 +560,8 @@ fn set_val(id: i32, index: u16, value: u16) -> Result<()> {
 
 /// `SETALL` (`values` must be checked against SEMVMX by the caller).
 fn set_all(id: i32, values: &[u16]) -> Result<()> {
+    // A smaller set under a reused id would take only part of the values.
+    check_same_size(id, values.len())?;
     let mut buf = GuardedBuf::new(values.len())?;
     buf.as_mut_slice().copy_from_slice(values);
     // SAFETY: `buf` holds values.len() u16s followed by an inaccessible page, so
@@ -577,8 +579,27 @@ fn get_all(id: i32, out: &mut [u16]) -> Result<()> {
     // fault on the guard page (EFAULT) instead of writing past `buf`.
     let rc = unsafe { sys::semctl_array(id, 0, sys::GETALL, buf.as_mut_ptr()) };
     ipc_common::check("semctl", rc).map_err(|e| array_error(id, sys::GETALL, e))?;
+    // A smaller set under a reused id would leave the tail as zeros.
+    check_same_size(id, out.len())?;
     out.copy_from_slice(buf.as_mut_slice());
     Ok(())
+}
+
+/// Fails with `Removed` unless the set at `id` has `len` semaphores: a set of
+/// another size there means ours was removed and its id reused.
+fn check_same_size(id: i32, len: usize) -> Result<()> {
+    let nsems = ipc::stat::<SemCtl>(id)?.sem_nsems;
+    if u64::try_from(len).is_ok_and(|len| len == nsems) {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::Removed,
+        "semctl",
+        format!(
+            "the semaphore set with id {id} has {nsems} semaphores, not the {len} this handle \
+             opened: it was removed and its id reused by another set"
+        ),
+    ))
 }
 
 fn array_error(id: i32, cmd: libc::c_int, e: Error) -> Error {

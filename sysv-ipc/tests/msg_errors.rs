@@ -274,20 +274,6 @@ fn raising_max_size_above_msgmnb_needs_cap_sys_resource() {
 }
 
 #[test]
-fn lowering_max_size_makes_larger_sends_wait() {
-    let q = new_queue();
-    q.set_max_size(100).unwrap();
-    assert_eq!(q.max_size().unwrap(), 100);
-    let e = q.send(1, &[0u8; 200], Wait::NoWait).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::WouldBlock);
-    q.send(1, &[0u8; 100], Wait::NoWait).unwrap();
-    assert_eq!(
-        q.send(1, b"x", Wait::NoWait).unwrap_err().kind(),
-        ErrorKind::WouldBlock
-    );
-}
-
-#[test]
 fn mode_bits_are_checked_and_set() {
     let q = new_queue();
     q.set_mode(0o640).unwrap();
@@ -432,4 +418,19 @@ fn limits_match_proc() {
         (l.msgmax, l.msgmnb, l.msgmni),
         (read("msgmax"), read("msgmnb"), read("msgmni"))
     );
+}
+
+#[test]
+fn a_message_larger_than_the_queue_capacity_is_an_error_not_a_hang() {
+    let q = new_queue();
+    q.set_max_size(100).unwrap();
+    let big = [7u8; 200];
+    for wait in [Wait::NoWait, Wait::Block] {
+        let e = q.send(1, &big, wait).unwrap_err();
+        assert!(e.is_invalid_input(), "{wait:?}: {e}");
+        assert!(e.message().contains("at most 100 bytes"), "{e}");
+    }
+    // A message that fits still goes through, and a full queue is WouldBlock.
+    q.send(1, &big[..100], Wait::NoWait).unwrap();
+    assert!(q.send(1, &big[..1], Wait::NoWait).unwrap_err().is_busy());
 }
