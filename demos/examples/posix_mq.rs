@@ -12,9 +12,8 @@
 //! cargo run -p demos --example posix_mq -- conclusion --queue /ipcrs-mq
 //! ```
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use demos::{Args, md5_hex, open_retrying, say};
+use demos::protocol::{opening_line, queue_conversation};
+use demos::{Args, open_retrying, say};
 use posix_ipc::MessageQueue;
 
 const USAGE: &str = "posix_mq premise|conclusion --queue NAME [--iterations N]";
@@ -27,7 +26,7 @@ fn main() -> Result<(), String> {
     let name = args.required("queue");
     let err = |e: posix_ipc::Error| e.to_string();
 
-    let (queue, mut what_i_sent) = match role {
+    let (queue, first) = match role {
         "premise" => {
             // Unlinked when this guard drops: on success, on error and on Ctrl-C.
             let q = MessageQueue::options()
@@ -39,10 +38,7 @@ fn main() -> Result<(), String> {
                 .map_err(err)?
                 .unlink_on_drop();
             say(role, format!("created {name}"));
-            let secs = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            let first = format!("the time is {secs} seconds after the epoch");
+            let first = opening_line();
             q.send(first.as_bytes(), 0).map_err(err)?;
             say(role, format!("sent {first:?}"));
             (Some(q), first)
@@ -62,28 +58,13 @@ fn main() -> Result<(), String> {
 
     // One buffer of the queue's message size, reused for every receive.
     let mut buf = vec![0u8; q.max_message_size()];
-    let mut receive = || -> Result<String, String> {
+    let receive = || -> Result<String, String> {
         let (n, _priority) = q.receive(&mut buf).map_err(err)?;
         Ok(String::from_utf8_lossy(&buf[..n]).into_owned())
     };
     let send = |text: &str| q.send(text.as_bytes(), 0).map_err(err);
 
-    for i in 0..iterations {
-        let mut s = receive()?;
-        while s == what_i_sent {
-            demos::check_interrupted()?;
-            send(&s)?;
-            s = receive()?;
-        }
-        if !what_i_sent.is_empty() && s != md5_hex(what_i_sent.as_bytes()) {
-            return Err(format!(
-                "message corruption after {i} iterations: received {s:?}"
-            ));
-        }
-        what_i_sent = md5_hex(s.as_bytes());
-        send(&what_i_sent)?;
-    }
-    say(role, format!("{iterations} iterations complete"));
+    queue_conversation(role, iterations, first, send, receive)?;
     if let Some(guard) = queue {
         let q = guard.into_inner();
         q.unlink().map_err(err)?;

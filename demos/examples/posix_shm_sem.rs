@@ -12,9 +12,10 @@
 //! cargo run -p demos --example posix_shm_sem -- conclusion --semaphore /ipcrs-s --memory /ipcrs-m
 //! ```
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use demos::{Args, md5_hex, open_retrying, read_c_string, say, sleep};
+use demos::protocol::{SharedMemorySide, shared_memory_conversation};
+use demos::{Args, open_retrying, read_c_string, say, sleep};
 use posix_ipc::{Mapping, Semaphore, SharedMemory, Timeout};
 
 const USAGE: &str = "posix_shm_sem premise|conclusion --semaphore NAME --memory NAME \
@@ -46,7 +47,14 @@ fn main() -> Result<(), String> {
             format!("created {mem_name} ({size} bytes) and {sem_name}"),
         );
         let map = memory.map().map_err(err)?;
-        converse(role, &sem, &map, iterations)?;
+        shared_memory_conversation(
+            role,
+            iterations,
+            &Side {
+                sem: &sem,
+                map: &map,
+            },
+        )?;
         // Let the conclusion finish its last turn, then clean up explicitly.
         sem.release().map_err(err)?;
         sleep(Duration::from_millis(200))?;
@@ -63,63 +71,45 @@ fn main() -> Result<(), String> {
         let map = memory.map().map_err(err)?;
         memory.close().map_err(err)?;
         say(role, format!("opened {mem_name} and {sem_name}"));
-        converse(role, &sem, &map, iterations)?;
+        shared_memory_conversation(
+            role,
+            iterations,
+            &Side {
+                sem: &sem,
+                map: &map,
+            },
+        )?;
         sem.release().map_err(err)?;
     }
     Ok(())
 }
 
-/// The turn-taking loop of both roles.
-fn converse(role: &str, sem: &Semaphore, map: &Mapping, iterations: i64) -> Result<(), String> {
-    let err = |e: posix_ipc::Error| e.to_string();
-    let write = |text: &str| -> Result<(), String> {
+/// One side of the conversation: the mapping and the semaphore.
+struct Side<'a> {
+    sem: &'a Semaphore,
+    map: &'a Mapping,
+}
+
+impl SharedMemorySide for Side<'_> {
+    fn read(&self) -> Result<String, String> {
+        // The protocol's strings are at most 32 hex digits or a timestamp.
+        let bytes = self.map.read_vec(0, 64.min(self.map.len()));
+        Ok(read_c_string(&bytes.map_err(|e| e.to_string())?))
+    }
+
+    fn write(&self, text: &str) -> Result<(), String> {
         let mut bytes = text.as_bytes().to_vec();
         bytes.push(0);
-        map.write_at(0, &bytes).map_err(err)
-    };
-    let read = || -> Result<String, String> {
-        // The protocol's strings are at most 32 hex digits or a timestamp.
-        Ok(read_c_string(
-            &map.read_vec(0, 64.min(map.len())).map_err(err)?,
-        ))
-    };
-    let turn = || -> Result<(), String> {
-        sem.release().map_err(err)?;
-        sem.acquire(Timeout::Forever).map_err(err)
-    };
+        self.map.write_at(0, &bytes).map_err(|e| e.to_string())
+    }
 
-    let mut what_i_wrote = String::new();
-    if role == "premise" {
-        let secs = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        what_i_wrote = format!("the time is {secs} seconds after the epoch");
-        write(&what_i_wrote)?;
-        say(role, format!("wrote {what_i_wrote:?}"));
-    } else {
-        sem.acquire(Timeout::Forever).map_err(err)?;
+    fn acquire(&self) -> Result<(), String> {
+        self.sem
+            .acquire(Timeout::Forever)
+            .map_err(|e| e.to_string())
     }
-    for i in 0..iterations {
-        if role == "premise" {
-            turn()?;
-        }
-        let mut s = read()?;
-        while s == what_i_wrote {
-            demos::check_interrupted()?;
-            turn()?;
-            s = read()?;
-        }
-        if !what_i_wrote.is_empty() && s != md5_hex(what_i_wrote.as_bytes()) {
-            return Err(format!(
-                "shared memory corruption after {i} iterations: read {s:?}"
-            ));
-        }
-        what_i_wrote = md5_hex(s.as_bytes());
-        write(&what_i_wrote)?;
-        if role == "conclusion" {
-            turn()?;
-        }
+
+    fn release(&self) -> Result<(), String> {
+        self.sem.release().map_err(|e| e.to_string())
     }
-    say(role, format!("{iterations} iterations complete"));
-    Ok(())
 }

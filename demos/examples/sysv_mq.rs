@@ -12,9 +12,8 @@
 //! cargo run -p demos --example sysv_mq -- conclusion --key 0x1c5a0042
 //! ```
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use demos::{Args, md5_hex, open_retrying, say};
+use demos::protocol::{opening_line, queue_conversation};
+use demos::{Args, open_retrying, say};
 use sysv_ipc::{Key, MessageQueue, Selector, Wait};
 
 const USAGE: &str = "sysv_mq premise|conclusion --key KEY [--iterations N]";
@@ -32,7 +31,7 @@ fn main() -> Result<(), String> {
         Ok(String::from_utf8_lossy(&m.data).into_owned())
     };
 
-    let (queue, mut what_i_sent) = match role {
+    let (queue, first) = match role {
         "premise" => {
             let q = MessageQueue::options()
                 .create_new(true)
@@ -41,10 +40,7 @@ fn main() -> Result<(), String> {
                 .map_err(err)?
                 .remove_on_drop();
             say(role, format!("created queue {} with key {key}", q.id()));
-            let secs = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            let first = format!("the time is {secs} seconds after the epoch");
+            let first = opening_line();
             send(&q, &first)?;
             say(role, format!("sent {first:?}"));
             (Some(q), first)
@@ -63,22 +59,7 @@ fn main() -> Result<(), String> {
         }
     };
 
-    for i in 0..iterations {
-        let mut s = receive(q)?;
-        while s == what_i_sent {
-            demos::check_interrupted()?;
-            send(q, &s)?;
-            s = receive(q)?;
-        }
-        if !what_i_sent.is_empty() && s != md5_hex(what_i_sent.as_bytes()) {
-            return Err(format!(
-                "message corruption after {i} iterations: received {s:?}"
-            ));
-        }
-        what_i_sent = md5_hex(s.as_bytes());
-        send(q, &what_i_sent)?;
-    }
-    say(role, format!("{iterations} iterations complete"));
+    queue_conversation(role, iterations, first, |text| send(q, text), || receive(q))?;
     if let Some(guard) = queue {
         guard.into_inner().remove().map_err(err)?;
         say(role, "removed the queue");

@@ -14,9 +14,10 @@
 //! cargo run -p demos --example sysv_shm_sem -- conclusion --key 0x1c5a0042
 //! ```
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use demos::{Args, md5_hex, open_retrying, read_c_string, say, sleep};
+use demos::protocol::{SharedMemorySide, shared_memory_conversation};
+use demos::{Args, open_retrying, read_c_string, say, sleep};
 use sysv_ipc::{Key, Semaphore, SharedMemory, Timeout};
 
 const USAGE: &str = "sysv_shm_sem premise|conclusion --key KEY [--size BYTES] [--iterations N]";
@@ -57,7 +58,14 @@ fn main() -> Result<(), String> {
                 memory.id()
             ),
         );
-        converse(role, &sem, &memory, iterations)?;
+        shared_memory_conversation(
+            role,
+            iterations,
+            &Side {
+                sem: &sem,
+                memory: &memory,
+            },
+        )?;
         // Let the conclusion finish its last turn, then clean up explicitly.
         sem.release(1).map_err(err)?;
         sleep(Duration::from_millis(200))?;
@@ -74,64 +82,46 @@ fn main() -> Result<(), String> {
             role,
             format!("opened semaphore {} and segment {}", sem.id(), memory.id()),
         );
-        converse(role, &sem, &memory, iterations)?;
+        shared_memory_conversation(
+            role,
+            iterations,
+            &Side {
+                sem: &sem,
+                memory: &memory,
+            },
+        )?;
         sem.release(1).map_err(err)?;
     }
     Ok(())
 }
 
-/// The turn-taking loop of both roles.
-fn converse(
-    role: &str,
-    sem: &Semaphore,
-    memory: &SharedMemory,
-    iterations: i64,
-) -> Result<(), String> {
-    let err = |e: sysv_ipc::Error| e.to_string();
-    let write = |text: &str| -> Result<(), String> {
+/// One side of the conversation: the segment and the semaphore.
+struct Side<'a> {
+    sem: &'a Semaphore,
+    memory: &'a SharedMemory,
+}
+
+impl SharedMemorySide for Side<'_> {
+    fn read(&self) -> Result<String, String> {
+        // The protocol's strings are at most 32 hex digits or a timestamp.
+        Ok(read_c_string(
+            &self.memory.read(0, 64).map_err(|e| e.to_string())?,
+        ))
+    }
+
+    fn write(&self, text: &str) -> Result<(), String> {
         let mut bytes = text.as_bytes().to_vec();
         bytes.push(0);
-        memory.write(0, &bytes).map_err(err)
-    };
-    let read =
-        || -> Result<String, String> { Ok(read_c_string(&memory.read(0, 64).map_err(err)?)) };
-    let turn = || -> Result<(), String> {
-        sem.release(1).map_err(err)?;
-        sem.acquire(1, Timeout::Forever).map_err(err)
-    };
+        self.memory.write(0, &bytes).map_err(|e| e.to_string())
+    }
 
-    let mut what_i_wrote = String::new();
-    if role == "premise" {
-        let secs = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        what_i_wrote = format!("the time is {secs} seconds after the epoch");
-        write(&what_i_wrote)?;
-        say(role, format!("wrote {what_i_wrote:?}"));
-    } else {
-        sem.acquire(1, Timeout::Forever).map_err(err)?;
+    fn acquire(&self) -> Result<(), String> {
+        self.sem
+            .acquire(1, Timeout::Forever)
+            .map_err(|e| e.to_string())
     }
-    for i in 0..iterations {
-        if role == "premise" {
-            turn()?;
-        }
-        let mut s = read()?;
-        while s == what_i_wrote {
-            demos::check_interrupted()?;
-            turn()?;
-            s = read()?;
-        }
-        if !what_i_wrote.is_empty() && s != md5_hex(what_i_wrote.as_bytes()) {
-            return Err(format!(
-                "shared memory corruption after {i} iterations: read {s:?}"
-            ));
-        }
-        what_i_wrote = md5_hex(s.as_bytes());
-        write(&what_i_wrote)?;
-        if role == "conclusion" {
-            turn()?;
-        }
+
+    fn release(&self) -> Result<(), String> {
+        self.sem.release(1).map_err(|e| e.to_string())
     }
-    say(role, format!("{iterations} iterations complete"));
-    Ok(())
 }

@@ -9,7 +9,7 @@ import time
 
 import posix_ipc
 
-from common import fail, handle_interrupts, md5_hex, open_retrying, parser, say
+from common import fail, handle_interrupts, open_retrying, parser, queue_conversation, say
 
 handle_interrupts()
 p = parser(__doc__)
@@ -31,16 +31,7 @@ try:
         mq.send(what_i_sent.encode())
         say(role, f"sent {what_i_sent!r}")
 
-    for i in range(a.iterations):
-        s = mq.receive()[0].decode()
-        while s == what_i_sent:
-            mq.send(s.encode())
-            s = mq.receive()[0].decode()
-        if what_i_sent and s != md5_hex(what_i_sent):
-            fail(role, f"message corruption after {i} iterations: received {s!r}")
-        what_i_sent = md5_hex(s)
-        mq.send(what_i_sent.encode())
-    say(role, f"{a.iterations} iterations complete")
+    queue_conversation(role, a.iterations, what_i_sent, lambda t: mq.send(t.encode()), lambda: mq.receive()[0].decode())
 except KeyboardInterrupt:
     fail(role, "interrupted")
 finally:

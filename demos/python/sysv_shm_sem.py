@@ -11,7 +11,7 @@ import time
 
 import sysv_ipc
 
-from common import handle_interrupts, fail, key, md5_hex, open_retrying, parser, read_string, say
+from common import fail, handle_interrupts, key, open_retrying, parser, read_string, say, shared_memory_conversation
 
 handle_interrupts()
 p = parser(__doc__)
@@ -34,35 +34,11 @@ def write(text):
     memory.write(text.encode() + b"\0")
 
 
-def turn():
-    sem.release()
-    sem.acquire()
-
-
 removed = False
 try:
-    what_i_wrote = ""
-    if role == "premise":
-        what_i_wrote = time.asctime()
-        write(what_i_wrote)
-        say(role, f"wrote {what_i_wrote!r}")
-    else:
-        sem.acquire()
-
-    for i in range(a.iterations):
-        if role == "premise":
-            turn()
-        s = read_string(memory.read())
-        while s == what_i_wrote:
-            turn()
-            s = read_string(memory.read())
-        if what_i_wrote and s != md5_hex(what_i_wrote):
-            fail(role, f"shared memory corruption after {i} iterations: read {s!r}")
-        what_i_wrote = md5_hex(s)
-        write(what_i_wrote)
-        if role == "conclusion":
-            turn()
-    say(role, f"{a.iterations} iterations complete")
+    shared_memory_conversation(
+        role, a.iterations, lambda: read_string(memory.read()), write, sem.acquire, sem.release
+    )
 
     if role == "premise":
         sem.release()

@@ -27,6 +27,7 @@
 //! | `sysv_shm_views` | copies, live attachments, atomics and read-only attachments of one segment (sysv_ipc's buffer_protocol, one process) | none |
 
 mod md5;
+pub mod protocol;
 
 pub use md5::md5_hex;
 
