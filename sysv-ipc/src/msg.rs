@@ -924,9 +924,17 @@ impl MessageQueue {
                  on the queue; receive into a larger buffer (or open with a larger \
                  max_message_size), or use a truncating receive (MSG_NOERROR)"
             )),
+            // Static messages: polling with Wait::NoWait hits this path often
+            // and must not allocate.
             Some(libc::ENOMSG) => e
                 .with_kind(ErrorKind::WouldBlock)
-                .with_message(format!("no message of {selector} is waiting")),
+                .with_message(match selector {
+                    Selector::Any => "no message of any type is waiting",
+                    Selector::Type(_) => "no message of the selected type is waiting",
+                    Selector::UpTo(_) => "no message with a type up to the selected one is waiting",
+                    #[cfg(target_os = "linux")]
+                    Selector::Except(_) => "no message of any type but the excluded one is waiting",
+                }),
             Some(libc::EIDRM) | Some(libc::EINVAL) => e.with_kind(ErrorKind::Removed).with_message(
                 format!("the message queue (id {id}) no longer exists (it was removed)"),
             ),
