@@ -699,10 +699,12 @@ fn variant_args(mib: u64, slice: bool) -> Vec<String> {
 
 fn read_time(peer: Peer) -> Result<Duration> {
     let out = peer.finish()?;
-    let ns: u64 = out
-        .trim()
-        .parse()
-        .map_err(|_| format!("the peer reported '{}' instead of its read time", out.trim()))?;
+    let ns: u64 = out.trim().parse().map_err(|_| {
+        format!(
+            "the peer reported '{}' instead of its read time",
+            out.trim()
+        )
+    })?;
     Ok(Duration::from_nanos(ns))
 }
 
@@ -725,7 +727,12 @@ fn posix_shm_bandwidth(pid: libc::pid_t, mib: u64, slice: bool) -> Result<()> {
     let read = read_time(peer)?;
     map.unmap()?;
     posix_ipc::unlink_shared_memory(&name)?;
-    print_bandwidth("posix_shm_bandwidth", slice, size, [write, write_warm, read]);
+    print_bandwidth(
+        "posix_shm_bandwidth",
+        slice,
+        size,
+        [write, write_warm, read],
+    );
     Ok(())
 }
 
