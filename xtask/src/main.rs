@@ -8,11 +8,14 @@
 //!   test suite with an IPC-object leak check, rustdoc and packaging.
 //! - `cargo xtask bindgen [--check]`: regenerate (or check) the committed
 //!   bindings of `posix-ipc-sys`, installing libclang first when needed.
+//! - `cargo xtask bench [--quick] [--pin] [--runs R]`: the benchmark
+//!   scenarios, raw C and the Rust library side by side, with ratios.
 //! - `cargo xtask clean`: remove IPC objects that this project's tests,
 //!   examples, demos and benches left behind (and only those).
 //!
 //! This crate depends on nothing but `std`, so it compiles in a second or two.
 
+mod bench;
 mod bindgen;
 mod clean;
 mod cmd;
@@ -37,6 +40,10 @@ commands:
                      IPC leak check, rustdoc, packaging
   bindgen [--check]  regenerate posix-ipc-sys/src/generated/ (installs libclang if
                      needed); --check fails if the committed bindings are stale
+  bench [--quick] [--pin] [--runs R]
+                     the benchmark scenarios in C and with the Rust library, side by
+                     side, with ratios; --quick: N/10, --pin: add @cpu0 rows (taskset
+                     -c 0), --runs R: medians of R runs each
   clean              remove IPC objects left behind by this project's tests and
                      examples: POSIX names /ipcrs* and SysV keys 0x1C5A0000..=0x1C5AFFFF
   help               print this message
@@ -55,6 +62,7 @@ fn main() -> ExitCode {
         ["test"] => test::run(),
         ["bindgen"] => bindgen::run(false),
         ["bindgen", "--check"] => bindgen::run(true),
+        ["bench", options @ ..] => bench::run(options),
         ["clean"] => clean::run(),
         _ => return usage(),
     };

@@ -1,0 +1,493 @@
+//! `cargo xtask bench [--quick] [--pin] [--runs R]`: the benchmark scenarios
+//! of the project's benchmark reference, raw C and the Rust library side by
+//! side in one run, and their ratios.
+//!
+//! It builds the `bench` crate in release mode (which also compiles
+//! `bench/c/bench.c`), then runs each scenario with the C executable and with
+//! `ipc-bench`, alternating, parses their `<scenario> <value> <unit>` lines
+//! and prints one table. Only ratios from one run are comparable: the machine
+//! is shared and noisy. Speed is never asserted, so this is not part of
+//! `cargo xtask test`.
+//!
+//! - `--quick` divides every iteration count by 10 (a smoke run);
+//! - `--pin` adds the `@cpu0` rows: the two-process loop scenarios run again
+//!   under `taskset -c 0`, so every hand-off is a same-CPU context switch
+//!   (the rows to compare libraries with; cross-CPU wake-ups on a VM are
+//!   tens of µs of noise);
+//! - `--runs R` runs every program R times and reports the medians.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use crate::cmd;
+use crate::ipcs::{self, Object};
+
+/// A ratio above this is flagged: the project's goal is ≤ 1.05.
+const FLAG_ABOVE: f64 = 1.05;
+
+/// One scenario invocation: `<name> [n] <fixed args…>`.
+struct Scenario {
+    name: &'static str,
+    /// The iteration count (divided by 10 with `--quick`), if any.
+    n: Option<u64>,
+    /// Arguments that `--quick` leaves alone (message or object sizes).
+    fixed: &'static [u64],
+    /// Whether it gets an `@cpu0` row with `--pin` (two-process loops).
+    pin: bool,
+    /// Whether the Rust side also runs the `slice` variant.
+    slice: bool,
+}
+
+const fn scenario(name: &'static str, n: Option<u64>, fixed: &'static [u64]) -> Scenario {
+    Scenario {
+        name,
+        n,
+        fixed,
+        pin: false,
+        slice: false,
+    }
+}
+
+const fn pinnable(mut s: Scenario) -> Scenario {
+    s.pin = true;
+    s
+}
+
+const fn with_slice(mut s: Scenario) -> Scenario {
+    s.slice = true;
+    s
+}
+
+/// The scenarios in the reference's order, with its default sizes.
+const SCENARIOS: &[Scenario] = &[
+    pinnable(scenario("posix_sem_pingpong", Some(100_000), &[])),
+    scenario("posix_sem_uncontended", Some(10_000_000), &[]),
+    scenario("posix_sem_timedwait_timeout", Some(50), &[]),
+    pinnable(scenario("posix_mq_pingpong", Some(100_000), &[])),
+    pinnable(scenario("posix_mq_throughput", Some(200_000), &[64])),
+    pinnable(scenario("posix_mq_throughput", Some(100_000), &[8192])),
+    with_slice(scenario("posix_shm_bandwidth", None, &[64])),
+    scenario("posix_shm_lifecycle", Some(10_000), &[]),
+    pinnable(scenario("sysv_sem_pingpong", Some(100_000), &[])),
+    pinnable(scenario("sysv_msg_pingpong", Some(100_000), &[])),
+    with_slice(scenario("sysv_shm_bandwidth", None, &[64])),
+];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Options {
+    quick: bool,
+    pin: bool,
+    runs: usize,
+}
+
+fn parse_options(args: &[&str]) -> Result<Options, String> {
+    let mut options = Options {
+        quick: false,
+        pin: false,
+        runs: 1,
+    };
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        match *arg {
+            "--quick" => options.quick = true,
+            "--pin" => options.pin = true,
+            "--runs" => {
+                let value = args.next().ok_or("--runs needs a number")?;
+                options.runs = value
+                    .parse()
+                    .ok()
+                    .filter(|&r| r > 0)
+                    .ok_or_else(|| format!("--runs needs a positive number, not '{value}'"))?;
+            }
+            other => {
+                return Err(format!(
+                    "unknown bench option '{other}' (use --quick, --pin, --runs R)"
+                ));
+            }
+        }
+    }
+    Ok(options)
+}
+
+/// One output line of a benchmark program: `<name>[+variant] <value> <unit>`.
+#[derive(Debug, Clone, PartialEq)]
+struct Metric {
+    /// The scenario and metric, e.g. `posix_mq_throughput.64B`.
+    name: String,
+    /// The Rust variant after `+` (e.g. `slice`), empty for the default.
+    variant: String,
+    value: f64,
+    unit: String,
+}
+
+fn parse_line(line: &str) -> Result<Metric, String> {
+    let fields: Vec<&str> = line.split_whitespace().collect();
+    let [name, value, unit] = fields.as_slice() else {
+        return Err(format!(
+            "expected `<scenario> <value> <unit>`, got '{line}'"
+        ));
+    };
+    let value: f64 = value
+        .parse()
+        .map_err(|_| format!("'{value}' is not a number in '{line}'"))?;
+    if !value.is_finite() || value < 0.0 {
+        return Err(format!("'{value}' is not a measurement in '{line}'"));
+    }
+    let (name, variant) = name.split_once('+').unwrap_or((name, ""));
+    Ok(Metric {
+        name: name.to_owned(),
+        variant: variant.to_owned(),
+        value,
+        unit: (*unit).to_owned(),
+    })
+}
+
+/// Whether bigger is better for `unit` (msg/s, MB/s, GB/s).
+fn is_rate(unit: &str) -> bool {
+    unit.ends_with("/s")
+}
+
+/// How many times worse Rust is than C (> 1: Rust is slower): Rust/C for
+/// times, C/Rust for rates.
+fn cost(unit: &str, c: f64, rust: f64) -> f64 {
+    if is_rate(unit) { c / rust } else { rust / c }
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    }
+}
+
+/// `12,345` for big values, 3 significant digits for small ones.
+fn format_value(v: f64) -> String {
+    if v >= 1000.0 {
+        let digits = format!("{v:.0}");
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(c);
+        }
+        out
+    } else if v >= 100.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// The row key: metric name with `@cpu0` when pinned, unit, and the Rust
+/// variant (empty for the default).
+type RowKey = (String, String, String);
+
+#[derive(Default)]
+struct Row {
+    c: Vec<f64>,
+    rust: Vec<f64>,
+    /// Position of the row's first appearance, to print in run order.
+    order: usize,
+}
+
+struct Programs {
+    c: PathBuf,
+    rust: PathBuf,
+}
+
+pub(crate) fn run(args: &[&str]) -> Result<(), String> {
+    let options = parse_options(args)?;
+    cmd::run(&mut cmd::cargo([
+        "build",
+        "--release",
+        "--quiet",
+        "-p",
+        "bench",
+    ]))?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| cmd::workspace_root().join("target"));
+    let rust = target.join("release").join("ipc-bench");
+    let c = cmd::output(Command::new(&rust).arg("c-path"))
+        .map(|p| PathBuf::from(p.trim()))
+        .ok_or_else(|| format!("`{} c-path` failed", rust.display()))?;
+    let programs = Programs { c, rust };
+    if options.pin && !cmd::in_path("taskset") {
+        return Err("--pin needs `taskset` (util-linux)".to_owned());
+    }
+
+    let before = ipcs::snapshot()?;
+    let mut rows: BTreeMap<RowKey, Row> = BTreeMap::new();
+    let mut failures = Vec::new();
+    for s in SCENARIOS {
+        let numbers = s.n.map(|n| if options.quick { (n / 10).max(1) } else { n });
+        let args: Vec<String> = std::iter::once(s.name.to_owned())
+            .chain(
+                numbers
+                    .into_iter()
+                    .chain(s.fixed.iter().copied())
+                    .map(|v| v.to_string()),
+            )
+            .collect();
+        let pinnings: &[bool] = if options.pin && s.pin {
+            &[false, true]
+        } else {
+            &[false]
+        };
+        for &pinned in pinnings {
+            let shown = format!("{}{}", args.join(" "), if pinned { " @cpu0" } else { "" });
+            eprintln!("running {shown}");
+            for _ in 0..options.runs {
+                let mut runs = vec![(true, args.clone()), (false, args.clone())];
+                if s.slice {
+                    let mut slice = args.clone();
+                    slice.push("slice".to_owned());
+                    runs.push((false, slice));
+                }
+                for (is_c, run_args) in runs {
+                    match run_program(&programs, is_c, pinned, &run_args) {
+                        Ok(metrics) => record(&mut rows, metrics, is_c, pinned),
+                        Err(e) => failures.push(format!("{shown} ({}): {e}", side(is_c))),
+                    }
+                }
+            }
+        }
+    }
+    print_table(&rows, options);
+
+    let after = ipcs::snapshot()?;
+    let leaked: Vec<Object> = ipcs::leaked(&before, &after)
+        .into_iter()
+        .filter(is_bench_object)
+        .collect();
+    if leaked.is_empty() {
+        println!("no ipcbench objects left behind");
+    } else {
+        failures.push(format!(
+            "objects left behind: {}",
+            leaked
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("\n"))
+    }
+}
+
+fn side(is_c: bool) -> &'static str {
+    if is_c { "C" } else { "Rust" }
+}
+
+/// Runs one program and parses its output lines.
+fn run_program(
+    programs: &Programs,
+    is_c: bool,
+    pinned: bool,
+    args: &[String],
+) -> Result<Vec<Metric>, String> {
+    let exe = if is_c { &programs.c } else { &programs.rust };
+    let mut command = if pinned {
+        let mut taskset = Command::new("taskset");
+        taskset.args(["-c", "0"]).arg(exe);
+        taskset
+    } else {
+        Command::new(exe)
+    };
+    command.args(args).stderr(Stdio::inherit());
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", exe.display()))?;
+    if !output.status.success() {
+        return Err(format!("failed ({})", output.status));
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let metrics: Vec<Metric> = stdout
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(parse_line)
+        .collect::<Result<_, _>>()?;
+    if metrics.is_empty() {
+        return Err("printed no result".to_owned());
+    }
+    Ok(metrics)
+}
+
+fn record(rows: &mut BTreeMap<RowKey, Row>, metrics: Vec<Metric>, is_c: bool, pinned: bool) {
+    for m in metrics {
+        let next = rows.len();
+        let name = if pinned {
+            format!("{}@cpu0", m.name)
+        } else {
+            m.name
+        };
+        let row = rows
+            .entry((name, m.unit, m.variant))
+            .or_insert_with(|| Row {
+                order: next,
+                ..Row::default()
+            });
+        if is_c {
+            row.c.push(m.value);
+        } else {
+            row.rust.push(m.value);
+        }
+    }
+}
+
+fn print_table(rows: &BTreeMap<RowKey, Row>, options: Options) {
+    let mut ordered: Vec<(&RowKey, &Row)> = rows.iter().collect();
+    ordered.sort_by_key(|(_, row)| row.order);
+    // Rust variants (`+slice`) compare with the C row of the same metric.
+    let c_of = |name: &str, unit: &str| -> Option<f64> {
+        let row = rows.get(&(name.to_owned(), unit.to_owned(), String::new()))?;
+        (!row.c.is_empty()).then(|| median(&mut row.c.clone()))
+    };
+    let machine = machine_description();
+    println!();
+    println!(
+        "ipc-rs benchmarks: C vs Rust, {} run(s){}{} — {machine}",
+        options.runs,
+        if options.quick { ", quick (N/10)" } else { "" },
+        if options.pin {
+            ", @cpu0 rows under taskset -c 0"
+        } else {
+            ""
+        },
+    );
+    println!(
+        "cost x = Rust/C for times, C/Rust for rates (> 1: Rust is slower); ! = above {FLAG_ABOVE}"
+    );
+    println!();
+    println!(
+        "| {:<44} | {:<12} | {:>12} | {:>12} | {:>7} |",
+        "scenario", "unit", "C", "Rust", "cost x"
+    );
+    println!(
+        "|{:-<46}|{:-<14}|{:->14}|{:->14}|{:->9}|",
+        "", "", "", "", ""
+    );
+    for ((name, unit, variant), row) in ordered {
+        let label = if variant.is_empty() {
+            name.clone()
+        } else {
+            format!("{name} [{variant}]")
+        };
+        let c = c_of(name, unit);
+        let rust = (!row.rust.is_empty()).then(|| median(&mut row.rust.clone()));
+        let show = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), format_value);
+        let ratio = match (c, rust) {
+            (Some(c), Some(r)) if c > 0.0 && r > 0.0 => {
+                let x = cost(unit, c, r);
+                format!("{x:.2}{}", if x > FLAG_ABOVE { " !" } else { "  " })
+            }
+            _ => "-".to_owned(),
+        };
+        println!(
+            "| {label:<44} | {unit:<12} | {:>12} | {:>12} | {ratio:>7} |",
+            show(c),
+            show(rust)
+        );
+    }
+    println!();
+}
+
+/// `2 cores, Linux 6.x, 2026-01-01T12:00Z` as far as we can tell.
+fn machine_description() -> String {
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let kernel = cmd::output(Command::new("uname").arg("-r"))
+        .map_or_else(|| "?".to_owned(), |k| k.trim().to_owned());
+    let date = cmd::output(Command::new("date").args(["-u", "+%Y-%m-%d %H:%M UTC"]))
+        .map_or_else(|| "?".to_owned(), |d| d.trim().to_owned());
+    format!("{cores} cores, Linux {kernel}, {date}")
+}
+
+/// Objects named by the benchmark convention: `/ipcbench_…` (also as
+/// `sem.ipcbench_…`) and SysV keys `0x49xxxxxx`.
+fn is_bench_object(object: &Object) -> bool {
+    match object {
+        Object::Posix(path) => path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().contains("ipcbench_")),
+        Object::Sysv { key, .. } => key.cast_unsigned() >> 24 == 0x49,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_result_lines() {
+        assert_eq!(
+            parse_line("posix_sem_pingpong 1796.2 ns/roundtrip").unwrap(),
+            Metric {
+                name: "posix_sem_pingpong".into(),
+                variant: String::new(),
+                value: 1796.2,
+                unit: "ns/roundtrip".into(),
+            }
+        );
+        let m = parse_line("posix_shm_bandwidth.read+slice 9.08 GB/s").unwrap();
+        assert_eq!(
+            (m.name.as_str(), m.variant.as_str(), m.unit.as_str()),
+            ("posix_shm_bandwidth.read", "slice", "GB/s")
+        );
+        assert!(parse_line("posix_sem_pingpong 12").is_err());
+        assert!(parse_line("posix_sem_pingpong fast ns").is_err());
+        assert!(parse_line("posix_sem_pingpong NaN ns").is_err());
+        assert!(parse_line("a 1 ns extra").is_err());
+    }
+
+    #[test]
+    fn cost_is_above_one_when_rust_is_slower() {
+        assert!((cost("ns/roundtrip", 100.0, 110.0) - 1.1).abs() < 1e-9);
+        assert!((cost("msg/s", 110.0, 100.0) - 1.1).abs() < 1e-9);
+        assert!(cost("GB/s", 9.0, 10.0) < 1.0);
+        assert!(cost("us", 100.0, 90.0) < 1.0);
+    }
+
+    #[test]
+    fn options_and_formatting() {
+        let o = parse_options(&["--quick", "--pin", "--runs", "3"]).unwrap();
+        assert_eq!(
+            o,
+            Options {
+                quick: true,
+                pin: true,
+                runs: 3
+            }
+        );
+        assert!(parse_options(&["--runs", "0"]).is_err());
+        assert!(parse_options(&["--fast"]).is_err());
+        assert_eq!(format_value(1_962_124.4), "1,962,124");
+        assert_eq!(format_value(125.64), "125.6");
+        assert_eq!(format_value(9.081), "9.08");
+        assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
+        assert_eq!(median(&mut [4.0, 1.0, 2.0, 3.0]), 2.5);
+    }
+
+    #[test]
+    fn bench_objects_are_recognised() {
+        assert!(is_bench_object(&Object::Posix(
+            "/dev/shm/sem.ipcbench_psem_1_a".into()
+        )));
+        assert!(is_bench_object(&Object::Sysv {
+            kind: ipcs::SysvKind::Sem,
+            key: 0x4948_D159,
+            id: 3
+        }));
+        assert!(!is_bench_object(&Object::Posix(
+            "/dev/shm/ipcrs-x-1".into()
+        )));
+    }
+}
