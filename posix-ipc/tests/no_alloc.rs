@@ -10,7 +10,10 @@ use testkit::allocations_during;
 
 #[test]
 fn the_counter_sees_allocations() {
-    assert_eq!(allocations_during(|| drop(std::hint::black_box(Box::new(7u64)))), 1);
+    assert_eq!(
+        allocations_during(|| drop(std::hint::black_box(Box::new(7u64)))),
+        1
+    );
 }
 
 #[test]

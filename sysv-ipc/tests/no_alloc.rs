@@ -22,7 +22,10 @@ fn with_key<T>(mut make: impl FnMut(sysv_ipc::Key) -> sysv_ipc::Result<T>) -> T 
 
 #[test]
 fn the_counter_sees_allocations() {
-    assert_eq!(allocations_during(|| drop(std::hint::black_box(Box::new(7u64)))), 1);
+    assert_eq!(
+        allocations_during(|| drop(std::hint::black_box(Box::new(7u64)))),
+        1
+    );
 }
 
 #[test]
