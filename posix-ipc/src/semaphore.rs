@@ -423,6 +423,28 @@ fn unlink_error(e: Error, name: &Name) -> Error {
     e.with_message(message)
 }
 
+/// The error for a wait (`op`) that just returned -1 (reads `errno`).
+#[cold]
+#[inline(never)]
+fn failed_wait(op: &'static str) -> Error {
+    wait_error(Error::last_os_error(op))
+}
+
+/// The error for a `sem_post` that just returned -1 (reads `errno`).
+#[cold]
+#[inline(never)]
+fn failed_post() -> Error {
+    let e = Error::last_os_error("sem_post");
+    if e.raw_os_error() != Some(libc::EOVERFLOW) {
+        return e;
+    }
+    let max = limits::semaphore_value_max();
+    e.with_message(format!(
+        "the semaphore's value is already SEM_VALUE_MAX ({max}); releasing it again would \
+         overflow, so it was left unchanged"
+    ))
+}
+
 /// Turns a failed wait into the error for its cause (static messages: no allocation).
 fn wait_error(e: Error) -> Error {
     match e.raw_os_error() {
@@ -563,16 +585,20 @@ impl Semaphore {
     #[inline]
     pub fn acquire(&self, timeout: Timeout) -> Result<()> {
         let sem = self.raw.as_ptr();
-        let rc = match timeout {
+        let (op, rc) = match timeout {
             // SAFETY: `sem` is a live semaphore from sem_open (closed only on drop).
-            Timeout::Forever => check("sem_wait", unsafe { sys::sem_wait(sem) }),
-            t if t.is_immediate() => {
-                // SAFETY: as above.
-                check("sem_trywait", unsafe { sys::sem_trywait(sem) })
-            }
-            t => timed_wait(sem, t),
+            Timeout::Forever => ("sem_wait", unsafe { sys::sem_wait(sem) }),
+            // SAFETY: as above.
+            t if t.is_immediate() => ("sem_trywait", unsafe { sys::sem_trywait(sem) }),
+            t => return timed_wait(sem, t).map(drop).map_err(wait_error),
         };
-        rc.map(drop).map_err(wait_error)
+        // The failure branch is out of line, so the success path stays as
+        // small as the C call it wraps.
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(failed_wait(op))
+        }
     }
 
     /// [`acquire`](Self::acquire) with [`Timeout::Immediate`]: takes the
@@ -665,17 +691,8 @@ impl Semaphore {
     #[inline]
     pub fn release(&self) -> Result<()> {
         // SAFETY: `self.raw` is a live semaphore from sem_open.
-        match check("sem_post", unsafe { sys::sem_post(self.raw.as_ptr()) }) {
-            Ok(_) => Ok(()),
-            Err(e) if e.raw_os_error() == Some(libc::EOVERFLOW) => {
-                let max = limits::semaphore_value_max();
-                Err(e.with_message(format!(
-                    "the semaphore's value is already SEM_VALUE_MAX ({max}); releasing it again \
-                     would overflow, so it was left unchanged"
-                )))
-            }
-            Err(e) => Err(e),
-        }
+        let rc = unsafe { sys::sem_post(self.raw.as_ptr()) };
+        if rc == 0 { Ok(()) } else { Err(failed_post()) }
     }
 
     /// The current value (`sem_getvalue`; posix_ipc's `value`). Other
