@@ -26,6 +26,14 @@ pub(crate) const POSIX_PREFIX: &str = "ipcrs";
 /// and benches use: keys `0x1C5A_0000..=0x1C5A_FFFF`.
 pub(crate) const SYSV_KEY_PREFIX: u32 = 0x1C5A;
 
+/// Prefix of the POSIX names of `cargo xtask bench`'s objects
+/// (`/ipcbench_<tag>_<pid>_<suffix>`, the benchmark reference's convention).
+pub(crate) const BENCH_POSIX_PREFIX: &str = "ipcbench_";
+
+/// The top 8 bits of the SysV keys of `cargo xtask bench`'s objects
+/// (`0x49000000 | (pid & 0x3FFFFF) << 2 | idx`).
+pub(crate) const BENCH_KEY_TOP_BYTE: u32 = 0x49;
+
 /// The three kinds of System V object.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum SysvKind {
@@ -104,16 +112,19 @@ impl Object {
     }
 
     /// Whether this project's naming convention says the object is ours:
-    /// a POSIX name starting with `/ipcrs` or a SysV key `0x1C5Axxxx`.
+    /// a POSIX name starting with `/ipcrs` or a SysV key `0x1C5Axxxx` (tests,
+    /// examples, demos), or `/ipcbench_` / `0x49xxxxxx` (benchmarks).
     pub(crate) fn is_ours(&self) -> bool {
         match self {
             Object::Posix(path) => path.file_name().is_some_and(|name| {
                 let name = name.to_string_lossy();
-                name.strip_prefix("sem.")
-                    .unwrap_or(&name)
-                    .starts_with(POSIX_PREFIX)
+                let name = name.strip_prefix("sem.").unwrap_or(&name);
+                name.starts_with(POSIX_PREFIX) || name.starts_with(BENCH_POSIX_PREFIX)
             }),
-            Object::Sysv { key, .. } => key.cast_unsigned() >> 16 == SYSV_KEY_PREFIX,
+            Object::Sysv { key, .. } => {
+                let key = key.cast_unsigned();
+                key >> 16 == SYSV_KEY_PREFIX || key >> 24 == BENCH_KEY_TOP_BYTE
+            }
         }
     }
 }
@@ -376,6 +387,9 @@ mod tests {
             Object::Posix("/dev/mqueue/ipcrsq".into()),
             sysv(SysvKind::Sem, 0x1C5A_0000, 1),
             sysv(SysvKind::Msg, 0x1C5A_FFFF, 2),
+            Object::Posix("/dev/shm/ipcbench_psem_12_a".into()),
+            Object::Posix("/dev/shm/sem.ipcbench_psem_12_a".into()),
+            sysv(SysvKind::Sem, 0x4900_0031, 6),
         ];
         let theirs = [
             Object::Posix("/dev/shm/pulse-shm-1".into()),
@@ -384,6 +398,8 @@ mod tests {
             sysv(SysvKind::Shm, 0, 3),
             sysv(SysvKind::Shm, 0x1C59_FFFF, 4),
             sysv(SysvKind::Shm, 0x1C5B_0000, 5),
+            Object::Posix("/dev/shm/ipcbench".into()),
+            sysv(SysvKind::Shm, 0x4A00_0000, 7),
         ];
         for object in ours {
             assert!(object.is_ours(), "{object}");

@@ -45,7 +45,8 @@ commands:
                      side, with ratios; --quick: N/10, --pin: add @cpu0 rows (taskset
                      -c 0), --runs R: medians of R runs each
   clean              remove IPC objects left behind by this project's tests and
-                     examples: POSIX names /ipcrs* and SysV keys 0x1C5A0000..=0x1C5AFFFF
+                     examples (POSIX names /ipcrs*, SysV keys 0x1C5A0000..=0x1C5AFFFF)
+                     and benches (/ipcbench_*, keys 0x49xxxxxx)
   help               print this message
 ";
 
