@@ -38,6 +38,12 @@ pub enum ErrorKind {
     AlreadyExists,
     /// The caller lacks permission (`EACCES`, `EPERM`). Python: `PermissionsError`.
     PermissionDenied,
+    /// An open-or-create found an existing object owned by another user (neither
+    /// this process's effective user nor root) and refused to adopt it: another
+    /// user may have planted it to read or corrupt this program's data ("name
+    /// squatting"). The message names the owner. Nothing was changed; the caller
+    /// can opt in to such objects explicitly. Python: `PermissionsError`.
+    ForeignOwner,
     /// The operation would have to wait and was asked not to, or its timeout
     /// expired (`EAGAIN`, `ETIMEDOUT`). Python: `BusyError`.
     WouldBlock,
@@ -103,6 +109,7 @@ impl ErrorKind {
             ErrorKind::NotFound => "not found",
             ErrorKind::AlreadyExists => "already exists",
             ErrorKind::PermissionDenied => "permission denied",
+            ErrorKind::ForeignOwner => "owned by another user",
             ErrorKind::WouldBlock => "would block",
             ErrorKind::Busy => "busy",
             ErrorKind::Interrupted => "interrupted by a signal",
@@ -285,13 +292,21 @@ impl Error {
         )
     }
 
-    /// Python's `PermissionsError`.
+    /// Python's `PermissionsError`: the system refused access
+    /// ([`ErrorKind::PermissionDenied`]), or an open-or-create refused an object
+    /// owned by another user ([`ErrorKind::ForeignOwner`]).
     ///
     /// ```
-    /// assert!(ipc_common::Error::from_errno("semop", libc::EACCES).is_permissions());
+    /// use ipc_common::{Error, ErrorKind};
+    /// assert!(Error::from_errno("semop", libc::EACCES).is_permissions());
+    /// assert!(Error::new(ErrorKind::ForeignOwner, "sem_open", "owned by uid 65534").is_permissions());
+    /// assert!(!Error::from_errno("semop", libc::EINVAL).is_permissions());
     /// ```
     pub fn is_permissions(&self) -> bool {
-        self.kind == ErrorKind::PermissionDenied
+        matches!(
+            self.kind,
+            ErrorKind::PermissionDenied | ErrorKind::ForeignOwner
+        )
     }
 
     /// Python's `BusyError`: a non-blocking call would block, a timeout expired,
@@ -357,7 +372,7 @@ impl From<Error> for std::io::Error {
         let kind = match e.kind {
             ErrorKind::NotFound | ErrorKind::Removed => Io::NotFound,
             ErrorKind::AlreadyExists => Io::AlreadyExists,
-            ErrorKind::PermissionDenied => Io::PermissionDenied,
+            ErrorKind::PermissionDenied | ErrorKind::ForeignOwner => Io::PermissionDenied,
             ErrorKind::WouldBlock if e.errno == Some(libc::ETIMEDOUT) => Io::TimedOut,
             ErrorKind::WouldBlock => Io::WouldBlock,
             ErrorKind::Busy => Io::ResourceBusy,

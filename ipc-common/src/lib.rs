@@ -44,7 +44,7 @@ mod sysctl;
 mod timeout;
 
 pub use error::{Error, ErrorKind, Result, SysReturn, check, check_ptr, errno, errno_name};
-pub use perm::{Mode, Permissions};
+pub use perm::{Mode, Permissions, check_owner, is_trusted_owner};
 pub use random::{UNIQUE_ATTEMPTS, os_random_u64, with_unique};
 pub use region::Region;
 pub use sysctl::read_proc_numbers;

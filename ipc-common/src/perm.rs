@@ -161,9 +161,126 @@ pub struct Permissions {
     pub mode: Mode,
 }
 
+/// Whether an open-or-create may adopt an existing object owned by `owner`
+/// without the caller's explicit consent: only when it belongs to this
+/// process's effective user or to root (who can read and change any object
+/// anyway, so trusting it adds no exposure).
+///
+/// ```
+/// // SAFETY: geteuid has no preconditions.
+/// let me = unsafe { libc::geteuid() };
+/// assert!(ipc_common::is_trusted_owner(me));
+/// assert!(ipc_common::is_trusted_owner(0));
+/// ```
+pub fn is_trusted_owner(owner: libc::uid_t) -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    owner == 0 || owner == unsafe { libc::geteuid() }
+}
+
+/// The one ownership check of every open-or-create in this family: `Ok` when
+/// the existing object's `owner` is trusted ([`is_trusted_owner`]), otherwise an
+/// [`ErrorKind::ForeignOwner`](crate::ErrorKind::ForeignOwner) error attributed
+/// to `op` that names the object (`what`, e.g. `semaphore "/jobs"`), its owner
+/// and the ways out.
+///
+/// ```
+/// use ipc_common::{check_owner, ErrorKind};
+/// // SAFETY: geteuid has no preconditions.
+/// let me = unsafe { libc::geteuid() };
+/// assert!(check_owner("sem_open", me, || "semaphore \"/x\"".into()).is_ok());
+/// if me != 65534 {
+///     let e = check_owner("sem_open", 65534, || "semaphore \"/x\"".into()).unwrap_err();
+///     assert_eq!(e.kind(), ErrorKind::ForeignOwner);
+///     assert!(e.message().contains("uid 65534"));
+/// }
+/// ```
+pub fn check_owner(
+    op: &'static str,
+    owner: libc::uid_t,
+    what: impl FnOnce() -> String,
+) -> Result<()> {
+    if is_trusted_owner(owner) {
+        return Ok(());
+    }
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    Err(Error::new(
+        crate::ErrorKind::ForeignOwner,
+        op,
+        format!(
+            "{} already exists and belongs to {}, not to this user ({}); another user may \
+             have created it first to read or corrupt this program's data. Use create_new \
+             or a unique name, remove the object if it is stale, or call \
+             allow_foreign_owner(true) if you trust its owner",
+            what(),
+            describe_uid(owner),
+            describe_uid(me),
+        ),
+    ))
+}
+
+/// `uid 1000 (alice)`, or `uid 1000` when the user database has no name for it.
+fn describe_uid(uid: libc::uid_t) -> String {
+    match user_name(uid) {
+        Some(name) => format!("uid {uid} ({name})"),
+        None => format!("uid {uid}"),
+    }
+}
+
+/// The user name of `uid` from the user database, if it has one.
+fn user_name(uid: libc::uid_t) -> Option<String> {
+    let mut buf = vec![0u8; 1024];
+    // SAFETY: an all-zero passwd (null pointers, zero ids) is a valid value to
+    // be overwritten by getpwuid_r.
+    let mut pwd: libc::passwd = unsafe { std::mem::zeroed() };
+    let mut result: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: every pointer is valid for the call, and buf's length is passed.
+    let rc = unsafe {
+        libc::getpwuid_r(
+            uid,
+            &mut pwd,
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            &mut result,
+        )
+    };
+    if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
+        return None;
+    }
+    // SAFETY: on success pw_name points to a NUL-terminated string inside buf,
+    // which is still alive.
+    let name = unsafe { std::ffi::CStr::from_ptr(pwd.pw_name) };
+    Some(name.to_string_lossy().into_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn owner_check_trusts_self_and_root_only() {
+        // SAFETY: geteuid has no preconditions.
+        let me = unsafe { libc::geteuid() };
+        assert!(check_owner("op", me, || unreachable!()).is_ok());
+        assert!(check_owner("op", 0, || unreachable!()).is_ok());
+        let stranger = if me == 4242 { 4243 } else { 4242 };
+        let e = check_owner("shm_open", stranger, || "shared memory \"/x\"".into()).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::ForeignOwner);
+        assert!(e.is_permissions());
+        assert_eq!(e.operation(), "shm_open");
+        assert!(e.message().contains("shared memory \"/x\""), "{e}");
+        assert!(e.message().contains(&format!("uid {stranger}")), "{e}");
+        assert!(e.message().contains("allow_foreign_owner(true)"), "{e}");
+        let io: std::io::Error = e.into();
+        assert_eq!(io.kind(), std::io::ErrorKind::PermissionDenied);
+    }
+
+    #[test]
+    fn user_names_come_from_the_user_database() {
+        assert_eq!(user_name(0).as_deref(), Some("root"));
+        assert_eq!(describe_uid(0), "uid 0 (root)");
+        assert_eq!(describe_uid(3_999_999_999), "uid 3999999999");
+    }
 
     #[test]
     fn mode_bounds() {
