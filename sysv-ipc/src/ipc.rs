@@ -66,16 +66,41 @@ impl Creation {
     }
 }
 
-/// `IPC_CREAT` without `IPC_EXCL`, done so that the caller knows whether it
-/// created the object (and so whether to initialise it): `create` (a `*get`
-/// with `IPC_CREX`) first, `open` (a `*get` without `IPC_CREAT`) on
-/// `AlreadyExists`, and again if the object vanished in between. Returns the
-/// id and whether `create` made it.
-pub(crate) fn create_or_open(
+/// `IPC_CREAT` without `IPC_EXCL`: the one open-or-create of every System V
+/// kind. It is done so that the caller knows whether it created the object
+/// (and so whether to initialise it): `create` (a `*get` with `IPC_CREX`)
+/// first, `open` (a `*get` without `IPC_CREAT`) on `AlreadyExists`, and again
+/// if the object vanished in between. Returns the id and whether `create` made
+/// it.
+///
+/// An object this call did not create is adopted only when its owner and its
+/// creator are trusted ([`check_owners`]), unless `allow_foreign_owner`: under
+/// a key another user can guess, that user may have created the object first
+/// to read or corrupt this program's data ("squatting"). A refused object is
+/// left exactly as it was.
+pub(crate) fn create_or_open<C: Control>(
+    what: &str,
+    key: Key,
+    allow_foreign_owner: bool,
+    create: impl FnMut() -> Result<i32>,
+    open: impl FnMut() -> Result<i32>,
+) -> Result<(i32, bool)> {
+    create_or_open_with(what, key, create, open, |id| {
+        if allow_foreign_owner {
+            Ok(())
+        } else {
+            check_owners::<C>(what, key, id)
+        }
+    })
+}
+
+/// [`create_or_open`] with the check of an existing object as a parameter.
+fn create_or_open_with(
     what: &str,
     key: Key,
     mut create: impl FnMut() -> Result<i32>,
     mut open: impl FnMut() -> Result<i32>,
+    check_existing: impl FnOnce(i32) -> Result<()>,
 ) -> Result<(i32, bool)> {
     for _ in 0..ipc_common::UNIQUE_ATTEMPTS {
         match create() {
@@ -84,7 +109,10 @@ pub(crate) fn create_or_open(
             Err(e) => return Err(e),
         }
         match open() {
-            Ok(id) => return Ok((id, false)),
+            Ok(id) => {
+                check_existing(id)?;
+                return Ok((id, false));
+            }
             Err(e) if e.kind() == ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
@@ -98,6 +126,37 @@ pub(crate) fn create_or_open(
             ipc_common::UNIQUE_ATTEMPTS
         ),
     ))
+}
+
+/// Refuses the existing object `id` (found under `key`) unless both its owner
+/// (`uid`) and its creator (`cuid`) are trusted ([`ipc_common::check_owner`]:
+/// this process's effective user or root). Both matter: the creator keeps the
+/// right to change and remove the object, and may hand the ownership to anyone
+/// with `IPC_SET`, so an object "given" to this user by another one is still
+/// the other user's.
+///
+/// The owner is read with `IPC_STAT`, which needs read permission; an object
+/// whose mode denies this user reading cannot be checked, and is refused too.
+fn check_owners<C: Control>(what: &str, key: Key, id: i32) -> Result<()> {
+    let ds = stat::<C>(id).map_err(|e| {
+        if e.kind() == ErrorKind::PermissionDenied {
+            let msg = format!(
+                "the {what} with key {key} already exists, and its mode does not let this user \
+                 read its attributes (IPC_STAT), so who owns it cannot be checked; ask its \
+                 owner for read permission, or call allow_foreign_owner(true) if you trust \
+                 whoever created it"
+            );
+            Error::new(ErrorKind::PermissionDenied, C::GET, msg)
+        } else {
+            e
+        }
+    })?;
+    let p = C::perm(&ds);
+    let (uid, cuid) = (p.uid, p.cuid);
+    ipc_common::check_owner(C::GET, uid, || format!("the {what} with key {key}"))?;
+    ipc_common::check_owner(C::GET, cuid, || {
+        format!("the {what} with key {key} (created by another user, who handed it to uid {uid})")
+    })
 }
 
 /// Checks a mode given to a System V call: only the nine permission bits mean
@@ -122,6 +181,8 @@ pub(crate) trait Control {
     const WHAT: &'static str;
     /// The control call's name in errors ("semctl", "shmctl", "msgctl").
     const OP: &'static str;
+    /// The `*get` call's name in errors ("semget", "shmget", "msgget").
+    const GET: &'static str;
     /// Calls the kind's `*ctl` with `cmd` and `buf`.
     ///
     /// # Safety
@@ -277,19 +338,36 @@ mod tests {
     #[test]
     fn create_or_open_reports_who_created_and_gives_up_on_churn() {
         let key = Key::new(5);
-        let created = create_or_open("x", key, || Ok(3), || unreachable!("not needed"));
+        let never = |_| unreachable!("only existing objects are checked");
+        let created = create_or_open_with("x", key, || Ok(3), || unreachable!(), never);
         assert_eq!(created.unwrap(), (3, true));
         let exists = || Err(Error::from_errno("semget", libc::EEXIST));
-        assert_eq!(
-            create_or_open("x", key, exists, || Ok(4)).unwrap(),
-            (4, false)
+        let mut checked = None;
+        let opened = create_or_open_with(
+            "x",
+            key,
+            exists,
+            || Ok(4),
+            |id| {
+                checked = Some(id);
+                Ok(())
+            },
         );
+        assert_eq!((opened.unwrap(), checked), ((4, false), Some(4)));
+        let refused = create_or_open_with(
+            "x",
+            key,
+            exists,
+            || Ok(4),
+            |_| Err(Error::new(ErrorKind::ForeignOwner, "semget", "not yours")),
+        );
+        assert_eq!(refused.unwrap_err().kind(), ErrorKind::ForeignOwner);
         let gone = || Err(Error::from_errno("semget", libc::ENOENT));
-        let e = create_or_open("x", key, exists, gone).unwrap_err();
+        let e = create_or_open_with("x", key, exists, gone, never).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Busy);
         assert!(e.message().contains("re-created"), "{e}");
         let denied = || Err(Error::from_errno("semget", libc::EACCES));
-        let e = create_or_open("x", key, exists, denied).unwrap_err();
+        let e = create_or_open_with("x", key, exists, denied, never).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::PermissionDenied);
     }
 

@@ -15,7 +15,7 @@ use posix_ipc_sys as sys;
 
 use crate::Key;
 use crate::guard::{Remove, RemoveOnDrop, Sealed};
-use crate::ipc::{self, Control, Creation};
+use crate::ipc::{self, Control, Creation, IPC_CREAT, IPC_CREX};
 use crate::key::{get_error, with_unique_key};
 
 const WHAT: &str = "message queue";
@@ -27,6 +27,7 @@ impl Control for Msg {
     type Ds = sys::msqid_ds;
     const WHAT: &'static str = WHAT;
     const OP: &'static str = "msgctl";
+    const GET: &'static str = "msgget";
 
     unsafe fn ctl(id: i32, cmd: c_int, buf: *mut sys::msqid_ds) -> c_int {
         // SAFETY: the caller guarantees `buf` is valid for one msqid_ds (or null
@@ -326,6 +327,7 @@ pub struct MessageQueueOptions {
     mode: u32,
     max_message_size: usize,
     flags: i32,
+    allow_foreign_owner: bool,
 }
 
 impl Default for MessageQueueOptions {
@@ -336,6 +338,7 @@ impl Default for MessageQueueOptions {
             mode: 0o600,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             flags: 0,
+            allow_foreign_owner: false,
         }
     }
 }
@@ -429,6 +432,26 @@ impl MessageQueueOptions {
         self
     }
 
+    /// With `true`, an open-or-create ([`create`](Self::create) without
+    /// [`create_new`](Self::create_new)) also adopts an existing queue that
+    /// another user owns or created (default `false`: such a queue is refused
+    /// with [`ErrorKind::ForeignOwner`], see [Security](crate#security)): its
+    /// owner could read the messages sent to it and inject its own. Opening
+    /// without `create` never checks the owner.
+    ///
+    /// ```
+    /// use sysv_ipc::MessageQueue;
+    /// let q = MessageQueue::create_unique()?;
+    /// let same = MessageQueue::options().create(true).allow_foreign_owner(true).open(q.key())?;
+    /// assert!(!same.created());
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn allow_foreign_owner(&mut self, yes: bool) -> &mut Self {
+        self.allow_foreign_owner = yes;
+        self
+    }
+
     fn checked(&self) -> Result<(Creation, c_int)> {
         let (parsed, _) = Creation::parse(self.flags, 0, WHAT)?;
         let mode = ipc::check_mode(self.mode)?;
@@ -443,6 +466,12 @@ impl MessageQueueOptions {
     /// Opens (or creates, as configured) the queue with `key` (`msgget`).
     ///
     /// [`Key::PRIVATE`] always creates a new queue that only its id reaches.
+    /// With [`create`](Self::create) (and not [`create_new`](Self::create_new))
+    /// this first tries to create the queue exclusively and opens the existing
+    /// one on `EEXIST`, so [`MessageQueue::created`] tells which happened; an
+    /// existing queue that another user owns or created is then refused with
+    /// [`ErrorKind::ForeignOwner`] unless
+    /// [`allow_foreign_owner`](Self::allow_foreign_owner).
     ///
     /// ```
     /// use sysv_ipc::MessageQueue;
@@ -456,10 +485,22 @@ impl MessageQueueOptions {
     pub fn open(&self, key: impl Into<Key>) -> Result<MessageQueue> {
         let key = key.into();
         let (creation, mode) = self.checked()?;
-        // SAFETY: msgget has no memory-safety preconditions.
-        let rc = unsafe { sys::msgget(key.as_raw(), creation.flags() | mode) };
-        let id = ipc_common::check("msgget", rc).map_err(|e| msgget_error(key, e))?;
-        Ok(MessageQueue::new(key, id, self.max_message_size))
+        let (id, created) = if key.is_private() {
+            (msgget(key, IPC_CREAT | mode)?, true)
+        } else if creation.create && !creation.exclusive {
+            ipc::create_or_open::<Msg>(
+                WHAT,
+                key,
+                self.allow_foreign_owner,
+                || msgget(key, IPC_CREX | mode),
+                || msgget(key, mode),
+            )?
+        } else {
+            (msgget(key, creation.flags() | mode)?, creation.create)
+        };
+        let mut q = MessageQueue::new(key, id, self.max_message_size);
+        q.created = created;
+        Ok(q)
     }
 
     /// Creates a new queue under a fresh random key from the OS random source
@@ -521,6 +562,13 @@ fn check_max_message_size(bytes: usize) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// `msgget(key, flags)`, with messages that name the key.
+fn msgget(key: Key, flags: c_int) -> Result<i32> {
+    // SAFETY: msgget has no memory-safety preconditions.
+    let rc = unsafe { sys::msgget(key.as_raw(), flags) };
+    ipc_common::check("msgget", rc).map_err(|e| msgget_error(key, e))
 }
 
 fn msgget_error(key: Key, e: Error) -> Error {
@@ -592,6 +640,7 @@ fn msgget_error(key: Key, e: Error) -> Error {
 pub struct MessageQueue {
     key: Key,
     id: i32,
+    created: bool,
     max_message_size: usize,
     /// Staging buffer for messages above [`STACK_MESSAGE_SIZE`].
     scratch: Mutex<Vec<c_long>>,
@@ -614,6 +663,7 @@ impl MessageQueue {
         MessageQueue {
             key,
             id,
+            created: false,
             max_message_size,
             scratch: Mutex::new(Vec::new()),
         }
@@ -643,7 +693,10 @@ impl MessageQueue {
         Self::options().open(key)
     }
 
-    /// Opens the queue with `key`, creating it (mode `0o600`) if there is none.
+    /// Opens the queue with `key`, creating it (mode `0o600`) if there is none
+    /// ([`created`](Self::created) tells which). An existing queue that another
+    /// user owns or created is refused with [`ErrorKind::ForeignOwner`] (see
+    /// [Security](crate#security)).
     ///
     /// ```
     /// use sysv_ipc::MessageQueue;
@@ -719,6 +772,22 @@ impl MessageQueue {
     /// ```
     pub fn id(&self) -> i32 {
         self.id
+    }
+
+    /// True when the call that opened this handle created the queue; false
+    /// for handles that opened an existing queue, and for
+    /// [`from_id`](Self::from_id).
+    ///
+    /// ```
+    /// use sysv_ipc::MessageQueue;
+    /// let q = MessageQueue::create_unique()?;
+    /// assert!(q.created());
+    /// assert!(!MessageQueue::create(q.key())?.created());
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn created(&self) -> bool {
+        self.created
     }
 
     /// This handle's client-side maximum message size (see

@@ -58,6 +58,7 @@ impl Control for SemCtl {
     type Ds = sys::semid_ds;
     const WHAT: &'static str = "semaphore set";
     const OP: &'static str = "semctl";
+    const GET: &'static str = "semget";
 
     unsafe fn ctl(id: i32, cmd: libc::c_int, buf: *mut sys::semid_ds) -> libc::c_int {
         // SAFETY: the caller guarantees `buf` is valid for `cmd` (or null for IPC_RMID).
@@ -219,6 +220,8 @@ fn sembuf(num: u16, op: i16, flags: i16) -> sys::sembuf {
 struct OpenOptions {
     creation: Creation,
     mode: u32,
+    /// Adopt an existing set owned or created by another user.
+    allow_foreign_owner: bool,
     /// An invalid `flags()` argument, reported by `open`.
     error: Option<Error>,
 }
@@ -228,6 +231,7 @@ impl Default for OpenOptions {
         OpenOptions {
             creation: Creation::default(),
             mode: 0o600,
+            allow_foreign_owner: false,
             error: None,
         }
     }
@@ -327,9 +331,10 @@ impl Handle {
         let (id, created) = if key.is_private() {
             (semget(what, key, len, IPC_CREAT | mode)?, true)
         } else if opts.creation.create && !opts.creation.exclusive {
-            ipc::create_or_open(
+            ipc::create_or_open::<SemCtl>(
                 what,
                 key,
+                opts.allow_foreign_owner,
                 || semget(what, key, len, IPC_CREX | mode),
                 || semget(what, key, len, mode),
             )?

@@ -126,6 +126,7 @@ pub struct SharedMemoryOptions {
     mode: u32,
     size: Option<usize>,
     init: Option<u8>,
+    allow_foreign_owner: bool,
 }
 
 impl Default for SharedMemoryOptions {
@@ -135,6 +136,7 @@ impl Default for SharedMemoryOptions {
             mode: 0o600,
             size: None,
             init: None,
+            allow_foreign_owner: false,
         }
     }
 }
@@ -328,6 +330,30 @@ impl SharedMemoryOptions {
         self
     }
 
+    /// With `true`, an open-or-create ([`create`](Self::create) without
+    /// [`create_new`](Self::create_new)) also adopts an existing segment that
+    /// another user owns or created (default `false`: such a segment is refused
+    /// with [`ErrorKind::ForeignOwner`], see [Security](crate#security)): its
+    /// owner could read everything written to it. Opening without `create`
+    /// never checks the owner.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// let same = sysv_ipc::SharedMemory::options().create(true).allow_foreign_owner(true)
+    ///     .open(seg.key())?;
+    /// assert!(!same.created());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn allow_foreign_owner(&mut self, yes: bool) -> &mut Self {
+        self.allow_foreign_owner = yes;
+        self
+    }
+
     /// Opens (or creates) the segment with `key`.
     ///
     /// [`Key::PRIVATE`] always creates a new segment that only its id reaches.
@@ -338,8 +364,9 @@ impl SharedMemoryOptions {
     /// removed again (sysv_ipc leaves it behind).
     ///
     /// Errors: `NotFound` (no segment and no `create`), `AlreadyExists`
-    /// (`create_new`), `PermissionDenied` (the mode denies the requested
-    /// access), `InvalidInput` (bad mode, flags or size), `LimitExceeded`
+    /// (`create_new`), `ForeignOwner` (with `create`, the existing segment
+    /// belongs to or was created by another user; it is not attached or
+    /// filled), `PermissionDenied` (the mode denies the requested access), `InvalidInput` (bad mode, flags or size), `LimitExceeded`
     /// (memory, `SHMMNI`, `SHMALL`).
     ///
     /// ```
@@ -367,16 +394,18 @@ impl SharedMemoryOptions {
         let (id, created) = if creation.exclusive || key.is_private() {
             (get(key, create_size, IPC_CREX | mode | extra)?, true)
         } else if creation.create {
-            ipc::create_or_open(
+            ipc::create_or_open::<SharedMemory>(
                 WHAT,
                 key,
+                self.allow_foreign_owner,
                 || get(key, create_size, IPC_CREX | mode | extra),
                 || get(key, open_size, mode),
             )?
         } else {
             (get(key, open_size, mode)?, false)
         };
-        let seg = SharedMemory::from_parts(key, id, mode & 0o200 == 0);
+        let mut seg = SharedMemory::from_parts(key, id, mode & 0o200 == 0);
+        seg.created = created;
         if let Some(byte) = self.init.filter(|_| created && !seg.read_only) {
             let filled = seg.attachment().and_then(|a| a.fill(0, a.len(), byte));
             if let Err(e) = filled {
@@ -501,6 +530,7 @@ fn get(key: Key, size: usize, flags: libc::c_int) -> Result<i32> {
 pub struct SharedMemory {
     key: Key,
     id: i32,
+    created: bool,
     read_only: bool,
     view: OnceLock<Attachment>,
     detached: bool,
@@ -510,6 +540,7 @@ impl Control for SharedMemory {
     type Ds = sys::shmid_ds;
     const WHAT: &'static str = WHAT;
     const OP: &'static str = "shmctl";
+    const GET: &'static str = "shmget";
     unsafe fn ctl(id: i32, cmd: libc::c_int, buf: *mut sys::shmid_ds) -> libc::c_int {
         // SAFETY: the caller passes a buffer valid for one shmid_ds (or null
         // for IPC_RMID).
@@ -528,6 +559,7 @@ impl SharedMemory {
         SharedMemory {
             key,
             id,
+            created: false,
             read_only,
             view: OnceLock::new(),
             detached: false,
@@ -569,7 +601,9 @@ impl SharedMemory {
     }
 
     /// Opens the segment with `key`, creating it with `size` bytes (zeros,
-    /// mode `0o600`) if there is none.
+    /// mode `0o600`) if there is none ([`created`](Self::created) tells which).
+    /// An existing segment that another user owns or created is refused with
+    /// [`ErrorKind::ForeignOwner`] (see [Security](crate#security)).
     ///
     /// ```
     /// # let key = testkit::unique_key();
@@ -674,6 +708,21 @@ impl SharedMemory {
     /// ```
     pub fn id(&self) -> i32 {
         self.id
+    }
+
+    /// True when the call that opened this handle created the segment (and
+    /// so applied [`init_byte`](SharedMemoryOptions::init_byte)); false for
+    /// handles that opened an existing segment, and for
+    /// [`from_id`](Self::from_id).
+    ///
+    /// ```
+    /// let seg = sysv_ipc::SharedMemory::create_unique(64)?.remove_on_drop();
+    /// assert!(seg.created());
+    /// assert!(!sysv_ipc::SharedMemory::create(seg.key(), 64)?.created());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn created(&self) -> bool {
+        self.created
     }
 
     /// Attaches the segment read-write: a new [`Attachment`] (one mapping).

@@ -329,6 +329,25 @@ impl SemaphoreSetOptions {
         self
     }
 
+    /// With `true`, an open-or-create also adopts an existing set that another
+    /// user owns or created (default `false`: refused with
+    /// [`ForeignOwner`](crate::ErrorKind::ForeignOwner)), as
+    /// [`SemaphoreOptions::allow_foreign_owner`](crate::SemaphoreOptions::allow_foreign_owner).
+    ///
+    /// ```
+    /// use sysv_ipc::SemaphoreSet;
+    /// let set = SemaphoreSet::options().len(2).create_unique()?;
+    /// let same = SemaphoreSet::options().create(true).len(2).allow_foreign_owner(true)
+    ///     .open(set.key())?;
+    /// assert!(!same.created());
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn allow_foreign_owner(&mut self, yes: bool) -> &mut Self {
+        self.open.allow_foreign_owner = yes;
+        self
+    }
+
     /// Opens (or creates) the set with `key`.
     ///
     /// Errors as [`SemaphoreOptions::open`](crate::SemaphoreOptions::open), and

@@ -199,11 +199,33 @@ impl SemaphoreOptions {
         self
     }
 
+    /// With `true`, an open-or-create ([`create`](Self::create) without
+    /// [`create_new`](Self::create_new)) also adopts an existing semaphore that
+    /// another user owns or created (default `false`: such a semaphore is
+    /// refused with [`ForeignOwner`](crate::ErrorKind::ForeignOwner), see
+    /// [Security](crate#security)). Use it only for a key shared on purpose
+    /// with a user you trust. Opening without `create` never checks the owner.
+    ///
+    /// ```
+    /// use sysv_ipc::Semaphore;
+    /// let sem = Semaphore::create_unique(0)?;
+    /// let same = Semaphore::options().create(true).allow_foreign_owner(true).open(sem.key())?;
+    /// assert!(!same.created());
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn allow_foreign_owner(&mut self, yes: bool) -> &mut Self {
+        self.open.allow_foreign_owner = yes;
+        self
+    }
+
     /// Opens (or creates) the semaphore with `key`. [`Key::PRIVATE`] always
     /// creates a new semaphore that only its id reaches.
     ///
     /// Errors: `NotFound` (no semaphore and no `create`), `AlreadyExists`
-    /// (`create_new`), `PermissionDenied` (the semaphore's mode does not grant
+    /// (`create_new`), `ForeignOwner` (with `create`, the existing semaphore
+    /// belongs to or was created by another user; nothing was changed),
+    /// `PermissionDenied` (the semaphore's mode does not grant
     /// the requested mode), `InvalidInput` (mode, flags or initial value out of
     /// range; nothing is created), `LimitExceeded` (SEMMNI/SEMMNS reached).
     ///
@@ -267,7 +289,10 @@ impl Semaphore {
     /// `initial_value` if there is none (`IPC_CREAT`). The initial value
     /// applies only when this call created the semaphore
     /// ([`created`](Self::created) tells): an existing semaphore keeps its value
-    /// (sysv_ipc resets it on every `IPC_CREAT`).
+    /// (sysv_ipc resets it on every `IPC_CREAT`). An existing semaphore that
+    /// another user owns or created is refused with
+    /// [`ForeignOwner`](crate::ErrorKind::ForeignOwner) (see
+    /// [Security](crate#security)).
     ///
     /// ```
     /// use sysv_ipc::{Key, Semaphore};
