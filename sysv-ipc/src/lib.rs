@@ -45,6 +45,51 @@
 //! Errors are [`ipc_common::Error`]s: a kind, the errno, the operation and a
 //! message that says what to do. `EACCES` and `EPERM` both map to
 //! [`ErrorKind::PermissionDenied`].
+//!
+//! # Security
+//!
+//! System V keys are public: every user on the machine (in the same IPC
+//! namespace) sees every key and id with `ipcs`, and may create an object
+//! under any key that is still free.
+//!
+//! - **Squatting.** Another user can create an object first under the key a
+//!   program is going to use, with mode `0o666`, and wait: a program that
+//!   then "opens or creates" it would write its data into the other user's
+//!   segment or queue, or take the other user's semaphore value. So every
+//!   open-or-create here ([`Semaphore::create`], `options().create(true)`,
+//!   the [`IPC_CREAT`] flag, for semaphores, sets, segments and queues) adopts
+//!   an existing object only when both its owner (`uid`) and its creator
+//!   (`cuid`) are this process's effective user or root, and otherwise fails
+//!   with [`ErrorKind::ForeignOwner`], naming that user, before it changes
+//!   anything (no initial value, no fill, no `semop`, no attach). The creator
+//!   counts because it keeps the right to change and remove the object and
+//!   can hand its ownership to anyone (`IPC_SET`). An object whose mode hides
+//!   its attributes from this user cannot be checked and is refused with
+//!   [`ErrorKind::PermissionDenied`]. `allow_foreign_owner(true)` on each
+//!   options builder adopts such objects on purpose; `created()` on every
+//!   handle tells whether the call made the object. Opening without `create`
+//!   (`Type::open(key)`, `from_id`) trusts whatever has the key or id: check
+//!   `permissions()` where that matters.
+//! - **`create_new`** (`IPC_CREX`) never opens an existing object
+//!   ([`ErrorKind::AlreadyExists`]): the way for one owner to be sure it made
+//!   the object it is about to trust.
+//! - **`create_unique`** creates exclusively under a key drawn from the OS
+//!   random source, so nobody can have planted it; [`Key::PRIVATE`]
+//!   (`IPC_PRIVATE`) makes an object no key reaches. Neither is secret: other
+//!   users still see the key or id in `ipcs` and may use the object as far as
+//!   its mode allows.
+//! - **Modes** are the only protection of an object: the default is `0o600`
+//!   (owner only) everywhere; only the nine `rwxrwxrwx` bits mean anything,
+//!   and a mode above `0o777` is refused with
+//!   [`InvalidInput`](ErrorKind::InvalidInput) (`mode()` at `open`, and
+//!   `set_mode()`). Root ignores modes.
+//! - **umask** does not apply: unlike files, POSIX shared memory and POSIX
+//!   queues, a System V object gets exactly the mode it is created with, so
+//!   `mode(0o666)` makes a world-writable object even under `umask 077`.
+//! - **Keys from [`ftok`]** are guessable: they are built from the file's
+//!   device and inode numbers and an 8-bit id, which any user who can `stat`
+//!   the file can compute (and different files can collide). Treat them as
+//!   names, not secrets.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 

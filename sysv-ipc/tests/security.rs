@@ -391,3 +391,107 @@ fn created_tells_whether_this_call_made_the_object() {
     assert!(new.created());
 }
 
+#[test]
+fn modes_are_not_masked_by_the_umask() {
+    const TEST: &str = "modes_are_not_masked_by_the_umask";
+    if let Some(args) = testkit::child_args(TEST) {
+        // SAFETY: umask has no preconditions; this child process is ours.
+        unsafe { libc::umask(0o077) };
+        let sem = Semaphore::options()
+            .create_new(true)
+            .mode(0o666)
+            .open(key_arg(&args, 0))
+            .unwrap();
+        let seg = SharedMemory::options()
+            .create_new(true)
+            .mode(0o646)
+            .open(key_arg(&args, 1))
+            .unwrap();
+        let q = MessageQueue::options()
+            .create_new(true)
+            .mode(0o664)
+            .open(key_arg(&args, 2))
+            .unwrap();
+        let modes = [
+            sem.mode().unwrap().bits(),
+            seg.mode().unwrap().bits(),
+            q.mode().unwrap().bits(),
+        ];
+        assert_eq!(modes, [0o666, 0o646, 0o664]);
+        println!("modes kept");
+        return;
+    }
+    let mut cleanup = Cleanup::default();
+    let keys = [
+        cleanup.free_key(Kind::Sem),
+        cleanup.free_key(Kind::Shm),
+        cleanup.free_key(Kind::Msg),
+    ]
+    .map(|k| k.as_raw().to_string());
+    let out = testkit::spawn_child(TEST, &[&keys[0], &keys[1], &keys[2]]).wait_success(LIMIT);
+    assert!(out.contains("modes kept"), "{out}");
+}
+
+#[test]
+fn modes_above_0o777_are_refused_for_every_kind() {
+    let mut cleanup = Cleanup::default();
+    let sem_key = cleanup.free_key(Kind::Sem);
+    let shm_key = cleanup.free_key(Kind::Shm);
+    let msg_key = cleanup.free_key(Kind::Msg);
+    for bad in [0o1000, 0o4600, 0o7777, u32::MAX] {
+        for e in [
+            Semaphore::options()
+                .create(true)
+                .mode(bad)
+                .open(sem_key)
+                .err(),
+            SemaphoreSet::options()
+                .create(true)
+                .len(1)
+                .mode(bad)
+                .open(sem_key)
+                .err(),
+            SharedMemory::options()
+                .create(true)
+                .mode(bad)
+                .open(shm_key)
+                .err(),
+            MessageQueue::options()
+                .create(true)
+                .mode(bad)
+                .open(msg_key)
+                .err(),
+        ] {
+            let e = e.expect("a mode above 0o777 must be refused");
+            assert!(e.is_invalid_input(), "{e}");
+            assert!(e.message().contains("0o777"), "{e}");
+        }
+    }
+    // Nothing was created by the refused calls.
+    assert_eq!(
+        Semaphore::open(sem_key).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    let sem = Semaphore::create(sem_key, 0).unwrap();
+    let set = SemaphoreSet::options()
+        .len(2)
+        .create_unique()
+        .unwrap()
+        .remove_on_drop();
+    let seg = SharedMemory::create(shm_key, 64).unwrap();
+    let q = MessageQueue::create(msg_key).unwrap();
+    for bad in [0o1600, 0o2600, 0o4600, 0o7777] {
+        for e in [
+            sem.set_mode(bad).unwrap_err(),
+            set.set_mode(bad).unwrap_err(),
+            seg.set_mode(bad).unwrap_err(),
+            q.set_mode(bad).unwrap_err(),
+        ] {
+            assert!(e.is_invalid_input(), "{e}");
+        }
+    }
+    assert_eq!(sem.mode().unwrap().bits(), 0o600);
+    assert_eq!(set.mode().unwrap().bits(), 0o600);
+    assert_eq!(seg.mode().unwrap().permissions().bits(), 0o600);
+    assert_eq!(q.mode().unwrap().bits(), 0o600);
+}
