@@ -193,6 +193,58 @@ pub(crate) trait Control {
     fn perm(ds: &Self::Ds) -> &sys::ipc_perm;
     /// The permissions inside `Ds`, writable.
     fn perm_mut(ds: &mut Self::Ds) -> &mut sys::ipc_perm;
+    /// Whether `ds` (an `IPC_STAT` of a handle's id) can be the object the
+    /// handle opened under `key`: the key is the identity a System V object
+    /// keeps for life. A private key tells nothing, so it always matches.
+    fn same_key(ds: &Self::Ds, key: Key) -> bool {
+        key.is_private() || key_of(Self::perm(ds)) == key
+    }
+}
+
+/// The error for a handle whose id now names another object: its object was
+/// removed, and the kernel gave the id to a new one. `found` says how the new
+/// one differs.
+pub(crate) fn reused<C: Control>(op: &'static str, id: i32, found: &str) -> Error {
+    Error::new(
+        ErrorKind::Removed,
+        op,
+        format!(
+            "the {} with id {id} is not the one this handle opened ({found}): that one was \
+             removed, and the id now belongs to another object; open it again by key",
+            C::WHAT
+        ),
+    )
+}
+
+/// Fails with [`reused`] unless `ds`, from an `IPC_STAT` of `id`, can be the
+/// object a handle opened under `key` ([`Control::same_key`]).
+pub(crate) fn check_key<C: Control>(id: i32, key: Key, ds: &C::Ds) -> Result<()> {
+    if C::same_key(ds, key) {
+        return Ok(());
+    }
+    let found = format!("it has key {}, not {key}", key_of(C::perm(ds)));
+    Err(reused::<C>(C::OP, id, &found))
+}
+
+/// `IPC_STAT` of the object a handle opened as `id` under `key`, failing with
+/// `Removed` if the id now names another object ([`check_key`]).
+pub(crate) fn stat_checked<C: Control>(id: i32, key: Key) -> Result<C::Ds> {
+    let ds = stat::<C>(id)?;
+    check_key::<C>(id, key, &ds)?;
+    Ok(ds)
+}
+
+/// `IPC_RMID` of the object a handle opened as `id` under `key`, refusing
+/// (with `Removed`) to remove another object that took over the id. The
+/// check needs read permission (`IPC_STAT`); a user who may remove but not
+/// read the object (its owner, with a mode without read) removes unchecked.
+pub(crate) fn remove_checked<C: Control>(id: i32, key: Key) -> Result<()> {
+    match stat::<C>(id) {
+        Ok(ds) => check_key::<C>(id, key, &ds)?,
+        Err(e) if e.kind() == ErrorKind::PermissionDenied => {}
+        Err(e) => return Err(e),
+    }
+    remove::<C>(id)
 }
 
 /// The error for a failed control call on object `id`, with a message saying
@@ -232,9 +284,14 @@ pub(crate) fn stat<C: Control>(id: i32) -> Result<C::Ds> {
     Ok(ds)
 }
 
-/// `IPC_STAT`, let `change` edit the permissions, then `IPC_SET`.
-pub(crate) fn set_perm<C: Control>(id: i32, change: impl FnOnce(&mut sys::ipc_perm)) -> Result<()> {
-    let mut ds = stat::<C>(id)?;
+/// `IPC_STAT` (checking that `id` still names the object opened under
+/// `key`), let `change` edit the permissions, then `IPC_SET`.
+pub(crate) fn set_perm<C: Control>(
+    id: i32,
+    key: Key,
+    change: impl FnOnce(&mut sys::ipc_perm),
+) -> Result<()> {
+    let mut ds = stat_checked::<C>(id, key)?;
     change(C::perm_mut(&mut ds));
     // SAFETY: `ds` is a valid Ds filled by IPC_STAT.
     let rc = unsafe { C::ctl(id, sys::IPC_SET, &mut ds) };
@@ -242,21 +299,22 @@ pub(crate) fn set_perm<C: Control>(id: i32, change: impl FnOnce(&mut sys::ipc_pe
     Ok(())
 }
 
-/// Sets the permission bits of object `id` (only `0o777` are accepted).
-pub(crate) fn set_mode<C: Control>(id: i32, mode: u32) -> Result<()> {
+/// Sets the permission bits of object `id`, opened under `key` (only `0o777`
+/// are accepted).
+pub(crate) fn set_mode<C: Control>(id: i32, key: Key, mode: u32) -> Result<()> {
     let bits = check_mode(mode)?;
     let bits = libc::mode_t::try_from(bits).expect("checked above");
-    set_perm::<C>(id, |p| p.mode = (p.mode & !0o777) | bits)
+    set_perm::<C>(id, key, |p| p.mode = (p.mode & !0o777) | bits)
 }
 
-/// Sets the owner's user id of object `id`.
-pub(crate) fn set_uid<C: Control>(id: i32, uid: libc::uid_t) -> Result<()> {
-    set_perm::<C>(id, |p| p.uid = uid)
+/// Sets the owner's user id of object `id`, opened under `key`.
+pub(crate) fn set_uid<C: Control>(id: i32, key: Key, uid: libc::uid_t) -> Result<()> {
+    set_perm::<C>(id, key, |p| p.uid = uid)
 }
 
-/// Sets the owner's group id of object `id`.
-pub(crate) fn set_gid<C: Control>(id: i32, gid: libc::gid_t) -> Result<()> {
-    set_perm::<C>(id, |p| p.gid = gid)
+/// Sets the owner's group id of object `id`, opened under `key`.
+pub(crate) fn set_gid<C: Control>(id: i32, key: Key, gid: libc::gid_t) -> Result<()> {
+    set_perm::<C>(id, key, |p| p.gid = gid)
 }
 
 /// `IPC_RMID`: removes object `id` from the system.

@@ -42,6 +42,17 @@
 //!   `Option<SystemTime>` where the kernel's 0 means "never" (`change_time` is
 //!   always set), process ids as `Option<pid_t>` where 0 means "none yet".
 //!
+//! - **Ids can come back.** A handle names its object by id, and after the
+//!   object is removed the kernel may give the id to a new object. Where a
+//!   cheap identity check exists (the key the handle was opened with and, for
+//!   semaphore sets, the number of semaphores, compared with one `IPC_STAT`),
+//!   a handle fails with [`ErrorKind::Removed`] ("the id now belongs to another
+//!   object") instead of reading, changing or removing the new object: see
+//!   [`SemaphoreSet`](SemaphoreSet#a-handle-whose-set-was-removed) for the
+//!   exact list. Not detected: operations that succeed on the new object
+//!   without an `IPC_STAT` (a `semop`, a message send or receive), a new object
+//!   with the same key (and size), and private objects, which have no key.
+//!
 //! Errors are [`ipc_common::Error`]s: a kind, the errno, the operation and a
 //! message that says what to do. `EACCES` and `EPERM` both map to
 //! [`ErrorKind::PermissionDenied`].

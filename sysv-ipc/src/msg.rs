@@ -598,6 +598,13 @@ fn msgget_error(key: Key, e: Error) -> Error {
 /// queue, so threads may share one handle (see below for how staging buffers
 /// are shared).
 ///
+/// If the queue is removed and its id given to a new queue, the handle notices
+/// by the key wherever it makes an `IPC_STAT` anyway (getters, `stat`,
+/// setters, `remove`, and a send that finds the queue full) and fails with
+/// [`Removed`](ErrorKind::Removed) instead of describing, changing or removing
+/// the other queue. Sends and receives that succeed are not checked: they
+/// would need a second system call each.
+///
 /// # Buffers and allocation
 ///
 /// `msgsnd`/`msgrcv` take a `struct msgbuf { long mtype; char mtext[]; }`, so
@@ -943,9 +950,14 @@ impl MessageQueue {
     }
 
     /// The error for a message of `len` bytes that can never fit the queue,
-    /// whose capacity (`msg_qbytes`, [`max_size`](Self::max_size)) is smaller.
+    /// whose capacity (`msg_qbytes`, [`max_size`](Self::max_size)) is smaller,
+    /// or for a full queue that is not this handle's (its id was reused).
     fn never_fits(&self, len: usize) -> Option<Error> {
-        let qbytes = ipc::stat::<Msg>(self.id).ok()?.msg_qbytes;
+        let ds = ipc::stat::<Msg>(self.id).ok()?;
+        if let Err(e) = ipc::check_key::<Msg>(self.id, self.key, &ds) {
+            return Some(e);
+        }
+        let qbytes = ds.msg_qbytes;
         (u64::try_from(len).ok()? > qbytes).then(|| {
             Error::invalid_input(
                 "msgsnd",
@@ -1254,7 +1266,9 @@ impl MessageQueue {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn stat(&self) -> Result<MessageQueueStat> {
-        Ok(MessageQueueStat::from(&ipc::stat::<Msg>(self.id)?))
+        Ok(MessageQueueStat::from(&ipc::stat_checked::<Msg>(
+            self.id, self.key,
+        )?))
     }
 
     /// Most bytes of message text the queue may hold (`msg_qbytes`; sysv_ipc's
@@ -1285,7 +1299,7 @@ impl MessageQueue {
     /// ```
     pub fn set_max_size(&self, bytes: u64) -> Result<()> {
         let id = self.id;
-        let mut ds = ipc::stat::<Msg>(id)?;
+        let mut ds = ipc::stat_checked::<Msg>(id, self.key)?;
         ds.msg_qbytes = bytes;
         // SAFETY: `ds` is a valid msqid_ds filled by IPC_STAT.
         let rc = unsafe { Msg::ctl(id, sys::IPC_SET, &mut ds) };
@@ -1420,7 +1434,7 @@ impl MessageQueue {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_mode(&self, mode: u32) -> Result<()> {
-        ipc::set_mode::<Msg>(self.id, mode)
+        ipc::set_mode::<Msg>(self.id, self.key, mode)
     }
 
     /// The owner's user id.
@@ -1445,7 +1459,7 @@ impl MessageQueue {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_uid(&self, uid: libc::uid_t) -> Result<()> {
-        ipc::set_uid::<Msg>(self.id, uid)
+        ipc::set_uid::<Msg>(self.id, self.key, uid)
     }
 
     /// The owner's group id.
@@ -1470,7 +1484,7 @@ impl MessageQueue {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_gid(&self, gid: libc::gid_t) -> Result<()> {
-        ipc::set_gid::<Msg>(self.id, gid)
+        ipc::set_gid::<Msg>(self.id, self.key, gid)
     }
 
     /// The creator's user id.
@@ -1508,7 +1522,7 @@ impl MessageQueue {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn remove(&self) -> Result<()> {
-        ipc::remove::<Msg>(self.id)
+        ipc::remove_checked::<Msg>(self.id, self.key)
     }
 
     /// Wraps the handle in a [`RemoveOnDrop`] guard that removes the queue

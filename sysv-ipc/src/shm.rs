@@ -512,6 +512,15 @@ fn get(key: Key, size: usize, flags: libc::c_int) -> Result<i32> {
 /// thread, and the internal attachment is created once (atomically) and only
 /// detached through `&mut self`.
 ///
+/// If the segment is removed and its id given to a new segment, the handle
+/// notices by the key (one `IPC_STAT`, which every getter, setter,
+/// `remove` and attach already makes) and fails with
+/// [`Removed`](ErrorKind::Removed) rather than attaching, describing, changing
+/// or removing the other segment. A removed segment that is still attached
+/// keeps its id and shows key 0: that is still this handle's segment.
+/// Attachments map the segment itself and stay valid whatever happens to the
+/// id.
+///
 /// ```
 /// use sysv_ipc::{ErrorKind, SharedMemory};
 /// # let key = testkit::unique_key();
@@ -551,6 +560,12 @@ impl Control for SharedMemory {
     }
     fn perm_mut(ds: &mut sys::shmid_ds) -> &mut sys::ipc_perm {
         &mut ds.shm_perm
+    }
+    /// On Linux a segment removed while still attached keeps its id and
+    /// reports key 0 (`IPC_PRIVATE`) with `SHM_DEST`: still the same segment.
+    fn same_key(ds: &sys::shmid_ds, key: Key) -> bool {
+        let now = ipc::key_of(&ds.shm_perm);
+        key.is_private() || now == key || (now.is_private() && ds.shm_perm.mode & SHM_DEST != 0)
     }
 }
 
@@ -742,7 +757,7 @@ impl SharedMemory {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn attach(&self) -> Result<Attachment> {
-        Attachment::new(self.id, std::ptr::null(), 0)
+        Attachment::new(self.id, Some(self.key), std::ptr::null(), 0)
     }
 
     /// Attaches the segment read-only (`SHM_RDONLY`): writes through the
@@ -761,7 +776,7 @@ impl SharedMemory {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn attach_read_only(&self) -> Result<Attachment> {
-        Attachment::new(self.id, std::ptr::null(), sys::SHM_RDONLY)
+        Attachment::new(self.id, Some(self.key), std::ptr::null(), sys::SHM_RDONLY)
     }
 
     /// Attaches the segment read-write at `addr`; with `round` (`SHM_RND`) the
@@ -818,7 +833,7 @@ impl SharedMemory {
             ));
         }
         let flags = if round { sys::SHM_RND } else { 0 };
-        Attachment::new(self.id, addr.as_ptr(), flags)
+        Attachment::new(self.id, Some(self.key), addr.as_ptr(), flags)
     }
 
     /// A new attachment for the handle's internal view.
@@ -1046,7 +1061,7 @@ impl SharedMemory {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn remove(&self) -> Result<()> {
-        ipc::remove::<SharedMemory>(self.id)
+        ipc::remove_checked::<SharedMemory>(self.id, self.key)
     }
 
     /// Wraps the handle in a [`RemoveOnDrop`] guard that removes the segment
@@ -1087,7 +1102,8 @@ impl SharedMemory {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn stat(&self) -> Result<SharedMemoryStat> {
-        ipc::stat::<SharedMemory>(self.id).map(|ds| SharedMemoryStat::from_ds(&ds))
+        ipc::stat_checked::<SharedMemory>(self.id, self.key)
+            .map(|ds| SharedMemoryStat::from_ds(&ds))
     }
 
     /// The size in bytes (`shm_segsz`).
@@ -1269,7 +1285,7 @@ impl SharedMemory {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_mode(&self, mode: u32) -> Result<()> {
-        ipc::set_mode::<SharedMemory>(self.id, mode)
+        ipc::set_mode::<SharedMemory>(self.id, self.key, mode)
     }
 
     /// The owner's user id.
@@ -1302,7 +1318,7 @@ impl SharedMemory {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_uid(&self, uid: libc::uid_t) -> Result<()> {
-        ipc::set_uid::<SharedMemory>(self.id, uid)
+        ipc::set_uid::<SharedMemory>(self.id, self.key, uid)
     }
 
     /// The owner's group id.
@@ -1335,7 +1351,7 @@ impl SharedMemory {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_gid(&self, gid: libc::gid_t) -> Result<()> {
-        ipc::set_gid::<SharedMemory>(self.id, gid)
+        ipc::set_gid::<SharedMemory>(self.id, self.key, gid)
     }
 
     /// The creator's user id.
@@ -1512,7 +1528,7 @@ const SHM_LOCKED: u32 = sys::SHM_LOCKED.unsigned_abs();
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub fn attach(id: i32) -> Result<Attachment> {
-    Attachment::new(id, std::ptr::null(), 0)
+    Attachment::new(id, None, std::ptr::null(), 0)
 }
 
 /// Removes the segment with id `id` (`IPC_RMID`); see [`SharedMemory::remove`]

@@ -25,6 +25,11 @@ use crate::key::{self, Key};
 /// and every operation is a single system call. The `undo` and `block`
 /// settings belong to the handle, as in sysv_ipc.
 ///
+/// A handle whose semaphore was removed, and whose id the kernel gave to
+/// another set, recognises it as [`SemaphoreSet`](crate::SemaphoreSet) does
+/// (see [there](crate::SemaphoreSet#a-handle-whose-set-was-removed)): reads,
+/// writes and `remove` fail with `Removed`, operations only when they fail.
+///
 /// ```
 /// use sysv_ipc::{Semaphore, Timeout};
 /// let sem = Semaphore::create_unique(1)?;
@@ -588,7 +593,7 @@ impl Semaphore {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_mode(&self, mode: u32) -> Result<()> {
-        ipc::set_mode::<SemCtl>(self.h.id, mode)
+        ipc::set_mode::<SemCtl>(self.h.id, self.h.key, mode)
     }
 
     /// The owner's user id.
@@ -613,7 +618,7 @@ impl Semaphore {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_uid(&self, uid: libc::uid_t) -> Result<()> {
-        ipc::set_uid::<SemCtl>(self.h.id, uid)
+        ipc::set_uid::<SemCtl>(self.h.id, self.h.key, uid)
     }
 
     /// The owner's group id.
@@ -638,7 +643,7 @@ impl Semaphore {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_gid(&self, gid: libc::gid_t) -> Result<()> {
-        ipc::set_gid::<SemCtl>(self.h.id, gid)
+        ipc::set_gid::<SemCtl>(self.h.id, self.h.key, gid)
     }
 
     /// The creator's user id.
@@ -755,7 +760,7 @@ impl Semaphore {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn remove(&self) -> Result<()> {
-        ipc::remove::<SemCtl>(self.h.id)
+        ipc::remove_checked::<SemCtl>(self.h.id, self.h.key)
     }
 
     /// Wraps the handle in a [`RemoveOnDrop`] guard that removes the

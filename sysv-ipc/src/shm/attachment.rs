@@ -10,6 +10,7 @@ use posix_ipc_sys as sys;
 
 use super::{SharedMemory, WHAT};
 use crate::ipc;
+use crate::key::Key;
 
 /// One attachment (`shmat`) of a System V shared memory segment to this
 /// process: a [`Region`] of the segment's size that detaches itself (`shmdt`)
@@ -62,12 +63,20 @@ pub struct Attachment {
 }
 
 impl Attachment {
-    /// `shmat(id, addr, flags)`, then `IPC_STAT` for the size.
+    /// `shmat(id, addr, flags)`, then `IPC_STAT` for the size and, for a
+    /// handle's attachment (`key` given), to check that the id still names
+    /// the segment the handle opened under `key` (else it detaches again and
+    /// fails with `Removed`).
     ///
     /// `flags` must not contain `SHM_REMAP`: without it the kernel refuses an
     /// address range that overlaps an existing mapping, so no Rust memory can
     /// be clobbered.
-    pub(crate) fn new(id: i32, addr: *const u8, flags: libc::c_int) -> Result<Attachment> {
+    pub(crate) fn new(
+        id: i32,
+        key: Option<Key>,
+        addr: *const u8,
+        flags: libc::c_int,
+    ) -> Result<Attachment> {
         debug_assert_eq!(flags & sys::SHM_REMAP, 0);
         // SAFETY: shmat maps the segment at an address the kernel chooses (or
         // at `addr`, which without SHM_REMAP must not overlap any existing
@@ -75,7 +84,11 @@ impl Attachment {
         let p = unsafe { sys::shmat(id, addr.cast(), flags) };
         let p = ipc_common::check_ptr("shmat", p, std::ptr::without_provenance_mut(usize::MAX))
             .map_err(|e| attach_error(id, addr, flags, e))?;
-        let ds = match ipc::stat::<SharedMemory>(id) {
+        let stat = ipc::stat::<SharedMemory>(id).and_then(|ds| match key {
+            Some(key) => ipc::check_key::<SharedMemory>(id, key, &ds).map(|()| ds),
+            None => Ok(ds),
+        });
+        let ds = match stat {
             Ok(ds) => ds,
             Err(e) => {
                 // SAFETY: `p` is the address shmat just returned.
