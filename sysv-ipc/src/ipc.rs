@@ -159,6 +159,18 @@ fn check_owners<C: Control>(what: &str, key: Key, id: i32) -> Result<()> {
     })
 }
 
+/// Prefixes the message of a system call's error with the object it concerns
+/// (`the semaphore set with id 5: ...`), for errnos a call site has no
+/// specific message for. Errors raised without a system call are kept as they
+/// are.
+pub(crate) fn name_object(e: Error, object: impl std::fmt::Display) -> Error {
+    if e.raw_os_error().is_none() {
+        return e;
+    }
+    let msg = format!("{object}: {}", e.message());
+    e.with_message(msg)
+}
+
 /// Checks a mode given to a System V call: only the nine permission bits mean
 /// anything there, and higher bits would be read as flags by the kernel.
 pub(crate) fn check_mode(mode: u32) -> Result<libc::c_int> {
@@ -271,7 +283,7 @@ pub(crate) fn ctl_error<C: Control>(id: i32, cmd: libc::c_int, e: Error) -> Erro
             let msg = format!("the {what}'s mode does not allow this user to read its attributes");
             e.with_message(msg)
         }
-        _ => e,
+        _ => name_object(e, format_args!("the {what} with id {id}")),
     }
 }
 
@@ -427,6 +439,52 @@ mod tests {
         let denied = || Err(Error::from_errno("semget", libc::EACCES));
         let e = create_or_open_with("x", key, exists, denied, never).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::PermissionDenied);
+    }
+
+    #[test]
+    fn errors_without_a_specific_message_name_the_object() {
+        struct Sem;
+        impl Control for Sem {
+            type Ds = sys::semid_ds;
+            const WHAT: &'static str = "semaphore set";
+            const OP: &'static str = "semctl";
+            const GET: &'static str = "semget";
+            unsafe fn ctl(_: i32, _: libc::c_int, _: *mut sys::semid_ds) -> libc::c_int {
+                unreachable!()
+            }
+            fn perm(ds: &sys::semid_ds) -> &sys::ipc_perm {
+                &ds.sem_perm
+            }
+            fn perm_mut(ds: &mut sys::semid_ds) -> &mut sys::ipc_perm {
+                &mut ds.sem_perm
+            }
+        }
+        let e = ctl_error::<Sem>(
+            5,
+            sys::IPC_STAT,
+            Error::from_errno("semctl", libc::EHOSTDOWN),
+        );
+        assert_eq!(e.kind(), ErrorKind::Other);
+        assert!(
+            e.message().starts_with("the semaphore set with id 5: "),
+            "{e}"
+        );
+        let system = std::io::Error::from_raw_os_error(libc::EHOSTDOWN).to_string();
+        assert!(
+            e.to_string().contains(system.split(" (os").next().unwrap()),
+            "{e}"
+        );
+        let e = crate::key::get_error(
+            "semaphore",
+            Key::new(0x1c5a_0001),
+            Error::from_errno("semget", libc::ELOOP),
+        );
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert!(e.message().contains("key 0x1c5a0001"), "{e}");
+        assert!(e.to_string().contains("ELOOP"), "{e}");
+        // Errors made without a system call keep their message.
+        let e = name_object(Error::invalid_input("x", "bad"), "the queue");
+        assert_eq!(e.message(), "bad");
     }
 
     #[test]

@@ -992,7 +992,7 @@ impl MessageQueue {
             Some(libc::EINTR) => {
                 e.with_message("a signal arrived while the send waited for room in the queue")
             }
-            _ => e,
+            _ => ipc::name_object(e, format_args!("the {WHAT} with id {id}")),
         }
     }
 
@@ -1121,7 +1121,7 @@ impl MessageQueue {
             Some(libc::EINTR) => {
                 e.with_message("a signal arrived while the receive waited for a message")
             }
-            _ => e,
+            _ => ipc::name_object(e, format_args!("the {WHAT} with id {id}")),
         }
     }
 

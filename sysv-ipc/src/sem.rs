@@ -825,7 +825,7 @@ fn semop_error(id: i32, timed: bool, e: Error) -> Error {
         Some(libc::ENOSPC) => {
             "the system limit on undo structures (SEMMNU) is reached; use fewer undo operations"
         }
-        _ => return e,
+        _ => return ipc::name_object(e, format_args!("the semaphore set with id {id}")),
     };
     e.with_message(msg)
 }

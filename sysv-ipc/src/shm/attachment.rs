@@ -262,7 +262,7 @@ fn attach_error(id: i32, addr: *const u8, flags: libc::c_int, e: Error) -> Error
             let msg = format!("not enough address space to attach the {WHAT} with id {id}");
             e.with_message(msg)
         }
-        _ => e,
+        _ => ipc::name_object(e, format_args!("the {WHAT} with id {id}")),
     }
 }
 
