@@ -33,7 +33,17 @@
 //!   memory attachments detach themselves on drop.
 //! - **Blocking calls take a [`Timeout`]**, implemented with `semtimedop` on
 //!   Linux (sysv_ipc's Linux wheels silently ignore timeouts). A signal
-//!   interrupting a wait returns [`ErrorKind::Interrupted`].
+//!   interrupting a wait returns [`ErrorKind::Interrupted`], and here that is
+//!   reliable: Linux never restarts `semop`, `semtimedop`, `msgsnd` or
+//!   `msgrcv` after a signal handler, even one installed with `SA_RESTART`
+//!   (signal(7)), so Ctrl-C with a handler always ends the wait. On Linux a
+//!   semaphore wait also ends with `Interrupted` when the process is stopped
+//!   and continued (Ctrl-Z, then `fg`), with no handler at all. A signal that
+//!   is ignored, or blocked, interrupts nothing.
+//! - **A process that dies** keeps nothing: the kernel reverses the semaphore
+//!   operations it made with undo ([`Semaphore::set_undo`], [`SemOp::undo`])
+//!   when it exits, even by `SIGKILL`; the ones it made without undo stay
+//!   (see [`Semaphore`](Semaphore#when-a-process-dies)).
 //! - **One `stat()`** per primitive returns every `IPC_STAT` field at once
 //!   ([`SemaphoreStat`], [`SharedMemoryStat`], [`MessageQueueStat`]); getters
 //!   mirror sysv_ipc's properties with the same names and types everywhere:

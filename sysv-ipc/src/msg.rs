@@ -869,7 +869,8 @@ impl MessageQueue {
     /// Errors: `InvalidInput` for a message above the kernel's `msgmax`;
     /// `Removed` when the queue is gone (removed before or during the call;
     /// `msgsnd` reports the first as `EINVAL`, which sysv_ipc leaves a raw
-    /// `OSError`); `Interrupted` when a signal arrives while waiting;
+    /// `OSError`); `Interrupted` when a signal handler runs while waiting (even
+    /// one installed with `SA_RESTART`: Linux never restarts `msgsnd`);
     /// `PermissionDenied` without write permission. Allocates nothing (see
     /// [buffers](MessageQueue#buffers-and-allocation)).
     ///
@@ -1133,7 +1134,8 @@ impl MessageQueue {
     /// the queue (see [`receive_into_truncating`](Self::receive_into_truncating)).
     /// With nothing matching, [`Wait::Block`] waits and [`Wait::NoWait`] fails
     /// with `WouldBlock`. A queue removed before or during the call gives
-    /// `Removed`; a signal while waiting gives `Interrupted`.
+    /// `Removed`; a signal handler running while it waits gives `Interrupted`
+    /// (even with `SA_RESTART`: Linux never restarts `msgrcv`).
     ///
     /// ```
     /// use sysv_ipc::{MessageQueue, Selector, Wait};

@@ -838,6 +838,9 @@ fn semop_error(id: i32, timed: bool, e: Error) -> Error {
 /// kernel's adjustment cancels out. [`release`](Self::release) reports errors
 /// that `Drop` has to ignore (e.g. the semaphore was removed meanwhile).
 ///
+/// A killed process runs no `Drop`: without undo its guards' units stay taken
+/// (see [`Semaphore`](crate::Semaphore#when-a-process-dies)).
+///
 /// ```
 /// use sysv_ipc::{Semaphore, Timeout};
 /// let sem = Semaphore::create_unique(1)?;

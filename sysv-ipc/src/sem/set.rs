@@ -30,6 +30,10 @@ use crate::key::{self, Key};
 /// when out of range). A `SemaphoreSet` is `Send + Sync`: the kernel object is
 /// named by an integer id and every operation is a single system call.
 ///
+/// Operations without undo ([`SemOp::undo`], [`set_undo`](Self::set_undo))
+/// are not reversed when the process that made them dies, undo ones are: see
+/// [`Semaphore`](crate::Semaphore#when-a-process-dies).
+///
 /// # A handle whose set was removed
 ///
 /// A handle keeps the set's id, key and size. Once the set is removed, calls

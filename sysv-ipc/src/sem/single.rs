@@ -25,6 +25,18 @@ use crate::key::{self, Key};
 /// and every operation is a single system call. The `undo` and `block`
 /// settings belong to the handle, as in sysv_ipc.
 ///
+/// # When a process dies
+///
+/// The kernel reverses the operations a process made with undo
+/// ([`set_undo`](Self::set_undo), [`SemOp::undo`](crate::SemOp::undo)) when
+/// it exits for any reason, `SIGKILL` included. Operations without undo stay:
+/// a process killed between an acquire and its release, or while a
+/// [`SemaphoreGuard`](crate::SemaphoreGuard) is alive (its `Drop` never runs
+/// then), leaves the unit taken for good, and whoever waits for it waits
+/// forever. Use undo for locks a crash must not leave held; its adjustments
+/// belong to the process and the semaphore, and [`set_value`](Self::set_value)
+/// clears them.
+///
 /// A handle whose semaphore was removed, and whose id the kernel gave to
 /// another set, recognises it as [`SemaphoreSet`](crate::SemaphoreSet) does
 /// (see [there](crate::SemaphoreSet#a-handle-whose-set-was-removed)): reads,
@@ -408,7 +420,9 @@ impl Semaphore {
     /// [`block`](Self::block) off it never waits.
     ///
     /// Errors: `InvalidInput` (delta 0 or above SEMVMX), `WouldBlock` (would
-    /// wait, or the timeout expired), `Interrupted` (a signal), `Removed` (the
+    /// wait, or the timeout expired), `Interrupted` (a signal handler ran,
+    /// with or without `SA_RESTART`, or, on Linux, the process was stopped and
+    /// continued; the wait is never resumed silently), `Removed` (the
     /// semaphore was removed before or during the wait), `PermissionDenied`.
     ///
     /// ```
