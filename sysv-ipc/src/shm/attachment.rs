@@ -136,8 +136,9 @@ impl Attachment {
     /// `len == 0`, or a `len` reaching past the end, reads to the end of the
     /// segment, as in sysv_ipc. `offset` must be less than the segment size,
     /// else [`ErrorKind::InvalidInput`] (sysv_ipc wraps a negative offset
-    /// around; here no value overflows). For reads that allocate nothing use
-    /// [`read_at`](Region::read_at).
+    /// around; here no value overflows). Memory for the copy that cannot be
+    /// allocated is [`ErrorKind::LimitExceeded`], never an abort. For reads
+    /// that allocate nothing use [`read_at`](Region::read_at).
     ///
     /// ```
     /// # let seg = loop {
@@ -166,7 +167,23 @@ impl Attachment {
         }
         let rest = size - offset;
         let n = if len == 0 { rest } else { len.min(rest) };
-        self.region.read_vec(offset, n)
+        // A segment can be far larger than the memory this process may
+        // allocate: that is an error to return, not an abort.
+        let mut out = Vec::new();
+        out.try_reserve_exact(n).map_err(|_| {
+            Error::new(
+                ErrorKind::LimitExceeded,
+                "read",
+                format!(
+                    "cannot allocate {n} bytes to copy the segment into (out of memory, or \
+                     RLIMIT_AS/RLIMIT_DATA); read a smaller range, or read_at into a buffer \
+                     of your own"
+                ),
+            )
+        })?;
+        out.resize(n, 0);
+        self.region.read_at(offset, &mut out)?;
+        Ok(out)
     }
 
     /// The whole attachment as a mutable byte slice.
