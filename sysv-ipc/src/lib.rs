@@ -51,7 +51,6 @@
 //!   `uid()`/`set_uid`, `gid()`/`set_gid`, `cuid()`, `cgid()`, times as
 //!   `Option<SystemTime>` where the kernel's 0 means "never" (`change_time` is
 //!   always set), process ids as `Option<pid_t>` where 0 means "none yet".
-//!
 //! - **Ids can come back.** A handle names its object by id, and after the
 //!   object is removed the kernel may give the id to a new object. Where a
 //!   cheap identity check exists (the key the handle was opened with and, for
