@@ -32,11 +32,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// The named or keyed object does not exist (`ENOENT`). Python: `ExistentialError`.
+    /// The named or keyed object does not exist (`ENOENT`; also `ESRCH`, `ENXIO`).
+    /// Python: `ExistentialError`.
     NotFound,
     /// An exclusive create found the object already there (`EEXIST`). Python: `ExistentialError`.
     AlreadyExists,
-    /// The caller lacks permission (`EACCES`, `EPERM`). Python: `PermissionsError`.
+    /// The caller lacks permission (`EACCES`, `EPERM`), or the file system is
+    /// read-only (`EROFS`). Python: `PermissionsError`.
     PermissionDenied,
     /// An open-or-create found an existing object owned by another user (neither
     /// this process's effective user nor root) and refused to adopt it: another
@@ -45,10 +47,11 @@ pub enum ErrorKind {
     /// can opt in to such objects explicitly. Python: `PermissionsError`.
     ForeignOwner,
     /// The operation would have to wait and was asked not to, or its timeout
-    /// expired (`EAGAIN`, `ETIMEDOUT`). Python: `BusyError`.
+    /// expired (`EAGAIN`, `ETIMEDOUT`; `ENOMSG` from a non-blocking System V
+    /// receive). Python: `BusyError`.
     WouldBlock,
     /// The resource is held by someone else, e.g. another process is registered
-    /// for a queue's notification (`EBUSY`). Python: `BusyError`.
+    /// for a queue's notification (`EBUSY`, `ETXTBSY`). Python: `BusyError`.
     Busy,
     /// A signal interrupted a wait (`EINTR`). Python: `SignalError`.
     Interrupted,
@@ -56,14 +59,21 @@ pub enum ErrorKind {
     Removed,
     /// The shared memory segment is not attached to this process.
     NotAttached,
-    /// An argument was out of range or malformed; nothing was done (`EINVAL`, ...).
+    /// An argument was out of range or malformed; nothing was done (`EINVAL`,
+    /// `ENAMETOOLONG`, `E2BIG`, `EMSGSIZE`, `EFBIG`, and path errors: `EISDIR`,
+    /// `ENOTDIR`, `ELOOP`, `EXDEV`, `ESPIPE`).
     InvalidInput,
-    /// A system limit was reached (`EMFILE`, `ENFILE`, `ENOSPC`, `ENOMEM`,
-    /// `EOVERFLOW`, `ERANGE`); the message names the limit.
+    /// A system limit was reached (`EMFILE`, `ENFILE`, `ENOSPC`, `EDQUOT`, `ENOMEM`,
+    /// `ENOBUFS`, `ENOLCK`, `EMLINK`, `EOVERFLOW`, `ERANGE`); the message names the
+    /// limit.
     LimitExceeded,
-    /// The platform does not support the operation (`ENOSYS`, `EOPNOTSUPP`).
+    /// The platform does not support the operation (`ENOSYS`, `EOPNOTSUPP`,
+    /// `ENOTSUP`), lacks what it needs (`ENODEV`: e.g. a file system that is not
+    /// mounted), or the object does not support it (`ENOTTY`).
     Unsupported,
-    /// Any other failure; [`Error::raw_os_error`] has the errno.
+    /// Any other failure; [`Error::raw_os_error`] has the errno. Errnos this
+    /// family has no name for are `Other`, and their error's text includes the
+    /// system's own description (`strerror`).
     Other,
 }
 
@@ -77,26 +87,7 @@ impl ErrorKind {
     /// assert_eq!(ErrorKind::from_errno(libc::ETIMEDOUT), ErrorKind::WouldBlock);
     /// ```
     pub fn from_errno(errno: i32) -> ErrorKind {
-        match errno {
-            libc::ENOENT => ErrorKind::NotFound,
-            libc::EEXIST => ErrorKind::AlreadyExists,
-            libc::EACCES | libc::EPERM => ErrorKind::PermissionDenied,
-            libc::EAGAIN | libc::ETIMEDOUT => ErrorKind::WouldBlock,
-            libc::EBUSY => ErrorKind::Busy,
-            libc::EINTR => ErrorKind::Interrupted,
-            libc::EIDRM => ErrorKind::Removed,
-            libc::EINVAL | libc::ENAMETOOLONG | libc::E2BIG | libc::EMSGSIZE | libc::EFBIG => {
-                ErrorKind::InvalidInput
-            }
-            libc::EMFILE
-            | libc::ENFILE
-            | libc::ENOSPC
-            | libc::ENOMEM
-            | libc::EOVERFLOW
-            | libc::ERANGE => ErrorKind::LimitExceeded,
-            libc::ENOSYS | libc::EOPNOTSUPP => ErrorKind::Unsupported,
-            _ => ErrorKind::Other,
-        }
+        lookup(errno).map_or(ErrorKind::Other, |e| e.kind)
     }
 
     /// A short lower-case description of the kind.
@@ -135,6 +126,11 @@ impl fmt::Display for ErrorKind {
 /// failed, the operation that failed (`"sem_open"`, `"msgrcv"`, ...) and a message
 /// that says what was wrong and, where there is something to do, what to do.
 /// Creating an error allocates nothing unless a caller adds a formatted message.
+///
+/// `Display` shows `operation: message (ENAME, os error N)`. For an errno this
+/// family has no name for, it shows the system's description instead of the
+/// name (`strerror`, produced when the error is displayed, not when it is
+/// created): `operation: message (os error N: description)`.
 ///
 /// ```
 /// use ipc_common::{Error, ErrorKind};
@@ -341,10 +337,19 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.op, self.message)?;
-        if let Some(errno) = self.errno {
-            write!(f, " ({}, os error {errno})", errno_name(errno))?;
+        match self.errno {
+            Some(errno) if lookup(errno).is_some() => {
+                write!(f, " ({}, os error {errno})", errno_name(errno))
+            }
+            // An errno without a name here: the system's own description says
+            // what it is (produced now, so creating the error stays free).
+            Some(errno) => {
+                write!(f, " (os error {errno}: ")?;
+                describe_errno(f, errno)?;
+                f.write_str(")")
+            }
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -456,70 +461,354 @@ pub fn check_ptr<T>(op: &'static str, ret: *mut T, failed: *mut T) -> Result<*mu
     }
 }
 
-/// The symbolic name of an errno value (`"ENOENT"`), or `"E?"` when unknown.
+/// The symbolic name of an errno value (`"ENOENT"`), or `"E?"` when this
+/// family does not know it (the error's text then carries the system's own
+/// description, see [`Error`]).
 ///
 /// ```
 /// assert_eq!(ipc_common::errno_name(libc::EIDRM), "EIDRM");
+/// assert_eq!(ipc_common::errno_name(libc::EROFS), "EROFS");
+/// assert_eq!(ipc_common::errno_name(100_000), "E?");
 /// ```
 pub fn errno_name(errno: i32) -> &'static str {
-    match errno {
-        libc::EPERM => "EPERM",
-        libc::ENOENT => "ENOENT",
-        libc::EINTR => "EINTR",
-        libc::E2BIG => "E2BIG",
-        libc::EBADF => "EBADF",
-        libc::EAGAIN => "EAGAIN",
-        libc::ENOMEM => "ENOMEM",
-        libc::EACCES => "EACCES",
-        libc::EFAULT => "EFAULT",
-        libc::EBUSY => "EBUSY",
-        libc::EEXIST => "EEXIST",
-        libc::EINVAL => "EINVAL",
-        libc::ENFILE => "ENFILE",
-        libc::EMFILE => "EMFILE",
-        libc::EFBIG => "EFBIG",
-        libc::ENOSPC => "ENOSPC",
-        libc::ERANGE => "ERANGE",
-        libc::ENAMETOOLONG => "ENAMETOOLONG",
-        libc::ENOSYS => "ENOSYS",
-        libc::ENOMSG => "ENOMSG",
-        libc::EIDRM => "EIDRM",
-        libc::EOVERFLOW => "EOVERFLOW",
-        libc::EMSGSIZE => "EMSGSIZE",
-        libc::EOPNOTSUPP => "EOPNOTSUPP",
-        libc::ETIMEDOUT => "ETIMEDOUT",
-        libc::EBADMSG => "EBADMSG",
-        _ => "E?",
+    lookup(errno).map_or("E?", |e| e.name)
+}
+
+/// What this family knows about one errno value.
+struct Errno {
+    code: i32,
+    name: &'static str,
+    kind: ErrorKind,
+    /// A generic message, used until a caller supplies a precise one.
+    text: &'static str,
+}
+
+const fn entry(code: i32, name: &'static str, kind: ErrorKind, text: &'static str) -> Errno {
+    Errno {
+        code,
+        name,
+        kind,
+        text,
     }
 }
 
+const DENIED: &str = "permission denied: the object's owner and mode bits do not allow this";
+const UNSUPPORTED: &str = "the system does not support this operation";
+const DOES_NOT_FIT: &str = "the message does not fit";
+
+/// The errno values a user of these calls (IPC system calls, the file system
+/// calls behind POSIX names, memory mapping, locks, signals) can meet. On
+/// platforms where two names share a value (`ENOTSUP` and `EOPNOTSUPP` on
+/// Linux) the first entry wins.
+const ERRNOS: &[Errno] = &[
+    entry(libc::EPERM, "EPERM", ErrorKind::PermissionDenied, DENIED),
+    entry(libc::EACCES, "EACCES", ErrorKind::PermissionDenied, DENIED),
+    entry(
+        libc::EROFS,
+        "EROFS",
+        ErrorKind::PermissionDenied,
+        "the file system is read-only, so nothing can be created or changed on it",
+    ),
+    entry(
+        libc::ENOENT,
+        "ENOENT",
+        ErrorKind::NotFound,
+        "no object exists with that name or key",
+    ),
+    entry(
+        libc::ESRCH,
+        "ESRCH",
+        ErrorKind::NotFound,
+        "no such process (it may have exited)",
+    ),
+    entry(
+        libc::ENXIO,
+        "ENXIO",
+        ErrorKind::NotFound,
+        "no such device or address",
+    ),
+    entry(
+        libc::EEXIST,
+        "EEXIST",
+        ErrorKind::AlreadyExists,
+        "an object with that name or key already exists",
+    ),
+    entry(
+        libc::EAGAIN,
+        "EAGAIN",
+        ErrorKind::WouldBlock,
+        "the operation would block",
+    ),
+    entry(
+        libc::ETIMEDOUT,
+        "ETIMEDOUT",
+        ErrorKind::WouldBlock,
+        "the timeout expired",
+    ),
+    entry(
+        libc::ENOMSG,
+        "ENOMSG",
+        ErrorKind::WouldBlock,
+        "no message of the requested type is waiting",
+    ),
+    entry(
+        libc::EBUSY,
+        "EBUSY",
+        ErrorKind::Busy,
+        "the resource is busy",
+    ),
+    entry(
+        libc::ETXTBSY,
+        "ETXTBSY",
+        ErrorKind::Busy,
+        "the file is busy (it is being executed)",
+    ),
+    entry(
+        libc::EINTR,
+        "EINTR",
+        ErrorKind::Interrupted,
+        "a signal interrupted the call",
+    ),
+    entry(
+        libc::EIDRM,
+        "EIDRM",
+        ErrorKind::Removed,
+        "the object was removed while in use",
+    ),
+    entry(
+        libc::EINVAL,
+        "EINVAL",
+        ErrorKind::InvalidInput,
+        "an argument was rejected by the system",
+    ),
+    entry(
+        libc::ENAMETOOLONG,
+        "ENAMETOOLONG",
+        ErrorKind::InvalidInput,
+        "the name is too long",
+    ),
+    entry(libc::E2BIG, "E2BIG", ErrorKind::InvalidInput, DOES_NOT_FIT),
+    entry(
+        libc::EMSGSIZE,
+        "EMSGSIZE",
+        ErrorKind::InvalidInput,
+        DOES_NOT_FIT,
+    ),
+    entry(
+        libc::EFBIG,
+        "EFBIG",
+        ErrorKind::InvalidInput,
+        "the size or index is larger than the system allows for this object",
+    ),
+    entry(
+        libc::EISDIR,
+        "EISDIR",
+        ErrorKind::InvalidInput,
+        "the name refers to a directory",
+    ),
+    entry(
+        libc::ENOTDIR,
+        "ENOTDIR",
+        ErrorKind::InvalidInput,
+        "a component of the path is not a directory",
+    ),
+    entry(
+        libc::ELOOP,
+        "ELOOP",
+        ErrorKind::InvalidInput,
+        "too many symbolic links (or a loop of them) in the path",
+    ),
+    entry(
+        libc::EXDEV,
+        "EXDEV",
+        ErrorKind::InvalidInput,
+        "the operation cannot cross from one file system to another",
+    ),
+    entry(
+        libc::ESPIPE,
+        "ESPIPE",
+        ErrorKind::InvalidInput,
+        "the object does not support seeking",
+    ),
+    entry(
+        libc::EMFILE,
+        "EMFILE",
+        ErrorKind::LimitExceeded,
+        "this process has too many such objects open",
+    ),
+    entry(
+        libc::ENFILE,
+        "ENFILE",
+        ErrorKind::LimitExceeded,
+        "the system has too many such objects open",
+    ),
+    entry(
+        libc::ENOSPC,
+        "ENOSPC",
+        ErrorKind::LimitExceeded,
+        "a system-wide limit on such objects has been reached, or the file system is full",
+    ),
+    entry(
+        libc::EDQUOT,
+        "EDQUOT",
+        ErrorKind::LimitExceeded,
+        "this user's disk quota on the file system is used up",
+    ),
+    entry(
+        libc::ENOMEM,
+        "ENOMEM",
+        ErrorKind::LimitExceeded,
+        "not enough memory",
+    ),
+    entry(
+        libc::ENOBUFS,
+        "ENOBUFS",
+        ErrorKind::LimitExceeded,
+        "the system has no buffer space left",
+    ),
+    entry(
+        libc::ENOLCK,
+        "ENOLCK",
+        ErrorKind::LimitExceeded,
+        "the system has no locks left",
+    ),
+    entry(
+        libc::EMLINK,
+        "EMLINK",
+        ErrorKind::LimitExceeded,
+        "the object has too many links",
+    ),
+    entry(
+        libc::EOVERFLOW,
+        "EOVERFLOW",
+        ErrorKind::LimitExceeded,
+        "the value would exceed its maximum",
+    ),
+    entry(
+        libc::ERANGE,
+        "ERANGE",
+        ErrorKind::LimitExceeded,
+        "a value is outside the range the system allows",
+    ),
+    entry(libc::ENOSYS, "ENOSYS", ErrorKind::Unsupported, UNSUPPORTED),
+    entry(
+        libc::EOPNOTSUPP,
+        "EOPNOTSUPP",
+        ErrorKind::Unsupported,
+        UNSUPPORTED,
+    ),
+    entry(
+        libc::ENOTSUP,
+        "ENOTSUP",
+        ErrorKind::Unsupported,
+        UNSUPPORTED,
+    ),
+    entry(
+        libc::ENODEV,
+        "ENODEV",
+        ErrorKind::Unsupported,
+        "the file system or device this needs is not available (not mounted, or not \
+         supported by this kernel)",
+    ),
+    entry(
+        libc::ENOTTY,
+        "ENOTTY",
+        ErrorKind::Unsupported,
+        "this kind of object does not support the operation",
+    ),
+    entry(
+        libc::EBADF,
+        "EBADF",
+        ErrorKind::Other,
+        "the descriptor is not valid for this operation",
+    ),
+    entry(
+        libc::EFAULT,
+        "EFAULT",
+        ErrorKind::Other,
+        "an address given to the system was not valid (a bug in the caller or in this library)",
+    ),
+    entry(
+        libc::EIO,
+        "EIO",
+        ErrorKind::Other,
+        "an input/output error occurred",
+    ),
+    entry(
+        libc::EPIPE,
+        "EPIPE",
+        ErrorKind::Other,
+        "the other end is closed",
+    ),
+    entry(
+        libc::ECHILD,
+        "ECHILD",
+        ErrorKind::Other,
+        "there is no child process to wait for",
+    ),
+    entry(
+        libc::EDEADLK,
+        "EDEADLK",
+        ErrorKind::Other,
+        "the operation would deadlock",
+    ),
+    entry(
+        libc::ENOTEMPTY,
+        "ENOTEMPTY",
+        ErrorKind::Other,
+        "the directory is not empty",
+    ),
+    entry(
+        libc::EBADMSG,
+        "EBADMSG",
+        ErrorKind::Other,
+        "a message is malformed",
+    ),
+    entry(
+        libc::ESTALE,
+        "ESTALE",
+        ErrorKind::Other,
+        "the file handle is stale (the file was removed on a network file system)",
+    ),
+    entry(
+        libc::ECANCELED,
+        "ECANCELED",
+        ErrorKind::Other,
+        "the operation was canceled",
+    ),
+    entry(
+        libc::EOWNERDEAD,
+        "EOWNERDEAD",
+        ErrorKind::Other,
+        "the previous owner of the lock died while holding it",
+    ),
+    entry(
+        libc::ENOTRECOVERABLE,
+        "ENOTRECOVERABLE",
+        ErrorKind::Other,
+        "the lock's protected state is not recoverable",
+    ),
+];
+
+fn lookup(errno: i32) -> Option<&'static Errno> {
+    ERRNOS.iter().find(|e| e.code == errno)
+}
+
+/// The message for an errno this family does not know: the error's `Display`
+/// adds the system's own description (`strerror`).
+const UNKNOWN_ERRNO: &str = "the system call failed";
+
 /// A generic message for errno values, used until a caller supplies a precise one.
 fn generic_message(errno: i32) -> &'static str {
-    match errno {
-        libc::ENOENT => "no object exists with that name or key",
-        libc::EEXIST => "an object with that name or key already exists",
-        libc::EACCES | libc::EPERM => {
-            "permission denied: the object's owner and mode bits do not allow this"
-        }
-        libc::EAGAIN => "the operation would block",
-        libc::ETIMEDOUT => "the timeout expired",
-        libc::EBUSY => "the resource is busy",
-        libc::EINTR => "a signal interrupted the call",
-        libc::EIDRM => "the object was removed while in use",
-        libc::EINVAL => "an argument was rejected by the system",
-        libc::ENAMETOOLONG => "the name is too long",
-        libc::EMFILE => "this process has too many such objects open",
-        libc::ENFILE => "the system has too many such objects open",
-        libc::ENOSPC => "a system-wide limit on such objects has been reached",
-        libc::ENOMEM => "not enough memory",
-        libc::EOVERFLOW => "the value would exceed its maximum",
-        libc::ERANGE => "a value is outside the range the system allows",
-        libc::ENOSYS | libc::EOPNOTSUPP => "the system does not support this operation",
-        libc::E2BIG | libc::EMSGSIZE => "the message does not fit",
-        libc::EBADF => "the descriptor is not valid for this operation",
-        libc::ENOMSG => "no message of the requested type is waiting",
-        _ => "the system call failed",
-    }
+    lookup(errno).map_or(UNKNOWN_ERRNO, |e| e.text)
+}
+
+/// The system's description of `errno` (`strerror`, through the thread-safe
+/// `std::io::Error`), without std's ` (os error N)` suffix.
+fn describe_errno(f: &mut fmt::Formatter<'_>, errno: i32) -> fmt::Result {
+    let text = std::io::Error::from_raw_os_error(errno).to_string();
+    let suffix = format!(" (os error {errno})");
+    f.write_str(text.strip_suffix(suffix.as_str()).unwrap_or(&text))
 }
 
 #[cfg(test)]
@@ -550,6 +839,29 @@ mod tests {
             (libc::ERANGE, ErrorKind::LimitExceeded),
             (libc::ENOSYS, ErrorKind::Unsupported),
             (libc::EBADF, ErrorKind::Other),
+            (libc::EROFS, ErrorKind::PermissionDenied),
+            (libc::ESRCH, ErrorKind::NotFound),
+            (libc::ENXIO, ErrorKind::NotFound),
+            (libc::ENOMSG, ErrorKind::WouldBlock),
+            (libc::ETXTBSY, ErrorKind::Busy),
+            (libc::EISDIR, ErrorKind::InvalidInput),
+            (libc::ENOTDIR, ErrorKind::InvalidInput),
+            (libc::ELOOP, ErrorKind::InvalidInput),
+            (libc::EXDEV, ErrorKind::InvalidInput),
+            (libc::ESPIPE, ErrorKind::InvalidInput),
+            (libc::EFBIG, ErrorKind::InvalidInput),
+            (libc::EDQUOT, ErrorKind::LimitExceeded),
+            (libc::ENOLCK, ErrorKind::LimitExceeded),
+            (libc::ENOBUFS, ErrorKind::LimitExceeded),
+            (libc::ENOTSUP, ErrorKind::Unsupported),
+            (libc::EOPNOTSUPP, ErrorKind::Unsupported),
+            (libc::ENODEV, ErrorKind::Unsupported),
+            (libc::ENOTTY, ErrorKind::Unsupported),
+            (libc::ECHILD, ErrorKind::Other),
+            (libc::EDEADLK, ErrorKind::Other),
+            (libc::EPIPE, ErrorKind::Other),
+            (libc::ENOTEMPTY, ErrorKind::Other),
+            (libc::EOWNERDEAD, ErrorKind::Other),
         ];
         for (errno, kind) in table {
             let e = Error::from_errno("op", errno);
@@ -557,6 +869,88 @@ mod tests {
             assert_ne!(errno_name(errno), "E?");
             assert!(!e.message().is_empty());
         }
+    }
+
+    #[test]
+    fn the_table_is_consistent() {
+        for (i, e) in ERRNOS.iter().enumerate() {
+            assert!(e.name.starts_with('E'), "{}", e.name);
+            assert!(!e.text.is_empty() && e.text != UNKNOWN_ERRNO, "{}", e.name);
+            assert_eq!(ErrorKind::from_errno(e.code), lookup(e.code).unwrap().kind);
+            // A later entry with the same value (ENOTSUP on Linux) is shadowed
+            // by the first, which must then agree on the kind.
+            for later in &ERRNOS[i + 1..] {
+                assert!(later.name != e.name, "{} listed twice", e.name);
+                if later.code == e.code {
+                    assert_eq!(later.kind, e.kind, "{} vs {}", e.name, later.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn errors_named_in_the_issue_have_names_and_specific_messages() {
+        for errno in [
+            libc::EISDIR,
+            libc::ELOOP,
+            libc::ENOTDIR,
+            libc::EROFS,
+            libc::ENODEV,
+            libc::ENXIO,
+            libc::ESRCH,
+            libc::ECHILD,
+            libc::EDEADLK,
+            libc::ENOTSUP,
+            libc::ENOTTY,
+            libc::EPIPE,
+            libc::ESPIPE,
+            libc::ETXTBSY,
+            libc::EXDEV,
+            libc::ENOLCK,
+            libc::EDQUOT,
+            libc::ENOTEMPTY,
+        ] {
+            let e = Error::from_errno("op", errno);
+            assert_ne!(e.message(), UNKNOWN_ERRNO, "{}", errno_name(errno));
+            let text = e.to_string();
+            assert!(text.contains(errno_name(errno)), "{text}");
+            assert!(!text.contains("E?"), "{text}");
+        }
+        let e = Error::from_errno("shm_open", libc::EROFS);
+        assert!(e.message().contains("read-only"), "{e}");
+        assert!(e.is_permissions());
+        let e = Error::from_errno("write", libc::EDQUOT);
+        assert!(e.message().contains("quota"), "{e}");
+    }
+
+    #[test]
+    fn unknown_errnos_show_the_system_description() {
+        // EHOSTDOWN has nothing to do with IPC, so the table leaves it out.
+        let e = Error::from_errno("semop", libc::EHOSTDOWN);
+        assert_eq!(e.kind(), ErrorKind::Other);
+        assert_eq!(errno_name(libc::EHOSTDOWN), "E?");
+        let text = e.to_string();
+        let system = std::io::Error::from_raw_os_error(libc::EHOSTDOWN).to_string();
+        let description = system.split(" (os error").next().unwrap();
+        assert!(!description.is_empty());
+        assert_eq!(
+            text,
+            format!(
+                "semop: the system call failed (os error {}: {description})",
+                libc::EHOSTDOWN
+            )
+        );
+        // A call site's message (naming the object) keeps the description.
+        let e = e.with_message("the semaphore set with key 0x1c5a0001 could not be used");
+        assert!(e.to_string().contains(description), "{e}");
+        assert!(e.to_string().contains("0x1c5a0001"), "{e}");
+        // Values no system knows still display.
+        let e = Error::from_errno("op", 100_000);
+        assert!(
+            e.to_string()
+                .starts_with("op: the system call failed (os error 100000: ")
+        );
+        assert!(format!("{e:?}").contains("100000"));
     }
 
     #[test]

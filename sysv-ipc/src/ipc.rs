@@ -66,16 +66,41 @@ impl Creation {
     }
 }
 
-/// `IPC_CREAT` without `IPC_EXCL`, done so that the caller knows whether it
-/// created the object (and so whether to initialise it): `create` (a `*get`
-/// with `IPC_CREX`) first, `open` (a `*get` without `IPC_CREAT`) on
-/// `AlreadyExists`, and again if the object vanished in between. Returns the
-/// id and whether `create` made it.
-pub(crate) fn create_or_open(
+/// `IPC_CREAT` without `IPC_EXCL`: the one open-or-create of every System V
+/// kind. It is done so that the caller knows whether it created the object
+/// (and so whether to initialise it): `create` (a `*get` with `IPC_CREX`)
+/// first, `open` (a `*get` without `IPC_CREAT`) on `AlreadyExists`, and again
+/// if the object vanished in between. Returns the id and whether `create` made
+/// it.
+///
+/// An object this call did not create is adopted only when its owner and its
+/// creator are trusted ([`check_owners`]), unless `allow_foreign_owner`: under
+/// a key another user can guess, that user may have created the object first
+/// to read or corrupt this program's data ("squatting"). A refused object is
+/// left exactly as it was.
+pub(crate) fn create_or_open<C: Control>(
+    what: &str,
+    key: Key,
+    allow_foreign_owner: bool,
+    create: impl FnMut() -> Result<i32>,
+    open: impl FnMut() -> Result<i32>,
+) -> Result<(i32, bool)> {
+    create_or_open_with(what, key, create, open, |id| {
+        if allow_foreign_owner {
+            Ok(())
+        } else {
+            check_owners::<C>(what, key, id)
+        }
+    })
+}
+
+/// [`create_or_open`] with the check of an existing object as a parameter.
+fn create_or_open_with(
     what: &str,
     key: Key,
     mut create: impl FnMut() -> Result<i32>,
     mut open: impl FnMut() -> Result<i32>,
+    check_existing: impl FnOnce(i32) -> Result<()>,
 ) -> Result<(i32, bool)> {
     for _ in 0..ipc_common::UNIQUE_ATTEMPTS {
         match create() {
@@ -84,7 +109,10 @@ pub(crate) fn create_or_open(
             Err(e) => return Err(e),
         }
         match open() {
-            Ok(id) => return Ok((id, false)),
+            Ok(id) => {
+                check_existing(id)?;
+                return Ok((id, false));
+            }
             Err(e) if e.kind() == ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
@@ -98,6 +126,49 @@ pub(crate) fn create_or_open(
             ipc_common::UNIQUE_ATTEMPTS
         ),
     ))
+}
+
+/// Refuses the existing object `id` (found under `key`) unless both its owner
+/// (`uid`) and its creator (`cuid`) are trusted ([`ipc_common::check_owner`]:
+/// this process's effective user or root). Both matter: the creator keeps the
+/// right to change and remove the object, and may hand the ownership to anyone
+/// with `IPC_SET`, so an object "given" to this user by another one is still
+/// the other user's.
+///
+/// The owner is read with `IPC_STAT`, which needs read permission; an object
+/// whose mode denies this user reading cannot be checked, and is refused too.
+fn check_owners<C: Control>(what: &str, key: Key, id: i32) -> Result<()> {
+    let ds = stat::<C>(id).map_err(|e| {
+        if e.kind() == ErrorKind::PermissionDenied {
+            let msg = format!(
+                "the {what} with key {key} already exists, and its mode does not let this user \
+                 read its attributes (IPC_STAT), so who owns it cannot be checked; ask its \
+                 owner for read permission, or call allow_foreign_owner(true) if you trust \
+                 whoever created it"
+            );
+            Error::new(ErrorKind::PermissionDenied, C::GET, msg)
+        } else {
+            e
+        }
+    })?;
+    let p = C::perm(&ds);
+    let (uid, cuid) = (p.uid, p.cuid);
+    ipc_common::check_owner(C::GET, uid, || format!("the {what} with key {key}"))?;
+    ipc_common::check_owner(C::GET, cuid, || {
+        format!("the {what} with key {key} (created by another user, who handed it to uid {uid})")
+    })
+}
+
+/// Prefixes the message of a system call's error with the object it concerns
+/// (`the semaphore set with id 5: ...`), for errnos a call site has no
+/// specific message for. Errors raised without a system call are kept as they
+/// are.
+pub(crate) fn name_object(e: Error, object: impl std::fmt::Display) -> Error {
+    if e.raw_os_error().is_none() {
+        return e;
+    }
+    let msg = format!("{object}: {}", e.message());
+    e.with_message(msg)
 }
 
 /// Checks a mode given to a System V call: only the nine permission bits mean
@@ -122,6 +193,8 @@ pub(crate) trait Control {
     const WHAT: &'static str;
     /// The control call's name in errors ("semctl", "shmctl", "msgctl").
     const OP: &'static str;
+    /// The `*get` call's name in errors ("semget", "shmget", "msgget").
+    const GET: &'static str;
     /// Calls the kind's `*ctl` with `cmd` and `buf`.
     ///
     /// # Safety
@@ -132,6 +205,58 @@ pub(crate) trait Control {
     fn perm(ds: &Self::Ds) -> &sys::ipc_perm;
     /// The permissions inside `Ds`, writable.
     fn perm_mut(ds: &mut Self::Ds) -> &mut sys::ipc_perm;
+    /// Whether `ds` (an `IPC_STAT` of a handle's id) can be the object the
+    /// handle opened under `key`: the key is the identity a System V object
+    /// keeps for life. A private key tells nothing, so it always matches.
+    fn same_key(ds: &Self::Ds, key: Key) -> bool {
+        key.is_private() || key_of(Self::perm(ds)) == key
+    }
+}
+
+/// The error for a handle whose id now names another object: its object was
+/// removed, and the kernel gave the id to a new one. `found` says how the new
+/// one differs.
+pub(crate) fn reused<C: Control>(op: &'static str, id: i32, found: &str) -> Error {
+    Error::new(
+        ErrorKind::Removed,
+        op,
+        format!(
+            "the {} with id {id} is not the one this handle opened ({found}): that one was \
+             removed, and the id now belongs to another object; open it again by key",
+            C::WHAT
+        ),
+    )
+}
+
+/// Fails with [`reused`] unless `ds`, from an `IPC_STAT` of `id`, can be the
+/// object a handle opened under `key` ([`Control::same_key`]).
+pub(crate) fn check_key<C: Control>(id: i32, key: Key, ds: &C::Ds) -> Result<()> {
+    if C::same_key(ds, key) {
+        return Ok(());
+    }
+    let found = format!("it has key {}, not {key}", key_of(C::perm(ds)));
+    Err(reused::<C>(C::OP, id, &found))
+}
+
+/// `IPC_STAT` of the object a handle opened as `id` under `key`, failing with
+/// `Removed` if the id now names another object ([`check_key`]).
+pub(crate) fn stat_checked<C: Control>(id: i32, key: Key) -> Result<C::Ds> {
+    let ds = stat::<C>(id)?;
+    check_key::<C>(id, key, &ds)?;
+    Ok(ds)
+}
+
+/// `IPC_RMID` of the object a handle opened as `id` under `key`, refusing
+/// (with `Removed`) to remove another object that took over the id. The
+/// check needs read permission (`IPC_STAT`); a user who may remove but not
+/// read the object (its owner, with a mode without read) removes unchecked.
+pub(crate) fn remove_checked<C: Control>(id: i32, key: Key) -> Result<()> {
+    match stat::<C>(id) {
+        Ok(ds) => check_key::<C>(id, key, &ds)?,
+        Err(e) if e.kind() == ErrorKind::PermissionDenied => {}
+        Err(e) => return Err(e),
+    }
+    remove::<C>(id)
 }
 
 /// The error for a failed control call on object `id`, with a message saying
@@ -158,7 +283,7 @@ pub(crate) fn ctl_error<C: Control>(id: i32, cmd: libc::c_int, e: Error) -> Erro
             let msg = format!("the {what}'s mode does not allow this user to read its attributes");
             e.with_message(msg)
         }
-        _ => e,
+        _ => name_object(e, format_args!("the {what} with id {id}")),
     }
 }
 
@@ -171,9 +296,14 @@ pub(crate) fn stat<C: Control>(id: i32) -> Result<C::Ds> {
     Ok(ds)
 }
 
-/// `IPC_STAT`, let `change` edit the permissions, then `IPC_SET`.
-pub(crate) fn set_perm<C: Control>(id: i32, change: impl FnOnce(&mut sys::ipc_perm)) -> Result<()> {
-    let mut ds = stat::<C>(id)?;
+/// `IPC_STAT` (checking that `id` still names the object opened under
+/// `key`), let `change` edit the permissions, then `IPC_SET`.
+pub(crate) fn set_perm<C: Control>(
+    id: i32,
+    key: Key,
+    change: impl FnOnce(&mut sys::ipc_perm),
+) -> Result<()> {
+    let mut ds = stat_checked::<C>(id, key)?;
     change(C::perm_mut(&mut ds));
     // SAFETY: `ds` is a valid Ds filled by IPC_STAT.
     let rc = unsafe { C::ctl(id, sys::IPC_SET, &mut ds) };
@@ -181,21 +311,22 @@ pub(crate) fn set_perm<C: Control>(id: i32, change: impl FnOnce(&mut sys::ipc_pe
     Ok(())
 }
 
-/// Sets the permission bits of object `id` (only `0o777` are accepted).
-pub(crate) fn set_mode<C: Control>(id: i32, mode: u32) -> Result<()> {
+/// Sets the permission bits of object `id`, opened under `key` (only `0o777`
+/// are accepted).
+pub(crate) fn set_mode<C: Control>(id: i32, key: Key, mode: u32) -> Result<()> {
     let bits = check_mode(mode)?;
     let bits = libc::mode_t::try_from(bits).expect("checked above");
-    set_perm::<C>(id, |p| p.mode = (p.mode & !0o777) | bits)
+    set_perm::<C>(id, key, |p| p.mode = (p.mode & !0o777) | bits)
 }
 
-/// Sets the owner's user id of object `id`.
-pub(crate) fn set_uid<C: Control>(id: i32, uid: libc::uid_t) -> Result<()> {
-    set_perm::<C>(id, |p| p.uid = uid)
+/// Sets the owner's user id of object `id`, opened under `key`.
+pub(crate) fn set_uid<C: Control>(id: i32, key: Key, uid: libc::uid_t) -> Result<()> {
+    set_perm::<C>(id, key, |p| p.uid = uid)
 }
 
-/// Sets the owner's group id of object `id`.
-pub(crate) fn set_gid<C: Control>(id: i32, gid: libc::gid_t) -> Result<()> {
-    set_perm::<C>(id, |p| p.gid = gid)
+/// Sets the owner's group id of object `id`, opened under `key`.
+pub(crate) fn set_gid<C: Control>(id: i32, key: Key, gid: libc::gid_t) -> Result<()> {
+    set_perm::<C>(id, key, |p| p.gid = gid)
 }
 
 /// `IPC_RMID`: removes object `id` from the system.
@@ -277,20 +408,83 @@ mod tests {
     #[test]
     fn create_or_open_reports_who_created_and_gives_up_on_churn() {
         let key = Key::new(5);
-        let created = create_or_open("x", key, || Ok(3), || unreachable!("not needed"));
+        let never = |_| unreachable!("only existing objects are checked");
+        let created = create_or_open_with("x", key, || Ok(3), || unreachable!(), never);
         assert_eq!(created.unwrap(), (3, true));
         let exists = || Err(Error::from_errno("semget", libc::EEXIST));
-        assert_eq!(
-            create_or_open("x", key, exists, || Ok(4)).unwrap(),
-            (4, false)
+        let mut checked = None;
+        let opened = create_or_open_with(
+            "x",
+            key,
+            exists,
+            || Ok(4),
+            |id| {
+                checked = Some(id);
+                Ok(())
+            },
         );
+        assert_eq!((opened.unwrap(), checked), ((4, false), Some(4)));
+        let refused = create_or_open_with(
+            "x",
+            key,
+            exists,
+            || Ok(4),
+            |_| Err(Error::new(ErrorKind::ForeignOwner, "semget", "not yours")),
+        );
+        assert_eq!(refused.unwrap_err().kind(), ErrorKind::ForeignOwner);
         let gone = || Err(Error::from_errno("semget", libc::ENOENT));
-        let e = create_or_open("x", key, exists, gone).unwrap_err();
+        let e = create_or_open_with("x", key, exists, gone, never).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Busy);
         assert!(e.message().contains("re-created"), "{e}");
         let denied = || Err(Error::from_errno("semget", libc::EACCES));
-        let e = create_or_open("x", key, exists, denied).unwrap_err();
+        let e = create_or_open_with("x", key, exists, denied, never).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::PermissionDenied);
+    }
+
+    #[test]
+    fn errors_without_a_specific_message_name_the_object() {
+        struct Sem;
+        impl Control for Sem {
+            type Ds = sys::semid_ds;
+            const WHAT: &'static str = "semaphore set";
+            const OP: &'static str = "semctl";
+            const GET: &'static str = "semget";
+            unsafe fn ctl(_: i32, _: libc::c_int, _: *mut sys::semid_ds) -> libc::c_int {
+                unreachable!()
+            }
+            fn perm(ds: &sys::semid_ds) -> &sys::ipc_perm {
+                &ds.sem_perm
+            }
+            fn perm_mut(ds: &mut sys::semid_ds) -> &mut sys::ipc_perm {
+                &mut ds.sem_perm
+            }
+        }
+        let e = ctl_error::<Sem>(
+            5,
+            sys::IPC_STAT,
+            Error::from_errno("semctl", libc::EHOSTDOWN),
+        );
+        assert_eq!(e.kind(), ErrorKind::Other);
+        assert!(
+            e.message().starts_with("the semaphore set with id 5: "),
+            "{e}"
+        );
+        let system = std::io::Error::from_raw_os_error(libc::EHOSTDOWN).to_string();
+        assert!(
+            e.to_string().contains(system.split(" (os").next().unwrap()),
+            "{e}"
+        );
+        let e = crate::key::get_error(
+            "semaphore",
+            Key::new(0x1c5a_0001),
+            Error::from_errno("semget", libc::ELOOP),
+        );
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert!(e.message().contains("key 0x1c5a0001"), "{e}");
+        assert!(e.to_string().contains("ELOOP"), "{e}");
+        // Errors made without a system call keep their message.
+        let e = name_object(Error::invalid_input("x", "bad"), "the queue");
+        assert_eq!(e.message(), "bad");
     }
 
     #[test]

@@ -196,7 +196,7 @@ pub(crate) fn get_error(what: &str, key: Key, e: Error) -> Error {
             "creating a {what} would exceed a system limit ({})",
             e.message()
         ),
-        _ => return e,
+        _ => return crate::ipc::name_object(e, format_args!("the {what} with key {key}")),
     };
     e.with_message(msg)
 }

@@ -33,7 +33,17 @@
 //!   memory attachments detach themselves on drop.
 //! - **Blocking calls take a [`Timeout`]**, implemented with `semtimedop` on
 //!   Linux (sysv_ipc's Linux wheels silently ignore timeouts). A signal
-//!   interrupting a wait returns [`ErrorKind::Interrupted`].
+//!   interrupting a wait returns [`ErrorKind::Interrupted`], and here that is
+//!   reliable: Linux never restarts `semop`, `semtimedop`, `msgsnd` or
+//!   `msgrcv` after a signal handler, even one installed with `SA_RESTART`
+//!   (signal(7)), so Ctrl-C with a handler always ends the wait. On Linux a
+//!   semaphore wait also ends with `Interrupted` when the process is stopped
+//!   and continued (Ctrl-Z, then `fg`), with no handler at all. A signal that
+//!   is ignored, or blocked, interrupts nothing.
+//! - **A process that dies** keeps nothing: the kernel reverses the semaphore
+//!   operations it made with undo ([`Semaphore::set_undo`], [`SemOp::undo`])
+//!   when it exits, even by `SIGKILL`; the ones it made without undo stay
+//!   (see [`Semaphore`](Semaphore#when-a-process-dies)).
 //! - **One `stat()`** per primitive returns every `IPC_STAT` field at once
 //!   ([`SemaphoreStat`], [`SharedMemoryStat`], [`MessageQueueStat`]); getters
 //!   mirror sysv_ipc's properties with the same names and types everywhere:
@@ -41,10 +51,65 @@
 //!   `uid()`/`set_uid`, `gid()`/`set_gid`, `cuid()`, `cgid()`, times as
 //!   `Option<SystemTime>` where the kernel's 0 means "never" (`change_time` is
 //!   always set), process ids as `Option<pid_t>` where 0 means "none yet".
+//! - **Ids can come back.** A handle names its object by id, and after the
+//!   object is removed the kernel may give the id to a new object. Where a
+//!   cheap identity check exists (the key the handle was opened with and, for
+//!   semaphore sets, the number of semaphores, compared with one `IPC_STAT`),
+//!   a handle fails with [`ErrorKind::Removed`] ("the id now belongs to another
+//!   object") instead of reading, changing or removing the new object: see
+//!   [`SemaphoreSet`](SemaphoreSet#a-handle-whose-set-was-removed) for the
+//!   exact list. Not detected: operations that succeed on the new object
+//!   without an `IPC_STAT` (a `semop`, a message send or receive), a new object
+//!   with the same key (and size), and private objects, which have no key.
 //!
 //! Errors are [`ipc_common::Error`]s: a kind, the errno, the operation and a
 //! message that says what to do. `EACCES` and `EPERM` both map to
 //! [`ErrorKind::PermissionDenied`].
+//!
+//! # Security
+//!
+//! System V keys are public: every user on the machine (in the same IPC
+//! namespace) sees every key and id with `ipcs`, and may create an object
+//! under any key that is still free.
+//!
+//! - **Squatting.** Another user can create an object first under the key a
+//!   program is going to use, with mode `0o666`, and wait: a program that
+//!   then "opens or creates" it would write its data into the other user's
+//!   segment or queue, or take the other user's semaphore value. So every
+//!   open-or-create here ([`Semaphore::create`], `options().create(true)`,
+//!   the [`IPC_CREAT`] flag, for semaphores, sets, segments and queues) adopts
+//!   an existing object only when both its owner (`uid`) and its creator
+//!   (`cuid`) are this process's effective user or root, and otherwise fails
+//!   with [`ErrorKind::ForeignOwner`], naming that user, before it changes
+//!   anything (no initial value, no fill, no `semop`, no attach). The creator
+//!   counts because it keeps the right to change and remove the object and
+//!   can hand its ownership to anyone (`IPC_SET`). An object whose mode hides
+//!   its attributes from this user cannot be checked and is refused with
+//!   [`ErrorKind::PermissionDenied`]. `allow_foreign_owner(true)` on each
+//!   options builder adopts such objects on purpose; `created()` on every
+//!   handle tells whether the call made the object. Opening without `create`
+//!   (`Type::open(key)`, `from_id`) trusts whatever has the key or id: check
+//!   `permissions()` where that matters.
+//! - **`create_new`** (`IPC_CREX`) never opens an existing object
+//!   ([`ErrorKind::AlreadyExists`]): the way for one owner to be sure it made
+//!   the object it is about to trust.
+//! - **`create_unique`** creates exclusively under a key drawn from the OS
+//!   random source, so nobody can have planted it; [`Key::PRIVATE`]
+//!   (`IPC_PRIVATE`) makes an object no key reaches. Neither is secret: other
+//!   users still see the key or id in `ipcs` and may use the object as far as
+//!   its mode allows.
+//! - **Modes** are the only protection of an object: the default is `0o600`
+//!   (owner only) everywhere; only the nine `rwxrwxrwx` bits mean anything,
+//!   and a mode above `0o777` is refused with
+//!   [`InvalidInput`](ErrorKind::InvalidInput) (`mode()` at `open`, and
+//!   `set_mode()`). Root ignores modes.
+//! - **umask** does not apply: unlike files, POSIX shared memory and POSIX
+//!   queues, a System V object gets exactly the mode it is created with, so
+//!   `mode(0o666)` makes a world-writable object even under `umask 077`.
+//! - **Keys from [`ftok`]** are guessable: they are built from the file's
+//!   device and inode numbers and an 8-bit id, which any user who can `stat`
+//!   the file can compute (and different files can collide). Treat them as
+//!   names, not secrets.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 

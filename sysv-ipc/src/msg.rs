@@ -6,6 +6,7 @@
 
 use std::fmt;
 use std::mem::MaybeUninit;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, TryLockError};
 use std::time::SystemTime;
 
@@ -15,7 +16,7 @@ use posix_ipc_sys as sys;
 
 use crate::Key;
 use crate::guard::{Remove, RemoveOnDrop, Sealed};
-use crate::ipc::{self, Control, Creation};
+use crate::ipc::{self, Control, Creation, IPC_CREAT, IPC_CREX};
 use crate::key::{get_error, with_unique_key};
 
 const WHAT: &str = "message queue";
@@ -27,6 +28,7 @@ impl Control for Msg {
     type Ds = sys::msqid_ds;
     const WHAT: &'static str = WHAT;
     const OP: &'static str = "msgctl";
+    const GET: &'static str = "msgget";
 
     unsafe fn ctl(id: i32, cmd: c_int, buf: *mut sys::msqid_ds) -> c_int {
         // SAFETY: the caller guarantees `buf` is valid for one msqid_ds (or null
@@ -326,6 +328,7 @@ pub struct MessageQueueOptions {
     mode: u32,
     max_message_size: usize,
     flags: i32,
+    allow_foreign_owner: bool,
 }
 
 impl Default for MessageQueueOptions {
@@ -336,6 +339,7 @@ impl Default for MessageQueueOptions {
             mode: 0o600,
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
             flags: 0,
+            allow_foreign_owner: false,
         }
     }
 }
@@ -395,8 +399,9 @@ impl MessageQueueOptions {
     }
 
     /// The client-side maximum message size: [`send`](MessageQueue::send)
-    /// refuses longer messages and [`receive`](MessageQueue::receive) receives
-    /// into a buffer this large. Not a kernel setting (that is
+    /// refuses longer messages and [`receive`](MessageQueue::receive) accepts
+    /// messages up to this size (its buffer is no larger than the kernel's
+    /// `msgmax`, however large this is). Not a kernel setting (that is
     /// [`MessageQueue::set_max_size`] for the whole queue and `msgmax` for one
     /// message); at most `i32::MAX`.
     ///
@@ -429,6 +434,26 @@ impl MessageQueueOptions {
         self
     }
 
+    /// With `true`, an open-or-create ([`create`](Self::create) without
+    /// [`create_new`](Self::create_new)) also adopts an existing queue that
+    /// another user owns or created (default `false`: such a queue is refused
+    /// with [`ErrorKind::ForeignOwner`], see [Security](crate#security)): its
+    /// owner could read the messages sent to it and inject its own. Opening
+    /// without `create` never checks the owner.
+    ///
+    /// ```
+    /// use sysv_ipc::MessageQueue;
+    /// let q = MessageQueue::create_unique()?;
+    /// let same = MessageQueue::options().create(true).allow_foreign_owner(true).open(q.key())?;
+    /// assert!(!same.created());
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn allow_foreign_owner(&mut self, yes: bool) -> &mut Self {
+        self.allow_foreign_owner = yes;
+        self
+    }
+
     fn checked(&self) -> Result<(Creation, c_int)> {
         let (parsed, _) = Creation::parse(self.flags, 0, WHAT)?;
         let mode = ipc::check_mode(self.mode)?;
@@ -443,6 +468,12 @@ impl MessageQueueOptions {
     /// Opens (or creates, as configured) the queue with `key` (`msgget`).
     ///
     /// [`Key::PRIVATE`] always creates a new queue that only its id reaches.
+    /// With [`create`](Self::create) (and not [`create_new`](Self::create_new))
+    /// this first tries to create the queue exclusively and opens the existing
+    /// one on `EEXIST`, so [`MessageQueue::created`] tells which happened; an
+    /// existing queue that another user owns or created is then refused with
+    /// [`ErrorKind::ForeignOwner`] unless
+    /// [`allow_foreign_owner`](Self::allow_foreign_owner).
     ///
     /// ```
     /// use sysv_ipc::MessageQueue;
@@ -456,10 +487,22 @@ impl MessageQueueOptions {
     pub fn open(&self, key: impl Into<Key>) -> Result<MessageQueue> {
         let key = key.into();
         let (creation, mode) = self.checked()?;
-        // SAFETY: msgget has no memory-safety preconditions.
-        let rc = unsafe { sys::msgget(key.as_raw(), creation.flags() | mode) };
-        let id = ipc_common::check("msgget", rc).map_err(|e| msgget_error(key, e))?;
-        Ok(MessageQueue::new(key, id, self.max_message_size))
+        let (id, created) = if key.is_private() {
+            (msgget(key, IPC_CREAT | mode)?, true)
+        } else if creation.create && !creation.exclusive {
+            ipc::create_or_open::<Msg>(
+                WHAT,
+                key,
+                self.allow_foreign_owner,
+                || msgget(key, IPC_CREX | mode),
+                || msgget(key, mode),
+            )?
+        } else {
+            (msgget(key, creation.flags() | mode)?, creation.create)
+        };
+        let mut q = MessageQueue::new(key, id, self.max_message_size);
+        q.created = created;
+        Ok(q)
     }
 
     /// Creates a new queue under a fresh random key from the OS random source
@@ -523,6 +566,13 @@ fn check_max_message_size(bytes: usize) -> Result<()> {
     Ok(())
 }
 
+/// `msgget(key, flags)`, with messages that name the key.
+fn msgget(key: Key, flags: c_int) -> Result<i32> {
+    // SAFETY: msgget has no memory-safety preconditions.
+    let rc = unsafe { sys::msgget(key.as_raw(), flags) };
+    ipc_common::check("msgget", rc).map_err(|e| msgget_error(key, e))
+}
+
 fn msgget_error(key: Key, e: Error) -> Error {
     let e = if e.raw_os_error() == Some(libc::ENOSPC) {
         let limit = read_kernel_limit("msgmni").map_or_else(|e| e.to_string(), |n| n.to_string());
@@ -548,6 +598,13 @@ fn msgget_error(key: Key, e: Error) -> Error {
 /// queue, so threads may share one handle (see below for how staging buffers
 /// are shared).
 ///
+/// If the queue is removed and its id given to a new queue, the handle notices
+/// by the key wherever it makes an `IPC_STAT` anyway (getters, `stat`,
+/// setters, `remove`, and a send that finds the queue full) and fails with
+/// [`Removed`](ErrorKind::Removed) instead of describing, changing or removing
+/// the other queue. Sends and receives that succeed are not checked: they
+/// would need a second system call each.
+///
 /// # Buffers and allocation
 ///
 /// `msgsnd`/`msgrcv` take a `struct msgbuf { long mtype; char mtext[]; }`, so
@@ -565,8 +622,20 @@ fn msgget_error(key: Key, e: Error) -> Error {
 ///   [`Wait::NoWait`] never blocks on the handle itself. Open one handle per
 ///   thread to avoid even that.
 ///
+/// A receive stages only what can arrive: the kernel never delivers more than
+/// its `msgmax` (`/proc/sys/kernel/msgmax`, 8192 by default, read at run time),
+/// so a receive buffer larger than that is staged at `msgmax` bytes, and grows
+/// only if a longer message is really queued (one sent before an administrator
+/// lowered `msgmax`). Staging memory is never zeroed (the kernel writes it), and
+/// memory that cannot be had is a [`LimitExceeded`](ErrorKind::LimitExceeded)
+/// error, never an abort. A send longer than `msgmax` is refused before any
+/// buffer is staged.
+///
 /// [`MessageQueue::receive`] returns an owned [`Message`] and allocates its
-/// `Vec` (of [`max_message_size`](MessageQueue::max_message_size) bytes) by design.
+/// `Vec` by design: the message is received straight into it, and its capacity
+/// is what can arrive, [`max_message_size`](MessageQueue::max_message_size) or
+/// `msgmax`, whichever is smaller. So `max_message_size(1 << 30)` does not make
+/// a 5-byte message cost a gigabyte.
 ///
 /// # No timeouts
 ///
@@ -592,6 +661,7 @@ fn msgget_error(key: Key, e: Error) -> Error {
 pub struct MessageQueue {
     key: Key,
     id: i32,
+    created: bool,
     max_message_size: usize,
     /// Staging buffer for messages above [`STACK_MESSAGE_SIZE`].
     scratch: Mutex<Vec<c_long>>,
@@ -614,6 +684,7 @@ impl MessageQueue {
         MessageQueue {
             key,
             id,
+            created: false,
             max_message_size,
             scratch: Mutex::new(Vec::new()),
         }
@@ -643,7 +714,10 @@ impl MessageQueue {
         Self::options().open(key)
     }
 
-    /// Opens the queue with `key`, creating it (mode `0o600`) if there is none.
+    /// Opens the queue with `key`, creating it (mode `0o600`) if there is none
+    /// ([`created`](Self::created) tells which). An existing queue that another
+    /// user owns or created is refused with [`ErrorKind::ForeignOwner`] (see
+    /// [Security](crate#security)).
     ///
     /// ```
     /// use sysv_ipc::MessageQueue;
@@ -721,6 +795,22 @@ impl MessageQueue {
         self.id
     }
 
+    /// True when the call that opened this handle created the queue; false
+    /// for handles that opened an existing queue, and for
+    /// [`from_id`](Self::from_id).
+    ///
+    /// ```
+    /// use sysv_ipc::MessageQueue;
+    /// let q = MessageQueue::create_unique()?;
+    /// assert!(q.created());
+    /// assert!(!MessageQueue::create(q.key())?.created());
+    /// q.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn created(&self) -> bool {
+        self.created
+    }
+
     /// This handle's client-side maximum message size (see
     /// [`MessageQueueOptions::max_message_size`]).
     ///
@@ -736,29 +826,34 @@ impl MessageQueue {
 
     /// Runs `f` with a `struct msgbuf` staging buffer (a pointer to the `mtype`
     /// word, followed by room for `len` bytes of text), without allocating for
-    /// `len <= STACK_MESSAGE_SIZE` or when the handle's scratch buffer is free.
-    fn with_msgbuf<R>(&self, len: usize, f: impl FnOnce(*mut c_long) -> R) -> R {
+    /// `len <= STACK_MESSAGE_SIZE` or when the handle's scratch buffer is free
+    /// and already large enough. The buffer is not initialised: `f` may read
+    /// only what it or the kernel wrote. `LimitExceeded` when the memory for a
+    /// larger buffer cannot be had (never an abort).
+    fn with_msgbuf<R>(
+        &self,
+        op: &'static str,
+        len: usize,
+        f: impl FnOnce(*mut c_long) -> Result<R>,
+    ) -> Result<R> {
         if len <= STACK_MESSAGE_SIZE {
             let mut stack = MaybeUninit::<[c_long; STACK_WORDS]>::uninit();
             return f(stack.as_mut_ptr().cast());
         }
+        // len <= isize::MAX (it is the length of a slice, or bounded by one),
+        // so this cannot overflow.
         let words = 1 + len.div_ceil(size_of::<c_long>());
-        let mut temporary;
+        let mut temporary = Vec::new();
         let mut guard = match self.scratch.try_lock() {
             Ok(guard) => Some(guard),
             Err(TryLockError::Poisoned(p)) => Some(p.into_inner()),
             Err(TryLockError::WouldBlock) => None,
         };
-        let buf: &mut Vec<c_long> = match guard.as_deref_mut() {
-            Some(scratch) => scratch,
-            None => {
-                temporary = Vec::new();
-                &mut temporary
-            }
-        };
-        if buf.len() < words {
-            buf.resize(words, 0);
-        }
+        let buf: &mut Vec<c_long> = guard.as_deref_mut().unwrap_or(&mut temporary);
+        // The length stays 0: the capacity is the staging area, and nothing
+        // is zeroed that the kernel (or the send's copy) will overwrite.
+        buf.try_reserve_exact(words)
+            .map_err(|_| alloc_error(op, words.saturating_mul(size_of::<c_long>())))?;
         f(buf.as_mut_ptr())
     }
 
@@ -774,7 +869,8 @@ impl MessageQueue {
     /// Errors: `InvalidInput` for a message above the kernel's `msgmax`;
     /// `Removed` when the queue is gone (removed before or during the call;
     /// `msgsnd` reports the first as `EINVAL`, which sysv_ipc leaves a raw
-    /// `OSError`); `Interrupted` when a signal arrives while waiting;
+    /// `OSError`); `Interrupted` when a signal handler runs while waiting (even
+    /// one installed with `SA_RESTART`: Linux never restarts `msgsnd`);
     /// `PermissionDenied` without write permission. Allocates nothing (see
     /// [buffers](MessageQueue#buffers-and-allocation)).
     ///
@@ -809,8 +905,21 @@ impl MessageQueue {
                 ),
             ));
         }
+        if data.len() > STACK_MESSAGE_SIZE {
+            // Before staging a large message, refuse one the kernel would
+            // refuse anyway (re-reading msgmax, which may have been raised).
+            if let Some(msgmax) = msgmax_hint(false)
+                .filter(|&m| data.len() > m)
+                .and_then(|_| msgmax_hint(true))
+                .filter(|&m| data.len() > m)
+            {
+                // The error msgsnd itself would give (EINVAL), without the call.
+                let e = Error::from_errno("msgsnd", libc::EINVAL);
+                return Err(e.with_message(too_long(data.len(), msgmax)));
+            }
+        }
         let attempt = |flags: c_int| {
-            self.with_msgbuf(data.len(), |buf| {
+            self.with_msgbuf("msgsnd", data.len(), |buf| {
                 // SAFETY: `buf` points to an aligned c_long followed by room for
                 // at least `data.len()` bytes (with_msgbuf's contract); `data` is
                 // valid for reads of its length and cannot overlap the staging
@@ -842,9 +951,14 @@ impl MessageQueue {
     }
 
     /// The error for a message of `len` bytes that can never fit the queue,
-    /// whose capacity (`msg_qbytes`, [`max_size`](Self::max_size)) is smaller.
+    /// whose capacity (`msg_qbytes`, [`max_size`](Self::max_size)) is smaller,
+    /// or for a full queue that is not this handle's (its id was reused).
     fn never_fits(&self, len: usize) -> Option<Error> {
-        let qbytes = ipc::stat::<Msg>(self.id).ok()?.msg_qbytes;
+        let ds = ipc::stat::<Msg>(self.id).ok()?;
+        if let Err(e) = ipc::check_key::<Msg>(self.id, self.key, &ds) {
+            return Some(e);
+        }
+        let qbytes = ds.msg_qbytes;
         (u64::try_from(len).ok()? > qbytes).then(|| {
             Error::invalid_input(
                 "msgsnd",
@@ -867,13 +981,8 @@ impl MessageQueue {
             Some(libc::EIDRM) => e.with_message(format!(
                 "the message queue (id {id}) was removed while the send waited"
             )),
-            Some(libc::EINVAL) => match read_kernel_limit("msgmax") {
-                Ok(msgmax) if u64::try_from(len).is_ok_and(|l| l > msgmax) => {
-                    e.with_message(format!(
-                        "the message is {len} bytes, above the kernel's limit for one message \
-                         (kernel.msgmax = {msgmax})"
-                    ))
-                }
+            Some(libc::EINVAL) => match msgmax_hint(true) {
+                Some(msgmax) if len > msgmax => e.with_message(too_long(len, msgmax)),
                 _ => e.with_kind(ErrorKind::Removed).with_message(format!(
                     "no message queue with id {id} exists (it was removed)"
                 )),
@@ -884,8 +993,76 @@ impl MessageQueue {
             Some(libc::EINTR) => {
                 e.with_message("a signal arrived while the send waited for room in the queue")
             }
-            _ => e,
+            _ => ipc::name_object(e, format_args!("the {WHAT} with id {id}")),
         }
+    }
+
+    /// Receives one message with a staging buffer sized by what can arrive,
+    /// and hands its text and type to `take` (while the buffer is alive).
+    ///
+    /// `limit` is the most text the caller accepts. The kernel does not send
+    /// messages above `msgmax`, so the first attempt stages at most
+    /// `min(limit, msgmax)` bytes (at least [`STACK_MESSAGE_SIZE`], which
+    /// costs nothing): a 5-byte message never costs a `max_message_size`
+    /// buffer. A queued message can still be longer (`msgmax` lowered after
+    /// it was sent, or raised since it was read here); the kernel then
+    /// refuses with `E2BIG` and leaves it queued, and the buffer grows
+    /// (doubling, and to the re-read `msgmax`) up to `limit`. Only the attempt
+    /// at `limit` truncates (`MSG_NOERROR`) when `truncate`, so truncation
+    /// happens exactly where the caller asked for it.
+    ///
+    /// `attempt(size, flags)` does one `msgrcv` with room for `size` bytes.
+    fn receive_growing<R>(
+        &self,
+        limit: usize,
+        selector: Selector,
+        wait: Wait,
+        truncate: bool,
+        mut attempt: impl FnMut(usize, c_long, c_int) -> Result<R>,
+    ) -> Result<R> {
+        let (msgtyp, select_flags) = selector.validate()?;
+        let mut size = if limit <= STACK_MESSAGE_SIZE {
+            limit
+        } else {
+            let msgmax = msgmax_hint(false).unwrap_or(STACK_MESSAGE_SIZE);
+            limit.min(msgmax.max(STACK_MESSAGE_SIZE))
+        };
+        loop {
+            let last = size >= limit;
+            let mut flags = wait.flag() | select_flags;
+            if truncate && last {
+                flags |= sys::MSG_NOERROR;
+            }
+            match attempt(size, msgtyp, flags) {
+                Err(e) if !last && e.raw_os_error() == Some(libc::E2BIG) => {
+                    let msgmax = msgmax_hint(true).unwrap_or(0);
+                    size = limit.min(size.saturating_mul(2).max(msgmax));
+                }
+                r => return r.map_err(|e| self.receive_error(e, limit, selector)),
+            }
+        }
+    }
+
+    /// One `msgrcv` into the `struct msgbuf` at `mb` with room for `size`
+    /// bytes of text; returns the text's length and the type.
+    ///
+    /// # Safety
+    ///
+    /// `mb` must be aligned for `c_long` and valid for writes of one `c_long`
+    /// followed by `size` bytes.
+    unsafe fn msgrcv(
+        &self,
+        mb: *mut c_long,
+        size: usize,
+        msgtyp: c_long,
+        flags: c_int,
+    ) -> Result<(usize, c_long)> {
+        // SAFETY: the caller guarantees `mb` has room for the type and `size`
+        // bytes; msgrcv writes the type and at most `size` bytes of text.
+        let n = unsafe { sys::msgrcv(self.id, mb.cast(), size, msgtyp, flags) };
+        let n = ipc_common::check("msgrcv", n)?.unsigned_abs().min(size);
+        // SAFETY: msgrcv succeeded, so it wrote the (aligned) type word.
+        Ok((n, unsafe { mb.read() }))
     }
 
     fn receive_raw(
@@ -893,27 +1070,28 @@ impl MessageQueue {
         buf: &mut [u8],
         selector: Selector,
         wait: Wait,
-        extra: c_int,
+        truncate: bool,
     ) -> Result<(usize, c_long)> {
-        let (msgtyp, select_flags) = selector.validate()?;
-        let flags = wait.flag() | select_flags | extra;
-        self.with_msgbuf(buf.len(), |mb| {
-            // SAFETY: `mb` points to an aligned c_long followed by room for
-            // `buf.len()` bytes (with_msgbuf's contract); msgrcv writes the type
-            // and at most `buf.len()` bytes of text there.
-            let n = unsafe { sys::msgrcv(self.id, mb.cast(), buf.len(), msgtyp, flags) };
-            let n = ipc_common::check("msgrcv", n)?
-                .unsigned_abs()
-                .min(buf.len());
-            // SAFETY: msgrcv succeeded, so it wrote the type and `n` bytes of
-            // text; `buf` is valid for writes of `n` bytes and does not overlap.
-            let mtype = unsafe {
-                std::ptr::copy_nonoverlapping(mb.add(1).cast::<u8>(), buf.as_mut_ptr(), n);
-                mb.read()
-            };
-            Ok((n, mtype))
-        })
-        .map_err(|e| self.receive_error(e, buf.len(), selector))
+        self.receive_growing(
+            buf.len(),
+            selector,
+            wait,
+            truncate,
+            |size, msgtyp, flags| {
+                self.with_msgbuf("msgrcv", size, |mb| {
+                    // SAFETY: `mb` is an aligned c_long followed by room for
+                    // `size` bytes (with_msgbuf's contract).
+                    let (n, mtype) = unsafe { self.msgrcv(mb, size, msgtyp, flags) }?;
+                    // SAFETY: msgrcv wrote `n <= size <= buf.len()` bytes of text
+                    // after the type; `buf` is valid for writes of `n` bytes and
+                    // does not overlap the staging buffer.
+                    unsafe {
+                        std::ptr::copy_nonoverlapping(mb.add(1).cast::<u8>(), buf.as_mut_ptr(), n);
+                    }
+                    Ok((n, mtype))
+                })
+            },
+        )
     }
 
     fn receive_error(&self, e: Error, len: usize, selector: Selector) -> Error {
@@ -944,7 +1122,7 @@ impl MessageQueue {
             Some(libc::EINTR) => {
                 e.with_message("a signal arrived while the receive waited for a message")
             }
-            _ => e,
+            _ => ipc::name_object(e, format_args!("the {WHAT} with id {id}")),
         }
     }
 
@@ -956,7 +1134,8 @@ impl MessageQueue {
     /// the queue (see [`receive_into_truncating`](Self::receive_into_truncating)).
     /// With nothing matching, [`Wait::Block`] waits and [`Wait::NoWait`] fails
     /// with `WouldBlock`. A queue removed before or during the call gives
-    /// `Removed`; a signal while waiting gives `Interrupted`.
+    /// `Removed`; a signal handler running while it waits gives `Interrupted`
+    /// (even with `SA_RESTART`: Linux never restarts `msgrcv`).
     ///
     /// ```
     /// use sysv_ipc::{MessageQueue, Selector, Wait};
@@ -977,7 +1156,7 @@ impl MessageQueue {
         selector: Selector,
         wait: Wait,
     ) -> Result<(usize, c_long)> {
-        self.receive_raw(buf, selector, wait, 0)
+        self.receive_raw(buf, selector, wait, false)
     }
 
     /// Like [`receive_into`](Self::receive_into), but a message longer than
@@ -1002,21 +1181,51 @@ impl MessageQueue {
         selector: Selector,
         wait: Wait,
     ) -> Result<(usize, c_long)> {
-        self.receive_raw(buf, selector, wait, sys::MSG_NOERROR)
+        self.receive_raw(buf, selector, wait, true)
     }
 
-    fn receive_owned(&self, selector: Selector, wait: Wait, extra: c_int) -> Result<Message> {
-        let mut data = vec![0u8; self.max_message_size];
-        let (len, mtype) = self.receive_raw(&mut data, selector, wait, extra)?;
-        data.truncate(len);
-        Ok(Message { mtype, data })
+    /// The owned receive: the message is received straight into the `Vec`
+    /// it is returned in (no staging copy, nothing zeroed), whose capacity is
+    /// what can arrive (see [`receive_growing`](Self::receive_growing)),
+    /// allocated before the message is taken off the queue, so a failed
+    /// allocation loses no message.
+    fn receive_owned(&self, selector: Selector, wait: Wait, truncate: bool) -> Result<Message> {
+        const WORD: usize = size_of::<c_long>();
+        let limit = self.max_message_size;
+        self.receive_growing(limit, selector, wait, truncate, |size, msgtyp, flags| {
+            let mut data: Vec<u8> = Vec::new();
+            // Room for an aligned type word before the text.
+            let room = size.saturating_add(2 * WORD);
+            data.try_reserve_exact(room)
+                .map_err(|_| alloc_error("msgrcv", room))?;
+            let base = data.as_mut_ptr();
+            let offset = (base as usize).wrapping_neg() % WORD;
+            // SAFETY: offset < WORD, and the capacity holds offset + WORD +
+            // size bytes, so `mb` is an aligned c_long followed by room for
+            // `size` bytes inside the allocation.
+            let mb = unsafe { base.add(offset) }.cast::<c_long>();
+            // SAFETY: as just said.
+            let (n, mtype) = unsafe { self.msgrcv(mb, size, msgtyp, flags) }?;
+            // SAFETY: msgrcv wrote `n` bytes of text at offset + WORD; moving
+            // them to the start (the ranges may overlap) leaves the first `n`
+            // bytes of the Vec initialised, within its capacity.
+            unsafe {
+                std::ptr::copy(base.add(offset + WORD), base, n);
+                data.set_len(n);
+            }
+            Ok(Message { mtype, data })
+        })
     }
 
     /// Receives the message `selector` picks as an owned [`Message`] (sysv_ipc's
-    /// `receive`), into a new buffer of
-    /// [`max_message_size`](Self::max_message_size) bytes. Errors as
+    /// `receive`) of at most [`max_message_size`](Self::max_message_size)
+    /// bytes. Its buffer is allocated before the message is taken off the
+    /// queue, with room for what can arrive (`max_message_size` or the kernel's
+    /// `msgmax`, whichever is smaller; see
+    /// [buffers](MessageQueue#buffers-and-allocation)). Errors as
     /// [`receive_into`](Self::receive_into): a longer message is `InvalidInput`
-    /// and stays queued.
+    /// and stays queued; memory that cannot be allocated is `LimitExceeded`
+    /// (and the message stays queued).
     ///
     /// ```
     /// use sysv_ipc::{MessageQueue, Selector, Wait};
@@ -1028,7 +1237,7 @@ impl MessageQueue {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn receive(&self, selector: Selector, wait: Wait) -> Result<Message> {
-        self.receive_owned(selector, wait, 0)
+        self.receive_owned(selector, wait, false)
     }
 
     /// Like [`receive`](Self::receive), cutting a longer message to
@@ -1044,7 +1253,7 @@ impl MessageQueue {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn receive_truncating(&self, selector: Selector, wait: Wait) -> Result<Message> {
-        self.receive_owned(selector, wait, sys::MSG_NOERROR)
+        self.receive_owned(selector, wait, true)
     }
 
     /// Every attribute from one `IPC_STAT` (see [`MessageQueueStat`]).
@@ -1059,7 +1268,9 @@ impl MessageQueue {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn stat(&self) -> Result<MessageQueueStat> {
-        Ok(MessageQueueStat::from(&ipc::stat::<Msg>(self.id)?))
+        Ok(MessageQueueStat::from(&ipc::stat_checked::<Msg>(
+            self.id, self.key,
+        )?))
     }
 
     /// Most bytes of message text the queue may hold (`msg_qbytes`; sysv_ipc's
@@ -1090,7 +1301,7 @@ impl MessageQueue {
     /// ```
     pub fn set_max_size(&self, bytes: u64) -> Result<()> {
         let id = self.id;
-        let mut ds = ipc::stat::<Msg>(id)?;
+        let mut ds = ipc::stat_checked::<Msg>(id, self.key)?;
         ds.msg_qbytes = bytes;
         // SAFETY: `ds` is a valid msqid_ds filled by IPC_STAT.
         let rc = unsafe { Msg::ctl(id, sys::IPC_SET, &mut ds) };
@@ -1225,7 +1436,7 @@ impl MessageQueue {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_mode(&self, mode: u32) -> Result<()> {
-        ipc::set_mode::<Msg>(self.id, mode)
+        ipc::set_mode::<Msg>(self.id, self.key, mode)
     }
 
     /// The owner's user id.
@@ -1250,7 +1461,7 @@ impl MessageQueue {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_uid(&self, uid: libc::uid_t) -> Result<()> {
-        ipc::set_uid::<Msg>(self.id, uid)
+        ipc::set_uid::<Msg>(self.id, self.key, uid)
     }
 
     /// The owner's group id.
@@ -1275,7 +1486,7 @@ impl MessageQueue {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_gid(&self, gid: libc::gid_t) -> Result<()> {
-        ipc::set_gid::<Msg>(self.id, gid)
+        ipc::set_gid::<Msg>(self.id, self.key, gid)
     }
 
     /// The creator's user id.
@@ -1313,7 +1524,7 @@ impl MessageQueue {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn remove(&self) -> Result<()> {
-        ipc::remove::<Msg>(self.id)
+        ipc::remove_checked::<Msg>(self.id, self.key)
     }
 
     /// Wraps the handle in a [`RemoveOnDrop`] guard that removes the queue
@@ -1399,6 +1610,48 @@ pub fn message_queue_limits() -> Result<MessageQueueLimits> {
     })
 }
 
+/// The kernel's `msgmax` (the longest message it accepts), as last read from
+/// `/proc/sys/kernel/msgmax`; 0 before the first read, `usize::MAX` where it
+/// cannot be read.
+static MSGMAX: AtomicUsize = AtomicUsize::new(0);
+
+/// The kernel's `msgmax`, read at the first need and again with `refresh`
+/// (an administrator may change it at any time, so callers refresh when a
+/// message turns out longer than the cached value); `None` where it cannot be
+/// read. A hint only: receives grow their buffer when it is stale.
+fn msgmax_hint(refresh: bool) -> Option<usize> {
+    let mut v = MSGMAX.load(Ordering::Relaxed);
+    if v == 0 || refresh {
+        v = read_kernel_limit("msgmax")
+            .ok()
+            .and_then(|m| usize::try_from(m).ok())
+            .filter(|&m| m > 0 && m < usize::MAX)
+            .unwrap_or(usize::MAX);
+        MSGMAX.store(v, Ordering::Relaxed);
+    }
+    (v != usize::MAX).then_some(v)
+}
+
+/// The message for a message of `len` bytes above the kernel's `msgmax`.
+fn too_long(len: usize, msgmax: usize) -> String {
+    format!(
+        "the message is {len} bytes, above the kernel's limit for one message \
+         (kernel.msgmax = {msgmax})"
+    )
+}
+
+/// The error for a staging or receive buffer of `bytes` that cannot be allocated.
+fn alloc_error(op: &'static str, bytes: usize) -> Error {
+    Error::new(
+        ErrorKind::LimitExceeded,
+        op,
+        format!(
+            "cannot allocate {bytes} bytes for the message buffer (out of memory, or \
+             RLIMIT_AS/RLIMIT_DATA); free memory, or use a smaller max_message_size or buffer"
+        ),
+    )
+}
+
 /// Reads `/proc/sys/kernel/<name>` as a number.
 fn read_kernel_limit(name: &str) -> Result<u64> {
     let [v] =
@@ -1472,6 +1725,32 @@ mod tests {
         let e = check_max_message_size(MAX_MESSAGE_SIZE_LIMIT + 1).unwrap_err();
         assert!(e.is_invalid_input());
         assert!(e.message().contains("2147483647"), "{e}");
+    }
+
+    #[test]
+    fn staging_memory_that_cannot_be_had_is_limit_exceeded() {
+        let q = MessageQueue::new(Key::PRIVATE, -1, DEFAULT_MAX_MESSAGE_SIZE);
+        let huge = isize::MAX.unsigned_abs() - 64;
+        let e = q
+            .with_msgbuf("msgrcv", huge, |_| -> Result<()> {
+                unreachable!("no buffer")
+            })
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::LimitExceeded);
+        assert_eq!(e.operation(), "msgrcv");
+        assert!(e.message().contains("cannot allocate"), "{e}");
+        // Small sizes stage on the stack, larger ones in the handle's buffer.
+        assert_eq!(q.with_msgbuf("t", 10, |_| Ok(1)).unwrap(), 1);
+        assert_eq!(q.with_msgbuf("t", 100_000, |_| Ok(2)).unwrap(), 2);
+        assert!(q.scratch.lock().unwrap().capacity() >= 100_000 / size_of::<c_long>());
+    }
+
+    #[test]
+    fn msgmax_hint_matches_the_kernel() {
+        let [msgmax] = ipc_common::read_proc_numbers("t", "/proc/sys/kernel/msgmax").unwrap();
+        assert_eq!(msgmax_hint(true), Some(usize::try_from(msgmax).unwrap()));
+        assert_eq!(msgmax_hint(false), Some(usize::try_from(msgmax).unwrap()));
+        assert!(too_long(9000, 8192).contains("kernel.msgmax = 8192"));
     }
 
     #[test]

@@ -58,6 +58,7 @@ impl Control for SemCtl {
     type Ds = sys::semid_ds;
     const WHAT: &'static str = "semaphore set";
     const OP: &'static str = "semctl";
+    const GET: &'static str = "semget";
 
     unsafe fn ctl(id: i32, cmd: libc::c_int, buf: *mut sys::semid_ds) -> libc::c_int {
         // SAFETY: the caller guarantees `buf` is valid for `cmd` (or null for IPC_RMID).
@@ -219,6 +220,8 @@ fn sembuf(num: u16, op: i16, flags: i16) -> sys::sembuf {
 struct OpenOptions {
     creation: Creation,
     mode: u32,
+    /// Adopt an existing set owned or created by another user.
+    allow_foreign_owner: bool,
     /// An invalid `flags()` argument, reported by `open`.
     error: Option<Error>,
 }
@@ -228,6 +231,7 @@ impl Default for OpenOptions {
         OpenOptions {
             creation: Creation::default(),
             mode: 0o600,
+            allow_foreign_owner: false,
             error: None,
         }
     }
@@ -327,9 +331,10 @@ impl Handle {
         let (id, created) = if key.is_private() {
             (semget(what, key, len, IPC_CREAT | mode)?, true)
         } else if opts.creation.create && !opts.creation.exclusive {
-            ipc::create_or_open(
+            ipc::create_or_open::<SemCtl>(
                 what,
                 key,
+                opts.allow_foreign_owner,
                 || semget(what, key, len, IPC_CREX | mode),
                 || semget(what, key, len, mode),
             )?
@@ -338,7 +343,7 @@ impl Handle {
             (semget(what, key, len, flags)?, opts.creation.create)
         };
         let len = if created {
-            initialise(id, len, &init).inspect_err(|_| {
+            initialise(id, key, len, &init).inspect_err(|_| {
                 // Do not leak the set this call made (sysv_ipc does).
                 let _ = ipc::remove::<SemCtl>(id);
             })?;
@@ -384,22 +389,54 @@ impl Handle {
         Ok(())
     }
 
+    /// The error for a handle whose id now names another set, if `IPC_STAT`
+    /// shows one: another key, or another number of semaphores. `None` when
+    /// the set at the id looks like this handle's, and when it cannot be
+    /// examined (removed: the caller's own call reports that; unreadable by
+    /// this user: not detectable). One `IPC_STAT`; never on a success path of
+    /// `semop`.
+    fn reused(&self, op: &'static str) -> Option<Error> {
+        let ds = ipc::stat::<SemCtl>(self.id).ok()?;
+        if let Err(e) = ipc::check_key::<SemCtl>(self.id, self.key, &ds) {
+            return Some(e);
+        }
+        (ds.sem_nsems != u64::from(self.len)).then(|| {
+            let found = format!("it has {} semaphores, not {}", ds.sem_nsems, self.len);
+            ipc::reused::<SemCtl>(op, self.id, &found)
+        })
+    }
+
+    /// `semop` on this handle's set. On the errors a reused id causes (an
+    /// index beyond a smaller set: `EFBIG`; a timed wait that expired, on a
+    /// set nobody releases any more) the set's identity is checked, so the
+    /// error says `Removed` then; successful and immediate calls cost no
+    /// extra system call.
+    fn semop(&self, ops: &mut [sys::sembuf], timeout: Timeout) -> Result<()> {
+        semop(self.id, ops, timeout).map_err(|e| {
+            let suspicious = e.raw_os_error() == Some(libc::EFBIG)
+                || (e.kind() == ErrorKind::WouldBlock && matches!(timeout, Timeout::After(_)));
+            if suspicious && let Some(reused) = self.reused("semtimedop") {
+                return reused;
+            }
+            e
+        })
+    }
+
     fn acquire(&self, index: u16, delta: u16, timeout: Timeout) -> Result<()> {
         let delta = check_delta("acquire", delta)?;
-        semop(self.id, &mut [sembuf(index, -delta, self.flags())], timeout)
+        self.semop(&mut [sembuf(index, -delta, self.flags())], timeout)
     }
 
     fn release(&self, index: u16, delta: u16) -> Result<()> {
         let delta = check_delta("release", delta)?;
-        semop(
-            self.id,
+        self.semop(
             &mut [sembuf(index, delta, self.flags() | NOWAIT)],
             Timeout::Forever,
         )
     }
 
     fn wait_zero(&self, index: u16, timeout: Timeout) -> Result<()> {
-        semop(self.id, &mut [sembuf(index, 0, self.flags())], timeout)
+        self.semop(&mut [sembuf(index, 0, self.flags())], timeout)
     }
 
     fn acquire_guard(
@@ -409,7 +446,7 @@ impl Handle {
         timeout: Timeout,
     ) -> Result<SemaphoreGuard<'_>> {
         let delta = check_delta("acquire", delta)?;
-        semop(self.id, &mut [sembuf(index, -delta, self.flags())], timeout)?;
+        self.semop(&mut [sembuf(index, -delta, self.flags())], timeout)?;
         Ok(SemaphoreGuard {
             id: self.id,
             op: sembuf(index, delta, (self.flags() & UNDO) | NOWAIT),
@@ -417,21 +454,34 @@ impl Handle {
         })
     }
 
-    /// `semctl(id, index, cmd)` for GETVAL, GETPID, GETNCNT, GETZCNT.
+    /// `semctl(id, index, cmd)` for GETVAL, GETPID, GETNCNT, GETZCNT, then a
+    /// check that the id still names this handle's set: a set that was ours
+    /// after the call was ours during it (ids never come back to a removed
+    /// set), so the answer is never another set's.
     fn get(&self, index: u16, cmd: libc::c_int) -> Result<u32> {
         // SAFETY: these commands take no fourth argument.
         let rc = unsafe { sys::semctl(self.id, libc::c_int::from(index), cmd) };
-        let v = ipc_common::check("semctl", rc).map_err(|e| ctl_error(self.id, cmd, e))?;
-        Ok(u32::try_from(v).expect("semctl returns -1 or a non-negative value"))
+        let v = ipc_common::check("semctl", rc).map_err(|e| {
+            self.reused("semctl")
+                .unwrap_or_else(|| ctl_error(self.id, cmd, e))
+        })?;
+        if let Some(e) = self.reused("semctl") {
+            return Err(e);
+        }
+        u32::try_from(v).map_err(|_| unexpected("semctl", v))
     }
 
     fn value(&self, index: u16) -> Result<u16> {
         let v = self.get(index, sys::GETVAL)?;
-        Ok(u16::try_from(v).expect("semaphore values never exceed SEMVMX"))
+        u16::try_from(v).map_err(|_| unexpected("semctl", v))
     }
 
     fn set_value(&self, index: u16, value: u16) -> Result<()> {
         check_value("set_value", value)?;
+        // Never write into another set that took over the id.
+        if let Some(e) = self.reused("semctl") {
+            return Err(e);
+        }
         // SAFETY: SETVAL takes an int as its union semun argument.
         let rc = unsafe {
             sys::semctl_val(
@@ -450,13 +500,40 @@ impl Handle {
         Ok(ipc::pid(libc::pid_t::try_from(pid).unwrap_or(0)))
     }
 
+    /// `IPC_STAT`, failing with `Removed` when the id names another set.
+    fn stat_ds(&self) -> Result<sys::semid_ds> {
+        let ds = ipc::stat_checked::<SemCtl>(self.id, self.key)?;
+        if ds.sem_nsems != u64::from(self.len) {
+            let found = format!("it has {} semaphores, not {}", ds.sem_nsems, self.len);
+            return Err(ipc::reused::<SemCtl>("semctl", self.id, &found));
+        }
+        Ok(ds)
+    }
+
     fn stat(&self) -> Result<SemaphoreStat> {
-        Ok(SemaphoreStat::from_ds(&ipc::stat::<SemCtl>(self.id)?))
+        Ok(SemaphoreStat::from_ds(&self.stat_ds()?))
     }
 
     fn permissions(&self) -> Result<Permissions> {
         Ok(self.stat()?.permissions)
     }
+
+    fn values_into(&self, out: &mut [u16]) -> Result<()> {
+        get_all(self.id, self.key, out)
+    }
+
+    fn set_values(&self, values: &[u16]) -> Result<()> {
+        set_all(self.id, self.key, values)
+    }
+}
+
+/// The error for a value the kernel should never return.
+fn unexpected(op: &'static str, v: impl std::fmt::Display) -> Error {
+    Error::new(
+        ErrorKind::Other,
+        op,
+        format!("the system returned {v}, outside the range it documents"),
+    )
 }
 
 /// `semget`, with messages that name the key.
@@ -506,20 +583,20 @@ fn stat_len(id: i32) -> Result<u16> {
 /// Gives a set this call created its values, then performs one `semop`
 /// (a wait-for-zero on a member that is 0, or an acquire-and-release of member
 /// 0) so that `o_time` marks the set as initialised for Stevens' recipe.
-fn initialise(id: i32, len: u16, init: &Init<'_>) -> Result<()> {
+fn initialise(id: i32, key: Key, len: u16, init: &Init<'_>) -> Result<()> {
     let zero_at = match *init {
         Init::All(0) => Some(0),
         Init::All(v) => {
             if len == 1 {
                 set_val(id, 0, v)?;
             } else {
-                set_all(id, &vec![v; usize::from(len)])?;
+                set_all(id, key, &vec![v; usize::from(len)])?;
             }
             None
         }
         Init::Each(values) => {
             if values.iter().any(|&v| v != 0) {
-                set_all(id, values)?;
+                set_all(id, key, values)?;
             }
             values.iter().position(|&v| v == 0)
         }
@@ -558,10 +635,12 @@ fn set_val(id: i32, index: u16, value: u16) -> Result<()> {
     Ok(())
 }
 
-/// `SETALL` (`values` must be checked against SEMVMX by the caller).
-fn set_all(id: i32, values: &[u16]) -> Result<()> {
-    // A smaller set under a reused id would take only part of the values.
-    check_same_size(id, values.len())?;
+/// `SETALL` on the set opened as `id` under `key` (`values` must be checked
+/// against SEMVMX by the caller).
+fn set_all(id: i32, key: Key, values: &[u16]) -> Result<()> {
+    // Another set under a reused id must not take our values (a smaller one
+    // would take only part of them).
+    check_same_set(id, key, values.len())?;
     let mut buf = GuardedBuf::new(values.len())?;
     buf.as_mut_slice().copy_from_slice(values);
     // SAFETY: `buf` holds values.len() u16s followed by an inaccessible page, so
@@ -572,43 +651,39 @@ fn set_all(id: i32, values: &[u16]) -> Result<()> {
     Ok(())
 }
 
-/// `GETALL` into `out` (`out.len()` is the set's size as known to the handle).
-fn get_all(id: i32, out: &mut [u16]) -> Result<()> {
+/// `GETALL` of the set opened as `id` under `key` into `out` (`out.len()` is
+/// the set's size as known to the handle).
+fn get_all(id: i32, key: Key, out: &mut [u16]) -> Result<()> {
     let mut buf = GuardedBuf::new(out.len())?;
     // SAFETY: as in set_all: a larger set under a reused id makes the kernel
     // fault on the guard page (EFAULT) instead of writing past `buf`.
     let rc = unsafe { sys::semctl_array(id, 0, sys::GETALL, buf.as_mut_ptr()) };
     ipc_common::check("semctl", rc).map_err(|e| array_error(id, sys::GETALL, e))?;
-    // A smaller set under a reused id would leave the tail as zeros.
-    check_same_size(id, out.len())?;
+    // Another set under a reused id (a smaller one would leave the tail as
+    // zeros): checked after the call, so the values read were ours.
+    check_same_set(id, key, out.len())?;
     out.copy_from_slice(buf.as_mut_slice());
     Ok(())
 }
 
-/// Fails with `Removed` unless the set at `id` has `len` semaphores: a set of
-/// another size there means ours was removed and its id reused.
-fn check_same_size(id: i32, len: usize) -> Result<()> {
-    let nsems = ipc::stat::<SemCtl>(id)?.sem_nsems;
+/// Fails with `Removed` unless the set at `id` has `key` and `len`
+/// semaphores: another key or size there means ours was removed and its id
+/// reused.
+fn check_same_set(id: i32, key: Key, len: usize) -> Result<()> {
+    let nsems = ipc::stat_checked::<SemCtl>(id, key)?.sem_nsems;
     if u64::try_from(len).is_ok_and(|len| len == nsems) {
         return Ok(());
     }
-    Err(Error::new(
-        ErrorKind::Removed,
-        "semctl",
-        format!(
-            "the semaphore set with id {id} has {nsems} semaphores, not the {len} this handle \
-             opened: it was removed and its id reused by another set"
-        ),
-    ))
+    let found = format!("it has {nsems} semaphores, not {len}");
+    Err(ipc::reused::<SemCtl>("semctl", id, &found))
 }
 
 fn array_error(id: i32, cmd: libc::c_int, e: Error) -> Error {
     if e.raw_os_error() == Some(libc::EFAULT) {
-        let msg = format!(
-            "the semaphore set with id {id} is not the one this handle opened (it was removed \
-             and its id reused by a larger set)"
-        );
-        return e.with_kind(ErrorKind::Removed).with_message(msg);
+        let reused = ipc::reused::<SemCtl>("semctl", id, "it has more semaphores");
+        return e
+            .with_kind(ErrorKind::Removed)
+            .with_message(reused.message().to_owned());
     }
     ctl_error(id, cmd, e)
 }
@@ -750,7 +825,7 @@ fn semop_error(id: i32, timed: bool, e: Error) -> Error {
         Some(libc::ENOSPC) => {
             "the system limit on undo structures (SEMMNU) is reached; use fewer undo operations"
         }
-        _ => return e,
+        _ => return ipc::name_object(e, format_args!("the semaphore set with id {id}")),
     };
     e.with_message(msg)
 }
@@ -762,6 +837,9 @@ fn semop_error(id: i32, timed: bool, e: Error) -> Error {
 /// The release uses the same undo setting as the acquire, so with undo on the
 /// kernel's adjustment cancels out. [`release`](Self::release) reports errors
 /// that `Drop` has to ignore (e.g. the semaphore was removed meanwhile).
+///
+/// A killed process runs no `Drop`: without undo its guards' units stay taken
+/// (see [`Semaphore`](crate::Semaphore#when-a-process-dies)).
 ///
 /// ```
 /// use sysv_ipc::{Semaphore, Timeout};

@@ -126,6 +126,7 @@ pub struct SharedMemoryOptions {
     mode: u32,
     size: Option<usize>,
     init: Option<u8>,
+    allow_foreign_owner: bool,
 }
 
 impl Default for SharedMemoryOptions {
@@ -135,6 +136,7 @@ impl Default for SharedMemoryOptions {
             mode: 0o600,
             size: None,
             init: None,
+            allow_foreign_owner: false,
         }
     }
 }
@@ -328,6 +330,30 @@ impl SharedMemoryOptions {
         self
     }
 
+    /// With `true`, an open-or-create ([`create`](Self::create) without
+    /// [`create_new`](Self::create_new)) also adopts an existing segment that
+    /// another user owns or created (default `false`: such a segment is refused
+    /// with [`ErrorKind::ForeignOwner`], see [Security](crate#security)): its
+    /// owner could read everything written to it. Opening without `create`
+    /// never checks the owner.
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// let same = sysv_ipc::SharedMemory::options().create(true).allow_foreign_owner(true)
+    ///     .open(seg.key())?;
+    /// assert!(!same.created());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn allow_foreign_owner(&mut self, yes: bool) -> &mut Self {
+        self.allow_foreign_owner = yes;
+        self
+    }
+
     /// Opens (or creates) the segment with `key`.
     ///
     /// [`Key::PRIVATE`] always creates a new segment that only its id reaches.
@@ -338,8 +364,9 @@ impl SharedMemoryOptions {
     /// removed again (sysv_ipc leaves it behind).
     ///
     /// Errors: `NotFound` (no segment and no `create`), `AlreadyExists`
-    /// (`create_new`), `PermissionDenied` (the mode denies the requested
-    /// access), `InvalidInput` (bad mode, flags or size), `LimitExceeded`
+    /// (`create_new`), `ForeignOwner` (with `create`, the existing segment
+    /// belongs to or was created by another user; it is not attached or
+    /// filled), `PermissionDenied` (the mode denies the requested access), `InvalidInput` (bad mode, flags or size), `LimitExceeded`
     /// (memory, `SHMMNI`, `SHMALL`).
     ///
     /// ```
@@ -367,16 +394,18 @@ impl SharedMemoryOptions {
         let (id, created) = if creation.exclusive || key.is_private() {
             (get(key, create_size, IPC_CREX | mode | extra)?, true)
         } else if creation.create {
-            ipc::create_or_open(
+            ipc::create_or_open::<SharedMemory>(
                 WHAT,
                 key,
+                self.allow_foreign_owner,
                 || get(key, create_size, IPC_CREX | mode | extra),
                 || get(key, open_size, mode),
             )?
         } else {
             (get(key, open_size, mode)?, false)
         };
-        let seg = SharedMemory::from_parts(key, id, mode & 0o200 == 0);
+        let mut seg = SharedMemory::from_parts(key, id, mode & 0o200 == 0);
+        seg.created = created;
         if let Some(byte) = self.init.filter(|_| created && !seg.read_only) {
             let filled = seg.attachment().and_then(|a| a.fill(0, a.len(), byte));
             if let Err(e) = filled {
@@ -483,6 +512,15 @@ fn get(key: Key, size: usize, flags: libc::c_int) -> Result<i32> {
 /// thread, and the internal attachment is created once (atomically) and only
 /// detached through `&mut self`.
 ///
+/// If the segment is removed and its id given to a new segment, the handle
+/// notices by the key (one `IPC_STAT`, which every getter, setter,
+/// `remove` and attach already makes) and fails with
+/// [`Removed`](ErrorKind::Removed) rather than attaching, describing, changing
+/// or removing the other segment. A removed segment that is still attached
+/// keeps its id and shows key 0: that is still this handle's segment.
+/// Attachments map the segment itself and stay valid whatever happens to the
+/// id.
+///
 /// ```
 /// use sysv_ipc::{ErrorKind, SharedMemory};
 /// # let key = testkit::unique_key();
@@ -501,6 +539,7 @@ fn get(key: Key, size: usize, flags: libc::c_int) -> Result<i32> {
 pub struct SharedMemory {
     key: Key,
     id: i32,
+    created: bool,
     read_only: bool,
     view: OnceLock<Attachment>,
     detached: bool,
@@ -510,6 +549,7 @@ impl Control for SharedMemory {
     type Ds = sys::shmid_ds;
     const WHAT: &'static str = WHAT;
     const OP: &'static str = "shmctl";
+    const GET: &'static str = "shmget";
     unsafe fn ctl(id: i32, cmd: libc::c_int, buf: *mut sys::shmid_ds) -> libc::c_int {
         // SAFETY: the caller passes a buffer valid for one shmid_ds (or null
         // for IPC_RMID).
@@ -521,6 +561,12 @@ impl Control for SharedMemory {
     fn perm_mut(ds: &mut sys::shmid_ds) -> &mut sys::ipc_perm {
         &mut ds.shm_perm
     }
+    /// On Linux a segment removed while still attached keeps its id and
+    /// reports key 0 (`IPC_PRIVATE`) with `SHM_DEST`: still the same segment.
+    fn same_key(ds: &sys::shmid_ds, key: Key) -> bool {
+        let now = ipc::key_of(&ds.shm_perm);
+        key.is_private() || now == key || (now.is_private() && ds.shm_perm.mode & SHM_DEST != 0)
+    }
 }
 
 impl SharedMemory {
@@ -528,6 +574,7 @@ impl SharedMemory {
         SharedMemory {
             key,
             id,
+            created: false,
             read_only,
             view: OnceLock::new(),
             detached: false,
@@ -569,7 +616,9 @@ impl SharedMemory {
     }
 
     /// Opens the segment with `key`, creating it with `size` bytes (zeros,
-    /// mode `0o600`) if there is none.
+    /// mode `0o600`) if there is none ([`created`](Self::created) tells which).
+    /// An existing segment that another user owns or created is refused with
+    /// [`ErrorKind::ForeignOwner`] (see [Security](crate#security)).
     ///
     /// ```
     /// # let key = testkit::unique_key();
@@ -676,6 +725,21 @@ impl SharedMemory {
         self.id
     }
 
+    /// True when the call that opened this handle created the segment (and
+    /// so applied [`init_byte`](SharedMemoryOptions::init_byte)); false for
+    /// handles that opened an existing segment, and for
+    /// [`from_id`](Self::from_id).
+    ///
+    /// ```
+    /// let seg = sysv_ipc::SharedMemory::create_unique(64)?.remove_on_drop();
+    /// assert!(seg.created());
+    /// assert!(!sysv_ipc::SharedMemory::create(seg.key(), 64)?.created());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn created(&self) -> bool {
+        self.created
+    }
+
     /// Attaches the segment read-write: a new [`Attachment`] (one mapping).
     /// `PermissionDenied` if the segment's mode does not allow this user to
     /// write it.
@@ -693,7 +757,7 @@ impl SharedMemory {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn attach(&self) -> Result<Attachment> {
-        Attachment::new(self.id, std::ptr::null(), 0)
+        Attachment::new(self.id, Some(self.key), std::ptr::null(), 0)
     }
 
     /// Attaches the segment read-only (`SHM_RDONLY`): writes through the
@@ -712,7 +776,7 @@ impl SharedMemory {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn attach_read_only(&self) -> Result<Attachment> {
-        Attachment::new(self.id, std::ptr::null(), sys::SHM_RDONLY)
+        Attachment::new(self.id, Some(self.key), std::ptr::null(), sys::SHM_RDONLY)
     }
 
     /// Attaches the segment read-write at `addr`; with `round` (`SHM_RND`) the
@@ -769,7 +833,7 @@ impl SharedMemory {
             ));
         }
         let flags = if round { sys::SHM_RND } else { 0 };
-        Attachment::new(self.id, addr.as_ptr(), flags)
+        Attachment::new(self.id, Some(self.key), addr.as_ptr(), flags)
     }
 
     /// A new attachment for the handle's internal view.
@@ -997,7 +1061,7 @@ impl SharedMemory {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn remove(&self) -> Result<()> {
-        ipc::remove::<SharedMemory>(self.id)
+        ipc::remove_checked::<SharedMemory>(self.id, self.key)
     }
 
     /// Wraps the handle in a [`RemoveOnDrop`] guard that removes the segment
@@ -1038,7 +1102,8 @@ impl SharedMemory {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn stat(&self) -> Result<SharedMemoryStat> {
-        ipc::stat::<SharedMemory>(self.id).map(|ds| SharedMemoryStat::from_ds(&ds))
+        ipc::stat_checked::<SharedMemory>(self.id, self.key)
+            .map(|ds| SharedMemoryStat::from_ds(&ds))
     }
 
     /// The size in bytes (`shm_segsz`).
@@ -1220,7 +1285,7 @@ impl SharedMemory {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_mode(&self, mode: u32) -> Result<()> {
-        ipc::set_mode::<SharedMemory>(self.id, mode)
+        ipc::set_mode::<SharedMemory>(self.id, self.key, mode)
     }
 
     /// The owner's user id.
@@ -1253,7 +1318,7 @@ impl SharedMemory {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_uid(&self, uid: libc::uid_t) -> Result<()> {
-        ipc::set_uid::<SharedMemory>(self.id, uid)
+        ipc::set_uid::<SharedMemory>(self.id, self.key, uid)
     }
 
     /// The owner's group id.
@@ -1286,7 +1351,7 @@ impl SharedMemory {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_gid(&self, gid: libc::gid_t) -> Result<()> {
-        ipc::set_gid::<SharedMemory>(self.id, gid)
+        ipc::set_gid::<SharedMemory>(self.id, self.key, gid)
     }
 
     /// The creator's user id.
@@ -1463,7 +1528,7 @@ const SHM_LOCKED: u32 = sys::SHM_LOCKED.unsigned_abs();
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub fn attach(id: i32) -> Result<Attachment> {
-    Attachment::new(id, std::ptr::null(), 0)
+    Attachment::new(id, None, std::ptr::null(), 0)
 }
 
 /// Removes the segment with id `id` (`IPC_RMID`); see [`SharedMemory::remove`]

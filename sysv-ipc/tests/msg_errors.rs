@@ -346,8 +346,10 @@ fn removing_the_queue_wakes_a_blocked_sender_and_receiver_with_removed() {
     assert_eq!(e.kind(), ErrorKind::Removed, "{e}");
 }
 
-/// Receive buffers above the stack size use the handle's scratch buffer, or a
-/// temporary one while another thread holds it; every byte must arrive either way.
+/// Receive buffers above the stack size, shared by threads: staged at msgmax
+/// (on the stack by default; in the handle's scratch buffer, or a temporary
+/// one while another thread holds it, where msgmax is larger), every byte
+/// must arrive either way.
 #[test]
 fn large_receive_buffers_from_many_threads() {
     let q = Arc::new(new_queue_with(

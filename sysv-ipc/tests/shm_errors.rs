@@ -314,3 +314,49 @@ fn opening_a_missing_key_says_how_to_create_it() {
     assert!(e.message().contains("create"), "{e}");
     assert_eq!(e.operation(), "shmget");
 }
+
+/// The current virtual memory size of this process, from /proc/self/status.
+fn vm_size() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmSize:")).unwrap();
+    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib * 1024
+}
+
+/// `read(0, 0)` copies the whole segment into a new `Vec`; when that memory
+/// cannot be had (here: a 256 MiB segment under an address-space limit with
+/// 32 MiB to spare) it is `LimitExceeded`, not an abort of the process.
+#[test]
+fn reading_more_than_can_be_allocated_is_an_error_not_an_abort() {
+    const TEST: &str = "reading_more_than_can_be_allocated_is_an_error_not_an_abort";
+    const SIZE: usize = 256 << 20;
+    if let Some(args) = testkit::child_args(TEST) {
+        let seg = SharedMemory::open(Key::new(args[0].parse().unwrap())).unwrap();
+        let view = seg.attachment().unwrap(); // maps the segment first
+        let limit = vm_size() + (32 << 20);
+        let rl = libc::rlimit {
+            rlim_cur: limit,
+            rlim_max: limit,
+        };
+        // SAFETY: setrlimit reads a valid rlimit; this child process is ours.
+        assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_AS, &rl) }, 0);
+        for e in [seg.read(0, 0).unwrap_err(), view.read(1, SIZE).unwrap_err()] {
+            assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{e}");
+            assert!(e.message().contains("read_at"), "{e}");
+        }
+        // Small reads still work under the limit.
+        assert_eq!(seg.read(SIZE - 4, 0).unwrap(), [0; 4]);
+        println!("no abort");
+        return;
+    }
+    let seg = new_segment(SharedMemory::options().size(SIZE).no_reserve(true));
+    let out = testkit::spawn_child(TEST, &[&seg.key().as_raw().to_string()])
+        .wait(std::time::Duration::from_secs(30));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("no abort"),
+        "the child under RLIMIT_AS failed: {}\nstdout:\n{stdout}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -276,13 +276,20 @@ pub struct CountingAllocator;
 
 thread_local! {
     static ALLOCATIONS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+    static LARGEST: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts one allocation of `size` bytes on this thread.
+fn count_allocation(size: usize) {
+    let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+    let _ = LARGEST.try_with(|c| c.set(c.get().max(size)));
 }
 
 // SAFETY: every call is forwarded unchanged to the system allocator; the
 // counter is a const-initialised thread-local Cell, which never allocates.
 unsafe impl std::alloc::GlobalAlloc for CountingAllocator {
     unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+        count_allocation(layout.size());
         // SAFETY: forwarded with the caller's guarantees.
         unsafe { std::alloc::System.alloc(layout) }
     }
@@ -293,7 +300,7 @@ unsafe impl std::alloc::GlobalAlloc for CountingAllocator {
     }
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
-        let _ = ALLOCATIONS.try_with(|c| c.set(c.get() + 1));
+        count_allocation(new_size);
         // SAFETY: forwarded with the caller's guarantees.
         unsafe { std::alloc::System.realloc(ptr, layout, new_size) }
     }
@@ -305,4 +312,15 @@ pub fn allocations_during(f: impl FnOnce()) -> u64 {
     let before = ALLOCATIONS.with(std::cell::Cell::get);
     f();
     ALLOCATIONS.with(std::cell::Cell::get) - before
+}
+
+/// The size in bytes of the largest allocation (or reallocation) the current
+/// thread made while running `f` (only meaningful with [`CountingAllocator`]
+/// installed), for tests asserting that a call's memory follows its input.
+pub fn largest_allocation_during(f: impl FnOnce()) -> usize {
+    let outer = LARGEST.with(|c| c.replace(0));
+    f();
+    let largest = LARGEST.with(std::cell::Cell::get);
+    LARGEST.with(|c| c.set(outer.max(largest)));
+    largest
 }

@@ -10,7 +10,7 @@ use posix_ipc_sys as sys;
 
 use super::{
     Handle, Init, NOWAIT, OpenOptions, SemCtl, SemaphoreGuard, SemaphoreStat, UNDO, check_delta,
-    check_value, get_all, semop, set_all,
+    check_value,
 };
 use crate::guard::{Remove, RemoveOnDrop, Sealed};
 use crate::ipc;
@@ -29,6 +29,37 @@ use crate::key::{self, Key};
 /// Member indexes are `u16` and checked against the set's size (`InvalidInput`
 /// when out of range). A `SemaphoreSet` is `Send + Sync`: the kernel object is
 /// named by an integer id and every operation is a single system call.
+///
+/// Operations without undo ([`SemOp::undo`], [`set_undo`](Self::set_undo))
+/// are not reversed when the process that made them dies, undo ones are: see
+/// [`Semaphore`](crate::Semaphore#when-a-process-dies).
+///
+/// # A handle whose set was removed
+///
+/// A handle keeps the set's id, key and size. Once the set is removed, calls
+/// fail with [`Removed`](crate::ErrorKind::Removed); but the kernel may give
+/// the id to a new set later. The handle recognises a different set by its
+/// key and its number of semaphores (one `IPC_STAT`), and then fails with
+/// `Removed` saying that the id now belongs to another object:
+///
+/// - reads never return the other set's data: [`value`](Self::value),
+///   [`last_pid`](Self::last_pid), `waiting_for_*` (checked after the call,
+///   which costs them a second system call), [`values`](Self::values),
+///   [`stat`](Self::stat) and every attribute getter;
+/// - writes never touch the other set: [`set_value`](Self::set_value),
+///   [`set_values`](Self::set_values), `set_mode`/`set_uid`/`set_gid`,
+///   [`remove`](Self::remove) (and so [`RemoveOnDrop`]) are checked before;
+///   `remove` only when this user may read the set (`IPC_STAT`);
+/// - [`acquire`](Self::acquire), [`release`](Self::release),
+///   [`wait_zero`](Self::wait_zero) and [`apply`](Self::apply) are checked
+///   when they fail the way a reused id makes them fail: an index beyond a
+///   smaller set (`EFBIG`), or a timed wait that expired.
+///
+/// Not detected: a `semop` that succeeds on the new set, or fails at once
+/// with `WouldBlock`, or waits with [`Timeout::Forever`] (checking every
+/// operation would double its cost), a [`SemaphoreGuard`](crate::SemaphoreGuard)'s
+/// release, and a new set with the same key and size, or, for private sets,
+/// the same size: these are the handle's set by every measure it has.
 ///
 /// ```
 /// use sysv_ipc::{SemOp, SemaphoreSet, Timeout};
@@ -329,6 +360,25 @@ impl SemaphoreSetOptions {
         self
     }
 
+    /// With `true`, an open-or-create also adopts an existing set that another
+    /// user owns or created (default `false`: refused with
+    /// [`ForeignOwner`](crate::ErrorKind::ForeignOwner)), as
+    /// [`SemaphoreOptions::allow_foreign_owner`](crate::SemaphoreOptions::allow_foreign_owner).
+    ///
+    /// ```
+    /// use sysv_ipc::SemaphoreSet;
+    /// let set = SemaphoreSet::options().len(2).create_unique()?;
+    /// let same = SemaphoreSet::options().create(true).len(2).allow_foreign_owner(true)
+    ///     .open(set.key())?;
+    /// assert!(!same.created());
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn allow_foreign_owner(&mut self, yes: bool) -> &mut Self {
+        self.open.allow_foreign_owner = yes;
+        self
+    }
+
     /// Opens (or creates) the set with `key`.
     ///
     /// Errors as [`SemaphoreOptions::open`](crate::SemaphoreOptions::open), and
@@ -509,7 +559,7 @@ impl SemaphoreSet {
         // SAFETY: the first ops.len() elements were initialised just above, and
         // MaybeUninit<sembuf> has the layout of sembuf.
         let raw = unsafe { std::slice::from_raw_parts_mut(buf.as_mut_ptr().cast(), ops.len()) };
-        semop(self.h.id, raw, timeout)
+        self.h.semop(raw, timeout)
     }
 
     /// Decrements member `index` by `delta`, waiting up to `timeout`.
@@ -691,7 +741,7 @@ impl SemaphoreSet {
     /// ```
     pub fn values_into(&self, out: &mut [u16]) -> Result<()> {
         self.check_all_len("values_into", out.len())?;
-        get_all(self.h.id, out)
+        self.h.values_into(out)
     }
 
     /// Sets every member's value atomically (`SETALL`); `values` must have
@@ -711,7 +761,7 @@ impl SemaphoreSet {
         for &v in values {
             check_value("set_values", v)?;
         }
-        set_all(self.h.id, values)
+        self.h.set_values(values)
     }
 
     fn check_all_len(&self, op: &'static str, n: usize) -> Result<()> {
@@ -892,7 +942,7 @@ impl SemaphoreSet {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_mode(&self, mode: u32) -> Result<()> {
-        ipc::set_mode::<SemCtl>(self.h.id, mode)
+        ipc::set_mode::<SemCtl>(self.h.id, self.h.key, mode)
     }
 
     /// Gives the set to another owner.
@@ -904,7 +954,7 @@ impl SemaphoreSet {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_uid(&self, uid: libc::uid_t) -> Result<()> {
-        ipc::set_uid::<SemCtl>(self.h.id, uid)
+        ipc::set_uid::<SemCtl>(self.h.id, self.h.key, uid)
     }
 
     /// Changes the owner's group.
@@ -916,7 +966,7 @@ impl SemaphoreSet {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_gid(&self, gid: libc::gid_t) -> Result<()> {
-        ipc::set_gid::<SemCtl>(self.h.id, gid)
+        ipc::set_gid::<SemCtl>(self.h.id, self.h.key, gid)
     }
 
     /// Removes the set from the system; waiters wake with `Removed`.
@@ -928,7 +978,7 @@ impl SemaphoreSet {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn remove(&self) -> Result<()> {
-        ipc::remove::<SemCtl>(self.h.id)
+        ipc::remove_checked::<SemCtl>(self.h.id, self.h.key)
     }
 
     /// Wraps the handle in a [`RemoveOnDrop`] guard that removes the set when

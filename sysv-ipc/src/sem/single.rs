@@ -25,6 +25,23 @@ use crate::key::{self, Key};
 /// and every operation is a single system call. The `undo` and `block`
 /// settings belong to the handle, as in sysv_ipc.
 ///
+/// # When a process dies
+///
+/// The kernel reverses the operations a process made with undo
+/// ([`set_undo`](Self::set_undo), [`SemOp::undo`](crate::SemOp::undo)) when
+/// it exits for any reason, `SIGKILL` included. Operations without undo stay:
+/// a process killed between an acquire and its release, or while a
+/// [`SemaphoreGuard`](crate::SemaphoreGuard) is alive (its `Drop` never runs
+/// then), leaves the unit taken for good, and whoever waits for it waits
+/// forever. Use undo for locks a crash must not leave held; its adjustments
+/// belong to the process and the semaphore, and [`set_value`](Self::set_value)
+/// clears them.
+///
+/// A handle whose semaphore was removed, and whose id the kernel gave to
+/// another set, recognises it as [`SemaphoreSet`](crate::SemaphoreSet) does
+/// (see [there](crate::SemaphoreSet#a-handle-whose-set-was-removed)): reads,
+/// writes and `remove` fail with `Removed`, operations only when they fail.
+///
 /// ```
 /// use sysv_ipc::{Semaphore, Timeout};
 /// let sem = Semaphore::create_unique(1)?;
@@ -199,11 +216,33 @@ impl SemaphoreOptions {
         self
     }
 
+    /// With `true`, an open-or-create ([`create`](Self::create) without
+    /// [`create_new`](Self::create_new)) also adopts an existing semaphore that
+    /// another user owns or created (default `false`: such a semaphore is
+    /// refused with [`ForeignOwner`](crate::ErrorKind::ForeignOwner), see
+    /// [Security](crate#security)). Use it only for a key shared on purpose
+    /// with a user you trust. Opening without `create` never checks the owner.
+    ///
+    /// ```
+    /// use sysv_ipc::Semaphore;
+    /// let sem = Semaphore::create_unique(0)?;
+    /// let same = Semaphore::options().create(true).allow_foreign_owner(true).open(sem.key())?;
+    /// assert!(!same.created());
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn allow_foreign_owner(&mut self, yes: bool) -> &mut Self {
+        self.open.allow_foreign_owner = yes;
+        self
+    }
+
     /// Opens (or creates) the semaphore with `key`. [`Key::PRIVATE`] always
     /// creates a new semaphore that only its id reaches.
     ///
     /// Errors: `NotFound` (no semaphore and no `create`), `AlreadyExists`
-    /// (`create_new`), `PermissionDenied` (the semaphore's mode does not grant
+    /// (`create_new`), `ForeignOwner` (with `create`, the existing semaphore
+    /// belongs to or was created by another user; nothing was changed),
+    /// `PermissionDenied` (the semaphore's mode does not grant
     /// the requested mode), `InvalidInput` (mode, flags or initial value out of
     /// range; nothing is created), `LimitExceeded` (SEMMNI/SEMMNS reached).
     ///
@@ -267,7 +306,10 @@ impl Semaphore {
     /// `initial_value` if there is none (`IPC_CREAT`). The initial value
     /// applies only when this call created the semaphore
     /// ([`created`](Self::created) tells): an existing semaphore keeps its value
-    /// (sysv_ipc resets it on every `IPC_CREAT`).
+    /// (sysv_ipc resets it on every `IPC_CREAT`). An existing semaphore that
+    /// another user owns or created is refused with
+    /// [`ForeignOwner`](crate::ErrorKind::ForeignOwner) (see
+    /// [Security](crate#security)).
     ///
     /// ```
     /// use sysv_ipc::{Key, Semaphore};
@@ -378,7 +420,9 @@ impl Semaphore {
     /// [`block`](Self::block) off it never waits.
     ///
     /// Errors: `InvalidInput` (delta 0 or above SEMVMX), `WouldBlock` (would
-    /// wait, or the timeout expired), `Interrupted` (a signal), `Removed` (the
+    /// wait, or the timeout expired), `Interrupted` (a signal handler ran,
+    /// with or without `SA_RESTART`, or, on Linux, the process was stopped and
+    /// continued; the wait is never resumed silently), `Removed` (the
     /// semaphore was removed before or during the wait), `PermissionDenied`.
     ///
     /// ```
@@ -563,7 +607,7 @@ impl Semaphore {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_mode(&self, mode: u32) -> Result<()> {
-        ipc::set_mode::<SemCtl>(self.h.id, mode)
+        ipc::set_mode::<SemCtl>(self.h.id, self.h.key, mode)
     }
 
     /// The owner's user id.
@@ -588,7 +632,7 @@ impl Semaphore {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_uid(&self, uid: libc::uid_t) -> Result<()> {
-        ipc::set_uid::<SemCtl>(self.h.id, uid)
+        ipc::set_uid::<SemCtl>(self.h.id, self.h.key, uid)
     }
 
     /// The owner's group id.
@@ -613,7 +657,7 @@ impl Semaphore {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_gid(&self, gid: libc::gid_t) -> Result<()> {
-        ipc::set_gid::<SemCtl>(self.h.id, gid)
+        ipc::set_gid::<SemCtl>(self.h.id, self.h.key, gid)
     }
 
     /// The creator's user id.
@@ -730,7 +774,7 @@ impl Semaphore {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn remove(&self) -> Result<()> {
-        ipc::remove::<SemCtl>(self.h.id)
+        ipc::remove_checked::<SemCtl>(self.h.id, self.h.key)
     }
 
     /// Wraps the handle in a [`RemoveOnDrop`] guard that removes the

@@ -10,6 +10,7 @@ use posix_ipc_sys as sys;
 
 use super::{SharedMemory, WHAT};
 use crate::ipc;
+use crate::key::Key;
 
 /// One attachment (`shmat`) of a System V shared memory segment to this
 /// process: a [`Region`] of the segment's size that detaches itself (`shmdt`)
@@ -62,12 +63,20 @@ pub struct Attachment {
 }
 
 impl Attachment {
-    /// `shmat(id, addr, flags)`, then `IPC_STAT` for the size.
+    /// `shmat(id, addr, flags)`, then `IPC_STAT` for the size and, for a
+    /// handle's attachment (`key` given), to check that the id still names
+    /// the segment the handle opened under `key` (else it detaches again and
+    /// fails with `Removed`).
     ///
     /// `flags` must not contain `SHM_REMAP`: without it the kernel refuses an
     /// address range that overlaps an existing mapping, so no Rust memory can
     /// be clobbered.
-    pub(crate) fn new(id: i32, addr: *const u8, flags: libc::c_int) -> Result<Attachment> {
+    pub(crate) fn new(
+        id: i32,
+        key: Option<Key>,
+        addr: *const u8,
+        flags: libc::c_int,
+    ) -> Result<Attachment> {
         debug_assert_eq!(flags & sys::SHM_REMAP, 0);
         // SAFETY: shmat maps the segment at an address the kernel chooses (or
         // at `addr`, which without SHM_REMAP must not overlap any existing
@@ -75,7 +84,11 @@ impl Attachment {
         let p = unsafe { sys::shmat(id, addr.cast(), flags) };
         let p = ipc_common::check_ptr("shmat", p, std::ptr::without_provenance_mut(usize::MAX))
             .map_err(|e| attach_error(id, addr, flags, e))?;
-        let ds = match ipc::stat::<SharedMemory>(id) {
+        let stat = ipc::stat::<SharedMemory>(id).and_then(|ds| match key {
+            Some(key) => ipc::check_key::<SharedMemory>(id, key, &ds).map(|()| ds),
+            None => Ok(ds),
+        });
+        let ds = match stat {
             Ok(ds) => ds,
             Err(e) => {
                 // SAFETY: `p` is the address shmat just returned.
@@ -123,8 +136,9 @@ impl Attachment {
     /// `len == 0`, or a `len` reaching past the end, reads to the end of the
     /// segment, as in sysv_ipc. `offset` must be less than the segment size,
     /// else [`ErrorKind::InvalidInput`] (sysv_ipc wraps a negative offset
-    /// around; here no value overflows). For reads that allocate nothing use
-    /// [`read_at`](Region::read_at).
+    /// around; here no value overflows). Memory for the copy that cannot be
+    /// allocated is [`ErrorKind::LimitExceeded`], never an abort. For reads
+    /// that allocate nothing use [`read_at`](Region::read_at).
     ///
     /// ```
     /// # let seg = loop {
@@ -153,7 +167,23 @@ impl Attachment {
         }
         let rest = size - offset;
         let n = if len == 0 { rest } else { len.min(rest) };
-        self.region.read_vec(offset, n)
+        // A segment can be far larger than the memory this process may
+        // allocate: that is an error to return, not an abort.
+        let mut out = Vec::new();
+        out.try_reserve_exact(n).map_err(|_| {
+            Error::new(
+                ErrorKind::LimitExceeded,
+                "read",
+                format!(
+                    "cannot allocate {n} bytes to copy the segment into (out of memory, or \
+                     RLIMIT_AS/RLIMIT_DATA); read a smaller range, or read_at into a buffer \
+                     of your own"
+                ),
+            )
+        })?;
+        out.resize(n, 0);
+        self.region.read_at(offset, &mut out)?;
+        Ok(out)
     }
 
     /// The whole attachment as a mutable byte slice.
@@ -249,7 +279,7 @@ fn attach_error(id: i32, addr: *const u8, flags: libc::c_int, e: Error) -> Error
             let msg = format!("not enough address space to attach the {WHAT} with id {id}");
             e.with_message(msg)
         }
-        _ => e,
+        _ => ipc::name_object(e, format_args!("the {WHAT} with id {id}")),
     }
 }
 
