@@ -16,10 +16,12 @@ use posix_ipc::{
 #[test]
 fn bad_names_are_invalid_input_before_any_call() {
     let long = format!("/{}", "q".repeat(256));
-    let cases: [&[u8]; 6] = [
+    let cases: [&[u8]; 8] = [
         b"",
         b"noslash",
         b"/",
+        b"/.",
+        b"/..",
         b"/a/b",
         b"/nul\0inside",
         long.as_bytes(),

@@ -440,6 +440,14 @@ mod bad_input {
         assert_rejected(b"/", "empty");
     }
 
+    /// `/.` and `/..` used to reach glibc and come back as a misleading
+    /// `AlreadyExists` ("unlink it first") and an unlink that "failed".
+    #[test]
+    fn dot_and_dot_dot_are_not_names() {
+        assert_rejected(b"/.", "directory entry \".\"");
+        assert_rejected(b"/..", "directory entry \"..\"");
+    }
+
     #[test]
     fn too_long_names() {
         let long = format!("/ipcrs-{}", "l".repeat(posix_ipc::SEMAPHORE_NAME_MAX - 5));

@@ -187,6 +187,8 @@ fn bad_names_are_refused_before_any_call() {
         ("/ipcrs-a/b", "'/'"),
         ("/ipcrs-nul\0tail", "NUL"),
         ("/", "empty"),
+        ("/.", "directory entry"),
+        ("/..", "directory entry"),
         ("", "must start with '/'"),
         (long.as_str(), "limit is 255"),
     ] {
