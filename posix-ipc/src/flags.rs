@@ -1,7 +1,7 @@
 //! The flag constants of posix_ipc (for line-by-line ports) and the one place
 //! that turns them into open options.
 
-use ipc_common::{Error, Result};
+use ipc_common::{Error, Mode, Result};
 
 /// Create the object if it does not exist (`O_CREAT`).
 pub const O_CREAT: i32 = libc::O_CREAT;
@@ -43,6 +43,24 @@ impl Creation {
     }
 }
 
+/// Checks the permission bits given for a POSIX `what` (a new object's mode, or
+/// `set_mode`): only the nine `rwxrwxrwx` bits mean anything for these objects.
+/// The setuid, setgid and sticky bits (`0o7000`) would only be copied onto the
+/// object's file in `/dev/shm` or the mqueue file system, so they are refused
+/// like any higher bit.
+pub(crate) fn object_mode(mode: u32, what: &str) -> Result<Mode> {
+    if mode > 0o777 {
+        return Err(Error::invalid_input(
+            "mode",
+            format!(
+                "mode 0o{mode:o} has bits above 0o777; setuid, setgid and sticky bits (and \
+                 anything higher) mean nothing for a {what}; give rwxrwxrwx bits such as 0o600"
+            ),
+        ));
+    }
+    Mode::new(mode)
+}
+
 /// Splits posix_ipc-style `flags` into the creation part and the remaining
 /// bits, checking them before any system call: `O_EXCL` needs `O_CREAT`, and
 /// only bits in `allowed` (besides `O_CREAT | O_EXCL`) may be set.
@@ -75,6 +93,19 @@ mod tests {
     fn python_values() {
         assert_eq!((O_CREAT, O_EXCL, O_CREX, O_TRUNC), (64, 128, 192, 512));
         assert_eq!((O_RDONLY, O_WRONLY, O_RDWR, O_NONBLOCK), (0, 1, 2, 2048));
+    }
+
+    #[test]
+    fn modes_above_0o777_are_refused() {
+        assert_eq!(object_mode(0o777, "semaphore").unwrap().bits(), 0o777);
+        assert_eq!(object_mode(0, "semaphore").unwrap().bits(), 0);
+        for bad in [0o1000, 0o2600, 0o4600, 0o7777, 0o10000, u32::MAX] {
+            let e = object_mode(bad, "message queue").unwrap_err();
+            assert!(e.is_invalid_input(), "{e}");
+            assert!(e.message().contains(&format!("0o{bad:o}")), "{e}");
+            assert!(e.message().contains("above 0o777"), "{e}");
+            assert!(e.message().contains("message queue"), "{e}");
+        }
     }
 
     #[test]

@@ -196,8 +196,9 @@ impl SemaphoreOptions {
     }
 
     /// The permission bits a new semaphore gets (default `0o600`), reduced by
-    /// the process umask. Values above `0o7777` are rejected by
-    /// [`open`](Self::open).
+    /// the process umask. Bits above `0o777` (setuid, setgid, sticky, which
+    /// mean nothing for a semaphore, and anything higher) are rejected by
+    /// [`open`](Self::open) with [`InvalidInput`](ErrorKind::InvalidInput).
     ///
     /// ```
     /// let sem = posix_ipc::Semaphore::options().mode(0o640).create_unique()?;
@@ -303,7 +304,7 @@ impl SemaphoreOptions {
     }
 
     fn open_name(&self, name: Name, creation: Creation) -> Result<Semaphore> {
-        let mode = Mode::new(self.mode)?;
+        let mode = flags::object_mode(self.mode, "semaphore")?;
         if creation.create {
             check_initial_value(self.initial_value)?;
         }
@@ -1006,7 +1007,7 @@ mod tests {
             .open(name)
             .unwrap_err();
         assert!(
-            e.is_invalid_input() && e.message().contains("0o7777"),
+            e.is_invalid_input() && e.message().contains("above 0o777"),
             "{e}"
         );
         let e = Semaphore::options()

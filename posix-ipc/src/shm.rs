@@ -200,7 +200,8 @@ impl SharedMemoryOptions {
 
     /// Permission bits for a newly created object (default `0o600`). The
     /// process umask applies, as for files; use [`SharedMemory::set_mode`]
-    /// for exact bits. Bits above `0o7777` are an
+    /// for exact bits. Bits above `0o777` (setuid, setgid, sticky, which mean
+    /// nothing for shared memory, and anything higher) are an
     /// [`InvalidInput`](ErrorKind::InvalidInput) error when opening.
     ///
     /// ```
@@ -290,7 +291,7 @@ impl SharedMemoryOptions {
             return Err(e.clone());
         }
         let name = shm_name("shm_open", name)?;
-        let mode = Mode::new(self.mode)?;
+        let mode = flags::object_mode(self.mode, "shared memory object")?;
         check_size("shm_open", self.size)?;
         if self.read_only && self.size != 0 {
             return Err(Error::invalid_input(
@@ -727,18 +728,21 @@ impl SharedMemory {
     }
 
     /// Sets the permission bits exactly (`fchmod`; no umask), e.g. to let
-    /// other users open the object. Only the owner (or root) may.
+    /// other users open the object. Only the owner (or root) may. Bits above
+    /// `0o777` (setuid, setgid, sticky) mean nothing for shared memory and are
+    /// an [`InvalidInput`](ErrorKind::InvalidInput) error.
     ///
     /// ```
     /// let shm = posix_ipc::SharedMemory::create_unique(0)?;
     /// shm.set_mode(0o664)?;
     /// assert_eq!(shm.mode()?.bits(), 0o664);
+    /// assert!(shm.set_mode(0o4664).unwrap_err().is_invalid_input());
     /// assert!(shm.set_mode(0o70000).unwrap_err().is_invalid_input());
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn set_mode(&self, mode: u32) -> Result<()> {
-        let mode = Mode::new(mode)?;
+        let mode = flags::object_mode(mode, "shared memory object")?;
         // SAFETY: fchmod on a descriptor this handle owns; no memory is passed.
         let rc = unsafe { libc::fchmod(self.fd.as_raw_fd(), mode.bits() as libc::mode_t) };
         check("fchmod", rc).map(drop)

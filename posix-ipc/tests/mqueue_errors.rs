@@ -68,16 +68,25 @@ fn bad_flags_are_rejected_with_a_hint() {
     );
 }
 
+/// Setuid, setgid and sticky bits mean nothing for a queue: refused like any
+/// higher bit, and nothing is created.
 #[test]
 fn bad_mode_is_rejected() {
     let (name, _guard) = fresh_name();
-    let e = MessageQueue::options()
-        .create(true)
-        .mode(0o10000)
-        .open(name.as_str())
-        .unwrap_err();
-    assert!(e.is_invalid_input());
-    assert!(e.message().contains("0o7777"), "{e}");
+    for bad in [0o4600, 0o2600, 0o1666, 0o10000, u32::MAX] {
+        let e = MessageQueue::options()
+            .create(true)
+            .mode(bad)
+            .open(name.as_str())
+            .unwrap_err();
+        assert!(e.is_invalid_input());
+        assert!(e.message().contains("above 0o777"), "{e}");
+        assert_eq!(e.raw_os_error(), None, "refused before any call");
+    }
+    assert_eq!(
+        MessageQueue::open(name.as_str()).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
 }
 
 #[test]

@@ -507,21 +507,33 @@ mod bad_input {
         assert!(exists(sem.name()));
     }
 
+    /// Setuid, setgid and sticky bits mean nothing for a semaphore (glibc
+    /// would put them on `/dev/shm/sem.<name>`): refused like higher bits, by
+    /// every creating form, and nothing is created.
     #[test]
     fn mode_out_of_range_creates_nothing() {
         let (name, _g) = unused("mode");
-        for bad in [0o10000, u32::MAX] {
-            let e = Semaphore::options()
-                .create_new(true)
-                .mode(bad)
-                .open(&name)
-                .unwrap_err();
-            assert!(
-                e.is_invalid_input() && e.message().contains("0o7777"),
-                "{e}"
-            );
+        for bad in [0o4600, 0o2600, 0o1666, 0o7777, 0o10000, u32::MAX] {
+            for creation in [O_CREAT, O_CREX] {
+                let e = Semaphore::options()
+                    .flags(creation)
+                    .mode(bad)
+                    .open(&name)
+                    .unwrap_err();
+                assert!(e.is_invalid_input(), "{e}");
+                assert!(e.message().contains("above 0o777"), "{e}");
+                assert_eq!(e.raw_os_error(), None, "refused before any call");
+            }
+            let e = Semaphore::options().mode(bad).create_unique().unwrap_err();
+            assert!(e.is_invalid_input(), "{e}");
         }
         assert!(!exists(&Name::new(name.as_str()).unwrap()));
+        let sem = Semaphore::options()
+            .create_new(true)
+            .mode(0o777)
+            .open(&name)
+            .unwrap();
+        assert_eq!(sem.mode().bits(), 0o777 & !umask());
     }
 
     #[test]

@@ -220,7 +220,9 @@ impl MessageQueueOptions {
     }
 
     /// Permission bits of a new queue (default `0o600`; the umask applies).
-    /// Bits above `0o7777` are rejected when opening.
+    /// Bits above `0o777` (setuid, setgid, sticky, which mean nothing for a
+    /// queue, and anything higher) are an [`ErrorKind::InvalidInput`] error
+    /// when opening.
     ///
     /// ```
     /// let q = posix_ipc::MessageQueue::options().mode(0o640).max_message_size(16).create_unique()?;
@@ -390,7 +392,7 @@ impl MessageQueueOptions {
         }
         let mqd = if create {
             oflag |= flags::Creation { create, exclusive }.oflag();
-            let mode = Mode::new(self.mode)?;
+            let mode = flags::object_mode(self.mode, "message queue")?;
             let sizes = self.sizes()?;
             let attr = sizes.map(|(n, size)| sys::mq_attr {
                 mq_flags: 0,

@@ -164,14 +164,19 @@ fn bad_flags_and_modes_are_refused_before_any_call() {
         .open(&name)
         .unwrap();
     assert_eq!(shm.size().unwrap(), 8);
+    // Setuid, setgid and sticky bits mean nothing for shared memory: refused
+    // like any higher bit, when creating and in set_mode.
     let (other, _g2) = fresh_name();
-    let e = SharedMemory::options()
-        .create(true)
-        .mode(0o10000)
-        .open(&other)
-        .unwrap_err();
-    invalid(e, &["0o7777"]);
-    invalid(shm.set_mode(u32::MAX).unwrap_err(), &["0o7777"]);
+    for bad in [0o4600, 0o2660, 0o1666, 0o10000, u32::MAX] {
+        let e = SharedMemory::options()
+            .create(true)
+            .mode(bad)
+            .open(&other)
+            .unwrap_err();
+        invalid(e, &["above 0o777", &format!("0o{bad:o}")]);
+        invalid(shm.set_mode(bad).unwrap_err(), &["above 0o777"]);
+    }
+    assert_eq!(shm.mode().unwrap().bits(), 0o600);
     assert_eq!(
         SharedMemory::open(&other).unwrap_err().kind(),
         ErrorKind::NotFound
