@@ -1,7 +1,9 @@
 //! The flag constants of posix_ipc (for line-by-line ports) and the one place
 //! that turns them into open options.
 
-use ipc_common::{Error, Mode, Result};
+use ipc_common::{Error, ErrorKind, Mode, Result};
+
+use crate::name::Name;
 
 /// Create the object if it does not exist (`O_CREAT`).
 pub const O_CREAT: i32 = libc::O_CREAT;
@@ -41,6 +43,63 @@ impl Creation {
         }
         f
     }
+}
+
+impl Creation {
+    /// `O_CREAT | O_EXCL`: create, never open.
+    pub(crate) const EXCLUSIVE: Creation = Creation {
+        create: true,
+        exclusive: true,
+    };
+    /// Neither flag: open an existing object only.
+    pub(crate) const OPEN: Creation = Creation {
+        create: false,
+        exclusive: false,
+    };
+}
+
+/// The one way every primitive opens: `attempt` makes one open call with the
+/// creation flags it is given ([`Creation::EXCLUSIVE`] or [`Creation::OPEN`]),
+/// and this returns its result and whether that call created the object.
+///
+/// `O_CREAT` without `O_EXCL` would not tell; so an open-or-create is done as
+/// an exclusive create first, then, on `AlreadyExists`, a plain open, and
+/// again if the object vanished in between (`NotFound`), at most
+/// [`UNIQUE_ATTEMPTS`](ipc_common::UNIQUE_ATTEMPTS) times. An exclusive
+/// create only creates; a plain open only opens.
+pub(crate) fn create_or_open<T>(
+    what: &str,
+    name: &Name,
+    creation: Creation,
+    mut attempt: impl FnMut(Creation) -> Result<T>,
+) -> Result<(T, bool)> {
+    if !creation.create {
+        return attempt(Creation::OPEN).map(|t| (t, false));
+    }
+    if creation.exclusive {
+        return attempt(Creation::EXCLUSIVE).map(|t| (t, true));
+    }
+    for _ in 0..ipc_common::UNIQUE_ATTEMPTS {
+        match attempt(Creation::EXCLUSIVE) {
+            Ok(t) => return Ok((t, true)),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e),
+        }
+        match attempt(Creation::OPEN) {
+            Ok(t) => return Ok((t, false)),
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Err(Error::new(
+        ErrorKind::Busy,
+        "create_or_open",
+        format!(
+            "the {what} {name:?} was removed and created again by other processes {} times \
+             while this call tried to open it; try again",
+            ipc_common::UNIQUE_ATTEMPTS
+        ),
+    ))
 }
 
 /// Checks the permission bits given for a POSIX `what` (a new object's mode, or
@@ -93,6 +152,52 @@ mod tests {
     fn python_values() {
         assert_eq!((O_CREAT, O_EXCL, O_CREX, O_TRUNC), (64, 128, 192, 512));
         assert_eq!((O_RDONLY, O_WRONLY, O_RDWR, O_NONBLOCK), (0, 1, 2, 2048));
+    }
+
+    #[test]
+    fn create_or_open_reports_who_created_and_gives_up_on_churn() {
+        let name = Name::new("/x").unwrap();
+        let create = Creation {
+            create: true,
+            exclusive: false,
+        };
+        let exists = || Err(Error::from_errno("open", libc::EEXIST));
+        let gone = || Err(Error::from_errno("open", libc::ENOENT));
+        // Open only, exclusive only, and open-or-create that creates.
+        let mut calls = Vec::new();
+        let got = create_or_open("thing", &name, Creation::OPEN, |c| {
+            calls.push(c);
+            Ok(1)
+        });
+        assert_eq!((got.unwrap(), calls), ((1, false), vec![Creation::OPEN]));
+        let got = create_or_open("thing", &name, Creation::EXCLUSIVE, |_| exists());
+        assert_eq!(got.unwrap_err().kind(), ErrorKind::AlreadyExists);
+        let got = create_or_open("thing", &name, create, |c| {
+            assert_eq!(c, Creation::EXCLUSIVE);
+            Ok(2)
+        });
+        assert_eq!(got.unwrap(), (2, true));
+        // It exists: opened, not created.
+        let got = create_or_open("thing", &name, create, |c| {
+            if c.exclusive { exists() } else { Ok(3) }
+        });
+        assert_eq!(got.unwrap(), (3, false));
+        // Created and removed by others, over and over: Busy, not a hang.
+        let mut n = 0;
+        let e = create_or_open("thing", &name, create, |c| {
+            n += 1;
+            if c.exclusive { exists() } else { gone() }
+        })
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Busy);
+        assert!(e.message().contains("thing \"/x\""), "{e}");
+        assert_eq!(n, 2 * ipc_common::UNIQUE_ATTEMPTS);
+        // Other errors end the loop at once.
+        let e = create_or_open("thing", &name, create, |_| {
+            Err::<(), _>(Error::from_errno("open", libc::EACCES))
+        })
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::PermissionDenied);
     }
 
     #[test]

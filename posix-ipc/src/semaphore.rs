@@ -68,6 +68,7 @@ pub struct Semaphore {
     raw: RawSem,
     name: Name,
     mode: Mode,
+    created: bool,
 }
 
 /// The `sem_t *` returned by `sem_open`; closed exactly once, by
@@ -308,6 +309,15 @@ impl SemaphoreOptions {
         if creation.create {
             check_initial_value(self.initial_value)?;
         }
+        let (mut sem, created) = flags::create_or_open("semaphore", &name, creation, |c| {
+            self.sem_open(&name, c, mode)
+        })?;
+        sem.created = created;
+        Ok(sem)
+    }
+
+    /// One `sem_open` call with `creation` (exclusive create or plain open).
+    fn sem_open(&self, name: &Name, creation: Creation, mode: Mode) -> Result<Semaphore> {
         // sem_open reads mode_t and unsigned int, promoted to unsigned int.
         let (mode_arg, value_arg): (libc::c_uint, libc::c_uint) = (mode.bits(), self.initial_value);
         // SAFETY: the shim only returns the SEM_FAILED constant.
@@ -323,14 +333,15 @@ impl SemaphoreOptions {
                 value_arg,
             )
         };
-        let ptr = check_ptr("sem_open", ptr, failed).map_err(|e| open_error(e, &name, creation))?;
+        let ptr = check_ptr("sem_open", ptr, failed).map_err(|e| open_error(e, name, creation))?;
         let sem = NonNull::new(ptr)
             .ok_or_else(|| Error::new(ErrorKind::Other, "sem_open", "sem_open returned NULL"))?;
         // From here on, dropping `opened` closes the handle on every error path.
         let opened = Semaphore {
             raw: RawSem(sem),
-            name,
+            name: name.clone(),
             mode,
+            created: creation.exclusive,
         };
         opened.verify_backing_file(mode)
     }
@@ -495,7 +506,8 @@ impl Semaphore {
     /// `Semaphore(name, O_CREAT, initial_value=...)`).
     ///
     /// As with `sem_open`, `initial_value` applies only when this call creates
-    /// the semaphore: an existing one is opened with the value it has. Use
+    /// the semaphore: an existing one is opened with the value it has.
+    /// [`created`](Self::created) tells which happened; use
     /// [`create_new`](Self::create_new) to be sure the value is yours.
     ///
     /// ```
@@ -755,6 +767,29 @@ impl Semaphore {
     /// ```
     pub fn mode(&self) -> Mode {
         self.mode
+    }
+
+    /// Whether the call that opened this handle created the semaphore (and
+    /// so gave it its mode and initial value): always true for
+    /// [`create_new`](Self::create_new) and
+    /// [`create_unique`](Self::create_unique), false for [`open`](Self::open),
+    /// and for an open-or-create ([`create`](Self::create),
+    /// [`SemaphoreOptions::create`], `O_CREAT`) whichever happened. An
+    /// open-or-create learns it by trying an exclusive create first and
+    /// opening on `AlreadyExists`.
+    ///
+    /// ```
+    /// use posix_ipc::Semaphore;
+    /// # let name = testkit::unique_name("doc");
+    /// let first = Semaphore::create(&name, 1)?;
+    /// let second = Semaphore::create(&name, 1)?;
+    /// assert!(first.created() && !second.created());
+    /// assert!(!Semaphore::open(&name)?.created());
+    /// first.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn created(&self) -> bool {
+        self.created
     }
 
     /// Unlinks the semaphore's name (`sem_unlink`; posix_ipc's `unlink()`).

@@ -84,6 +84,7 @@ pub struct SharedMemory {
     fd: OwnedFd,
     name: Name,
     read_only: bool,
+    created: bool,
 }
 
 /// Options for opening or creating a [`SharedMemory`] object, in the style of
@@ -225,9 +226,8 @@ impl SharedMemoryOptions {
     /// Sizes above [`SHARED_MEMORY_SIZE_MAX`] are rejected before any system
     /// call. If the resize fails, the error is returned and the object is left
     /// as it was: it is never unlinked, except when this very call created it
-    /// exclusively ([`create_new`](Self::create_new)), in which case the new,
-    /// empty object is removed again. (With plain [`create`](Self::create)
-    /// the call cannot tell whether it created the object, so it stays.)
+    /// (see [`SharedMemory::created`]), in which case the new, empty object is
+    /// removed again.
     ///
     /// ```
     /// let shm = posix_ipc::SharedMemory::create_unique(3333)?;
@@ -316,30 +316,36 @@ impl SharedMemoryOptions {
             create: self.create || self.create_new,
             exclusive: self.create_new,
         };
-        let mut oflag = creation.oflag();
-        oflag |= if self.read_only {
+        let access = if self.read_only {
             libc::O_RDONLY
         } else {
             libc::O_RDWR
         };
-        if self.truncate {
-            oflag |= O_TRUNC;
-        }
-        // SAFETY: the name is a valid NUL-terminated C string; shm_open only reads it.
-        let rc =
-            unsafe { sys::shm_open(name.as_c_str().as_ptr(), oflag, mode.bits() as libc::mode_t) };
-        let fd = check("shm_open", rc).map_err(|e| open_error(e, &name, self.truncate))?;
-        // SAFETY: shm_open succeeded, so `fd` is a fresh descriptor nobody else owns.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        let shm = SharedMemory {
-            fd,
-            name,
-            read_only: self.read_only,
-        };
+        let (mut shm, created) =
+            flags::create_or_open("shared memory object", &name, creation, |c| {
+                let mut oflag = c.oflag() | access;
+                if self.truncate {
+                    oflag |= O_TRUNC;
+                }
+                // SAFETY: the name is a valid NUL-terminated C string; shm_open only reads it.
+                let rc = unsafe {
+                    sys::shm_open(name.as_c_str().as_ptr(), oflag, mode.bits() as libc::mode_t)
+                };
+                let fd = check("shm_open", rc).map_err(|e| open_error(e, &name, self.truncate))?;
+                // SAFETY: shm_open succeeded, so `fd` is a fresh descriptor nobody else owns.
+                let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+                Ok(SharedMemory {
+                    fd,
+                    name: name.clone(),
+                    read_only: self.read_only,
+                    created: false,
+                })
+            })?;
+        shm.created = created;
         if self.size != 0
             && let Err(e) = shm.ftruncate(self.size)
         {
-            if creation.exclusive {
+            if created {
                 // This call created the object and nobody has seen its
                 // contents: take it away again instead of leaving an
                 // unusable, empty object behind.
@@ -559,6 +565,27 @@ impl SharedMemory {
     /// ```
     pub fn name(&self) -> &Name {
         &self.name
+    }
+
+    /// Whether the call that opened this handle created the object: always
+    /// true for [`create_new`](Self::create_new) and
+    /// [`create_unique`](Self::create_unique), false for [`open`](Self::open),
+    /// and for an open-or-create ([`create`](Self::create),
+    /// [`SharedMemoryOptions::create`], `O_CREAT`) whichever happened. An
+    /// open-or-create learns it by trying an exclusive create first and
+    /// opening on `AlreadyExists`.
+    ///
+    /// ```
+    /// # let name = testkit::unique_name("doc");
+    /// let first = posix_ipc::SharedMemory::create(&name, 4096)?;
+    /// let second = posix_ipc::SharedMemory::create(&name, 4096)?;
+    /// assert!(first.created() && !second.created());
+    /// assert!(!posix_ipc::SharedMemory::open(&name)?.created());
+    /// first.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn created(&self) -> bool {
+        self.created
     }
 
     /// True when this handle was opened read-only.

@@ -329,3 +329,36 @@ fn missing_and_existing_queues() {
     q.send(b"x", 0).unwrap();
     assert_eq!(q.current_messages().unwrap(), 1);
 }
+
+/// `created()`: true when this very call made the queue (and so gave it its
+/// sizes), for every form of open.
+#[test]
+fn created_tells_whether_this_call_made_it() {
+    let (name, _guard) = fresh_name();
+    let open = |o: &mut posix_ipc::MessageQueueOptions| o.open(name.as_str()).unwrap();
+    let made = open(
+        MessageQueue::options()
+            .create(true)
+            .max_messages(3)
+            .max_message_size(5),
+    );
+    assert!(made.created());
+    let again = open(
+        MessageQueue::options()
+            .create(true)
+            .max_messages(7)
+            .max_message_size(9),
+    );
+    assert!(!again.created());
+    assert_eq!((again.max_messages(), again.max_message_size()), (3, 5));
+    assert!(!open(MessageQueue::options().flags(O_CREAT)).created());
+    assert!(!MessageQueue::open(name.as_str()).unwrap().created());
+    let e = MessageQueue::create_new(name.as_str()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::AlreadyExists);
+    made.unlink().unwrap();
+    assert!(open(MessageQueue::options().flags(O_CREAT).max_message_size(8)).created());
+    made.unlink().unwrap();
+    assert!(MessageQueue::create_new(name.as_str()).unwrap().created());
+    let (unique, _g2) = mqueue_support::unique(1, 8);
+    assert!(unique.created());
+}

@@ -656,6 +656,42 @@ mod handles {
         assert!(!is_mapped(id), "close unmaps");
     }
 
+    /// `created()`: true when this very call made the semaphore (and so gave
+    /// it its mode and initial value), for every form of open.
+    #[test]
+    fn created_tells_whether_this_call_made_it() {
+        let (name, _g) = unused("crtd");
+        let made = Semaphore::create(&name, 3).unwrap();
+        assert!(made.created());
+        let again = Semaphore::create(&name, 9).unwrap();
+        assert!(!again.created());
+        assert_eq!(again.value().unwrap(), 3, "9 was not applied");
+        let by_flags = Semaphore::options().flags(O_CREAT).open(&name).unwrap();
+        assert!(!by_flags.created());
+        assert!(!Semaphore::open(&name).unwrap().created());
+        let e = Semaphore::create_new(&name, 0).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::AlreadyExists);
+        made.unlink().unwrap();
+        let by_flags = Semaphore::options()
+            .flags(O_CREAT)
+            .initial_value(4)
+            .open(&name)
+            .unwrap();
+        assert!(by_flags.created());
+        assert_eq!(by_flags.value().unwrap(), 4);
+        by_flags.unlink().unwrap();
+        assert!(
+            Semaphore::options()
+                .flags(O_CREX)
+                .open(&name)
+                .unwrap()
+                .created()
+        );
+        let unique = Semaphore::create_unique(0).unwrap();
+        let _gu = Unlink(unique.name().clone());
+        assert!(unique.created());
+    }
+
     #[test]
     fn handles_to_one_name_are_independent() {
         let (sem, _g) = fixture("twoh");

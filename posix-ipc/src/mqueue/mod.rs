@@ -114,6 +114,7 @@ pub struct MessageQueue {
     max_message_size: usize,
     read: bool,
     write: bool,
+    created: bool,
     notify: notify::NotifyState,
 }
 
@@ -382,7 +383,7 @@ impl MessageQueueOptions {
         let create = force_new || self.create || self.create_new || creation.create;
         let exclusive = force_new || self.create_new || creation.exclusive;
         let nonblocking = self.nonblocking || rest & O_NONBLOCK != 0;
-        let mut oflag = match (self.read, self.write) {
+        let mut oflag: libc::c_int = match (self.read, self.write) {
             (true, true) => libc::O_RDWR,
             (true, false) => libc::O_RDONLY,
             _ => libc::O_WRONLY,
@@ -390,8 +391,9 @@ impl MessageQueueOptions {
         if nonblocking {
             oflag |= libc::O_NONBLOCK;
         }
-        let mqd = if create {
-            oflag |= flags::Creation { create, exclusive }.oflag();
+        let creation = flags::Creation { create, exclusive };
+        // Checked once, before any call; used only when creating.
+        let create_args = if create {
             let mode = flags::object_mode(self.mode, "message queue")?;
             let sizes = self.sizes()?;
             let attr = sizes.map(|(n, size)| sys::mq_attr {
@@ -402,27 +404,38 @@ impl MessageQueueOptions {
                 mq_curmsgs: 0,
                 __pad: [0; 4],
             });
-            let attr_ptr = attr
-                .as_ref()
-                .map_or(ptr::null(), |a| a as *const sys::mq_attr);
-            // SAFETY: the name is a NUL-terminated C string; with O_CREAT the
-            // variadic arguments are the mode (as the promoted unsigned int) and
-            // a pointer to a valid mq_attr or NULL, both living across the call.
-            let rc = unsafe {
-                sys::mq_open(
-                    name.as_c_str().as_ptr(),
-                    oflag,
-                    libc::c_uint::from(mode.bits()),
-                    attr_ptr,
-                )
-            };
-            check("mq_open", rc).map_err(|e| open_error(e, &name, Some(sizes)))?
+            Some((mode, sizes, attr))
         } else {
-            // SAFETY: the name is a NUL-terminated C string; without O_CREAT
-            // mq_open reads no variadic arguments.
-            let rc = unsafe { sys::mq_open(name.as_c_str().as_ptr(), oflag) };
-            check("mq_open", rc).map_err(|e| open_error(e, &name, None))?
+            None
         };
+        let (mqd, created) = flags::create_or_open("message queue", &name, creation, |c| {
+            match (c.create, &create_args) {
+                (true, Some((mode, sizes, attr))) => {
+                    let attr_ptr = attr
+                        .as_ref()
+                        .map_or(ptr::null(), |a| a as *const sys::mq_attr);
+                    // SAFETY: the name is a NUL-terminated C string; with
+                    // O_CREAT the variadic arguments are the mode (as the
+                    // promoted unsigned int) and a pointer to a valid mq_attr
+                    // or NULL, both living across the call.
+                    let rc = unsafe {
+                        sys::mq_open(
+                            name.as_c_str().as_ptr(),
+                            oflag | c.oflag(),
+                            libc::c_uint::from(mode.bits()),
+                            attr_ptr,
+                        )
+                    };
+                    check("mq_open", rc).map_err(|e| open_error(e, &name, Some(*sizes)))
+                }
+                _ => {
+                    // SAFETY: the name is a NUL-terminated C string; without
+                    // O_CREAT mq_open reads no variadic arguments.
+                    let rc = unsafe { sys::mq_open(name.as_c_str().as_ptr(), oflag) };
+                    check("mq_open", rc).map_err(|e| open_error(e, &name, None))
+                }
+            }
+        })?;
         let mut q = MessageQueue {
             mqd,
             name,
@@ -430,6 +443,7 @@ impl MessageQueueOptions {
             max_message_size: 0,
             read: self.read,
             write: self.write,
+            created,
             notify: notify::NotifyState::default(),
         };
         // On failure `q` drops here and closes the descriptor.
@@ -707,6 +721,27 @@ impl MessageQueue {
     /// ```
     pub fn name(&self) -> &Name {
         &self.name
+    }
+
+    /// Whether the call that opened this handle created the queue (and so
+    /// gave it its mode and sizes): always true for
+    /// [`create_new`](Self::create_new) and
+    /// [`create_unique`](Self::create_unique), false for [`open`](Self::open),
+    /// and for an open-or-create ([`create`](Self::create),
+    /// [`MessageQueueOptions::create`], `O_CREAT`) whichever happened. An
+    /// open-or-create learns it by trying an exclusive create first and
+    /// opening on `AlreadyExists`.
+    ///
+    /// ```
+    /// let name = format!("/ipcrs-doc-{:x}", ipc_common::os_random_u64()?);
+    /// let first = posix_ipc::MessageQueue::create(&name)?;
+    /// let second = posix_ipc::MessageQueue::create(&name)?;
+    /// assert!(first.created() && !second.created());
+    /// first.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn created(&self) -> bool {
+        self.created
     }
 
     /// The most messages the queue holds (`mq_maxmsg`, read once when opened;

@@ -333,3 +333,30 @@ fn a_semaphores_backing_file_cannot_be_opened_as_shared_memory() {
     sem.release().unwrap();
     assert_eq!(sem.value().unwrap(), 2);
 }
+
+/// `created()`: true when this very call made the object, for every form of
+/// open; an open-or-create of an existing object resizes it (as posix_ipc
+/// does) but did not create it.
+#[test]
+fn created_tells_whether_this_call_made_it() {
+    let (name, _g) = fresh_name();
+    let made = SharedMemory::create(&name, 4096).unwrap();
+    assert!(made.created());
+    let again = SharedMemory::create(&name, 8192).unwrap();
+    assert!(!again.created());
+    assert_eq!(made.size().unwrap(), 8192);
+    let by_flags = SharedMemory::options().flags(O_CREAT).open(&name).unwrap();
+    assert!(!by_flags.created());
+    assert!(!SharedMemory::open(&name).unwrap().created());
+    assert_eq!(
+        SharedMemory::create_new(&name, 1).unwrap_err().kind(),
+        ErrorKind::AlreadyExists
+    );
+    made.unlink().unwrap();
+    let by_flags = SharedMemory::options().flags(O_CREAT).open(&name).unwrap();
+    assert!(by_flags.created());
+    by_flags.unlink().unwrap();
+    assert!(SharedMemory::create_new(&name, 0).unwrap().created());
+    let unique = SharedMemory::create_unique(16).unwrap().unlink_on_drop();
+    assert!(unique.created());
+}
