@@ -14,9 +14,13 @@ use ipc_common::{Error, ErrorKind, Mode, Result, Timeout, check, check_ptr};
 use posix_ipc_sys as sys;
 
 use crate::flags::{self, Creation};
+
+mod backing;
+
 use crate::guard::{Sealed, Unlink, UnlinkOnDrop};
 use crate::limits;
 use crate::name::{IntoName, Name, SEMAPHORE_NAME_MAX, with_unique_name};
+use backing::Backing;
 
 /// A POSIX named semaphore (`sem_open`), posix_ipc's `Semaphore`.
 ///
@@ -129,6 +133,7 @@ pub struct SemaphoreOptions {
     creation: Creation,
     mode: u32,
     initial_value: u32,
+    allow_foreign_owner: bool,
     bad_flags: Option<i32>,
 }
 
@@ -153,6 +158,7 @@ impl SemaphoreOptions {
             creation: Creation::default(),
             mode: Mode::OWNER_READ_WRITE.bits(),
             initial_value: 0,
+            allow_foreign_owner: false,
             bad_flags: None,
         }
     }
@@ -223,6 +229,38 @@ impl SemaphoreOptions {
     /// ```
     pub fn initial_value(&mut self, value: u32) -> &mut Self {
         self.initial_value = value;
+        self
+    }
+
+    /// Let an open-or-create ([`create`](Self::create), `O_CREAT`) open an
+    /// existing semaphore that belongs to another user (default `false`).
+    ///
+    /// By default such an open fails with
+    /// [`ForeignOwner`](ErrorKind::ForeignOwner), naming the owner, and
+    /// changes nothing: anyone can create a name in `/dev/shm` before this
+    /// program does, with mode `0o666`, then read and change its semaphore
+    /// and truncate the file under it (see the crate's
+    /// [Security](crate#security) section). Semaphores of this process's
+    /// effective user and of root are always accepted. Plain opens (without
+    /// `create`) and [`create_new`](Self::create_new) do not check the
+    /// owner: the caller asked for an existing semaphore, or a new one.
+    ///
+    /// On systems other than Linux the owner of an existing semaphore cannot
+    /// be learned: there, an open-or-create that finds one fails with
+    /// [`Unsupported`](ErrorKind::Unsupported) unless this is set.
+    ///
+    /// ```
+    /// use posix_ipc::Semaphore;
+    /// # let name = testkit::unique_name("doc");
+    /// let mine = Semaphore::create_new(&name, 1)?;
+    /// // Our own semaphore is opened either way.
+    /// let again = Semaphore::options().create(true).allow_foreign_owner(false).open(&name)?;
+    /// assert!(!again.created());
+    /// mine.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn allow_foreign_owner(&mut self, allow: bool) -> &mut Self {
+        self.allow_foreign_owner = allow;
         self
     }
 
@@ -309,15 +347,29 @@ impl SemaphoreOptions {
         if creation.create {
             check_initial_value(self.initial_value)?;
         }
-        let (mut sem, created) = flags::create_or_open("semaphore", &name, creation, |c| {
-            self.sem_open(&name, c, mode)
-        })?;
+        let ((mut sem, backing), created) =
+            flags::create_or_open("semaphore", &name, creation, |c| {
+                self.sem_open(&name, c, mode)
+            })?;
         sem.created = created;
+        // Dropping `sem` on an error below closes the handle.
+        if creation.create && !created && !self.allow_foreign_owner {
+            check_semaphore_owner(&name, backing.as_ref())?;
+        }
+        if !created && let Some(backing) = &backing {
+            check_size(&name, backing)?;
+        }
         Ok(sem)
     }
 
-    /// One `sem_open` call with `creation` (exclusive create or plain open).
-    fn sem_open(&self, name: &Name, creation: Creation, mode: Mode) -> Result<Semaphore> {
+    /// One `sem_open` call with `creation` (exclusive create or plain open),
+    /// and what it tells about the semaphore's file.
+    fn sem_open(
+        &self,
+        name: &Name,
+        creation: Creation,
+        mode: Mode,
+    ) -> Result<(Semaphore, Option<Backing>)> {
         // sem_open reads mode_t and unsigned int, promoted to unsigned int.
         let (mode_arg, value_arg): (libc::c_uint, libc::c_uint) = (mode.bits(), self.initial_value);
         // SAFETY: the shim only returns the SEM_FAILED constant.
@@ -337,14 +389,72 @@ impl SemaphoreOptions {
         let sem = NonNull::new(ptr)
             .ok_or_else(|| Error::new(ErrorKind::Other, "sem_open", "sem_open returned NULL"))?;
         // From here on, dropping `opened` closes the handle on every error path.
-        let opened = Semaphore {
+        let mut opened = Semaphore {
             raw: RawSem(sem),
             name: name.clone(),
             mode,
             created: creation.exclusive,
         };
-        opened.verify_backing_file(mode)
+        let backing = opened.examine_backing_file()?;
+        match &backing {
+            Some(b) => opened.mode = b.mode,
+            // Unlinked or replaced by someone else right after this call
+            // created it: the handle is fine, and its mode is the one given.
+            None if creation.exclusive => {}
+            None if cfg!(not(target_os = "linux")) => {}
+            None => {
+                return Err(Error::new(
+                    ErrorKind::NotFound,
+                    "sem_open",
+                    format!(
+                        "the semaphore {name:?} was unlinked or replaced by another process \
+                         while this call opened it; open it again"
+                    ),
+                ));
+            }
+        }
+        Ok((opened, backing))
     }
+}
+
+/// The ownership check of an open-or-create that opened an existing
+/// semaphore (see [`SemaphoreOptions::allow_foreign_owner`]).
+fn check_semaphore_owner(name: &Name, backing: Option<&Backing>) -> Result<()> {
+    match backing {
+        Some(b) => ipc_common::check_owner("sem_open", b.uid, || {
+            format!("semaphore {name:?} ({})", b.path.display())
+        }),
+        None => Err(Error::new(
+            ErrorKind::Unsupported,
+            "sem_open",
+            format!(
+                "semaphore {name:?} already exists, and this system cannot tell who owns a \
+                 named semaphore, so an open-or-create refuses it; use create_new or a unique \
+                 name, open it deliberately with Semaphore::open, or call \
+                 allow_foreign_owner(true) if you trust whoever may have created it"
+            ),
+        )),
+    }
+}
+
+/// A file too small to hold a `sem_t` is not a semaphore (posix_ipc issue
+/// #51: glibc maps it and the first access dies of SIGBUS).
+fn check_size(name: &Name, backing: &Backing) -> Result<()> {
+    let needed = std::mem::size_of::<sys::sem_t>() as u64;
+    if backing.len >= needed {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::Other,
+        "sem_open",
+        format!(
+            "{} is {} bytes, too small to be a semaphore ({needed} bytes), so using it would \
+             crash the process with SIGBUS; it was not made by sem_open. Remove it \
+             (unlink_semaphore({name:?})) and create the semaphore again",
+            backing.path.display(),
+            backing.len,
+        ),
+    ))
 }
 
 /// Validates a semaphore name: the [`Name`] rules plus the semaphore length limit.
@@ -365,16 +475,6 @@ fn check_initial_value(value: u32) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// Where glibc and musl keep the semaphore called `name` (`/dev/shm/sem.<name
-/// without the slash>`).
-#[cfg(target_os = "linux")]
-fn backing_file(name: &Name) -> std::path::PathBuf {
-    use std::os::unix::ffi::OsStrExt;
-    let mut path = b"/dev/shm/sem.".to_vec();
-    path.extend_from_slice(&name.as_bytes()[1..]);
-    std::ffi::OsStr::from_bytes(&path).into()
 }
 
 /// The messages for `sem_open` failures: what was wrong and what to do.
@@ -844,43 +944,18 @@ impl Semaphore {
         UnlinkOnDrop::new(self)
     }
 
-    /// On Linux, examines `/dev/shm/sem.<name>`: a file too small to hold a
-    /// `sem_t` is not a semaphore (posix_ipc issue #51: glibc maps it and the
-    /// first access dies of SIGBUS), so this fails, closing the handle; else
-    /// records the file's real mode.
+    /// On Linux, examines `/dev/shm/sem.<name>`, the file this handle maps
+    /// (see the `backing` module): `None` when the name no longer refers to
+    /// it.
     #[cfg(target_os = "linux")]
-    fn verify_backing_file(mut self, requested: Mode) -> Result<Semaphore> {
-        use std::os::unix::fs::MetadataExt;
-        let path = backing_file(&self.name);
-        match std::fs::metadata(&path) {
-            Ok(meta) => {
-                let needed = std::mem::size_of::<sys::sem_t>() as u64;
-                if meta.len() < needed {
-                    return Err(Error::new(
-                        ErrorKind::Other,
-                        "sem_open",
-                        format!(
-                            "{} is {} bytes, too small to be a semaphore ({needed} bytes), so \
-                             using it would crash the process with SIGBUS; it was not made by \
-                             sem_open. Remove it (unlink_semaphore({:?})) and create the \
-                             semaphore again",
-                            path.display(),
-                            meta.len(),
-                            self.name
-                        ),
-                    ));
-                }
-                self.mode = Mode::from_raw(meta.mode() & Mode::MAX_BITS);
-            }
-            // Unlinked by someone else right after sem_open: the handle is fine.
-            Err(_) => self.mode = requested,
-        }
-        Ok(self)
+    fn examine_backing_file(&self) -> Result<Option<Backing>> {
+        backing::examine(&self.name, self.raw.as_ptr().cast_const().cast())
     }
 
+    /// Elsewhere there is no file to examine.
     #[cfg(not(target_os = "linux"))]
-    fn verify_backing_file(self, _requested: Mode) -> Result<Semaphore> {
-        Ok(self)
+    fn examine_backing_file(&self) -> Result<Option<Backing>> {
+        Ok(None)
     }
 }
 
@@ -1090,12 +1165,6 @@ mod tests {
             assert_eq!((e.kind(), e.raw_os_error()), (kind, Some(errno)));
             assert!(e.message().contains("semaphore") || e.message().contains("signal"));
         }
-    }
-
-    #[test]
-    fn backing_file_strips_the_slash() {
-        let n = Name::new("/abc").unwrap();
-        assert_eq!(backing_file(&n), std::path::Path::new("/dev/shm/sem.abc"));
     }
 
     #[test]

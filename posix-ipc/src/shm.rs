@@ -113,6 +113,7 @@ pub struct SharedMemoryOptions {
     read_only: bool,
     mode: u32,
     size: u64,
+    allow_foreign_owner: bool,
     flags_error: Option<Error>,
 }
 
@@ -125,6 +126,7 @@ impl SharedMemoryOptions {
             read_only: false,
             mode: Mode::OWNER_READ_WRITE.bits(),
             size: 0,
+            allow_foreign_owner: false,
             flags_error: None,
         }
     }
@@ -243,6 +245,36 @@ impl SharedMemoryOptions {
         self
     }
 
+    /// Let an open-or-create ([`create`](Self::create), `O_CREAT`) open an
+    /// existing object that belongs to another user (default `false`).
+    ///
+    /// By default such an open fails with
+    /// [`ForeignOwner`](ErrorKind::ForeignOwner), naming the owner, before
+    /// anything is resized or truncated: anyone can create a name in
+    /// `/dev/shm` before this program does, with mode `0o666`, then read
+    /// everything written to it and shrink it under the program's mappings
+    /// (see the crate's [Security](crate#security) section). Objects of this
+    /// process's effective user and of root are always accepted. Plain opens
+    /// (without `create`) and [`create_new`](Self::create_new) do not check
+    /// the owner: the caller asked for an existing object, or a new one.
+    ///
+    /// ```
+    /// # let name = testkit::unique_name("doc");
+    /// let mine = posix_ipc::SharedMemory::create_new(&name, 64)?;
+    /// // Our own object is opened either way.
+    /// let again = posix_ipc::SharedMemory::options()
+    ///     .create(true)
+    ///     .allow_foreign_owner(false)
+    ///     .open(&name)?;
+    /// assert!(!again.created());
+    /// mine.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn allow_foreign_owner(&mut self, allow: bool) -> &mut Self {
+        self.allow_foreign_owner = allow;
+        self
+    }
+
     /// Sets create, create-exclusively and truncate from posix_ipc-style flags
     /// ([`O_CREAT`](crate::O_CREAT), [`O_EXCL`](crate::O_EXCL),
     /// [`O_CREX`](crate::O_CREX), [`O_TRUNC`]), so code ports line by line.
@@ -321,12 +353,11 @@ impl SharedMemoryOptions {
         } else {
             libc::O_RDWR
         };
+        // Truncation (O_TRUNC) is done with ftruncate once the owner is
+        // checked, so that a refused object is left as it was.
         let (mut shm, created) =
             flags::create_or_open("shared memory object", &name, creation, |c| {
-                let mut oflag = c.oflag() | access;
-                if self.truncate {
-                    oflag |= O_TRUNC;
-                }
+                let oflag = c.oflag() | access;
                 // SAFETY: the name is a valid NUL-terminated C string; shm_open only reads it.
                 let rc = unsafe {
                     sys::shm_open(name.as_c_str().as_ptr(), oflag, mode.bits() as libc::mode_t)
@@ -342,6 +373,15 @@ impl SharedMemoryOptions {
                 })
             })?;
         shm.created = created;
+        // Dropping `shm` on an error below closes the descriptor.
+        if creation.create && !created && !self.allow_foreign_owner {
+            ipc_common::check_owner("shm_open", shm.stat()?.st_uid, || {
+                format!("shared memory object \"{}\"", shm.name)
+            })?;
+        }
+        if self.truncate && !created {
+            shm.ftruncate(0)?;
+        }
         if self.size != 0
             && let Err(e) = shm.ftruncate(self.size)
         {

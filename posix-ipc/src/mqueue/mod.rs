@@ -159,6 +159,7 @@ pub struct MessageQueueOptions {
     read: bool,
     write: bool,
     nonblocking: bool,
+    allow_foreign_owner: bool,
     flags: i32,
 }
 
@@ -173,6 +174,7 @@ impl Default for MessageQueueOptions {
             read: true,
             write: true,
             nonblocking: false,
+            allow_foreign_owner: false,
             flags: 0,
         }
     }
@@ -306,6 +308,35 @@ impl MessageQueueOptions {
     /// ```
     pub fn nonblocking(&mut self, nonblocking: bool) -> &mut Self {
         self.nonblocking = nonblocking;
+        self
+    }
+
+    /// Let an open-or-create ([`create`](Self::create), `O_CREAT`) open an
+    /// existing queue that belongs to another user (default `false`).
+    ///
+    /// By default such an open fails with [`ErrorKind::ForeignOwner`], naming
+    /// the owner: anyone can create a name in the mqueue file system before
+    /// this program does, with mode `0o666`, then read the messages sent to
+    /// it and send forged ones (see the crate's [Security](crate#security)
+    /// section). Queues of this process's effective user and of root are
+    /// always accepted. Plain opens (without `create`) and
+    /// [`create_new`](Self::create_new) do not check the owner: the caller
+    /// asked for an existing queue, or a new one.
+    ///
+    /// ```
+    /// let name = format!("/ipcrs-doc-{:x}", ipc_common::os_random_u64()?);
+    /// let mine = posix_ipc::MessageQueue::create_new(&name)?;
+    /// // Our own queue is opened either way.
+    /// let again = posix_ipc::MessageQueue::options()
+    ///     .create(true)
+    ///     .allow_foreign_owner(false)
+    ///     .open(&name)?;
+    /// assert!(!again.created());
+    /// mine.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn allow_foreign_owner(&mut self, allow: bool) -> &mut Self {
+        self.allow_foreign_owner = allow;
         self
     }
 
@@ -447,6 +478,11 @@ impl MessageQueueOptions {
             notify: notify::NotifyState::default(),
         };
         // On failure `q` drops here and closes the descriptor.
+        if create && !created && !self.allow_foreign_owner {
+            ipc_common::check_owner("mq_open", q.stat()?.st_uid, || {
+                format!("message queue \"{}\"", q.name)
+            })?;
+        }
         let attr = q.attr()?;
         q.max_messages = usize::try_from(attr.mq_maxmsg).unwrap_or(0);
         q.max_message_size = usize::try_from(attr.mq_msgsize).unwrap_or(0);
@@ -877,9 +913,12 @@ impl MessageQueue {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn mode(&self) -> Result<Mode> {
-        let st = nix::sys::stat::fstat(self.as_fd())
-            .map_err(|e| Error::from_errno("fstat", e as i32))?;
-        Ok(Mode::from_raw(st.st_mode).permissions())
+        Ok(Mode::from_raw(self.stat()?.st_mode).permissions())
+    }
+
+    /// `fstat` of the queue descriptor (a file in the mqueue file system).
+    fn stat(&self) -> Result<libc::stat> {
+        nix::sys::stat::fstat(self.as_fd()).map_err(|e| Error::from_errno("fstat", e as i32))
     }
 
     #[inline]

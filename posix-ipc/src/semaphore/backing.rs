@@ -1,0 +1,155 @@
+//! The file behind a named semaphore. On Linux, glibc and musl keep the
+//! semaphore `/name` in the file `/dev/shm/sem.name`: `sem_open` opens it,
+//! maps it with `mmap(MAP_SHARED)` and closes the descriptor, and the
+//! `sem_t *` it returns points into that mapping. Whoever can write the file
+//! can write the semaphore's memory.
+//!
+//! A semaphore has no descriptor to `fstat`, so what this module learns
+//! (owner, mode, size) comes from the path. Stat'ing the path alone would
+//! race: between `sem_open` and the `stat`, the name could be unlinked and
+//! another file put in its place. So the file's identity (`st_dev`,
+//! `st_ino`) is compared with that of the mapping that holds the `sem_t`,
+//! read from `/proc/self/maps`: when they match, the owner, mode and size are
+//! those of the very file this handle maps. Only where `/proc` is not mounted
+//! is the path trusted alone; the residual race there needs a second file
+//! under the same name between two calls, and `/dev/shm` is sticky, so only
+//! the owner of the first file (or root) can unlink or replace it.
+
+use std::path::PathBuf;
+
+use ipc_common::Mode;
+
+use crate::name::Name;
+
+/// What opening learned about a semaphore's file.
+#[derive(Debug, Clone)]
+pub(super) struct Backing {
+    /// Where the file is (`/dev/shm/sem.<name>`).
+    pub(super) path: PathBuf,
+    /// The file's owner.
+    pub(super) uid: libc::uid_t,
+    /// The file's permission bits.
+    pub(super) mode: Mode,
+    /// The file's size in bytes.
+    pub(super) len: u64,
+}
+
+/// Where glibc and musl keep the semaphore called `name` (`/dev/shm/sem.<name
+/// without the slash>`).
+#[cfg(target_os = "linux")]
+pub(super) fn path(name: &Name) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    let mut path = b"/dev/shm/sem.".to_vec();
+    path.extend_from_slice(&name.as_bytes()[1..]);
+    std::ffi::OsStr::from_bytes(&path).into()
+}
+
+/// Examines the file of the semaphore `name`, whose `sem_t` this process maps
+/// at `sem`. `Ok(None)` when the name no longer refers to that file (unlinked,
+/// or replaced by another file, since `sem_open`).
+#[cfg(target_os = "linux")]
+pub(super) fn examine(
+    name: &Name,
+    sem: *const libc::c_void,
+) -> ipc_common::Result<Option<Backing>> {
+    use std::os::unix::fs::MetadataExt;
+    let path = path(name);
+    // No symlinks: glibc opens the file with O_NOFOLLOW.
+    let meta = match std::fs::symlink_metadata(&path) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            let errno = e.raw_os_error().unwrap_or(libc::EIO);
+            return Err(
+                ipc_common::Error::from_errno("stat", errno).with_message(format!(
+                    "cannot examine {}, the file of semaphore {name:?}: {e}",
+                    path.display()
+                )),
+            );
+        }
+    };
+    if let Some(mapped) = mapped_file(sem.addr())
+        && mapped != (meta.dev(), meta.ino())
+    {
+        return Ok(None);
+    }
+    Ok(Some(Backing {
+        uid: meta.uid(),
+        mode: Mode::from_raw(meta.mode() & Mode::MAX_BITS),
+        len: meta.len(),
+        path,
+    }))
+}
+
+/// The `(st_dev, st_ino)` of the file this process maps at `addr`, from
+/// `/proc/self/maps`; `None` when `/proc` is not available or `addr` is not
+/// in a mapping of a file.
+#[cfg(target_os = "linux")]
+fn mapped_file(addr: usize) -> Option<(u64, u64)> {
+    let maps = std::fs::read("/proc/self/maps").ok()?;
+    let addr = u64::try_from(addr).ok()?;
+    maps.split(|&b| b == b'\n').find_map(|line| {
+        // start-end perms offset major:minor inode [path]
+        let mut fields = line.split(|&b| b == b' ').filter(|f| !f.is_empty());
+        let (start, end) = split_pair(fields.next()?, b'-')?;
+        if !(hex(start)? <= addr && addr < hex(end)?) {
+            return None;
+        }
+        let (major, minor) = split_pair(fields.nth(2)?, b':')?;
+        let inode = std::str::from_utf8(fields.next()?).ok()?.parse().ok()?;
+        let major = u32::try_from(hex(major)?).ok()?;
+        let minor = u32::try_from(hex(minor)?).ok()?;
+        (inode != 0).then(|| (libc::makedev(major, minor), inode))
+    })
+}
+
+#[cfg(target_os = "linux")]
+fn split_pair(field: &[u8], sep: u8) -> Option<(&[u8], &[u8])> {
+    let i = field.iter().position(|&b| b == sep)?;
+    Some((&field[..i], &field[i + 1..]))
+}
+
+#[cfg(target_os = "linux")]
+fn hex(digits: &[u8]) -> Option<u64> {
+    u64::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_strips_the_slash() {
+        let n = Name::new("/abc").unwrap();
+        assert_eq!(path(&n), std::path::Path::new("/dev/shm/sem.abc"));
+    }
+
+    #[test]
+    fn mapped_file_finds_a_file_mapping_and_nothing_else() {
+        use std::os::unix::fs::MetadataExt;
+        use std::os::unix::io::AsRawFd;
+        let file = std::fs::File::open("/proc/self/exe").unwrap();
+        let meta = file.metadata().unwrap();
+        // SAFETY: a fresh private read-only mapping of one page of an open
+        // file, unmapped below; nothing else refers to it.
+        let ptr = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                4096,
+                libc::PROT_READ,
+                libc::MAP_PRIVATE,
+                file.as_raw_fd(),
+                0,
+            )
+        };
+        assert_ne!(ptr, libc::MAP_FAILED);
+        assert_eq!(
+            mapped_file(ptr.addr() + 100),
+            Some((meta.dev(), meta.ino()))
+        );
+        let on_stack = 0u8;
+        assert_eq!(mapped_file((&raw const on_stack).addr()), None);
+        // SAFETY: the mapping made above, unmapped once.
+        assert_eq!(unsafe { libc::munmap(ptr, 4096) }, 0);
+    }
+}
