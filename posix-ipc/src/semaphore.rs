@@ -60,6 +60,31 @@ use backing::Backing;
 /// # Ok::<(), posix_ipc::Error>(())
 /// ```
 ///
+/// # Write access is memory access
+///
+/// A POSIX semaphore is memory: on Linux, `sem_open` maps the file
+/// `/dev/shm/sem.<name>` and the `sem_t` lives in it, so whoever may write the
+/// file may write the semaphore's memory directly, set any value, or truncate
+/// the file. This is unlike a System V semaphore, which lives in the kernel
+/// and is changed only through `semop`/`semctl`, with permission checks on
+/// every call.
+///
+/// - Opening checks what can be checked (Linux): the file is large enough to
+///   hold a `sem_t`, and with glibc its fields hold what `sem_open` writes
+///   (value at most `SEM_VALUE_MAX`, glibc's process-shared word). A file
+///   that fails is refused with [`InvalidInput`](ErrorKind::InvalidInput)
+///   naming it, never a glibc abort later. With other C libraries only the
+///   size is checked; elsewhere than Linux nothing is.
+/// - A file truncated by another process after the open makes the next
+///   wait, release or `value()` die of `SIGBUS`: the memory is gone, and
+///   nothing portable can detect that before touching it. With the default
+///   mode `0o600` only the owner (and root) may write or truncate the file,
+///   and an open-or-create refuses semaphores of other users
+///   ([`SemaphoreOptions::allow_foreign_owner`]), so this takes the owner's
+///   own doing (or a mode opened up to others).
+/// - A value overwritten after the open is reported by
+///   [`value`](Self::value) as an error, never as a made-up 0.
+///
 /// Using a closed handle does not compile:
 ///
 /// ```compile_fail,E0382
@@ -300,9 +325,15 @@ impl SemaphoreOptions {
     /// [`NotFound`](ErrorKind::NotFound) names the way to create the
     /// semaphore.
     ///
-    /// On Linux, a file in `/dev/shm` that is too small to be a semaphore
-    /// (`touch /dev/shm/sem.x`) is an [`Other`](ErrorKind::Other) error here;
-    /// posix_ipc maps it and dies of `SIGBUS` on first use (its issue #51).
+    /// An existing semaphore's file is checked before the handle is returned
+    /// (see [Write access is memory access](Semaphore#write-access-is-memory-access)):
+    /// on Linux, a file in `/dev/shm` too small to be a semaphore
+    /// (`touch /dev/shm/sem.x`; posix_ipc maps it and dies of `SIGBUS` on
+    /// first use, its issue #51) is an
+    /// [`InvalidInput`](ErrorKind::InvalidInput) error naming the file, and
+    /// so, with glibc, is a file whose `sem_t` holds what `sem_open` never
+    /// writes (a value above `SEM_VALUE_MAX`, or a process-shared word other
+    /// than glibc's), which would make glibc abort the process.
     ///
     /// ```
     /// use posix_ipc::{ErrorKind, Semaphore};
@@ -358,6 +389,7 @@ impl SemaphoreOptions {
         }
         if !created && let Some(backing) = &backing {
             check_size(&name, backing)?;
+            sem.check_contents(backing)?;
         }
         Ok(sem)
     }
@@ -444,8 +476,7 @@ fn check_size(name: &Name, backing: &Backing) -> Result<()> {
     if backing.len >= needed {
         return Ok(());
     }
-    Err(Error::new(
-        ErrorKind::Other,
+    Err(Error::invalid_input(
         "sem_open",
         format!(
             "{} is {} bytes, too small to be a semaphore ({needed} bytes), so using it would \
@@ -812,8 +843,12 @@ impl Semaphore {
     /// processes may change it at any moment, so it is a snapshot.
     ///
     /// Absent where [`SEMAPHORE_VALUE_SUPPORTED`](crate::SEMAPHORE_VALUE_SUPPORTED)
-    /// is false (macOS). Linux never reports waiters as a negative value; a
-    /// system that does is reported as 0.
+    /// is false (macOS). POSIX lets a system report waiters as a negative
+    /// value; Linux never does, so there a negative value means the
+    /// semaphore's memory holds an impossible value (someone with write
+    /// access to its file overwrote it) and is an
+    /// [`Other`](ErrorKind::Other) error, never a made-up 0. Elsewhere a
+    /// negative value is reported as 0 (taken, with waiters).
     ///
     /// ```
     /// let sem = posix_ipc::Semaphore::create_unique(2)?;
@@ -831,7 +866,20 @@ impl Semaphore {
         check("sem_getvalue", unsafe {
             sys::sem_getvalue(self.raw.as_ptr(), &mut v)
         })?;
-        Ok(u32::try_from(v).unwrap_or(0))
+        match u32::try_from(v) {
+            Ok(v) => Ok(v),
+            Err(_) if cfg!(not(target_os = "linux")) => Ok(0),
+            Err(_) => Err(Error::new(
+                ErrorKind::Other,
+                "sem_getvalue",
+                format!(
+                    "semaphore {:?} reports the value {v}, which no semaphore can have (values \
+                     run from 0 to SEM_VALUE_MAX): its memory was overwritten by a process with \
+                     write access to its file; unlink it and create it again",
+                    self.name
+                ),
+            )),
+        }
     }
 
     /// The semaphore's name (posix_ipc's `name`).
@@ -956,6 +1004,24 @@ impl Semaphore {
     #[cfg(not(target_os = "linux"))]
     fn examine_backing_file(&self) -> Result<Option<Backing>> {
         Ok(None)
+    }
+
+    /// With glibc, checks the fields of the `sem_t` this handle maps, whose
+    /// file `backing` is large enough to hold one (see `backing::check_contents`).
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    fn check_contents(&self, backing: &Backing) -> Result<()> {
+        // SAFETY: `self.raw` is the live mapping sem_open made of the file
+        // `backing` describes (same st_dev/st_ino), which check_size found to
+        // hold at least size_of::<sem_t>() bytes.
+        unsafe {
+            backing::check_contents(&self.name, self.raw.as_ptr().cast_const().cast(), backing)
+        }
+    }
+
+    /// Other C libraries lay out `sem_t` differently: only the size is checked.
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    fn check_contents(&self, _backing: &Backing) -> Result<()> {
+        Ok(())
     }
 }
 

@@ -114,6 +114,91 @@ fn hex(digits: &[u8]) -> Option<u64> {
     u64::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()
 }
 
+/// The value glibc's `sem_open` writes into the `private` field of every
+/// semaphore it creates: `FUTEX_SHARED`, which is the kernel's
+/// `FUTEX_PRIVATE_FLAG` (128), because glibc builds the futex operation as
+/// `op | FUTEX_PRIVATE_FLAG ^ private`. Any other value makes every futex
+/// call on the semaphore an invalid operation, and glibc aborts the process
+/// on the unexpected error.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+const FUTEX_SHARED: i32 = 128;
+
+/// The two fields of a glibc `sem_t` that can be checked: the value and the
+/// `private` (futex sharing) word.
+///
+/// glibc's `struct new_sem` (32 bytes, `sizeof(sem_t)`): where it has 64-bit
+/// atomics (64-bit targets and x32), a `u64 data` holding the value in its low
+/// 32 bits and the number of waiters in its high 32 bits, then `int private`
+/// and `int pad`; elsewhere `unsigned value` holding `value << 1` and a
+/// "there are waiters" bit, then `int private`, `int pad` and
+/// `unsigned nwaiters`.
+///
+/// # Safety
+///
+/// `sem` must point to the start of a live `sem_t` mapping that is backed by
+/// at least `size_of::<sem_t>()` bytes of its file.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+unsafe fn read_fields(sem: *const libc::c_void) -> (u32, i32) {
+    use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering};
+    if cfg!(any(target_pointer_width = "64", target_arch = "x86_64")) {
+        // SAFETY: `sem` is the page-aligned start of the mapping (so 8-aligned)
+        // with at least 32 valid bytes (the caller's contract); glibc and other
+        // processes access these words atomically, so atomic loads are how to
+        // read them while they may change.
+        let data = unsafe { &*sem.cast::<AtomicU64>() }.load(Ordering::Relaxed);
+        // SAFETY: as above; bytes 8..12 are the 4-aligned `private` field.
+        let private = unsafe { &*sem.byte_add(8).cast::<AtomicI32>() }.load(Ordering::Relaxed);
+        ((data & 0xFFFF_FFFF) as u32, private)
+    } else {
+        // SAFETY: as above, for the 32-bit layout: `value` at 0, `private` at 4.
+        let value = unsafe { &*sem.cast::<AtomicU32>() }.load(Ordering::Relaxed);
+        // SAFETY: as above.
+        let private = unsafe { &*sem.byte_add(4).cast::<AtomicI32>() }.load(Ordering::Relaxed);
+        (value >> 1, private)
+    }
+}
+
+/// Checks what can be checked of a glibc `sem_t` that this process maps at
+/// `sem` (the file described by `backing`, at least `size_of::<sem_t>()`
+/// bytes): the `private` word must be the one `sem_open` writes, and the value
+/// at most `SEM_VALUE_MAX`. A file that fails is not a semaphore glibc made
+/// (32 bytes of `0x01` make glibc abort the process at the first release),
+/// and is refused with `InvalidInput` naming the file.
+///
+/// # Safety
+///
+/// As for [`read_fields`].
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub(super) unsafe fn check_contents(
+    name: &Name,
+    sem: *const libc::c_void,
+    backing: &Backing,
+) -> ipc_common::Result<()> {
+    // SAFETY: the caller's contract.
+    let (value, private) = unsafe { read_fields(sem) };
+    let max = crate::limits::semaphore_value_max();
+    let why = if private != FUTEX_SHARED {
+        format!(
+            "its process-shared word (glibc's `private` field) is {private:#x}, where sem_open \
+             always writes {FUTEX_SHARED:#x}: glibc would abort the process at the first \
+             acquire or release"
+        )
+    } else if value > max {
+        format!("its value is {value}, above SEM_VALUE_MAX ({max})")
+    } else {
+        return Ok(());
+    };
+    Err(ipc_common::Error::invalid_input(
+        "sem_open",
+        format!(
+            "{} is not a valid semaphore: {why}. Something other than sem_open wrote it (any \
+             process with write access to the file can); remove it (unlink_semaphore({name:?})) \
+             and create the semaphore again",
+            backing.path.display()
+        ),
+    ))
+}
+
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use super::*;
