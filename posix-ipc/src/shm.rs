@@ -226,7 +226,11 @@ impl SharedMemoryOptions {
     /// or [`SharedMemory::set_len`]`(0)` for that.
     ///
     /// Sizes above [`SHARED_MEMORY_SIZE_MAX`] are rejected before any system
-    /// call. If the resize fails, the error is returned and the object is left
+    /// call, and so are sizes above this process's file size limit
+    /// (`RLIMIT_FSIZE`, `ulimit -f`), with
+    /// [`LimitExceeded`](ErrorKind::LimitExceeded) naming the limit: growing a
+    /// file past it makes the kernel kill the process with `SIGXFSZ`. If the
+    /// resize fails, the error is returned and the object is left
     /// as it was: it is never unlinked, except when this very call created it
     /// (see [`SharedMemory::created`]), in which case the new, empty object is
     /// removed again.
@@ -344,6 +348,10 @@ impl SharedMemoryOptions {
                 ),
             ));
         }
+        if self.size != 0 {
+            // Before anything is created (see check_file_size_limit).
+            check_file_size_limit(&name, self.size)?;
+        }
         let creation = Creation {
             create: self.create || self.create_new,
             exclusive: self.create_new,
@@ -414,6 +422,50 @@ fn check_size(op: &'static str, size: u64) -> Result<libc::off_t> {
             ),
         )
     })
+}
+
+/// This process's file size limit (`RLIMIT_FSIZE`): (soft, hard), `None`
+/// meaning unlimited, or `None` altogether if it cannot be read.
+fn file_size_limit() -> Option<(Option<u64>, Option<u64>)> {
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `r` is a valid, writable rlimit.
+    if unsafe { libc::getrlimit(libc::RLIMIT_FSIZE, &mut r) } != 0 {
+        return None;
+    }
+    let conv = |v: libc::rlim_t| (v != libc::RLIM_INFINITY).then_some(v);
+    Some((conv(r.rlim_cur), conv(r.rlim_max)))
+}
+
+/// Refuses a size above this process's file size limit (`RLIMIT_FSIZE`,
+/// `ulimit -f`, systemd's `LimitFSIZE=`) before any call: growing a file past
+/// it makes the kernel send `SIGXFSZ`, whose default action kills the
+/// process, before `ftruncate` or `fallocate` could return `EFBIG`. The
+/// signal's disposition is a process-wide setting that this library leaves
+/// to the program, so the limit is read first instead. (If another thread
+/// lowers the limit between this check and the call, the signal can still
+/// come.) A size of exactly the limit is allowed, as by the kernel.
+fn check_file_size_limit(name: &Name, size: u64) -> Result<()> {
+    let Some((Some(soft), hard)) = file_size_limit() else {
+        return Ok(());
+    };
+    if size <= soft {
+        return Ok(());
+    }
+    let hard = hard.map_or_else(|| "unlimited".to_owned(), |h| format!("{h} bytes"));
+    Err(Error::new(
+        ErrorKind::LimitExceeded,
+        "ftruncate",
+        format!(
+            "cannot make \"{name}\" {size} bytes: that is above this process's file size limit \
+             RLIMIT_FSIZE (soft limit {soft} bytes, hard limit {hard}), and the kernel would \
+             kill the process with SIGXFSZ, so nothing was changed. Raise the limit where the \
+             program starts (`ulimit -f unlimited` in its shell, LimitFSIZE= in a systemd \
+             unit) or with setrlimit(RLIMIT_FSIZE) up to the hard limit"
+        ),
+    ))
 }
 
 /// The permission bits of a `stat` (`mode_t` is `u16` on macOS and the BSDs).
@@ -669,6 +721,7 @@ impl SharedMemory {
 
     fn ftruncate(&self, size: u64) -> Result<()> {
         let len = check_size("ftruncate", size)?;
+        check_file_size_limit(&self.name, size)?;
         // SAFETY: ftruncate on a descriptor this handle owns; no memory is passed.
         let rc = unsafe { libc::ftruncate(self.fd.as_raw_fd(), len) };
         check("ftruncate", rc).map(drop).map_err(|e| {
@@ -701,8 +754,11 @@ impl SharedMemory {
     /// bytes; every handle and process sees the new size.
     ///
     /// Fails with [`PermissionDenied`](ErrorKind::PermissionDenied) on a
-    /// read-only handle and [`InvalidInput`](ErrorKind::InvalidInput) above
-    /// [`SHARED_MEMORY_SIZE_MAX`], both before any system call.
+    /// read-only handle, [`InvalidInput`](ErrorKind::InvalidInput) above
+    /// [`SHARED_MEMORY_SIZE_MAX`], and
+    /// [`LimitExceeded`](ErrorKind::LimitExceeded) above this process's file
+    /// size limit (`RLIMIT_FSIZE`; the kernel would kill the process with
+    /// `SIGXFSZ`), all before any system call.
     ///
     /// Shrinking under existing [`Mapping`]s (here or in other processes) is
     /// allowed by the OS, but touching their bytes past the new end then

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use posix_ipc::{ErrorKind, SharedMemory};
 
-use crate::{fresh, fresh_name, page, pattern, pattern_vec};
+use crate::{fresh, fresh_name, page, pattern, pattern_vec, support};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -167,56 +167,66 @@ fn atomic_counter_from_two_processes_ends_exact() {
     assert_eq!(counter.load(Ordering::Acquire), 2 * INCREMENTS);
 }
 
+/// A size above the file size limit (RLIMIT_FSIZE) used to make the kernel
+/// kill the process with SIGXFSZ before `ftruncate` could return (the old
+/// version of this test ignored SIGXFSZ, which hid that). The child lowers its
+/// limit and keeps SIGXFSZ at its default action: every sizing path must
+/// return `LimitExceeded`, create nothing and leave existing objects as they
+/// were (posix_ipc unlinks the segment, even one that existed before).
 #[test]
-fn failed_resize_never_unlinks() {
-    // A real ftruncate failure: the child lowers its file size limit
-    // (RLIMIT_FSIZE) so growing past it fails with EFBIG. posix_ipc unlinks
-    // the segment in this case, even one that existed before.
-    const TEST: &str = "failed_resize_never_unlinks";
-    const LIMIT_BYTES: u64 = 64 * 1024;
+fn sizes_above_rlimit_fsize_are_errors_not_sigxfsz() {
+    const TEST: &str = "sizes_above_rlimit_fsize_are_errors_not_sigxfsz";
+    const LIMIT_BYTES: u64 = 1 << 20;
+    const TOO_BIG: u64 = 2 << 20;
     if let Some(args) = child(TEST) {
-        // SAFETY: ignoring SIGXFSZ (which the kernel sends along with EFBIG)
-        // in this single-purpose child, so the call returns an error instead.
-        let old = unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
-        assert_ne!(old, libc::SIG_ERR);
+        support::default_disposition(libc::SIGXFSZ);
+        support::no_core_dumps();
         let lim = libc::rlimit {
             rlim_cur: LIMIT_BYTES,
             rlim_max: libc::RLIM_INFINITY,
         };
-        // SAFETY: `lim` is a valid rlimit.
+        // SAFETY: `lim` is a valid rlimit; this only lowers the child's limit.
         assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_FSIZE, &lim) }, 0);
+        let limit_error = |e: posix_ipc::Error| {
+            assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{e}");
+            assert_eq!(e.raw_os_error(), None, "refused before any call: {e}");
+            for w in ["RLIMIT_FSIZE", "1048576", "SIGXFSZ", "ulimit -f"] {
+                assert!(e.message().contains(w), "{w:?} missing from {e}");
+            }
+        };
+        let (existing, new, created, exact) = (&args[0], &args[1], &args[2], &args[3]);
 
-        // 1. An existing object: error, object untouched.
-        let e = SharedMemory::options()
-            .size(LIMIT_BYTES * 2)
-            .open(args[0].as_str())
-            .unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{e}");
-        assert_eq!(e.raw_os_error(), Some(libc::EFBIG));
-        assert!(e.message().contains("RLIMIT_FSIZE"), "{e}");
-        let shm = SharedMemory::open(args[0].as_str()).unwrap();
+        // An existing object: error, object untouched, through every path.
+        limit_error(
+            SharedMemory::options()
+                .size(TOO_BIG)
+                .open(existing.as_str())
+                .unwrap_err(),
+        );
+        limit_error(SharedMemory::create(existing.as_str(), TOO_BIG).unwrap_err());
+        let shm = SharedMemory::open(existing.as_str()).unwrap();
+        limit_error(shm.set_len(TOO_BIG).unwrap_err());
         assert_eq!(shm.size().unwrap(), 4096);
-        let e = shm.set_len(LIMIT_BYTES * 2).unwrap_err();
-        assert_eq!(e.raw_os_error(), Some(libc::EFBIG));
-        assert_eq!(shm.size().unwrap(), 4096);
 
-        // 2. An object this call creates exclusively is taken away again.
-        let e = SharedMemory::create_new(args[1].as_str(), LIMIT_BYTES * 2).unwrap_err();
-        assert_eq!(e.raw_os_error(), Some(libc::EFBIG));
-        let gone = SharedMemory::open(args[1].as_str()).unwrap_err();
-        assert_eq!(gone.kind(), ErrorKind::NotFound);
+        // New objects: nothing is created.
+        limit_error(SharedMemory::create_new(new.as_str(), TOO_BIG).unwrap_err());
+        limit_error(
+            SharedMemory::options()
+                .create(true)
+                .size(TOO_BIG)
+                .open(created.as_str())
+                .unwrap_err(),
+        );
+        limit_error(SharedMemory::create_unique(TOO_BIG).unwrap_err());
+        for name in [new, created] {
+            let gone = SharedMemory::open(name.as_str()).unwrap_err();
+            assert_eq!(gone.kind(), ErrorKind::NotFound);
+        }
 
-        // 3. Plain create knows whether it created the object: it did, so
-        //    the object is taken away again too.
-        let e = SharedMemory::options()
-            .create(true)
-            .size(LIMIT_BYTES * 2)
-            .open(args[2].as_str())
-            .unwrap_err();
-        assert_eq!(e.raw_os_error(), Some(libc::EFBIG));
-        let gone = SharedMemory::open(args[2].as_str()).unwrap_err();
-        assert_eq!(gone.kind(), ErrorKind::NotFound);
-        println!("child-resize-failed");
+        // Exactly the limit is allowed, as by the kernel.
+        let at_limit = SharedMemory::create_new(exact.as_str(), LIMIT_BYTES).unwrap();
+        assert_eq!(at_limit.size().unwrap(), LIMIT_BYTES);
+        println!("no-sigxfsz");
         return;
     }
     let (shm, _g) = fresh(4096);
@@ -226,16 +236,18 @@ fn failed_resize_never_unlinks() {
         .unwrap();
     let (new_name, _g2) = fresh_name();
     let (created_name, _g3) = fresh_name();
+    let (exact_name, _g4) = fresh_name();
     let out = spawn(
         TEST,
         &[
             &shm.name().to_string(),
             &new_name.to_string(),
             &created_name.to_string(),
+            &exact_name.to_string(),
         ],
     )
     .wait_success(LIMIT);
-    assert!(out.contains("child-resize-failed"), "{out}");
+    assert!(out.contains("no-sigxfsz"), "{out}");
     // Still there, same size, same bytes.
     let again = SharedMemory::open(shm.name()).unwrap();
     assert_eq!(again.size().unwrap(), 4096);
