@@ -53,6 +53,31 @@ pub const SHARED_MEMORY_SIZE_MAX: u64 = libc::off_t::MAX.unsigned_abs();
 /// [`create_new`](SharedMemory::create_new) (create exclusively) and
 /// [`create_unique`](SharedMemory::create_unique) (posix_ipc's `name=None`).
 ///
+/// # Memory is reserved
+///
+/// Whenever this crate gives an object a size (the `size` of
+/// [`create`](SharedMemory::create), [`create_new`](SharedMemory::create_new),
+/// [`create_unique`](SharedMemory::create_unique),
+/// [`SharedMemoryOptions::size`], and [`set_len`](SharedMemory::set_len)),
+/// it reserves the pages with `posix_fallocate` before setting the length,
+/// as PostgreSQL does for its shared memory. A `/dev/shm` (tmpfs) file sized
+/// with `ftruncate` alone is sparse: creating 8 MiB on a `/dev/shm` with 1 MiB
+/// free succeeds, and the first write past the free space kills the process
+/// with `SIGBUS` (Docker's default `/dev/shm` is 64 MiB). Here that is a
+/// [`LimitExceeded`](ErrorKind::LimitExceeded) error at the call that asked
+/// for the size, naming the free space; an object the call created is
+/// unlinked again, and an existing one keeps its size.
+///
+/// The cost is that the memory is allocated (and zeroed) at that call, not
+/// when first touched. [`SharedMemoryOptions::sparse`] opts out, for large
+/// objects of which little is used. Where the file system cannot reserve
+/// (macOS, or a file system without `fallocate`), objects are sparse as
+/// before. The `SIGBUS` cases that remain are listed on [`Mapping`].
+///
+/// A size above this process's file size limit (`RLIMIT_FSIZE`) is a
+/// [`LimitExceeded`](ErrorKind::LimitExceeded) error before any call: the
+/// kernel would kill the process with `SIGXFSZ`.
+///
 /// # Sharing between threads
 ///
 /// `SharedMemory` is `Send + Sync`: it is a file descriptor, and every method
@@ -85,6 +110,7 @@ pub struct SharedMemory {
     name: Name,
     read_only: bool,
     created: bool,
+    sparse: bool,
 }
 
 /// Options for opening or creating a [`SharedMemory`] object, in the style of
@@ -114,6 +140,7 @@ pub struct SharedMemoryOptions {
     mode: u32,
     size: u64,
     allow_foreign_owner: bool,
+    sparse: bool,
     flags_error: Option<Error>,
 }
 
@@ -127,6 +154,7 @@ impl SharedMemoryOptions {
             mode: Mode::OWNER_READ_WRITE.bits(),
             size: 0,
             allow_foreign_owner: false,
+            sparse: false,
             flags_error: None,
         }
     }
@@ -246,6 +274,32 @@ impl SharedMemoryOptions {
     /// ```
     pub fn size(&mut self, size: u64) -> &mut Self {
         self.size = size;
+        self
+    }
+
+    /// Resize without reserving memory (default `false`): the object is
+    /// sized with `ftruncate` alone, as C programs and posix_ipc do, and stays
+    /// sparse, its pages allocated when first touched.
+    ///
+    /// By default every resize of this handle (here and in
+    /// [`SharedMemory::set_len`]) reserves the pages with `posix_fallocate`
+    /// first, so that a full `/dev/shm` is a
+    /// [`LimitExceeded`](ErrorKind::LimitExceeded) error at that call. With
+    /// `sparse(true)` the call succeeds whatever the free space, and touching
+    /// a page that the file system then cannot allocate kills the process
+    /// with `SIGBUS` (see [`Mapping`]). Use it for large objects of which
+    /// only a small part is ever touched, and accept that risk.
+    ///
+    /// ```
+    /// // 1 TiB of address space, nothing allocated until touched.
+    /// let shm = posix_ipc::SharedMemory::options().sparse(true).size(1 << 40).create_unique()?;
+    /// assert_eq!(shm.size()?, 1 << 40);
+    /// shm.map_range(0, 4096)?.write_at(0, b"only this page is allocated")?;
+    /// shm.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn sparse(&mut self, sparse: bool) -> &mut Self {
+        self.sparse = sparse;
         self
     }
 
@@ -378,6 +432,7 @@ impl SharedMemoryOptions {
                     name: name.clone(),
                     read_only: self.read_only,
                     created: false,
+                    sparse: self.sparse,
                 })
             })?;
         shm.created = created;
@@ -388,10 +443,10 @@ impl SharedMemoryOptions {
             })?;
         }
         if self.truncate && !created {
-            shm.ftruncate(0)?;
+            shm.resize(0)?;
         }
         if self.size != 0
-            && let Err(e) = shm.ftruncate(self.size)
+            && let Err(e) = shm.resize(self.size)
         {
             if created {
                 // This call created the object and nobody has seen its
@@ -402,6 +457,31 @@ impl SharedMemoryOptions {
             return Err(e);
         }
         Ok(shm)
+    }
+}
+
+impl SharedMemoryOptions {
+    /// Creates a new object with these options under a fresh random name
+    /// (`/pipc_` + 16 hex digits from the OS random source, retried if taken;
+    /// posix_ipc's `name=None`), like [`SharedMemory::create_unique`] with
+    /// the other options (mode, size, sparse, read-only). The
+    /// [`create`](Self::create)/[`create_new`](Self::create_new)/
+    /// [`truncate`](Self::truncate)/[`flags`](Self::flags) settings do not
+    /// apply: creation is always exclusive.
+    ///
+    /// ```
+    /// let shm = posix_ipc::SharedMemory::options().mode(0o640).size(64).create_unique()?;
+    /// assert!(shm.name().to_str().unwrap().starts_with("/pipc_"));
+    /// assert_eq!((shm.size()?, shm.mode()?.bits()), (64, 0o640));
+    /// shm.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn create_unique(&self) -> Result<SharedMemory> {
+        let mut options = self.clone();
+        options.create_new = true;
+        options.truncate = false;
+        options.flags_error = None;
+        with_unique_name("shm_open", |name| options.open(name))
     }
 }
 
@@ -423,6 +503,14 @@ fn check_size(op: &'static str, size: u64) -> Result<libc::off_t> {
         )
     })
 }
+
+/// Where the system keeps shared memory objects, for messages.
+#[cfg(not(target_vendor = "apple"))]
+const SHM_DIR: &str = if cfg!(target_os = "linux") {
+    "/dev/shm"
+} else {
+    "the shared memory file system"
+};
 
 /// This process's file size limit (`RLIMIT_FSIZE`): (soft, hard), `None`
 /// meaning unlimited, or `None` altogether if it cannot be read.
@@ -641,9 +729,7 @@ impl SharedMemory {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create_unique(size: u64) -> Result<SharedMemory> {
-        let mut options = SharedMemory::options();
-        options.create_new(true).size(size);
-        with_unique_name("shm_open", |name| options.open(name))
+        SharedMemory::options().size(size).create_unique()
     }
 
     /// The object's name.
@@ -719,9 +805,96 @@ impl SharedMemory {
         Ok(st.st_size.unsigned_abs())
     }
 
-    fn ftruncate(&self, size: u64) -> Result<()> {
+    /// Gives the object `size` bytes: checks the size, reserves the pages
+    /// (unless this handle is sparse), then sets the length.
+    fn resize(&self, size: u64) -> Result<()> {
         let len = check_size("ftruncate", size)?;
         check_file_size_limit(&self.name, size)?;
+        if !self.sparse && len > 0 {
+            self.reserve(len, size)?;
+        }
+        self.ftruncate(len, size)
+    }
+
+    /// Allocates the pages of bytes `0..len` (`posix_fallocate`), growing the
+    /// object to `len` if it is shorter, so that touching them later cannot
+    /// fail: on tmpfs (`/dev/shm`) an `ftruncate` alone leaves a hole, and
+    /// touching a hole when the file system is full raises `SIGBUS`
+    /// (PostgreSQL reserves its shared memory this way for that reason).
+    /// tmpfs allocates all or nothing: on failure the object is as it was.
+    ///
+    /// `posix_fallocate` returns its error instead of setting `errno`; `EINTR`
+    /// (a signal during a long allocation) is retried. Where the file system
+    /// cannot reserve (`EOPNOTSUPP`, `ENODEV`, `ENOSYS`, `EINVAL`), the
+    /// object is sized by `ftruncate` alone and stays sparse.
+    #[cfg(not(target_vendor = "apple"))]
+    fn reserve(&self, len: libc::off_t, size: u64) -> Result<()> {
+        loop {
+            // SAFETY: posix_fallocate on a descriptor this handle owns; no
+            // memory is passed.
+            let rc = unsafe { libc::posix_fallocate(self.fd.as_raw_fd(), 0, len) };
+            match rc {
+                0 => return Ok(()),
+                libc::EINTR => {}
+                libc::EOPNOTSUPP | libc::ENODEV | libc::ENOSYS | libc::EINVAL => return Ok(()),
+                errno => return Err(self.reserve_error(errno, size)),
+            }
+        }
+    }
+
+    /// macOS has no `posix_fallocate`: objects stay sparse there.
+    #[cfg(target_vendor = "apple")]
+    fn reserve(&self, _len: libc::off_t, _size: u64) -> Result<()> {
+        Ok(())
+    }
+
+    #[cfg(not(target_vendor = "apple"))]
+    fn reserve_error(&self, errno: i32, size: u64) -> Error {
+        let e = Error::from_errno("posix_fallocate", errno);
+        let name = &self.name;
+        match errno {
+            libc::ENOSPC | libc::ENOMEM => e.with_kind(ErrorKind::LimitExceeded).with_message(format!(
+                "not enough {} to reserve {size} bytes for \"{name}\": {}. Unlink shared memory \
+                 that is no longer used, make {SHM_DIR} larger (`mount -o remount,size=...`, \
+                 `docker run --shm-size=...`), or ask for less; sparse(true) skips the \
+                 reservation, but then touching pages beyond the free space kills the process \
+                 with SIGBUS",
+                if errno == libc::ENOSPC { "space" } else { "memory" },
+                self.space()
+            )),
+            libc::EFBIG => e.with_kind(ErrorKind::LimitExceeded).with_message(format!(
+                "cannot reserve {size} bytes for \"{name}\": the file system's largest file \
+                 size or this process's file size limit (RLIMIT_FSIZE) is smaller"
+            )),
+            _ => e.with_message(format!("cannot reserve {size} bytes for \"{name}\"")),
+        }
+    }
+
+    /// "`/dev/shm` is N bytes with M free" (`fstatvfs` of the object's file
+    /// system), for messages.
+    #[cfg(not(target_vendor = "apple"))]
+    fn space(&self) -> String {
+        fn bytes(blocks: impl TryInto<u64>, unit: impl TryInto<u64>) -> u64 {
+            let (b, u) = (blocks.try_into(), unit.try_into());
+            b.ok().zip(u.ok()).map_or(0, |(b, u)| b.saturating_mul(u))
+        }
+        let mut st = MaybeUninit::<libc::statvfs>::uninit();
+        // SAFETY: the descriptor is open and `st` is writable memory for one
+        // `struct statvfs`.
+        if unsafe { libc::fstatvfs(self.fd.as_raw_fd(), st.as_mut_ptr()) } != 0 {
+            return format!("{SHM_DIR} is full");
+        }
+        // SAFETY: fstatvfs succeeded, so it filled in `st`.
+        let st = unsafe { st.assume_init() };
+        format!(
+            "{SHM_DIR} is {} bytes with {} free",
+            bytes(st.f_blocks, st.f_frsize),
+            bytes(st.f_bavail, st.f_frsize)
+        )
+    }
+
+    /// `ftruncate` to `len` (= `size`, checked).
+    fn ftruncate(&self, len: libc::off_t, size: u64) -> Result<()> {
         // SAFETY: ftruncate on a descriptor this handle owns; no memory is passed.
         let rc = unsafe { libc::ftruncate(self.fd.as_raw_fd(), len) };
         check("ftruncate", rc).map(drop).map_err(|e| {
@@ -750,8 +923,15 @@ impl SharedMemory {
         })
     }
 
-    /// Resizes the object to `size` bytes (`ftruncate`). Growing adds zero
-    /// bytes; every handle and process sees the new size.
+    /// Resizes the object to `size` bytes. Growing adds zero bytes; every
+    /// handle and process sees the new size.
+    ///
+    /// The pages are reserved first (`posix_fallocate`, then `ftruncate`), so
+    /// a full `/dev/shm` is a [`LimitExceeded`](ErrorKind::LimitExceeded)
+    /// error naming its size and free space here, with the object left as it
+    /// was, not a `SIGBUS` when the memory is touched later; a handle opened
+    /// with [`sparse(true)`](SharedMemoryOptions::sparse) skips that (see
+    /// [Memory is reserved](SharedMemory#memory-is-reserved)).
     ///
     /// Fails with [`PermissionDenied`](ErrorKind::PermissionDenied) on a
     /// read-only handle, [`InvalidInput`](ErrorKind::InvalidInput) above
@@ -784,7 +964,7 @@ impl SharedMemory {
                 ),
             ));
         }
-        self.ftruncate(size)
+        self.resize(size)
     }
 
     /// Owner, group and permission bits as the system reports them (`fstat`).

@@ -261,6 +261,90 @@ fn sizes_above_rlimit_fsize_are_errors_not_sigxfsz() {
     );
 }
 
+/// A full `/dev/shm` used to turn a safe write into SIGBUS: tmpfs files are
+/// sparse, so `create_unique(8 MiB)` with 1 MiB free succeeded and the first
+/// write past the free space killed the process. The child mounts a private
+/// 1 MiB tmpfs over `/dev/shm`: every sizing call must fail there with
+/// `LimitExceeded` and leave nothing behind; then the sparse opt-out
+/// succeeds and a write beyond the free space dies of SIGBUS, the documented
+/// risk of that opt-out.
+#[test]
+fn a_full_dev_shm_is_an_error_at_the_call() {
+    const TEST: &str = "a_full_dev_shm_is_an_error_at_the_call";
+    const EIGHT_MIB: u64 = 8 << 20;
+    if child(TEST).is_some() {
+        support::no_core_dumps();
+        if let Err(why) = support::private_dev_shm("1m") {
+            println!("cannot-mount: {why}");
+            return;
+        }
+        let entries = || std::fs::read_dir("/dev/shm").unwrap().count();
+        assert_eq!(entries(), 0, "a fresh, private /dev/shm");
+        let full = |e: posix_ipc::Error| {
+            assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{e}");
+            assert_eq!(e.raw_os_error(), Some(libc::ENOSPC), "{e}");
+            for w in ["/dev/shm is 1048576 bytes", "8388608", "sparse(true)"] {
+                assert!(e.message().contains(w), "{w:?} missing from {e}");
+            }
+        };
+        full(SharedMemory::create_unique(EIGHT_MIB).unwrap_err());
+        let (name, _g) = fresh_name();
+        full(SharedMemory::create_new(&name, EIGHT_MIB).unwrap_err());
+        full(
+            SharedMemory::options()
+                .create(true)
+                .size(EIGHT_MIB)
+                .open(&name)
+                .unwrap_err(),
+        );
+        assert_eq!(entries(), 0, "objects these calls created are unlinked");
+
+        // An existing object keeps its size and bytes.
+        let (small, _g2) = fresh(4096);
+        small.map().unwrap().write_at(0, b"kept").unwrap();
+        full(small.set_len(EIGHT_MIB).unwrap_err());
+        full(SharedMemory::create(small.name(), EIGHT_MIB).unwrap_err());
+        assert_eq!(small.size().unwrap(), 4096);
+        assert_eq!(small.map().unwrap().read_vec(0, 4).unwrap(), b"kept");
+        assert_eq!(entries(), 1);
+        // What fits is reserved: filling it is safe.
+        small.set_len(512 * 1024).unwrap();
+        small.map().unwrap().fill(0, 512 * 1024, 0x5A).unwrap();
+        println!("errors-at-the-call");
+
+        // The opt-out: created, and the documented SIGBUS when written.
+        let sparse = SharedMemory::options()
+            .sparse(true)
+            .size(EIGHT_MIB)
+            .create_unique()
+            .unwrap();
+        assert_eq!(sparse.size().unwrap(), EIGHT_MIB);
+        sparse.set_len(2 * EIGHT_MIB).unwrap();
+        println!("sparse-created");
+        let map = sparse.map().unwrap();
+        let _ = map.fill(0, map.len(), 0xAB);
+        println!("survived");
+        return;
+    }
+    let out = spawn(TEST, &[]).wait(LIMIT);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if let Some(why) = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("cannot-mount: "))
+    {
+        support::skip(
+            TEST,
+            &format!("no private tmpfs for /dev/shm in a mount namespace ({why})"),
+        );
+        assert!(out.status.success(), "{out:?}");
+        return;
+    }
+    let stdout = support::assert_killed_by(&out, libc::SIGBUS);
+    assert!(stdout.contains("errors-at-the-call"), "{stdout}");
+    assert!(stdout.contains("sparse-created"), "{stdout}");
+    assert!(!stdout.contains("survived"), "{stdout}");
+}
+
 #[test]
 fn permission_bits_are_enforced_for_another_user() {
     // Runs the opener as `nobody` when the suite runs as root (root bypasses

@@ -97,3 +97,45 @@ pub(crate) fn is_mapped(id: (u64, u64)) -> bool {
         fields.next() == Some(dev.as_str()) && fields.next() == Some(ino.as_str())
     })
 }
+
+/// Puts a fresh tmpfs of `size` (e.g. `"1m"`) over `/dev/shm` for this thread
+/// only: a new mount namespace (`unshare(CLONE_NEWNS)`, which applies to the
+/// calling thread), made private first so nothing propagates back to the
+/// rest of the system. Everything created there disappears with the
+/// namespace. `Err` says why it could not be done (not root, no namespaces).
+pub(crate) fn private_dev_shm(size: &str) -> Result<(), String> {
+    let errno = || std::io::Error::last_os_error();
+    // SAFETY: unshare has no memory-safety preconditions.
+    if unsafe { libc::unshare(libc::CLONE_NEWNS) } != 0 {
+        return Err(format!("unshare(CLONE_NEWNS): {}", errno()));
+    }
+    // SAFETY: valid NUL-terminated strings or null pointers, as mount(2) allows
+    // for a propagation change.
+    let rc = unsafe {
+        libc::mount(
+            std::ptr::null(),
+            c"/".as_ptr(),
+            std::ptr::null(),
+            libc::MS_REC | libc::MS_PRIVATE,
+            std::ptr::null(),
+        )
+    };
+    if rc != 0 {
+        return Err(format!("making / private: {}", errno()));
+    }
+    let options = std::ffi::CString::new(format!("size={size},mode=1777")).expect("no NUL");
+    // SAFETY: valid NUL-terminated strings that live across the call.
+    let rc = unsafe {
+        libc::mount(
+            c"ipcrs-test".as_ptr(),
+            c"/dev/shm".as_ptr(),
+            c"tmpfs".as_ptr(),
+            libc::MS_NOSUID | libc::MS_NODEV,
+            options.as_ptr().cast(),
+        )
+    };
+    if rc != 0 {
+        return Err(format!("mounting a tmpfs on /dev/shm: {}", errno()));
+    }
+    Ok(())
+}
