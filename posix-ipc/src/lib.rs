@@ -28,8 +28,14 @@
 //!   handle, unlinks when it drops, and is disarmed by
 //!   [`into_inner`](UnlinkOnDrop::into_inner).
 //! - **Blocking calls take a [`Timeout`]**: `Forever`, `Immediate` (fails with
-//!   [`ErrorKind::WouldBlock`]) or `After(duration)`. A signal interrupting a
-//!   wait returns [`ErrorKind::Interrupted`]; it is never silently retried.
+//!   [`ErrorKind::WouldBlock`]) or `After(duration)`. A signal handler
+//!   interrupting a wait makes it return [`ErrorKind::Interrupted`]; this
+//!   crate never retries on its own. That needs a handler installed without
+//!   `SA_RESTART`: with `SA_RESTART` (glibc's `signal()` sets it, and so do
+//!   many signal-handling libraries) the kernel itself restarts an untimed
+//!   semaphore wait and every queue send and receive after the handler
+//!   returns, so they keep waiting; only timed semaphore waits return
+//!   `Interrupted` regardless.
 //! - **Limits are read from the running system** ([`limits`]).
 //!
 //! Errors are [`ipc_common::Error`]s: a kind, the errno, the operation and a

@@ -60,6 +60,16 @@ use backing::Backing;
 /// # Ok::<(), posix_ipc::Error>(())
 /// ```
 ///
+/// # A holder that dies loses its unit
+///
+/// Nothing gives back a unit that a process acquired when that process dies
+/// (killed, crashed, or exits without releasing): not the kernel, not the C
+/// library. A [`SemaphoreGuard`] releases when it drops, but a killed process
+/// runs no destructors, so a semaphore used as a lock stays locked for good.
+/// System V semaphores can undo a dead process's operations (`SEM_UNDO`, see
+/// `sysv_ipc::Semaphore::set_undo`); use one of those, with undo on, where a
+/// holder may die.
+///
 /// # Write access is memory access
 ///
 /// A POSIX semaphore is memory: on Linux, `sem_open` maps the file
@@ -710,8 +720,14 @@ impl Semaphore {
     ///   in posix_ipc.
     ///
     /// A signal handler interrupting the wait makes it fail with
-    /// [`Interrupted`](ErrorKind::Interrupted) (posix_ipc's `SignalError`); it
-    /// is never retried silently, so Ctrl-C handlers get their chance to run.
+    /// [`Interrupted`](ErrorKind::Interrupted) (posix_ipc's `SignalError`);
+    /// this crate never retries it, so Ctrl-C handlers get their chance to
+    /// run. That holds for handlers installed without `SA_RESTART`. With
+    /// `SA_RESTART` (glibc's `signal()` sets it, and so do many
+    /// signal-handling libraries) the kernel restarts a `Forever` wait
+    /// (`sem_wait`) after the handler returns, so it keeps waiting and never
+    /// returns `Interrupted`; an `After` wait (`sem_clockwait`,
+    /// `sem_timedwait`) is not restarted and still returns it.
     ///
     /// Allocates nothing, also when it fails.
     ///
@@ -1109,6 +1125,13 @@ impl fmt::Debug for Semaphore {
 
 /// Holds one unit of a [`Semaphore`] and releases it when dropped; made by
 /// [`Semaphore::acquire_guard`] and [`Semaphore::lock`] (Python's `with sem:`).
+///
+/// It releases on drop, also during a panic's unwinding, but not when the
+/// process dies (killed by a signal, `abort`, a panic with `panic = "abort"`,
+/// `std::process::exit`): then the unit is lost for good, and other processes
+/// waiting for it wait forever (see
+/// [A holder that dies loses its unit](Semaphore#a-holder-that-dies-loses-its-unit);
+/// System V semaphores with undo restore it).
 ///
 /// ```
 /// let sem = posix_ipc::Semaphore::create_unique(1)?;

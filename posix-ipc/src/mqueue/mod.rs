@@ -53,6 +53,17 @@ pub const HARD_MSGSIZEMAX: usize = 16 * 1024 * 1024;
 /// so threads may share one handle (e.g. in an `Arc`) and send and receive
 /// concurrently.
 ///
+/// # Signals
+///
+/// A signal handler that interrupts a waiting send or receive makes it fail
+/// with [`ErrorKind::Interrupted`] when the handler was installed without
+/// `SA_RESTART`; this crate never retries on its own. With `SA_RESTART`
+/// (glibc's `signal()` sets it, and so do many signal-handling libraries) the
+/// kernel restarts `mq_send`, `mq_receive` and their timed forms after the
+/// handler returns, so they keep waiting (until the deadline, for a timeout)
+/// and never return `Interrupted`. Install handlers without `SA_RESTART` where
+/// a signal must end a wait.
+///
 /// # Notifications
 ///
 /// Semantics on Linux:
@@ -985,7 +996,9 @@ impl MessageQueue {
     /// Errors: [`ErrorKind::InvalidInput`] for a message longer than
     /// [`max_message_size`](Self::max_message_size) or a priority above the
     /// maximum; [`ErrorKind::PermissionDenied`] when not open for writing;
-    /// [`ErrorKind::Interrupted`] when a signal interrupts the wait.
+    /// [`ErrorKind::Interrupted`] when a signal handler interrupts the wait,
+    /// if it was installed without `SA_RESTART` (see
+    /// [Signals](MessageQueue#signals)).
     ///
     /// ```
     /// let q = posix_ipc::MessageQueue::options().max_message_size(4).create_unique()?;
@@ -1047,7 +1060,9 @@ impl MessageQueue {
 
     /// Receives the oldest message of the highest priority into `buf`, returning
     /// its length and priority. Waits while the queue is empty (blocking
-    /// descriptor) or fails with [`ErrorKind::WouldBlock`] (non-blocking).
+    /// descriptor) or fails with [`ErrorKind::WouldBlock`] (non-blocking);
+    /// [`ErrorKind::Interrupted`] when a signal handler installed without
+    /// `SA_RESTART` interrupts the wait (see [Signals](MessageQueue#signals)).
     /// Allocates nothing.
     ///
     /// `buf` must be at least [`max_message_size`](Self::max_message_size)
