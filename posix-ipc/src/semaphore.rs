@@ -553,9 +553,32 @@ fn open_error(e: Error, name: &Name, creation: Creation) -> Error {
              unlink unused semaphores and shared memory"
         ),
         libc::ENOMEM => format!("not enough memory to map semaphore {name:?}"),
+        libc::EISDIR => format!(
+            "{} is a directory, not a semaphore (something other than sem_open made it); \
+             remove it if it is stale, or choose another name",
+            semaphore_file(name)
+        ),
+        libc::ELOOP => format!(
+            "{} is a symbolic link, which sem_open does not follow (something other than \
+             sem_open made it); remove it if it is stale, or choose another name",
+            semaphore_file(name)
+        ),
+        libc::EROFS => format!(
+            "the file system of {} is mounted read-only, so semaphore {name:?} cannot be \
+             created or opened; remount it read-write",
+            semaphore_file(name)
+        ),
         _ => return e,
     };
     e.with_message(message)
+}
+
+/// The semaphore's file, for messages.
+fn semaphore_file(name: &Name) -> String {
+    #[cfg(target_os = "linux")]
+    return backing::path(name).display().to_string();
+    #[cfg(not(target_os = "linux"))]
+    return format!("the file of semaphore {name:?}");
 }
 
 /// The messages for `sem_unlink` failures.
@@ -571,6 +594,11 @@ fn unlink_error(e: Error, name: &Name) -> Error {
         Some(libc::ENAMETOOLONG) => {
             format!("the semaphore name {name:?} is too long for this system")
         }
+        Some(libc::EROFS) => format!(
+            "the file system of {} is mounted read-only, so semaphore {name:?} cannot be \
+             unlinked",
+            semaphore_file(name)
+        ),
         _ => return e,
     };
     e.with_message(message)

@@ -505,7 +505,6 @@ fn check_size(op: &'static str, size: u64) -> Result<libc::off_t> {
 }
 
 /// Where the system keeps shared memory objects, for messages.
-#[cfg(not(target_vendor = "apple"))]
 const SHM_DIR: &str = if cfg!(target_os = "linux") {
     "/dev/shm"
 } else {
@@ -580,6 +579,12 @@ fn open_error(e: Error, name: &Name, truncate: bool) -> Error {
             "no permission to access \"{name}\": its owner and mode bits do not allow \
              this; try read_only(true) or ask its owner to change the mode"
         ),
+        // glibc reports a directory as EINVAL (not EISDIR); names and flags
+        // are checked before the call, so look.
+        libc::EINVAL | libc::EISDIR if is_directory(name) => format!(
+            "{SHM_DIR}{name} is a directory, not a shared memory object (something other than \
+             shm_open made it); remove it if it is stale, or choose another name"
+        ),
         libc::EINVAL => format!("the system rejected the name \"{name}\" or the flags"),
         libc::ENAMETOOLONG => format!("the name \"{name}\" is too long for this system"),
         libc::EMFILE => "this process has the maximum number of files open \
@@ -588,9 +593,27 @@ fn open_error(e: Error, name: &Name, truncate: bool) -> Error {
         libc::ENFILE => "the system limit on open files has been reached \
                          (/proc/sys/fs/file-max)"
             .to_owned(),
+        libc::ELOOP => format!(
+            "{SHM_DIR}{name} is a symbolic link, which shm_open does not follow (something \
+             other than shm_open made it); remove it if it is stale, or choose another name"
+        ),
+        libc::ENOTDIR => format!(
+            "{SHM_DIR} is not a directory on this system, so no shared memory object can be \
+             opened; mount a tmpfs there"
+        ),
+        libc::EROFS => format!(
+            "{SHM_DIR} is mounted read-only, so \"{name}\" cannot be created or opened for \
+             writing; remount it read-write, or open an existing object with read_only(true)"
+        ),
         _ => return e,
     };
     e.with_message(msg)
+}
+
+/// Whether the object's file (on Linux, `/dev/shm/<name>`) is a directory.
+fn is_directory(name: &Name) -> bool {
+    cfg!(target_os = "linux")
+        && std::fs::symlink_metadata(format!("{SHM_DIR}{name}")).is_ok_and(|m| m.is_dir())
 }
 
 /// Validates a shared memory name. On Linux/glibc a named semaphore `/x`
@@ -625,6 +648,9 @@ fn unlink_name(name: &Name) -> Result<()> {
                 "no permission to unlink \"{name}\": only its owner (or root) may, \
                  and /dev/shm must be writable"
             ),
+            _ if e.raw_os_error() == Some(libc::EROFS) => {
+                format!("{SHM_DIR} is mounted read-only, so \"{name}\" cannot be unlinked")
+            }
             _ => return e,
         };
         e.with_message(msg)

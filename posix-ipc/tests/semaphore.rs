@@ -702,6 +702,38 @@ mod contents {
         assert_eq!(std::fs::read(&path).unwrap(), [0x01; 32]);
     }
 
+    /// A directory or a symbolic link where the semaphore's file would be:
+    /// the error names the file and what it is.
+    #[test]
+    fn directories_and_links_are_named() {
+        let (name, _g) = unused("dir");
+        let path = backing_file(&Name::new(name.as_str()).unwrap());
+        let _remove = support::RemovePath(path.clone());
+        std::fs::create_dir(&path).unwrap();
+        for e in [
+            Semaphore::open(&name).unwrap_err(),
+            Semaphore::create(&name, 0).unwrap_err(),
+        ] {
+            assert_eq!(e.raw_os_error(), Some(libc::EISDIR), "{e}");
+            assert!(
+                e.message().contains(&format!("{path} is a directory")),
+                "{e}"
+            );
+        }
+        std::fs::remove_dir(&path).unwrap();
+        std::os::unix::fs::symlink("/dev/null", &path).unwrap();
+        for e in [
+            Semaphore::open(&name).unwrap_err(),
+            Semaphore::create(&name, 0).unwrap_err(),
+        ] {
+            assert_eq!(e.raw_os_error(), Some(libc::ELOOP), "{e}");
+            assert!(
+                e.message().contains(&format!("{path} is a symbolic link")),
+                "{e}"
+            );
+        }
+    }
+
     /// A semaphore made by sem_open passes the same checks, whatever its value.
     #[test]
     fn real_semaphores_pass_the_checks() {

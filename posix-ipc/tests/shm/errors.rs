@@ -360,3 +360,40 @@ fn created_tells_whether_this_call_made_it() {
     let unique = SharedMemory::create_unique(16).unwrap().unlink_on_drop();
     assert!(unique.created());
 }
+
+/// A directory or a symbolic link where an object's file would be: the error
+/// names the file and what it is (it used to be a bare "the system call
+/// failed").
+#[test]
+fn directories_and_links_in_dev_shm_are_named() {
+    let (name, _g) = fresh_name();
+    let path = format!("/dev/shm{name}");
+    let _remove = crate::support::RemovePath(path.clone());
+    std::fs::create_dir(&path).unwrap();
+    for e in [
+        SharedMemory::open(&name).unwrap_err(),
+        SharedMemory::create(&name, 0).unwrap_err(),
+    ] {
+        // glibc's shm_open turns EISDIR into EINVAL.
+        assert!(
+            matches!(e.raw_os_error(), Some(libc::EISDIR | libc::EINVAL)),
+            "{e}"
+        );
+        assert!(
+            e.message().contains(&format!("{path} is a directory")),
+            "{e}"
+        );
+    }
+    std::fs::remove_dir(&path).unwrap();
+    std::os::unix::fs::symlink("/dev/null", &path).unwrap();
+    for e in [
+        SharedMemory::open(&name).unwrap_err(),
+        SharedMemory::create(&name, 0).unwrap_err(),
+    ] {
+        assert_eq!(e.raw_os_error(), Some(libc::ELOOP), "{e}");
+        assert!(
+            e.message().contains(&format!("{path} is a symbolic link")),
+            "{e}"
+        );
+    }
+}

@@ -345,6 +345,37 @@ fn a_full_dev_shm_is_an_error_at_the_call() {
     assert!(!stdout.contains("survived"), "{stdout}");
 }
 
+/// A read-only `/dev/shm` (a private read-only tmpfs in a child's mount
+/// namespace): creating shared memory or a semaphore says so.
+#[test]
+fn a_read_only_dev_shm_is_named() {
+    const TEST: &str = "a_read_only_dev_shm_is_named";
+    if child(TEST).is_some() {
+        if let Err(why) = support::private_dev_shm_with("1m", libc::MS_RDONLY) {
+            println!("cannot-mount: {why}");
+            return;
+        }
+        let (name, _g) = fresh_name();
+        for e in [
+            SharedMemory::create_new(&name, 0).unwrap_err(),
+            SharedMemory::create(&name, 0).unwrap_err(),
+            posix_ipc::Semaphore::create_new(&name, 0).unwrap_err(),
+        ] {
+            assert_eq!(e.raw_os_error(), Some(libc::EROFS), "{e}");
+            assert!(e.message().contains("read-only"), "{e}");
+            assert!(e.message().contains("/dev/shm"), "{e}");
+        }
+        println!("named");
+        return;
+    }
+    let out = spawn(TEST, &[]).wait_success(LIMIT);
+    if let Some(why) = out.lines().find_map(|l| l.strip_prefix("cannot-mount: ")) {
+        support::skip(TEST, &format!("no private tmpfs for /dev/shm ({why})"));
+        return;
+    }
+    assert!(out.contains("named"), "{out}");
+}
+
 #[test]
 fn permission_bits_are_enforced_for_another_user() {
     // Runs the opener as `nobody` when the suite runs as root (root bypasses

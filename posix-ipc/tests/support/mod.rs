@@ -104,6 +104,11 @@ pub(crate) fn is_mapped(id: (u64, u64)) -> bool {
 /// rest of the system. Everything created there disappears with the
 /// namespace. `Err` says why it could not be done (not root, no namespaces).
 pub(crate) fn private_dev_shm(size: &str) -> Result<(), String> {
+    private_dev_shm_with(size, 0)
+}
+
+/// [`private_dev_shm`] with extra mount flags (e.g. `MS_RDONLY`).
+pub(crate) fn private_dev_shm_with(size: &str, flags: libc::c_ulong) -> Result<(), String> {
     let errno = || std::io::Error::last_os_error();
     // SAFETY: unshare has no memory-safety preconditions.
     if unsafe { libc::unshare(libc::CLONE_NEWNS) } != 0 {
@@ -130,7 +135,7 @@ pub(crate) fn private_dev_shm(size: &str) -> Result<(), String> {
             c"ipcrs-test".as_ptr(),
             c"/dev/shm".as_ptr(),
             c"tmpfs".as_ptr(),
-            libc::MS_NOSUID | libc::MS_NODEV,
+            libc::MS_NOSUID | libc::MS_NODEV | flags,
             options.as_ptr().cast(),
         )
     };
@@ -138,4 +143,15 @@ pub(crate) fn private_dev_shm(size: &str) -> Result<(), String> {
         return Err(format!("mounting a tmpfs on /dev/shm: {}", errno()));
     }
     Ok(())
+}
+
+/// Removes a file or an empty directory when dropped (for tests that put
+/// something other than an IPC object where one would be).
+pub(crate) struct RemovePath(pub(crate) String);
+
+impl Drop for RemovePath {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.0);
+        let _ = std::fs::remove_file(&self.0);
+    }
 }
