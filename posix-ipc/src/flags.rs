@@ -83,6 +83,17 @@ pub(crate) fn create_or_open<T>(
         match attempt(Creation::EXCLUSIVE) {
             Ok(t) => return Ok((t, true)),
             Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
+            Err(e) if creating_refused(&e) => {
+                // No right to create here (a directory this user cannot
+                // write, a read-only file system), or glibc's temporary file
+                // for a new semaphore was refused: the object may exist all
+                // the same, and O_CREAT alone would open it.
+                return match attempt(Creation::OPEN) {
+                    Ok(t) => Ok((t, false)),
+                    Err(open) if open.kind() == ErrorKind::NotFound => Err(e),
+                    Err(open) => Err(open),
+                };
+            }
             Err(e) => return Err(e),
         }
         match attempt(Creation::OPEN) {
@@ -100,6 +111,12 @@ pub(crate) fn create_or_open<T>(
             ipc_common::UNIQUE_ATTEMPTS
         ),
     ))
+}
+
+/// Whether an exclusive create failed because creating is not allowed there,
+/// rather than because of the object.
+fn creating_refused(e: &Error) -> bool {
+    e.kind() == ErrorKind::PermissionDenied || e.raw_os_error() == Some(libc::EROFS)
 }
 
 /// Checks the permission bits given for a POSIX `what` (a new object's mode, or
@@ -194,10 +211,31 @@ mod tests {
         assert_eq!(n, 2 * ipc_common::UNIQUE_ATTEMPTS);
         // Other errors end the loop at once.
         let e = create_or_open("thing", &name, create, |_| {
-            Err::<(), _>(Error::from_errno("open", libc::EACCES))
+            Err::<(), _>(Error::from_errno("open", libc::ENOSPC))
         })
         .unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::PermissionDenied);
+        assert_eq!(e.kind(), ErrorKind::LimitExceeded);
+        // Not allowed to create: an existing object is opened all the same;
+        // a missing one reports why it could not be created.
+        for refused in [libc::EACCES, libc::EROFS] {
+            let got = create_or_open("thing", &name, create, |c| {
+                if c.exclusive {
+                    Err(Error::from_errno("open", refused))
+                } else {
+                    Ok(4)
+                }
+            });
+            assert_eq!(got.unwrap(), (4, false));
+            let e = create_or_open("thing", &name, create, |c| {
+                if c.exclusive {
+                    Err::<(), _>(Error::from_errno("open", refused))
+                } else {
+                    Err(Error::from_errno("open", libc::ENOENT))
+                }
+            })
+            .unwrap_err();
+            assert_eq!(e.raw_os_error(), Some(refused));
+        }
     }
 
     #[test]

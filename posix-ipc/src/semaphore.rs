@@ -200,7 +200,9 @@ impl SemaphoreOptions {
 
     /// Create the semaphore if it does not exist (`O_CREAT`); an existing one
     /// is opened as it is, ignoring [`mode`](Self::mode) and
-    /// [`initial_value`](Self::initial_value).
+    /// [`initial_value`](Self::initial_value), unless another user owns it
+    /// (see [`allow_foreign_owner`](Self::allow_foreign_owner)).
+    /// [`Semaphore::created`] tells which happened.
     ///
     /// ```
     /// use posix_ipc::Semaphore;

@@ -159,7 +159,10 @@ impl SharedMemoryOptions {
         }
     }
 
-    /// Create the object if it does not exist (`O_CREAT`).
+    /// Create the object if it does not exist (`O_CREAT`); an existing one is
+    /// opened, unless another user owns it (see
+    /// [`allow_foreign_owner`](Self::allow_foreign_owner)).
+    /// [`SharedMemory::created`] tells which happened.
     ///
     /// ```
     /// # let name = testkit::unique_name("doc");

@@ -202,7 +202,10 @@ impl MessageQueueOptions {
         Self::default()
     }
 
-    /// Create the queue if it does not exist (`O_CREAT`).
+    /// Create the queue if it does not exist (`O_CREAT`); an existing one is
+    /// opened with its own sizes, unless another user owns it (see
+    /// [`allow_foreign_owner`](Self::allow_foreign_owner)).
+    /// [`MessageQueue::created`] tells which happened.
     ///
     /// ```
     /// let name = format!("/ipcrs-doc-{:x}", ipc_common::os_random_u64()?);

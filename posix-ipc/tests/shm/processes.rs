@@ -345,16 +345,30 @@ fn a_full_dev_shm_is_an_error_at_the_call() {
     assert!(!stdout.contains("survived"), "{stdout}");
 }
 
-/// A read-only `/dev/shm` (a private read-only tmpfs in a child's mount
-/// namespace): creating shared memory or a semaphore says so.
+/// A read-only `/dev/shm` (a private tmpfs in a child's mount namespace,
+/// remounted read-only): creating shared memory or a semaphore says so, and
+/// an open-or-create still opens an object that exists (read-only), as
+/// `O_CREAT` alone would.
 #[test]
 fn a_read_only_dev_shm_is_named() {
     const TEST: &str = "a_read_only_dev_shm_is_named";
     if child(TEST).is_some() {
-        if let Err(why) = support::private_dev_shm_with("1m", libc::MS_RDONLY) {
+        if let Err(why) = support::private_dev_shm("1m") {
             println!("cannot-mount: {why}");
             return;
         }
+        let (shm, _g1) = fresh(16);
+        shm.map().unwrap().write_at(0, b"there").unwrap();
+        let existing = shm.name().clone();
+        drop(shm); // a file open for writing would keep the remount busy
+        support::remount_dev_shm_read_only();
+        let opened = SharedMemory::options()
+            .create(true)
+            .read_only(true)
+            .open(&existing)
+            .unwrap();
+        assert!(!opened.created());
+        assert_eq!(opened.map().unwrap().read_vec(0, 5).unwrap(), b"there");
         let (name, _g) = fresh_name();
         for e in [
             SharedMemory::create_new(&name, 0).unwrap_err(),

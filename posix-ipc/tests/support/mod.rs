@@ -104,11 +104,6 @@ pub(crate) fn is_mapped(id: (u64, u64)) -> bool {
 /// rest of the system. Everything created there disappears with the
 /// namespace. `Err` says why it could not be done (not root, no namespaces).
 pub(crate) fn private_dev_shm(size: &str) -> Result<(), String> {
-    private_dev_shm_with(size, 0)
-}
-
-/// [`private_dev_shm`] with extra mount flags (e.g. `MS_RDONLY`).
-pub(crate) fn private_dev_shm_with(size: &str, flags: libc::c_ulong) -> Result<(), String> {
     let errno = || std::io::Error::last_os_error();
     // SAFETY: unshare has no memory-safety preconditions.
     if unsafe { libc::unshare(libc::CLONE_NEWNS) } != 0 {
@@ -135,7 +130,7 @@ pub(crate) fn private_dev_shm_with(size: &str, flags: libc::c_ulong) -> Result<(
             c"ipcrs-test".as_ptr(),
             c"/dev/shm".as_ptr(),
             c"tmpfs".as_ptr(),
-            libc::MS_NOSUID | libc::MS_NODEV | flags,
+            libc::MS_NOSUID | libc::MS_NODEV,
             options.as_ptr().cast(),
         )
     };
@@ -143,6 +138,27 @@ pub(crate) fn private_dev_shm_with(size: &str, flags: libc::c_ulong) -> Result<(
         return Err(format!("mounting a tmpfs on /dev/shm: {}", errno()));
     }
     Ok(())
+}
+
+/// Makes the private `/dev/shm` of [`private_dev_shm`] read-only.
+pub(crate) fn remount_dev_shm_read_only() {
+    // SAFETY: valid NUL-terminated strings or null pointers, as mount(2)
+    // allows for a remount.
+    let rc = unsafe {
+        libc::mount(
+            std::ptr::null(),
+            c"/dev/shm".as_ptr(),
+            std::ptr::null(),
+            libc::MS_REMOUNT | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV,
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(
+        rc,
+        0,
+        "remount /dev/shm read-only: {}",
+        std::io::Error::last_os_error()
+    );
 }
 
 /// Removes a file or an empty directory when dropped (for tests that put
