@@ -392,7 +392,10 @@ impl SemaphoreOptions {
         }
         let ((mut sem, backing), created) =
             flags::create_or_open("semaphore", &name, creation, |c| {
-                self.sem_open(&name, c, mode)
+                // Only an existing semaphore whose owner is to be checked
+                // needs the file's identity (see the backing module).
+                let identity = creation.create && !c.exclusive && !self.allow_foreign_owner;
+                self.sem_open(&name, c, mode, identity)
             })?;
         sem.created = created;
         // Dropping `sem` on an error below closes the handle.
@@ -413,6 +416,7 @@ impl SemaphoreOptions {
         name: &Name,
         creation: Creation,
         mode: Mode,
+        identity: bool,
     ) -> Result<(Semaphore, Option<Backing>)> {
         // sem_open reads mode_t and unsigned int, promoted to unsigned int.
         let (mode_arg, value_arg): (libc::c_uint, libc::c_uint) = (mode.bits(), self.initial_value);
@@ -439,7 +443,7 @@ impl SemaphoreOptions {
             mode,
             created: creation.exclusive,
         };
-        let backing = opened.examine_backing_file()?;
+        let backing = opened.examine_backing_file(identity)?;
         match &backing {
             Some(b) => opened.mode = b.mode,
             // Unlinked or replaced by someone else right after this call
@@ -1042,13 +1046,13 @@ impl Semaphore {
     /// (see the `backing` module): `None` when the name no longer refers to
     /// it.
     #[cfg(target_os = "linux")]
-    fn examine_backing_file(&self) -> Result<Option<Backing>> {
-        backing::examine(&self.name, self.raw.as_ptr().cast_const().cast())
+    fn examine_backing_file(&self, identity: bool) -> Result<Option<Backing>> {
+        backing::examine(&self.name, self.raw.as_ptr().cast_const().cast(), identity)
     }
 
     /// Elsewhere there is no file to examine.
     #[cfg(not(target_os = "linux"))]
-    fn examine_backing_file(&self) -> Result<Option<Backing>> {
+    fn examine_backing_file(&self, _identity: bool) -> Result<Option<Backing>> {
         Ok(None)
     }
 

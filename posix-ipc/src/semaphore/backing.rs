@@ -5,15 +5,20 @@
 //! can write the semaphore's memory.
 //!
 //! A semaphore has no descriptor to `fstat`, so what this module learns
-//! (owner, mode, size) comes from the path. Stat'ing the path alone would
-//! race: between `sem_open` and the `stat`, the name could be unlinked and
-//! another file put in its place. So the file's identity (`st_dev`,
-//! `st_ino`) is compared with that of the mapping that holds the `sem_t`,
-//! read from `/proc/self/maps`: when they match, the owner, mode and size are
-//! those of the very file this handle maps. Only where `/proc` is not mounted
-//! is the path trusted alone; the residual race there needs a second file
-//! under the same name between two calls, and `/dev/shm` is sticky, so only
-//! the owner of the first file (or root) can unlink or replace it.
+//! (owner, mode, size) comes from the path. Stat'ing the path alone races:
+//! between `sem_open` and the `stat`, the name could be unlinked and another
+//! file put in its place. `/dev/shm` is sticky, so only the owner of the first
+//! file (or root) can do that, and that owner could as well truncate or
+//! rewrite the file it owns: for the size and contents checks of a plain
+//! open, the path is enough. The ownership decision of an open-or-create is
+//! different: a squatter who owns the mapped file could put a link to a
+//! trusted user's semaphore under the name (where `fs.protected_hardlinks` is
+//! off) and pass the check. There the file's identity (`st_dev`, `st_ino`) is
+//! compared with that of the mapping that holds the `sem_t`, read from
+//! `/proc/self/maps`: when they match, the owner is that of the very file
+//! this handle maps. (Where `/proc` is not mounted the path is trusted alone,
+//! with the race above.) Reading `/proc/self/maps` costs tens of
+//! microseconds, so it is done only there.
 
 use std::path::PathBuf;
 
@@ -45,12 +50,14 @@ pub(super) fn path(name: &Name) -> PathBuf {
 }
 
 /// Examines the file of the semaphore `name`, whose `sem_t` this process maps
-/// at `sem`. `Ok(None)` when the name no longer refers to that file (unlinked,
-/// or replaced by another file, since `sem_open`).
+/// at `sem`. `Ok(None)` when the name no longer refers to a file (unlinked
+/// since `sem_open`), or, with `identity`, to the very file mapped at `sem`
+/// (replaced by another file).
 #[cfg(target_os = "linux")]
 pub(super) fn examine(
     name: &Name,
     sem: *const libc::c_void,
+    identity: bool,
 ) -> ipc_common::Result<Option<Backing>> {
     use std::os::unix::fs::MetadataExt;
     let path = path(name);
@@ -68,7 +75,8 @@ pub(super) fn examine(
             );
         }
     };
-    if let Some(mapped) = mapped_file(sem.addr())
+    if identity
+        && let Some(mapped) = mapped_file(sem.addr())
         && mapped != (meta.dev(), meta.ino())
     {
         return Ok(None);
@@ -82,25 +90,28 @@ pub(super) fn examine(
 }
 
 /// The `(st_dev, st_ino)` of the file this process maps at `addr`, from
-/// `/proc/self/maps`; `None` when `/proc` is not available or `addr` is not
-/// in a mapping of a file.
+/// `/proc/self/maps` (read line by line, up to the mapping); `None` when
+/// `/proc` is not available or `addr` is not in a mapping of a file.
 #[cfg(target_os = "linux")]
 fn mapped_file(addr: usize) -> Option<(u64, u64)> {
-    let maps = std::fs::read("/proc/self/maps").ok()?;
+    use std::io::BufRead;
+    let maps = std::io::BufReader::new(std::fs::File::open("/proc/self/maps").ok()?);
     let addr = u64::try_from(addr).ok()?;
-    maps.split(|&b| b == b'\n').find_map(|line| {
-        // start-end perms offset major:minor inode [path]
-        let mut fields = line.split(|&b| b == b' ').filter(|f| !f.is_empty());
-        let (start, end) = split_pair(fields.next()?, b'-')?;
-        if !(hex(start)? <= addr && addr < hex(end)?) {
-            return None;
-        }
-        let (major, minor) = split_pair(fields.nth(2)?, b':')?;
-        let inode = std::str::from_utf8(fields.next()?).ok()?.parse().ok()?;
-        let major = u32::try_from(hex(major)?).ok()?;
-        let minor = u32::try_from(hex(minor)?).ok()?;
-        (inode != 0).then(|| (libc::makedev(major, minor), inode))
-    })
+    maps.split(b'\n')
+        .map_while(|line| line.ok())
+        .find_map(|line| {
+            // start-end perms offset major:minor inode [path]
+            let mut fields = line.split(|&b| b == b' ').filter(|f| !f.is_empty());
+            let (start, end) = split_pair(fields.next()?, b'-')?;
+            if !(hex(start)? <= addr && addr < hex(end)?) {
+                return None;
+            }
+            let (major, minor) = split_pair(fields.nth(2)?, b':')?;
+            let inode = std::str::from_utf8(fields.next()?).ok()?.parse().ok()?;
+            let major = u32::try_from(hex(major)?).ok()?;
+            let minor = u32::try_from(hex(minor)?).ok()?;
+            (inode != 0).then(|| (libc::makedev(major, minor), inode))
+        })
 }
 
 #[cfg(target_os = "linux")]
