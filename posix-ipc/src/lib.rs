@@ -18,7 +18,9 @@
 //!   under a fresh random name (posix_ipc's `name=None`). What `create` does
 //!   with an existing object is the primitive's own semantics, documented on
 //!   each: a semaphore keeps its value (`sem_open` ignores the initial value),
-//!   shared memory is resized to the given size (as posix_ipc does).
+//!   shared memory is resized to the given size (as posix_ipc does). It
+//!   refuses an existing object of another user (see [Security](#security)),
+//!   and `created()` tells whether it created the object.
 //! - **Names are validated before any system call** ([`Name`]): `/` + 1 to 255
 //!   bytes (251 for semaphores), no further `/`, no NUL.
 //! - **Ownership**: a handle closes itself on drop; `close(self)` returns the
@@ -28,12 +30,54 @@
 //!   handle, unlinks when it drops, and is disarmed by
 //!   [`into_inner`](UnlinkOnDrop::into_inner).
 //! - **Blocking calls take a [`Timeout`]**: `Forever`, `Immediate` (fails with
-//!   [`ErrorKind::WouldBlock`]) or `After(duration)`. A signal interrupting a
-//!   wait returns [`ErrorKind::Interrupted`]; it is never silently retried.
+//!   [`ErrorKind::WouldBlock`]) or `After(duration)`. A signal handler
+//!   interrupting a wait makes it return [`ErrorKind::Interrupted`]; this
+//!   crate never retries on its own. That needs a handler installed without
+//!   `SA_RESTART`: with `SA_RESTART` (glibc's `signal()` sets it, and so do
+//!   many signal-handling libraries) the kernel itself restarts an untimed
+//!   semaphore wait and every queue send and receive after the handler
+//!   returns, so they keep waiting; only timed semaphore waits return
+//!   `Interrupted` regardless.
 //! - **Limits are read from the running system** ([`limits`]).
 //!
 //! Errors are [`ipc_common::Error`]s: a kind, the errno, the operation and a
 //! message that says what to do.
+//!
+//! # Security
+//!
+//! POSIX IPC names are global to the machine. On Linux each object is a file
+//! in a directory every user may write to: `/dev/shm` for semaphores
+//! (`sem.<name>`) and shared memory, the mqueue file system for queues.
+//!
+//! - **Name squatting.** Any user can create a name before your program
+//!   does, with mode `0o666`. A program that then opens it with an
+//!   open-or-create (`Type::create`, `options().create(true)`, `O_CREAT`)
+//!   works on that user's object: the squatter reads what it writes, forges
+//!   messages, sets the semaphore's value, and can shrink the shared memory or
+//!   truncate the semaphore's file under it, which kills it with `SIGBUS`.
+//!   Here an open-or-create that finds an object owned by another user
+//!   (neither this process's effective user nor root, who can change any
+//!   object anyway) refuses it with [`ErrorKind::ForeignOwner`], naming the
+//!   owner, and changes nothing. `allow_foreign_owner(true)` on the options
+//!   opts in, for objects shared with a user you trust. `created()` on every
+//!   handle tells whether this call made the object (and so set its mode,
+//!   size or initial value).
+//! - **`create_new` and `create_unique`.** An exclusive create
+//!   (`Type::create_new`, `options().create_new(true)`, [`O_CREX`]) never
+//!   opens an existing object: it fails with [`ErrorKind::AlreadyExists`].
+//!   `create_unique` draws the name from the OS random source, so no one can
+//!   create it first; pass it to the processes that should open it. A plain
+//!   `open` trusts whatever the name refers to: use it for objects a trusted
+//!   party created, or check [`SharedMemory::uid`] and the like.
+//! - **Modes and the umask.** New objects get mode `0o600` (owner read and
+//!   write) unless you give another: only this user and root can open them.
+//!   `0o660` or `0o666` share them with a group or with everyone; keep in
+//!   mind that write access to a semaphore is write access to its memory
+//!   (see [`Semaphore`]) and write access to shared memory includes shrinking
+//!   it (see [`Mapping`]). The process umask is applied when creating, as for
+//!   files (umask `022` turns `0o666` into `0o644`);
+//!   [`SharedMemory::set_mode`] sets exact bits afterwards. Bits above
+//!   `0o777` (setuid, setgid, sticky) mean nothing here and are refused.
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 

@@ -20,7 +20,9 @@ pub const SEMAPHORE_NAME_MAX: usize = NAME_MAX - 4;
 pub const UNIQUE_NAME_LEN: usize = 22;
 
 /// A POSIX IPC object name: `/` followed by 1 to [`NAME_MAX`] bytes, none of
-/// them `/` or NUL.
+/// them `/` or NUL, and not `/.` or `/..` (on Linux every name is a file in
+/// `/dev/shm` or the mqueue file system, where those two are the directory
+/// itself and its parent).
 ///
 /// Every constructor in this crate validates its name through this type before
 /// any system call, so a bad name is an [`InvalidInput`](ipc_common::ErrorKind::InvalidInput)
@@ -37,6 +39,8 @@ pub const UNIQUE_NAME_LEN: usize = 22;
 /// assert!(Name::new("/a/b").unwrap_err().to_string().contains("'/'"));
 /// assert!(Name::new("/a\0b").unwrap_err().to_string().contains("NUL"));
 /// assert!(Name::new("/").unwrap_err().to_string().contains("empty"));
+/// assert!(Name::new("/..").unwrap_err().is_invalid_input());
+/// assert!(Name::new("/...").is_ok());
 /// # Ok::<(), ipc_common::Error>(())
 /// ```
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -74,6 +78,13 @@ impl Name {
         if rest.contains(&b'/') {
             return bad(format!(
                 "name \"{shown}\" contains '/' after the first byte; only the leading '/' is allowed"
+            ));
+        }
+        if rest == b"." || rest == b".." {
+            return bad(format!(
+                "name \"{shown}\" is the directory entry \"{}\" of the file system that holds \
+                 the objects, not an object name; choose another name",
+                String::from_utf8_lossy(rest)
             ));
         }
         if rest.len() > NAME_MAX {
@@ -265,10 +276,12 @@ mod tests {
 
     #[test]
     fn every_rule_has_its_message() {
-        let cases: [(&[u8], &str); 6] = [
+        let cases: [(&[u8], &str); 8] = [
             (b"", "must start with '/'"),
             (b"abc", "must start with '/'"),
             (b"/", "empty"),
+            (b"/.", "directory entry \".\""),
+            (b"/..", "directory entry \"..\""),
             (b"/a/b", "contains '/'"),
             (b"/a\0b", "NUL byte at index 2"),
             (b"//", "contains '/'"),

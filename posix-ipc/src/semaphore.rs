@@ -14,9 +14,13 @@ use ipc_common::{Error, ErrorKind, Mode, Result, Timeout, check, check_ptr};
 use posix_ipc_sys as sys;
 
 use crate::flags::{self, Creation};
+
+mod backing;
+
 use crate::guard::{Sealed, Unlink, UnlinkOnDrop};
 use crate::limits;
 use crate::name::{IntoName, Name, SEMAPHORE_NAME_MAX, with_unique_name};
+use backing::Backing;
 
 /// A POSIX named semaphore (`sem_open`), posix_ipc's `Semaphore`.
 ///
@@ -56,6 +60,41 @@ use crate::name::{IntoName, Name, SEMAPHORE_NAME_MAX, with_unique_name};
 /// # Ok::<(), posix_ipc::Error>(())
 /// ```
 ///
+/// # A holder that dies loses its unit
+///
+/// Nothing gives back a unit that a process acquired when that process dies
+/// (killed, crashed, or exits without releasing): not the kernel, not the C
+/// library. A [`SemaphoreGuard`] releases when it drops, but a killed process
+/// runs no destructors, so a semaphore used as a lock stays locked for good.
+/// System V semaphores can undo a dead process's operations (`SEM_UNDO`, see
+/// `sysv_ipc::Semaphore::set_undo`); use one of those, with undo on, where a
+/// holder may die.
+///
+/// # Write access is memory access
+///
+/// A POSIX semaphore is memory: on Linux, `sem_open` maps the file
+/// `/dev/shm/sem.<name>` and the `sem_t` lives in it, so whoever may write the
+/// file may write the semaphore's memory directly, set any value, or truncate
+/// the file. This is unlike a System V semaphore, which lives in the kernel
+/// and is changed only through `semop`/`semctl`, with permission checks on
+/// every call.
+///
+/// - Opening checks what can be checked (Linux): the file is large enough to
+///   hold a `sem_t`, and with glibc its fields hold what `sem_open` writes
+///   (value at most `SEM_VALUE_MAX`, glibc's process-shared word). A file
+///   that fails is refused with [`InvalidInput`](ErrorKind::InvalidInput)
+///   naming it, never a glibc abort later. With other C libraries only the
+///   size is checked; elsewhere than Linux nothing is.
+/// - A file truncated by another process after the open makes the next
+///   wait, release or `value()` die of `SIGBUS`: the memory is gone, and
+///   nothing portable can detect that before touching it. With the default
+///   mode `0o600` only the owner (and root) may write or truncate the file,
+///   and an open-or-create refuses semaphores of other users
+///   ([`SemaphoreOptions::allow_foreign_owner`]), so this takes the owner's
+///   own doing (or a mode opened up to others).
+/// - A value overwritten after the open is reported by
+///   [`value`](Self::value) as an error, never as a made-up 0.
+///
 /// Using a closed handle does not compile:
 ///
 /// ```compile_fail,E0382
@@ -68,6 +107,7 @@ pub struct Semaphore {
     raw: RawSem,
     name: Name,
     mode: Mode,
+    created: bool,
 }
 
 /// The `sem_t *` returned by `sem_open`; closed exactly once, by
@@ -128,6 +168,7 @@ pub struct SemaphoreOptions {
     creation: Creation,
     mode: u32,
     initial_value: u32,
+    allow_foreign_owner: bool,
     bad_flags: Option<i32>,
 }
 
@@ -152,13 +193,16 @@ impl SemaphoreOptions {
             creation: Creation::default(),
             mode: Mode::OWNER_READ_WRITE.bits(),
             initial_value: 0,
+            allow_foreign_owner: false,
             bad_flags: None,
         }
     }
 
     /// Create the semaphore if it does not exist (`O_CREAT`); an existing one
     /// is opened as it is, ignoring [`mode`](Self::mode) and
-    /// [`initial_value`](Self::initial_value).
+    /// [`initial_value`](Self::initial_value), unless another user owns it
+    /// (see [`allow_foreign_owner`](Self::allow_foreign_owner)).
+    /// [`Semaphore::created`] tells which happened.
     ///
     /// ```
     /// use posix_ipc::Semaphore;
@@ -196,8 +240,9 @@ impl SemaphoreOptions {
     }
 
     /// The permission bits a new semaphore gets (default `0o600`), reduced by
-    /// the process umask. Values above `0o7777` are rejected by
-    /// [`open`](Self::open).
+    /// the process umask. Bits above `0o777` (setuid, setgid, sticky, which
+    /// mean nothing for a semaphore, and anything higher) are rejected by
+    /// [`open`](Self::open) with [`InvalidInput`](ErrorKind::InvalidInput).
     ///
     /// ```
     /// let sem = posix_ipc::Semaphore::options().mode(0o640).create_unique()?;
@@ -221,6 +266,38 @@ impl SemaphoreOptions {
     /// ```
     pub fn initial_value(&mut self, value: u32) -> &mut Self {
         self.initial_value = value;
+        self
+    }
+
+    /// Let an open-or-create ([`create`](Self::create), `O_CREAT`) open an
+    /// existing semaphore that belongs to another user (default `false`).
+    ///
+    /// By default such an open fails with
+    /// [`ForeignOwner`](ErrorKind::ForeignOwner), naming the owner, and
+    /// changes nothing: anyone can create a name in `/dev/shm` before this
+    /// program does, with mode `0o666`, then read and change its semaphore
+    /// and truncate the file under it (see the crate's
+    /// [Security](crate#security) section). Semaphores of this process's
+    /// effective user and of root are always accepted. Plain opens (without
+    /// `create`) and [`create_new`](Self::create_new) do not check the
+    /// owner: the caller asked for an existing semaphore, or a new one.
+    ///
+    /// On systems other than Linux the owner of an existing semaphore cannot
+    /// be learned: there, an open-or-create that finds one fails with
+    /// [`Unsupported`](ErrorKind::Unsupported) unless this is set.
+    ///
+    /// ```
+    /// use posix_ipc::Semaphore;
+    /// # let name = testkit::unique_name("doc");
+    /// let mine = Semaphore::create_new(&name, 1)?;
+    /// // Our own semaphore is opened either way.
+    /// let again = Semaphore::options().create(true).allow_foreign_owner(false).open(&name)?;
+    /// assert!(!again.created());
+    /// mine.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn allow_foreign_owner(&mut self, allow: bool) -> &mut Self {
+        self.allow_foreign_owner = allow;
         self
     }
 
@@ -260,9 +337,15 @@ impl SemaphoreOptions {
     /// [`NotFound`](ErrorKind::NotFound) names the way to create the
     /// semaphore.
     ///
-    /// On Linux, a file in `/dev/shm` that is too small to be a semaphore
-    /// (`touch /dev/shm/sem.x`) is an [`Other`](ErrorKind::Other) error here;
-    /// posix_ipc maps it and dies of `SIGBUS` on first use (its issue #51).
+    /// An existing semaphore's file is checked before the handle is returned
+    /// (see [Write access is memory access](Semaphore#write-access-is-memory-access)):
+    /// on Linux, a file in `/dev/shm` too small to be a semaphore
+    /// (`touch /dev/shm/sem.x`; posix_ipc maps it and dies of `SIGBUS` on
+    /// first use, its issue #51) is an
+    /// [`InvalidInput`](ErrorKind::InvalidInput) error naming the file, and
+    /// so, with glibc, is a file whose `sem_t` holds what `sem_open` never
+    /// writes (a value above `SEM_VALUE_MAX`, or a process-shared word other
+    /// than glibc's), which would make glibc abort the process.
     ///
     /// ```
     /// use posix_ipc::{ErrorKind, Semaphore};
@@ -303,10 +386,38 @@ impl SemaphoreOptions {
     }
 
     fn open_name(&self, name: Name, creation: Creation) -> Result<Semaphore> {
-        let mode = Mode::new(self.mode)?;
+        let mode = flags::object_mode(self.mode, "semaphore")?;
         if creation.create {
             check_initial_value(self.initial_value)?;
         }
+        let ((mut sem, backing), created) =
+            flags::create_or_open("semaphore", &name, creation, |c| {
+                // Only an existing semaphore whose owner is to be checked
+                // needs the file's identity (see the backing module).
+                let identity = creation.create && !c.exclusive && !self.allow_foreign_owner;
+                self.sem_open(&name, c, mode, identity)
+            })?;
+        sem.created = created;
+        // Dropping `sem` on an error below closes the handle.
+        if creation.create && !created && !self.allow_foreign_owner {
+            check_semaphore_owner(&name, backing.as_ref())?;
+        }
+        if !created && let Some(backing) = &backing {
+            check_size(&name, backing)?;
+            sem.check_contents(backing)?;
+        }
+        Ok(sem)
+    }
+
+    /// One `sem_open` call with `creation` (exclusive create or plain open),
+    /// and what it tells about the semaphore's file.
+    fn sem_open(
+        &self,
+        name: &Name,
+        creation: Creation,
+        mode: Mode,
+        identity: bool,
+    ) -> Result<(Semaphore, Option<Backing>)> {
         // sem_open reads mode_t and unsigned int, promoted to unsigned int.
         let (mode_arg, value_arg): (libc::c_uint, libc::c_uint) = (mode.bits(), self.initial_value);
         // SAFETY: the shim only returns the SEM_FAILED constant.
@@ -322,17 +433,75 @@ impl SemaphoreOptions {
                 value_arg,
             )
         };
-        let ptr = check_ptr("sem_open", ptr, failed).map_err(|e| open_error(e, &name, creation))?;
+        let ptr = check_ptr("sem_open", ptr, failed).map_err(|e| open_error(e, name, creation))?;
         let sem = NonNull::new(ptr)
             .ok_or_else(|| Error::new(ErrorKind::Other, "sem_open", "sem_open returned NULL"))?;
         // From here on, dropping `opened` closes the handle on every error path.
-        let opened = Semaphore {
+        let mut opened = Semaphore {
             raw: RawSem(sem),
-            name,
+            name: name.clone(),
             mode,
+            created: creation.exclusive,
         };
-        opened.verify_backing_file(mode)
+        let backing = opened.examine_backing_file(identity)?;
+        match &backing {
+            Some(b) => opened.mode = b.mode,
+            // Unlinked or replaced by someone else right after this call
+            // created it: the handle is fine, and its mode is the one given.
+            None if creation.exclusive => {}
+            None if cfg!(not(target_os = "linux")) => {}
+            None => {
+                return Err(Error::new(
+                    ErrorKind::NotFound,
+                    "sem_open",
+                    format!(
+                        "the semaphore {name:?} was unlinked or replaced by another process \
+                         while this call opened it; open it again"
+                    ),
+                ));
+            }
+        }
+        Ok((opened, backing))
     }
+}
+
+/// The ownership check of an open-or-create that opened an existing
+/// semaphore (see [`SemaphoreOptions::allow_foreign_owner`]).
+fn check_semaphore_owner(name: &Name, backing: Option<&Backing>) -> Result<()> {
+    match backing {
+        Some(b) => ipc_common::check_owner("sem_open", b.uid, || {
+            format!("semaphore {name:?} ({})", b.path.display())
+        }),
+        None => Err(Error::new(
+            ErrorKind::Unsupported,
+            "sem_open",
+            format!(
+                "semaphore {name:?} already exists, and this system cannot tell who owns a \
+                 named semaphore, so an open-or-create refuses it; use create_new or a unique \
+                 name, open it deliberately with Semaphore::open, or call \
+                 allow_foreign_owner(true) if you trust whoever may have created it"
+            ),
+        )),
+    }
+}
+
+/// A file too small to hold a `sem_t` is not a semaphore (posix_ipc issue
+/// #51: glibc maps it and the first access dies of SIGBUS).
+fn check_size(name: &Name, backing: &Backing) -> Result<()> {
+    let needed = std::mem::size_of::<sys::sem_t>() as u64;
+    if backing.len >= needed {
+        return Ok(());
+    }
+    Err(Error::invalid_input(
+        "sem_open",
+        format!(
+            "{} is {} bytes, too small to be a semaphore ({needed} bytes), so using it would \
+             crash the process with SIGBUS; it was not made by sem_open. Remove it \
+             (unlink_semaphore({name:?})) and create the semaphore again",
+            backing.path.display(),
+            backing.len,
+        ),
+    ))
 }
 
 /// Validates a semaphore name: the [`Name`] rules plus the semaphore length limit.
@@ -353,16 +522,6 @@ fn check_initial_value(value: u32) -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// Where glibc and musl keep the semaphore called `name` (`/dev/shm/sem.<name
-/// without the slash>`).
-#[cfg(target_os = "linux")]
-fn backing_file(name: &Name) -> std::path::PathBuf {
-    use std::os::unix::ffi::OsStrExt;
-    let mut path = b"/dev/shm/sem.".to_vec();
-    path.extend_from_slice(&name.as_bytes()[1..]);
-    std::ffi::OsStr::from_bytes(&path).into()
 }
 
 /// The messages for `sem_open` failures: what was wrong and what to do.
@@ -400,9 +559,32 @@ fn open_error(e: Error, name: &Name, creation: Creation) -> Error {
              unlink unused semaphores and shared memory"
         ),
         libc::ENOMEM => format!("not enough memory to map semaphore {name:?}"),
+        libc::EISDIR => format!(
+            "{} is a directory, not a semaphore (something other than sem_open made it); \
+             remove it if it is stale, or choose another name",
+            semaphore_file(name)
+        ),
+        libc::ELOOP => format!(
+            "{} is a symbolic link, which sem_open does not follow (something other than \
+             sem_open made it); remove it if it is stale, or choose another name",
+            semaphore_file(name)
+        ),
+        libc::EROFS => format!(
+            "the file system of {} is mounted read-only, so semaphore {name:?} cannot be \
+             created or opened; remount it read-write",
+            semaphore_file(name)
+        ),
         _ => return e,
     };
     e.with_message(message)
+}
+
+/// The semaphore's file, for messages.
+fn semaphore_file(name: &Name) -> String {
+    #[cfg(target_os = "linux")]
+    return backing::path(name).display().to_string();
+    #[cfg(not(target_os = "linux"))]
+    return format!("the file of semaphore {name:?}");
 }
 
 /// The messages for `sem_unlink` failures.
@@ -418,6 +600,11 @@ fn unlink_error(e: Error, name: &Name) -> Error {
         Some(libc::ENAMETOOLONG) => {
             format!("the semaphore name {name:?} is too long for this system")
         }
+        Some(libc::EROFS) => format!(
+            "the file system of {} is mounted read-only, so semaphore {name:?} cannot be \
+             unlinked",
+            semaphore_file(name)
+        ),
         _ => return e,
     };
     e.with_message(message)
@@ -494,7 +681,8 @@ impl Semaphore {
     /// `Semaphore(name, O_CREAT, initial_value=...)`).
     ///
     /// As with `sem_open`, `initial_value` applies only when this call creates
-    /// the semaphore: an existing one is opened with the value it has. Use
+    /// the semaphore: an existing one is opened with the value it has.
+    /// [`created`](Self::created) tells which happened; use
     /// [`create_new`](Self::create_new) to be sure the value is yours.
     ///
     /// ```
@@ -566,8 +754,14 @@ impl Semaphore {
     ///   in posix_ipc.
     ///
     /// A signal handler interrupting the wait makes it fail with
-    /// [`Interrupted`](ErrorKind::Interrupted) (posix_ipc's `SignalError`); it
-    /// is never retried silently, so Ctrl-C handlers get their chance to run.
+    /// [`Interrupted`](ErrorKind::Interrupted) (posix_ipc's `SignalError`);
+    /// this crate never retries it, so Ctrl-C handlers get their chance to
+    /// run. That holds for handlers installed without `SA_RESTART`. With
+    /// `SA_RESTART` (glibc's `signal()` sets it, and so do many
+    /// signal-handling libraries) the kernel restarts a `Forever` wait
+    /// (`sem_wait`) after the handler returns, so it keeps waiting and never
+    /// returns `Interrupted`; an `After` wait (`sem_clockwait`,
+    /// `sem_timedwait`) is not restarted and still returns it.
     ///
     /// Allocates nothing, also when it fails.
     ///
@@ -699,8 +893,12 @@ impl Semaphore {
     /// processes may change it at any moment, so it is a snapshot.
     ///
     /// Absent where [`SEMAPHORE_VALUE_SUPPORTED`](crate::SEMAPHORE_VALUE_SUPPORTED)
-    /// is false (macOS). Linux never reports waiters as a negative value; a
-    /// system that does is reported as 0.
+    /// is false (macOS). POSIX lets a system report waiters as a negative
+    /// value; Linux never does, so there a negative value means the
+    /// semaphore's memory holds an impossible value (someone with write
+    /// access to its file overwrote it) and is an
+    /// [`Other`](ErrorKind::Other) error, never a made-up 0. Elsewhere a
+    /// negative value is reported as 0 (taken, with waiters).
     ///
     /// ```
     /// let sem = posix_ipc::Semaphore::create_unique(2)?;
@@ -718,7 +916,20 @@ impl Semaphore {
         check("sem_getvalue", unsafe {
             sys::sem_getvalue(self.raw.as_ptr(), &mut v)
         })?;
-        Ok(u32::try_from(v).unwrap_or(0))
+        match u32::try_from(v) {
+            Ok(v) => Ok(v),
+            Err(_) if cfg!(not(target_os = "linux")) => Ok(0),
+            Err(_) => Err(Error::new(
+                ErrorKind::Other,
+                "sem_getvalue",
+                format!(
+                    "semaphore {:?} reports the value {v}, which no semaphore can have (values \
+                     run from 0 to SEM_VALUE_MAX): its memory was overwritten by a process with \
+                     write access to its file; unlink it and create it again",
+                    self.name
+                ),
+            )),
+        }
     }
 
     /// The semaphore's name (posix_ipc's `name`).
@@ -754,6 +965,29 @@ impl Semaphore {
     /// ```
     pub fn mode(&self) -> Mode {
         self.mode
+    }
+
+    /// Whether the call that opened this handle created the semaphore (and
+    /// so gave it its mode and initial value): always true for
+    /// [`create_new`](Self::create_new) and
+    /// [`create_unique`](Self::create_unique), false for [`open`](Self::open),
+    /// and for an open-or-create ([`create`](Self::create),
+    /// [`SemaphoreOptions::create`], `O_CREAT`) whichever happened. An
+    /// open-or-create learns it by trying an exclusive create first and
+    /// opening on `AlreadyExists`.
+    ///
+    /// ```
+    /// use posix_ipc::Semaphore;
+    /// # let name = testkit::unique_name("doc");
+    /// let first = Semaphore::create(&name, 1)?;
+    /// let second = Semaphore::create(&name, 1)?;
+    /// assert!(first.created() && !second.created());
+    /// assert!(!Semaphore::open(&name)?.created());
+    /// first.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn created(&self) -> bool {
+        self.created
     }
 
     /// Unlinks the semaphore's name (`sem_unlink`; posix_ipc's `unlink()`).
@@ -808,43 +1042,36 @@ impl Semaphore {
         UnlinkOnDrop::new(self)
     }
 
-    /// On Linux, examines `/dev/shm/sem.<name>`: a file too small to hold a
-    /// `sem_t` is not a semaphore (posix_ipc issue #51: glibc maps it and the
-    /// first access dies of SIGBUS), so this fails, closing the handle; else
-    /// records the file's real mode.
+    /// On Linux, examines `/dev/shm/sem.<name>`, the file this handle maps
+    /// (see the `backing` module): `None` when the name no longer refers to
+    /// it.
     #[cfg(target_os = "linux")]
-    fn verify_backing_file(mut self, requested: Mode) -> Result<Semaphore> {
-        use std::os::unix::fs::MetadataExt;
-        let path = backing_file(&self.name);
-        match std::fs::metadata(&path) {
-            Ok(meta) => {
-                let needed = std::mem::size_of::<sys::sem_t>() as u64;
-                if meta.len() < needed {
-                    return Err(Error::new(
-                        ErrorKind::Other,
-                        "sem_open",
-                        format!(
-                            "{} is {} bytes, too small to be a semaphore ({needed} bytes), so \
-                             using it would crash the process with SIGBUS; it was not made by \
-                             sem_open. Remove it (unlink_semaphore({:?})) and create the \
-                             semaphore again",
-                            path.display(),
-                            meta.len(),
-                            self.name
-                        ),
-                    ));
-                }
-                self.mode = Mode::from_raw(meta.mode() & Mode::MAX_BITS);
-            }
-            // Unlinked by someone else right after sem_open: the handle is fine.
-            Err(_) => self.mode = requested,
-        }
-        Ok(self)
+    fn examine_backing_file(&self, identity: bool) -> Result<Option<Backing>> {
+        backing::examine(&self.name, self.raw.as_ptr().cast_const().cast(), identity)
     }
 
+    /// Elsewhere there is no file to examine.
     #[cfg(not(target_os = "linux"))]
-    fn verify_backing_file(self, _requested: Mode) -> Result<Semaphore> {
-        Ok(self)
+    fn examine_backing_file(&self, _identity: bool) -> Result<Option<Backing>> {
+        Ok(None)
+    }
+
+    /// With glibc, checks the fields of the `sem_t` this handle maps, whose
+    /// file `backing` is large enough to hold one (see `backing::check_contents`).
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    fn check_contents(&self, backing: &Backing) -> Result<()> {
+        // SAFETY: `self.raw` is the live mapping sem_open made of the file
+        // `backing` describes (same st_dev/st_ino), which check_size found to
+        // hold at least size_of::<sem_t>() bytes.
+        unsafe {
+            backing::check_contents(&self.name, self.raw.as_ptr().cast_const().cast(), backing)
+        }
+    }
+
+    /// Other C libraries lay out `sem_t` differently: only the size is checked.
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    fn check_contents(&self, _backing: &Backing) -> Result<()> {
+        Ok(())
     }
 }
 
@@ -933,6 +1160,13 @@ impl fmt::Debug for Semaphore {
 /// Holds one unit of a [`Semaphore`] and releases it when dropped; made by
 /// [`Semaphore::acquire_guard`] and [`Semaphore::lock`] (Python's `with sem:`).
 ///
+/// It releases on drop, also during a panic's unwinding, but not when the
+/// process dies (killed by a signal, `abort`, a panic with `panic = "abort"`,
+/// `std::process::exit`): then the unit is lost for good, and other processes
+/// waiting for it wait forever (see
+/// [A holder that dies loses its unit](Semaphore#a-holder-that-dies-loses-its-unit);
+/// System V semaphores with undo restore it).
+///
 /// ```
 /// let sem = posix_ipc::Semaphore::create_unique(1)?;
 /// let guard = sem.lock()?;
@@ -1006,7 +1240,7 @@ mod tests {
             .open(name)
             .unwrap_err();
         assert!(
-            e.is_invalid_input() && e.message().contains("0o7777"),
+            e.is_invalid_input() && e.message().contains("above 0o777"),
             "{e}"
         );
         let e = Semaphore::options()
@@ -1054,12 +1288,6 @@ mod tests {
             assert_eq!((e.kind(), e.raw_os_error()), (kind, Some(errno)));
             assert!(e.message().contains("semaphore") || e.message().contains("signal"));
         }
-    }
-
-    #[test]
-    fn backing_file_strips_the_slash() {
-        let n = Name::new("/abc").unwrap();
-        assert_eq!(backing_file(&n), std::path::Path::new("/dev/shm/sem.abc"));
     }
 
     #[test]

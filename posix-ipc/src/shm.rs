@@ -53,6 +53,31 @@ pub const SHARED_MEMORY_SIZE_MAX: u64 = libc::off_t::MAX.unsigned_abs();
 /// [`create_new`](SharedMemory::create_new) (create exclusively) and
 /// [`create_unique`](SharedMemory::create_unique) (posix_ipc's `name=None`).
 ///
+/// # Memory is reserved
+///
+/// Whenever this crate gives an object a size (the `size` of
+/// [`create`](SharedMemory::create), [`create_new`](SharedMemory::create_new),
+/// [`create_unique`](SharedMemory::create_unique),
+/// [`SharedMemoryOptions::size`], and [`set_len`](SharedMemory::set_len)),
+/// it reserves the pages with `posix_fallocate` before setting the length,
+/// as PostgreSQL does for its shared memory. A `/dev/shm` (tmpfs) file sized
+/// with `ftruncate` alone is sparse: creating 8 MiB on a `/dev/shm` with 1 MiB
+/// free succeeds, and the first write past the free space kills the process
+/// with `SIGBUS` (Docker's default `/dev/shm` is 64 MiB). Here that is a
+/// [`LimitExceeded`](ErrorKind::LimitExceeded) error at the call that asked
+/// for the size, naming the free space; an object the call created is
+/// unlinked again, and an existing one keeps its size.
+///
+/// The cost is that the memory is allocated (and zeroed) at that call, not
+/// when first touched. [`SharedMemoryOptions::sparse`] opts out, for large
+/// objects of which little is used. Where the file system cannot reserve
+/// (macOS, or a file system without `fallocate`), objects are sparse as
+/// before. The `SIGBUS` cases that remain are listed on [`Mapping`].
+///
+/// A size above this process's file size limit (`RLIMIT_FSIZE`) is a
+/// [`LimitExceeded`](ErrorKind::LimitExceeded) error before any call: the
+/// kernel would kill the process with `SIGXFSZ`.
+///
 /// # Sharing between threads
 ///
 /// `SharedMemory` is `Send + Sync`: it is a file descriptor, and every method
@@ -84,6 +109,8 @@ pub struct SharedMemory {
     fd: OwnedFd,
     name: Name,
     read_only: bool,
+    created: bool,
+    sparse: bool,
 }
 
 /// Options for opening or creating a [`SharedMemory`] object, in the style of
@@ -112,6 +139,8 @@ pub struct SharedMemoryOptions {
     read_only: bool,
     mode: u32,
     size: u64,
+    allow_foreign_owner: bool,
+    sparse: bool,
     flags_error: Option<Error>,
 }
 
@@ -124,11 +153,16 @@ impl SharedMemoryOptions {
             read_only: false,
             mode: Mode::OWNER_READ_WRITE.bits(),
             size: 0,
+            allow_foreign_owner: false,
+            sparse: false,
             flags_error: None,
         }
     }
 
-    /// Create the object if it does not exist (`O_CREAT`).
+    /// Create the object if it does not exist (`O_CREAT`); an existing one is
+    /// opened, unless another user owns it (see
+    /// [`allow_foreign_owner`](Self::allow_foreign_owner)).
+    /// [`SharedMemory::created`] tells which happened.
     ///
     /// ```
     /// # let name = testkit::unique_name("doc");
@@ -200,7 +234,8 @@ impl SharedMemoryOptions {
 
     /// Permission bits for a newly created object (default `0o600`). The
     /// process umask applies, as for files; use [`SharedMemory::set_mode`]
-    /// for exact bits. Bits above `0o7777` are an
+    /// for exact bits. Bits above `0o777` (setuid, setgid, sticky, which mean
+    /// nothing for shared memory, and anything higher) are an
     /// [`InvalidInput`](ErrorKind::InvalidInput) error when opening.
     ///
     /// ```
@@ -222,11 +257,14 @@ impl SharedMemoryOptions {
     /// or [`SharedMemory::set_len`]`(0)` for that.
     ///
     /// Sizes above [`SHARED_MEMORY_SIZE_MAX`] are rejected before any system
-    /// call. If the resize fails, the error is returned and the object is left
+    /// call, and so are sizes above this process's file size limit
+    /// (`RLIMIT_FSIZE`, `ulimit -f`), with
+    /// [`LimitExceeded`](ErrorKind::LimitExceeded) naming the limit: growing a
+    /// file past it makes the kernel kill the process with `SIGXFSZ`. If the
+    /// resize fails, the error is returned and the object is left
     /// as it was: it is never unlinked, except when this very call created it
-    /// exclusively ([`create_new`](Self::create_new)), in which case the new,
-    /// empty object is removed again. (With plain [`create`](Self::create)
-    /// the call cannot tell whether it created the object, so it stays.)
+    /// (see [`SharedMemory::created`]), in which case the new, empty object is
+    /// removed again.
     ///
     /// ```
     /// let shm = posix_ipc::SharedMemory::create_unique(3333)?;
@@ -239,6 +277,62 @@ impl SharedMemoryOptions {
     /// ```
     pub fn size(&mut self, size: u64) -> &mut Self {
         self.size = size;
+        self
+    }
+
+    /// Resize without reserving memory (default `false`): the object is
+    /// sized with `ftruncate` alone, as C programs and posix_ipc do, and stays
+    /// sparse, its pages allocated when first touched.
+    ///
+    /// By default every resize of this handle (here and in
+    /// [`SharedMemory::set_len`]) reserves the pages with `posix_fallocate`
+    /// first, so that a full `/dev/shm` is a
+    /// [`LimitExceeded`](ErrorKind::LimitExceeded) error at that call. With
+    /// `sparse(true)` the call succeeds whatever the free space, and touching
+    /// a page that the file system then cannot allocate kills the process
+    /// with `SIGBUS` (see [`Mapping`]). Use it for large objects of which
+    /// only a small part is ever touched, and accept that risk.
+    ///
+    /// ```
+    /// // 1 TiB of address space, nothing allocated until touched.
+    /// let shm = posix_ipc::SharedMemory::options().sparse(true).size(1 << 40).create_unique()?;
+    /// assert_eq!(shm.size()?, 1 << 40);
+    /// shm.map_range(0, 4096)?.write_at(0, b"only this page is allocated")?;
+    /// shm.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn sparse(&mut self, sparse: bool) -> &mut Self {
+        self.sparse = sparse;
+        self
+    }
+
+    /// Let an open-or-create ([`create`](Self::create), `O_CREAT`) open an
+    /// existing object that belongs to another user (default `false`).
+    ///
+    /// By default such an open fails with
+    /// [`ForeignOwner`](ErrorKind::ForeignOwner), naming the owner, before
+    /// anything is resized or truncated: anyone can create a name in
+    /// `/dev/shm` before this program does, with mode `0o666`, then read
+    /// everything written to it and shrink it under the program's mappings
+    /// (see the crate's [Security](crate#security) section). Objects of this
+    /// process's effective user and of root are always accepted. Plain opens
+    /// (without `create`) and [`create_new`](Self::create_new) do not check
+    /// the owner: the caller asked for an existing object, or a new one.
+    ///
+    /// ```
+    /// # let name = testkit::unique_name("doc");
+    /// let mine = posix_ipc::SharedMemory::create_new(&name, 64)?;
+    /// // Our own object is opened either way.
+    /// let again = posix_ipc::SharedMemory::options()
+    ///     .create(true)
+    ///     .allow_foreign_owner(false)
+    ///     .open(&name)?;
+    /// assert!(!again.created());
+    /// mine.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn allow_foreign_owner(&mut self, allow: bool) -> &mut Self {
+        self.allow_foreign_owner = allow;
         self
     }
 
@@ -290,7 +384,7 @@ impl SharedMemoryOptions {
             return Err(e.clone());
         }
         let name = shm_name("shm_open", name)?;
-        let mode = Mode::new(self.mode)?;
+        let mode = flags::object_mode(self.mode, "shared memory object")?;
         check_size("shm_open", self.size)?;
         if self.read_only && self.size != 0 {
             return Err(Error::invalid_input(
@@ -311,34 +405,53 @@ impl SharedMemoryOptions {
                 ),
             ));
         }
+        if self.size != 0 {
+            // Before anything is created (see check_file_size_limit).
+            check_file_size_limit(&name, self.size)?;
+        }
         let creation = Creation {
             create: self.create || self.create_new,
             exclusive: self.create_new,
         };
-        let mut oflag = creation.oflag();
-        oflag |= if self.read_only {
+        let access = if self.read_only {
             libc::O_RDONLY
         } else {
             libc::O_RDWR
         };
-        if self.truncate {
-            oflag |= O_TRUNC;
+        // Truncation (O_TRUNC) is done with ftruncate once the owner is
+        // checked, so that a refused object is left as it was.
+        let (mut shm, created) =
+            flags::create_or_open("shared memory object", &name, creation, |c| {
+                let oflag = c.oflag() | access;
+                // SAFETY: the name is a valid NUL-terminated C string; shm_open only reads it.
+                let rc = unsafe {
+                    sys::shm_open(name.as_c_str().as_ptr(), oflag, mode.bits() as libc::mode_t)
+                };
+                let fd = check("shm_open", rc).map_err(|e| open_error(e, &name, self.truncate))?;
+                // SAFETY: shm_open succeeded, so `fd` is a fresh descriptor nobody else owns.
+                let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+                Ok(SharedMemory {
+                    fd,
+                    name: name.clone(),
+                    read_only: self.read_only,
+                    created: false,
+                    sparse: self.sparse,
+                })
+            })?;
+        shm.created = created;
+        // Dropping `shm` on an error below closes the descriptor.
+        if creation.create && !created && !self.allow_foreign_owner {
+            ipc_common::check_owner("shm_open", shm.stat()?.st_uid, || {
+                format!("shared memory object \"{}\"", shm.name)
+            })?;
         }
-        // SAFETY: the name is a valid NUL-terminated C string; shm_open only reads it.
-        let rc =
-            unsafe { sys::shm_open(name.as_c_str().as_ptr(), oflag, mode.bits() as libc::mode_t) };
-        let fd = check("shm_open", rc).map_err(|e| open_error(e, &name, self.truncate))?;
-        // SAFETY: shm_open succeeded, so `fd` is a fresh descriptor nobody else owns.
-        let fd = unsafe { OwnedFd::from_raw_fd(fd) };
-        let shm = SharedMemory {
-            fd,
-            name,
-            read_only: self.read_only,
-        };
+        if self.truncate && !created {
+            shm.resize(0)?;
+        }
         if self.size != 0
-            && let Err(e) = shm.ftruncate(self.size)
+            && let Err(e) = shm.resize(self.size)
         {
-            if creation.exclusive {
+            if created {
                 // This call created the object and nobody has seen its
                 // contents: take it away again instead of leaving an
                 // unusable, empty object behind.
@@ -347,6 +460,31 @@ impl SharedMemoryOptions {
             return Err(e);
         }
         Ok(shm)
+    }
+}
+
+impl SharedMemoryOptions {
+    /// Creates a new object with these options under a fresh random name
+    /// (`/pipc_` + 16 hex digits from the OS random source, retried if taken;
+    /// posix_ipc's `name=None`), like [`SharedMemory::create_unique`] with
+    /// the other options (mode, size, sparse, read-only). The
+    /// [`create`](Self::create)/[`create_new`](Self::create_new)/
+    /// [`truncate`](Self::truncate)/[`flags`](Self::flags) settings do not
+    /// apply: creation is always exclusive.
+    ///
+    /// ```
+    /// let shm = posix_ipc::SharedMemory::options().mode(0o640).size(64).create_unique()?;
+    /// assert!(shm.name().to_str().unwrap().starts_with("/pipc_"));
+    /// assert_eq!((shm.size()?, shm.mode()?.bits()), (64, 0o640));
+    /// shm.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn create_unique(&self) -> Result<SharedMemory> {
+        let mut options = self.clone();
+        options.create_new = true;
+        options.truncate = false;
+        options.flags_error = None;
+        with_unique_name("shm_open", |name| options.open(name))
     }
 }
 
@@ -367,6 +505,57 @@ fn check_size(op: &'static str, size: u64) -> Result<libc::off_t> {
             ),
         )
     })
+}
+
+/// Where the system keeps shared memory objects, for messages.
+const SHM_DIR: &str = if cfg!(target_os = "linux") {
+    "/dev/shm"
+} else {
+    "the shared memory file system"
+};
+
+/// This process's file size limit (`RLIMIT_FSIZE`): (soft, hard), `None`
+/// meaning unlimited, or `None` altogether if it cannot be read.
+fn file_size_limit() -> Option<(Option<u64>, Option<u64>)> {
+    let mut r = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `r` is a valid, writable rlimit.
+    if unsafe { libc::getrlimit(libc::RLIMIT_FSIZE, &mut r) } != 0 {
+        return None;
+    }
+    let conv = |v: libc::rlim_t| (v != libc::RLIM_INFINITY).then_some(v);
+    Some((conv(r.rlim_cur), conv(r.rlim_max)))
+}
+
+/// Refuses a size above this process's file size limit (`RLIMIT_FSIZE`,
+/// `ulimit -f`, systemd's `LimitFSIZE=`) before any call: growing a file past
+/// it makes the kernel send `SIGXFSZ`, whose default action kills the
+/// process, before `ftruncate` or `fallocate` could return `EFBIG`. The
+/// signal's disposition is a process-wide setting that this library leaves
+/// to the program, so the limit is read first instead. (If another thread
+/// lowers the limit between this check and the call, the signal can still
+/// come.) A size of exactly the limit is allowed, as by the kernel.
+fn check_file_size_limit(name: &Name, size: u64) -> Result<()> {
+    let Some((Some(soft), hard)) = file_size_limit() else {
+        return Ok(());
+    };
+    if size <= soft {
+        return Ok(());
+    }
+    let hard = hard.map_or_else(|| "unlimited".to_owned(), |h| format!("{h} bytes"));
+    Err(Error::new(
+        ErrorKind::LimitExceeded,
+        "ftruncate",
+        format!(
+            "cannot make \"{name}\" {size} bytes: that is above this process's file size limit \
+             RLIMIT_FSIZE (soft limit {soft} bytes, hard limit {hard}), and the kernel would \
+             kill the process with SIGXFSZ, so nothing was changed. Raise the limit where the \
+             program starts (`ulimit -f unlimited` in its shell, LimitFSIZE= in a systemd \
+             unit) or with setrlimit(RLIMIT_FSIZE) up to the hard limit"
+        ),
+    ))
 }
 
 /// The permission bits of a `stat` (`mode_t` is `u16` on macOS and the BSDs).
@@ -393,6 +582,12 @@ fn open_error(e: Error, name: &Name, truncate: bool) -> Error {
             "no permission to access \"{name}\": its owner and mode bits do not allow \
              this; try read_only(true) or ask its owner to change the mode"
         ),
+        // glibc reports a directory as EINVAL (not EISDIR); names and flags
+        // are checked before the call, so look.
+        libc::EINVAL | libc::EISDIR if is_directory(name) => format!(
+            "{SHM_DIR}{name} is a directory, not a shared memory object (something other than \
+             shm_open made it); remove it if it is stale, or choose another name"
+        ),
         libc::EINVAL => format!("the system rejected the name \"{name}\" or the flags"),
         libc::ENAMETOOLONG => format!("the name \"{name}\" is too long for this system"),
         libc::EMFILE => "this process has the maximum number of files open \
@@ -401,9 +596,27 @@ fn open_error(e: Error, name: &Name, truncate: bool) -> Error {
         libc::ENFILE => "the system limit on open files has been reached \
                          (/proc/sys/fs/file-max)"
             .to_owned(),
+        libc::ELOOP => format!(
+            "{SHM_DIR}{name} is a symbolic link, which shm_open does not follow (something \
+             other than shm_open made it); remove it if it is stale, or choose another name"
+        ),
+        libc::ENOTDIR => format!(
+            "{SHM_DIR} is not a directory on this system, so no shared memory object can be \
+             opened; mount a tmpfs there"
+        ),
+        libc::EROFS => format!(
+            "{SHM_DIR} is mounted read-only, so \"{name}\" cannot be created or opened for \
+             writing; remount it read-write, or open an existing object with read_only(true)"
+        ),
         _ => return e,
     };
     e.with_message(msg)
+}
+
+/// Whether the object's file (on Linux, `/dev/shm/<name>`) is a directory.
+fn is_directory(name: &Name) -> bool {
+    cfg!(target_os = "linux")
+        && std::fs::symlink_metadata(format!("{SHM_DIR}{name}")).is_ok_and(|m| m.is_dir())
 }
 
 /// Validates a shared memory name. On Linux/glibc a named semaphore `/x`
@@ -438,6 +651,9 @@ fn unlink_name(name: &Name) -> Result<()> {
                 "no permission to unlink \"{name}\": only its owner (or root) may, \
                  and /dev/shm must be writable"
             ),
+            _ if e.raw_os_error() == Some(libc::EROFS) => {
+                format!("{SHM_DIR} is mounted read-only, so \"{name}\" cannot be unlinked")
+            }
             _ => return e,
         };
         e.with_message(msg)
@@ -542,9 +758,7 @@ impl SharedMemory {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create_unique(size: u64) -> Result<SharedMemory> {
-        let mut options = SharedMemory::options();
-        options.create_new(true).size(size);
-        with_unique_name("shm_open", |name| options.open(name))
+        SharedMemory::options().size(size).create_unique()
     }
 
     /// The object's name.
@@ -558,6 +772,27 @@ impl SharedMemory {
     /// ```
     pub fn name(&self) -> &Name {
         &self.name
+    }
+
+    /// Whether the call that opened this handle created the object: always
+    /// true for [`create_new`](Self::create_new) and
+    /// [`create_unique`](Self::create_unique), false for [`open`](Self::open),
+    /// and for an open-or-create ([`create`](Self::create),
+    /// [`SharedMemoryOptions::create`], `O_CREAT`) whichever happened. An
+    /// open-or-create learns it by trying an exclusive create first and
+    /// opening on `AlreadyExists`.
+    ///
+    /// ```
+    /// # let name = testkit::unique_name("doc");
+    /// let first = posix_ipc::SharedMemory::create(&name, 4096)?;
+    /// let second = posix_ipc::SharedMemory::create(&name, 4096)?;
+    /// assert!(first.created() && !second.created());
+    /// assert!(!posix_ipc::SharedMemory::open(&name)?.created());
+    /// first.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn created(&self) -> bool {
+        self.created
     }
 
     /// True when this handle was opened read-only.
@@ -599,8 +834,96 @@ impl SharedMemory {
         Ok(st.st_size.unsigned_abs())
     }
 
-    fn ftruncate(&self, size: u64) -> Result<()> {
+    /// Gives the object `size` bytes: checks the size, reserves the pages
+    /// (unless this handle is sparse), then sets the length.
+    fn resize(&self, size: u64) -> Result<()> {
         let len = check_size("ftruncate", size)?;
+        check_file_size_limit(&self.name, size)?;
+        if !self.sparse && len > 0 {
+            self.reserve(len, size)?;
+        }
+        self.ftruncate(len, size)
+    }
+
+    /// Allocates the pages of bytes `0..len` (`posix_fallocate`), growing the
+    /// object to `len` if it is shorter, so that touching them later cannot
+    /// fail: on tmpfs (`/dev/shm`) an `ftruncate` alone leaves a hole, and
+    /// touching a hole when the file system is full raises `SIGBUS`
+    /// (PostgreSQL reserves its shared memory this way for that reason).
+    /// tmpfs allocates all or nothing: on failure the object is as it was.
+    ///
+    /// `posix_fallocate` returns its error instead of setting `errno`; `EINTR`
+    /// (a signal during a long allocation) is retried. Where the file system
+    /// cannot reserve (`EOPNOTSUPP`, `ENODEV`, `ENOSYS`, `EINVAL`), the
+    /// object is sized by `ftruncate` alone and stays sparse.
+    #[cfg(not(target_vendor = "apple"))]
+    fn reserve(&self, len: libc::off_t, size: u64) -> Result<()> {
+        loop {
+            // SAFETY: posix_fallocate on a descriptor this handle owns; no
+            // memory is passed.
+            let rc = unsafe { libc::posix_fallocate(self.fd.as_raw_fd(), 0, len) };
+            match rc {
+                0 => return Ok(()),
+                libc::EINTR => {}
+                libc::EOPNOTSUPP | libc::ENODEV | libc::ENOSYS | libc::EINVAL => return Ok(()),
+                errno => return Err(self.reserve_error(errno, size)),
+            }
+        }
+    }
+
+    /// macOS has no `posix_fallocate`: objects stay sparse there.
+    #[cfg(target_vendor = "apple")]
+    fn reserve(&self, _len: libc::off_t, _size: u64) -> Result<()> {
+        Ok(())
+    }
+
+    #[cfg(not(target_vendor = "apple"))]
+    fn reserve_error(&self, errno: i32, size: u64) -> Error {
+        let e = Error::from_errno("posix_fallocate", errno);
+        let name = &self.name;
+        match errno {
+            libc::ENOSPC | libc::ENOMEM => e.with_kind(ErrorKind::LimitExceeded).with_message(format!(
+                "not enough {} to reserve {size} bytes for \"{name}\": {}. Unlink shared memory \
+                 that is no longer used, make {SHM_DIR} larger (`mount -o remount,size=...`, \
+                 `docker run --shm-size=...`), or ask for less; sparse(true) skips the \
+                 reservation, but then touching pages beyond the free space kills the process \
+                 with SIGBUS",
+                if errno == libc::ENOSPC { "space" } else { "memory" },
+                self.space()
+            )),
+            libc::EFBIG => e.with_kind(ErrorKind::LimitExceeded).with_message(format!(
+                "cannot reserve {size} bytes for \"{name}\": the file system's largest file \
+                 size or this process's file size limit (RLIMIT_FSIZE) is smaller"
+            )),
+            _ => e.with_message(format!("cannot reserve {size} bytes for \"{name}\"")),
+        }
+    }
+
+    /// "`/dev/shm` is N bytes with M free" (`fstatvfs` of the object's file
+    /// system), for messages.
+    #[cfg(not(target_vendor = "apple"))]
+    fn space(&self) -> String {
+        fn bytes(blocks: impl TryInto<u64>, unit: impl TryInto<u64>) -> u64 {
+            let (b, u) = (blocks.try_into(), unit.try_into());
+            b.ok().zip(u.ok()).map_or(0, |(b, u)| b.saturating_mul(u))
+        }
+        let mut st = MaybeUninit::<libc::statvfs>::uninit();
+        // SAFETY: the descriptor is open and `st` is writable memory for one
+        // `struct statvfs`.
+        if unsafe { libc::fstatvfs(self.fd.as_raw_fd(), st.as_mut_ptr()) } != 0 {
+            return format!("{SHM_DIR} is full");
+        }
+        // SAFETY: fstatvfs succeeded, so it filled in `st`.
+        let st = unsafe { st.assume_init() };
+        format!(
+            "{SHM_DIR} is {} bytes with {} free",
+            bytes(st.f_blocks, st.f_frsize),
+            bytes(st.f_bavail, st.f_frsize)
+        )
+    }
+
+    /// `ftruncate` to `len` (= `size`, checked).
+    fn ftruncate(&self, len: libc::off_t, size: u64) -> Result<()> {
         // SAFETY: ftruncate on a descriptor this handle owns; no memory is passed.
         let rc = unsafe { libc::ftruncate(self.fd.as_raw_fd(), len) };
         check("ftruncate", rc).map(drop).map_err(|e| {
@@ -629,12 +952,22 @@ impl SharedMemory {
         })
     }
 
-    /// Resizes the object to `size` bytes (`ftruncate`). Growing adds zero
-    /// bytes; every handle and process sees the new size.
+    /// Resizes the object to `size` bytes. Growing adds zero bytes; every
+    /// handle and process sees the new size.
+    ///
+    /// The pages are reserved first (`posix_fallocate`, then `ftruncate`), so
+    /// a full `/dev/shm` is a [`LimitExceeded`](ErrorKind::LimitExceeded)
+    /// error naming its size and free space here, with the object left as it
+    /// was, not a `SIGBUS` when the memory is touched later; a handle opened
+    /// with [`sparse(true)`](SharedMemoryOptions::sparse) skips that (see
+    /// [Memory is reserved](SharedMemory#memory-is-reserved)).
     ///
     /// Fails with [`PermissionDenied`](ErrorKind::PermissionDenied) on a
-    /// read-only handle and [`InvalidInput`](ErrorKind::InvalidInput) above
-    /// [`SHARED_MEMORY_SIZE_MAX`], both before any system call.
+    /// read-only handle, [`InvalidInput`](ErrorKind::InvalidInput) above
+    /// [`SHARED_MEMORY_SIZE_MAX`], and
+    /// [`LimitExceeded`](ErrorKind::LimitExceeded) above this process's file
+    /// size limit (`RLIMIT_FSIZE`; the kernel would kill the process with
+    /// `SIGXFSZ`), all before any system call.
     ///
     /// Shrinking under existing [`Mapping`]s (here or in other processes) is
     /// allowed by the OS, but touching their bytes past the new end then
@@ -660,7 +993,7 @@ impl SharedMemory {
                 ),
             ));
         }
-        self.ftruncate(size)
+        self.resize(size)
     }
 
     /// Owner, group and permission bits as the system reports them (`fstat`).
@@ -727,18 +1060,21 @@ impl SharedMemory {
     }
 
     /// Sets the permission bits exactly (`fchmod`; no umask), e.g. to let
-    /// other users open the object. Only the owner (or root) may.
+    /// other users open the object. Only the owner (or root) may. Bits above
+    /// `0o777` (setuid, setgid, sticky) mean nothing for shared memory and are
+    /// an [`InvalidInput`](ErrorKind::InvalidInput) error.
     ///
     /// ```
     /// let shm = posix_ipc::SharedMemory::create_unique(0)?;
     /// shm.set_mode(0o664)?;
     /// assert_eq!(shm.mode()?.bits(), 0o664);
+    /// assert!(shm.set_mode(0o4664).unwrap_err().is_invalid_input());
     /// assert!(shm.set_mode(0o70000).unwrap_err().is_invalid_input());
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn set_mode(&self, mode: u32) -> Result<()> {
-        let mode = Mode::new(mode)?;
+        let mode = flags::object_mode(mode, "shared memory object")?;
         // SAFETY: fchmod on a descriptor this handle owns; no memory is passed.
         let rc = unsafe { libc::fchmod(self.fd.as_raw_fd(), mode.bits() as libc::mode_t) };
         check("fchmod", rc).map(drop)

@@ -16,10 +16,12 @@ use posix_ipc::{
 #[test]
 fn bad_names_are_invalid_input_before_any_call() {
     let long = format!("/{}", "q".repeat(256));
-    let cases: [&[u8]; 6] = [
+    let cases: [&[u8]; 8] = [
         b"",
         b"noslash",
         b"/",
+        b"/.",
+        b"/..",
         b"/a/b",
         b"/nul\0inside",
         long.as_bytes(),
@@ -66,16 +68,25 @@ fn bad_flags_are_rejected_with_a_hint() {
     );
 }
 
+/// Setuid, setgid and sticky bits mean nothing for a queue: refused like any
+/// higher bit, and nothing is created.
 #[test]
 fn bad_mode_is_rejected() {
     let (name, _guard) = fresh_name();
-    let e = MessageQueue::options()
-        .create(true)
-        .mode(0o10000)
-        .open(name.as_str())
-        .unwrap_err();
-    assert!(e.is_invalid_input());
-    assert!(e.message().contains("0o7777"), "{e}");
+    for bad in [0o4600, 0o2600, 0o1666, 0o10000, u32::MAX] {
+        let e = MessageQueue::options()
+            .create(true)
+            .mode(bad)
+            .open(name.as_str())
+            .unwrap_err();
+        assert!(e.is_invalid_input());
+        assert!(e.message().contains("above 0o777"), "{e}");
+        assert_eq!(e.raw_os_error(), None, "refused before any call");
+    }
+    assert_eq!(
+        MessageQueue::open(name.as_str()).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
 }
 
 #[test]
@@ -317,4 +328,37 @@ fn missing_and_existing_queues() {
     // The handle still works after unlink (reference §1.7).
     q.send(b"x", 0).unwrap();
     assert_eq!(q.current_messages().unwrap(), 1);
+}
+
+/// `created()`: true when this very call made the queue (and so gave it its
+/// sizes), for every form of open.
+#[test]
+fn created_tells_whether_this_call_made_it() {
+    let (name, _guard) = fresh_name();
+    let open = |o: &mut posix_ipc::MessageQueueOptions| o.open(name.as_str()).unwrap();
+    let made = open(
+        MessageQueue::options()
+            .create(true)
+            .max_messages(3)
+            .max_message_size(5),
+    );
+    assert!(made.created());
+    let again = open(
+        MessageQueue::options()
+            .create(true)
+            .max_messages(7)
+            .max_message_size(9),
+    );
+    assert!(!again.created());
+    assert_eq!((again.max_messages(), again.max_message_size()), (3, 5));
+    assert!(!open(MessageQueue::options().flags(O_CREAT)).created());
+    assert!(!MessageQueue::open(name.as_str()).unwrap().created());
+    let e = MessageQueue::create_new(name.as_str()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::AlreadyExists);
+    made.unlink().unwrap();
+    assert!(open(MessageQueue::options().flags(O_CREAT).max_message_size(8)).created());
+    made.unlink().unwrap();
+    assert!(MessageQueue::create_new(name.as_str()).unwrap().created());
+    let (unique, _g2) = mqueue_support::unique(1, 8);
+    assert!(unique.created());
 }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use mqueue_support::fixture;
-use posix_ipc::{ErrorKind, Timeout, limits};
+use posix_ipc::{ErrorKind, Semaphore, Timeout, limits};
 
 const QUIET: Duration = Duration::from_millis(200);
 
@@ -207,5 +207,132 @@ fn a_signal_interrupting_a_wait_is_interrupted_not_retried() {
         let e = worker.join().unwrap().unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Interrupted, "{e}");
         assert!(e.is_signal());
+    }
+}
+
+static RESTARTED: AtomicUsize = AtomicUsize::new(0);
+
+extern "C" fn count_restart(_: libc::c_int) {
+    RESTARTED.fetch_add(1, Ordering::SeqCst);
+}
+
+/// Runs `call` on a thread, signals that thread (SIGUSR1) until the handler
+/// has run three times while the call stays blocked, then runs `unblock` and
+/// returns the call's result.
+fn signal_while_blocked(
+    call: impl FnOnce() -> posix_ipc::Result<()> + Send + 'static,
+    unblock: impl FnOnce(),
+) -> posix_ipc::Result<()> {
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let worker = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            // SAFETY: pthread_self has no preconditions.
+            tx.send(unsafe { libc::pthread_self() }).unwrap();
+            let r = call();
+            done.store(true, Ordering::SeqCst);
+            r
+        })
+    };
+    let thread = rx.recv().unwrap();
+    std::thread::sleep(Duration::from_millis(100)); // inside the call by now
+    let before = RESTARTED.load(Ordering::SeqCst);
+    let start = std::time::Instant::now();
+    while RESTARTED.load(Ordering::SeqCst) < before + 3 && !done.load(Ordering::SeqCst) {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no signal arrived"
+        );
+        // SAFETY: the thread is alive until `done` is set, and joined below.
+        unsafe { libc::pthread_kill(thread, libc::SIGUSR1) };
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if !done.load(Ordering::SeqCst) {
+        unblock();
+    }
+    worker.join().unwrap()
+}
+
+/// With a handler installed with `SA_RESTART`, the kernel restarts a blocked
+/// `mq_send`/`mq_receive` (timed or not) and an untimed `sem_wait`, so they
+/// never return `Interrupted`; a timed semaphore wait is not restarted. What
+/// the docs of `Interrupted` say, shown in a child so the handler stays
+/// there.
+#[test]
+fn sa_restart_hides_interruptions_except_from_timed_semaphore_waits() {
+    const TEST: &str = "sa_restart_hides_interruptions_except_from_timed_semaphore_waits";
+    if testkit::child_args(TEST).is_some() {
+        // SAFETY: the handler only increments an atomic (async-signal-safe);
+        // the sigaction struct is fully initialised (zeroed, then set).
+        let rc = unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = count_restart as extern "C" fn(libc::c_int) as libc::sighandler_t;
+            action.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(libc::SIGUSR1, &action, std::ptr::null_mut())
+        };
+        assert_eq!(rc, 0);
+        let q = std::sync::Arc::new(mqueue_support::sized(1, 8));
+        let mut buf = [0u8; 8];
+        let (q1, q2) = (q.clone(), q.clone());
+        // Blocked receives (untimed and timed): restarted, then get the message.
+        for timed in [false, true] {
+            let q1 = q1.clone();
+            let r = signal_while_blocked(
+                move || {
+                    let mut buf = [0u8; 8];
+                    let t = if timed {
+                        Timeout::After(Duration::from_secs(30))
+                    } else {
+                        Timeout::Forever
+                    };
+                    q1.0.receive_timeout(&mut buf, t).map(drop)
+                },
+                || q2.0.send(b"go", 0).unwrap(),
+            );
+            r.unwrap_or_else(|e| panic!("receive (timed: {timed}) was not restarted: {e}"));
+            println!("receive restarted (timed: {timed})");
+        }
+        // A blocked send on a full queue: restarted, then gets room.
+        q.0.send(b"full", 0).unwrap();
+        let (q3, q4) = (q.clone(), q.clone());
+        signal_while_blocked(
+            move || q3.0.send(b"more", 0),
+            move || {
+                q4.0.receive(&mut buf).unwrap();
+            },
+        )
+        .unwrap_or_else(|e| panic!("send was not restarted: {e}"));
+        println!("send restarted");
+        // An untimed semaphore wait: restarted.
+        let sem = std::sync::Arc::new(Semaphore::create_unique(0).unwrap().unlink_on_drop());
+        let (s1, s2) = (sem.clone(), sem.clone());
+        signal_while_blocked(
+            move || s1.acquire(Timeout::Forever),
+            move || s2.release().unwrap(),
+        )
+        .unwrap_or_else(|e| panic!("sem_wait was not restarted: {e}"));
+        println!("sem_wait restarted");
+        // A timed one is not: Interrupted, even with SA_RESTART.
+        let s3 = sem.clone();
+        let e = signal_while_blocked(
+            move || s3.acquire(Timeout::After(Duration::from_secs(30))),
+            || unreachable!("interrupted before"),
+        )
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Interrupted, "{e}");
+        println!("timed wait interrupted");
+        return;
+    }
+    let out = testkit::spawn_child(TEST, &[]).wait_success(Duration::from_secs(60));
+    for line in [
+        "receive restarted (timed: false)",
+        "receive restarted (timed: true)",
+        "send restarted",
+        "sem_wait restarted",
+        "timed wait interrupted",
+    ] {
+        assert!(out.contains(line), "{line:?} missing from {out}");
     }
 }

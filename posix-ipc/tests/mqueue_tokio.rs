@@ -167,3 +167,52 @@ async fn into_inner_gives_the_queue_back() {
     q.set_block(true).unwrap();
     assert!(q.block().unwrap());
 }
+
+/// Whether the open file description behind `fd` is non-blocking.
+fn is_nonblocking(fd: std::os::fd::RawFd) -> bool {
+    // SAFETY: F_GETFL only reads the descriptor's flags.
+    let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+    assert!(flags >= 0, "fcntl(F_GETFL)");
+    flags & libc::O_NONBLOCK != 0
+}
+
+/// A duplicate of the queue's descriptor: it shares the open file
+/// description, so it shows whether `into_async` switched it to non-blocking
+/// after the queue itself is gone.
+fn dup_of(q: &MessageQueue) -> std::os::fd::OwnedFd {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    // SAFETY: dup of a live descriptor; the new one is owned by the result.
+    let fd = unsafe { libc::dup(q.as_raw_fd()) };
+    assert!(fd >= 0, "dup");
+    // SAFETY: `fd` is a fresh descriptor nobody else owns.
+    unsafe { std::os::fd::OwnedFd::from_raw_fd(fd) }
+}
+
+/// Outside a runtime, `into_async` used to switch the queue to non-blocking
+/// and then panic in tokio. Now: a typed error first, nothing switched.
+#[test]
+fn into_async_outside_a_runtime_is_an_error() {
+    use std::os::fd::AsRawFd;
+    let (q, _guard) = sized(4, 16);
+    let dup = dup_of(&q);
+    let e = q.into_async().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Other, "{e}");
+    assert!(e.message().contains("no tokio runtime"), "{e}");
+    assert!(!is_nonblocking(dup.as_raw_fd()), "left blocking");
+}
+
+/// In a runtime without an I/O driver tokio's registration panics: caught and
+/// returned as an error, the queue left blocking.
+#[test]
+fn into_async_in_a_runtime_without_io_is_an_error() {
+    use std::os::fd::AsRawFd;
+    let (q, _guard) = sized(4, 16);
+    let dup = dup_of(&q);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let e = rt.block_on(async { q.into_async() }).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Other, "{e}");
+    assert!(e.message().contains("enable_io()"), "{e}");
+    assert!(!is_nonblocking(dup.as_raw_fd()), "left blocking");
+}

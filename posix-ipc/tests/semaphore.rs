@@ -15,6 +15,8 @@ use posix_ipc::{
     limits, unlink_semaphore,
 };
 
+mod support;
+
 /// Unlinks the semaphore called `.0` when dropped (ignoring "already gone").
 struct Unlink(Name);
 
@@ -440,6 +442,14 @@ mod bad_input {
         assert_rejected(b"/", "empty");
     }
 
+    /// `/.` and `/..` used to reach glibc and come back as a misleading
+    /// `AlreadyExists` ("unlink it first") and an unlink that "failed".
+    #[test]
+    fn dot_and_dot_dot_are_not_names() {
+        assert_rejected(b"/.", "directory entry \".\"");
+        assert_rejected(b"/..", "directory entry \"..\"");
+    }
+
     #[test]
     fn too_long_names() {
         let long = format!("/ipcrs-{}", "l".repeat(posix_ipc::SEMAPHORE_NAME_MAX - 5));
@@ -499,21 +509,33 @@ mod bad_input {
         assert!(exists(sem.name()));
     }
 
+    /// Setuid, setgid and sticky bits mean nothing for a semaphore (glibc
+    /// would put them on `/dev/shm/sem.<name>`): refused like higher bits, by
+    /// every creating form, and nothing is created.
     #[test]
     fn mode_out_of_range_creates_nothing() {
         let (name, _g) = unused("mode");
-        for bad in [0o10000, u32::MAX] {
-            let e = Semaphore::options()
-                .create_new(true)
-                .mode(bad)
-                .open(&name)
-                .unwrap_err();
-            assert!(
-                e.is_invalid_input() && e.message().contains("0o7777"),
-                "{e}"
-            );
+        for bad in [0o4600, 0o2600, 0o1666, 0o7777, 0o10000, u32::MAX] {
+            for creation in [O_CREAT, O_CREX] {
+                let e = Semaphore::options()
+                    .flags(creation)
+                    .mode(bad)
+                    .open(&name)
+                    .unwrap_err();
+                assert!(e.is_invalid_input(), "{e}");
+                assert!(e.message().contains("above 0o777"), "{e}");
+                assert_eq!(e.raw_os_error(), None, "refused before any call");
+            }
+            let e = Semaphore::options().mode(bad).create_unique().unwrap_err();
+            assert!(e.is_invalid_input(), "{e}");
         }
         assert!(!exists(&Name::new(name.as_str()).unwrap()));
+        let sem = Semaphore::options()
+            .create_new(true)
+            .mode(0o777)
+            .open(&name)
+            .unwrap();
+        assert_eq!(sem.mode().bits(), 0o777 & !umask());
     }
 
     #[test]
@@ -595,7 +617,7 @@ mod bad_input {
             Semaphore::options().create(true).open(&name),
         ] {
             let e = result.unwrap_err();
-            assert_eq!(e.kind(), ErrorKind::Other, "{e}");
+            assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
             assert!(e.message().contains(&path), "{e}");
             assert!(e.message().contains("too small to be a semaphore"), "{e}");
             assert!(!is_mapped(id), "the failed open must not leak its mapping");
@@ -608,6 +630,204 @@ mod bad_input {
         unlink_semaphore(&name).unwrap();
         let sem = Semaphore::create_new(&name, 1).unwrap();
         sem.try_acquire().unwrap();
+    }
+}
+
+/// Semaphore files with bad contents, and what the file's owner can still do
+/// to a semaphore: write access to a POSIX semaphore is access to its memory.
+mod contents {
+    use super::*;
+
+    const LIMIT: Duration = Duration::from_secs(60);
+
+    /// Writes `bytes` as the file of the semaphore `name` (mode 0o600), as
+    /// something other than sem_open would.
+    fn forge(name: &str, bytes: &[u8]) -> String {
+        let path = backing_file(&Name::new(name).unwrap());
+        std::fs::write(&path, bytes).unwrap();
+        path
+    }
+
+    /// The audit's reproducer: a full-size file of 32 bytes of 0x01 passed
+    /// the size check, and the first release made glibc abort. The opens run
+    /// in a child, so a regression shows as that child's SIGABRT.
+    #[test]
+    fn a_file_of_0x01_bytes_is_refused_at_open_not_an_abort() {
+        const TEST: &str = "contents::a_file_of_0x01_bytes_is_refused_at_open_not_an_abort";
+        if let Some(args) = testkit::child_args(TEST) {
+            support::no_core_dumps();
+            for (name, why) in [
+                (&args[0], "process-shared word"),
+                (&args[1], "SEM_VALUE_MAX"),
+            ] {
+                let attempts = [
+                    Semaphore::open(name.as_str()),
+                    Semaphore::create(name.as_str(), 1),
+                    Semaphore::options()
+                        .create(true)
+                        .allow_foreign_owner(true)
+                        .open(name.as_str()),
+                ];
+                for attempt in attempts {
+                    let sem = match attempt {
+                        Err(e) => {
+                            assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+                            assert!(e.message().contains(why), "{e}");
+                            assert!(e.message().contains("/dev/shm/sem."), "{e}");
+                            assert!(e.message().contains("unlink_semaphore"), "{e}");
+                            continue;
+                        }
+                        Ok(sem) => sem,
+                    };
+                    // Accepted by mistake: this is what the refusal prevents.
+                    let _ = sem.release();
+                    let _ = sem.try_acquire();
+                    panic!("{name}: a forged semaphore was opened");
+                }
+            }
+            println!("refused");
+            return;
+        }
+        let (a, _ga) = unused("forged");
+        let (b, _gb) = unused("forged");
+        let path = forge(&a, &[0x01; 32]);
+        // A valid `private` word, and a value above SEM_VALUE_MAX.
+        let mut too_big = [0u8; 32];
+        too_big[..4].copy_from_slice(&u32::MAX.to_ne_bytes());
+        too_big[8..12].copy_from_slice(&128i32.to_ne_bytes());
+        forge(&b, &too_big);
+        let out = testkit::spawn_child(TEST, &[&a, &b]).wait_success(LIMIT);
+        assert!(out.contains("refused"), "{out}");
+        // Reported, not deleted behind the user's back; nothing was written.
+        assert_eq!(std::fs::read(&path).unwrap(), [0x01; 32]);
+    }
+
+    /// A directory or a symbolic link where the semaphore's file would be:
+    /// the error names the file and what it is.
+    #[test]
+    fn directories_and_links_are_named() {
+        let (name, _g) = unused("dir");
+        let path = backing_file(&Name::new(name.as_str()).unwrap());
+        let _remove = support::RemovePath(path.clone());
+        std::fs::create_dir(&path).unwrap();
+        for e in [
+            Semaphore::open(&name).unwrap_err(),
+            Semaphore::create(&name, 0).unwrap_err(),
+        ] {
+            assert_eq!(e.raw_os_error(), Some(libc::EISDIR), "{e}");
+            assert!(
+                e.message().contains(&format!("{path} is a directory")),
+                "{e}"
+            );
+        }
+        std::fs::remove_dir(&path).unwrap();
+        std::os::unix::fs::symlink("/dev/null", &path).unwrap();
+        for e in [
+            Semaphore::open(&name).unwrap_err(),
+            Semaphore::create(&name, 0).unwrap_err(),
+        ] {
+            assert_eq!(e.raw_os_error(), Some(libc::ELOOP), "{e}");
+            assert!(
+                e.message().contains(&format!("{path} is a symbolic link")),
+                "{e}"
+            );
+        }
+    }
+
+    /// A semaphore made by sem_open passes the same checks, whatever its value.
+    #[test]
+    fn real_semaphores_pass_the_checks() {
+        let (name, _g) = unused("valid");
+        let max = limits::semaphore_value_max();
+        for value in [0, 1, max] {
+            let sem = Semaphore::create_new(&name, value).unwrap();
+            let again = Semaphore::open(&name).unwrap();
+            assert_eq!(again.value().unwrap(), value);
+            let created = Semaphore::create(&name, 0).unwrap();
+            assert!(!created.created());
+            sem.unlink().unwrap();
+        }
+    }
+
+    /// `value()` on a semaphore whose memory was overwritten after the open
+    /// reports an error; it used to return a made-up `Ok(0)`.
+    #[test]
+    fn value_of_an_overwritten_semaphore_is_an_error() {
+        use std::os::unix::fs::FileExt;
+        let (name, _g) = unused("overw");
+        let sem = Semaphore::create_new(&name, 5).unwrap();
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open(backing_file(sem.name()))
+            .unwrap();
+        // The value word, through the file: the mapping sees it at once.
+        file.write_all_at(&0x8000_0001u32.to_ne_bytes(), 0).unwrap();
+        let e = sem.value().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Other, "{e}");
+        assert!(e.message().contains("no semaphore can have"), "{e}");
+        file.write_all_at(&3u32.to_ne_bytes(), 0).unwrap();
+        assert_eq!(sem.value().unwrap(), 3);
+    }
+
+    /// The default mode 0o600 keeps every other user from writing (or
+    /// truncating) a semaphore's file; the child tries as `nobody`.
+    #[test]
+    fn another_user_cannot_truncate_a_default_mode_semaphore() {
+        const TEST: &str = "contents::another_user_cannot_truncate_a_default_mode_semaphore";
+        if let Some(args) = testkit::child_args(TEST) {
+            support::become_nobody();
+            let path = &args[0];
+            let e = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .unwrap_err();
+            assert_eq!(e.kind(), std::io::ErrorKind::PermissionDenied, "{e}");
+            let e = nix::unistd::truncate(path.as_str(), 0).unwrap_err();
+            assert_eq!(e, nix::errno::Errno::EACCES);
+            println!("denied");
+            return;
+        }
+        if !support::is_root() {
+            support::skip(TEST, "needs root to start the child as uid 65534");
+            return;
+        }
+        let (name, _g) = unused("trunc");
+        let sem = Semaphore::create_new(&name, 2).unwrap();
+        let path = backing_file(sem.name());
+        let out = testkit::spawn_child(TEST, &[&path]).wait_success(LIMIT);
+        assert!(out.contains("denied"), "{out}");
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 32);
+        sem.try_acquire().unwrap();
+        assert_eq!(sem.value().unwrap(), 1);
+    }
+
+    /// What nothing portable prevents: the file's owner (or root) truncates it
+    /// under an open handle, and the next wait dies of SIGBUS. Documented on
+    /// `Semaphore`; here the child is meant to die.
+    #[test]
+    fn truncation_by_the_owner_is_the_documented_sigbus() {
+        const TEST: &str = "contents::truncation_by_the_owner_is_the_documented_sigbus";
+        if let Some(args) = testkit::child_args(TEST) {
+            support::no_core_dumps();
+            let sem = Semaphore::open(args[0].as_str()).unwrap();
+            sem.try_acquire().unwrap();
+            std::fs::OpenOptions::new()
+                .write(true)
+                .open(backing_file(sem.name()))
+                .unwrap()
+                .set_len(0)
+                .unwrap();
+            println!("truncated");
+            let _ = sem.release();
+            println!("survived");
+            return;
+        }
+        let (name, _g) = unused("sigbus");
+        drop(Semaphore::create_new(&name, 1).unwrap());
+        let out = testkit::spawn_child(TEST, &[&name]).wait(LIMIT);
+        let stdout = support::assert_killed_by(&out, libc::SIGBUS);
+        assert!(stdout.contains("truncated"), "{stdout}");
+        assert!(!stdout.contains("survived"), "{stdout}");
     }
 }
 
@@ -634,6 +854,42 @@ mod handles {
         assert!(is_mapped(id));
         again.close().unwrap();
         assert!(!is_mapped(id), "close unmaps");
+    }
+
+    /// `created()`: true when this very call made the semaphore (and so gave
+    /// it its mode and initial value), for every form of open.
+    #[test]
+    fn created_tells_whether_this_call_made_it() {
+        let (name, _g) = unused("crtd");
+        let made = Semaphore::create(&name, 3).unwrap();
+        assert!(made.created());
+        let again = Semaphore::create(&name, 9).unwrap();
+        assert!(!again.created());
+        assert_eq!(again.value().unwrap(), 3, "9 was not applied");
+        let by_flags = Semaphore::options().flags(O_CREAT).open(&name).unwrap();
+        assert!(!by_flags.created());
+        assert!(!Semaphore::open(&name).unwrap().created());
+        let e = Semaphore::create_new(&name, 0).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::AlreadyExists);
+        made.unlink().unwrap();
+        let by_flags = Semaphore::options()
+            .flags(O_CREAT)
+            .initial_value(4)
+            .open(&name)
+            .unwrap();
+        assert!(by_flags.created());
+        assert_eq!(by_flags.value().unwrap(), 4);
+        by_flags.unlink().unwrap();
+        assert!(
+            Semaphore::options()
+                .flags(O_CREX)
+                .open(&name)
+                .unwrap()
+                .created()
+        );
+        let unique = Semaphore::create_unique(0).unwrap();
+        let _gu = Unlink(unique.name().clone());
+        assert!(unique.created());
     }
 
     #[test]

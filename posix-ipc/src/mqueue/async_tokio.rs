@@ -45,13 +45,15 @@ fn reactor_error(op: &'static str, e: &std::io::Error) -> Error {
 }
 
 impl AsyncMessageQueue {
-    /// Makes `queue`'s descriptor non-blocking and registers it with the
-    /// current tokio runtime's reactor.
+    /// Registers `queue`'s descriptor with the current tokio runtime's
+    /// reactor and makes it non-blocking.
     ///
-    /// # Panics
-    ///
-    /// Like every tokio I/O type: when called outside a tokio runtime with I/O
-    /// enabled.
+    /// Outside a tokio runtime this is an [`ErrorKind::Other`] error (tokio's
+    /// own I/O types panic there), returned before the descriptor is changed;
+    /// the queue is dropped with the error and closed, still blocking. In a
+    /// runtime built without I/O (no `enable_io()`/`enable_all()`), tokio's
+    /// registration panics; that panic is caught (the panic hook still prints
+    /// it) and returned as an error too, the queue closed.
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
@@ -63,7 +65,15 @@ impl AsyncMessageQueue {
     /// # }).unwrap();
     /// ```
     pub fn new(queue: MessageQueue) -> Result<AsyncMessageQueue> {
-        queue.set_block(false)?;
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(Error::new(
+                ErrorKind::Other,
+                "AsyncMessageQueue::new",
+                "no tokio runtime is running on this thread; call into_async from code that \
+                 runs on a tokio runtime with I/O enabled (e.g. inside #[tokio::main] or \
+                 Runtime::block_on)",
+            ));
+        }
         let mut interest = None::<Interest>;
         for (on, i) in [
             (queue.can_read(), Interest::READABLE),
@@ -75,13 +85,37 @@ impl AsyncMessageQueue {
         }
         // `open` guarantees read or write access.
         let interest = interest.unwrap_or(Interest::READABLE);
-        // SAFETY: `register_with_interest` requires that the descriptor stays
-        // open and is not replaced while registered: `MessageQueue` owns its
-        // descriptor, returns the same one from `as_raw_fd` until it is
-        // dropped, and the `AsyncFd` owns the queue, so the registration ends
-        // (on drop or `into_inner`) before the descriptor can close.
-        let inner = unsafe { AsyncFd::register_with_interest(queue, interest) }
-            .map_err(|e| reactor_error("AsyncFd::register_with_interest", &e.into_parts().1))?;
+        // tokio panics when the runtime has no I/O driver; the queue is
+        // dropped (closed) during that unwinding, before anything changed.
+        let registered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            // SAFETY: `register_with_interest` requires that the descriptor
+            // stays open and is not replaced while registered: `MessageQueue`
+            // owns its descriptor, returns the same one from `as_raw_fd` until
+            // it is dropped, and the `AsyncFd` owns the queue, so the
+            // registration ends (on drop or `into_inner`) before the
+            // descriptor can close.
+            unsafe { AsyncFd::register_with_interest(queue, interest) }
+        }));
+        let inner = match registered {
+            Ok(Ok(inner)) => inner,
+            Ok(Err(e)) => {
+                return Err(reactor_error(
+                    "AsyncFd::register_with_interest",
+                    &e.into_parts().1,
+                ));
+            }
+            Err(_) => {
+                return Err(Error::new(
+                    ErrorKind::Other,
+                    "AsyncFd::register_with_interest",
+                    "the current tokio runtime has no I/O driver; build it with enable_io() \
+                     (or enable_all()) to use AsyncMessageQueue",
+                ));
+            }
+        };
+        // Non-blocking only once registered, so a failure leaves the queue
+        // as it was.
+        inner.get_ref().set_block(false)?;
         Ok(AsyncMessageQueue { inner })
     }
 
@@ -234,8 +268,8 @@ impl AsRawFd for AsyncMessageQueue {
 }
 
 impl MessageQueue {
-    /// Wraps the queue for async use (see [`AsyncMessageQueue::new`], including
-    /// its panic outside a tokio runtime).
+    /// Wraps the queue for async use (see [`AsyncMessageQueue::new`]); an
+    /// error outside a tokio runtime with I/O.
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {

@@ -53,6 +53,17 @@ pub const HARD_MSGSIZEMAX: usize = 16 * 1024 * 1024;
 /// so threads may share one handle (e.g. in an `Arc`) and send and receive
 /// concurrently.
 ///
+/// # Signals
+///
+/// A signal handler that interrupts a waiting send or receive makes it fail
+/// with [`ErrorKind::Interrupted`] when the handler was installed without
+/// `SA_RESTART`; this crate never retries on its own. With `SA_RESTART`
+/// (glibc's `signal()` sets it, and so do many signal-handling libraries) the
+/// kernel restarts `mq_send`, `mq_receive` and their timed forms after the
+/// handler returns, so they keep waiting (until the deadline, for a timeout)
+/// and never return `Interrupted`. Install handlers without `SA_RESTART` where
+/// a signal must end a wait.
+///
 /// # Notifications
 ///
 /// Semantics on Linux:
@@ -114,6 +125,7 @@ pub struct MessageQueue {
     max_message_size: usize,
     read: bool,
     write: bool,
+    created: bool,
     notify: notify::NotifyState,
 }
 
@@ -158,6 +170,7 @@ pub struct MessageQueueOptions {
     read: bool,
     write: bool,
     nonblocking: bool,
+    allow_foreign_owner: bool,
     flags: i32,
 }
 
@@ -172,6 +185,7 @@ impl Default for MessageQueueOptions {
             read: true,
             write: true,
             nonblocking: false,
+            allow_foreign_owner: false,
             flags: 0,
         }
     }
@@ -188,7 +202,10 @@ impl MessageQueueOptions {
         Self::default()
     }
 
-    /// Create the queue if it does not exist (`O_CREAT`).
+    /// Create the queue if it does not exist (`O_CREAT`); an existing one is
+    /// opened with its own sizes, unless another user owns it (see
+    /// [`allow_foreign_owner`](Self::allow_foreign_owner)).
+    /// [`MessageQueue::created`] tells which happened.
     ///
     /// ```
     /// let name = format!("/ipcrs-doc-{:x}", ipc_common::os_random_u64()?);
@@ -220,7 +237,9 @@ impl MessageQueueOptions {
     }
 
     /// Permission bits of a new queue (default `0o600`; the umask applies).
-    /// Bits above `0o7777` are rejected when opening.
+    /// Bits above `0o777` (setuid, setgid, sticky, which mean nothing for a
+    /// queue, and anything higher) are an [`ErrorKind::InvalidInput`] error
+    /// when opening.
     ///
     /// ```
     /// let q = posix_ipc::MessageQueue::options().mode(0o640).max_message_size(16).create_unique()?;
@@ -306,6 +325,35 @@ impl MessageQueueOptions {
         self
     }
 
+    /// Let an open-or-create ([`create`](Self::create), `O_CREAT`) open an
+    /// existing queue that belongs to another user (default `false`).
+    ///
+    /// By default such an open fails with [`ErrorKind::ForeignOwner`], naming
+    /// the owner: anyone can create a name in the mqueue file system before
+    /// this program does, with mode `0o666`, then read the messages sent to
+    /// it and send forged ones (see the crate's [Security](crate#security)
+    /// section). Queues of this process's effective user and of root are
+    /// always accepted. Plain opens (without `create`) and
+    /// [`create_new`](Self::create_new) do not check the owner: the caller
+    /// asked for an existing queue, or a new one.
+    ///
+    /// ```
+    /// let name = format!("/ipcrs-doc-{:x}", ipc_common::os_random_u64()?);
+    /// let mine = posix_ipc::MessageQueue::create_new(&name)?;
+    /// // Our own queue is opened either way.
+    /// let again = posix_ipc::MessageQueue::options()
+    ///     .create(true)
+    ///     .allow_foreign_owner(false)
+    ///     .open(&name)?;
+    /// assert!(!again.created());
+    /// mine.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn allow_foreign_owner(&mut self, allow: bool) -> &mut Self {
+        self.allow_foreign_owner = allow;
+        self
+    }
+
     /// posix_ipc-style flags: any of [`O_CREAT`](crate::O_CREAT),
     /// [`O_EXCL`](crate::O_EXCL) (with `O_CREAT`), [`O_CREX`](crate::O_CREX) and
     /// [`O_NONBLOCK`](crate::O_NONBLOCK), OR-ed with what the other methods set.
@@ -380,7 +428,7 @@ impl MessageQueueOptions {
         let create = force_new || self.create || self.create_new || creation.create;
         let exclusive = force_new || self.create_new || creation.exclusive;
         let nonblocking = self.nonblocking || rest & O_NONBLOCK != 0;
-        let mut oflag = match (self.read, self.write) {
+        let mut oflag: libc::c_int = match (self.read, self.write) {
             (true, true) => libc::O_RDWR,
             (true, false) => libc::O_RDONLY,
             _ => libc::O_WRONLY,
@@ -388,9 +436,10 @@ impl MessageQueueOptions {
         if nonblocking {
             oflag |= libc::O_NONBLOCK;
         }
-        let mqd = if create {
-            oflag |= flags::Creation { create, exclusive }.oflag();
-            let mode = Mode::new(self.mode)?;
+        let creation = flags::Creation { create, exclusive };
+        // Checked once, before any call; used only when creating.
+        let create_args = if create {
+            let mode = flags::object_mode(self.mode, "message queue")?;
             let sizes = self.sizes()?;
             let attr = sizes.map(|(n, size)| sys::mq_attr {
                 mq_flags: 0,
@@ -400,27 +449,38 @@ impl MessageQueueOptions {
                 mq_curmsgs: 0,
                 __pad: [0; 4],
             });
-            let attr_ptr = attr
-                .as_ref()
-                .map_or(ptr::null(), |a| a as *const sys::mq_attr);
-            // SAFETY: the name is a NUL-terminated C string; with O_CREAT the
-            // variadic arguments are the mode (as the promoted unsigned int) and
-            // a pointer to a valid mq_attr or NULL, both living across the call.
-            let rc = unsafe {
-                sys::mq_open(
-                    name.as_c_str().as_ptr(),
-                    oflag,
-                    libc::c_uint::from(mode.bits()),
-                    attr_ptr,
-                )
-            };
-            check("mq_open", rc).map_err(|e| open_error(e, &name, Some(sizes)))?
+            Some((mode, sizes, attr))
         } else {
-            // SAFETY: the name is a NUL-terminated C string; without O_CREAT
-            // mq_open reads no variadic arguments.
-            let rc = unsafe { sys::mq_open(name.as_c_str().as_ptr(), oflag) };
-            check("mq_open", rc).map_err(|e| open_error(e, &name, None))?
+            None
         };
+        let (mqd, created) = flags::create_or_open("message queue", &name, creation, |c| {
+            match (c.create, &create_args) {
+                (true, Some((mode, sizes, attr))) => {
+                    let attr_ptr = attr
+                        .as_ref()
+                        .map_or(ptr::null(), |a| a as *const sys::mq_attr);
+                    // SAFETY: the name is a NUL-terminated C string; with
+                    // O_CREAT the variadic arguments are the mode (as the
+                    // promoted unsigned int) and a pointer to a valid mq_attr
+                    // or NULL, both living across the call.
+                    let rc = unsafe {
+                        sys::mq_open(
+                            name.as_c_str().as_ptr(),
+                            oflag | c.oflag(),
+                            libc::c_uint::from(mode.bits()),
+                            attr_ptr,
+                        )
+                    };
+                    check("mq_open", rc).map_err(|e| open_error(e, &name, Some(*sizes)))
+                }
+                _ => {
+                    // SAFETY: the name is a NUL-terminated C string; without
+                    // O_CREAT mq_open reads no variadic arguments.
+                    let rc = unsafe { sys::mq_open(name.as_c_str().as_ptr(), oflag) };
+                    check("mq_open", rc).map_err(|e| open_error(e, &name, None))
+                }
+            }
+        })?;
         let mut q = MessageQueue {
             mqd,
             name,
@@ -428,9 +488,15 @@ impl MessageQueueOptions {
             max_message_size: 0,
             read: self.read,
             write: self.write,
+            created,
             notify: notify::NotifyState::default(),
         };
         // On failure `q` drops here and closes the descriptor.
+        if create && !created && !self.allow_foreign_owner {
+            ipc_common::check_owner("mq_open", q.stat()?.st_uid, || {
+                format!("message queue \"{}\"", q.name)
+            })?;
+        }
         let attr = q.attr()?;
         q.max_messages = usize::try_from(attr.mq_maxmsg).unwrap_or(0);
         q.max_message_size = usize::try_from(attr.mq_msgsize).unwrap_or(0);
@@ -707,6 +773,27 @@ impl MessageQueue {
         &self.name
     }
 
+    /// Whether the call that opened this handle created the queue (and so
+    /// gave it its mode and sizes): always true for
+    /// [`create_new`](Self::create_new) and
+    /// [`create_unique`](Self::create_unique), false for [`open`](Self::open),
+    /// and for an open-or-create ([`create`](Self::create),
+    /// [`MessageQueueOptions::create`], `O_CREAT`) whichever happened. An
+    /// open-or-create learns it by trying an exclusive create first and
+    /// opening on `AlreadyExists`.
+    ///
+    /// ```
+    /// let name = format!("/ipcrs-doc-{:x}", ipc_common::os_random_u64()?);
+    /// let first = posix_ipc::MessageQueue::create(&name)?;
+    /// let second = posix_ipc::MessageQueue::create(&name)?;
+    /// assert!(first.created() && !second.created());
+    /// first.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn created(&self) -> bool {
+        self.created
+    }
+
     /// The most messages the queue holds (`mq_maxmsg`, read once when opened;
     /// it cannot change).
     ///
@@ -840,9 +927,12 @@ impl MessageQueue {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn mode(&self) -> Result<Mode> {
-        let st = nix::sys::stat::fstat(self.as_fd())
-            .map_err(|e| Error::from_errno("fstat", e as i32))?;
-        Ok(Mode::from_raw(st.st_mode).permissions())
+        Ok(Mode::from_raw(self.stat()?.st_mode).permissions())
+    }
+
+    /// `fstat` of the queue descriptor (a file in the mqueue file system).
+    fn stat(&self) -> Result<libc::stat> {
+        nix::sys::stat::fstat(self.as_fd()).map_err(|e| Error::from_errno("fstat", e as i32))
     }
 
     #[inline]
@@ -909,7 +999,9 @@ impl MessageQueue {
     /// Errors: [`ErrorKind::InvalidInput`] for a message longer than
     /// [`max_message_size`](Self::max_message_size) or a priority above the
     /// maximum; [`ErrorKind::PermissionDenied`] when not open for writing;
-    /// [`ErrorKind::Interrupted`] when a signal interrupts the wait.
+    /// [`ErrorKind::Interrupted`] when a signal handler interrupts the wait,
+    /// if it was installed without `SA_RESTART` (see
+    /// [Signals](MessageQueue#signals)).
     ///
     /// ```
     /// let q = posix_ipc::MessageQueue::options().max_message_size(4).create_unique()?;
@@ -971,7 +1063,9 @@ impl MessageQueue {
 
     /// Receives the oldest message of the highest priority into `buf`, returning
     /// its length and priority. Waits while the queue is empty (blocking
-    /// descriptor) or fails with [`ErrorKind::WouldBlock`] (non-blocking).
+    /// descriptor) or fails with [`ErrorKind::WouldBlock`] (non-blocking);
+    /// [`ErrorKind::Interrupted`] when a signal handler installed without
+    /// `SA_RESTART` interrupts the wait (see [Signals](MessageQueue#signals)).
     /// Allocates nothing.
     ///
     /// `buf` must be at least [`max_message_size`](Self::max_message_size)

@@ -228,12 +228,18 @@ impl MessageQueue {
     /// Errors: [`ErrorKind::InvalidInput`] for a number outside 1 to
     /// `SIGRTMAX`; [`ErrorKind::Busy`] when another process is registered.
     ///
+    /// The handler below is installed without `SA_RESTART`, so a blocking
+    /// send or receive that the notification's signal interrupts returns
+    /// [`ErrorKind::Interrupted`] instead of being restarted by the kernel
+    /// (see [Signals](MessageQueue#signals)).
+    ///
     /// ```
     /// use std::sync::atomic::{AtomicBool, Ordering};
     /// use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
     /// static GOT: AtomicBool = AtomicBool::new(false);
     /// extern "C" fn on_signal(_: libc::c_int) { GOT.store(true, Ordering::SeqCst); }
-    /// let action = SigAction::new(SigHandler::Handler(on_signal), SaFlags::SA_RESTART, SigSet::empty());
+    /// // No SA_RESTART: waits interrupted by the signal come back as Interrupted.
+    /// let action = SigAction::new(SigHandler::Handler(on_signal), SaFlags::empty(), SigSet::empty());
     /// // SAFETY: the handler only stores to an atomic.
     /// unsafe { sigaction(Signal::SIGUSR1, &action) }.unwrap();
     ///

@@ -40,13 +40,28 @@ use crate::limits::page_size;
 /// instead of a `SIGSEGV`; only writing through [`as_mut_ptr`](Region::as_mut_ptr)
 /// would fault.
 ///
-/// # Shrinking
+/// # When `SIGBUS` can still happen
 ///
-/// If anyone shrinks the object ([`set_len`](super::SharedMemory::set_len),
-/// `ftruncate`) below the end of a mapping, touching the mapped bytes past the
-/// new end raises `SIGBUS`: that is how `mmap` works and no check on this side
-/// can prevent it. Shrink only when every process has agreed to stop using the
-/// tail.
+/// Touching a mapped page that the object's file cannot back raises `SIGBUS`,
+/// which kills the process; no check on this side of `mmap` can see it
+/// coming. That leaves these cases:
+///
+/// - **Shrinking.** If anyone shrinks the object
+///   ([`set_len`](super::SharedMemory::set_len), `ftruncate`, `O_TRUNC`)
+///   below the end of a mapping, touching the bytes past the new end raises
+///   `SIGBUS`, in every process that maps them. Shrink only when every
+///   process has agreed to stop using the tail. Only users with write access
+///   can shrink an object: keep the default mode `0o600` unless others must
+///   write, and let an open-or-create refuse other users' objects (the
+///   default, see
+///   [`allow_foreign_owner`](super::SharedMemoryOptions::allow_foreign_owner)).
+/// - **Sparse objects on a full file system.** An object sized without
+///   reserving its pages (created with
+///   [`sparse(true)`](super::SharedMemoryOptions::sparse), by another program
+///   with a plain `ftruncate`, by posix_ipc, or on a system without
+///   `posix_fallocate`) gets its pages when they are first touched; when
+///   `/dev/shm` is full by then, that touch raises `SIGBUS`. Objects this
+///   crate sizes are reserved, so this does not happen to them.
 ///
 /// # Threads
 ///

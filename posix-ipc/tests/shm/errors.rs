@@ -164,14 +164,19 @@ fn bad_flags_and_modes_are_refused_before_any_call() {
         .open(&name)
         .unwrap();
     assert_eq!(shm.size().unwrap(), 8);
+    // Setuid, setgid and sticky bits mean nothing for shared memory: refused
+    // like any higher bit, when creating and in set_mode.
     let (other, _g2) = fresh_name();
-    let e = SharedMemory::options()
-        .create(true)
-        .mode(0o10000)
-        .open(&other)
-        .unwrap_err();
-    invalid(e, &["0o7777"]);
-    invalid(shm.set_mode(u32::MAX).unwrap_err(), &["0o7777"]);
+    for bad in [0o4600, 0o2660, 0o1666, 0o10000, u32::MAX] {
+        let e = SharedMemory::options()
+            .create(true)
+            .mode(bad)
+            .open(&other)
+            .unwrap_err();
+        invalid(e, &["above 0o777", &format!("0o{bad:o}")]);
+        invalid(shm.set_mode(bad).unwrap_err(), &["above 0o777"]);
+    }
+    assert_eq!(shm.mode().unwrap().bits(), 0o600);
     assert_eq!(
         SharedMemory::open(&other).unwrap_err().kind(),
         ErrorKind::NotFound
@@ -187,6 +192,8 @@ fn bad_names_are_refused_before_any_call() {
         ("/ipcrs-a/b", "'/'"),
         ("/ipcrs-nul\0tail", "NUL"),
         ("/", "empty"),
+        ("/.", "directory entry"),
+        ("/..", "directory entry"),
         ("", "must start with '/'"),
         (long.as_str(), "limit is 255"),
     ] {
@@ -325,4 +332,68 @@ fn a_semaphores_backing_file_cannot_be_opened_as_shared_memory() {
     }
     sem.release().unwrap();
     assert_eq!(sem.value().unwrap(), 2);
+}
+
+/// `created()`: true when this very call made the object, for every form of
+/// open; an open-or-create of an existing object resizes it (as posix_ipc
+/// does) but did not create it.
+#[test]
+fn created_tells_whether_this_call_made_it() {
+    let (name, _g) = fresh_name();
+    let made = SharedMemory::create(&name, 4096).unwrap();
+    assert!(made.created());
+    let again = SharedMemory::create(&name, 8192).unwrap();
+    assert!(!again.created());
+    assert_eq!(made.size().unwrap(), 8192);
+    let by_flags = SharedMemory::options().flags(O_CREAT).open(&name).unwrap();
+    assert!(!by_flags.created());
+    assert!(!SharedMemory::open(&name).unwrap().created());
+    assert_eq!(
+        SharedMemory::create_new(&name, 1).unwrap_err().kind(),
+        ErrorKind::AlreadyExists
+    );
+    made.unlink().unwrap();
+    let by_flags = SharedMemory::options().flags(O_CREAT).open(&name).unwrap();
+    assert!(by_flags.created());
+    by_flags.unlink().unwrap();
+    assert!(SharedMemory::create_new(&name, 0).unwrap().created());
+    let unique = SharedMemory::create_unique(16).unwrap().unlink_on_drop();
+    assert!(unique.created());
+}
+
+/// A directory or a symbolic link where an object's file would be: the error
+/// names the file and what it is (it used to be a bare "the system call
+/// failed").
+#[test]
+fn directories_and_links_in_dev_shm_are_named() {
+    let (name, _g) = fresh_name();
+    let path = format!("/dev/shm{name}");
+    let _remove = crate::support::RemovePath(path.clone());
+    std::fs::create_dir(&path).unwrap();
+    for e in [
+        SharedMemory::open(&name).unwrap_err(),
+        SharedMemory::create(&name, 0).unwrap_err(),
+    ] {
+        // glibc's shm_open turns EISDIR into EINVAL.
+        assert!(
+            matches!(e.raw_os_error(), Some(libc::EISDIR | libc::EINVAL)),
+            "{e}"
+        );
+        assert!(
+            e.message().contains(&format!("{path} is a directory")),
+            "{e}"
+        );
+    }
+    std::fs::remove_dir(&path).unwrap();
+    std::os::unix::fs::symlink("/dev/null", &path).unwrap();
+    for e in [
+        SharedMemory::open(&name).unwrap_err(),
+        SharedMemory::create(&name, 0).unwrap_err(),
+    ] {
+        assert_eq!(e.raw_os_error(), Some(libc::ELOOP), "{e}");
+        assert!(
+            e.message().contains(&format!("{path} is a symbolic link")),
+            "{e}"
+        );
+    }
 }

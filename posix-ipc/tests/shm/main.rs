@@ -5,6 +5,8 @@
 mod errors;
 mod posix_ipc_suite;
 mod processes;
+#[path = "../support/mod.rs"]
+mod support;
 
 use posix_ipc::{Name, SharedMemory, unlink_shared_memory};
 

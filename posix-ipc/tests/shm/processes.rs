@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use posix_ipc::{ErrorKind, SharedMemory};
 
-use crate::{fresh, fresh_name, page, pattern, pattern_vec};
+use crate::{fresh, fresh_name, page, pattern, pattern_vec, support};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -167,60 +167,66 @@ fn atomic_counter_from_two_processes_ends_exact() {
     assert_eq!(counter.load(Ordering::Acquire), 2 * INCREMENTS);
 }
 
+/// A size above the file size limit (RLIMIT_FSIZE) used to make the kernel
+/// kill the process with SIGXFSZ before `ftruncate` could return (the old
+/// version of this test ignored SIGXFSZ, which hid that). The child lowers its
+/// limit and keeps SIGXFSZ at its default action: every sizing path must
+/// return `LimitExceeded`, create nothing and leave existing objects as they
+/// were (posix_ipc unlinks the segment, even one that existed before).
 #[test]
-fn failed_resize_never_unlinks() {
-    // A real ftruncate failure: the child lowers its file size limit
-    // (RLIMIT_FSIZE) so growing past it fails with EFBIG. posix_ipc unlinks
-    // the segment in this case, even one that existed before.
-    const TEST: &str = "failed_resize_never_unlinks";
-    const LIMIT_BYTES: u64 = 64 * 1024;
+fn sizes_above_rlimit_fsize_are_errors_not_sigxfsz() {
+    const TEST: &str = "sizes_above_rlimit_fsize_are_errors_not_sigxfsz";
+    const LIMIT_BYTES: u64 = 1 << 20;
+    const TOO_BIG: u64 = 2 << 20;
     if let Some(args) = child(TEST) {
-        // SAFETY: ignoring SIGXFSZ (which the kernel sends along with EFBIG)
-        // in this single-purpose child, so the call returns an error instead.
-        let old = unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
-        assert_ne!(old, libc::SIG_ERR);
+        support::default_disposition(libc::SIGXFSZ);
+        support::no_core_dumps();
         let lim = libc::rlimit {
             rlim_cur: LIMIT_BYTES,
             rlim_max: libc::RLIM_INFINITY,
         };
-        // SAFETY: `lim` is a valid rlimit.
+        // SAFETY: `lim` is a valid rlimit; this only lowers the child's limit.
         assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_FSIZE, &lim) }, 0);
+        let limit_error = |e: posix_ipc::Error| {
+            assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{e}");
+            assert_eq!(e.raw_os_error(), None, "refused before any call: {e}");
+            for w in ["RLIMIT_FSIZE", "1048576", "SIGXFSZ", "ulimit -f"] {
+                assert!(e.message().contains(w), "{w:?} missing from {e}");
+            }
+        };
+        let (existing, new, created, exact) = (&args[0], &args[1], &args[2], &args[3]);
 
-        // 1. An existing object: error, object untouched.
-        let e = SharedMemory::options()
-            .size(LIMIT_BYTES * 2)
-            .open(args[0].as_str())
-            .unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{e}");
-        assert_eq!(e.raw_os_error(), Some(libc::EFBIG));
-        assert!(e.message().contains("RLIMIT_FSIZE"), "{e}");
-        let shm = SharedMemory::open(args[0].as_str()).unwrap();
-        assert_eq!(shm.size().unwrap(), 4096);
-        let e = shm.set_len(LIMIT_BYTES * 2).unwrap_err();
-        assert_eq!(e.raw_os_error(), Some(libc::EFBIG));
-        assert_eq!(shm.size().unwrap(), 4096);
-
-        // 2. An object this call creates exclusively is taken away again.
-        let e = SharedMemory::create_new(args[1].as_str(), LIMIT_BYTES * 2).unwrap_err();
-        assert_eq!(e.raw_os_error(), Some(libc::EFBIG));
-        let gone = SharedMemory::open(args[1].as_str()).unwrap_err();
-        assert_eq!(gone.kind(), ErrorKind::NotFound);
-
-        // 3. With plain create the call cannot tell who created it: it stays.
-        let e = SharedMemory::options()
-            .create(true)
-            .size(LIMIT_BYTES * 2)
-            .open(args[2].as_str())
-            .unwrap_err();
-        assert_eq!(e.raw_os_error(), Some(libc::EFBIG));
-        assert_eq!(
-            SharedMemory::open(args[2].as_str())
-                .unwrap()
-                .size()
-                .unwrap(),
-            0
+        // An existing object: error, object untouched, through every path.
+        limit_error(
+            SharedMemory::options()
+                .size(TOO_BIG)
+                .open(existing.as_str())
+                .unwrap_err(),
         );
-        println!("child-resize-failed");
+        limit_error(SharedMemory::create(existing.as_str(), TOO_BIG).unwrap_err());
+        let shm = SharedMemory::open(existing.as_str()).unwrap();
+        limit_error(shm.set_len(TOO_BIG).unwrap_err());
+        assert_eq!(shm.size().unwrap(), 4096);
+
+        // New objects: nothing is created.
+        limit_error(SharedMemory::create_new(new.as_str(), TOO_BIG).unwrap_err());
+        limit_error(
+            SharedMemory::options()
+                .create(true)
+                .size(TOO_BIG)
+                .open(created.as_str())
+                .unwrap_err(),
+        );
+        limit_error(SharedMemory::create_unique(TOO_BIG).unwrap_err());
+        for name in [new, created] {
+            let gone = SharedMemory::open(name.as_str()).unwrap_err();
+            assert_eq!(gone.kind(), ErrorKind::NotFound);
+        }
+
+        // Exactly the limit is allowed, as by the kernel.
+        let at_limit = SharedMemory::create_new(exact.as_str(), LIMIT_BYTES).unwrap();
+        assert_eq!(at_limit.size().unwrap(), LIMIT_BYTES);
+        println!("no-sigxfsz");
         return;
     }
     let (shm, _g) = fresh(4096);
@@ -230,16 +236,18 @@ fn failed_resize_never_unlinks() {
         .unwrap();
     let (new_name, _g2) = fresh_name();
     let (created_name, _g3) = fresh_name();
+    let (exact_name, _g4) = fresh_name();
     let out = spawn(
         TEST,
         &[
             &shm.name().to_string(),
             &new_name.to_string(),
             &created_name.to_string(),
+            &exact_name.to_string(),
         ],
     )
     .wait_success(LIMIT);
-    assert!(out.contains("child-resize-failed"), "{out}");
+    assert!(out.contains("no-sigxfsz"), "{out}");
     // Still there, same size, same bytes.
     let again = SharedMemory::open(shm.name()).unwrap();
     assert_eq!(again.size().unwrap(), 4096);
@@ -251,6 +259,135 @@ fn failed_resize_never_unlinks() {
         SharedMemory::open(&new_name).unwrap_err().kind(),
         ErrorKind::NotFound
     );
+}
+
+/// A full `/dev/shm` used to turn a safe write into SIGBUS: tmpfs files are
+/// sparse, so `create_unique(8 MiB)` with 1 MiB free succeeded and the first
+/// write past the free space killed the process. The child mounts a private
+/// 1 MiB tmpfs over `/dev/shm`: every sizing call must fail there with
+/// `LimitExceeded` and leave nothing behind; then the sparse opt-out
+/// succeeds and a write beyond the free space dies of SIGBUS, the documented
+/// risk of that opt-out.
+#[test]
+fn a_full_dev_shm_is_an_error_at_the_call() {
+    const TEST: &str = "a_full_dev_shm_is_an_error_at_the_call";
+    const EIGHT_MIB: u64 = 8 << 20;
+    if child(TEST).is_some() {
+        support::no_core_dumps();
+        if let Err(why) = support::private_dev_shm("1m") {
+            println!("cannot-mount: {why}");
+            return;
+        }
+        let entries = || std::fs::read_dir("/dev/shm").unwrap().count();
+        assert_eq!(entries(), 0, "a fresh, private /dev/shm");
+        let full = |e: posix_ipc::Error| {
+            assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{e}");
+            assert_eq!(e.raw_os_error(), Some(libc::ENOSPC), "{e}");
+            for w in ["/dev/shm is 1048576 bytes", "8388608", "sparse(true)"] {
+                assert!(e.message().contains(w), "{w:?} missing from {e}");
+            }
+        };
+        full(SharedMemory::create_unique(EIGHT_MIB).unwrap_err());
+        let (name, _g) = fresh_name();
+        full(SharedMemory::create_new(&name, EIGHT_MIB).unwrap_err());
+        full(
+            SharedMemory::options()
+                .create(true)
+                .size(EIGHT_MIB)
+                .open(&name)
+                .unwrap_err(),
+        );
+        assert_eq!(entries(), 0, "objects these calls created are unlinked");
+
+        // An existing object keeps its size and bytes.
+        let (small, _g2) = fresh(4096);
+        small.map().unwrap().write_at(0, b"kept").unwrap();
+        full(small.set_len(EIGHT_MIB).unwrap_err());
+        full(SharedMemory::create(small.name(), EIGHT_MIB).unwrap_err());
+        assert_eq!(small.size().unwrap(), 4096);
+        assert_eq!(small.map().unwrap().read_vec(0, 4).unwrap(), b"kept");
+        assert_eq!(entries(), 1);
+        // What fits is reserved: filling it is safe.
+        small.set_len(512 * 1024).unwrap();
+        small.map().unwrap().fill(0, 512 * 1024, 0x5A).unwrap();
+        println!("errors-at-the-call");
+
+        // The opt-out: created, and the documented SIGBUS when written.
+        let sparse = SharedMemory::options()
+            .sparse(true)
+            .size(EIGHT_MIB)
+            .create_unique()
+            .unwrap();
+        assert_eq!(sparse.size().unwrap(), EIGHT_MIB);
+        sparse.set_len(2 * EIGHT_MIB).unwrap();
+        println!("sparse-created");
+        let map = sparse.map().unwrap();
+        let _ = map.fill(0, map.len(), 0xAB);
+        println!("survived");
+        return;
+    }
+    let out = spawn(TEST, &[]).wait(LIMIT);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if let Some(why) = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("cannot-mount: "))
+    {
+        support::skip(
+            TEST,
+            &format!("no private tmpfs for /dev/shm in a mount namespace ({why})"),
+        );
+        assert!(out.status.success(), "{out:?}");
+        return;
+    }
+    let stdout = support::assert_killed_by(&out, libc::SIGBUS);
+    assert!(stdout.contains("errors-at-the-call"), "{stdout}");
+    assert!(stdout.contains("sparse-created"), "{stdout}");
+    assert!(!stdout.contains("survived"), "{stdout}");
+}
+
+/// A read-only `/dev/shm` (a private tmpfs in a child's mount namespace,
+/// remounted read-only): creating shared memory or a semaphore says so, and
+/// an open-or-create still opens an object that exists (read-only), as
+/// `O_CREAT` alone would.
+#[test]
+fn a_read_only_dev_shm_is_named() {
+    const TEST: &str = "a_read_only_dev_shm_is_named";
+    if child(TEST).is_some() {
+        if let Err(why) = support::private_dev_shm("1m") {
+            println!("cannot-mount: {why}");
+            return;
+        }
+        let (shm, _g1) = fresh(16);
+        shm.map().unwrap().write_at(0, b"there").unwrap();
+        let existing = shm.name().clone();
+        drop(shm); // a file open for writing would keep the remount busy
+        support::remount_dev_shm_read_only();
+        let opened = SharedMemory::options()
+            .create(true)
+            .read_only(true)
+            .open(&existing)
+            .unwrap();
+        assert!(!opened.created());
+        assert_eq!(opened.map().unwrap().read_vec(0, 5).unwrap(), b"there");
+        let (name, _g) = fresh_name();
+        for e in [
+            SharedMemory::create_new(&name, 0).unwrap_err(),
+            SharedMemory::create(&name, 0).unwrap_err(),
+            posix_ipc::Semaphore::create_new(&name, 0).unwrap_err(),
+        ] {
+            assert_eq!(e.raw_os_error(), Some(libc::EROFS), "{e}");
+            assert!(e.message().contains("read-only"), "{e}");
+            assert!(e.message().contains("/dev/shm"), "{e}");
+        }
+        println!("named");
+        return;
+    }
+    let out = spawn(TEST, &[]).wait_success(LIMIT);
+    if let Some(why) = out.lines().find_map(|l| l.strip_prefix("cannot-mount: ")) {
+        support::skip(TEST, &format!("no private tmpfs for /dev/shm ({why})"));
+        return;
+    }
+    assert!(out.contains("named"), "{out}");
 }
 
 #[test]

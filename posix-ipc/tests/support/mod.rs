@@ -1,0 +1,173 @@
+//! Helpers for the tests that run a child process as another user or expect
+//! a child to die of a signal.
+#![allow(dead_code)]
+
+use std::os::unix::fs::MetadataExt;
+use std::os::unix::process::ExitStatusExt;
+use std::process::Output;
+
+/// The unprivileged user (and group) the permission tests switch to.
+pub(crate) const NOBODY: u32 = 65534;
+
+/// Whether this process runs as root (needed to start a child as `nobody`).
+pub(crate) fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Says loudly that a test did not run, and why.
+pub(crate) fn skip(test: &str, why: &str) {
+    eprintln!("SKIPPED {test}: {why}");
+}
+
+/// Drops this (child) process to uid and gid 65534 (`nobody`), with no
+/// supplementary groups (root's group would still open root's objects).
+pub(crate) fn become_nobody() {
+    // SAFETY: setgroups/setgid/setuid have no memory-safety preconditions;
+    // an empty group list needs no pointer.
+    unsafe {
+        assert_eq!(libc::setgroups(0, std::ptr::null()), 0, "setgroups");
+        assert_eq!(libc::setgid(NOBODY), 0, "setgid");
+        assert_eq!(libc::setuid(NOBODY), 0, "setuid");
+        assert_eq!(libc::geteuid(), NOBODY);
+    }
+}
+
+/// Sets the umask (e.g. 0 so a child can create objects with mode 0o666).
+pub(crate) fn set_umask(mask: u32) {
+    // SAFETY: umask only sets the process mask.
+    unsafe { libc::umask(mask) };
+}
+
+/// No core file for a child that is meant to die of a signal.
+pub(crate) fn no_core_dumps() {
+    let none = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: `none` is a valid rlimit; this only lowers this process's limit.
+    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_CORE, &none) }, 0);
+}
+
+/// Puts `signal` back to its default disposition in this (child) process.
+pub(crate) fn default_disposition(signal: libc::c_int) {
+    // SAFETY: SIG_DFL is always a valid disposition; no handler is installed.
+    let old = unsafe { libc::signal(signal, libc::SIG_DFL) };
+    assert_ne!(old, libc::SIG_ERR);
+}
+
+/// Asserts that a child process was killed by `signal`, showing its output
+/// otherwise. Returns its stdout.
+pub(crate) fn assert_killed_by(out: &Output, signal: libc::c_int) -> String {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.signal(),
+        Some(signal),
+        "expected the child to die of signal {signal}, got {}\nstdout:\n{stdout}\nstderr:\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
+/// The `(st_dev, st_ino)` of a file.
+pub(crate) fn file_id(path: &str) -> (u64, u64) {
+    let meta = std::fs::metadata(path).unwrap_or_else(|e| panic!("stat {path}: {e}"));
+    (meta.dev(), meta.ino())
+}
+
+/// How many of this process's descriptors refer to the file `id`.
+pub(crate) fn descriptors_of(id: (u64, u64)) -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .expect("read /proc/self/fd")
+        .filter_map(|entry| std::fs::metadata(entry.ok()?.path()).ok())
+        .filter(|meta| (meta.dev(), meta.ino()) == id)
+        .count()
+}
+
+/// Whether this process maps the file `id` (by device and inode, as
+/// `/proc/self/maps` shows them).
+pub(crate) fn is_mapped(id: (u64, u64)) -> bool {
+    let (dev, ino) = id;
+    let dev = format!("{:02x}:{:02x}", libc::major(dev), libc::minor(dev));
+    let ino = ino.to_string();
+    let maps = std::fs::read_to_string("/proc/self/maps").expect("read /proc/self/maps");
+    maps.lines().any(|l| {
+        let mut fields = l.split_whitespace().skip(3);
+        fields.next() == Some(dev.as_str()) && fields.next() == Some(ino.as_str())
+    })
+}
+
+/// Puts a fresh tmpfs of `size` (e.g. `"1m"`) over `/dev/shm` for this thread
+/// only: a new mount namespace (`unshare(CLONE_NEWNS)`, which applies to the
+/// calling thread), made private first so nothing propagates back to the
+/// rest of the system. Everything created there disappears with the
+/// namespace. `Err` says why it could not be done (not root, no namespaces).
+pub(crate) fn private_dev_shm(size: &str) -> Result<(), String> {
+    let errno = || std::io::Error::last_os_error();
+    // SAFETY: unshare has no memory-safety preconditions.
+    if unsafe { libc::unshare(libc::CLONE_NEWNS) } != 0 {
+        return Err(format!("unshare(CLONE_NEWNS): {}", errno()));
+    }
+    // SAFETY: valid NUL-terminated strings or null pointers, as mount(2) allows
+    // for a propagation change.
+    let rc = unsafe {
+        libc::mount(
+            std::ptr::null(),
+            c"/".as_ptr(),
+            std::ptr::null(),
+            libc::MS_REC | libc::MS_PRIVATE,
+            std::ptr::null(),
+        )
+    };
+    if rc != 0 {
+        return Err(format!("making / private: {}", errno()));
+    }
+    let options = std::ffi::CString::new(format!("size={size},mode=1777")).expect("no NUL");
+    // SAFETY: valid NUL-terminated strings that live across the call.
+    let rc = unsafe {
+        libc::mount(
+            c"ipcrs-test".as_ptr(),
+            c"/dev/shm".as_ptr(),
+            c"tmpfs".as_ptr(),
+            libc::MS_NOSUID | libc::MS_NODEV,
+            options.as_ptr().cast(),
+        )
+    };
+    if rc != 0 {
+        return Err(format!("mounting a tmpfs on /dev/shm: {}", errno()));
+    }
+    Ok(())
+}
+
+/// Makes the private `/dev/shm` of [`private_dev_shm`] read-only.
+pub(crate) fn remount_dev_shm_read_only() {
+    // SAFETY: valid NUL-terminated strings or null pointers, as mount(2)
+    // allows for a remount.
+    let rc = unsafe {
+        libc::mount(
+            std::ptr::null(),
+            c"/dev/shm".as_ptr(),
+            std::ptr::null(),
+            libc::MS_REMOUNT | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV,
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(
+        rc,
+        0,
+        "remount /dev/shm read-only: {}",
+        std::io::Error::last_os_error()
+    );
+}
+
+/// Removes a file or an empty directory when dropped (for tests that put
+/// something other than an IPC object where one would be).
+pub(crate) struct RemovePath(pub(crate) String);
+
+impl Drop for RemovePath {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.0);
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
