@@ -8,8 +8,10 @@
 //! - [`Mode`] and [`Permissions`]: permission bits (shown in octal) and ownership.
 //! - [`Timeout`]: `Forever`, `Immediate` or `After(duration)`, the same for every
 //!   blocking call of all six primitives.
-//! - [`Region`]: a bounds-checked view of shared memory (copies, atomics, raw
-//!   pointers; never a safe `&mut [u8]` over memory another process may write).
+//! - [`Region`]: a bounds-checked view of shared memory (copies, atomics of
+//!   every width, typed copies of plain-old-data values with the `bytemuck`
+//!   feature, raw pointers; never a safe `&mut [u8]` over memory another
+//!   process may write).
 //! - [`os_random_u64`] and [`with_unique`]: unique names and keys from the OS
 //!   random source.
 //! - [`read_proc_numbers`]: kernel limits from `/proc/sys`, read at run time.
@@ -46,6 +48,6 @@ mod timeout;
 pub use error::{Error, ErrorKind, Result, SysReturn, check, check_ptr, errno, errno_name};
 pub use perm::{Mode, Permissions, check_owner, is_trusted_owner};
 pub use random::{UNIQUE_ATTEMPTS, os_random_u64, with_unique};
-pub use region::Region;
+pub use region::{Region, SharedAtomic};
 pub use sysctl::read_proc_numbers;
 pub use timeout::Timeout;
