@@ -63,6 +63,11 @@ pub enum ErrorKind {
     LimitExceeded,
     /// The platform does not support the operation (`ENOSYS`, `EOPNOTSUPP`).
     Unsupported,
+    /// A robust mutex is permanently unusable (`ENOTRECOVERABLE`): a process
+    /// died holding it and the next owner released it without marking it
+    /// consistent. The protected data may be half-updated; re-initialise the
+    /// mutex (and the data) once no process uses it.
+    NotRecoverable,
     /// Any other failure; [`Error::raw_os_error`] has the errno.
     Other,
 }
@@ -95,6 +100,7 @@ impl ErrorKind {
             | libc::EOVERFLOW
             | libc::ERANGE => ErrorKind::LimitExceeded,
             libc::ENOSYS | libc::EOPNOTSUPP => ErrorKind::Unsupported,
+            libc::ENOTRECOVERABLE => ErrorKind::NotRecoverable,
             _ => ErrorKind::Other,
         }
     }
@@ -118,6 +124,7 @@ impl ErrorKind {
             ErrorKind::InvalidInput => "invalid input",
             ErrorKind::LimitExceeded => "limit exceeded",
             ErrorKind::Unsupported => "unsupported",
+            ErrorKind::NotRecoverable => "state not recoverable",
             ErrorKind::Other => "other error",
         }
     }
@@ -380,7 +387,7 @@ impl From<Error> for std::io::Error {
             ErrorKind::InvalidInput | ErrorKind::NotAttached => Io::InvalidInput,
             ErrorKind::LimitExceeded => Io::QuotaExceeded,
             ErrorKind::Unsupported => Io::Unsupported,
-            ErrorKind::Other => Io::Other,
+            ErrorKind::NotRecoverable | ErrorKind::Other => Io::Other,
         };
         std::io::Error::new(kind, e)
     }
@@ -489,6 +496,9 @@ pub fn errno_name(errno: i32) -> &'static str {
         libc::EOPNOTSUPP => "EOPNOTSUPP",
         libc::ETIMEDOUT => "ETIMEDOUT",
         libc::EBADMSG => "EBADMSG",
+        libc::EDEADLK => "EDEADLK",
+        libc::EOWNERDEAD => "EOWNERDEAD",
+        libc::ENOTRECOVERABLE => "ENOTRECOVERABLE",
         _ => "E?",
     }
 }
@@ -518,6 +528,9 @@ fn generic_message(errno: i32) -> &'static str {
         libc::E2BIG | libc::EMSGSIZE => "the message does not fit",
         libc::EBADF => "the descriptor is not valid for this operation",
         libc::ENOMSG => "no message of the requested type is waiting",
+        libc::EDEADLK => "this thread already holds the lock",
+        libc::EOWNERDEAD => "the previous owner died holding the lock",
+        libc::ENOTRECOVERABLE => "the lock is not recoverable",
         _ => "the system call failed",
     }
 }
@@ -549,6 +562,8 @@ mod tests {
             (libc::EOVERFLOW, ErrorKind::LimitExceeded),
             (libc::ERANGE, ErrorKind::LimitExceeded),
             (libc::ENOSYS, ErrorKind::Unsupported),
+            (libc::ENOTRECOVERABLE, ErrorKind::NotRecoverable),
+            (libc::EDEADLK, ErrorKind::Other),
             (libc::EBADF, ErrorKind::Other),
         ];
         for (errno, kind) in table {
