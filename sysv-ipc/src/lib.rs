@@ -84,6 +84,14 @@ pub use msg::{
 #[cfg(target_os = "linux")]
 pub use msg::{MessageQueueLimits, message_queue_limits};
 
+// ---- Crash survival (ipc-common's robust.rs) ----
+pub use ipc_common::ROBUST_MUTEX_SUPPORTED;
+#[cfg(any(target_os = "linux", target_os = "freebsd"))]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "freebsd"))))]
+pub use ipc_common::{
+    Condvar, InconsistentGuard, LockOutcome, MutexGuard, RobustMutex, WaitTimeoutResult,
+};
+
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
