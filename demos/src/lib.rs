@@ -25,6 +25,7 @@
 //! | `sysv_mq` | a System V message queue conversation (sysv_ipc's message_queues) | `sysv_mq.py` (either role) |
 //! | `sysv_sem_guard` | a System V semaphore guard that releases when the holder fails; the child is Rust or Python (sysv_ipc's semaphore_context_manager) | `sysv_sem_guard_child.py` (the child) |
 //! | `sysv_shm_views` | copies, live attachments, atomics and read-only attachments of one segment (sysv_ipc's buffer_protocol, one process) | none |
+//! | `robust_counter` | workers update a shared record under a `RobustMutex`; one is SIGKILLed holding it, a survivor sees owner-died, repairs the record, and the final count is exact | none |
 
 mod md5;
 pub mod protocol;

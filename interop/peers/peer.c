@@ -11,6 +11,9 @@
  *   peer sshm make KEY SIZE MODE        peer sshm inspect KEY
  *   peer smsg make KEY MODE             peer smsg inspect KEY
  *
+ *   peer rmutex init NAME OFFSET           peer rmutex lock NAME OFFSET COUNTER
+ *   peer rmutex die NAME OFFSET COUNTER
+ *
  * "make" creates the object exclusively and fills it with the shared test
  * content; "inspect" opens an existing one, prints what it sees as key=value
  * lines, then changes it in a way the other side checks. The Python peer
@@ -33,6 +36,9 @@
 #include <sys/shm.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
 
 union semun {
     int val;
@@ -243,7 +249,68 @@ static int smsg(const char *verb, char **a) {
     return 0;
 }
 
+/*
+ * A robust, process-shared pthread mutex at OFFSET of the POSIX shared memory
+ * object NAME (the Rust side's RobustMutex is the same pthread_mutex_t):
+ * "init" initialises one there; "lock" locks it, prints lock=ok or
+ * lock=owner-died (and then marks it consistent), adds 1 to the uint64_t at
+ * COUNTER, prints count=N and unlocks; "die" does the same but, holding the
+ * mutex, prints holding and kills itself with SIGKILL.
+ */
+static int rmutex(int argc, char **a) {
+    if (argc < 3) return 2;
+    const char *verb = a[0];
+    int fd = shm_open(a[1], O_RDWR, 0);
+    if (fd < 0) return fail("shm_open");
+    struct stat st;
+    if (fstat(fd, &st)) return fail("fstat");
+    unsigned char *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) return fail("mmap");
+    pthread_mutex_t *m = (pthread_mutex_t *)(p + num(a[2]));
+    if (!strcmp(verb, "init") && argc == 3) {
+        pthread_mutexattr_t attr;
+        pthread_mutexattr_init(&attr);
+        pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED);
+        pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST);
+        int rc = pthread_mutex_init(m, &attr);
+        pthread_mutexattr_destroy(&attr);
+        if (rc) { errno = rc; return fail("pthread_mutex_init"); }
+        printf("made\n");
+        return 0;
+    }
+    int die = !strcmp(verb, "die");
+    if ((!die && strcmp(verb, "lock")) || argc != 4) return 2;
+    uint64_t *count = (uint64_t *)(p + num(a[3]));
+    int rc = pthread_mutex_lock(m);
+    if (rc == EOWNERDEAD) {
+        printf("lock=owner-died\n");
+        rc = pthread_mutex_consistent(m);
+        if (rc) { errno = rc; return fail("pthread_mutex_consistent"); }
+    } else if (rc) {
+        errno = rc;
+        return fail("pthread_mutex_lock");
+    } else {
+        printf("lock=ok\n");
+    }
+    *count += 1;
+    printf("count=%llu\n", (unsigned long long)*count);
+    if (die) {
+        printf("holding\n");
+        fflush(stdout);
+        raise(SIGKILL);
+    }
+    rc = pthread_mutex_unlock(m);
+    if (rc) { errno = rc; return fail("pthread_mutex_unlock"); }
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc >= 2 && !strcmp(argv[1], "rmutex")) {
+        int rc = rmutex(argc - 2, argv + 2);
+        fflush(stdout);
+        if (rc == 2) fprintf(stderr, "usage: peer rmutex (init NAME OFFSET|lock|die NAME OFFSET COUNTER)\n");
+        return rc;
+    }
     static const struct {
         const char *kind;
         int (*run)(const char *, char **);

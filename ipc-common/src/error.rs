@@ -71,6 +71,11 @@ pub enum ErrorKind {
     /// `ENOTSUP`), lacks what it needs (`ENODEV`: e.g. a file system that is not
     /// mounted), or the object does not support it (`ENOTTY`).
     Unsupported,
+    /// A robust mutex is permanently unusable (`ENOTRECOVERABLE`): a process
+    /// died holding it and the next owner released it without marking it
+    /// consistent. The protected data may be half-updated; re-initialise the
+    /// mutex (and the data) once no process uses it.
+    NotRecoverable,
     /// Any other failure; [`Error::raw_os_error`] has the errno. Errnos this
     /// family has no name for are `Other`, and their error's text includes the
     /// system's own description (`strerror`).
@@ -109,6 +114,7 @@ impl ErrorKind {
             ErrorKind::InvalidInput => "invalid input",
             ErrorKind::LimitExceeded => "limit exceeded",
             ErrorKind::Unsupported => "unsupported",
+            ErrorKind::NotRecoverable => "state not recoverable",
             ErrorKind::Other => "other error",
         }
     }
@@ -385,7 +391,7 @@ impl From<Error> for std::io::Error {
             ErrorKind::InvalidInput | ErrorKind::NotAttached => Io::InvalidInput,
             ErrorKind::LimitExceeded => Io::QuotaExceeded,
             ErrorKind::Unsupported => Io::Unsupported,
-            ErrorKind::Other => Io::Other,
+            ErrorKind::NotRecoverable | ErrorKind::Other => Io::Other,
         };
         std::io::Error::new(kind, e)
     }
@@ -785,7 +791,7 @@ const ERRNOS: &[Errno] = &[
     entry(
         libc::ENOTRECOVERABLE,
         "ENOTRECOVERABLE",
-        ErrorKind::Other,
+        ErrorKind::NotRecoverable,
         "the lock's protected state is not recoverable",
     ),
 ];
@@ -862,6 +868,7 @@ mod tests {
             (libc::EPIPE, ErrorKind::Other),
             (libc::ENOTEMPTY, ErrorKind::Other),
             (libc::EOWNERDEAD, ErrorKind::Other),
+            (libc::ENOTRECOVERABLE, ErrorKind::NotRecoverable),
         ];
         for (errno, kind) in table {
             let e = Error::from_errno("op", errno);

@@ -8,8 +8,15 @@
 //! - [`Mode`] and [`Permissions`]: permission bits (shown in octal) and ownership.
 //! - [`Timeout`]: `Forever`, `Immediate` or `After(duration)`, the same for every
 //!   blocking call of all six primitives.
-//! - [`Region`]: a bounds-checked view of shared memory (copies, atomics, raw
-//!   pointers; never a safe `&mut [u8]` over memory another process may write).
+//! - [`Region`]: a bounds-checked view of shared memory (copies, atomics of
+//!   every width, typed copies of plain-old-data values with the `bytemuck`
+//!   feature, raw pointers; never a safe `&mut [u8]` over memory another
+//!   process may write).
+//! - [`RobustMutex`] and [`Condvar`] (Linux and FreeBSD, see
+//!   [`ROBUST_MUTEX_SUPPORTED`]): a process-shared mutex and condition
+//!   variable that live in a `Region` and tell the next locker when a holder
+//!   died ([`LockOutcome::OwnerDied`]), so a `kill -9` never leaves the other
+//!   processes blocked for ever.
 //! - [`os_random_u64`] and [`with_unique`]: unique names and keys from the OS
 //!   random source.
 //! - [`read_proc_numbers`]: kernel limits from `/proc/sys`, read at run time.
@@ -40,12 +47,28 @@ mod error;
 mod perm;
 mod random;
 mod region;
+#[cfg(any(target_os = "linux", target_os = "freebsd"))]
+mod robust;
 mod sysctl;
 mod timeout;
 
 pub use error::{Error, ErrorKind, Result, SysReturn, check, check_ptr, errno, errno_name};
 pub use perm::{Mode, Permissions, check_owner, is_trusted_owner};
 pub use random::{UNIQUE_ATTEMPTS, os_random_u64, with_unique};
-pub use region::Region;
+pub use region::{Region, SharedAtomic};
+#[cfg(any(target_os = "linux", target_os = "freebsd"))]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "freebsd"))))]
+pub use robust::{
+    Condvar, InconsistentGuard, LockOutcome, MutexGuard, RobustMutex, WaitTimeoutResult,
+};
+
+/// True where [`RobustMutex`] and [`Condvar`] exist: Linux and FreeBSD, whose
+/// C libraries have robust process-shared mutexes. macOS has none, so the
+/// types are absent there (a compile error, not a run-time failure).
+///
+/// ```
+/// assert_eq!(ipc_common::ROBUST_MUTEX_SUPPORTED, cfg!(any(target_os = "linux", target_os = "freebsd")));
+/// ```
+pub const ROBUST_MUTEX_SUPPORTED: bool = cfg!(any(target_os = "linux", target_os = "freebsd"));
 pub use sysctl::read_proc_numbers;
 pub use timeout::Timeout;

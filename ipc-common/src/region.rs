@@ -5,7 +5,10 @@
 
 use std::ptr::NonNull;
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, AtomicUsize};
+use std::sync::atomic::{
+    AtomicBool, AtomicI8, AtomicI16, AtomicI32, AtomicI64, AtomicIsize, AtomicU8, AtomicU16,
+    AtomicU32, AtomicU64, AtomicUsize,
+};
 
 use crate::{Error, ErrorKind, Result};
 
@@ -20,7 +23,12 @@ use crate::{Error, ErrorKind, Result};
 ///   atomics on the same bytes, may see torn data but is never undefined
 ///   behaviour; order them with a semaphore or an acquire/release atomic;
 /// - atomics at aligned offsets for lock-free coordination:
-///   [`atomic_u32`](Region::atomic_u32), [`atomic_u64`](Region::atomic_u64);
+///   [`atomic`](Region::atomic) for every std atomic type (`AtomicU8` ...
+///   `AtomicU64`, the signed ones, `AtomicUsize`, `AtomicIsize`,
+///   `AtomicBool`), with the shorthands [`atomic_u32`](Region::atomic_u32) and
+///   [`atomic_u64`](Region::atomic_u64);
+/// - with the `bytemuck` feature, typed copies of plain-old-data values:
+///   `read_obj`/`write_obj` and `read_slice`/`write_slice`;
 /// - raw pointers, and `unsafe` slices whose `# Safety` sections say what the
 ///   caller must guarantee.
 ///
@@ -258,6 +266,18 @@ impl Region {
     }
 
     fn aligned<T>(&self, op: &'static str, offset: usize) -> Result<*mut T> {
+        self.aligned_for(op, "atomics", offset)
+    }
+
+    /// A pointer to a `T` at `offset` for in-place shared objects (atomics,
+    /// process-shared mutexes): in bounds, aligned for `T` (`what` names the
+    /// kind of object in the error), and writable.
+    pub(crate) fn aligned_for<T>(
+        &self,
+        op: &'static str,
+        what: &'static str,
+        offset: usize,
+    ) -> Result<*mut T> {
         self.range(op, offset, size_of::<T>())?;
         // Atomic read-modify-write on read-only memory faults, so refuse it.
         self.ensure_writable(op)?;
@@ -267,7 +287,7 @@ impl Region {
             return Err(Error::invalid_input(
                 op,
                 format!(
-                    "offset {offset} is not {}-byte aligned; atomics need a multiple of {}",
+                    "offset {offset} is not {}-byte aligned; {what} need a multiple of {}",
                     align_of::<T>(),
                     align_of::<T>()
                 ),
@@ -293,10 +313,7 @@ impl Region {
     /// # Ok::<(), ipc_common::Error>(())
     /// ```
     pub fn atomic_u32(&self, offset: usize) -> Result<&AtomicU32> {
-        let p = self.aligned::<AtomicU32>("atomic_u32", offset)?;
-        // SAFETY: `p` is in bounds, aligned for AtomicU32 and writable; the
-        // region outlives `&self`, and all access through the result is atomic.
-        Ok(unsafe { &*p })
+        self.atomic_as("atomic_u32", offset)
     }
 
     /// The `u64` at `offset` as an atomic. `offset` must be 8-byte aligned and
@@ -313,9 +330,170 @@ impl Region {
     /// # Ok::<(), ipc_common::Error>(())
     /// ```
     pub fn atomic_u64(&self, offset: usize) -> Result<&AtomicU64> {
-        let p = self.aligned::<AtomicU64>("atomic_u64", offset)?;
-        // SAFETY: as in atomic_u32, for 8-byte alignment.
+        self.atomic_as("atomic_u64", offset)
+    }
+
+    /// The bytes at `offset` as the atomic type `A`: any of std's
+    /// `AtomicU8`, `AtomicU16`, `AtomicU32`, `AtomicU64`, `AtomicUsize`, their
+    /// signed counterparts and `AtomicBool` (the types implementing
+    /// [`SharedAtomic`]). `offset` must be a multiple of `A`'s alignment
+    /// (its size), `offset + size_of::<A>()` must fit in the region, and the
+    /// region must be writable (a read-modify-write on read-only memory
+    /// faults); otherwise the error says which rule was broken.
+    ///
+    /// An `AtomicBool` accepts only the bytes 0 and 1: every other process
+    /// must store a `bool` there, never another byte value.
+    ///
+    /// ```
+    /// # use ipc_common::Region;
+    /// use std::sync::atomic::{AtomicBool, AtomicI16, AtomicU8, Ordering};
+    /// # let mut b = [0u64; 2];
+    /// # // SAFETY: `b` outlives the region.
+    /// # let r = unsafe { Region::from_raw_parts(std::ptr::NonNull::from(&mut b).cast(), 16, true) };
+    /// r.atomic::<AtomicI16>(2)?.store(-5, Ordering::Release);
+    /// assert_eq!(r.atomic::<AtomicI16>(2)?.load(Ordering::Acquire), -5);
+    /// r.atomic::<AtomicBool>(15)?.store(true, Ordering::Release);
+    /// assert_eq!(r.atomic::<AtomicU8>(15)?.load(Ordering::Acquire), 1);
+    /// assert!(r.atomic::<AtomicI16>(3).unwrap_err().is_invalid_input()); // misaligned
+    /// assert!(r.atomic::<AtomicI16>(16).unwrap_err().is_invalid_input()); // past the end
+    /// # Ok::<(), ipc_common::Error>(())
+    /// ```
+    pub fn atomic<A: SharedAtomic>(&self, offset: usize) -> Result<&A> {
+        self.atomic_as(A::OP, offset)
+    }
+
+    fn atomic_as<A: SharedAtomic>(&self, op: &'static str, offset: usize) -> Result<&A> {
+        let p = self.aligned::<A>(op, offset)?;
+        // SAFETY: `p` is in bounds, aligned for `A` and writable; the region
+        // outlives `&self`; `A` is one of std's atomic types (sealed trait),
+        // which have the size and validity of their integer (every bit
+        // pattern valid, or 0/1 for AtomicBool, see `atomic`'s docs), and
+        // all access through the result is atomic.
         Ok(unsafe { &*p })
+    }
+
+    /// Copies the `T` stored at `offset` out of the region (`bytemuck`
+    /// feature).
+    ///
+    /// `offset` need not be aligned: the value is copied byte-wise up to a
+    /// word boundary and word-wise after it, with relaxed atomic loads, into a
+    /// local `T` (never through a `&T` into shared memory). A writer in
+    /// another process racing the copy can therefore produce a torn value (some
+    /// bytes old, some new) but never undefined behaviour, because a
+    /// [`Pod`](bytemuck::Pod) type accepts every bit pattern. Order the copy
+    /// with a lock ([`RobustMutex`](crate::RobustMutex), a semaphore) or an
+    /// acquire/release atomic when you need a consistent value.
+    ///
+    /// Fails with `InvalidInput` when `offset + size_of::<T>()` is past the
+    /// end. Allocates nothing.
+    ///
+    /// ```
+    /// # use ipc_common::Region;
+    /// # let mut b = [0u64; 4];
+    /// # // SAFETY: `b` outlives the region.
+    /// # let r = unsafe { Region::from_raw_parts(std::ptr::NonNull::from(&mut b).cast(), 32, true) };
+    /// r.write_obj(3, &[1.5f32, -2.0])?;          // unaligned is fine
+    /// assert_eq!(r.read_obj::<[f32; 2]>(3)?, [1.5, -2.0]);
+    /// r.write_obj(24, &u64::MAX)?;
+    /// assert_eq!(r.read_obj::<u64>(24)?, u64::MAX);
+    /// assert!(r.read_obj::<u64>(25).unwrap_err().is_invalid_input()); // past the end
+    /// # Ok::<(), ipc_common::Error>(())
+    /// ```
+    #[cfg(feature = "bytemuck")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "bytemuck")))]
+    pub fn read_obj<T: bytemuck::Pod>(&self, offset: usize) -> Result<T> {
+        self.range("read_obj", offset, size_of::<T>())?;
+        let mut value = T::zeroed();
+        // SAFETY: the source range is inside the region (checked above).
+        unsafe {
+            load_bytes(
+                self.ptr.as_ptr().add(offset),
+                bytemuck::bytes_of_mut(&mut value),
+            );
+        }
+        Ok(value)
+    }
+
+    /// Copies `value` into the region at `offset` (`bytemuck` feature).
+    ///
+    /// `offset` need not be aligned; the copy uses relaxed atomic stores
+    /// (byte-wise to a word boundary, then words), so a reader racing it may
+    /// see a torn value but never undefined behaviour. Fails with
+    /// `InvalidInput` when the value does not fit and with `PermissionDenied`
+    /// when the region is read-only; nothing is written then. Allocates
+    /// nothing.
+    ///
+    /// ```
+    /// # use ipc_common::Region;
+    /// # let mut b = [0u64; 2];
+    /// # // SAFETY: `b` outlives the region.
+    /// # let r = unsafe { Region::from_raw_parts(std::ptr::NonNull::from(&mut b).cast(), 16, true) };
+    /// r.write_obj(0, &0x0102_0304u32)?;
+    /// assert_eq!(r.read_vec(0, 4)?, 0x0102_0304u32.to_ne_bytes());
+    /// assert!(r.write_obj(9, &0u64).unwrap_err().is_invalid_input());
+    /// # Ok::<(), ipc_common::Error>(())
+    /// ```
+    #[cfg(feature = "bytemuck")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "bytemuck")))]
+    pub fn write_obj<T: bytemuck::Pod>(&self, offset: usize, value: &T) -> Result<()> {
+        self.write_bytes_at("write_obj", offset, bytemuck::bytes_of(value))
+    }
+
+    /// Copies `out.len()` consecutive `T`s starting at `offset` into `out`
+    /// (`bytemuck` feature): [`read_obj`](Region::read_obj) for a run of
+    /// records, e.g. a ring of them after a header. Same rules: any offset,
+    /// bounds-checked (`InvalidInput`, nothing copied), torn values possible
+    /// under concurrent writes, no allocation.
+    ///
+    /// ```
+    /// # use ipc_common::Region;
+    /// # let mut b = [0u64; 4];
+    /// # // SAFETY: `b` outlives the region.
+    /// # let r = unsafe { Region::from_raw_parts(std::ptr::NonNull::from(&mut b).cast(), 32, true) };
+    /// r.write_slice(8, &[1u16, 2, 3])?;
+    /// let mut out = [0u16; 3];
+    /// r.read_slice(8, &mut out)?;
+    /// assert_eq!(out, [1, 2, 3]);
+    /// assert!(r.read_slice(8, &mut [0u64; 4]).is_err());
+    /// # Ok::<(), ipc_common::Error>(())
+    /// ```
+    #[cfg(feature = "bytemuck")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "bytemuck")))]
+    pub fn read_slice<T: bytemuck::Pod>(&self, offset: usize, out: &mut [T]) -> Result<()> {
+        let len = size_of_val(out);
+        // SAFETY: a `Pod` slice has no padding and accepts every bit pattern,
+        // so its `len` bytes may be viewed and written as `u8`s (done this way
+        // rather than with `cast_slice_mut`, which panics for zero-sized `T`).
+        let bytes = unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<u8>(), len) };
+        self.range("read_slice", offset, len)?;
+        // SAFETY: the source range is inside the region (checked above).
+        unsafe { load_bytes(self.ptr.as_ptr().add(offset), bytes) };
+        Ok(())
+    }
+
+    /// Copies the `T`s of `values` into the region starting at `offset`
+    /// (`bytemuck` feature); the counterpart of
+    /// [`read_slice`](Region::read_slice), with
+    /// [`write_obj`](Region::write_obj)'s rules.
+    #[cfg(feature = "bytemuck")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "bytemuck")))]
+    pub fn write_slice<T: bytemuck::Pod>(&self, offset: usize, values: &[T]) -> Result<()> {
+        // SAFETY: a `Pod` slice has no padding or uninitialised bytes, so its
+        // bytes may be read as `u8`s (`cast_slice` would panic for zero-sized `T`).
+        let bytes = unsafe {
+            std::slice::from_raw_parts(values.as_ptr().cast::<u8>(), size_of_val(values))
+        };
+        self.write_bytes_at("write_slice", offset, bytes)
+    }
+
+    #[cfg(feature = "bytemuck")]
+    fn write_bytes_at(&self, op: &'static str, offset: usize, data: &[u8]) -> Result<()> {
+        self.range(op, offset, data.len())?;
+        self.ensure_writable(op)?;
+        // SAFETY: the destination range is inside the writable mapped region
+        // (checked above).
+        unsafe { store_bytes(self.ptr.as_ptr().add(offset), data.len(), |i| data[i]) };
+        Ok(())
     }
 
     /// The whole region as a byte slice.
@@ -364,6 +542,43 @@ impl Region {
         unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
     }
 }
+
+/// The std atomic types a [`Region`] lends out at aligned offsets
+/// ([`Region::atomic`]): `AtomicU8`, `AtomicU16`, `AtomicU32`, `AtomicU64`,
+/// `AtomicUsize`, `AtomicI8`, `AtomicI16`, `AtomicI32`, `AtomicI64`,
+/// `AtomicIsize` and `AtomicBool`. Sealed: only these types implement it.
+pub trait SharedAtomic: sealed::Sealed + Sync {
+    /// The operation name errors carry (`"atomic::<AtomicU16>"`).
+    const OP: &'static str;
+}
+
+mod sealed {
+    /// Keeps [`SharedAtomic`](super::SharedAtomic) closed to std's atomics.
+    pub trait Sealed {}
+}
+
+macro_rules! shared_atomics {
+    ($($t:ident),* $(,)?) => {$(
+        impl sealed::Sealed for $t {}
+        impl SharedAtomic for $t {
+            const OP: &'static str = concat!("atomic::<", stringify!($t), ">");
+        }
+    )*};
+}
+
+shared_atomics!(
+    AtomicU8,
+    AtomicU16,
+    AtomicU32,
+    AtomicU64,
+    AtomicUsize,
+    AtomicI8,
+    AtomicI16,
+    AtomicI32,
+    AtomicI64,
+    AtomicIsize,
+    AtomicBool,
+);
 
 const WORD: usize = size_of::<usize>();
 
@@ -513,6 +728,159 @@ mod tests {
         assert!(r.atomic_u32(0).unwrap_err().is_permissions());
         assert!(r.atomic_u64(0).unwrap_err().is_permissions());
         assert_eq!(b, [0, 0]);
+    }
+
+    #[test]
+    fn every_atomic_width_checks_alignment_and_room_at_each_offset() {
+        fn probe<A: SharedAtomic>(r: &Region) {
+            let size = size_of::<A>();
+            for offset in 0..=r.len() {
+                let fits = offset + size <= r.len();
+                let aligned = offset % align_of::<A>() == 0;
+                match r.atomic::<A>(offset) {
+                    Ok(_) => assert!(fits && aligned, "{} at {offset}", A::OP),
+                    Err(e) => {
+                        assert!(!(fits && aligned), "{} at {offset}: {e}", A::OP);
+                        assert!(e.is_invalid_input());
+                        assert_eq!(e.operation(), A::OP);
+                        let why = if fits { "aligned" } else { "past the end" };
+                        assert!(e.message().contains(why), "{e}");
+                    }
+                }
+            }
+        }
+        let mut b = [0u64; 3];
+        let r = region(&mut b, true);
+        probe::<AtomicU8>(&r);
+        probe::<AtomicU16>(&r);
+        probe::<AtomicU32>(&r);
+        probe::<AtomicU64>(&r);
+        probe::<AtomicUsize>(&r);
+        probe::<AtomicI8>(&r);
+        probe::<AtomicI16>(&r);
+        probe::<AtomicI32>(&r);
+        probe::<AtomicI64>(&r);
+        probe::<AtomicIsize>(&r);
+        probe::<AtomicBool>(&r);
+        let ro = region(&mut b, false);
+        assert!(ro.atomic::<AtomicU8>(0).unwrap_err().is_permissions());
+        assert!(ro.atomic::<AtomicBool>(0).unwrap_err().is_permissions());
+    }
+
+    #[test]
+    fn atomics_of_each_width_touch_exactly_their_bytes() {
+        use std::sync::atomic::Ordering::SeqCst;
+        let mut b = [0u64; 2];
+        let r = region(&mut b, true);
+        r.atomic::<AtomicI8>(1).unwrap().store(-1, SeqCst);
+        r.atomic::<AtomicU16>(2).unwrap().store(0x0202, SeqCst);
+        r.atomic::<AtomicI32>(4).unwrap().store(-2, SeqCst);
+        r.atomic::<AtomicIsize>(8).unwrap().fetch_sub(1, SeqCst);
+        let all = r.read_vec(0, 16).unwrap();
+        assert_eq!(all[..8], [0, 0xff, 2, 2, 0xfe, 0xff, 0xff, 0xff]);
+        assert_eq!(all[8..], [0xff; 8]);
+        assert_eq!(r.atomic::<AtomicI64>(0).unwrap().load(SeqCst), {
+            i64::from_ne_bytes(all[..8].try_into().unwrap())
+        });
+        r.fill(0, 16, 0).unwrap();
+        r.atomic::<AtomicBool>(3).unwrap().store(true, SeqCst);
+        assert_eq!(r.read_vec(0, 5).unwrap(), [0, 0, 0, 1, 0]);
+        assert!(r.atomic::<AtomicBool>(3).unwrap().load(SeqCst));
+        assert_eq!(r.atomic::<AtomicUsize>(0).unwrap().load(SeqCst), {
+            usize::from_ne_bytes(
+                r.read_vec(0, size_of::<usize>())
+                    .unwrap()
+                    .try_into()
+                    .unwrap(),
+            )
+        });
+    }
+
+    #[cfg(feature = "bytemuck")]
+    #[test]
+    fn typed_copies_at_every_offset_up_to_the_end() {
+        #[repr(C)]
+        #[derive(Clone, Copy, Debug, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+        struct Rec {
+            a: u64,
+            b: u32,
+            c: [u8; 4],
+        }
+        let rec = Rec {
+            a: 0x0102_0304_0506_0708,
+            b: 0xA0B0_C0D0,
+            c: *b"rec!",
+        };
+        let mut b = [0u64; 8];
+        let r = region(&mut b, true);
+        let size = size_of::<Rec>();
+        for offset in 0..=r.len() {
+            r.fill(0, 64, 0xEE).unwrap();
+            let fits = offset + size <= r.len();
+            assert_eq!(r.write_obj(offset, &rec).is_ok(), fits, "write at {offset}");
+            let back = r.read_obj::<Rec>(offset);
+            if fits {
+                assert_eq!(back.unwrap(), rec, "read at {offset}");
+                let all = r.read_vec(0, 64).unwrap();
+                assert!(all[..offset].iter().all(|&x| x == 0xEE));
+                assert!(all[offset + size..].iter().all(|&x| x == 0xEE));
+            } else {
+                let e = back.unwrap_err();
+                assert!(e.is_invalid_input() && e.message().contains("64-byte region"));
+                assert!(r.read_vec(0, 64).unwrap().iter().all(|&x| x == 0xEE));
+            }
+        }
+        // Offsets near usize::MAX do not overflow.
+        assert!(r.read_obj::<u8>(usize::MAX).unwrap_err().is_invalid_input());
+        assert!(r.write_obj(usize::MAX - 1, &0u16).is_err());
+        // Slices: the whole region, one element too many, empty at the end.
+        let words: Vec<u32> = (0..16).collect();
+        r.write_slice(0, &words).unwrap();
+        let mut back = [0u32; 16];
+        r.read_slice(0, &mut back).unwrap();
+        assert_eq!(back[..], words[..]);
+        assert!(r.read_slice(4, &mut back).unwrap_err().is_invalid_input());
+        assert!(r.write_slice(4, &words).unwrap_err().is_invalid_input());
+        r.write_slice::<u32>(64, &[]).unwrap();
+        r.read_slice::<u32>(64, &mut []).unwrap();
+        // Zero-sized types are fine (and never panic).
+        r.write_slice(64, &[(); 3]).unwrap();
+        r.read_slice(64, &mut [(); 3]).unwrap();
+        r.read_obj::<()>(64).unwrap();
+        // Read-only: reads work, writes are refused and write nothing.
+        let ro = region(&mut b, false);
+        assert_eq!(ro.read_obj::<u32>(0).unwrap(), 0);
+        assert!(ro.write_obj(0, &7u32).unwrap_err().is_permissions());
+        assert!(ro.write_slice(0, &[7u8]).unwrap_err().is_permissions());
+        assert_eq!(ro.read_obj::<u32>(0).unwrap(), 0);
+    }
+
+    #[cfg(feature = "bytemuck")]
+    #[test]
+    fn typed_copies_racing_atomic_writers_are_whole_or_torn_never_ub() {
+        // Each writer stores a u64 made of one repeated byte; a reader sees
+        // every byte come from one of the stores (torn across them at
+        // worst), and exact values once the writers stop.
+        let mut b = [0u64; 4];
+        let r = region(&mut b, true);
+        std::thread::scope(|s| {
+            for k in 1..=2u8 {
+                let r = &r;
+                s.spawn(move || {
+                    for _ in 0..20_000 {
+                        r.write_obj(3, &u64::from_ne_bytes([k; 8])).unwrap();
+                    }
+                });
+            }
+            s.spawn(|| {
+                for _ in 0..20_000 {
+                    let v: [u8; 8] = r.read_obj(3).unwrap();
+                    assert!(v.iter().all(|&x| x <= 2), "{v:?}");
+                }
+            });
+        });
+        let v: u64 = r.read_obj(3).unwrap();
+        assert!(v == u64::from_ne_bytes([1; 8]) || v == u64::from_ne_bytes([2; 8]));
     }
 
     #[test]

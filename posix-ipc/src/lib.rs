@@ -78,6 +78,23 @@
 //!   files (umask `022` turns `0o666` into `0o644`);
 //!   [`SharedMemory::set_mode`] sets exact bits afterwards. Bits above
 //!   `0o777` (setuid, setgid, sticky) mean nothing here and are refused.
+//!
+//! # Crashes
+//!
+//! What a process killed with `kill -9` (or crashing) leaves behind, and how
+//! the others recover. Each row is tested by SIGKILLing a real child process
+//! in the middle of the operation (`tests/crash.rs`).
+//!
+//! | primitive | what the killed process leaves | how to recover |
+//! |---|---|---|
+//! | [`Semaphore`] | a semaphore it acquired stays decremented: nothing releases it and nothing tells the others, who block (or time out) for ever | guard shared data with a [`RobustMutex`] instead (the next locker learns the holder died), or use a System V semaphore with undo (`sysv_ipc`) |
+//! | [`SharedMemory`] | the object and every byte written before the kill, until someone unlinks it; the dead process's mapping is gone | nothing to undo; a write cut short may leave a half-updated record: keep records under a [`RobustMutex`] to know |
+//! | [`MessageQueue`] | the messages it sent stay queued, in priority order; the send it was blocked in never happens | receive them as usual; unlink the queue when no one needs it |
+//! | [`RobustMutex`] in a [`Mapping`] | the mutex marked "owner died" | the next lock returns [`LockOutcome::OwnerDied`] holding the lock: repair the data, then [`make_consistent`](InconsistentGuard::make_consistent) |
+//!
+//! The names survive every crash: only `unlink` (or a reboot) removes a POSIX
+//! object. [`RobustMutex`] and [`Condvar`] come from `ipc-common` and are
+//! re-exported here (Linux and FreeBSD; see [`ROBUST_MUTEX_SUPPORTED`]).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
@@ -121,6 +138,14 @@ pub use mqueue::AsyncMessageQueue;
 #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
 pub use mqueue::{
     HARD_MSGMAX, HARD_MSGSIZEMAX, MessageQueue, MessageQueueOptions, unlink_message_queue,
+};
+
+// ---- Crash survival (ipc-common's robust.rs) ----
+pub use ipc_common::ROBUST_MUTEX_SUPPORTED;
+#[cfg(any(target_os = "linux", target_os = "freebsd"))]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "freebsd"))))]
+pub use ipc_common::{
+    Condvar, InconsistentGuard, LockOutcome, MutexGuard, RobustMutex, WaitTimeoutResult,
 };
 
 /// The README's examples, compiled and run as doc tests.

@@ -110,6 +110,24 @@
 //!   device and inode numbers and an 8-bit id, which any user who can `stat`
 //!   the file can compute (and different files can collide). Treat them as
 //!   names, not secrets.
+//!
+//! # Crashes
+//!
+//! What a process killed with `kill -9` (or crashing) leaves behind, and how
+//! the others recover. Each row is tested by SIGKILLing a real child process
+//! in the middle of the operation (`tests/crash.rs`).
+//!
+//! | primitive | what the killed process leaves | how to recover |
+//! |---|---|---|
+//! | [`Semaphore`] with [`set_undo(true)`](Semaphore::set_undo) | nothing: the kernel reverses the dead process's adjustments (`SEM_UNDO`), so the value is restored | nothing to do |
+//! | [`Semaphore`] without undo | the value stays as the dead process left it (an acquire stays decremented) | use undo, or a [`RobustMutex`] for mutual exclusion |
+//! | [`SharedMemory`] | the segment and its contents, until removed; the dead process's attachments are detached, so `number_attached()` drops by them | nothing to undo; a segment removed while attached disappears when the last attacher dies |
+//! | [`MessageQueue`] | the messages it sent stay queued; the send or receive it was blocked in never happens | receive them as usual; remove the queue when no one needs it |
+//! | [`RobustMutex`] in an [`Attachment`] | the mutex marked "owner died" | the next lock returns [`LockOutcome::OwnerDied`] holding the lock: repair the data, then [`make_consistent`](InconsistentGuard::make_consistent) |
+//!
+//! Keys survive every crash: only `remove` (or a reboot) removes a System V
+//! object. [`RobustMutex`] and [`Condvar`] come from `ipc-common` and are
+//! re-exported here (Linux and FreeBSD; see [`ROBUST_MUTEX_SUPPORTED`]).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
@@ -148,6 +166,14 @@ pub use msg::{
 };
 #[cfg(target_os = "linux")]
 pub use msg::{MessageQueueLimits, message_queue_limits};
+
+// ---- Crash survival (ipc-common's robust.rs) ----
+pub use ipc_common::ROBUST_MUTEX_SUPPORTED;
+#[cfg(any(target_os = "linux", target_os = "freebsd"))]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "freebsd"))))]
+pub use ipc_common::{
+    Condvar, InconsistentGuard, LockOutcome, MutexGuard, RobustMutex, WaitTimeoutResult,
+};
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

@@ -89,6 +89,13 @@ fn conversations() -> [Conversation; 5] {
     ]
 }
 
+/// Demos that are one Rust program starting its own processes: (title,
+/// example of the `demos` crate). Run once each, after the conversations.
+const SOLO: [(&str, &str); 1] = [(
+    "a robust mutex: workers carry on after a kill -9 of the one holding it",
+    "robust_counter",
+)];
+
 /// A key in this project's range (so `cargo xtask clean` can find leftovers),
 /// different for each run and conversation.
 fn demo_key(n: u32) -> u32 {
@@ -188,6 +195,16 @@ pub(crate) fn run() -> Result<(), String> {
         }
     }
 
+    for (title, example) in SOLO {
+        println!("\n==> {title}");
+        let child = Command::new(examples.join(example))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("cannot start {example}: {e}"))?;
+        Running::watch(child, example).finish()?;
+    }
+
     let after = ipcs::snapshot()?;
     let leaks = ipcs::leaked(&before, &after);
     if !leaks.is_empty() {
@@ -198,7 +215,9 @@ pub(crate) fn run() -> Result<(), String> {
         ));
     }
     println!(
-        "\n==> {shown} conversations over all six primitives in {:.1}s; nothing left behind",
+        "\n==> {shown} conversations over all six primitives and {} crash demo in {:.1}s; \
+         nothing left behind",
+        SOLO.len(),
         started.elapsed().as_secs_f64()
     );
     if python.is_none() {
