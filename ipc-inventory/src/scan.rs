@@ -485,8 +485,14 @@ fn incomplete_reason(limits: &[String], unseen: &[libc::pid_t], verb: &str) -> O
     let mut reasons = limits.to_vec();
     if !unseen.is_empty() {
         let shown: Vec<String> = unseen.iter().take(5).map(ToString::to_string).collect();
+        // SAFETY: geteuid has no preconditions.
+        let advice = if unsafe { libc::geteuid() } == 0 {
+            "not even by root here"
+        } else {
+            "run as root to see them"
+        };
         reasons.push(format!(
-            "{} process(es) could not be {verb} (pid {}{}); run as root to see them",
+            "{} process(es) could not be {verb} (pid {}{}); {advice}",
             unseen.len(),
             shown.join(", "),
             if unseen.len() > 5 { ", ..." } else { "" }
