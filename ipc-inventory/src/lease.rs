@@ -58,16 +58,25 @@ pub(crate) fn try_lease(path: &Path, dev: u64, ino: u64) -> Lease {
     if unsafe { libc::fcntl(fd, F_SETSIG, libc::SIGURG) } == -1 {
         return Lease::Unavailable;
     }
-    // SAFETY: F_SETLEASE takes an int lease type; fd is open.
-    if unsafe { libc::fcntl(fd, libc::F_SETLEASE, libc::F_WRLCK) } == 0 {
-        return Lease::Held(HeldLease(file));
+    // Another scanner's probe holds the file open for a few microseconds;
+    // a real holder keeps it open across the retries.
+    for attempt in 0..LEASE_ATTEMPTS {
+        // SAFETY: F_SETLEASE takes an int lease type; fd is open.
+        if unsafe { libc::fcntl(fd, libc::F_SETLEASE, libc::F_WRLCK) } == 0 {
+            return Lease::Held(HeldLease(file));
+        }
+        if ipc_common::errno() != libc::EAGAIN {
+            return Lease::Unavailable;
+        }
+        if attempt + 1 < LEASE_ATTEMPTS {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
     }
-    if ipc_common::errno() == libc::EAGAIN {
-        Lease::Refused
-    } else {
-        Lease::Unavailable
-    }
+    Lease::Refused
 }
+
+/// How many times a refused lease is asked for again.
+const LEASE_ATTEMPTS: u32 = 3;
 
 /// `Some(true)` when another process (or this one, elsewhere) has the file
 /// open or mapped, `Some(false)` when nobody has, `None` when the kernel

@@ -33,6 +33,12 @@
 //! - For each POSIX object, the live processes that hold it open
 //!   (`/proc/<pid>/fd`, also of threads that unshared their descriptor
 //!   table) or mapped (`/proc/<pid>/maps`), matched by device and inode.
+//!   When some process cannot be inspected and nobody was seen holding the
+//!   object, the kernel is asked instead: it grants a write lease
+//!   (`F_SETLEASE`) only to the sole opener of a file, whoever and wherever
+//!   the other openers are. This needs the object's owner or `CAP_LEASE`
+//!   (root). The lease is released at once; an `open` of the object in those
+//!   microseconds waits for it (or fails with `EAGAIN` under `O_NONBLOCK`).
 //! - System V objects: the rows of `/proc/sysvipc/{sem,shm,msg}` (key, id,
 //!   mode, owner and creator, sizes, counts, pids, times), plus each
 //!   semaphore's last-operation pid and waiters (`semctl` `GETPID`,
@@ -52,7 +58,7 @@
 //!
 //! | kind | stale when |
 //! |---|---|
-//! | POSIX shared memory, semaphore, queue | no process has it open or mapped, no live process is registered for the queue's notification, **and** every live process could be inspected |
+//! | POSIX shared memory, semaphore, queue | no process has it open or mapped, and no live process is registered for the queue's notification: every live process was inspected, or the kernel granted a write lease |
 //! | System V shared memory | `nattch` is 0 and its creator (`cpid`) and last user (`lpid`, if any) are dead |
 //! | System V semaphore set | nobody waits on it, and the last-operation pid of every semaphore is dead or 0, at least one being known |
 //! | System V message queue | no task is blocked in `msgsnd`/`msgrcv` on it, its last sender and receiver are dead or 0, at least one being known, **and** every live process could be inspected |
@@ -64,7 +70,8 @@
 //!   zombies count as alive too.
 //! - *What cannot be seen counts as a use.* A process this user may not
 //!   inspect (another user's, without root) may hold a POSIX object or be
-//!   blocked on a queue, so such objects become `Unknown`; the same holds
+//!   blocked on a queue, so such objects become `Unknown` unless the kernel
+//!   answers for them (the write lease, for POSIX objects); the same holds
 //!   when `/proc` hides processes (`hidepid`) or this process runs in a
 //!   PID namespace other than the initial one (a container), where pids of
 //!   processes outside it show as 0 and their descriptors are invisible.

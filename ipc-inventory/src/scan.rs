@@ -445,9 +445,14 @@ fn judge(objects: &mut [Object]) -> Result<ProcessSummary> {
     for (t, holders) in walk.holders.into_iter().enumerate() {
         let Target { dev, ino, .. } = targets[t];
         let o = &mut objects[target_of[t]];
-        // Only worth asking the kernel when nobody was seen holding it.
+        // Ask the kernel only when the walk cannot decide: nobody was seen
+        // holding it, but some process could not be inspected. (The probe
+        // briefly holds a lease, which delays an open of the object by
+        // microseconds, so a scan does not take one needlessly.)
         let open_per_kernel = match &o.path {
-            Some(path) if holders.is_empty() => lease::opened_elsewhere(path, dev, ino),
+            Some(path) if holders.is_empty() && !complete => {
+                lease::opened_elsewhere(path, dev, ino)
+            }
             _ => None,
         };
         o.holders = Some(Holders {

@@ -5,6 +5,7 @@
 
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, Output};
+use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -41,6 +42,15 @@ impl Drop for Guard {
             }
         }
     }
+}
+
+/// Serialises the tests that judge objects: `ipc` briefly opens the objects
+/// it asks the kernel about, which a parallel test's `ipc` would see as a
+/// holder.
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn ipc(args: &[&str]) -> Output {
@@ -176,6 +186,7 @@ fn clean_stale_after_a_killed_run_removes_exactly_its_objects() {
     if let Some(args) = testkit::child_args(TEST) {
         make_and_hang(&args);
     }
+    let _serial = one_at_a_time();
     let mut guard = Guard::default();
     let run = testkit::unique_name("kill");
     guard.names.push(run.clone());
@@ -319,6 +330,7 @@ fn clean_stale_after_a_killed_run_removes_exactly_its_objects() {
 
 #[test]
 fn ls_and_show_for_people() {
+    let _serial = one_at_a_time();
     let mut guard = Guard::default();
     let name = testkit::unique_name("show");
     guard.names.push(name.clone());
@@ -388,6 +400,7 @@ fn another_users_removal_is_refused_with_exit_code_3() {
         eprintln!("skipped: needs root to run ipc as another user");
         return;
     }
+    let _serial = one_at_a_time();
     let mut guard = Guard::default();
     let name = testkit::unique_name("perm");
     guard.names.push(name.clone());
