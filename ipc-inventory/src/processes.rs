@@ -350,9 +350,24 @@ fn scan_fds(dir: &Path, index: &Index, same_mnt_ns: bool, seen: &mut Seen) -> io
                 }
             }
         } else if link.starts_with(b"/") && !link.ends_with(b" (deleted)") {
-            // Another mount namespace: paths differ, so compare inode
-            // numbers from fdinfo (an equal number on another filesystem
-            // only ever makes an object look in use).
+            // Another mount namespace: paths differ. stat() through the
+            // descriptor's link reaches the file itself, so its device and
+            // inode identify it exactly.
+            match std::fs::metadata(&fd_path) {
+                Ok(meta) => {
+                    for &target in index.by_ino.get(&meta.ino()).into_iter().flatten() {
+                        if index.dev_ino[target] == (meta.dev(), meta.ino()) {
+                            seen.open(target);
+                        }
+                    }
+                    continue;
+                }
+                Err(e) if gone(&e) => continue,
+                Err(_) => {}
+            }
+            // Not reachable: compare inode numbers from fdinfo (an equal
+            // number on another filesystem only ever makes an object look in
+            // use).
             let fdinfo = dir
                 .parent()
                 .map(|p| p.join("fdinfo").join(entry.file_name()));
