@@ -5,19 +5,41 @@
 //! (`mq_*`), shared memory (`shm_open`/`shm_unlink`), System V semaphores
 //! (`semget`/`semop`/`semtimedop`/`semctl`), shared memory (`shm{get,at,dt,ctl}`),
 //! message queues (`msg{get,snd,rcv,ctl}`), `ftok`, and their constants and structs.
+//! Each target gets exactly what its C library has: an item missing on a
+//! target is absent there, never a stub that fails at run time.
 //!
-//! # How the bindings are made
+//! # Where the declarations come from
 //!
-//! The declarations in [`generated`] are produced **offline** by bindgen from
-//! `wrapper.h` with tight allowlists and committed, one file per supported target,
-//! so building this crate never needs libclang (nor does docs.rs). Committed
-//! targets: `x86_64-unknown-linux-gnu` and `aarch64-unknown-linux-gnu` (the
-//! latter from Debian's cross headers, `libc6-dev-arm64-cross`). Regenerate with
-//! `cargo xtask bindgen`; `cargo xtask bindgen --check` fails if the committed file
-//! differs from what the headers produce. Structs that `libc` already defines
-//! (`timespec`, `sigevent`) are re-used from `libc`, and integer typedefs are plain
-//! aliases of the same primitive types `libc` uses, so values pass between this
-//! crate, `libc` and `nix` without casts.
+//! | Target | Source |
+//! |---|---|
+//! | `x86_64-unknown-linux-gnu` | bindgen, host glibc headers |
+//! | `aarch64-unknown-linux-gnu` | bindgen, Debian `libc6-dev-arm64-cross` |
+//! | `i686-unknown-linux-gnu` (and other 32-bit x86 glibc) | bindgen, Debian `libc6-dev-i386-cross` |
+//! | `x86_64-unknown-linux-musl` | bindgen, Debian `musl-dev` |
+//! | macOS (`x86_64`/`aarch64-apple-darwin`) | the [`libc`] crate |
+//! | FreeBSD (`x86_64-unknown-freebsd`) | the [`libc`] crate |
+//!
+//! Where this project has the target's C library headers, the declarations in
+//! `generated` are produced **offline** by bindgen from `wrapper.h` with tight
+//! allowlists and committed, one file per target, so building this crate never
+//! needs libclang (nor does docs.rs). Regenerate with `cargo xtask bindgen`;
+//! `cargo xtask bindgen --check` fails if a committed file differs from what
+//! the headers produce. Structs that `libc` already defines (`timespec`,
+//! `sigevent`) are re-used from `libc`, and integer typedefs are plain aliases
+//! of the same primitive types `libc` uses, so values pass between this crate,
+//! `libc` and `nix` without casts. On musl, three fields that musl's headers
+//! rename with a macro keep glibc's spelling (`ipc_perm::__key`,
+//! `ipc_perm::__seq`, `msqid_ds::__msg_cbytes`), which musl's headers accept
+//! too.
+//!
+//! Where it has none (macOS, FreeBSD), the declarations are re-exported from
+//! the `libc` crate, whose own CI checks them against the real headers, under
+//! the names used here. No struct layout is written by hand. See the
+//! `from_libc` module's source for what each of those systems gets.
+//!
+//! Any other operating system is a compile error, and so is a Linux target
+//! without committed bindings (add it to `posix-ipc-sys/gen` and run
+//! `cargo xtask bindgen`).
 //!
 //! # No C compiler needed
 //!
@@ -81,17 +103,63 @@ pub mod generated;
 #[path = "generated/aarch64-unknown-linux-gnu.rs"]
 pub mod generated;
 
-#[cfg(not(all(
+/// Bindgen output for the current target (see the crate docs for how it is made).
+#[cfg(all(target_os = "linux", target_env = "gnu", target_arch = "x86"))]
+#[allow(
+    missing_docs,
+    unreachable_pub,
+    missing_debug_implementations,
+    clippy::all,
+    clippy::undocumented_unsafe_blocks,
+    clippy::missing_safety_doc
+)]
+#[rustfmt::skip]
+#[path = "generated/i686-unknown-linux-gnu.rs"]
+pub mod generated;
+
+/// Bindgen output for the current target (see the crate docs for how it is made).
+#[cfg(all(target_os = "linux", target_env = "musl", target_arch = "x86_64"))]
+#[allow(
+    missing_docs,
+    unreachable_pub,
+    missing_debug_implementations,
+    clippy::all,
+    clippy::undocumented_unsafe_blocks,
+    clippy::missing_safety_doc
+)]
+#[rustfmt::skip]
+#[path = "generated/x86_64-unknown-linux-musl.rs"]
+pub mod generated;
+
+#[cfg(all(
     target_os = "linux",
-    target_env = "gnu",
-    any(target_arch = "x86_64", target_arch = "aarch64")
-)))]
+    not(any(
+        all(target_env = "gnu", target_arch = "x86_64"),
+        all(target_env = "gnu", target_arch = "aarch64"),
+        all(target_env = "gnu", target_arch = "x86"),
+        all(target_env = "musl", target_arch = "x86_64"),
+    ))
+))]
 compile_error!(
-    "posix-ipc-sys has no committed bindings for this target yet: add it to the \
-     TARGETS of posix-ipc-sys/gen and run `cargo xtask bindgen`"
+    "posix-ipc-sys has no committed bindings for this Linux target (it has them for \
+     x86_64, aarch64 and i686 glibc and x86_64 musl): add the target and its C library \
+     headers to TARGETS in posix-ipc-sys/gen and run `cargo xtask bindgen`"
 );
 
+#[cfg(target_os = "linux")]
 pub use generated::*;
+
+#[cfg(any(target_os = "macos", target_os = "freebsd"))]
+mod from_libc;
+#[cfg(any(target_os = "macos", target_os = "freebsd"))]
+pub use from_libc::*;
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "freebsd")))]
+compile_error!(
+    "posix-ipc-sys supports Linux, macOS and FreeBSD: this operating system is not one of \
+     them (POSIX and System V IPC as posix_ipc and sysv_ipc use them are Unix interfaces; \
+     Windows has neither)"
+);
 
 mod semctl;
 pub use semctl::{semctl, semctl_array, semctl_buf, semctl_val};
@@ -105,8 +173,8 @@ pub use semctl::{semctl, semctl_array, semctl_buf, semctl_val};
 /// ```
 pub const IPC_PRIVATE: key_t = 0;
 
-/// `SEM_FAILED`, what `sem_open` returns on error (a null pointer on Linux):
-/// `libc`'s constant, as this crate's type.
+/// `SEM_FAILED`, what `sem_open` returns on error: a null pointer on Linux and
+/// FreeBSD, `(sem_t *)-1` on macOS. `libc`'s constant, as this crate's type.
 ///
 /// ```
 /// # #[cfg(target_os = "linux")]
@@ -136,6 +204,9 @@ pub unsafe fn sem_failed() -> *mut sem_t {
 /// programs: `libc::SIGRTMIN()`, which asks the C library at run time, as the
 /// C macro does (34 on glibc, which keeps two for its threads; 35 on musl).
 ///
+/// Linux only: macOS has no real-time signals, and the `libc` crate does not
+/// declare FreeBSD's.
+///
 /// # Safety
 ///
 /// None: calling it has no preconditions. It is `unsafe` only because it
@@ -146,6 +217,8 @@ pub unsafe fn sem_failed() -> *mut sem_t {
 /// let (lo, hi) = unsafe { (posix_ipc_sys::sigrtmin(), posix_ipc_sys::sigrtmax()) };
 /// assert!(lo < hi);
 /// ```
+#[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
 #[inline]
 pub unsafe fn sigrtmin() -> libc::c_int {
     libc::SIGRTMIN()
@@ -153,6 +226,8 @@ pub unsafe fn sigrtmin() -> libc::c_int {
 
 /// Returns `SIGRTMAX`, the highest real-time signal number
 /// (`libc::SIGRTMAX()`, asked of the C library at run time).
+///
+/// Linux only, like [`sigrtmin`].
 ///
 /// # Safety
 ///
@@ -163,10 +238,12 @@ pub unsafe fn sigrtmin() -> libc::c_int {
 /// // SAFETY: no preconditions (see above).
 /// assert!(unsafe { posix_ipc_sys::sigrtmax() } >= 32);
 /// ```
+#[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
 #[inline]
 pub unsafe fn sigrtmax() -> libc::c_int {
     libc::SIGRTMAX()
 }
 
-#[cfg(test)]
+#[cfg(all(test, target_os = "linux"))]
 mod layout;
