@@ -180,7 +180,7 @@ fn failed_resize_never_unlinks() {
         let old = unsafe { libc::signal(libc::SIGXFSZ, libc::SIG_IGN) };
         assert_ne!(old, libc::SIG_ERR);
         let lim = libc::rlimit {
-            rlim_cur: LIMIT_BYTES,
+            rlim_cur: 64 * 1024, // LIMIT_BYTES, as an rlim_t (32 bits on i686)
             rlim_max: libc::RLIM_INFINITY,
         };
         // SAFETY: `lim` is a valid rlimit.
