@@ -589,7 +589,7 @@ fn get_all(id: i32, out: &mut [u16]) -> Result<()> {
 /// another size there means ours was removed and its id reused.
 fn check_same_size(id: i32, len: usize) -> Result<()> {
     let nsems = ipc::stat::<SemCtl>(id)?.sem_nsems;
-    if u64::try_from(len).is_ok_and(|len| len == nsems) {
+    if usize::try_from(nsems).is_ok_and(|nsems| nsems == len) {
         return Ok(());
     }
     Err(Error::new(
