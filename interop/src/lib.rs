@@ -20,7 +20,7 @@ pub const PYTHON_ENV: &str = "IPCRS_PYTHON";
 pub const MQ_PRIOS: [u32; 6] = [1, 7, 3, 31, 0, 7];
 
 /// Types of the System V queue messages `make` sends, in sending order.
-pub const MSG_TYPES: [i64; 4] = [3, 1, 2, 1];
+pub const MSG_TYPES: [std::ffi::c_long; 4] = [3, 1, 2, 1];
 
 /// Byte `i` of the shared-memory test pattern.
 pub fn pattern(i: usize) -> u8 {
