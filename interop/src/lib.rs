@@ -85,6 +85,23 @@ impl Peer {
         }
     }
 
+    /// Runs the peer with `args`: what it printed if it succeeded, else
+    /// (`Err`) what it wrote to stderr. For calls expected to fail.
+    pub fn try_run(&self, args: &[&str]) -> Result<Report, String> {
+        let out = self
+            .command()
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot start the {} peer: {e}", self.label()));
+        if out.status.success() {
+            Ok(Report {
+                stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            })
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    }
+
     /// Runs the peer with `args` and returns what it printed; panics with its
     /// output if it fails.
     pub fn run(&self, args: &[&str]) -> Report {
