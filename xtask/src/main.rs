@@ -7,7 +7,8 @@
 //!   failure: the mqueue mount, rustfmt, clippy, the committed bindings, the
 //!   test suite with an IPC-object leak check, rustdoc and packaging.
 //! - `cargo xtask bindgen [--check]`: regenerate (or check) the committed
-//!   bindings of `posix-ipc-sys`, installing libclang first when needed.
+//!   bindings of `posix-ipc-sys` for every Linux target, installing libclang
+//!   and the targets' C headers first when needed.
 //! - `cargo xtask bench [--quick] [--pin] [--runs R]`: the benchmark
 //!   scenarios, raw C and the Rust library side by side, with ratios.
 //! - `cargo xtask clean`: remove IPC objects that this project's tests,
@@ -24,6 +25,7 @@ mod ipcs;
 #[cfg(test)]
 mod leak_check_tests;
 mod python;
+mod setup;
 mod test;
 
 use std::process::ExitCode;
@@ -38,8 +40,9 @@ commands:
   test               run every CI check in order, stopping at the first failure:
                      mqueue mount, rustfmt, clippy, bindings check, tests with an
                      IPC leak check, rustdoc, packaging
-  bindgen [--check]  regenerate posix-ipc-sys/src/generated/ (installs libclang if
-                     needed); --check fails if the committed bindings are stale
+  bindgen [--check]  regenerate posix-ipc-sys/src/generated/ (installs libclang and
+                     the targets' C headers if needed); --check fails if the
+                     committed bindings are stale
   bench [--quick] [--pin] [--runs R]
                      the benchmark scenarios in C and with the Rust library, side by
                      side, with ratios; --quick: N/10, --pin: add @cpu0 rows (taskset
