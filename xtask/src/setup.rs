@@ -1,5 +1,6 @@
-//! What `cargo xtask bindgen` needs on the machine beyond Rust itself: the
-//! Debian packages of the other targets' C headers. Each is
+//! What `cargo xtask test` and `cargo xtask bindgen` need on the machine
+//! beyond Rust itself: the extra Rust targets (rustup) and the Debian packages
+//! for the C headers, cross linkers, the 32-bit runtime and qemu. Each is
 //! checked first, so a prepared machine installs nothing and pays a few
 //! `stat`s; what is missing is installed in one `apt-get` call (as root),
 //! saying what and why.
@@ -50,6 +51,44 @@ pub(crate) const HEADERS: [Requirement; 3] = [
     },
 ];
 
+/// What running the test suite on musl, i686 and aarch64 needs beyond the
+/// headers. Debian's `gcc-multilib` would give i686 too, but it conflicts
+/// with the cross compilers, so i686 uses its own cross gcc and the `i386`
+/// runtime libraries; qemu comes without `qemu-user-binfmt`, which would
+/// register it with the kernel for the whole machine.
+pub(crate) const CROSS: [Requirement; 6] = [
+    Requirement {
+        needs: "musl-gcc",
+        package: "musl-tools",
+        why: "x86_64-unknown-linux-musl: the C compiler of posix-ipc-sys's C-comparison test",
+    },
+    Requirement {
+        needs: "i686-linux-gnu-gcc",
+        package: "gcc-i686-linux-gnu",
+        why: "i686-unknown-linux-gnu: linker and C compiler (co-installs with the aarch64 one)",
+    },
+    Requirement {
+        needs: "/lib/ld-linux.so.2",
+        package: "libc6-i386",
+        why: "i686-unknown-linux-gnu: the 32-bit C library that runs the test binaries",
+    },
+    Requirement {
+        needs: "/usr/lib32/libgcc_s.so.1",
+        package: "lib32gcc-s1",
+        why: "i686-unknown-linux-gnu: libgcc_s, which Rust's 32-bit std unwinds with",
+    },
+    Requirement {
+        needs: "aarch64-linux-gnu-gcc",
+        package: "gcc-aarch64-linux-gnu",
+        why: "aarch64-unknown-linux-gnu: linker and C compiler",
+    },
+    Requirement {
+        needs: "qemu-aarch64",
+        package: "qemu-user",
+        why: "aarch64-unknown-linux-gnu: runs the test binaries under emulation",
+    },
+];
+
 /// Installs the packages of the `requirements` that are not met, with one
 /// `apt-get update` and one `apt-get install --no-install-recommends`, as
 /// root. Returns the packages installed (empty when all were there).
@@ -93,13 +132,64 @@ pub(crate) fn ensure_packages(requirements: &[Requirement]) -> Result<Vec<&'stat
     Ok(packages)
 }
 
+/// Adds the Rust `targets` that rustup has not installed yet. Returns the
+/// ones added.
+pub(crate) fn ensure_rust_targets(targets: &[&'static str]) -> Result<Vec<&'static str>, String> {
+    let installed = cmd::output(Command::new("rustup").args(["target", "list", "--installed"]));
+    let Some(installed) = installed else {
+        let missing: Vec<&str> = targets
+            .iter()
+            .copied()
+            .filter(|t| !sysroot_has(t))
+            .collect();
+        return if missing.is_empty() {
+            Ok(Vec::new())
+        } else {
+            Err(format!(
+                "rustup is not available and the standard library of {} is not installed: \
+                 install those targets for this toolchain",
+                missing.join(", ")
+            ))
+        };
+    };
+    let missing: Vec<&'static str> = targets
+        .iter()
+        .copied()
+        .filter(|t| !installed.lines().any(|l| l.trim() == *t))
+        .collect();
+    if missing.is_empty() {
+        return Ok(Vec::new());
+    }
+    println!(
+        "    adding Rust targets (their standard library) with rustup: {}",
+        missing.join(" ")
+    );
+    cmd::run(
+        Command::new("rustup")
+            .args(["target", "add"])
+            .args(&missing),
+    )?;
+    Ok(missing)
+}
+
+/// Whether the active toolchain's sysroot has the standard library of
+/// `target` (for toolchains not managed by rustup).
+fn sysroot_has(target: &str) -> bool {
+    cmd::output(Command::new("rustc").args(["--print", "sysroot"])).is_some_and(|root| {
+        Path::new(root.trim())
+            .join("lib/rustlib")
+            .join(target)
+            .exists()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn requirements_name_programs_or_absolute_paths() {
-        for r in &HEADERS {
+        for r in HEADERS.iter().chain(&CROSS) {
             assert!(
                 r.needs.starts_with('/') || !r.needs.contains('/'),
                 "{}",
