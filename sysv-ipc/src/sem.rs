@@ -671,7 +671,7 @@ fn get_all(id: i32, key: Key, out: &mut [u16]) -> Result<()> {
 /// reused.
 fn check_same_set(id: i32, key: Key, len: usize) -> Result<()> {
     let nsems = ipc::stat_checked::<SemCtl>(id, key)?.sem_nsems;
-    if u64::try_from(len).is_ok_and(|len| len == nsems) {
+    if usize::try_from(nsems).is_ok_and(|nsems| nsems == len) {
         return Ok(());
     }
     let found = format!("it has {nsems} semaphores, not {len}");
