@@ -528,7 +528,9 @@ fn file_size_limit() -> Option<(Option<u64>, Option<u64>)> {
     if unsafe { libc::getrlimit(libc::RLIMIT_FSIZE, &mut r) } != 0 {
         return None;
     }
-    let conv = |v: libc::rlim_t| (v != libc::RLIM_INFINITY).then_some(v);
+    // `rlim_t` is 32 bits on i686.
+    #[allow(clippy::useless_conversion)]
+    let conv = |v: libc::rlim_t| (v != libc::RLIM_INFINITY).then_some(u64::from(v));
     Some((conv(r.rlim_cur), conv(r.rlim_max)))
 }
 

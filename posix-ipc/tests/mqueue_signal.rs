@@ -237,13 +237,13 @@ fn signal_while_blocked(
         let done = done.clone();
         std::thread::spawn(move || {
             // SAFETY: pthread_self has no preconditions.
-            tx.send(unsafe { libc::pthread_self() }).unwrap();
+            tx.send(Thread(unsafe { libc::pthread_self() })).unwrap();
             let r = call();
             done.store(true, Ordering::SeqCst);
             r
         })
     };
-    let thread = rx.recv().unwrap();
+    let Thread(thread) = rx.recv().unwrap();
     std::thread::sleep(Duration::from_millis(100)); // inside the call by now
     let before = RESTARTED.load(Ordering::SeqCst);
     let start = std::time::Instant::now();

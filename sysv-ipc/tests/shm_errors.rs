@@ -340,7 +340,7 @@ fn reading_more_than_can_be_allocated_is_an_error_not_an_abort() {
     if let Some(args) = testkit::child_args(TEST) {
         let seg = SharedMemory::open(Key::new(args[0].parse().unwrap())).unwrap();
         let view = seg.attachment().unwrap(); // maps the segment first
-        let limit = vm_size() + (32 << 20);
+        let limit = libc::rlim_t::try_from(vm_size() + (32 << 20)).unwrap();
         let rl = libc::rlimit {
             rlim_cur: limit,
             rlim_max: limit,

@@ -26,8 +26,9 @@ fn time_t_is_32_bits() -> bool {
 fn queue_max_size_beyond_unsigned_long_is_refused_not_truncated() {
     let q = msg_common::new_queue();
     let before = q.max_size().unwrap();
-    // `unsigned long` is `u32` on i686, where the conversion is not useless.
-    #[allow(clippy::useless_conversion)]
+    // `unsigned long` is `u32` on i686 (where `try_from` cannot fail) and
+    // `u64` elsewhere (where it is the same type).
+    #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
     let past_ulong = u64::try_from(libc::c_ulong::MAX)
         .ok()
         .and_then(|m| m.checked_add(1));

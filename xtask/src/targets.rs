@@ -22,11 +22,13 @@ pub(crate) const CHECKED: [&str; 3] = [
 
 /// The crates whose tests run on every Linux target (the others, xtask,
 /// the bindings generator, demos and benches, only make sense on the host).
-pub(crate) const TESTED_CRATES: [&str; 6] = [
+pub(crate) const TESTED_CRATES: [&str; 8] = [
     "ipc-common",
     "posix-ipc-sys",
     "posix-ipc",
     "sysv-ipc",
+    "ipc-inventory",
+    "ipc-tool",
     "interop",
     "testkit",
 ];

@@ -441,9 +441,10 @@ impl MessageQueueOptions {
         let create_args = if create {
             let mode = flags::object_mode(self.mode, "message queue")?;
             let sizes = self.sizes()?;
+            // Checked in `sizes` to fit the kernel's `long`.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
             let attr = sizes.map(|(n, size)| sys::mq_attr {
                 mq_flags: 0,
-                // Checked to fit in `sizes`.
                 mq_maxmsg: n as libc::c_long,
                 mq_msgsize: size as libc::c_long,
                 mq_curmsgs: 0,
