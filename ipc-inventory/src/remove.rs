@@ -69,7 +69,10 @@ pub fn unlink_posix(kind: Kind, name: impl AsRef<OsStr>) -> Result<()> {
         unsafe extern "C" fn(*const libc::c_char) -> libc::c_int,
     ) = match kind {
         Kind::PosixSharedMemory => ("shm_unlink", libc::shm_unlink),
-        Kind::PosixSemaphore => ("sem_unlink", libc::sem_unlink),
+        // The semaphores listed here are glibc's `sem.<name>` files; a build
+        // against another C library (musl keeps its semaphores under the bare
+        // name, where shared memory lives) must still remove that file.
+        Kind::PosixSemaphore => ("sem_unlink", unlink_glibc_semaphore),
         Kind::PosixMessageQueue => ("mq_unlink", libc::mq_unlink),
         _ => {
             return Err(Error::invalid_input(
@@ -96,6 +99,27 @@ pub fn unlink_posix(kind: Kind, name: impl AsRef<OsStr>) -> Result<()> {
             _ => e,
         }
     })
+}
+
+/// `sem_unlink` as glibc does it, whatever C library this is built against:
+/// removes `/dev/shm/sem.<name without the slash>`.
+///
+/// # Safety
+///
+/// `name` is a valid NUL-terminated string starting with `/` (checked by
+/// `posix_name`).
+unsafe extern "C" fn unlink_glibc_semaphore(name: *const libc::c_char) -> libc::c_int {
+    // SAFETY: the caller passes a valid NUL-terminated name.
+    let name = unsafe { std::ffi::CStr::from_ptr(name) }.to_bytes();
+    let mut path = format!("{}/sem.", crate::scan::SHM_DIR).into_bytes();
+    path.extend_from_slice(name.strip_prefix(b"/").unwrap_or(name));
+    let Ok(path) = std::ffi::CString::new(path) else {
+        // SAFETY: setting errno is always allowed.
+        unsafe { *libc::__errno_location() = libc::EINVAL };
+        return -1;
+    };
+    // SAFETY: `path` is NUL-terminated and outlives the call.
+    unsafe { libc::unlink(path.as_ptr()) }
 }
 
 /// Removes the System V object of `kind` with identifier `id` (`IPC_RMID`),
