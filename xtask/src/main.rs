@@ -5,7 +5,8 @@
 //!   Rust with Rust and Rust with Python's `posix_ipc`/`sysv_ipc`.
 //! - `cargo xtask test`: everything CI checks, in order, stopping at the first
 //!   failure: the mqueue mount, rustfmt, clippy, the committed bindings, the
-//!   test suite with an IPC-object leak check, rustdoc and packaging.
+//!   Python drop-ins against the upstream suites, the test suite with an
+//!   IPC-object leak check, rustdoc and packaging.
 //! - `cargo xtask bindgen [--check]`: regenerate (or check) the committed
 //!   bindings of `posix-ipc-sys`, installing libclang first when needed.
 //! - `cargo xtask bench [--quick] [--pin] [--runs R]`: the benchmark
@@ -24,6 +25,7 @@ mod ipcs;
 #[cfg(test)]
 mod leak_check_tests;
 mod python;
+mod python_dropins;
 mod test;
 
 use std::process::ExitCode;
@@ -44,6 +46,9 @@ commands:
                      the benchmark scenarios in C and with the Rust library, side by
                      side, with ratios; --quick: N/10, --pin: add @cpu0 rows (taskset
                      -c 0), --runs R: medians of R runs each
+  dropins            build the Python drop-ins (python/) with maturin into
+                     target/py-dropins and run the upstream posix_ipc and sysv_ipc
+                     suites and python/tests against them (a step of `test`)
   clean              remove IPC objects left behind by this project's tests and
                      examples (POSIX names /ipcrs*, SysV keys 0x1C5A0000..=0x1C5AFFFF)
                      and benches (/ipcbench_*, keys 0x49xxxxxx)
@@ -65,6 +70,10 @@ fn main() -> ExitCode {
         ["bindgen", "--check"] => bindgen::run(true),
         ["bench", options @ ..] => bench::run(options),
         ["clean"] => clean::run(),
+        ["dropins"] => python_dropins::run().and_then(|done| {
+            done.map(|report| println!("{report}"))
+                .map_err(|why| format!("{why}: cannot build the Python drop-ins"))
+        }),
         _ => return usage(),
     };
     match result {

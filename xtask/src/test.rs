@@ -57,6 +57,18 @@ fn steps() -> Vec<Step> {
             run: python_peers,
         },
         Step {
+            name: "python drop-ins",
+            run: || match crate::python_dropins::run()? {
+                Ok(report) => {
+                    println!("    {report}");
+                    Ok(Outcome::Ok)
+                }
+                Err(why) => Ok(Outcome::Warning(format!(
+                    "{why}: the Python drop-ins and their upstream suites were SKIPPED"
+                ))),
+            },
+        },
+        Step {
             name: "tests (with IPC leak check)",
             run: tests_with_leak_check,
         },
