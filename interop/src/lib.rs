@@ -120,8 +120,22 @@ impl Peer {
     /// Runs the peer with `args` and returns what it printed; panics with its
     /// output if it fails.
     pub fn run(&self, args: &[&str]) -> Report {
-        let out = self
-            .command()
+        self.run_with(args, |_| {})
+    }
+
+    /// Like [`run`](Self::run), as user and group `id` (which needs root), so
+    /// that what the peer makes belongs to that user.
+    pub fn run_as(&self, id: u32, args: &[&str]) -> Report {
+        use std::os::unix::process::CommandExt;
+        self.run_with(args, |c| {
+            c.uid(id).gid(id);
+        })
+    }
+
+    fn run_with(&self, args: &[&str], configure: impl FnOnce(&mut Command)) -> Report {
+        let mut command = self.command();
+        configure(&mut command);
+        let out = command
             .args(args)
             .output()
             .unwrap_or_else(|e| panic!("cannot start the {} peer: {e}", self.label()));

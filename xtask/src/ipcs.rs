@@ -1,22 +1,22 @@
 //! Snapshots of the IPC objects on this machine, for the leak check of
 //! `cargo xtask test` and for `cargo xtask clean`.
 //!
-//! On Linux every POSIX shared memory object and named semaphore is a file in
-//! `/dev/shm` (semaphores are `sem.<name>`), every POSIX message queue is a
-//! file in the mqueue filesystem (usually mounted at `/dev/mqueue`), and every
-//! System V object is a row of `/proc/sysvipc/{sem,shm,msg}`.
+//! The listing itself is `ipc_inventory`'s (the library behind the `ipc`
+//! command), so the project has one way to find IPC objects: every file of
+//! `/dev/shm` and of the mqueue filesystem, and every row of
+//! `/proc/sysvipc/{sem,shm,msg}`. This module only reduces them to
+//! identities that two snapshots can be compared by.
 
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
 use std::fmt;
-use std::io;
 use std::path::{Path, PathBuf};
 
-/// Where POSIX shared memory objects and named semaphores live.
-pub(crate) const SHM_DIR: &str = "/dev/shm";
-
 /// Where `cargo xtask test` mounts the mqueue filesystem when it is missing.
-pub(crate) const MQUEUE_DIR: &str = "/dev/mqueue";
+pub(crate) use ipc_inventory::MQUEUE_DIR;
+/// Where POSIX shared memory objects and named semaphores live.
+#[cfg(test)]
+pub(crate) use ipc_inventory::SHM_DIR;
 
 /// Prefix of the POSIX names this project's tests, examples, demos and
 /// benches use (`/ipcrs…`), as it appears in file names.
@@ -46,19 +46,12 @@ pub(crate) enum SysvKind {
 }
 
 impl SysvKind {
-    /// All kinds, in the order snapshots read them.
+    /// All kinds.
+    #[cfg(test)]
     pub(crate) const ALL: [SysvKind; 3] = [SysvKind::Sem, SysvKind::Shm, SysvKind::Msg];
 
-    /// The file under `/proc/sysvipc/` that lists objects of this kind.
-    pub(crate) fn proc_file(self) -> &'static str {
-        match self {
-            SysvKind::Sem => "/proc/sysvipc/sem",
-            SysvKind::Shm => "/proc/sysvipc/shm",
-            SysvKind::Msg => "/proc/sysvipc/msg",
-        }
-    }
-
     /// The `ipcrm` option that removes an object of this kind by id.
+    #[cfg(test)]
     pub(crate) fn ipcrm_flag(self) -> &'static str {
         match self {
             SysvKind::Sem => "-s",
@@ -109,6 +102,25 @@ impl Object {
             Object::Posix(path) => Identity::Posix(path),
             Object::Sysv { kind, id, .. } => Identity::Sysv(*kind, *id),
         }
+    }
+
+    /// The identity of an object the inventory listed.
+    pub(crate) fn from_inventory(o: &ipc_inventory::Object) -> Option<Object> {
+        use ipc_inventory::Kind;
+        if let Some(path) = &o.path {
+            return Some(Object::Posix(path.clone()));
+        }
+        let kind = match o.kind {
+            Kind::SysvSemaphoreSet => SysvKind::Sem,
+            Kind::SysvSharedMemory => SysvKind::Shm,
+            Kind::SysvMessageQueue => SysvKind::Msg,
+            _ => return None,
+        };
+        Some(Object::Sysv {
+            kind,
+            key: o.key?,
+            id: o.id?,
+        })
     }
 
     /// Whether this project's naming convention says the object is ours:
@@ -166,31 +178,19 @@ impl fmt::Display for Object {
 /// All IPC objects on the machine, as far as we can see them.
 pub(crate) type Snapshot = BTreeSet<Object>;
 
-/// Takes a snapshot: every entry of `/dev/shm`, of the mqueue filesystem if
-/// it is mounted, and every row of `/proc/sysvipc/{sem,shm,msg}`. Missing
-/// directories and files (no mqueue mount, a kernel without SysV IPC) count
-/// as empty.
+/// Takes a snapshot: every POSIX object in `/dev/shm` and the mqueue
+/// filesystem (if mounted) and every System V object. A kernel without
+/// System V IPC or a missing mqueue mount list nothing there.
 pub(crate) fn snapshot() -> Result<Snapshot, String> {
-    let mut objects = Snapshot::new();
-    let mut dirs = vec![PathBuf::from(SHM_DIR)];
-    dirs.extend(mqueue_dir());
-    for dir in dirs {
-        objects.extend(
-            list_dir(&dir)
-                .map_err(|e| format!("cannot list {}: {e}", dir.display()))?
-                .into_iter()
-                .map(Object::Posix),
-        );
-    }
-    for kind in SysvKind::ALL {
-        let file = kind.proc_file();
-        match std::fs::read_to_string(file) {
-            Ok(text) => objects.extend(parse_sysvipc(kind, &text)?),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(format!("cannot read {file}: {e}")),
-        }
-    }
-    Ok(objects)
+    let inventory = ipc_inventory::Scan::new()
+        .processes(false)
+        .run()
+        .map_err(|e| e.to_string())?;
+    Ok(inventory
+        .objects
+        .iter()
+        .filter_map(Object::from_inventory)
+        .collect())
 }
 
 /// The objects of `after` that are not in `before`, sorted.
@@ -198,100 +198,15 @@ pub(crate) fn leaked(before: &Snapshot, after: &Snapshot) -> Vec<Object> {
     after.difference(before).cloned().collect()
 }
 
-/// The entries of `dir`, or nothing if it does not exist.
-fn list_dir(dir: &Path) -> io::Result<Vec<PathBuf>> {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e),
-    };
-    entries.map(|entry| entry.map(|e| e.path())).collect()
-}
-
-/// Parses one of `/proc/sysvipc/{sem,shm,msg}`: a header line, then one row
-/// per object whose first two columns are the key and the id, in decimal
-/// (keys above `i32::MAX` show up negative, as `key_t` is an `int`).
-pub(crate) fn parse_sysvipc(kind: SysvKind, text: &str) -> Result<Vec<Object>, String> {
-    let mut lines = text.lines();
-    match lines.next() {
-        None => return Ok(Vec::new()),
-        Some(header) if header.split_whitespace().next() == Some("key") => {}
-        Some(header) => {
-            return Err(format!(
-                "{}: unexpected header line {header:?}",
-                kind.proc_file()
-            ));
-        }
-    }
-    lines
-        .filter(|line| !line.trim().is_empty())
-        .map(|line| {
-            let mut columns = line.split_whitespace();
-            let key = columns.next().and_then(|c| c.parse::<i32>().ok());
-            let id = columns.next().and_then(|c| c.parse::<i32>().ok());
-            match (key, id) {
-                (Some(key), Some(id)) => Ok(Object::Sysv { kind, key, id }),
-                _ => Err(format!("{}: cannot parse row {line:?}", kind.proc_file())),
-            }
-        })
-        .collect()
-}
-
 /// Where the mqueue filesystem is mounted (`/dev/mqueue` if it is mounted
 /// there, else the first mqueue mount in `/proc/mounts`), or `None`.
 pub(crate) fn mqueue_dir() -> Option<PathBuf> {
-    let mounts = std::fs::read_to_string("/proc/mounts").ok()?;
-    let points = mqueue_mount_points(&mounts);
-    points
-        .iter()
-        .find(|p| p.as_os_str() == MQUEUE_DIR)
-        .or(points.first())
-        .cloned()
-}
-
-/// The mount points of the mqueue filesystems listed in `/proc/mounts` text.
-fn mqueue_mount_points(mounts: &str) -> Vec<PathBuf> {
-    mounts
-        .lines()
-        .filter_map(|line| {
-            let mut fields = line.split_whitespace();
-            let point = fields.nth(1)?;
-            (fields.next()? == "mqueue").then(|| PathBuf::from(unescape_mount_point(point)))
-        })
-        .collect()
-}
-
-/// `/proc/mounts` writes space, tab, newline and backslash in mount points as
-/// `\040`, `\011`, `\012` and `\134`.
-fn unescape_mount_point(point: &str) -> String {
-    point
-        .replace("\\040", " ")
-        .replace("\\011", "\t")
-        .replace("\\012", "\n")
-        .replace("\\134", "\\")
+    ipc_inventory::mqueue_mount()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const SEM: &str =
-        "       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime
- 475660289          0   600          1     0     0     0     0          0 1700000000
-         0          1   666          4  1000  1000  1000  1000 1700000001 1700000000
-";
-
-    const SHM: &str = "       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime                   rss                  swap
-1938074972          0   644                  4096  3845     0      0     0     0     0     0          0          0 1795462733                     0                     0
--559038737      32769  1600                 65536  3850  3851      2  1000  1000  1000  1000 1795462740          0 1795462733                  4096                     0
-";
-
-    const MSG: &str = "       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime
- 475725823         98   644           0          0     0     0     0     0     0     0          0          0 1795462733
-";
-
-    const EMPTY_SEM: &str =
-        "       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime\n";
 
     fn sysv(kind: SysvKind, key: u32, id: i32) -> Object {
         Object::Sysv {
@@ -302,51 +217,35 @@ mod tests {
     }
 
     #[test]
-    fn parses_sem_rows() {
-        let objects = parse_sysvipc(SysvKind::Sem, SEM).unwrap();
+    fn display() {
         assert_eq!(
-            objects,
-            [
-                sysv(SysvKind::Sem, 0x1C5A_0001, 0),
-                sysv(SysvKind::Sem, 0, 1)
-            ]
+            sysv(SysvKind::Sem, 0x1C5A_0001, 0).to_string(),
+            "sysv sem key=0x1c5a0001 id=0"
         );
-        assert_eq!(objects[0].to_string(), "sysv sem key=0x1c5a0001 id=0");
-        assert_eq!(objects[1].to_string(), "sysv sem key=0x00000000 id=1");
-    }
-
-    #[test]
-    fn parses_shm_rows_with_negative_keys() {
-        let objects = parse_sysvipc(SysvKind::Shm, SHM).unwrap();
         assert_eq!(
-            objects,
-            [
-                sysv(SysvKind::Shm, 1_938_074_972, 0),
-                sysv(SysvKind::Shm, 0xDEAD_BEEF, 32769)
-            ]
+            sysv(SysvKind::Shm, 0xDEAD_BEEF, 32769).to_string(),
+            "sysv shm key=0xdeadbeef id=32769"
         );
-        assert_eq!(objects[1].to_string(), "sysv shm key=0xdeadbeef id=32769");
+        assert_eq!(Object::Posix("/dev/shm/x".into()).to_string(), "/dev/shm/x");
     }
 
     #[test]
-    fn parses_msg_rows() {
-        let objects = parse_sysvipc(SysvKind::Msg, MSG).unwrap();
-        assert_eq!(objects, [sysv(SysvKind::Msg, 0x1C5A_FFFF, 98)]);
-        assert_eq!(objects[0].to_string(), "sysv msg key=0x1c5affff id=98");
-    }
-
-    #[test]
-    fn parses_header_only_and_empty_text() {
-        assert!(parse_sysvipc(SysvKind::Sem, EMPTY_SEM).unwrap().is_empty());
-        assert!(parse_sysvipc(SysvKind::Sem, "").unwrap().is_empty());
-    }
-
-    #[test]
-    fn rejects_garbage() {
-        assert!(parse_sysvipc(SysvKind::Shm, "nonsense\n").is_err());
-        let bad_row = format!("{EMPTY_SEM}  12 abc 600\n");
-        let error = parse_sysvipc(SysvKind::Sem, &bad_row).unwrap_err();
-        assert!(error.contains("/proc/sysvipc/sem"), "{error}");
+    fn inventory_objects_become_identities() {
+        let mut o = ipc_inventory::Object::new(ipc_inventory::Kind::SysvMessageQueue);
+        (o.key, o.id) = (Some(7), Some(98));
+        assert_eq!(Object::from_inventory(&o), Some(sysv(SysvKind::Msg, 7, 98)));
+        let mut p = ipc_inventory::Object::new(ipc_inventory::Kind::PosixSemaphore);
+        p.path = Some("/dev/shm/sem.x".into());
+        assert_eq!(
+            Object::from_inventory(&p),
+            Some(Object::Posix("/dev/shm/sem.x".into()))
+        );
+        assert_eq!(
+            Object::from_inventory(&ipc_inventory::Object::new(
+                ipc_inventory::Kind::PosixSharedMemory
+            )),
+            None
+        );
     }
 
     #[test]
@@ -407,23 +306,5 @@ mod tests {
         for object in theirs {
             assert!(!object.is_ours(), "{object}");
         }
-    }
-
-    #[test]
-    fn finds_mqueue_mount_points() {
-        let mounts = "\
-proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0
-tmpfs /dev/shm tmpfs rw,relatime 0 0
-none /mnt/my\\040queues mqueue rw,relatime 0 0
-mqueue /dev/mqueue mqueue rw,nosuid,nodev,noexec,relatime 0 0
-";
-        assert_eq!(
-            mqueue_mount_points(mounts),
-            [
-                PathBuf::from("/mnt/my queues"),
-                PathBuf::from("/dev/mqueue")
-            ]
-        );
-        assert!(mqueue_mount_points("tmpfs /dev/shm tmpfs rw 0 0\n").is_empty());
     }
 }

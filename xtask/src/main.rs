@@ -11,10 +11,14 @@
 //!   bindings of `posix-ipc-sys`, installing libclang first when needed.
 //! - `cargo xtask bench [--quick] [--pin] [--runs R]`: the benchmark
 //!   scenarios, raw C and the Rust library side by side, with ratios.
-//! - `cargo xtask clean`: remove IPC objects that this project's tests,
-//!   examples, demos and benches left behind (and only those).
+//! - `cargo xtask clean [--force]`: remove IPC objects that this project's
+//!   tests, examples, demos and benches left behind (and only those; only
+//!   stale ones unless `--force`).
 //!
-//! This crate depends on nothing but `std`, so it compiles in a second or two.
+//! This crate stays light to compile: its one dependency is `ipc-inventory`
+//! (itself only `libc` and `ipc-common`), the library behind the `ipc`
+//! command, so the leak check, `cargo xtask clean` and `ipc` find and remove
+//! IPC objects the same way.
 
 mod bench;
 mod bindgen;
@@ -49,9 +53,10 @@ commands:
   dropins            build the Python drop-ins (python/) with maturin into
                      target/py-dropins and run the upstream posix_ipc and sysv_ipc
                      suites and python/tests against them (a step of `test`)
-  clean              remove IPC objects left behind by this project's tests and
+  clean [--force]    remove IPC objects left behind by this project's tests and
                      examples (POSIX names /ipcrs*, SysV keys 0x1C5A0000..=0x1C5AFFFF)
-                     and benches (/ipcbench_*, keys 0x49xxxxxx)
+                     and benches (/ipcbench_*, keys 0x49xxxxxx) that no live process
+                     uses; --force: also those in use (or not provably unused)
   help               print this message
 ";
 
@@ -69,7 +74,8 @@ fn main() -> ExitCode {
         ["bindgen"] => bindgen::run(false),
         ["bindgen", "--check"] => bindgen::run(true),
         ["bench", options @ ..] => bench::run(options),
-        ["clean"] => clean::run(),
+        ["clean"] => clean::run(false),
+        ["clean", "--force"] => clean::run(true),
         ["dropins"] => python_dropins::run().and_then(|done| {
             done.map(|report| println!("{report}"))
                 .map_err(|why| format!("{why}: cannot build the Python drop-ins"))

@@ -1,0 +1,598 @@
+//! The inventory against real objects and real processes: what it lists,
+//! which verdicts it gives to objects in use, to the objects of a process
+//! killed with SIGKILL, and what another user sees.
+#![cfg(target_os = "linux")]
+
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use ipc_common::ErrorKind;
+use ipc_inventory::{Cleared, Kind, Object, Scan, Staleness};
+use sysv_ipc::{Key, Selector, Wait};
+
+/// Removes, when dropped (also when a test fails), every object named here
+/// or carrying one of these keys.
+#[derive(Default)]
+struct Guard {
+    names: Vec<String>,
+    keys: Vec<i32>,
+}
+
+impl Guard {
+    fn name(&mut self, tag: &str) -> String {
+        let name = testkit::unique_name(tag);
+        self.names.push(name.clone());
+        name
+    }
+
+    fn key(&mut self) -> i32 {
+        let key = testkit::unique_key();
+        self.keys.push(key);
+        key
+    }
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let Ok(inventory) = Scan::new().processes(false).run() else {
+            return;
+        };
+        for o in inventory.objects {
+            let named = o
+                .name
+                .as_ref()
+                .is_some_and(|n| self.names.iter().any(|m| n == m.as_str()));
+            if named || o.key.is_some_and(|k| self.keys.contains(&k)) {
+                let _ = ipc_inventory::remove(&o);
+            }
+        }
+    }
+}
+
+/// Serialises the tests of this binary: a scan briefly opens the objects it
+/// asks the kernel about, which another test's scan would see as a holder.
+fn one_at_a_time() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn me() -> libc::pid_t {
+    // SAFETY: getpid has no preconditions.
+    unsafe { libc::getpid() }
+}
+
+fn euid() -> libc::uid_t {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() }
+}
+
+fn find<'a>(objects: &'a [Object], kind: Kind, label: &str) -> &'a Object {
+    objects
+        .iter()
+        .find(|o| o.kind == kind && o.label() == label)
+        .unwrap_or_else(|| panic!("{kind} {label} not listed"))
+}
+
+fn key_label(key: i32) -> String {
+    ipc_inventory::format_key(key)
+}
+
+#[test]
+fn posix_objects_with_sizes_owners_and_holders() {
+    let _serial = one_at_a_time();
+    let mut guard = Guard::default();
+    let (shm_name, sem_name, mq_name) = (guard.name("ishm"), guard.name("isem"), guard.name("imq"));
+    let shm = posix_ipc::SharedMemory::options()
+        .create_new(true)
+        .mode(0o640)
+        .size(12_345)
+        .open(shm_name.as_str())
+        .unwrap();
+    let mapping = shm.map().unwrap();
+    let sem = posix_ipc::Semaphore::create_new(sem_name.as_str(), 3).unwrap();
+    let have_mqueue = ipc_inventory::mqueue_mount().is_some();
+    let mq = posix_ipc::MessageQueue::options()
+        .create_new(true)
+        .max_messages(5)
+        .max_message_size(100)
+        .open(mq_name.as_str())
+        .unwrap();
+    mq.send(b"0123456789", 1).unwrap();
+    mq.send(b"abc", 2).unwrap();
+
+    let inventory = ipc_inventory::list().unwrap();
+    let o = find(&inventory.objects, Kind::PosixSharedMemory, &shm_name);
+    assert_eq!(o.size, Some(12_345));
+    assert_eq!(o.mode.bits(), 0o640);
+    assert_eq!(o.uid, euid());
+    assert_eq!(
+        o.path.as_deref(),
+        Some(std::path::Path::new(&format!("/dev/shm{shm_name}")))
+    );
+    assert!(o.times.modified.is_some() && o.times.changed.is_some());
+    assert_eq!(
+        (o.key, o.id, o.cuid, o.semaphores),
+        (None, None, None, None)
+    );
+    let holder = o
+        .holders
+        .as_ref()
+        .unwrap()
+        .processes
+        .iter()
+        .find(|h| h.pid == me());
+    let holder = holder.unwrap_or_else(|| panic!("this process holds {shm_name}: {o:#?}"));
+    assert!(holder.open && holder.mapped, "{holder:?}");
+    assert!(holder.command.is_some());
+    assert!(matches!(&o.staleness, Staleness::InUse(r) if r.contains(&me().to_string())));
+
+    let o = find(&inventory.objects, Kind::PosixSemaphore, &sem_name);
+    assert_eq!(
+        o.path.as_deref(),
+        Some(std::path::Path::new(&format!(
+            "/dev/shm/sem.{}",
+            &sem_name[1..]
+        )))
+    );
+    assert_eq!(o.size, None, "a semaphore has no size");
+    let holder = o
+        .holders
+        .as_ref()
+        .unwrap()
+        .processes
+        .iter()
+        .find(|h| h.pid == me());
+    assert!(
+        holder.is_some_and(|h| h.mapped),
+        "sem_open maps the file: {o:#?}"
+    );
+    assert!(matches!(o.staleness, Staleness::InUse(_)));
+
+    if have_mqueue {
+        assert!(inventory.mqueue_mount.is_some());
+        let o = find(&inventory.objects, Kind::PosixMessageQueue, &mq_name);
+        assert_eq!(
+            (o.max_messages, o.message_size, o.messages),
+            (Some(5), Some(100), Some(2))
+        );
+        assert!(o.queued_bytes.is_some_and(|b| b >= 13), "{o:#?}");
+        assert_eq!(o.notification, None);
+        let holder = o
+            .holders
+            .as_ref()
+            .unwrap()
+            .processes
+            .iter()
+            .find(|h| h.pid == me());
+        assert!(holder.is_some_and(|h| h.open && !h.mapped), "{o:#?}");
+    } else {
+        assert!(inventory.mqueue_mount.is_none());
+        assert!(
+            inventory
+                .objects
+                .iter()
+                .all(|o| o.kind != Kind::PosixMessageQueue)
+        );
+    }
+
+    // Closed but not removed: nobody holds them any more, and the kernel
+    // agrees where it is asked (this process owns them, so it may).
+    drop((mapping, shm, sem, mq));
+    let inventory = ipc_inventory::list().unwrap();
+    for (kind, name) in [
+        (Kind::PosixSharedMemory, &shm_name),
+        (Kind::PosixSemaphore, &sem_name),
+        (Kind::PosixMessageQueue, &mq_name),
+    ] {
+        if kind == Kind::PosixMessageQueue && !have_mqueue {
+            continue;
+        }
+        let o = find(&inventory.objects, kind, name);
+        let holders = o.holders.as_ref().unwrap();
+        assert!(holders.processes.is_empty(), "{o:#?}");
+        // The kernel is asked when the walk could not see every process.
+        let expected = if holders.complete { None } else { Some(false) };
+        assert_eq!(holders.open_per_kernel, expected, "{o:#?}");
+        assert!(o.is_stale(), "{o:#?}");
+    }
+}
+
+#[test]
+fn sysv_objects_with_sizes_pids_and_users() {
+    let _serial = one_at_a_time();
+    let mut guard = Guard::default();
+    let (k_sem, k_shm, k_msg, k_wait) = (guard.key(), guard.key(), guard.key(), guard.key());
+    let set = sysv_ipc::SemaphoreSet::options()
+        .create_new(true)
+        .mode(0o640)
+        .len(3)
+        .open(Key::new(k_sem))
+        .unwrap();
+    set.release(1, 1).unwrap();
+    let seg = sysv_ipc::SharedMemory::create_new(Key::new(k_shm), 8192).unwrap();
+    let attachment = seg.attach().unwrap();
+    let q = sysv_ipc::MessageQueue::create_new(Key::new(k_msg)).unwrap();
+    q.send(1, b"hello", Wait::NoWait).unwrap();
+    q.send(2, b"world!", Wait::NoWait).unwrap();
+    // A thread blocked in msgrcv on a queue nobody ever sent to.
+    let waiting = sysv_ipc::MessageQueue::create_new(Key::new(k_wait)).unwrap();
+    std::thread::scope(|s| {
+        let receiver = s.spawn(|| waiting.receive(Selector::Type(9), Wait::Block));
+        let blocked = testkit::eventually(Duration::from_secs(10), || {
+            let inv = ipc_inventory::list().unwrap();
+            find(&inv.objects, Kind::SysvMessageQueue, &key_label(k_wait))
+                .blocked_pids
+                .as_ref()
+                .is_some_and(|p| p.contains(&me()))
+        });
+        let inventory = ipc_inventory::list().unwrap();
+        waiting.send(9, b"wake", Wait::NoWait).unwrap();
+        receiver.join().unwrap().unwrap();
+        assert!(blocked, "the blocked receiver is seen");
+
+        let o = find(
+            &inventory.objects,
+            Kind::SysvSemaphoreSet,
+            &key_label(k_sem),
+        );
+        assert_eq!((o.id, o.semaphores), (Some(set.id()), Some(3)));
+        assert_eq!(
+            (o.mode.bits(), o.uid, o.cuid),
+            (0o640, euid(), Some(euid()))
+        );
+        // Semaphore 1 was released by this process (creation may have set
+        // the others' values, which also records the pid).
+        let pids = o.semaphore_pids.as_deref().unwrap();
+        assert_eq!(pids.len(), 3);
+        assert_eq!(pids[1], me(), "{o:#?}");
+        assert!(pids.iter().all(|p| [0, me()].contains(p)), "{o:#?}");
+        assert_eq!(o.waiters, Some(0));
+        assert!(o.times.operated.is_some() && o.times.changed.is_some());
+        assert!(
+            matches!(&o.staleness, Staleness::InUse(r) if r.contains(&format!("pid {}", me()))),
+            "{o:#?}"
+        );
+
+        let o = find(
+            &inventory.objects,
+            Kind::SysvSharedMemory,
+            &key_label(k_shm),
+        );
+        assert_eq!(
+            (o.id, o.size, o.attachments),
+            (Some(seg.id()), Some(8192), Some(1))
+        );
+        assert_eq!((o.creator_pid, o.last_pid), (Some(me()), Some(me())));
+        assert!(o.times.attached.is_some() && o.times.detached.is_none());
+        assert!(matches!(&o.staleness, Staleness::InUse(r) if r.contains("attached 1")));
+
+        let o = find(
+            &inventory.objects,
+            Kind::SysvMessageQueue,
+            &key_label(k_msg),
+        );
+        assert_eq!(
+            (o.id, o.messages, o.queued_bytes),
+            (Some(q.id()), Some(2), Some(11))
+        );
+        assert_eq!((o.last_send_pid, o.last_receive_pid), (Some(me()), None));
+        assert!(o.times.sent.is_some() && o.times.received.is_none());
+        assert!(matches!(o.staleness, Staleness::InUse(_)));
+
+        let o = find(
+            &inventory.objects,
+            Kind::SysvMessageQueue,
+            &key_label(k_wait),
+        );
+        assert!(
+            matches!(&o.staleness, Staleness::InUse(r) if r.contains("blocked")),
+            "{o:#?}"
+        );
+    });
+    drop(attachment);
+}
+
+/// The child half of the killed-run tests: makes a POSIX semaphore and
+/// shared memory object and a System V set, segment and queue, uses each
+/// once, then waits to be killed.
+fn make_and_hang(args: &[String]) -> ! {
+    let (sem, shm, key) = (&args[0], &args[1], args[2].parse::<i32>().unwrap());
+    let s = posix_ipc::Semaphore::create_new(sem.as_str(), 1).unwrap();
+    s.acquire(posix_ipc::Timeout::Immediate).unwrap();
+    let m = posix_ipc::SharedMemory::create_new(shm.as_str(), 4096).unwrap();
+    let _mapping = m.map().unwrap();
+    let set = sysv_ipc::SemaphoreSet::options()
+        .create_new(true)
+        .len(1)
+        .open(Key::new(key))
+        .unwrap();
+    set.release(0, 1).unwrap();
+    let seg = sysv_ipc::SharedMemory::create_new(Key::new(key), 4096).unwrap();
+    let _attachment = seg.attach().unwrap();
+    let q = sysv_ipc::MessageQueue::create_new(Key::new(key)).unwrap();
+    q.send(1, b"left behind", Wait::NoWait).unwrap();
+    println!("ready");
+    loop {
+        std::thread::sleep(Duration::from_secs(1));
+    }
+}
+
+/// Runs [`make_and_hang`] in a child, waits until its last object exists,
+/// kills it with SIGKILL and reaps it.
+fn killed_run(test: &str, sem: &str, shm: &str, key: i32) {
+    let child = testkit::spawn_child(test, &[sem, shm, &key.to_string()]);
+    let made = testkit::eventually(Duration::from_secs(30), || {
+        sysv_ipc::MessageQueue::open(Key::new(key))
+            .is_ok_and(|q| q.current_messages().unwrap_or(0) == 1)
+    });
+    child.signal(libc::SIGKILL);
+    let out = child.wait(Duration::from_secs(30));
+    assert!(made, "the child made its objects: {out:?}");
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(out.status.signal(), Some(libc::SIGKILL), "{out:?}");
+}
+
+#[test]
+fn a_killed_runs_objects_are_stale_and_remove_stale_takes_only_them() {
+    const TEST: &str = "a_killed_runs_objects_are_stale_and_remove_stale_takes_only_them";
+    if let Some(args) = testkit::child_args(TEST) {
+        make_and_hang(&args);
+    }
+    let _serial = one_at_a_time();
+    let mut guard = Guard::default();
+    let run = guard.name("kill");
+    let (sem, shm, busy) = (
+        format!("{run}-sem"),
+        format!("{run}-shm"),
+        format!("{run}-busy"),
+    );
+    guard.names.extend([sem.clone(), shm.clone(), busy.clone()]);
+    let key = guard.key();
+    killed_run(TEST, &sem, &shm, key);
+    // An object of the same prefix that this (live) process holds.
+    let held = posix_ipc::SharedMemory::create_new(busy.as_str(), 64).unwrap();
+
+    let inventory = ipc_inventory::list().unwrap();
+    for (kind, label) in [
+        (Kind::PosixSemaphore, sem.clone()),
+        (Kind::PosixSharedMemory, shm.clone()),
+        (Kind::SysvSemaphoreSet, key_label(key)),
+        (Kind::SysvSharedMemory, key_label(key)),
+    ] {
+        let o = find(&inventory.objects, kind, &label);
+        assert!(o.is_stale(), "{o:#?}");
+    }
+    let o = find(&inventory.objects, Kind::SysvSharedMemory, &key_label(key));
+    assert_eq!(
+        o.attachments,
+        Some(0),
+        "the kernel detached the killed process"
+    );
+    // A queue is stale only if no task can be blocked on it, which needs
+    // every task's system call (some sandboxes hide even from root).
+    let queue = find(&inventory.objects, Kind::SysvMessageQueue, &key_label(key));
+    let queue_provable = !matches!(queue.staleness, Staleness::Unknown(_));
+    assert!(queue.is_stale() || !queue_provable, "{queue:#?}");
+    assert!(queue_provable || queue.staleness.reason().contains("could not be checked"));
+    let busy_o = find(&inventory.objects, Kind::PosixSharedMemory, &busy);
+    assert!(
+        matches!(busy_o.staleness, Staleness::InUse(_)),
+        "{busy_o:#?}"
+    );
+
+    let posix = ipc_inventory::remove_stale(&run).unwrap();
+    let mut removed: Vec<String> = posix.removed.iter().map(Object::label).collect();
+    removed.sort();
+    assert_eq!(removed, [sem.clone(), shm.clone()]);
+    assert_eq!(posix.kept.len(), 1, "{:#?}", posix.kept);
+    assert_eq!(posix.kept[0].label(), busy);
+    assert!(posix.failed.is_empty(), "{:?}", posix.failed);
+    let sysv = ipc_inventory::remove_stale(&key_label(key)).unwrap();
+    let mut kinds: Vec<Kind> = sysv.removed.iter().map(|o| o.kind).collect();
+    kinds.sort();
+    let mut expected = vec![Kind::SysvSemaphoreSet, Kind::SysvSharedMemory];
+    let mut left = vec![format!("posix-shm {busy}")];
+    if queue_provable {
+        expected.push(Kind::SysvMessageQueue);
+    } else {
+        left.push(queue.to_string());
+    }
+    assert_eq!(kinds, expected);
+    let now: Vec<String> = ipc_inventory::list()
+        .unwrap()
+        .objects
+        .iter()
+        .filter(|o| o.label().starts_with(&run) || o.key == Some(key))
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(now, left);
+    drop(held);
+}
+
+#[test]
+fn crashed_last_run_recipe_frees_the_names_and_refuses_a_live_instance() {
+    const TEST: &str = "crashed_last_run_recipe_frees_the_names_and_refuses_a_live_instance";
+    if let Some(args) = testkit::child_args(TEST) {
+        make_and_hang(&args);
+    }
+    let _serial = one_at_a_time();
+    let mut guard = Guard::default();
+    let run = guard.name("crash");
+    let (sem, shm) = (format!("{run}-lock"), format!("{run}-data"));
+    guard.names.extend([sem.clone(), shm.clone()]);
+    let key = guard.key();
+    killed_run(TEST, &sem, &shm, key);
+    // The next run: exclusive creates fail until the leftovers are cleared.
+    let e = posix_ipc::Semaphore::create_new(sem.as_str(), 1).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::AlreadyExists);
+    let Cleared::Removed(old) = ipc_inventory::clear_stale(Kind::PosixSemaphore, &sem).unwrap()
+    else {
+        panic!("the killed run's semaphore was not removed");
+    };
+    assert_eq!(old.label(), sem);
+    let lock = posix_ipc::Semaphore::create_new(sem.as_str(), 1).unwrap();
+    assert!(matches!(
+        ipc_inventory::clear_stale_key(Kind::SysvSemaphoreSet, key).unwrap(),
+        Cleared::Removed(_)
+    ));
+    sysv_ipc::SemaphoreSet::options()
+        .create_new(true)
+        .len(1)
+        .open(Key::new(key))
+        .unwrap()
+        .release(0, 1)
+        .unwrap();
+    // Absent names are free already.
+    let absent = format!("{run}-never");
+    assert!(matches!(
+        ipc_inventory::clear_stale(Kind::PosixSharedMemory, &absent).unwrap(),
+        Cleared::Absent
+    ));
+    // A live instance (this process) keeps its objects: Busy, naming it.
+    let e = ipc_inventory::clear_stale(Kind::PosixSemaphore, &sem).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Busy, "{e}");
+    assert!(e.message().contains(&format!("pid {}", me())), "{e}");
+    let e = ipc_inventory::clear_stale_key(Kind::SysvSemaphoreSet, key).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Busy, "{e}");
+    assert!(e.message().contains("is alive"), "{e}");
+    assert!(sysv_ipc::SemaphoreSet::open(Key::new(key)).is_ok());
+    drop(lock);
+    // Wrong kinds and bad names are input errors.
+    let e = ipc_inventory::clear_stale(Kind::SysvSemaphoreSet, &sem).unwrap_err();
+    assert!(e.is_invalid_input(), "{e}");
+    let e = ipc_inventory::clear_stale(Kind::PosixSemaphore, "no-slash").unwrap_err();
+    assert!(e.is_invalid_input(), "{e}");
+    let e = ipc_inventory::clear_stale_key(Kind::SysvSemaphoreSet, 0).unwrap_err();
+    assert!(e.message().contains("IPC_PRIVATE"), "{e}");
+}
+
+#[test]
+fn removal_by_name_and_id_reports_what_went_wrong() {
+    let _serial = one_at_a_time();
+    let mut guard = Guard::default();
+    let name = guard.name("rm");
+    let key = guard.key();
+    posix_ipc::SharedMemory::create_new(name.as_str(), 16).unwrap();
+    let q = sysv_ipc::MessageQueue::create_new(Key::new(key)).unwrap();
+    ipc_inventory::unlink_posix(Kind::PosixSharedMemory, &name).unwrap();
+    let e = ipc_inventory::unlink_posix(Kind::PosixSharedMemory, &name).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    assert!(e.message().contains(&name), "{e}");
+    ipc_inventory::remove_sysv(Kind::SysvMessageQueue, q.id()).unwrap();
+    let e = ipc_inventory::remove_sysv(Kind::SysvMessageQueue, q.id()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    for bad in ["", "x", "/", "/a/b"] {
+        let e = ipc_inventory::unlink_posix(Kind::PosixSemaphore, bad).unwrap_err();
+        assert!(e.is_invalid_input(), "{bad:?}: {e}");
+    }
+    let long = format!("/{}", "n".repeat(256));
+    assert!(
+        ipc_inventory::unlink_posix(Kind::PosixSemaphore, long)
+            .unwrap_err()
+            .is_invalid_input()
+    );
+    assert!(
+        ipc_inventory::unlink_posix(Kind::SysvSharedMemory, "/x")
+            .unwrap_err()
+            .is_invalid_input()
+    );
+    assert!(
+        ipc_inventory::remove_sysv(Kind::PosixSharedMemory, 1)
+            .unwrap_err()
+            .is_invalid_input()
+    );
+    // An in-use object is not removed by the stale helpers.
+    let held = posix_ipc::SharedMemory::create_new(name.as_str(), 16).unwrap();
+    let inventory = ipc_inventory::list().unwrap();
+    let o = find(&inventory.objects, Kind::PosixSharedMemory, &name);
+    let e = ipc_inventory::remove_if_stale(o).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Busy);
+    assert!(e.message().contains("is in use"), "{e}");
+    assert!(posix_ipc::SharedMemory::open(name.as_str()).is_ok());
+    drop(held);
+}
+
+/// Another user (uid 65534, in a child) sees root's objects but can neither
+/// prove them stale (it may not inspect root's processes) nor remove them;
+/// for its own objects the kernel answers, even about root's processes.
+#[test]
+fn another_user_cannot_prove_or_remove_root_objects() {
+    const TEST: &str = "another_user_cannot_prove_or_remove_root_objects";
+    if let Some(args) = testkit::child_args(TEST) {
+        // SAFETY: setgid/setuid have no memory-safety preconditions.
+        unsafe {
+            assert_eq!(libc::setgid(65534), 0);
+            assert_eq!(libc::setuid(65534), 0);
+        }
+        let key: i32 = args[1].parse().unwrap();
+        let inventory = ipc_inventory::list().unwrap();
+        assert!(!inventory.processes.as_ref().unwrap().uninspected.is_empty());
+        let shm = find(&inventory.objects, Kind::PosixSharedMemory, &args[0]);
+        assert!(
+            matches!(&shm.staleness, Staleness::Unknown(r) if r.contains("could not be inspected")),
+            "{shm:#?}"
+        );
+        let e = ipc_inventory::check_removable(shm).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{e}");
+        assert!(e.message().contains("uid 0"), "{e}");
+        assert_eq!(
+            ipc_inventory::remove_if_stale(shm).unwrap_err().kind(),
+            ErrorKind::PermissionDenied
+        );
+        let e = ipc_inventory::remove(shm).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{e}");
+        let q = find(&inventory.objects, Kind::SysvMessageQueue, &key_label(key));
+        assert!(!q.is_stale(), "{q:#?}");
+        assert_eq!(
+            ipc_inventory::check_removable(q).unwrap_err().kind(),
+            ErrorKind::PermissionDenied
+        );
+        let e = ipc_inventory::remove(q).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{e}");
+        // Its own objects: the kernel answers for the processes it cannot
+        // inspect (root's, which holds one of them open).
+        let held = find(&inventory.objects, Kind::PosixSharedMemory, &args[2]);
+        assert!(
+            held.holders.as_ref().unwrap().processes.is_empty(),
+            "{held:#?}"
+        );
+        assert!(
+            matches!(&held.staleness, Staleness::InUse(r) if r.contains("write lease")),
+            "{held:#?}"
+        );
+        let free = find(&inventory.objects, Kind::PosixSharedMemory, &args[3]);
+        assert!(free.is_stale(), "{free:#?}");
+        println!("refused as uid 65534");
+        return;
+    }
+    let _serial = one_at_a_time();
+    if euid() != 0 {
+        eprintln!("skipped: needs root to make another user's process");
+        return;
+    }
+    let mut guard = Guard::default();
+    let name = guard.name("perm");
+    let key = guard.key();
+    drop(posix_ipc::SharedMemory::create_new(name.as_str(), 16).unwrap());
+    let q = sysv_ipc::MessageQueue::options()
+        .create_new(true)
+        .mode(0o644)
+        .open(Key::new(key))
+        .unwrap();
+    q.send(1, b"x", Wait::NoWait).unwrap();
+    let (held_name, free_name) = (guard.name("perm-held"), guard.name("perm-free"));
+    let held = posix_ipc::SharedMemory::create_new(held_name.as_str(), 16).unwrap();
+    drop(posix_ipc::SharedMemory::create_new(free_name.as_str(), 16).unwrap());
+    for n in [&held_name, &free_name] {
+        let path = std::ffi::CString::new(format!("/dev/shm{n}")).unwrap();
+        // SAFETY: `path` is NUL-terminated and outlives the call.
+        assert_eq!(unsafe { libc::chown(path.as_ptr(), 65534, 65534) }, 0);
+    }
+    let out = testkit::spawn_child(TEST, &[&name, &key.to_string(), &held_name, &free_name])
+        .wait_success(Duration::from_secs(60));
+    assert!(out.contains("refused as uid 65534"), "{out}");
+    assert!(posix_ipc::SharedMemory::open(name.as_str()).is_ok());
+    assert!(sysv_ipc::MessageQueue::open(Key::new(key)).is_ok());
+    drop(held);
+}
