@@ -15,7 +15,7 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use crate::cmd;
-use crate::ipcs::{self, Object};
+use crate::ipcs::{self, Object, SysvKind};
 
 /// The environment variable through which the interop tests find the
 /// drop-ins' interpreter (set for the later steps once this one passed).
@@ -296,11 +296,14 @@ fn leftovers(before: &ipcs::Snapshot, after: &ipcs::Snapshot) -> Vec<Object> {
 fn remove(object: &Object) -> Result<(), String> {
     match object {
         Object::Posix(path) => std::fs::remove_file(path).map_err(|e| e.to_string()),
-        Object::Sysv { kind, id, .. } => cmd::run(
-            Command::new("ipcrm")
-                .arg(kind.ipcrm_flag())
-                .arg(id.to_string()),
-        ),
+        Object::Sysv { kind, id, .. } => {
+            let flag = match kind {
+                SysvKind::Sem => "-s",
+                SysvKind::Shm => "-m",
+                SysvKind::Msg => "-q",
+            };
+            cmd::run(Command::new("ipcrm").arg(flag).arg(id.to_string()))
+        }
     }
 }
 
