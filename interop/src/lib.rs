@@ -25,7 +25,7 @@ pub const DROPINS_PYTHON_ENV: &str = "IPCRS_PYTHON_DROPINS";
 pub const MQ_PRIOS: [u32; 6] = [1, 7, 3, 31, 0, 7];
 
 /// Types of the System V queue messages `make` sends, in sending order.
-pub const MSG_TYPES: [i64; 4] = [3, 1, 2, 1];
+pub const MSG_TYPES: [std::ffi::c_long; 4] = [3, 1, 2, 1];
 
 /// Byte `i` of the shared-memory test pattern.
 pub fn pattern(i: usize) -> u8 {
@@ -114,6 +114,23 @@ impl Peer {
                 c.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/peers/peer.py"));
                 c
             }
+        }
+    }
+
+    /// Runs the peer with `args`: what it printed if it succeeded, else
+    /// (`Err`) what it wrote to stderr. For calls expected to fail.
+    pub fn try_run(&self, args: &[&str]) -> Result<Report, String> {
+        let out = self
+            .command()
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot start the {} peer: {e}", self.label()));
+        if out.status.success() {
+            Ok(Report {
+                stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            })
+        } else {
+            Err(String::from_utf8_lossy(&out.stderr).into_owned())
         }
     }
 

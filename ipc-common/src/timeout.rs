@@ -152,12 +152,25 @@ fn too_long(t: Timeout) -> Error {
     )
 }
 
+/// `d` as a `timespec`: the seconds must fit `time_t`, which is 32 bits on
+/// 32-bit glibc (about 68 years).
 fn duration_to_timespec(d: Duration) -> Result<libc::timespec> {
-    let tv_sec = libc::time_t::try_from(d.as_secs()).map_err(|_| too_long(Timeout::After(d)))?;
-    Ok(libc::timespec {
-        tv_sec,
-        tv_nsec: libc::c_long::from(d.subsec_nanos()),
-    })
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // Converted to the field's type, `time_t` (not named: the `libc` crate
+    // deprecates it on musl).
+    ts.tv_sec = d
+        .as_secs()
+        .try_into()
+        .map_err(|_| too_long(Timeout::After(d)))?;
+    // Below 10^9, so it fits `c_long` on every target (32 or 64 bits): the
+    // cast neither truncates nor wraps.
+    #[allow(clippy::cast_possible_wrap)]
+    let nsec = d.subsec_nanos() as libc::c_long;
+    ts.tv_nsec = nsec;
+    Ok(ts)
 }
 
 impl From<Duration> for Timeout {

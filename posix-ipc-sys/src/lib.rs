@@ -5,24 +5,57 @@
 //! (`mq_*`), shared memory (`shm_open`/`shm_unlink`), System V semaphores
 //! (`semget`/`semop`/`semtimedop`/`semctl`), shared memory (`shm{get,at,dt,ctl}`),
 //! message queues (`msg{get,snd,rcv,ctl}`), `ftok`, and their constants and structs.
+//! Each target gets exactly what its C library has: an item missing on a
+//! target is absent there, never a stub that fails at run time.
 //!
-//! # How the bindings are made
+//! # Where the declarations come from
 //!
-//! The declarations in [`generated`] are produced **offline** by bindgen from
-//! `wrapper.h` with tight allowlists and committed, one file per supported target,
-//! so building this crate never needs libclang (nor does docs.rs). Committed
-//! targets: `x86_64-unknown-linux-gnu` and `aarch64-unknown-linux-gnu` (the
-//! latter from Debian's cross headers, `libc6-dev-arm64-cross`). Regenerate with
-//! `cargo xtask bindgen`; `cargo xtask bindgen --check` fails if the committed file
-//! differs from what the headers produce. Structs that `libc` already defines
-//! (`timespec`, `sigevent`) are re-used from `libc`, and integer typedefs are plain
-//! aliases of the same primitive types `libc` uses, so values pass between this
-//! crate, `libc` and `nix` without casts.
+//! | Target | Source |
+//! |---|---|
+//! | `x86_64-unknown-linux-gnu` | bindgen, host glibc headers |
+//! | `aarch64-unknown-linux-gnu` | bindgen, Debian `libc6-dev-arm64-cross` |
+//! | `i686-unknown-linux-gnu` (and other 32-bit x86 glibc) | bindgen, Debian `libc6-dev-i386-cross` |
+//! | `x86_64-unknown-linux-musl` | bindgen, Debian `musl-dev` |
+//! | macOS (`x86_64`/`aarch64-apple-darwin`) | the [`libc`] crate |
+//! | FreeBSD (`x86_64-unknown-freebsd`) | the [`libc`] crate |
 //!
-//! A small C shim, compiled with `cc` by the build script, exports what bindgen
-//! cannot express: [`SEM_FAILED`](sem_failed), [`SIGRTMIN`](sigrtmin) /
-//! [`SIGRTMAX`](sigrtmax) (function-like macros on glibc) and `semctl` with
-//! `union semun` ([`semctl_val`], [`semctl_buf`], [`semctl_array`]).
+//! Where this project has the target's C library headers, the declarations in
+//! `generated` are produced **offline** by bindgen from `wrapper.h` with tight
+//! allowlists and committed, one file per target, so building this crate never
+//! needs libclang (nor does docs.rs). Regenerate with `cargo xtask bindgen`;
+//! `cargo xtask bindgen --check` fails if a committed file differs from what
+//! the headers produce. Structs that `libc` already defines (`timespec`,
+//! `sigevent`) are re-used from `libc`, and integer typedefs are plain aliases
+//! of the same primitive types `libc` uses, so values pass between this crate,
+//! `libc` and `nix` without casts. On musl, three fields that musl's headers
+//! rename with a macro keep glibc's spelling (`ipc_perm::__key`,
+//! `ipc_perm::__seq`, `msqid_ds::__msg_cbytes`), which musl's headers accept
+//! too.
+//!
+//! Where it has none (macOS, FreeBSD), the declarations are re-exported from
+//! the `libc` crate, whose own CI checks them against the real headers, under
+//! the names used here. No struct layout is written by hand. See the
+//! `from_libc` module's source for what each of those systems gets.
+//!
+//! Any other operating system is a compile error, and so is a Linux target
+//! without committed bindings (add it to `posix-ipc-sys/gen` and run
+//! `cargo xtask bindgen`).
+//!
+//! # No C compiler needed
+//!
+//! What bindgen cannot express is written in Rust, so no target needs a C
+//! compiler, not even to type-check:
+//! - [`SEM_FAILED`] (a cast pointer macro) is `libc`'s constant;
+//! - `sigrtmin`/`sigrtmax` (Linux; function-like macros there) are
+//!   `libc::SIGRTMIN()`/`libc::SIGRTMAX()`, which call the C library's own
+//!   `__libc_current_sigrtmin`/`max`, exactly what the C macros expand to;
+//! - `semctl`'s optional fourth argument, `union semun`, is passed **by value**
+//!   through a Rust call of the variadic `semctl` ([`semctl_val`],
+//!   [`semctl_buf`], [`semctl_array`]), which is what a C caller does: Rust
+//!   lowers a `#[repr(C)]` union in a C-variadic call with the C ABI's rules.
+//!
+//! The crate's tests compile a small C program with the target's C compiler
+//! when there is one and check that these Rust paths return what C returns.
 //!
 //! # Example
 //!
@@ -70,206 +103,147 @@ pub mod generated;
 #[path = "generated/aarch64-unknown-linux-gnu.rs"]
 pub mod generated;
 
-#[cfg(not(all(
+/// Bindgen output for the current target (see the crate docs for how it is made).
+#[cfg(all(target_os = "linux", target_env = "gnu", target_arch = "x86"))]
+#[allow(
+    missing_docs,
+    unreachable_pub,
+    missing_debug_implementations,
+    clippy::all,
+    clippy::undocumented_unsafe_blocks,
+    clippy::missing_safety_doc
+)]
+#[rustfmt::skip]
+#[path = "generated/i686-unknown-linux-gnu.rs"]
+pub mod generated;
+
+/// Bindgen output for the current target (see the crate docs for how it is made).
+#[cfg(all(target_os = "linux", target_env = "musl", target_arch = "x86_64"))]
+#[allow(
+    missing_docs,
+    unreachable_pub,
+    missing_debug_implementations,
+    clippy::all,
+    clippy::undocumented_unsafe_blocks,
+    clippy::missing_safety_doc
+)]
+#[rustfmt::skip]
+#[path = "generated/x86_64-unknown-linux-musl.rs"]
+pub mod generated;
+
+#[cfg(all(
     target_os = "linux",
-    target_env = "gnu",
-    any(target_arch = "x86_64", target_arch = "aarch64")
-)))]
+    not(any(
+        all(target_env = "gnu", target_arch = "x86_64"),
+        all(target_env = "gnu", target_arch = "aarch64"),
+        all(target_env = "gnu", target_arch = "x86"),
+        all(target_env = "musl", target_arch = "x86_64"),
+    ))
+))]
 compile_error!(
-    "posix-ipc-sys has no committed bindings for this target yet: add it to the \
-     TARGETS of posix-ipc-sys/gen and run `cargo xtask bindgen`"
+    "posix-ipc-sys has no committed bindings for this Linux target (it has them for \
+     x86_64, aarch64 and i686 glibc and x86_64 musl): add the target and its C library \
+     headers to TARGETS in posix-ipc-sys/gen and run `cargo xtask bindgen`"
 );
 
+#[cfg(target_os = "linux")]
 pub use generated::*;
+
+#[cfg(any(target_os = "macos", target_os = "freebsd"))]
+mod from_libc;
+#[cfg(any(target_os = "macos", target_os = "freebsd"))]
+pub use from_libc::*;
+
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "freebsd")))]
+compile_error!(
+    "posix-ipc-sys supports Linux, macOS and FreeBSD: this operating system is not one of \
+     them (POSIX and System V IPC as posix_ipc and sysv_ipc use them are Unix interfaces; \
+     Windows has neither)"
+);
+
+mod semctl;
+pub use semctl::{semctl, semctl_array, semctl_buf, semctl_val};
 
 /// `IPC_PRIVATE`: the key that always creates a new, unnamed System V object.
 ///
-/// A cast macro (`((key_t) 0)`) on glibc, so bindgen does not emit it.
+/// A cast macro (`((key_t) 0)`) in the C headers, so bindgen does not emit it.
 ///
 /// ```
 /// assert_eq!(posix_ipc_sys::IPC_PRIVATE, 0);
 /// ```
 pub const IPC_PRIVATE: key_t = 0;
 
-unsafe extern "C" {
-    /// Returns `SEM_FAILED`, the value `sem_open` returns on error.
-    ///
-    /// ```
-    /// // SAFETY: no arguments, no side effects.
-    /// let failed = unsafe { posix_ipc_sys::sem_failed() };
-    /// assert!(failed.is_null()); // glibc defines SEM_FAILED as NULL
-    /// ```
-    #[link_name = "posix_ipc_sem_failed"]
-    pub fn sem_failed() -> *mut sem_t;
+/// `SEM_FAILED`, what `sem_open` returns on error: a null pointer on Linux and
+/// FreeBSD, `(sem_t *)-1` on macOS. `libc`'s constant, as this crate's type.
+///
+/// ```
+/// # #[cfg(target_os = "linux")]
+/// assert!(posix_ipc_sys::SEM_FAILED.is_null());
+/// ```
+pub const SEM_FAILED: *mut sem_t = libc::SEM_FAILED.cast();
 
-    /// Returns `SIGRTMIN`, the lowest real-time signal number available to programs.
-    ///
-    /// ```
-    /// // SAFETY: no arguments, no side effects.
-    /// let (lo, hi) = unsafe { (posix_ipc_sys::sigrtmin(), posix_ipc_sys::sigrtmax()) };
-    /// assert!(lo < hi);
-    /// ```
-    #[link_name = "posix_ipc_sigrtmin"]
-    pub fn sigrtmin() -> libc::c_int;
-
-    /// Returns `SIGRTMAX`, the highest real-time signal number.
-    ///
-    /// ```
-    /// // SAFETY: no arguments, no side effects.
-    /// assert!(unsafe { posix_ipc_sys::sigrtmax() } >= 32);
-    /// ```
-    #[link_name = "posix_ipc_sigrtmax"]
-    pub fn sigrtmax() -> libc::c_int;
-
-    /// `semctl(semid, semnum, cmd)` for commands that take no fourth argument
-    /// (`GETVAL`, `GETPID`, `GETNCNT`, `GETZCNT`, `IPC_RMID`).
-    ///
-    /// See the crate-level example.
-    #[link_name = "posix_ipc_semctl"]
-    pub fn semctl(semid: libc::c_int, semnum: libc::c_int, cmd: libc::c_int) -> libc::c_int;
-
-    /// `semctl` with `union semun { int val }` (`SETVAL`).
-    ///
-    /// See the crate-level example.
-    #[link_name = "posix_ipc_semctl_val"]
-    pub fn semctl_val(
-        semid: libc::c_int,
-        semnum: libc::c_int,
-        cmd: libc::c_int,
-        val: libc::c_int,
-    ) -> libc::c_int;
-
-    /// `semctl` with `union semun { struct semid_ds *buf }` (`IPC_STAT`, `IPC_SET`).
-    ///
-    /// ```
-    /// use posix_ipc_sys as sys;
-    /// let mut ds = sys::semid_ds::default();
-    /// // SAFETY: `ds` is a valid, writable semid_ds; the set is removed at the end.
-    /// unsafe {
-    ///     let id = sys::semget(sys::IPC_PRIVATE, 2, sys::IPC_CREAT | 0o640);
-    ///     assert_eq!(sys::semctl_buf(id, 0, sys::IPC_STAT, &mut ds), 0);
-    ///     assert_eq!(sys::semctl(id, 0, sys::IPC_RMID), 0);
-    /// }
-    /// assert_eq!(ds.sem_nsems, 2);
-    /// assert_eq!(ds.sem_perm.mode & 0o777, 0o640);
-    /// ```
-    #[link_name = "posix_ipc_semctl_buf"]
-    pub fn semctl_buf(
-        semid: libc::c_int,
-        semnum: libc::c_int,
-        cmd: libc::c_int,
-        buf: *mut semid_ds,
-    ) -> libc::c_int;
-
-    /// `semctl` with `union semun { unsigned short *array }` (`GETALL`, `SETALL`).
-    ///
-    /// The array must hold as many values as the set has semaphores.
-    ///
-    /// ```
-    /// use posix_ipc_sys as sys;
-    /// let mut values = [4u16, 5, 6];
-    /// let mut back = [0u16; 3];
-    /// // SAFETY: both arrays hold exactly nsems (3) values; the set is removed.
-    /// unsafe {
-    ///     let id = sys::semget(sys::IPC_PRIVATE, 3, sys::IPC_CREAT | 0o600);
-    ///     assert_eq!(sys::semctl_array(id, 0, sys::SETALL, values.as_mut_ptr()), 0);
-    ///     assert_eq!(sys::semctl_array(id, 0, sys::GETALL, back.as_mut_ptr()), 0);
-    ///     assert_eq!(sys::semctl(id, 0, sys::IPC_RMID), 0);
-    /// }
-    /// assert_eq!(back, values);
-    /// ```
-    #[link_name = "posix_ipc_semctl_array"]
-    pub fn semctl_array(
-        semid: libc::c_int,
-        semnum: libc::c_int,
-        cmd: libc::c_int,
-        array: *mut libc::c_ushort,
-    ) -> libc::c_int;
+/// Returns [`SEM_FAILED`], the value `sem_open` returns on error.
+///
+/// # Safety
+///
+/// None: calling it has no preconditions. It is `unsafe` only because it
+/// replaced a C function of that signature and callers wrap it in `unsafe`;
+/// new code should use the [`SEM_FAILED`] constant.
+///
+/// ```
+/// // SAFETY: no preconditions (see above).
+/// let failed = unsafe { posix_ipc_sys::sem_failed() };
+/// assert_eq!(failed, posix_ipc_sys::SEM_FAILED);
+/// ```
+#[inline]
+pub unsafe fn sem_failed() -> *mut sem_t {
+    SEM_FAILED
 }
 
-#[cfg(test)]
-mod layout {
-    //! The generated structs must match `libc`'s where both define them.
-    extern crate std;
-    use core::mem::{align_of, offset_of, size_of};
-
-    macro_rules! same_layout {
-        ($ours:ty, $theirs:ty) => {
-            assert_eq!(
-                size_of::<$ours>(),
-                size_of::<$theirs>(),
-                "size of {}",
-                stringify!($ours)
-            );
-            assert_eq!(
-                align_of::<$ours>(),
-                align_of::<$theirs>(),
-                "align of {}",
-                stringify!($ours)
-            );
-        };
-    }
-
-    #[test]
-    fn structs_match_libc() {
-        same_layout!(crate::mq_attr, libc::mq_attr);
-        same_layout!(crate::ipc_perm, libc::ipc_perm);
-        same_layout!(crate::sembuf, libc::sembuf);
-        same_layout!(crate::semid_ds, libc::semid_ds);
-        same_layout!(crate::shmid_ds, libc::shmid_ds);
-        same_layout!(crate::msqid_ds, libc::msqid_ds);
-        same_layout!(crate::sem_t, libc::sem_t);
-    }
-
-    #[test]
-    fn field_offsets_match_libc() {
-        assert_eq!(
-            offset_of!(crate::ipc_perm, mode),
-            offset_of!(libc::ipc_perm, mode)
-        );
-        assert_eq!(
-            offset_of!(crate::shmid_ds, shm_segsz),
-            offset_of!(libc::shmid_ds, shm_segsz)
-        );
-        assert_eq!(
-            offset_of!(crate::shmid_ds, shm_nattch),
-            offset_of!(libc::shmid_ds, shm_nattch)
-        );
-        assert_eq!(
-            offset_of!(crate::msqid_ds, msg_qbytes),
-            offset_of!(libc::msqid_ds, msg_qbytes)
-        );
-        assert_eq!(
-            offset_of!(crate::mq_attr, mq_curmsgs),
-            offset_of!(libc::mq_attr, mq_curmsgs)
-        );
-    }
-
-    #[test]
-    fn constants_match_libc() {
-        assert_eq!(crate::IPC_CREAT, libc::IPC_CREAT);
-        assert_eq!(crate::IPC_EXCL, libc::IPC_EXCL);
-        assert_eq!(crate::IPC_NOWAIT, libc::IPC_NOWAIT);
-        assert_eq!(crate::IPC_RMID, libc::IPC_RMID);
-        assert_eq!(crate::IPC_STAT, libc::IPC_STAT);
-        assert_eq!(crate::IPC_SET, libc::IPC_SET);
-        assert_eq!(crate::SEM_UNDO, libc::SEM_UNDO);
-        assert_eq!(crate::SHM_RDONLY, libc::SHM_RDONLY);
-        assert_eq!(crate::SHM_RND, libc::SHM_RND);
-        assert_eq!(crate::SHM_HUGETLB, libc::SHM_HUGETLB);
-        assert_eq!(crate::MSG_NOERROR, libc::MSG_NOERROR);
-        assert_eq!(crate::MSG_EXCEPT, libc::MSG_EXCEPT);
-        assert_eq!(crate::GETVAL, libc::GETVAL);
-        assert_eq!(crate::SETALL, libc::SETALL);
-    }
-
-    #[test]
-    fn shim_values_match_libc() {
-        // SAFETY: the shim functions take no arguments and have no side effects.
-        unsafe {
-            assert_eq!(crate::sigrtmin(), libc::SIGRTMIN());
-            assert_eq!(crate::sigrtmax(), libc::SIGRTMAX());
-            assert_eq!(crate::sem_failed(), libc::SEM_FAILED.cast());
-        }
-    }
+/// Returns `SIGRTMIN`, the lowest real-time signal number available to
+/// programs: `libc::SIGRTMIN()`, which asks the C library at run time, as the
+/// C macro does (34 on glibc, which keeps two for its threads; 35 on musl).
+///
+/// Linux only: macOS has no real-time signals, and the `libc` crate does not
+/// declare FreeBSD's.
+///
+/// # Safety
+///
+/// None: calling it has no preconditions. It is `unsafe` only because it
+/// replaced a C function of that signature and callers wrap it in `unsafe`.
+///
+/// ```
+/// // SAFETY: no preconditions (see above).
+/// let (lo, hi) = unsafe { (posix_ipc_sys::sigrtmin(), posix_ipc_sys::sigrtmax()) };
+/// assert!(lo < hi);
+/// ```
+#[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
+#[inline]
+pub unsafe fn sigrtmin() -> libc::c_int {
+    libc::SIGRTMIN()
 }
+
+/// Returns `SIGRTMAX`, the highest real-time signal number
+/// (`libc::SIGRTMAX()`, asked of the C library at run time).
+///
+/// Linux only, like [`sigrtmin`].
+///
+/// # Safety
+///
+/// None: calling it has no preconditions. It is `unsafe` only because it
+/// replaced a C function of that signature and callers wrap it in `unsafe`.
+///
+/// ```
+/// // SAFETY: no preconditions (see above).
+/// assert!(unsafe { posix_ipc_sys::sigrtmax() } >= 32);
+/// ```
+#[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
+#[inline]
+pub unsafe fn sigrtmax() -> libc::c_int {
+    libc::SIGRTMAX()
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod layout;

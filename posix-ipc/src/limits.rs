@@ -200,6 +200,8 @@ pub struct ResourceLimit {
 /// ```
 #[cfg(target_os = "linux")]
 #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
+// `rlim_t` is 32 bits on 32-bit glibc, where the conversion is not useless.
+#[allow(clippy::useless_conversion)]
 pub fn rlimit_msgqueue() -> Result<ResourceLimit> {
     let mut r = libc::rlimit {
         rlim_cur: 0,
@@ -209,7 +211,7 @@ pub fn rlimit_msgqueue() -> Result<ResourceLimit> {
     ipc_common::check("getrlimit", unsafe {
         libc::getrlimit(libc::RLIMIT_MSGQUEUE, &mut r)
     })?;
-    let conv = |v: libc::rlim_t| (v != libc::RLIM_INFINITY).then_some(v);
+    let conv = |v: libc::rlim_t| (v != libc::RLIM_INFINITY).then_some(u64::from(v));
     Ok(ResourceLimit {
         soft: conv(r.rlim_cur),
         hard: conv(r.rlim_max),
@@ -224,7 +226,7 @@ mod tests {
     fn values_match_the_running_system() {
         // SAFETY: sysconf has no preconditions.
         let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-        assert_eq!(page_size() as i64, page);
+        assert_eq!(page_size(), usize::try_from(page).unwrap());
         assert_eq!(semaphore_value_max(), i32::MAX.unsigned_abs());
         assert_eq!(mq_prio_max(), 32768);
         assert_eq!(message_priority_max(), 32767);

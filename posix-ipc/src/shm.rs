@@ -19,16 +19,19 @@ mod mapping;
 
 pub use mapping::Mapping;
 
-/// The largest size a shared memory object can have: `off_t::MAX` (2⁶³ − 1).
+/// The largest size a shared memory object can have: `off_t::MAX` (2⁶³ − 1;
+/// 2³¹ − 1 on 32-bit glibc, whose `off_t` is 32 bits).
 ///
 /// Larger sizes are rejected with [`ErrorKind::InvalidInput`] before any
 /// system call (posix_ipc wraps `2**64` to 0 and deletes the segment for
 /// `2**63`).
 ///
 /// ```
-/// assert_eq!(posix_ipc::SHARED_MEMORY_SIZE_MAX, i64::MAX as u64);
+/// assert_eq!(posix_ipc::SHARED_MEMORY_SIZE_MAX, libc::off_t::MAX as u64);
 /// ```
-pub const SHARED_MEMORY_SIZE_MAX: u64 = libc::off_t::MAX.unsigned_abs();
+// `as`: `u64::from` is not const; a positive `off_t` (32 or 64 bits) fits.
+#[allow(clippy::cast_sign_loss, clippy::unnecessary_cast)]
+pub const SHARED_MEMORY_SIZE_MAX: u64 = libc::off_t::MAX as u64;
 
 /// A POSIX shared memory object (`shm_open`), seen through one file
 /// descriptor.
@@ -525,7 +528,9 @@ fn file_size_limit() -> Option<(Option<u64>, Option<u64>)> {
     if unsafe { libc::getrlimit(libc::RLIMIT_FSIZE, &mut r) } != 0 {
         return None;
     }
-    let conv = |v: libc::rlim_t| (v != libc::RLIM_INFINITY).then_some(v);
+    // `rlim_t` is 32 bits on i686.
+    #[allow(clippy::useless_conversion)]
+    let conv = |v: libc::rlim_t| (v != libc::RLIM_INFINITY).then_some(u64::from(v));
     Some((conv(r.rlim_cur), conv(r.rlim_max)))
 }
 
@@ -829,9 +834,11 @@ impl SharedMemory {
     /// assert_eq!(shm.size()?, 3333);
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
+    // `off_t` is 32 bits on 32-bit glibc, where the conversion is not useless.
+    #[allow(clippy::useless_conversion)]
     pub fn size(&self) -> Result<u64> {
         let st = self.stat()?;
-        Ok(st.st_size.unsigned_abs())
+        Ok(u64::from(st.st_size.unsigned_abs()))
     }
 
     /// Gives the object `size` bytes: checks the size, reserves the pages
@@ -1306,10 +1313,14 @@ mod tests {
 
     #[test]
     fn size_limit_is_off_t_max() {
-        assert_eq!(check_size("t", SHARED_MEMORY_SIZE_MAX).unwrap(), i64::MAX);
+        assert_eq!(
+            check_size("t", SHARED_MEMORY_SIZE_MAX).unwrap(),
+            libc::off_t::MAX
+        );
         let e = check_size("t", SHARED_MEMORY_SIZE_MAX + 1).unwrap_err();
         assert!(e.is_invalid_input());
-        assert!(e.message().contains("9223372036854775808"), "{e}");
+        let too_big = (SHARED_MEMORY_SIZE_MAX + 1).to_string();
+        assert!(e.message().contains(&too_big), "{e}");
     }
 
     #[test]

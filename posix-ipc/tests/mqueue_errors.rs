@@ -171,11 +171,15 @@ fn rlimit_msgqueue_exhaustion_names_the_limit_and_ulimit_q() {
     // posix_ipc issue #21: "This process already has the maximum number of
     // files open". The child lowers its own RLIMIT_MSGQUEUE, then creates.
     if let Some(args) = testkit::child_args(RLIMIT_TEST) {
-        let hard = limits::rlimit_msgqueue().unwrap().hard;
-        let lim = libc::rlimit {
-            rlim_cur: 1000,
-            rlim_max: hard.unwrap_or(libc::RLIM_INFINITY),
+        // Keep the hard limit, in `rlim_t` (32 bits on 32-bit glibc).
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
         };
+        // SAFETY: `lim` is a valid, writable rlimit.
+        let rc = unsafe { libc::getrlimit(libc::RLIMIT_MSGQUEUE, &mut lim) };
+        assert_eq!(rc, 0);
+        lim.rlim_cur = 1000;
         // SAFETY: `lim` is a valid rlimit; this only lowers the child's limit.
         assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_MSGQUEUE, &lim) }, 0);
         let e = MessageQueue::options()

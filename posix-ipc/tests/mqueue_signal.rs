@@ -161,6 +161,14 @@ fn invalid_signal_numbers_are_rejected_before_the_call() {
     q.cancel_notification().unwrap();
 }
 
+/// A thread's `pthread_t`, to pass to the thread that signals it (a pointer,
+/// so not `Send`, on musl).
+struct Thread(libc::pthread_t);
+
+// SAFETY: a pthread_t only identifies a thread; any thread may pass it to
+// pthread_kill while the identified thread is alive.
+unsafe impl Send for Thread {}
+
 /// Sends `sig` to `thread` until `done` reports the blocked call returned.
 fn interrupt_until_done(thread: libc::pthread_t, sig: i32, done: &std::sync::atomic::AtomicBool) {
     let start = std::time::Instant::now();
@@ -190,7 +198,7 @@ fn a_signal_interrupting_a_wait_is_interrupted_not_retried() {
             let (q, done) = (q.clone(), done.clone());
             std::thread::spawn(move || {
                 // SAFETY: pthread_self has no preconditions.
-                tx.send(unsafe { libc::pthread_self() }).unwrap();
+                tx.send(Thread(unsafe { libc::pthread_self() })).unwrap();
                 let mut buf = [0u8; 10];
                 let r = if blocking_send {
                     q.send(b"more", 0)
@@ -202,7 +210,7 @@ fn a_signal_interrupting_a_wait_is_interrupted_not_retried() {
                 r
             })
         };
-        let thread = rx.recv().unwrap();
+        let Thread(thread) = rx.recv().unwrap();
         interrupt_until_done(thread, sig, &done);
         let e = worker.join().unwrap().unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Interrupted, "{e}");
@@ -229,13 +237,13 @@ fn signal_while_blocked(
         let done = done.clone();
         std::thread::spawn(move || {
             // SAFETY: pthread_self has no preconditions.
-            tx.send(unsafe { libc::pthread_self() }).unwrap();
+            tx.send(Thread(unsafe { libc::pthread_self() })).unwrap();
             let r = call();
             done.store(true, Ordering::SeqCst);
             r
         })
     };
-    let thread = rx.recv().unwrap();
+    let Thread(thread) = rx.recv().unwrap();
     std::thread::sleep(Duration::from_millis(100)); // inside the call by now
     let before = RESTARTED.load(Ordering::SeqCst);
     let start = std::time::Instant::now();

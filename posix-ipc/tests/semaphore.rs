@@ -52,8 +52,15 @@ fn unused(tag: &str) -> (String, Unlink) {
     (name, guard)
 }
 
+/// The semaphore's file: `/dev/shm/sem.<name>` for glibc, `/dev/shm/<name>`
+/// for musl.
 fn backing_file(name: &Name) -> String {
-    format!("/dev/shm/sem.{}", &name.to_str().unwrap()[1..])
+    let prefix = if cfg!(target_env = "musl") {
+        "/dev/shm/"
+    } else {
+        "/dev/shm/sem."
+    };
+    format!("{prefix}{}", &name.to_str().unwrap()[1..])
 }
 
 /// The (device, inode) of the semaphore's file in `/dev/shm`.
@@ -333,7 +340,7 @@ mod module {
         assert_eq!(O_CREX, O_CREAT | O_EXCL);
         // SAFETY: sysconf has no preconditions.
         let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-        assert_eq!(i64::try_from(limits::page_size()).unwrap(), page);
+        assert_eq!(limits::page_size(), usize::try_from(page).unwrap());
         let supported = [
             posix_ipc::SEMAPHORE_TIMEOUT_SUPPORTED,
             posix_ipc::SEMAPHORE_VALUE_SUPPORTED,

@@ -32,7 +32,9 @@ impl Drop for Planted {
 /// The descriptor's `(st_dev, st_ino)`.
 fn fd_id(fd: &impl AsFd) -> (u64, u64) {
     let st = nix::sys::stat::fstat(fd.as_fd()).unwrap();
-    (st.st_dev, st.st_ino)
+    // `st_ino` is 32 bits on i686.
+    #[allow(clippy::useless_conversion)]
+    (st.st_dev, u64::from(st.st_ino))
 }
 
 fn assert_foreign(e: &posix_ipc::Error) {

@@ -350,15 +350,16 @@ pub(crate) fn permissions(p: &sys::ipc_perm) -> Permissions {
 
 /// A kernel timestamp (`*_otime`, `shm_atime`, `msg_stime`, ...): `None` for
 /// 0, the kernel's "never".
-pub(crate) fn time(secs: libc::time_t) -> Option<SystemTime> {
-    u64::try_from(secs)
+/// Takes any `time_t` (32 or 64 bits).
+pub(crate) fn time(secs: impl Into<i64>) -> Option<SystemTime> {
+    u64::try_from(secs.into())
         .ok()
         .filter(|&s| s != 0)
         .map(|s| UNIX_EPOCH + Duration::from_secs(s))
 }
 
 /// A `*_ctime`, which the kernel sets at creation, so it is never 0.
-pub(crate) fn change_time(secs: libc::time_t) -> SystemTime {
+pub(crate) fn change_time(secs: impl Into<i64>) -> SystemTime {
     time(secs).unwrap_or(UNIX_EPOCH)
 }
 

@@ -289,6 +289,9 @@ pub struct MessageQueueStat {
 }
 
 impl From<&sys::msqid_ds> for MessageQueueStat {
+    // The counters are `unsigned long`: 32 bits on 32-bit targets, where
+    // the conversions are not useless.
+    #[allow(clippy::useless_conversion)]
     fn from(ds: &sys::msqid_ds) -> MessageQueueStat {
         MessageQueueStat {
             key: ipc::key_of(Msg::perm(ds)),
@@ -296,9 +299,9 @@ impl From<&sys::msqid_ds> for MessageQueueStat {
             send_time: ipc::time(ds.msg_stime),
             receive_time: ipc::time(ds.msg_rtime),
             change_time: ipc::change_time(ds.msg_ctime),
-            current_messages: ds.msg_qnum,
-            current_bytes: ds.__msg_cbytes,
-            max_size: ds.msg_qbytes,
+            current_messages: u64::from(ds.msg_qnum),
+            current_bytes: u64::from(ds.__msg_cbytes),
+            max_size: u64::from(ds.msg_qbytes),
             last_send_pid: ipc::pid(ds.msg_lspid),
             last_receive_pid: ipc::pid(ds.msg_lrpid),
         }
@@ -958,7 +961,9 @@ impl MessageQueue {
         if let Err(e) = ipc::check_key::<Msg>(self.id, self.key, &ds) {
             return Some(e);
         }
-        let qbytes = ds.msg_qbytes;
+        // `unsigned long`: 32 bits on 32-bit targets.
+        #[allow(clippy::useless_conversion)]
+        let qbytes = u64::from(ds.msg_qbytes);
         (u64::try_from(len).ok()? > qbytes).then(|| {
             Error::invalid_input(
                 "msgsnd",
@@ -1302,7 +1307,21 @@ impl MessageQueue {
     pub fn set_max_size(&self, bytes: u64) -> Result<()> {
         let id = self.id;
         let mut ds = ipc::stat_checked::<Msg>(id, self.key)?;
-        ds.msg_qbytes = bytes;
+        // `msg_qbytes` is an `unsigned long`: 32 bits on 32-bit targets,
+        // where a larger value must not wrap.
+        #[allow(clippy::useless_conversion)]
+        let qbytes = bytes.try_into().map_err(|_| {
+            Error::invalid_input(
+                "msgctl",
+                format!(
+                    "max_size {bytes} is more than a queue can hold on this system \
+                     (msg_qbytes is a {}-bit unsigned long, at most {})",
+                    libc::c_ulong::BITS,
+                    libc::c_ulong::MAX
+                ),
+            )
+        })?;
+        ds.msg_qbytes = qbytes;
         // SAFETY: `ds` is a valid msqid_ds filled by IPC_STAT.
         let rc = unsafe { Msg::ctl(id, sys::IPC_SET, &mut ds) };
         ipc_common::check("msgctl", rc).map(drop).map_err(|e| {

@@ -121,6 +121,8 @@ pub struct SemaphoreStat {
 }
 
 impl SemaphoreStat {
+    // `sem_nsems` is an `unsigned long` on glibc, an `unsigned short` on musl.
+    #[allow(clippy::unnecessary_fallible_conversions)]
     fn from_ds(ds: &sys::semid_ds) -> SemaphoreStat {
         SemaphoreStat {
             key: ipc::key_of(SemCtl::perm(ds)),
@@ -403,7 +405,7 @@ impl Handle {
         if let Err(e) = ipc::check_key::<SemCtl>(self.id, self.key, &ds) {
             return Some(e);
         }
-        (ds.sem_nsems != u64::from(self.len)).then(|| {
+        (!has_len(&ds, usize::from(self.len))).then(|| {
             let found = format!("it has {} semaphores, not {}", ds.sem_nsems, self.len);
             ipc::reused::<SemCtl>(op, self.id, &found)
         })
@@ -506,7 +508,7 @@ impl Handle {
     /// `IPC_STAT`, failing with `Removed` when the id names another set.
     fn stat_ds(&self) -> Result<sys::semid_ds> {
         let ds = ipc::stat_checked::<SemCtl>(self.id, self.key)?;
-        if ds.sem_nsems != u64::from(self.len) {
+        if !has_len(&ds, usize::from(self.len)) {
             let found = format!("it has {} semaphores, not {}", ds.sem_nsems, self.len);
             return Err(ipc::reused::<SemCtl>("semctl", self.id, &found));
         }
@@ -567,6 +569,8 @@ fn semget(what: &'static str, key: Key, len: u16, flags: libc::c_int) -> Result<
     })
 }
 
+// `sem_nsems` is an `unsigned long` on glibc, an `unsigned short` on musl.
+#[allow(clippy::useless_conversion)]
 fn nsems_of(ds: &sys::semid_ds) -> Result<u16> {
     u16::try_from(ds.sem_nsems).map_err(|_| {
         Error::invalid_input(
@@ -676,12 +680,20 @@ fn get_all(id: i32, key: Key, out: &mut [u16]) -> Result<()> {
 /// semaphores: another key or size there means ours was removed and its id
 /// reused.
 fn check_same_set(id: i32, key: Key, len: usize) -> Result<()> {
-    let nsems = ipc::stat_checked::<SemCtl>(id, key)?.sem_nsems;
-    if u64::try_from(len).is_ok_and(|len| len == nsems) {
+    let ds = ipc::stat_checked::<SemCtl>(id, key)?;
+    let nsems = ds.sem_nsems;
+    if has_len(&ds, len) {
         return Ok(());
     }
     let found = format!("it has {nsems} semaphores, not {len}");
     Err(ipc::reused::<SemCtl>("semctl", id, &found))
+}
+
+/// Whether the set `ds` describes has `len` semaphores (`sem_nsems` is an
+/// `unsigned long` on glibc, narrower elsewhere).
+#[allow(clippy::unnecessary_fallible_conversions)]
+fn has_len(ds: &sys::semid_ds, len: usize) -> bool {
+    usize::try_from(ds.sem_nsems).is_ok_and(|nsems| nsems == len)
 }
 
 fn array_error(id: i32, cmd: libc::c_int, e: Error) -> Error {

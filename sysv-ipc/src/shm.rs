@@ -1455,6 +1455,9 @@ pub struct SharedMemoryStat {
 }
 
 impl SharedMemoryStat {
+    // `shm_nattch` is an `unsigned long`: 32 bits on 32-bit targets, where
+    // the conversion is not useless.
+    #[allow(clippy::useless_conversion)]
     fn from_ds(ds: &sys::shmid_ds) -> SharedMemoryStat {
         SharedMemoryStat {
             key: ipc::key_of(SharedMemory::perm(ds)),
@@ -1465,7 +1468,7 @@ impl SharedMemoryStat {
             change_time: ipc::change_time(ds.shm_ctime),
             creator_pid: ds.shm_cpid,
             last_pid: ipc::pid(ds.shm_lpid),
-            number_attached: ds.shm_nattch,
+            number_attached: u64::from(ds.shm_nattch),
         }
     }
 

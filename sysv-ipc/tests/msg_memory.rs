@@ -73,7 +73,7 @@ fn under_a_small_address_space_limit_a_receive_never_aborts() {
             .open(key)
             .unwrap();
         // Room for 64 MiB more: far less than max_message_size.
-        let limit = vm_size() + (64 << 20);
+        let limit = libc::rlim_t::try_from(vm_size() + (64 << 20)).unwrap();
         let rl = libc::rlimit {
             rlim_cur: limit,
             rlim_max: limit,

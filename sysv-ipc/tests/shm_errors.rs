@@ -57,18 +57,25 @@ fn size_beyond_the_platform_is_invalid_input_never_wrapped() {
     );
 }
 
+/// More memory than a test machine has: 2⁴⁰ bytes (sysv_ipc's case), or on
+/// 32-bit targets, where segments are capped at `isize::MAX`, 2 GiB − 4 KiB.
+#[cfg(target_pointer_width = "64")]
+const HUGE: usize = 1 << 40;
+#[cfg(target_pointer_width = "32")]
+const HUGE: usize = 0x7FFF_F000;
+
 #[test]
 fn size_the_system_cannot_provide_is_limit_exceeded_and_leaves_nothing() {
     // sysv_ipc: MemoryError('Not enough memory') for 2**40.
     let key = unused_key();
-    match SharedMemory::create_new(key, 1 << 40) {
+    match SharedMemory::create_new(key, HUGE) {
         Ok(seg) => {
             // A machine with overcommit that accepts it: not an error case.
             seg.remove().unwrap();
         }
         Err(e) => {
             assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{e}");
-            assert!(e.message().contains(&(1u64 << 40).to_string()), "{e}");
+            assert!(e.message().contains(&HUGE.to_string()), "{e}");
         }
     }
     assert_eq!(
@@ -333,7 +340,7 @@ fn reading_more_than_can_be_allocated_is_an_error_not_an_abort() {
     if let Some(args) = testkit::child_args(TEST) {
         let seg = SharedMemory::open(Key::new(args[0].parse().unwrap())).unwrap();
         let view = seg.attachment().unwrap(); // maps the segment first
-        let limit = vm_size() + (32 << 20);
+        let limit = libc::rlim_t::try_from(vm_size() + (32 << 20)).unwrap();
         let rl = libc::rlimit {
             rlim_cur: limit,
             rlim_max: limit,

@@ -86,6 +86,20 @@ pub fn child_args(test: &str) -> Option<Vec<String>> {
     })
 }
 
+/// The environment variable naming the program that runs this target's
+/// binaries (for example `qemu-aarch64 -L /usr/aarch64-linux-gnu`), which
+/// `cargo xtask test` sets when it runs the tests under emulation: the kernel
+/// cannot start an aarch64 test binary on an x86_64 machine by itself (no
+/// binfmt registration), so [`spawn_child`] starts it through the runner.
+pub const RUNNER_ENV: &str = "IPCRS_TARGET_RUNNER";
+
+/// The runner command and its arguments, when [`RUNNER_ENV`] names one.
+fn runner() -> Option<Vec<String>> {
+    let runner = std::env::var(RUNNER_ENV).ok()?;
+    let words: Vec<String> = runner.split_whitespace().map(str::to_owned).collect();
+    (!words.is_empty()).then_some(words)
+}
+
 /// A child test process; killed on drop if it is still running.
 #[derive(Debug)]
 pub struct ChildProcess {
@@ -108,7 +122,14 @@ pub fn spawn_child_with(
     configure: impl FnOnce(&mut Command),
 ) -> ChildProcess {
     let exe = std::env::current_exe().expect("current test executable");
-    let mut cmd = Command::new(exe);
+    let mut cmd = match runner() {
+        Some(runner) => {
+            let mut c = Command::new(&runner[0]);
+            c.args(&runner[1..]).arg(exe);
+            c
+        }
+        None => Command::new(exe),
+    };
     cmd.args([
         OsString::from(test),
         "--exact".into(),

@@ -1,7 +1,7 @@
 //! `cargo xtask bindgen [--check]`: run the `posix-ipc-sys-gen` generator,
 //! which regenerates `posix-ipc-sys/src/generated/<target>.rs` (or, with
 //! `--check`, compares in memory and exits with status 1 on a difference),
-//! after making sure libclang is installed.
+//! after making sure libclang and the other targets' C headers are installed.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -22,7 +22,8 @@ const SEARCH_DIRS: &[&str] = &[
 pub(crate) fn run(check: bool) -> Result<(), String> {
     let libclang = ensure_libclang()?;
     println!("    libclang: {}", libclang.display());
-    ensure_cross_headers()?;
+    // The headers of the other targets (aarch64 and i686 glibc, musl).
+    crate::setup::ensure_packages(&crate::setup::HEADERS)?;
     let mut args = vec!["run", "--quiet", "--package", "posix-ipc-sys-gen"];
     if check {
         args.extend(["--", "--check"]);
@@ -92,37 +93,6 @@ fn ensure_libclang() -> Result<PathBuf, String> {
                     .to_owned()
             })
         }
-    }
-}
-
-/// Where Debian's `libc6-dev-arm64-cross` puts the aarch64 C library headers
-/// that the aarch64 bindings are generated from.
-const AARCH64_SYSROOT: &str = "/usr/aarch64-linux-gnu";
-
-/// Makes sure the aarch64 C library headers are installed (installing
-/// `libc6-dev-arm64-cross` when we are root), so both committed targets can be
-/// generated and checked on an x86_64 machine.
-fn ensure_cross_headers() -> Result<(), String> {
-    let header = Path::new(AARCH64_SYSROOT).join("include/semaphore.h");
-    if header.exists() {
-        return Ok(());
-    }
-    let missing = "the aarch64 C library headers are missing";
-    if !(cmd::is_root() && cmd::in_path("apt-get")) {
-        return Err(format!(
-            "{missing} ({} not found): install them with \
-             `sudo apt-get install libc6-dev-arm64-cross` (Debian/Ubuntu)",
-            header.display()
-        ));
-    }
-    apt_install("libc6-dev-arm64-cross", missing)?;
-    if header.exists() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{} still missing after installing libc6-dev-arm64-cross",
-            header.display()
-        ))
     }
 }
 

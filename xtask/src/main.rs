@@ -4,11 +4,15 @@
 //! - `cargo xtask demo`: two-process conversations over all six primitives,
 //!   Rust with Rust and Rust with Python's `posix_ipc`/`sysv_ipc`.
 //! - `cargo xtask test`: everything CI checks, in order, stopping at the first
-//!   failure: the mqueue mount, rustfmt, clippy, the committed bindings, the
+//!   failure: the mqueue mount, the Rust targets and cross toolchains
+//!   (installed when missing), rustfmt, clippy, the committed bindings, the
 //!   Python drop-ins against the upstream suites, the test suite with an
-//!   IPC-object leak check, rustdoc and packaging.
+//!   IPC-object leak check on x86_64 glibc, x86_64 musl,
+//!   i686 glibc and (under qemu) aarch64 glibc, `check`/`clippy`/`doc` for
+//!   macOS and FreeBSD, rustdoc and packaging.
 //! - `cargo xtask bindgen [--check]`: regenerate (or check) the committed
-//!   bindings of `posix-ipc-sys`, installing libclang first when needed.
+//!   bindings of `posix-ipc-sys` for every Linux target, installing libclang
+//!   and the targets' C headers first when needed.
 //! - `cargo xtask bench [--quick] [--pin] [--runs R]`: the benchmark
 //!   scenarios, raw C and the Rust library side by side, with ratios.
 //! - `cargo xtask clean [--force]`: remove IPC objects that this project's
@@ -30,6 +34,8 @@ mod ipcs;
 mod leak_check_tests;
 mod python;
 mod python_dropins;
+mod setup;
+mod targets;
 mod test;
 
 use std::process::ExitCode;
@@ -42,10 +48,14 @@ commands:
                      and Rust with Python's posix_ipc/sysv_ipc (installed under
                      target/py-venv when python3 is available)
   test               run every CI check in order, stopping at the first failure:
-                     mqueue mount, rustfmt, clippy, bindings check, tests with an
-                     IPC leak check, rustdoc, packaging
-  bindgen [--check]  regenerate posix-ipc-sys/src/generated/ (installs libclang if
-                     needed); --check fails if the committed bindings are stale
+                     mqueue mount, Rust targets and cross toolchains (installed
+                     if missing), rustfmt, clippy, bindings check, tests with an
+                     IPC leak check on x86_64 glibc, x86_64 musl, i686 and aarch64
+                     (qemu), check/clippy/doc for macOS and FreeBSD, rustdoc,
+                     packaging
+  bindgen [--check]  regenerate posix-ipc-sys/src/generated/ (installs libclang and
+                     the targets' C headers if needed); --check fails if the
+                     committed bindings are stale
   bench [--quick] [--pin] [--runs R]
                      the benchmark scenarios in C and with the Rust library, side by
                      side, with ratios; --quick: N/10, --pin: add @cpu0 rows (taskset

@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use crate::cmd;
 use crate::ipcs;
 use crate::python;
+use crate::setup;
+use crate::targets;
 
 /// One named step of `cargo xtask test`.
 struct Step {
@@ -29,6 +31,10 @@ fn steps() -> Vec<Step> {
         Step {
             name: "mqueue filesystem",
             run: mount_mqueue,
+        },
+        Step {
+            name: "rust targets and cross toolchains",
+            run: toolchains,
         },
         Step {
             name: "rustfmt",
@@ -69,8 +75,24 @@ fn steps() -> Vec<Step> {
             },
         },
         Step {
-            name: "tests (with IPC leak check)",
-            run: tests_with_leak_check,
+            name: "tests x86_64-unknown-linux-gnu (with IPC leak check)",
+            run: || leak_checked(run_all_tests),
+        },
+        Step {
+            name: "tests x86_64-unknown-linux-musl (with IPC leak check)",
+            run: || leak_checked(|| cross_tests("x86_64-unknown-linux-musl")),
+        },
+        Step {
+            name: "tests i686-unknown-linux-gnu (with IPC leak check)",
+            run: || leak_checked(|| cross_tests("i686-unknown-linux-gnu")),
+        },
+        Step {
+            name: "tests aarch64-unknown-linux-gnu under qemu (with IPC leak check)",
+            run: || leak_checked(|| cross_tests(targets::EMULATED)),
+        },
+        Step {
+            name: "check, clippy and rustdoc for macOS and FreeBSD",
+            run: checked_targets,
         },
         Step {
             name: "rustdoc",
@@ -205,11 +227,105 @@ fn run_all_tests() -> Result<Option<String>, String> {
     }
 }
 
-/// Runs the whole test suite between two snapshots of the IPC objects and
-/// fails if the second has objects the first lacked.
-fn tests_with_leak_check() -> Result<Outcome, String> {
+/// Adds the Rust targets and installs the cross toolchains that the musl,
+/// i686 and aarch64 runs and the macOS/FreeBSD checks need (nothing when
+/// they are there).
+fn toolchains() -> Result<Outcome, String> {
+    let added = setup::ensure_rust_targets(&targets::all())?;
+    let mut requirements = setup::HEADERS.to_vec();
+    requirements.extend(setup::CROSS);
+    let installed = setup::ensure_packages(&requirements)?;
+    if added.is_empty() && installed.is_empty() {
+        println!("    all there: {}", targets::all().join(" "));
+    }
+    Ok(Outcome::Ok)
+}
+
+/// The test suite of the crates that make sense on every Linux target, built
+/// for `target` (natively run, or under qemu for aarch64), against the
+/// machine's own glibc C and Python peers; then the Python interop tests.
+fn cross_tests(target: &'static str) -> Result<Option<String>, String> {
+    let crates = &targets::TESTED_CRATES;
+    // Word sizes and C libraries differ here: what is a no-op conversion on
+    // x86_64 glibc may truncate or fail to compile on this target.
+    let mut lint = targets::cargo_for(
+        "clippy",
+        target,
+        crates,
+        &["--all-features", "--all-targets", "--", "-D", "warnings"],
+    );
+    cmd::run(&mut lint)?;
+    let mut skip = Vec::new();
+    if target == targets::EMULATED {
+        println!("    SKIPPED under qemu, by name (they run on every native target):");
+        for (name, why) in targets::SKIPPED_UNDER_QEMU {
+            println!("      {name}: {why}");
+        }
+        for (file, why) in targets::SKIPPED_DOCTESTS_UNDER_QEMU {
+            println!("      every doctest of {file}: {why}");
+        }
+        skip = targets::qemu_skip_args();
+        // Exact names for the unit and integration tests, file names for
+        // the doctests: two runs, as libtest's --exact applies to all skips.
+        let mut tests = targets::cargo_for("test", target, crates, &["--all-features", "--tests"]);
+        tests.arg("--").args(&skip);
+        cmd::run(&mut tests)?;
+        let mut doctests = targets::cargo_for("test", target, crates, &["--all-features", "--doc"]);
+        doctests.arg("--").args(targets::qemu_doctest_skip_args());
+        cmd::run(&mut doctests)?;
+    } else {
+        cmd::run(&mut targets::cargo_for(
+            "test",
+            target,
+            crates,
+            &["--all-features"],
+        ))?;
+    }
+    match PYTHON.get() {
+        Some(Ok(python)) => {
+            let mut interop = targets::cargo_for("test", target, &["interop"], &[]);
+            interop.arg("--").arg("--ignored").args(&skip);
+            interop.env(python::PYTHON_ENV, python);
+            cmd::run(&mut interop)?;
+            Ok(None)
+        }
+        Some(Err(why)) => Ok(Some(format!("Python interop tests SKIPPED: {why}"))),
+        None => Ok(Some(
+            "Python interop tests SKIPPED: the python peers step did not run".to_owned(),
+        )),
+    }
+}
+
+/// `cargo check`, `cargo clippy -D warnings` and `cargo doc -D warnings` (all
+/// features) of the crates ported so far, for macOS and FreeBSD: no C
+/// headers, cross compiler or libclang involved.
+fn checked_targets() -> Result<Outcome, String> {
+    for target in targets::CHECKED {
+        let crates = &targets::CHECKED_CRATES;
+        cmd::run(&mut targets::cargo_for(
+            "check",
+            target,
+            crates,
+            &["--all-features", "--all-targets"],
+        ))?;
+        cmd::run(&mut targets::cargo_for(
+            "clippy",
+            target,
+            crates,
+            &["--all-features", "--all-targets", "--", "-D", "warnings"],
+        ))?;
+        let mut doc = targets::cargo_for("doc", target, crates, &["--all-features", "--no-deps"]);
+        doc.env("RUSTDOCFLAGS", "-D warnings");
+        cmd::run(&mut doc)?;
+    }
+    Ok(Outcome::Ok)
+}
+
+/// Runs `tests` between two snapshots of the IPC objects and fails if the
+/// second has objects the first lacked.
+fn leak_checked(tests: impl FnOnce() -> Result<Option<String>, String>) -> Result<Outcome, String> {
     let before = ipcs::snapshot()?;
-    let tests = run_all_tests();
+    let tests = tests();
     let after = ipcs::snapshot()?;
     let leaks = ipcs::leaked(&before, &after);
     let leak_report = (!leaks.is_empty()).then(|| leak_report(&leaks));

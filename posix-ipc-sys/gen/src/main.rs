@@ -34,30 +34,68 @@ fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Where a target's C library headers come from.
+#[derive(Clone, Copy)]
+enum Headers {
+    /// The build machine's own (`/usr/include`, glibc x86_64).
+    Host,
+    /// A Debian cross sysroot holding `include/` (glibc for another
+    /// architecture), installed by the named package.
+    Sysroot(&'static str, &'static str),
+    /// A directory of headers used instead of the system's (musl), installed by
+    /// the named package.
+    Only(&'static str, &'static str),
+}
+
 /// The targets with committed bindings, and the C library headers each is
-/// generated from: the host's own for x86_64, Debian's cross sysroot
-/// (package `libc6-dev-arm64-cross`) for aarch64.
-const TARGETS: [(&str, Option<&str>); 2] = [
-    ("x86_64-unknown-linux-gnu", None),
-    ("aarch64-unknown-linux-gnu", Some("/usr/aarch64-linux-gnu")),
+/// generated from: the host's own for x86_64 glibc, Debian's cross sysroots for
+/// aarch64 and i686 glibc, Debian's musl headers for x86_64 musl. (`cargo xtask
+/// bindgen` installs the packages.)
+const TARGETS: [(&str, Headers); 4] = [
+    ("x86_64-unknown-linux-gnu", Headers::Host),
+    (
+        "aarch64-unknown-linux-gnu",
+        Headers::Sysroot("/usr/aarch64-linux-gnu", "libc6-dev-arm64-cross"),
+    ),
+    (
+        "i686-unknown-linux-gnu",
+        Headers::Sysroot("/usr/i686-linux-gnu", "libc6-dev-i386-cross"),
+    ),
+    (
+        "x86_64-unknown-linux-musl",
+        Headers::Only("/usr/include/x86_64-linux-musl", "musl-dev"),
+    ),
 ];
 
-fn generate(target: &str, sysroot: Option<&str>) -> Result<String, String> {
+fn generate(target: &str, headers: Headers) -> Result<String, String> {
     let header = root().join("wrapper.h");
     let mut builder = bindgen::Builder::default();
-    if let Some(sysroot) = sysroot {
-        if !std::path::Path::new(sysroot)
-            .join("include/semaphore.h")
-            .exists()
-        {
+    if let Headers::Sysroot(dir, package) | Headers::Only(dir, package) = headers {
+        let include = match headers {
+            Headers::Sysroot(..) => format!("{dir}/include"),
+            _ => dir.to_owned(),
+        };
+        if !std::path::Path::new(&include).join("semaphore.h").exists() {
             return Err(format!(
-                "the {target} C library headers are missing under {sysroot} \
-                 (Debian: apt-get install libc6-dev-arm64-cross)"
+                "the {target} C library headers are missing from {include} \
+                 (Debian: apt-get install {package})"
             ));
         }
-        builder = builder
-            .clang_arg(format!("--sysroot={sysroot}"))
-            .clang_arg(format!("-isystem{sysroot}/include"));
+    }
+    match headers {
+        Headers::Host => {}
+        Headers::Sysroot(sysroot, _) => {
+            builder = builder
+                .clang_arg(format!("--sysroot={sysroot}"))
+                .clang_arg(format!("-isystem{sysroot}/include"));
+        }
+        // Keep clang's own headers (stddef.h...) but none of the system's, so
+        // no glibc header can leak into the musl bindings.
+        Headers::Only(dir, _) => {
+            builder = builder
+                .clang_arg("-nostdlibinc")
+                .clang_arg(format!("-isystem{dir}"));
+        }
     }
     let builder = builder
         .header(header.to_string_lossy())
@@ -81,15 +119,55 @@ fn generate(target: &str, sysroot: Option<&str>) -> Result<String, String> {
     let bindings = builder
         .generate()
         .map_err(|e| format!("bindgen failed for {target}: {e}"))?;
-    Ok(bindings.to_string())
+    let mut text = bindings.to_string();
+    if let Headers::Only(..) = headers {
+        text = glibc_field_names(target, &text)?;
+    }
+    Ok(text)
+}
+
+/// Fields that musl's headers declare under a reserved name and, in the
+/// default (`_BSD_SOURCE`) and `_GNU_SOURCE` modes, rename with a macro
+/// (`#define __key key` in `<sys/ipc.h>`, `#define msg_cbytes __msg_cbytes` in
+/// `<sys/msg.h>`), so that C code may use either spelling, glibc's included.
+/// Bindgen sees only the expanded name; we emit glibc's spelling instead, so
+/// the safe crates name these fields the same way for every Linux C library.
+const MUSL_FIELD_RENAMES: [(&str, &str); 3] = [
+    ("    pub key: key_t,\n", "    pub __key: key_t,\n"),
+    (
+        "    pub seq: libc::c_int,\n",
+        "    pub __seq: libc::c_int,\n",
+    ),
+    (
+        "    pub msg_cbytes: libc::c_ulong,\n",
+        "    pub __msg_cbytes: libc::c_ulong,\n",
+    ),
+];
+
+/// Applies [`MUSL_FIELD_RENAMES`], failing if a field is not found exactly
+/// once (the headers changed: look again before committing anything).
+fn glibc_field_names(target: &str, text: &str) -> Result<String, String> {
+    let mut text = text.to_owned();
+    for (from, to) in MUSL_FIELD_RENAMES {
+        if text.matches(from).count() != 1 {
+            return Err(format!(
+                "{target}: expected exactly one `{}` in the bindings to rename to `{}`; \
+                 the C library headers changed, update MUSL_FIELD_RENAMES",
+                from.trim(),
+                to.trim()
+            ));
+        }
+        text = text.replace(from, to);
+    }
+    Ok(text)
 }
 
 fn main() -> ExitCode {
     let check = std::env::args().any(|a| a == "--check");
     let mut failed = false;
-    for (target, sysroot) in TARGETS {
+    for (target, headers) in TARGETS {
         let path = root().join("src/generated").join(format!("{target}.rs"));
-        let fresh = match generate(target, sysroot) {
+        let fresh = match generate(target, headers) {
             Ok(text) => text,
             Err(e) => {
                 eprintln!("error: {e}");

@@ -441,13 +441,14 @@ impl MessageQueueOptions {
         let create_args = if create {
             let mode = flags::object_mode(self.mode, "message queue")?;
             let sizes = self.sizes()?;
+            // Checked in `sizes` to fit the kernel's `long`.
+            #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
             let attr = sizes.map(|(n, size)| sys::mq_attr {
                 mq_flags: 0,
-                // Checked to fit in `sizes`.
                 mq_maxmsg: n as libc::c_long,
                 mq_msgsize: size as libc::c_long,
                 mq_curmsgs: 0,
-                __pad: [0; 4],
+                ..Default::default()
             });
             Some((mode, sizes, attr))
         } else {
@@ -580,8 +581,16 @@ fn show_limit(v: Option<u64>) -> String {
     v.map_or_else(|| "unlimited".to_owned(), |v| v.to_string())
 }
 
+/// `getrlimit`'s resource type: an enum on glibc, `int` elsewhere.
+#[cfg(target_env = "gnu")]
+type RlimitResource = libc::__rlimit_resource_t;
+#[cfg(not(target_env = "gnu"))]
+type RlimitResource = libc::c_int;
+
 /// (soft, hard) of a resource limit, `None` = unlimited.
-fn rlimit(resource: libc::__rlimit_resource_t) -> (Option<u64>, Option<u64>) {
+// `rlim_t` is 32 bits on 32-bit glibc, where the conversion is not useless.
+#[allow(clippy::useless_conversion)]
+fn rlimit(resource: RlimitResource) -> (Option<u64>, Option<u64>) {
     let mut r = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,
@@ -590,7 +599,7 @@ fn rlimit(resource: libc::__rlimit_resource_t) -> (Option<u64>, Option<u64>) {
     if unsafe { libc::getrlimit(resource, &mut r) } != 0 {
         return (None, None);
     }
-    let conv = |v: libc::rlim_t| (v != libc::RLIM_INFINITY).then_some(v);
+    let conv = |v: libc::rlim_t| (v != libc::RLIM_INFINITY).then_some(u64::from(v));
     (conv(r.rlim_cur), conv(r.rlim_max))
 }
 
@@ -850,7 +859,7 @@ impl MessageQueue {
             mq_maxmsg: 0,
             mq_msgsize: 0,
             mq_curmsgs: 0,
-            __pad: [0; 4],
+            ..Default::default()
         };
         // SAFETY: `attr` is a valid, writable mq_attr; the descriptor is ours.
         check("mq_getattr", unsafe {
@@ -908,7 +917,7 @@ impl MessageQueue {
             mq_maxmsg: 0,
             mq_msgsize: 0,
             mq_curmsgs: 0,
-            __pad: [0; 4],
+            ..Default::default()
         };
         // SAFETY: `attr` is a valid mq_attr; a NULL old-attributes pointer is allowed.
         check("mq_setattr", unsafe {

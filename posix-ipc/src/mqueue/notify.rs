@@ -31,12 +31,14 @@ struct Pending {
 /// whichever descriptor made it, so callbacks are tracked per queue.
 type QueueId = (u64, u64);
 
+// `ino_t` is 32 bits on 32-bit glibc, where the conversion is not useless.
+#[allow(clippy::useless_conversion)]
 fn queue_id(mqd: sys::mqd_t) -> Option<QueueId> {
     // SAFETY: `st` is a valid, writable stat buffer; fstat only fills it.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: as above; a bad descriptor only makes fstat fail.
     let rc = unsafe { libc::fstat(mqd, &mut st) };
-    (rc == 0).then_some((st.st_dev, st.st_ino))
+    (rc == 0).then_some((st.st_dev, u64::from(st.st_ino)))
 }
 
 /// The first real-time signal of the kernel; the C library reserves those

@@ -39,12 +39,18 @@ pub(super) struct Backing {
     pub(super) len: u64,
 }
 
-/// Where glibc and musl keep the semaphore called `name` (`/dev/shm/sem.<name
-/// without the slash>`).
+/// Where the C library keeps the semaphore called `name`: glibc in
+/// `/dev/shm/sem.<name without the slash>`, musl in `/dev/shm/<name without
+/// the slash>` (the file `shm_open` would use for that name).
 #[cfg(target_os = "linux")]
 pub(super) fn path(name: &Name) -> PathBuf {
     use std::os::unix::ffi::OsStrExt;
-    let mut path = b"/dev/shm/sem.".to_vec();
+    let prefix: &[u8] = if cfg!(target_env = "musl") {
+        b"/dev/shm/"
+    } else {
+        b"/dev/shm/sem."
+    };
+    let mut path = prefix.to_vec();
     path.extend_from_slice(&name.as_bytes()[1..]);
     std::ffi::OsStr::from_bytes(&path).into()
 }
@@ -217,7 +223,12 @@ mod tests {
     #[test]
     fn path_strips_the_slash() {
         let n = Name::new("/abc").unwrap();
-        assert_eq!(path(&n), std::path::Path::new("/dev/shm/sem.abc"));
+        let expected = if cfg!(target_env = "musl") {
+            "/dev/shm/abc"
+        } else {
+            "/dev/shm/sem.abc"
+        };
+        assert_eq!(path(&n), std::path::Path::new(expected));
     }
 
     #[test]

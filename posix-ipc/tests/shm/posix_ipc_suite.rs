@@ -299,7 +299,7 @@ fn fileno() {
     assert_eq!(st, 3333);
 }
 
-fn nix_fstat_size(fd: &OwnedFd) -> i64 {
+fn nix_fstat_size(fd: &OwnedFd) -> libc::off_t {
     let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
     // SAFETY: the descriptor is open and `st` is writable.
     assert_eq!(unsafe { libc::fstat(fd.as_raw_fd(), st.as_mut_ptr()) }, 0);
@@ -369,7 +369,7 @@ fn ftruncate_increase() {
     let (mem, _g) = fresh(0);
     assert_eq!(mem.size().unwrap(), 0);
     // SAFETY: ftruncate on a descriptor owned by `mem` (Python: os.ftruncate).
-    let rc = unsafe { libc::ftruncate(mem.as_raw_fd(), i64::try_from(page()).unwrap()) };
+    let rc = unsafe { libc::ftruncate(mem.as_raw_fd(), libc::off_t::try_from(page()).unwrap()) };
     assert_eq!(rc, 0);
     assert_eq!(mem.size().unwrap(), page());
     mem.set_len(3 * page()).unwrap();

@@ -182,7 +182,7 @@ fn sizes_above_rlimit_fsize_are_errors_not_sigxfsz() {
         support::default_disposition(libc::SIGXFSZ);
         support::no_core_dumps();
         let lim = libc::rlimit {
-            rlim_cur: LIMIT_BYTES,
+            rlim_cur: libc::rlim_t::try_from(LIMIT_BYTES).unwrap(), // 32 bits on i686
             rlim_max: libc::RLIM_INFINITY,
         };
         // SAFETY: `lim` is a valid rlimit; this only lowers the child's limit.
