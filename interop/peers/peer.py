@@ -2,7 +2,8 @@
 
 Speaks the same protocol as peer.c, with Python's posix_ipc and sysv_ipc, so
 the tests check that Rust and those packages see the same names, keys, values,
-sizes, mode bits, contents, priorities and types:
+sizes, mode bits, contents, priorities and types. It runs with PyPI's packages
+and with the project's drop-ins (python/), and says which (`impl=` line):
 
     peer.py psem make NAME VALUE MODE      peer.py psem inspect NAME
     peer.py pshm make NAME SIZE MODE       peer.py pshm inspect NAME
@@ -166,5 +167,7 @@ KINDS = {"psem": psem, "pshm": pshm, "pmq": pmq, "ssem": ssem, "sshm": sshm, "sm
 if __name__ == "__main__":
     if len(sys.argv) < 3 or sys.argv[1] not in KINDS or sys.argv[2] not in ("make", "inspect"):
         sys.exit("usage: peer.py (psem|pshm|pmq|ssem|sshm|smsg) (make|inspect) ARGS...")
+    # Which posix_ipc/sysv_ipc this is: PyPI's, or the project's drop-ins.
+    print(f"impl={getattr(posix_ipc, 'IMPLEMENTATION', 'original')}")
     KINDS[sys.argv[1]](sys.argv[2], sys.argv[3:])
     sys.stdout.flush()

@@ -1,7 +1,8 @@
 //! Drives the peers of the interoperability tests: the C program
 //! (`peers/peer.c`, built by this crate's build script) and the Python script
-//! (`peers/peer.py`, run with the interpreter of the virtual environment that
-//! `cargo xtask test` creates with `posix_ipc` and `sysv_ipc`).
+//! (`peers/peer.py`), run twice: with the interpreter of the virtual
+//! environment that `cargo xtask test` creates with the PyPI `posix_ipc` and
+//! `sysv_ipc`, and with the one that has this project's drop-ins (`python/`).
 //!
 //! Both peers speak one protocol (see `peers/peer.c`): `make` creates an object
 //! exclusively and fills it with the shared test content, `inspect` opens an
@@ -15,6 +16,10 @@ use std::process::Command;
 /// The environment variable naming the Python interpreter that has the peers'
 /// packages (set by `cargo xtask test`).
 pub const PYTHON_ENV: &str = "IPCRS_PYTHON";
+
+/// The environment variable naming the Python interpreter that has this
+/// project's drop-in `posix_ipc` and `sysv_ipc` (set by `cargo xtask test`).
+pub const DROPINS_PYTHON_ENV: &str = "IPCRS_PYTHON_DROPINS";
 
 /// Priorities of the POSIX queue messages `make` sends, in sending order.
 pub const MQ_PRIOS: [u32; 6] = [1, 7, 3, 31, 0, 7];
@@ -37,8 +42,10 @@ pub fn pattern_bytes(n: usize) -> Vec<u8> {
 pub enum Peer {
     /// The C program.
     C,
-    /// The Python script, run by this interpreter.
+    /// The Python script, run by this interpreter (PyPI's packages).
     Python(PathBuf),
+    /// The Python script, run by this interpreter (the project's drop-ins).
+    DropIns(PathBuf),
 }
 
 impl Peer {
@@ -58,11 +65,26 @@ impl Peer {
         })
     }
 
-    /// The name used in messages ("C" or "Python").
+    /// The Python peer on the drop-ins, or a panic that says how to get one
+    /// (for the `#[ignore]`d drop-in tests, which `cargo xtask test` runs with
+    /// it set).
+    pub fn dropins_required() -> Peer {
+        std::env::var_os(DROPINS_PYTHON_ENV)
+            .map(|p| Peer::DropIns(PathBuf::from(p)))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{DROPINS_PYTHON_ENV} is not set: run these tests through `cargo xtask \
+                     test`, which builds the drop-ins into target/py-dropins"
+                )
+            })
+    }
+
+    /// The name used in messages ("C", "Python" or "Python drop-ins").
     pub fn label(&self) -> &'static str {
         match self {
             Peer::C => "C",
             Peer::Python(_) => "Python",
+            Peer::DropIns(_) => "Python drop-ins",
         }
     }
 
@@ -70,14 +92,24 @@ impl Peer {
     pub fn tag(&self) -> &'static str {
         match self {
             Peer::C => "c",
-            Peer::Python(_) => "py",
+            Peer::Python(_) | Peer::DropIns(_) => "py",
+        }
+    }
+
+    /// The `impl=` line the Python peer prints: which `posix_ipc` and
+    /// `sysv_ipc` it imported.
+    fn python_implementation(&self) -> Option<&'static str> {
+        match self {
+            Peer::C => None,
+            Peer::Python(_) => Some("original"),
+            Peer::DropIns(_) => Some("ipc-rs"),
         }
     }
 
     fn command(&self) -> Command {
         match self {
             Peer::C => Command::new(env!("IPCRS_C_PEER")),
-            Peer::Python(python) => {
+            Peer::Python(python) | Peer::DropIns(python) => {
                 let mut c = Command::new(python);
                 c.arg(concat!(env!("CARGO_MANIFEST_DIR"), "/peers/peer.py"));
                 c
@@ -132,7 +164,16 @@ impl Peer {
             out.status,
             String::from_utf8_lossy(&out.stderr)
         );
-        Report { stdout }
+        let report = Report { stdout };
+        if let Some(implementation) = self.python_implementation() {
+            assert_eq!(
+                report.get("impl"),
+                implementation,
+                "the {} peer imported the wrong posix_ipc/sysv_ipc",
+                self.label()
+            );
+        }
+        report
     }
 }
 

@@ -4,9 +4,10 @@
 //! priorities and types must agree.
 //!
 //! Each scenario is one function taking the peer; the `peers!` macro runs it
-//! against C (a plain test) and against Python (an ignored test that `cargo
-//! xtask test` runs with `--ignored` once it has made the virtual environment,
-//! so without Python they show as ignored, never as passed).
+//! against C (a plain test), against Python with PyPI's packages and against
+//! Python with the project's drop-ins (ignored tests that `cargo xtask test`
+//! runs with `--ignored` once it has made both virtual environments, so
+//! without Python they show as ignored, never as passed).
 
 use interop::{MQ_PRIOS, MSG_TYPES, Peer, pattern_bytes};
 
@@ -374,6 +375,15 @@ macro_rules! peers {
                 #[ignore = "needs Python's posix_ipc/sysv_ipc: `cargo xtask test` runs it"]
                 fn $scenario() {
                     super::$scenario(&interop::Peer::python_required());
+                }
+            )*
+        }
+        mod dropins {
+            $(
+                #[test]
+                #[ignore = "needs the Python drop-ins: `cargo xtask test` builds and runs them"]
+                fn $scenario() {
+                    super::$scenario(&interop::Peer::dropins_required());
                 }
             )*
         }

@@ -224,6 +224,8 @@ struct OpenOptions {
     mode: u32,
     /// Adopt an existing set owned or created by another user.
     allow_foreign_owner: bool,
+    /// Finish creating with the `semop` that sets `o_time` (Stevens' recipe).
+    mark_initialised: bool,
     /// An invalid `flags()` argument, reported by `open`.
     error: Option<Error>,
 }
@@ -234,6 +236,7 @@ impl Default for OpenOptions {
             creation: Creation::default(),
             mode: 0o600,
             allow_foreign_owner: false,
+            mark_initialised: true,
             error: None,
         }
     }
@@ -345,7 +348,7 @@ impl Handle {
             (semget(what, key, len, flags)?, opts.creation.create)
         };
         let len = if created {
-            initialise(id, key, len, &init).inspect_err(|_| {
+            initialise(id, key, len, &init, opts.mark_initialised).inspect_err(|_| {
                 // Do not leak the set this call made (sysv_ipc does).
                 let _ = ipc::remove::<SemCtl>(id);
             })?;
@@ -584,10 +587,10 @@ fn stat_len(id: i32) -> Result<u16> {
     nsems_of(&ipc::stat::<SemCtl>(id)?)
 }
 
-/// Gives a set this call created its values, then performs one `semop`
-/// (a wait-for-zero on a member that is 0, or an acquire-and-release of member
-/// 0) so that `o_time` marks the set as initialised for Stevens' recipe.
-fn initialise(id: i32, key: Key, len: u16, init: &Init<'_>) -> Result<()> {
+/// Gives a set this call created its values, then (with `mark`) performs one
+/// `semop` (a wait-for-zero on a member that is 0, or an acquire-and-release of
+/// member 0) so that `o_time` marks the set as initialised for Stevens' recipe.
+fn initialise(id: i32, key: Key, len: u16, init: &Init<'_>, mark: bool) -> Result<()> {
     let zero_at = match *init {
         Init::All(0) => Some(0),
         Init::All(v) => {
@@ -605,6 +608,9 @@ fn initialise(id: i32, key: Key, len: u16, init: &Init<'_>) -> Result<()> {
             values.iter().position(|&v| v == 0)
         }
     };
+    if !mark {
+        return Ok(());
+    }
     let mut touch_zero;
     let mut touch_one;
     let ops: &mut [sys::sembuf] = match zero_at {

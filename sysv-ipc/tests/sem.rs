@@ -701,6 +701,30 @@ fn attribute_o_time() {
 }
 
 #[test]
+fn unmarked_creation_leaves_o_time_unset_until_the_first_operation() {
+    // sysv_ipc's o_time stays 0 after creation (SETVAL only); the option
+    // gives that, for any initial value, and the value is still applied.
+    for initial in [0, 1, 42] {
+        let (key, _guard) = free_key();
+        let sem = Semaphore::options()
+            .create_new(true)
+            .mark_initialised(false)
+            .initial_value(initial)
+            .open(key)
+            .unwrap();
+        let _c = Cleanup(sem.id());
+        assert_eq!(sem.value().unwrap(), initial);
+        assert_eq!(sem.operation_time().unwrap(), None, "initial {initial}");
+        sem.release(1).unwrap();
+        let t = sem.operation_time().unwrap().expect("set by the release");
+        assert!(t <= SystemTime::now() + Duration::from_secs(1), "{t:?}");
+    }
+    // The default still marks the semaphore as initialised.
+    let (sem, _c) = new_sem(1);
+    assert!(sem.operation_time().unwrap().is_some());
+}
+
+#[test]
 fn stat_returns_every_field() {
     let (sem, _c) = new_sem(0);
     sem.set_mode(0o640).unwrap();

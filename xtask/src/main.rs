@@ -6,7 +6,8 @@
 //! - `cargo xtask test`: everything CI checks, in order, stopping at the first
 //!   failure: the mqueue mount, the Rust targets and cross toolchains
 //!   (installed when missing), rustfmt, clippy, the committed bindings, the
-//!   test suite with an IPC-object leak check on x86_64 glibc, x86_64 musl,
+//!   Python drop-ins against the upstream suites, the test suite with an
+//!   IPC-object leak check on x86_64 glibc, x86_64 musl,
 //!   i686 glibc and (under qemu) aarch64 glibc, `check`/`clippy`/`doc` for
 //!   macOS and FreeBSD, rustdoc and packaging.
 //! - `cargo xtask bindgen [--check]`: regenerate (or check) the committed
@@ -32,6 +33,7 @@ mod ipcs;
 #[cfg(test)]
 mod leak_check_tests;
 mod python;
+mod python_dropins;
 mod setup;
 mod targets;
 mod test;
@@ -58,6 +60,9 @@ commands:
                      the benchmark scenarios in C and with the Rust library, side by
                      side, with ratios; --quick: N/10, --pin: add @cpu0 rows (taskset
                      -c 0), --runs R: medians of R runs each
+  dropins            build the Python drop-ins (python/) with maturin into
+                     target/py-dropins and run the upstream posix_ipc and sysv_ipc
+                     suites and python/tests against them (a step of `test`)
   clean [--force]    remove IPC objects left behind by this project's tests and
                      examples (POSIX names /ipcrs*, SysV keys 0x1C5A0000..=0x1C5AFFFF)
                      and benches (/ipcbench_*, keys 0x49xxxxxx) that no live process
@@ -81,6 +86,10 @@ fn main() -> ExitCode {
         ["bench", options @ ..] => bench::run(options),
         ["clean"] => clean::run(false),
         ["clean", "--force"] => clean::run(true),
+        ["dropins"] => python_dropins::run().and_then(|done| {
+            done.map(|report| println!("{report}"))
+                .map_err(|why| format!("{why}: cannot build the Python drop-ins"))
+        }),
         _ => return usage(),
     };
     match result {

@@ -63,6 +63,18 @@ fn steps() -> Vec<Step> {
             run: python_peers,
         },
         Step {
+            name: "python drop-ins",
+            run: || match crate::python_dropins::run()? {
+                Ok(report) => {
+                    println!("    {report}");
+                    Ok(Outcome::Ok)
+                }
+                Err(why) => Ok(Outcome::Warning(format!(
+                    "{why}: the Python drop-ins and their upstream suites were SKIPPED"
+                ))),
+            },
+        },
+        Step {
             name: "tests x86_64-unknown-linux-gnu (with IPC leak check)",
             run: || leak_checked(run_all_tests),
         },

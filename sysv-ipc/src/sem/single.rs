@@ -236,6 +236,32 @@ impl SemaphoreOptions {
         self
     }
 
+    /// With `false`, a semaphore this call creates gets its initial value
+    /// (`SETVAL`) but not the `semop` that otherwise follows, so its
+    /// [`operation_time`](Semaphore::operation_time) stays `None` until the
+    /// first real operation, as with sysv_ipc (default `true`).
+    ///
+    /// The marking `semop` is what Stevens' recipe for the creation race
+    /// relies on: a process that opens the semaphore waits until
+    /// `operation_time` is set, which then means "initialised". Turn it off
+    /// only when nobody uses that recipe on this key, or when the creator
+    /// performs an operation itself once it has finished initialising.
+    ///
+    /// ```
+    /// use sysv_ipc::Semaphore;
+    /// let sem = Semaphore::options().mark_initialised(false).initial_value(1).create_unique()?;
+    /// assert_eq!(sem.value()?, 1);
+    /// assert_eq!(sem.operation_time()?, None);
+    /// sem.release(1)?;
+    /// assert!(sem.operation_time()?.is_some());
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn mark_initialised(&mut self, yes: bool) -> &mut Self {
+        self.open.mark_initialised = yes;
+        self
+    }
+
     /// Opens (or creates) the semaphore with `key`. [`Key::PRIVATE`] always
     /// creates a new semaphore that only its id reaches.
     ///
