@@ -380,6 +380,7 @@ macro_rules! peers {
         }
         mod dropins {
             $(
+                $(#[$attr])*
                 #[test]
                 #[ignore = "needs the Python drop-ins: `cargo xtask test` builds and runs them"]
                 fn $scenario() {
