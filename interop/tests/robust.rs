@@ -1,6 +1,12 @@
 //! RobustMutex against the C peer: it is a plain robust, process-shared
 //! `pthread_mutex_t`, so C locks a mutex Rust made, Rust locks one C made,
 //! and a holder killed on either side is reported as owner-died on the other.
+//!
+//! The C peer is built for the host (64-bit glibc). A `pthread_mutex_t` is a
+//! C-library data structure whose layout and lock protocol differ between
+//! glibc and musl and between 32- and 64-bit glibc, so these scenarios only
+//! run where the Rust side uses the same C library and word size.
+#![cfg(all(target_env = "gnu", target_pointer_width = "64"))]
 
 use std::os::unix::process::ExitStatusExt;
 use std::process::Command;

@@ -21,7 +21,10 @@ use crate::{Error, ErrorKind, Region, Result, Timeout};
 /// `&RobustMutex` that borrows the region, so the memory stays mapped for as
 /// long as the mutex is used. Because it is a plain `pthread_mutex_t`, a C
 /// program that maps the same memory shares it (`pthread_mutex_lock` on the
-/// same address).
+/// same address). The sharers must use the same C library and word size: a
+/// `pthread_mutex_t`'s layout and lock protocol differ between glibc and musl,
+/// and between 32- and 64-bit glibc, so a musl or i686 process cannot share
+/// one with a 64-bit glibc process (tested with the C peer on 64-bit glibc).
 ///
 /// # Crashes
 ///
