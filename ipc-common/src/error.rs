@@ -46,10 +46,17 @@ pub enum ErrorKind {
     /// squatting"). The message names the owner. Nothing was changed; the caller
     /// can opt in to such objects explicitly. Python: `PermissionsError`.
     ForeignOwner,
-    /// The operation would have to wait and was asked not to, or its timeout
-    /// expired (`EAGAIN`, `ETIMEDOUT`; `ENOMSG` from a non-blocking System V
-    /// receive). Python: `BusyError`.
+    /// The operation would have to wait and was asked not to
+    /// ([`Timeout::Immediate`](crate::Timeout::Immediate), a non-blocking
+    /// handle: `EAGAIN`; `ENOMSG` from a non-blocking System V receive).
+    /// Python: `BusyError`.
     WouldBlock,
+    /// The operation waited as long as its [`Timeout`](crate::Timeout)
+    /// allowed and could not proceed (`ETIMEDOUT`, or the crates' own deadline
+    /// expiring, e.g. a timed System V semaphore wait). Distinct from
+    /// [`WouldBlock`](ErrorKind::WouldBlock), which never waited; both are
+    /// [`Error::is_busy`]. Python: `BusyError`.
+    TimedOut,
     /// The resource is held by someone else, e.g. another process is registered
     /// for a queue's notification (`EBUSY`, `ETXTBSY`). Python: `BusyError`.
     Busy,
@@ -89,7 +96,7 @@ impl ErrorKind {
     /// use ipc_common::ErrorKind;
     /// assert_eq!(ErrorKind::from_errno(libc::EEXIST), ErrorKind::AlreadyExists);
     /// assert_eq!(ErrorKind::from_errno(libc::EPERM), ErrorKind::PermissionDenied);
-    /// assert_eq!(ErrorKind::from_errno(libc::ETIMEDOUT), ErrorKind::WouldBlock);
+    /// assert_eq!(ErrorKind::from_errno(libc::ETIMEDOUT), ErrorKind::TimedOut);
     /// ```
     pub fn from_errno(errno: i32) -> ErrorKind {
         lookup(errno).map_or(ErrorKind::Other, |e| e.kind)
@@ -107,6 +114,7 @@ impl ErrorKind {
             ErrorKind::PermissionDenied => "permission denied",
             ErrorKind::ForeignOwner => "owned by another user",
             ErrorKind::WouldBlock => "would block",
+            ErrorKind::TimedOut => "timed out",
             ErrorKind::Busy => "busy",
             ErrorKind::Interrupted => "interrupted by a signal",
             ErrorKind::Removed => "object removed",
@@ -247,7 +255,7 @@ impl Error {
     ///
     /// ```
     /// let e = ipc_common::Error::from_errno("sem_timedwait", libc::ETIMEDOUT);
-    /// assert_eq!(e.kind(), ipc_common::ErrorKind::WouldBlock);
+    /// assert_eq!(e.kind(), ipc_common::ErrorKind::TimedOut);
     /// ```
     pub fn kind(&self) -> ErrorKind {
         self.kind
@@ -311,14 +319,20 @@ impl Error {
         )
     }
 
-    /// Python's `BusyError`: a non-blocking call would block, a timeout expired,
-    /// or the resource is held elsewhere.
+    /// Python's `BusyError`: a non-blocking call would block
+    /// ([`WouldBlock`](ErrorKind::WouldBlock)), a timeout expired
+    /// ([`TimedOut`](ErrorKind::TimedOut)), or the resource is held elsewhere
+    /// ([`Busy`](ErrorKind::Busy)).
     ///
     /// ```
     /// assert!(ipc_common::Error::from_errno("mq_send", libc::EAGAIN).is_busy());
+    /// assert!(ipc_common::Error::from_errno("mq_timedsend", libc::ETIMEDOUT).is_busy());
     /// ```
     pub fn is_busy(&self) -> bool {
-        matches!(self.kind, ErrorKind::WouldBlock | ErrorKind::Busy)
+        matches!(
+            self.kind,
+            ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Busy
+        )
     }
 
     /// Python's `SignalError`: a signal interrupted a wait.
@@ -384,8 +398,8 @@ impl From<Error> for std::io::Error {
             ErrorKind::NotFound | ErrorKind::Removed => Io::NotFound,
             ErrorKind::AlreadyExists => Io::AlreadyExists,
             ErrorKind::PermissionDenied | ErrorKind::ForeignOwner => Io::PermissionDenied,
-            ErrorKind::WouldBlock if e.errno == Some(libc::ETIMEDOUT) => Io::TimedOut,
             ErrorKind::WouldBlock => Io::WouldBlock,
+            ErrorKind::TimedOut => Io::TimedOut,
             ErrorKind::Busy => Io::ResourceBusy,
             ErrorKind::Interrupted => Io::Interrupted,
             ErrorKind::InvalidInput | ErrorKind::NotAttached => Io::InvalidInput,
@@ -548,7 +562,7 @@ const ERRNOS: &[Errno] = &[
     entry(
         libc::ETIMEDOUT,
         "ETIMEDOUT",
-        ErrorKind::WouldBlock,
+        ErrorKind::TimedOut,
         "the timeout expired",
     ),
     entry(
@@ -829,7 +843,7 @@ mod tests {
             (libc::EACCES, ErrorKind::PermissionDenied),
             (libc::EPERM, ErrorKind::PermissionDenied),
             (libc::EAGAIN, ErrorKind::WouldBlock),
-            (libc::ETIMEDOUT, ErrorKind::WouldBlock),
+            (libc::ETIMEDOUT, ErrorKind::TimedOut),
             (libc::EBUSY, ErrorKind::Busy),
             (libc::EINTR, ErrorKind::Interrupted),
             (libc::EIDRM, ErrorKind::Removed),
@@ -1007,6 +1021,7 @@ mod tests {
         assert!(!k(libc::EACCES).is_existential());
         assert!(k(libc::EPERM).is_permissions());
         assert!(k(libc::EAGAIN).is_busy());
+        assert!(k(libc::ETIMEDOUT).is_busy());
         assert!(k(libc::EBUSY).is_busy());
         assert!(!k(libc::EINTR).is_busy());
         assert!(k(libc::EINTR).is_signal());

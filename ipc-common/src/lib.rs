@@ -27,7 +27,7 @@
 //! |---|---|
 //! | `ExistentialError` | [`Error::is_existential`] (`NotFound`, `AlreadyExists`, `Removed`) |
 //! | `PermissionsError` | [`Error::is_permissions`] (`PermissionDenied`) |
-//! | `BusyError` | [`Error::is_busy`] (`WouldBlock`, `Busy`) |
+//! | `BusyError` | [`Error::is_busy`] (`WouldBlock`, `TimedOut`, `Busy`) |
 //! | `SignalError` | [`Error::is_signal`] (`Interrupted`) |
 //! | `ValueError` | [`Error::is_invalid_input`] (`InvalidInput`) |
 //! | `NotAttachedError` | [`ErrorKind::NotAttached`] |

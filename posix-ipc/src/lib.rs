@@ -30,7 +30,8 @@
 //!   handle, unlinks when it drops, and is disarmed by
 //!   [`into_inner`](UnlinkOnDrop::into_inner).
 //! - **Blocking calls take a [`Timeout`]**: `Forever`, `Immediate` (fails with
-//!   [`ErrorKind::WouldBlock`]) or `After(duration)`. A signal handler
+//!   [`ErrorKind::WouldBlock`]) or `After(duration)` (fails with
+//!   [`ErrorKind::TimedOut`] when it expires). A signal handler
 //!   interrupting a wait makes it return [`ErrorKind::Interrupted`]; this
 //!   crate never retries on its own. That needs a handler installed without
 //!   `SA_RESTART`: with `SA_RESTART` (glibc's `signal()` sets it, and so do

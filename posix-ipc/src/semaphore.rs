@@ -743,7 +743,7 @@ impl Semaphore {
     /// - [`Timeout::Immediate`] (or `After(0)`): `sem_trywait`, fails at once
     ///   with [`WouldBlock`](ErrorKind::WouldBlock) if the value is 0;
     /// - [`Timeout::After`]`(d)`: waits at most `d`, then fails with
-    ///   [`WouldBlock`](ErrorKind::WouldBlock) (errno `ETIMEDOUT`). On
+    ///   [`TimedOut`](ErrorKind::TimedOut) (errno `ETIMEDOUT`). On
     ///   Linux/glibc the deadline is on `CLOCK_MONOTONIC` (`sem_clockwait`),
     ///   so changing the wall clock does not stretch or cut the wait; elsewhere
     ///   `sem_timedwait` measures it on `CLOCK_REALTIME`. A duration too long
@@ -772,7 +772,8 @@ impl Semaphore {
     /// sem.acquire(Timeout::Forever)?;
     /// assert_eq!(sem.acquire(Timeout::Immediate).unwrap_err().kind(), ErrorKind::WouldBlock);
     /// let e = sem.acquire(Timeout::After(Duration::from_millis(10))).unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::WouldBlock);
+    /// assert_eq!(e.kind(), ErrorKind::TimedOut);
+    /// assert!(e.is_busy()); // Python's BusyError covers both
     /// sem.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
@@ -1281,7 +1282,7 @@ mod tests {
     fn wait_errors_keep_kind_and_errno() {
         for (errno, kind) in [
             (libc::EAGAIN, ErrorKind::WouldBlock),
-            (libc::ETIMEDOUT, ErrorKind::WouldBlock),
+            (libc::ETIMEDOUT, ErrorKind::TimedOut),
             (libc::EINTR, ErrorKind::Interrupted),
         ] {
             let e = wait_error(Error::from_errno("sem_wait", errno));

@@ -243,6 +243,7 @@ fn test_send_timeout_positional() {
     fill(&q);
     let e = q.send_timeout(b"foo", 0, Timeout::Immediate).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::WouldBlock);
+    assert_eq!(e.raw_os_error(), Some(libc::EAGAIN));
     assert!(e.message().contains("full"), "{e}");
 }
 
@@ -275,7 +276,7 @@ fn test_send_nonzero_timeout() {
         .send_timeout(b"foo", 0, Timeout::After(TIMEOUT))
         .unwrap_err();
     assert_waited(start);
-    assert_eq!(e.kind(), ErrorKind::WouldBlock);
+    assert_eq!(e.kind(), ErrorKind::TimedOut);
     assert_eq!(e.raw_os_error(), Some(libc::ETIMEDOUT));
 }
 
@@ -343,6 +344,7 @@ fn test_receive_timeout_positional() {
     let mut buf = [0u8; 10];
     let e = q.receive_timeout(&mut buf, Timeout::Immediate).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::WouldBlock);
+    assert_eq!(e.raw_os_error(), Some(libc::EAGAIN));
     assert!(e.message().contains("empty"), "{e}");
 }
 
@@ -356,6 +358,7 @@ fn test_receive_nonzero_timeout() {
         .unwrap_err();
     assert_waited(start);
     assert!(e.is_busy());
+    assert_eq!(e.kind(), ErrorKind::TimedOut);
 }
 
 #[test]

@@ -1137,7 +1137,7 @@ mod processes {
             let start = Instant::now();
             let e = go.acquire_timeout(Duration::from_millis(300)).unwrap_err();
             let waited = start.elapsed();
-            assert_eq!(e.kind(), ErrorKind::WouldBlock, "{e}");
+            assert_eq!(e.kind(), ErrorKind::TimedOut, "{e}");
             assert_eq!(e.raw_os_error(), Some(libc::ETIMEDOUT));
             assert!(waited >= Duration::from_millis(295), "{waited:?}");
             assert!(waited < Duration::from_secs(5), "{waited:?}");

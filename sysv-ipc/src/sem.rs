@@ -414,7 +414,7 @@ impl Handle {
     fn semop(&self, ops: &mut [sys::sembuf], timeout: Timeout) -> Result<()> {
         semop(self.id, ops, timeout).map_err(|e| {
             let suspicious = e.raw_os_error() == Some(libc::EFBIG)
-                || (e.kind() == ErrorKind::WouldBlock && matches!(timeout, Timeout::After(_)));
+                || (e.kind() == ErrorKind::TimedOut && matches!(timeout, Timeout::After(_)));
             if suspicious && let Some(reused) = self.reused("semtimedop") {
                 return reused;
             }
@@ -799,7 +799,13 @@ fn semop(id: i32, ops: &mut [sys::sembuf], timeout: Timeout) -> Result<()> {
 
 fn semop_error(id: i32, timed: bool, e: Error) -> Error {
     let msg = match e.raw_os_error() {
-        Some(libc::EAGAIN) if timed => "the timeout expired before the operation could proceed",
+        // Linux reports an expired semtimedop as EAGAIN: the kind tells it
+        // apart from "would block" (IPC_NOWAIT).
+        Some(libc::EAGAIN) if timed => {
+            return e
+                .with_kind(ErrorKind::TimedOut)
+                .with_message("the timeout expired before the operation could proceed");
+        }
         Some(libc::EAGAIN) => {
             "the operation would have to wait (a value too low to acquire, or not zero for \
              wait_zero) and was asked not to"
@@ -936,6 +942,9 @@ mod tests {
         assert!(e.message().contains("id 5"));
         let e = semop_error(5, true, Error::from_errno("semtimedop", libc::EAGAIN));
         assert!(e.message().contains("timeout"));
+        assert_eq!(e.kind(), ErrorKind::TimedOut);
+        let e = semop_error(5, false, Error::from_errno("semtimedop", libc::EAGAIN));
+        assert_eq!(e.kind(), ErrorKind::WouldBlock);
         let e = semop_error(5, false, Error::from_errno("semtimedop", libc::ERANGE));
         assert!(e.message().contains("SEMVMX (32767)"));
         let e = semop_error(5, false, Error::from_errno("semtimedop", libc::EPERM));

@@ -296,7 +296,8 @@ fn acquisition_nonzero_timeout_expires() {
     for d in [ms(300), ms(550)] {
         assert_takes_about(d, || {
             let e = sem.acquire(1, Timeout::After(d)).unwrap_err();
-            assert_eq!(e.kind(), ErrorKind::WouldBlock);
+            assert_eq!(e.kind(), ErrorKind::TimedOut);
+            assert!(e.is_busy());
             assert!(e.message().contains("timeout"), "{e}");
         });
     }

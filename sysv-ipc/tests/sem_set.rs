@@ -276,6 +276,7 @@ fn a_batch_is_all_or_nothing() {
     let e = set
         .apply(&both, Timeout::After(Duration::from_millis(200)))
         .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TimedOut);
     assert!(e.is_busy());
     assert!(start.elapsed() >= Duration::from_millis(180));
     assert_eq!(set.values().unwrap(), [1, 0, 3]);

@@ -656,6 +656,23 @@ enum Dir {
     Receive,
 }
 
+/// The error of a timed send or receive (`op`) that just failed. An
+/// immediate one is made with a deadline in the past, whose `ETIMEDOUT`
+/// means "would block": it is reported as the `EAGAIN` a non-blocking
+/// descriptor gives, so `Immediate` is [`ErrorKind::WouldBlock`] everywhere
+/// and only a real wait that expired is [`ErrorKind::TimedOut`].
+#[cold]
+#[inline(never)]
+fn timed_transfer_error(op: &'static str, timeout: Timeout, dir: Dir) -> Error {
+    let e = Error::last_os_error(op);
+    let e = if timeout.is_immediate() && e.raw_os_error() == Some(libc::ETIMEDOUT) {
+        Error::from_errno(op, libc::EAGAIN)
+    } else {
+        e
+    };
+    transfer_error(e, dir)
+}
+
 /// Makes send/receive errno errors say what happened (static messages: the
 /// non-blocking path creates them often and must not allocate).
 fn transfer_error(e: Error, dir: Dir) -> Error {
@@ -1024,9 +1041,10 @@ impl MessageQueue {
 
     /// [`send`](Self::send) waiting at most `timeout` for room:
     /// [`Timeout::Forever`] waits like `send`, [`Timeout::Immediate`] never
-    /// waits, [`Timeout::After`] waits up to the duration; a full queue then
-    /// fails with [`ErrorKind::WouldBlock`]. A non-blocking descriptor never
-    /// waits, whatever the timeout.
+    /// waits (a full queue fails with [`ErrorKind::WouldBlock`], errno
+    /// `EAGAIN`), [`Timeout::After`] waits up to the duration (then
+    /// [`ErrorKind::TimedOut`], errno `ETIMEDOUT`). A non-blocking descriptor
+    /// never waits, whatever the timeout.
     ///
     /// The wait uses `mq_timedsend`, whose deadline is absolute on
     /// `CLOCK_REALTIME` (POSIX defines no other clock for it), so setting the
@@ -1038,6 +1056,7 @@ impl MessageQueue {
     /// let q = MessageQueue::options().max_messages(1).max_message_size(8).create_unique()?;
     /// q.send_timeout(b"1", 0, Timeout::Immediate)?;
     /// let e = q.send_timeout(b"2", 0, Timeout::After(Duration::from_millis(10))).unwrap_err();
+    /// assert_eq!(e.kind(), posix_ipc::ErrorKind::TimedOut);
     /// assert!(e.is_busy());
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
@@ -1057,7 +1076,9 @@ impl MessageQueue {
                 &ts,
             )
         };
-        check("mq_timedsend", rc).map_err(|e| transfer_error(e, Dir::Send))?;
+        if rc != 0 {
+            return Err(timed_transfer_error("mq_timedsend", timeout, Dir::Send));
+        }
         Ok(())
     }
 
@@ -1125,7 +1146,13 @@ impl MessageQueue {
                 &ts,
             )
         };
-        let n = check("mq_timedreceive", n).map_err(|e| transfer_error(e, Dir::Receive))?;
+        if n < 0 {
+            return Err(timed_transfer_error(
+                "mq_timedreceive",
+                timeout,
+                Dir::Receive,
+            ));
+        }
         Ok((n.unsigned_abs(), priority))
     }
 

@@ -420,7 +420,9 @@ impl Semaphore {
     /// [`block`](Self::block) off it never waits.
     ///
     /// Errors: `InvalidInput` (delta 0 or above SEMVMX), `WouldBlock` (would
-    /// wait, or the timeout expired), `Interrupted` (a signal handler ran,
+    /// wait and was asked not to: `Immediate`, or [`block`](Self::block)
+    /// off), `TimedOut` (the timeout expired; errno `EAGAIN`, as Linux
+    /// reports it), `Interrupted` (a signal handler ran,
     /// with or without `SA_RESTART`, or, on Linux, the process was stopped and
     /// continued; the wait is never resumed silently), `Removed` (the
     /// semaphore was removed before or during the wait), `PermissionDenied`.
