@@ -157,13 +157,56 @@ impl fmt::Display for ErrorKind {
 /// assert!(text.starts_with("mq_open: the per-user message queue memory"));
 /// assert!(text.contains("EMFILE"));
 /// ```
-#[derive(Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// # With `std`
+///
+/// - [`source()`](std::error::Error::source) is the operating system's own
+///   error (a [`std::io::Error`] made from the errno, allocation-free) when a
+///   system call failed, and `None` otherwise, so error reporters such as
+///   `anyhow` show the system's description as the cause.
+/// - `Error` converts into [`std::io::Error`] (`?` in a function returning
+///   `io::Result`); see that `From` impl for what is kept.
+///
+/// ```
+/// use std::error::Error as _;
+/// let e = ipc_common::Error::from_errno("shm_open", libc::ENOENT);
+/// let os = e.source().unwrap().downcast_ref::<std::io::Error>().unwrap();
+/// assert_eq!(os.raw_os_error(), Some(libc::ENOENT));
+/// assert!(ipc_common::Error::invalid_input("open", "bad").source().is_none());
+/// ```
+#[derive(thiserror::Error)]
 pub struct Error {
     kind: ErrorKind,
-    errno: Option<i32>,
+    /// The system's error for the errno (`io::Error::from_raw_os_error`,
+    /// which allocates nothing), kept so `source()` can hand it out.
+    #[source]
+    os: Option<std::io::Error>,
     op: &'static str,
     message: Cow<'static, str>,
 }
+
+impl Clone for Error {
+    fn clone(&self) -> Self {
+        Error {
+            kind: self.kind,
+            os: self.raw_os_error().map(std::io::Error::from_raw_os_error),
+            op: self.op,
+            message: self.message.clone(),
+        }
+    }
+}
+
+impl PartialEq for Error {
+    /// Same kind, errno, operation and message.
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind
+            && self.raw_os_error() == other.raw_os_error()
+            && self.op == other.op
+            && self.message == other.message
+    }
+}
+
+impl Eq for Error {}
 
 impl Error {
     /// An error of `kind` raised by `op` before or without any system call.
@@ -177,7 +220,7 @@ impl Error {
     pub fn new(kind: ErrorKind, op: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
         Error {
             kind,
-            errno: None,
+            os: None,
             op,
             message: message.into(),
         }
@@ -204,7 +247,7 @@ impl Error {
     pub fn from_errno(op: &'static str, errno: i32) -> Self {
         Error {
             kind: ErrorKind::from_errno(errno),
-            errno: Some(errno),
+            os: Some(std::io::Error::from_raw_os_error(errno)),
             op,
             message: Cow::Borrowed(generic_message(errno)),
         }
@@ -267,7 +310,7 @@ impl Error {
     /// assert_eq!(ipc_common::Error::from_errno("x", libc::EAGAIN).raw_os_error(), Some(libc::EAGAIN));
     /// ```
     pub fn raw_os_error(&self) -> Option<i32> {
-        self.errno
+        self.os.as_ref().and_then(std::io::Error::raw_os_error)
     }
 
     /// The operation that failed: a system call name (`"sem_open"`) or a method.
@@ -357,7 +400,7 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.op, self.message)?;
-        match self.errno {
+        match self.raw_os_error() {
             Some(errno) if lookup(errno).is_some() => {
                 write!(f, " ({}, os error {errno})", errno_name(errno))
             }
@@ -377,7 +420,7 @@ impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Error");
         d.field("kind", &self.kind).field("operation", &self.op);
-        if let Some(errno) = self.errno {
+        if let Some(errno) = self.raw_os_error() {
             d.field("errno", &format_args!("{} ({errno})", errno_name(errno)));
         }
         d.field("message", &self.message).finish()
@@ -385,15 +428,60 @@ impl fmt::Debug for Error {
 }
 
 impl From<Error> for std::io::Error {
-    /// Keeps the kind (and the message as the payload).
+    /// Makes a [`std::io::Error`] (for `?` in functions returning
+    /// `io::Result`).
+    ///
+    /// A `std::io::Error` holds either an OS error code or a custom payload,
+    /// never both, so the conversion chooses:
+    ///
+    /// - **With an errno** (a system call failed) the result is
+    ///   `io::Error::from_raw_os_error(errno)`: [`raw_os_error()`](std::io::Error::raw_os_error)
+    ///   returns the errno, as for any `std` error, and the
+    ///   [kind](std::io::Error::kind) is std's reading of that errno. This
+    ///   error's own message and operation are not carried over (`std`
+    ///   shows its `strerror` text); convert into `Box<dyn std::error::Error>`
+    ///   or `anyhow::Error` instead to keep them.
+    /// - **Without an errno** (input refused before any call, a foreign
+    ///   owner, ...), **or with an errno this family reads differently from
+    ///   its usual meaning** (an `EINVAL` that means a System V object was
+    ///   removed is [`Removed`](ErrorKind::Removed), not invalid input), the
+    ///   result carries this error as its payload, so the kind stays right
+    ///   (`into_inner()` and `get_ref()` give the error back, with its
+    ///   errno; `Display` shows its message) with the kind mapped from
+    ///   [`ErrorKind`]: `NotFound` and
+    ///   `Removed` → `NotFound`, `AlreadyExists` → `AlreadyExists`,
+    ///   `PermissionDenied` and `ForeignOwner` → `PermissionDenied`,
+    ///   `WouldBlock` → `WouldBlock`, `TimedOut` → `TimedOut`, `Busy` →
+    ///   `ResourceBusy`, `Interrupted` → `Interrupted`, `InvalidInput` and
+    ///   `NotAttached` → `InvalidInput`, `LimitExceeded` → `QuotaExceeded`,
+    ///   `Unsupported` → `Unsupported`, others → `Other`.
     ///
     /// ```
-    /// let e = ipc_common::Error::from_errno("sem_open", libc::ENOENT);
+    /// use ipc_common::{Error, ErrorKind};
+    /// let io: std::io::Error = Error::from_errno("sem_open", libc::ENOENT).into();
+    /// assert_eq!(io.raw_os_error(), Some(libc::ENOENT));
+    /// assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+    ///
+    /// let io: std::io::Error = Error::new(ErrorKind::ForeignOwner, "sem_open", "owned by uid 7").into();
+    /// assert_eq!(io.kind(), std::io::ErrorKind::PermissionDenied);
+    /// assert!(io.to_string().contains("owned by uid 7"));
+    /// let inner = io.into_inner().unwrap().downcast::<Error>().unwrap();
+    /// assert_eq!(inner.kind(), ErrorKind::ForeignOwner);
+    ///
+    /// // EINVAL from semctl on a removed set: Removed, so NotFound here.
+    /// let e = Error::from_errno("semctl", libc::EINVAL).with_kind(ErrorKind::Removed);
     /// let io: std::io::Error = e.into();
     /// assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+    /// let inner = io.get_ref().unwrap().downcast_ref::<Error>().unwrap();
+    /// assert_eq!(inner.raw_os_error(), Some(libc::EINVAL));
     /// ```
     fn from(e: Error) -> Self {
         use std::io::ErrorKind as Io;
+        if let Some(errno) = e.raw_os_error()
+            && ErrorKind::from_errno(errno) == e.kind
+        {
+            return std::io::Error::from_raw_os_error(errno);
+        }
         let kind = match e.kind {
             ErrorKind::NotFound | ErrorKind::Removed => Io::NotFound,
             ErrorKind::AlreadyExists => Io::AlreadyExists,
@@ -987,11 +1075,12 @@ mod tests {
     }
 
     #[test]
-    fn io_error_keeps_kind_and_source() {
+    fn io_error_keeps_the_errno_or_the_error() {
+        use std::error::Error as _;
         use std::io::ErrorKind as Io;
+        // With an errno: std's own error for it, so raw_os_error() works.
         let cases = [
             (libc::ENOENT, Io::NotFound),
-            (libc::EIDRM, Io::NotFound),
             (libc::EEXIST, Io::AlreadyExists),
             (libc::EACCES, Io::PermissionDenied),
             (libc::EAGAIN, Io::WouldBlock),
@@ -999,18 +1088,59 @@ mod tests {
             (libc::EBUSY, Io::ResourceBusy),
             (libc::EINTR, Io::Interrupted),
             (libc::EINVAL, Io::InvalidInput),
-            (libc::EMFILE, Io::QuotaExceeded),
-            (libc::ENOSYS, Io::Unsupported),
-            (libc::EBADF, Io::Other),
         ];
         for (errno, kind) in cases {
-            let io: std::io::Error = Error::from_errno("op", errno).into();
+            let e = Error::from_errno("op", errno).with_message("a precise message");
+            let source = e.source().and_then(|s| s.downcast_ref::<std::io::Error>());
+            assert_eq!(source.and_then(std::io::Error::raw_os_error), Some(errno));
+            let io: std::io::Error = e.into();
+            assert_eq!(io.raw_os_error(), Some(errno), "{}", errno_name(errno));
             assert_eq!(io.kind(), kind, "{}", errno_name(errno));
-            let inner = io.into_inner().unwrap().downcast::<Error>().unwrap();
-            assert_eq!(inner.raw_os_error(), Some(errno));
         }
-        let io: std::io::Error = Error::new(ErrorKind::NotAttached, "read", "detached").into();
-        assert_eq!(io.kind(), Io::InvalidInput);
+        // Without one: this error as the payload, with a mapped kind.
+        let cases = [
+            (ErrorKind::NotAttached, Io::InvalidInput),
+            (ErrorKind::ForeignOwner, Io::PermissionDenied),
+            (ErrorKind::TimedOut, Io::TimedOut),
+            (ErrorKind::WouldBlock, Io::WouldBlock),
+            (ErrorKind::Removed, Io::NotFound),
+            (ErrorKind::LimitExceeded, Io::QuotaExceeded),
+            (ErrorKind::Unsupported, Io::Unsupported),
+            (ErrorKind::Other, Io::Other),
+        ];
+        for (kind, io_kind) in cases {
+            let e = Error::new(kind, "read", "no errno here");
+            assert!(e.source().is_none());
+            let io: std::io::Error = e.clone().into();
+            assert_eq!(io.kind(), io_kind, "{kind:?}");
+            assert_eq!(io.raw_os_error(), None);
+            assert!(io.to_string().contains("no errno here"), "{io}");
+            let inner = io.into_inner().unwrap().downcast::<Error>().unwrap();
+            assert_eq!(*inner, e);
+        }
+        // An errno read differently from its usual meaning keeps the kind.
+        let e = Error::from_errno("msgsnd", libc::EINVAL).with_kind(ErrorKind::Removed);
+        let io: std::io::Error = e.clone().into();
+        assert_eq!(io.kind(), Io::NotFound);
+        assert_eq!(io.raw_os_error(), None);
+        let inner = io.into_inner().unwrap().downcast::<Error>().unwrap();
+        assert_eq!((*inner).raw_os_error(), Some(libc::EINVAL));
+        assert_eq!(*inner, e);
+    }
+
+    #[test]
+    fn clones_compare_equal_and_keep_the_source() {
+        use std::error::Error as _;
+        let e = Error::from_errno("semop", libc::EIDRM).with_message("gone");
+        let c = e.clone();
+        assert_eq!(c, e);
+        assert_eq!(c.raw_os_error(), Some(libc::EIDRM));
+        assert!(c.source().is_some());
+        assert_ne!(c, e.clone().with_kind(ErrorKind::NotFound));
+        assert_ne!(
+            Error::from_errno("op", libc::EINVAL),
+            Error::from_errno("op", libc::EINVAL).with_message("other")
+        );
     }
 
     #[test]
