@@ -8,7 +8,8 @@ use std::fmt;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 
-use ipc_common::{Error, ErrorKind, Mode, Permissions, Result, check};
+use ipc_common::__private::options::{FlagBits, OpenOptions};
+use ipc_common::{Error, ErrorKind, IntoMode, Mode, Permissions, Result, check};
 use posix_ipc_sys as sys;
 
 use crate::flags::{self, Creation, O_TRUNC};
@@ -133,29 +134,33 @@ pub struct SharedMemory {
 /// ```
 #[derive(Debug, Clone)]
 pub struct SharedMemoryOptions {
-    create: bool,
-    create_new: bool,
+    open: OpenOptions,
     truncate: bool,
     read_only: bool,
-    mode: u32,
     size: u64,
-    allow_foreign_owner: bool,
     sparse: bool,
-    flags_error: Option<Error>,
 }
 
+/// What [`SharedMemoryOptions::flags`] accepts.
+const FLAGS: FlagBits = flags::flag_bits(O_TRUNC, "shared memory object");
+
 impl SharedMemoryOptions {
-    fn new() -> Self {
+    /// Options that open an existing object for reading and writing, with
+    /// mode `0o600` for a new one and no resize; the same as
+    /// [`SharedMemory::options`].
+    ///
+    /// ```
+    /// # let name = testkit::unique_name("doc");
+    /// let e = posix_ipc::SharedMemoryOptions::new().open(&name).unwrap_err();
+    /// assert_eq!(e.kind(), posix_ipc::ErrorKind::NotFound);
+    /// ```
+    pub fn new() -> Self {
         SharedMemoryOptions {
-            create: false,
-            create_new: false,
+            open: OpenOptions::new(),
             truncate: false,
             read_only: false,
-            mode: Mode::OWNER_READ_WRITE.bits(),
             size: 0,
-            allow_foreign_owner: false,
             sparse: false,
-            flags_error: None,
         }
     }
 
@@ -173,13 +178,14 @@ impl SharedMemoryOptions {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create(&mut self, create: bool) -> &mut Self {
-        self.create = create;
+        self.open.create(create);
         self
     }
 
     /// Create a new object and fail with
     /// [`AlreadyExists`](ErrorKind::AlreadyExists) if one exists
-    /// (`O_CREAT | O_EXCL`). When set, [`create`](Self::create) is ignored.
+    /// (`O_CREAT | O_EXCL`). When set, [`create`](Self::create) is ignored
+    /// (as in [`std::fs::OpenOptions`]).
     ///
     /// ```
     /// # let name = testkit::unique_name("doc");
@@ -190,7 +196,7 @@ impl SharedMemoryOptions {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create_new(&mut self, create_new: bool) -> &mut Self {
-        self.create_new = create_new;
+        self.open.create_new(create_new);
         self
     }
 
@@ -236,7 +242,8 @@ impl SharedMemoryOptions {
     /// process umask applies, as for files; use [`SharedMemory::set_mode`]
     /// for exact bits. Bits above `0o777` (setuid, setgid, sticky, which mean
     /// nothing for shared memory, and anything higher) are an
-    /// [`InvalidInput`](ErrorKind::InvalidInput) error when opening.
+    /// [`InvalidInput`](ErrorKind::InvalidInput) error when opening. Takes a
+    /// `u32` or a [`Mode`].
     ///
     /// ```
     /// # let name = testkit::unique_name("doc");
@@ -245,8 +252,8 @@ impl SharedMemoryOptions {
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn mode(&mut self, mode: u32) -> &mut Self {
-        self.mode = mode;
+    pub fn mode(&mut self, mode: impl IntoMode) -> &mut Self {
+        self.open.mode(mode.into_mode_bits());
         self
     }
 
@@ -332,13 +339,16 @@ impl SharedMemoryOptions {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn allow_foreign_owner(&mut self, allow: bool) -> &mut Self {
-        self.allow_foreign_owner = allow;
+        self.open.allow_foreign_owner(allow);
         self
     }
 
     /// Sets create, create-exclusively and truncate from posix_ipc-style flags
     /// ([`O_CREAT`](crate::O_CREAT), [`O_EXCL`](crate::O_EXCL),
     /// [`O_CREX`](crate::O_CREX), [`O_TRUNC`]), so code ports line by line.
+    /// The flags replace what [`create`](Self::create),
+    /// [`create_new`](Self::create_new) and [`truncate`](Self::truncate) set,
+    /// as if those were called; later setters change it again.
     /// `O_EXCL` without `O_CREAT` and any other bit are an
     /// [`InvalidInput`](ErrorKind::InvalidInput) error when opening (posix_ipc
     /// passes them to the OS).
@@ -353,14 +363,8 @@ impl SharedMemoryOptions {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn flags(&mut self, flags: i32) -> &mut Self {
-        match flags::parse(flags, O_TRUNC, "shared memory object") {
-            Ok((Creation { create, exclusive }, rest)) => {
-                self.create = create;
-                self.create_new = create && exclusive;
-                self.truncate = rest & O_TRUNC != 0;
-                self.flags_error = None;
-            }
-            Err(e) => self.flags_error = Some(e),
+        if let Some(extra) = self.open.flags(flags, &FLAGS) {
+            self.truncate = extra & O_TRUNC != 0;
         }
         self
     }
@@ -380,11 +384,13 @@ impl SharedMemoryOptions {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn open(&self, name: impl IntoName) -> Result<SharedMemory> {
-        if let Some(e) = &self.flags_error {
-            return Err(e.clone());
-        }
+        self.open.check()?;
         let name = shm_name("shm_open", name)?;
-        let mode = flags::object_mode(self.mode, "shared memory object")?;
+        self.open_name(name, flags::creation(&self.open))
+    }
+
+    fn open_name(&self, name: Name, creation: Creation) -> Result<SharedMemory> {
+        let mode = self.open.checked_mode("shared memory object")?;
         check_size("shm_open", self.size)?;
         if self.read_only && self.size != 0 {
             return Err(Error::invalid_input(
@@ -409,10 +415,6 @@ impl SharedMemoryOptions {
             // Before anything is created (see check_file_size_limit).
             check_file_size_limit(&name, self.size)?;
         }
-        let creation = Creation {
-            create: self.create || self.create_new,
-            exclusive: self.create_new,
-        };
         let access = if self.read_only {
             libc::O_RDONLY
         } else {
@@ -440,7 +442,7 @@ impl SharedMemoryOptions {
             })?;
         shm.created = created;
         // Dropping `shm` on an error below closes the descriptor.
-        if creation.create && !created && !self.allow_foreign_owner {
+        if creation.create && !created && !self.open.allows_foreign_owner() {
             ipc_common::check_owner("shm_open", shm.stat()?.st_uid, || {
                 format!("shared memory object \"{}\"", shm.name)
             })?;
@@ -469,8 +471,8 @@ impl SharedMemoryOptions {
     /// posix_ipc's `name=None`), like [`SharedMemory::create_unique`] with
     /// the other options (mode, size, sparse, read-only). The
     /// [`create`](Self::create)/[`create_new`](Self::create_new)/
-    /// [`truncate`](Self::truncate)/[`flags`](Self::flags) settings do not
-    /// apply: creation is always exclusive.
+    /// [`truncate`](Self::truncate) settings and the creation part of
+    /// [`flags`](Self::flags) do not apply: creation is always exclusive.
     ///
     /// ```
     /// let shm = posix_ipc::SharedMemory::options().mode(0o640).size(64).create_unique()?;
@@ -480,11 +482,12 @@ impl SharedMemoryOptions {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create_unique(&self) -> Result<SharedMemory> {
+        self.open.check()?;
         let mut options = self.clone();
-        options.create_new = true;
         options.truncate = false;
-        options.flags_error = None;
-        with_unique_name("shm_open", |name| options.open(name))
+        with_unique_name("shm_open", |name| {
+            options.open_name(name, Creation::EXCLUSIVE)
+        })
     }
 }
 
@@ -1062,10 +1065,13 @@ impl SharedMemory {
     /// Sets the permission bits exactly (`fchmod`; no umask), e.g. to let
     /// other users open the object. Only the owner (or root) may. Bits above
     /// `0o777` (setuid, setgid, sticky) mean nothing for shared memory and are
-    /// an [`InvalidInput`](ErrorKind::InvalidInput) error.
+    /// an [`InvalidInput`](ErrorKind::InvalidInput) error. Takes a `u32` or a
+    /// [`Mode`].
     ///
     /// ```
     /// let shm = posix_ipc::SharedMemory::create_unique(0)?;
+    /// shm.set_mode(posix_ipc::Mode::new(0o640)?)?;
+    /// assert_eq!(shm.mode()?.bits(), 0o640);
     /// shm.set_mode(0o664)?;
     /// assert_eq!(shm.mode()?.bits(), 0o664);
     /// assert!(shm.set_mode(0o4664).unwrap_err().is_invalid_input());
@@ -1073,8 +1079,8 @@ impl SharedMemory {
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn set_mode(&self, mode: u32) -> Result<()> {
-        let mode = flags::object_mode(mode, "shared memory object")?;
+    pub fn set_mode(&self, mode: impl IntoMode) -> Result<()> {
+        let mode = flags::object_mode(mode.into_mode_bits(), "shared memory object")?;
         // SAFETY: fchmod on a descriptor this handle owns; no memory is passed.
         let rc = unsafe { libc::fchmod(self.fd.as_raw_fd(), mode.bits() as libc::mode_t) };
         check("fchmod", rc).map(drop)
@@ -1316,18 +1322,15 @@ mod tests {
     fn flags_set_the_options_and_remember_errors() {
         let mut o = SharedMemory::options();
         o.flags(crate::O_CREX | O_TRUNC);
-        assert!(o.create && o.create_new && o.truncate && o.flags_error.is_none());
+        assert_eq!(flags::creation(&o.open), Creation::EXCLUSIVE);
+        assert!(o.truncate && o.open.check().is_ok());
         o.flags(0);
-        assert!(!o.create && !o.create_new && !o.truncate);
+        assert_eq!(flags::creation(&o.open), Creation::OPEN);
+        assert!(!o.truncate);
         o.flags(crate::O_EXCL);
-        assert!(
-            o.flags_error
-                .as_ref()
-                .unwrap()
-                .message()
-                .contains("O_CREAT")
-        );
+        assert!(o.open.check().unwrap_err().message().contains("O_CREAT"));
         o.flags(crate::O_CREAT);
-        assert!(o.flags_error.is_none() && o.create && !o.create_new);
+        assert!(o.open.check().is_ok());
+        assert_eq!(flags::creation(&o.open).oflag(), crate::O_CREAT);
     }
 }

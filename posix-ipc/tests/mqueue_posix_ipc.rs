@@ -527,10 +527,7 @@ fn block_is_per_descriptor_and_o_nonblock_flag_works() {
     assert!(!nb.block().unwrap());
     assert!(q.block().unwrap());
     assert!(nb.receive_owned(Timeout::Forever).unwrap_err().is_busy());
-    let nb2 = MessageQueue::options()
-        .nonblocking(true)
-        .open(q.name())
-        .unwrap();
+    let nb2 = MessageQueue::options().block(false).open(q.name()).unwrap();
     assert!(!nb2.block().unwrap());
 }
 

@@ -131,7 +131,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
-pub use ipc_common::{Error, ErrorKind, Mode, Permissions, Result, Timeout};
+pub use ipc_common::{Error, ErrorKind, IntoMode, Mode, Permissions, Result, Timeout};
 
 mod guard;
 mod ipc;

@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, TryLockError};
 use std::time::SystemTime;
 
-use ipc_common::{Error, ErrorKind, Mode, Permissions, Result};
+use ipc_common::__private::options::{FlagBits, OpenOptions};
+use ipc_common::{Error, ErrorKind, IntoMode, Mode, Permissions, Result};
 use libc::{c_int, c_long};
 use posix_ipc_sys as sys;
 
@@ -323,23 +324,19 @@ impl From<&sys::msqid_ds> for MessageQueueStat {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageQueueOptions {
-    create: bool,
-    create_new: bool,
-    mode: u32,
+    open: OpenOptions,
     max_message_size: usize,
-    flags: i32,
-    allow_foreign_owner: bool,
 }
 
+/// What [`MessageQueueOptions::flags`] accepts.
+const FLAGS: FlagBits = ipc::flag_bits(0, WHAT);
+
 impl Default for MessageQueueOptions {
+    /// Same as [`MessageQueueOptions::new`].
     fn default() -> Self {
         MessageQueueOptions {
-            create: false,
-            create_new: false,
-            mode: 0o600,
+            open: OpenOptions::new(),
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
-            flags: 0,
-            allow_foreign_owner: false,
         }
     }
 }
@@ -365,12 +362,13 @@ impl MessageQueueOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create(&mut self, create: bool) -> &mut Self {
-        self.create = create;
+        self.open.create(create);
         self
     }
 
     /// Create a new queue and fail with `AlreadyExists` if one has the key
-    /// (`IPC_CREAT | IPC_EXCL`).
+    /// (`IPC_CREAT | IPC_EXCL`). Wins over [`create`](Self::create), as in
+    /// [`std::fs::OpenOptions`].
     ///
     /// ```
     /// let q = sysv_ipc::MessageQueue::create_unique()?;
@@ -380,21 +378,22 @@ impl MessageQueueOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create_new(&mut self, create_new: bool) -> &mut Self {
-        self.create_new = create_new;
+        self.open.create_new(create_new);
         self
     }
 
     /// Permission bits (`0o600` by default; at most `0o777`). They set the mode
     /// of a queue this call creates; when opening an existing queue the kernel
     /// checks that its mode grants them (as sysv_ipc does), so open another
-    /// user's read-only queue with `mode(0o444)`.
+    /// user's read-only queue with `mode(0o444)`. Takes a `u32` or a
+    /// [`Mode`].
     ///
     /// ```
     /// let e = sysv_ipc::MessageQueue::options().mode(0o1600).create_unique().unwrap_err();
     /// assert!(e.is_invalid_input());
     /// ```
-    pub fn mode(&mut self, mode: u32) -> &mut Self {
-        self.mode = mode;
+    pub fn mode(&mut self, mode: impl IntoMode) -> &mut Self {
+        self.open.mode(mode.into_mode_bits());
         self
     }
 
@@ -417,8 +416,10 @@ impl MessageQueueOptions {
     }
 
     /// sysv_ipc-style creation flags: 0, [`IPC_CREAT`](crate::IPC_CREAT) or
-    /// [`IPC_CREX`](crate::IPC_CREX), combined with [`create`](Self::create) and
-    /// [`create_new`](Self::create_new). `IPC_EXCL` alone and any other bit
+    /// [`IPC_CREX`](crate::IPC_CREX). They replace what
+    /// [`create`](Self::create) and [`create_new`](Self::create_new) set,
+    /// exactly as if those were called (so `.flags(IPC_CREAT).create(false)`
+    /// only opens, as for every options type). `IPC_EXCL` alone and any other bit
     /// (e.g. permission bits, which belong in [`mode`](Self::mode)) are
     /// rejected by `open`.
     ///
@@ -430,7 +431,7 @@ impl MessageQueueOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn flags(&mut self, flags: i32) -> &mut Self {
-        self.flags = flags;
+        self.open.flags(flags, &FLAGS);
         self
     }
 
@@ -450,19 +451,14 @@ impl MessageQueueOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn allow_foreign_owner(&mut self, yes: bool) -> &mut Self {
-        self.allow_foreign_owner = yes;
+        self.open.allow_foreign_owner(yes);
         self
     }
 
     fn checked(&self) -> Result<(Creation, c_int)> {
-        let (parsed, _) = Creation::parse(self.flags, 0, WHAT)?;
-        let mode = ipc::check_mode(self.mode)?;
+        let mode = ipc::options_mode(&self.open, WHAT)?;
         check_max_message_size(self.max_message_size)?;
-        let creation = Creation {
-            create: self.create || self.create_new || parsed.create,
-            exclusive: self.create_new || parsed.exclusive,
-        };
-        Ok((creation, mode))
+        Ok((Creation::of(&self.open), mode))
     }
 
     /// Opens (or creates, as configured) the queue with `key` (`msgget`).
@@ -493,7 +489,7 @@ impl MessageQueueOptions {
             ipc::create_or_open::<Msg>(
                 WHAT,
                 key,
-                self.allow_foreign_owner,
+                self.open.allows_foreign_owner(),
                 || msgget(key, IPC_CREX | mode),
                 || msgget(key, mode),
             )?
@@ -517,6 +513,7 @@ impl MessageQueueOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create_unique(&self) -> Result<MessageQueue> {
+        self.open.check()?;
         let mut options = self.clone();
         options.create_new(true);
         with_unique_key("msgget", |key| options.open(key))
@@ -1435,8 +1432,8 @@ impl MessageQueue {
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn set_mode(&self, mode: u32) -> Result<()> {
-        ipc::set_mode::<Msg>(self.id, self.key, mode)
+    pub fn set_mode(&self, mode: impl IntoMode) -> Result<()> {
+        ipc::set_mode::<Msg>(self.id, self.key, mode.into_mode_bits())
     }
 
     /// The owner's user id.

@@ -7,6 +7,7 @@ use std::ffi::c_void;
 use std::marker::PhantomData;
 use std::time::SystemTime;
 
+use ipc_common::__private::options::{FlagBits, OpenOptions};
 use ipc_common::{Error, ErrorKind, Permissions, Result, Timeout};
 use posix_ipc_sys as sys;
 
@@ -215,52 +216,8 @@ fn sembuf(num: u16, op: i16, flags: i16) -> sys::sembuf {
     }
 }
 
-/// What an opening call asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct OpenOptions {
-    creation: Creation,
-    mode: u32,
-    /// Adopt an existing set owned or created by another user.
-    allow_foreign_owner: bool,
-    /// An invalid `flags()` argument, reported by `open`.
-    error: Option<Error>,
-}
-
-impl Default for OpenOptions {
-    fn default() -> Self {
-        OpenOptions {
-            creation: Creation::default(),
-            mode: 0o600,
-            allow_foreign_owner: false,
-            error: None,
-        }
-    }
-}
-
-impl OpenOptions {
-    fn create(&mut self, yes: bool) {
-        self.creation.create = yes;
-        self.error = None;
-    }
-
-    fn create_new(&mut self, yes: bool) {
-        self.creation.exclusive = yes;
-        if yes {
-            self.creation.create = true;
-        }
-        self.error = None;
-    }
-
-    fn set_flags(&mut self, flags: i32) {
-        match Creation::parse(flags, 0, "semaphore") {
-            Ok((creation, _)) => {
-                self.creation = creation;
-                self.error = None;
-            }
-            Err(e) => self.error = Some(e),
-        }
-    }
-}
+/// What `flags()` accepts for semaphores and semaphore sets.
+const FLAGS: FlagBits = ipc::flag_bits(0, "semaphore");
 
 /// An open semaphore set: what [`Semaphore`] and [`SemaphoreSet`] share.
 #[derive(Debug)]
@@ -300,11 +257,9 @@ impl Handle {
         len: u16,
         init: Init<'_>,
     ) -> Result<Handle> {
-        if let Some(e) = &opts.error {
-            return Err(e.clone());
-        }
-        let mode = ipc::check_mode(opts.mode)?;
-        let creating = opts.creation.create || key.is_private();
+        let mode = ipc::options_mode(opts, what)?;
+        let creation = Creation::of(opts);
+        let creating = creation.create || key.is_private();
         if creating && len == 0 {
             return Err(Error::invalid_input(
                 "semget",
@@ -330,17 +285,17 @@ impl Handle {
         }
         let (id, created) = if key.is_private() {
             (semget(what, key, len, IPC_CREAT | mode)?, true)
-        } else if opts.creation.create && !opts.creation.exclusive {
+        } else if creation.create && !creation.exclusive {
             ipc::create_or_open::<SemCtl>(
                 what,
                 key,
-                opts.allow_foreign_owner,
+                opts.allows_foreign_owner(),
                 || semget(what, key, len, IPC_CREX | mode),
                 || semget(what, key, len, mode),
             )?
         } else {
-            let flags = opts.creation.flags() | mode;
-            (semget(what, key, len, flags)?, opts.creation.create)
+            let flags = creation.flags() | mode;
+            (semget(what, key, len, flags)?, creation.create)
         };
         let len = if created {
             initialise(id, key, len, &init).inspect_err(|_| {

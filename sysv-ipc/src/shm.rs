@@ -12,11 +12,12 @@ use std::ptr::NonNull;
 use std::sync::OnceLock;
 use std::time::SystemTime;
 
-use ipc_common::{Error, ErrorKind, Mode, Permissions, Result};
+use ipc_common::__private::options::{FlagBits, OpenOptions};
+use ipc_common::{Error, ErrorKind, IntoMode, Mode, Permissions, Result};
 use posix_ipc_sys as sys;
 
 use crate::guard::{Remove, RemoveOnDrop, Sealed};
-use crate::ipc::{self, Control, Creation, IPC_CREAT, IPC_CREX, IPC_EXCL};
+use crate::ipc::{self, Control, Creation, IPC_CREAT, IPC_CREX};
 use crate::key::{self, Key};
 
 /// The kind's name in messages.
@@ -48,11 +49,20 @@ const HUGETLB_BIT: i32 = SHM_HUGETLB;
 #[cfg(not(target_os = "linux"))]
 const HUGETLB_BIT: i32 = 0;
 
+/// `SHM_NORESERVE` where it exists, else 0.
+#[cfg(target_os = "linux")]
+const NORESERVE_BIT: i32 = SHM_NORESERVE;
+#[cfg(not(target_os = "linux"))]
+const NORESERVE_BIT: i32 = 0;
+
 /// The `shmget` flags besides `IPC_CREAT`/`IPC_EXCL` that `flags()` accepts.
 #[cfg(target_os = "linux")]
 const EXTRA_FLAGS: i32 = SHM_HUGETLB | SHM_NORESERVE;
 #[cfg(not(target_os = "linux"))]
 const EXTRA_FLAGS: i32 = 0;
+
+/// What [`SharedMemoryOptions::flags`] accepts.
+const FLAGS: FlagBits = ipc::flag_bits(EXTRA_FLAGS, WHAT);
 
 /// The size of a memory page (`sysconf(_SC_PAGESIZE)`), read from the running
 /// system: the default size of a new segment (sysv_ipc's `PAGE_SIZE`, which it
@@ -122,33 +132,49 @@ pub fn max_segment_size() -> usize {
 /// ```
 #[derive(Debug, Clone)]
 pub struct SharedMemoryOptions {
-    flags: i32,
-    mode: u32,
+    open: OpenOptions,
     size: Option<usize>,
     init: Option<u8>,
-    allow_foreign_owner: bool,
+    huge_pages: bool,
+    no_reserve: bool,
 }
 
 impl Default for SharedMemoryOptions {
+    /// Same as [`SharedMemoryOptions::new`].
     fn default() -> Self {
-        SharedMemoryOptions {
-            flags: 0,
-            mode: 0o600,
-            size: None,
-            init: None,
-            allow_foreign_owner: false,
-        }
+        SharedMemoryOptions::new()
     }
 }
 
 impl SharedMemoryOptions {
-    fn set(&mut self, bits: i32, on: bool) -> &mut Self {
-        if on {
-            self.flags |= bits;
-        } else {
-            self.flags &= !bits;
+    /// Options that open an existing segment of any size, asking for mode
+    /// `0o600`; when creating: one page of zeros, mode `0o600`. The same as
+    /// [`SharedMemory::options`].
+    ///
+    /// ```
+    /// let e = sysv_ipc::SharedMemoryOptions::new().open(testkit::unique_key()).unwrap_err();
+    /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::NotFound);
+    /// ```
+    pub fn new() -> Self {
+        SharedMemoryOptions {
+            open: OpenOptions::new(),
+            size: None,
+            init: None,
+            huge_pages: false,
+            no_reserve: false,
         }
-        self
+    }
+
+    /// The `shmget` bits of the type's own options.
+    fn extra_flags(&self) -> i32 {
+        let mut flags = 0;
+        if self.huge_pages {
+            flags |= HUGETLB_BIT;
+        }
+        if self.no_reserve {
+            flags |= NORESERVE_BIT;
+        }
+        flags
     }
 
     /// Create the segment if no segment has the key (`IPC_CREAT`); otherwise
@@ -166,11 +192,13 @@ impl SharedMemoryOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create(&mut self, create: bool) -> &mut Self {
-        self.set(IPC_CREAT, create)
+        self.open.create(create);
+        self
     }
 
     /// Create a new segment and fail with [`ErrorKind::AlreadyExists`] if one
-    /// has the key (`IPC_CREX`).
+    /// has the key (`IPC_CREX`). Wins over [`create`](Self::create), as in
+    /// [`std::fs::OpenOptions`].
     ///
     /// ```
     /// # let seg = loop {
@@ -184,17 +212,15 @@ impl SharedMemoryOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create_new(&mut self, create_new: bool) -> &mut Self {
-        if create_new {
-            self.set(IPC_CREX, true)
-        } else {
-            self.set(IPC_EXCL, false)
-        }
+        self.open.create_new(create_new);
+        self
     }
 
     /// The permission bits of a new segment, and the access asked for when
     /// opening an existing one (the kernel checks them against its mode, as
     /// sysv_ipc's `mode` does). Default `0o600`. Only `0o777` bits are
-    /// accepted; anything else fails at `open` with `InvalidInput`.
+    /// accepted; anything else fails at `open` with `InvalidInput`. Takes a
+    /// `u32` or a [`Mode`].
     ///
     /// Without owner write permission (`0o200`) the handle's own view
     /// ([`SharedMemory::attachment`]) is read-only, as in sysv_ipc: open with
@@ -213,8 +239,8 @@ impl SharedMemoryOptions {
     /// assert!(reader.write(0, b"x").unwrap_err().is_permissions());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn mode(&mut self, mode: u32) -> &mut Self {
-        self.mode = mode;
+    pub fn mode(&mut self, mode: impl IntoMode) -> &mut Self {
+        self.open.mode(mode.into_mode_bits());
         self
     }
 
@@ -283,7 +309,8 @@ impl SharedMemoryOptions {
     #[cfg(target_os = "linux")]
     #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
     pub fn huge_pages(&mut self, on: bool) -> &mut Self {
-        self.set(SHM_HUGETLB, on)
+        self.huge_pages = on;
+        self
     }
 
     /// Do not reserve swap space for a new segment (`SHM_NORESERVE`, Linux):
@@ -303,13 +330,16 @@ impl SharedMemoryOptions {
     #[cfg(target_os = "linux")]
     #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
     pub fn no_reserve(&mut self, on: bool) -> &mut Self {
-        self.set(SHM_NORESERVE, on)
+        self.no_reserve = on;
+        self
     }
 
     /// sysv_ipc's `flags`: [`IPC_CREAT`](crate::IPC_CREAT),
     /// [`IPC_CREX`](crate::IPC_CREX) and (Linux) [`SHM_HUGETLB`],
     /// [`SHM_NORESERVE`], replacing what `create`, `create_new`, `huge_pages`
-    /// and `no_reserve` set. `IPC_EXCL` without `IPC_CREAT`, permission bits and
+    /// and `no_reserve` set, exactly as if those were called (so
+    /// `.flags(IPC_CREAT).create(false)` only opens, as for every options
+    /// type of both crates). `IPC_EXCL` without `IPC_CREAT`, permission bits and
     /// unknown bits fail at `open` with `InvalidInput` (sysv_ipc passes unknown
     /// bits to the kernel).
     ///
@@ -326,7 +356,10 @@ impl SharedMemoryOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn flags(&mut self, flags: i32) -> &mut Self {
-        self.flags = flags;
+        if let Some(extra) = self.open.flags(flags, &FLAGS) {
+            self.huge_pages = extra & HUGETLB_BIT != 0;
+            self.no_reserve = extra & NORESERVE_BIT != 0;
+        }
         self
     }
 
@@ -350,7 +383,7 @@ impl SharedMemoryOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn allow_foreign_owner(&mut self, yes: bool) -> &mut Self {
-        self.allow_foreign_owner = yes;
+        self.open.allow_foreign_owner(yes);
         self
     }
 
@@ -375,8 +408,9 @@ impl SharedMemoryOptions {
     /// ```
     pub fn open(&self, key: impl Into<Key>) -> Result<SharedMemory> {
         let key = key.into();
-        let (creation, extra) = Creation::parse(self.flags, EXTRA_FLAGS, WHAT)?;
-        let mode = ipc::check_mode(self.mode)?;
+        let mode = ipc::options_mode(&self.open, WHAT)?;
+        let creation = Creation::of(&self.open);
+        let extra = self.extra_flags();
         let creating = creation.create || key.is_private();
         let create_size = match self.size {
             Some(0) if creating => {
@@ -397,7 +431,7 @@ impl SharedMemoryOptions {
             ipc::create_or_open::<SharedMemory>(
                 WHAT,
                 key,
-                self.allow_foreign_owner,
+                self.open.allows_foreign_owner(),
                 || get(key, create_size, IPC_CREX | mode | extra),
                 || get(key, open_size, mode),
             )?
@@ -419,7 +453,7 @@ impl SharedMemoryOptions {
 
     /// Creates a new segment under a fresh key drawn from the OS random source
     /// (sysv_ipc's `key=None`), retrying while the key is taken. `create` and
-    /// `create_new` are implied.
+    /// `create_new` are implied; invalid flags are still reported.
     ///
     /// ```
     /// let seg = sysv_ipc::SharedMemory::options().size(10).init_byte(b'-').create_unique()?;
@@ -429,8 +463,9 @@ impl SharedMemoryOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create_unique(&self) -> Result<SharedMemory> {
+        self.open.check()?;
         let mut opts = self.clone();
-        opts.flags(IPC_CREX | (self.flags & EXTRA_FLAGS));
+        opts.open.create_new(true);
         key::with_unique_key("shmget", |k| opts.open(k))
     }
 }
@@ -1284,8 +1319,8 @@ impl SharedMemory {
     /// assert!(seg.set_mode(0o1640).unwrap_err().is_invalid_input());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn set_mode(&self, mode: u32) -> Result<()> {
-        ipc::set_mode::<SharedMemory>(self.id, self.key, mode)
+    pub fn set_mode(&self, mode: impl IntoMode) -> Result<()> {
+        ipc::set_mode::<SharedMemory>(self.id, self.key, mode.into_mode_bits())
     }
 
     /// The owner's user id.
@@ -1579,11 +1614,16 @@ mod tests {
     #[test]
     fn options_builders_set_and_clear_flag_bits() {
         let mut o = SharedMemory::options();
-        assert_eq!(o.create_new(true).flags, IPC_CREX);
-        assert_eq!(o.create_new(false).flags, IPC_CREAT);
+        assert_eq!(Creation::of(&o.create_new(true).open).flags(), IPC_CREX);
+        assert_eq!(Creation::of(&o.create_new(false).open).flags(), 0);
         let o = o.create(false).huge_pages(true).no_reserve(true);
-        assert_eq!(o.flags, SHM_HUGETLB | SHM_NORESERVE);
-        assert_eq!(o.huge_pages(false).flags, SHM_NORESERVE);
+        assert_eq!(o.extra_flags(), SHM_HUGETLB | SHM_NORESERVE);
+        assert_eq!(o.huge_pages(false).extra_flags(), SHM_NORESERVE);
+        // flags() replaces them, as if the setters were called.
+        let o = o.flags(IPC_CREAT | SHM_HUGETLB);
+        assert_eq!(o.extra_flags(), SHM_HUGETLB);
+        assert_eq!(Creation::of(&o.open).flags(), IPC_CREAT);
+        assert_eq!(Creation::of(&o.create(false).open).flags(), 0);
     }
 
     #[test]

@@ -206,11 +206,18 @@ fn bad_creation_arguments_create_nothing() {
 }
 
 #[test]
-fn a_later_flags_call_or_creation_setting_replaces_a_bad_one() {
+fn a_bad_flags_value_is_reported_until_a_later_flags_call_replaces_it() {
     let (key, _c) = free_key();
-    let sem = Semaphore::options()
+    // The flags value is wrong whatever creation setter follows it.
+    let e = Semaphore::options()
         .flags(IPC_EXCL)
         .create_new(true)
+        .open(key)
+        .unwrap_err();
+    assert!(e.is_invalid_input(), "{e}");
+    let sem = Semaphore::options()
+        .flags(IPC_EXCL)
+        .flags(IPC_CREX)
         .open(key)
         .unwrap();
     assert!(sem.created());

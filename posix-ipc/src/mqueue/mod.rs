@@ -18,7 +18,8 @@ use std::fmt;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, RawFd};
 use std::ptr;
 
-use ipc_common::{Error, ErrorKind, Mode, Result, Timeout, check};
+use ipc_common::__private::options::{FlagBits, OpenOptions};
+use ipc_common::{Error, ErrorKind, IntoMode, Mode, Result, Timeout, check};
 use posix_ipc_sys as sys;
 
 use crate::flags::{self, O_NONBLOCK};
@@ -162,31 +163,27 @@ pub struct MessageQueue {
 /// ```
 #[derive(Debug, Clone)]
 pub struct MessageQueueOptions {
-    create: bool,
-    create_new: bool,
-    mode: u32,
+    open: OpenOptions,
     max_messages: Option<usize>,
     max_message_size: Option<usize>,
     read: bool,
     write: bool,
-    nonblocking: bool,
-    allow_foreign_owner: bool,
-    flags: i32,
+    block: bool,
 }
 
+/// What [`MessageQueueOptions::flags`] accepts.
+const FLAGS: FlagBits = flags::flag_bits(O_NONBLOCK, "message queue");
+
 impl Default for MessageQueueOptions {
+    /// Same as [`MessageQueueOptions::new`].
     fn default() -> Self {
         MessageQueueOptions {
-            create: false,
-            create_new: false,
-            mode: 0o600,
+            open: OpenOptions::new(),
             max_messages: None,
             max_message_size: None,
             read: true,
             write: true,
-            nonblocking: false,
-            allow_foreign_owner: false,
-            flags: 0,
+            block: true,
         }
     }
 }
@@ -216,12 +213,13 @@ impl MessageQueueOptions {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create(&mut self, create: bool) -> &mut Self {
-        self.create = create;
+        self.open.create(create);
         self
     }
 
     /// Create a new queue and fail with [`ErrorKind::AlreadyExists`] if one
-    /// exists (`O_CREAT | O_EXCL`); implies [`create`](Self::create).
+    /// exists (`O_CREAT | O_EXCL`); wins over [`create`](Self::create), as in
+    /// [`std::fs::OpenOptions`].
     ///
     /// ```
     /// use posix_ipc::{ErrorKind, MessageQueue};
@@ -232,14 +230,14 @@ impl MessageQueueOptions {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create_new(&mut self, create_new: bool) -> &mut Self {
-        self.create_new = create_new;
+        self.open.create_new(create_new);
         self
     }
 
     /// Permission bits of a new queue (default `0o600`; the umask applies).
     /// Bits above `0o777` (setuid, setgid, sticky, which mean nothing for a
     /// queue, and anything higher) are an [`ErrorKind::InvalidInput`] error
-    /// when opening.
+    /// when opening. Takes a `u32` or a [`Mode`].
     ///
     /// ```
     /// let q = posix_ipc::MessageQueue::options().mode(0o640).max_message_size(16).create_unique()?;
@@ -247,8 +245,8 @@ impl MessageQueueOptions {
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn mode(&mut self, mode: u32) -> &mut Self {
-        self.mode = mode;
+    pub fn mode(&mut self, mode: impl IntoMode) -> &mut Self {
+        self.open.mode(mode.into_mode_bits());
         self
     }
 
@@ -308,20 +306,22 @@ impl MessageQueueOptions {
         self
     }
 
-    /// Open the descriptor non-blocking (`O_NONBLOCK`): sends to a full queue and
-    /// receives from an empty one fail at once with [`ErrorKind::WouldBlock`],
-    /// whatever timeout they are given. Changeable later with
-    /// [`MessageQueue::set_block`].
+    /// Whether sends and receives may wait (default `true`). With `false` the
+    /// descriptor is opened non-blocking (`O_NONBLOCK`): sends to a full queue
+    /// and receives from an empty one fail at once with
+    /// [`ErrorKind::WouldBlock`], whatever timeout they are given. The same
+    /// setting as [`MessageQueue::block`]/[`MessageQueue::set_block`] (and as
+    /// `block(bool)` on System V semaphore options).
     ///
     /// ```
-    /// let q = posix_ipc::MessageQueue::options().nonblocking(true).max_message_size(8).create_unique()?;
+    /// let q = posix_ipc::MessageQueue::options().block(false).max_message_size(8).create_unique()?;
     /// assert!(!q.block()?);
     /// assert!(q.receive_owned(posix_ipc::Timeout::Forever).unwrap_err().is_busy());
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn nonblocking(&mut self, nonblocking: bool) -> &mut Self {
-        self.nonblocking = nonblocking;
+    pub fn block(&mut self, block: bool) -> &mut Self {
+        self.block = block;
         self
     }
 
@@ -350,15 +350,19 @@ impl MessageQueueOptions {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn allow_foreign_owner(&mut self, allow: bool) -> &mut Self {
-        self.allow_foreign_owner = allow;
+        self.open.allow_foreign_owner(allow);
         self
     }
 
     /// posix_ipc-style flags: any of [`O_CREAT`](crate::O_CREAT),
     /// [`O_EXCL`](crate::O_EXCL) (with `O_CREAT`), [`O_CREX`](crate::O_CREX) and
-    /// [`O_NONBLOCK`](crate::O_NONBLOCK), OR-ed with what the other methods set.
-    /// Access is chosen with [`read`](Self::read)/[`write`](Self::write);
-    /// other bits are rejected when opening.
+    /// [`O_NONBLOCK`](crate::O_NONBLOCK). They replace what
+    /// [`create`](Self::create), [`create_new`](Self::create_new) and
+    /// [`block`](Self::block) set, exactly as if those were called (so
+    /// `.flags(O_CREAT).create(false)` only opens, as for every options type);
+    /// later setters change it again. Access is chosen with
+    /// [`read`](Self::read)/[`write`](Self::write); other bits are rejected
+    /// when opening.
     ///
     /// ```
     /// use posix_ipc::{MessageQueue, O_CREX, O_NONBLOCK, O_WRONLY};
@@ -370,7 +374,17 @@ impl MessageQueueOptions {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn flags(&mut self, flags: i32) -> &mut Self {
-        self.flags = flags;
+        if flags & libc::O_ACCMODE != 0 {
+            self.open.set_error(Error::invalid_input(
+                "flags",
+                format!(
+                    "flags 0x{flags:x} contain an access mode (O_WRONLY/O_RDWR); choose access \
+                     with .read(true)/.write(true) instead"
+                ),
+            ));
+        } else if let Some(extra) = self.open.flags(flags, &FLAGS) {
+            self.block = extra & O_NONBLOCK == 0;
+        }
         self
     }
 
@@ -386,13 +400,15 @@ impl MessageQueueOptions {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn open(&self, name: impl IntoName) -> Result<MessageQueue> {
+        self.open.check()?;
         let name = name.into_name()?;
-        self.open_name(name, false)
+        self.open_name(name, flags::creation(&self.open))
     }
 
     /// Creates a new queue under a fresh random name (`/pipc_` + 16 hex
     /// digits, from the OS random source; retried if taken), whatever
-    /// [`create`](Self::create)/[`create_new`](Self::create_new) say. This
+    /// [`create`](Self::create)/[`create_new`](Self::create_new) and the
+    /// creation part of [`flags`](Self::flags) say. This
     /// replaces posix_ipc's `name=None`; [`MessageQueue::name`] tells the name
     /// to other processes.
     ///
@@ -403,43 +419,31 @@ impl MessageQueueOptions {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create_unique(&self) -> Result<MessageQueue> {
-        with_unique_name("mq_open", |name| self.open_name(name, true))
+        self.open.check()?;
+        with_unique_name("mq_open", |name| {
+            self.open_name(name, flags::Creation::EXCLUSIVE)
+        })
     }
 
-    fn open_name(&self, name: Name, force_new: bool) -> Result<MessageQueue> {
-        let accmode = self.flags & libc::O_ACCMODE;
-        if accmode != 0 {
-            return Err(Error::invalid_input(
-                "flags",
-                format!(
-                    "flags 0x{:x} contain an access mode (O_WRONLY/O_RDWR); choose access with \
-                     .read(true)/.write(true) instead",
-                    self.flags
-                ),
-            ));
-        }
-        let (creation, rest) = flags::parse(self.flags, O_NONBLOCK, "message queue")?;
+    fn open_name(&self, name: Name, creation: flags::Creation) -> Result<MessageQueue> {
+        let mode = self.open.checked_mode("message queue")?;
         if !self.read && !self.write {
             return Err(Error::invalid_input(
                 "mq_open",
                 "at least one of read and write must be true",
             ));
         }
-        let create = force_new || self.create || self.create_new || creation.create;
-        let exclusive = force_new || self.create_new || creation.exclusive;
-        let nonblocking = self.nonblocking || rest & O_NONBLOCK != 0;
+        let create = creation.create;
         let mut oflag: libc::c_int = match (self.read, self.write) {
             (true, true) => libc::O_RDWR,
             (true, false) => libc::O_RDONLY,
             _ => libc::O_WRONLY,
         } | libc::O_CLOEXEC;
-        if nonblocking {
+        if !self.block {
             oflag |= libc::O_NONBLOCK;
         }
-        let creation = flags::Creation { create, exclusive };
         // Checked once, before any call; used only when creating.
         let create_args = if create {
-            let mode = flags::object_mode(self.mode, "message queue")?;
             let sizes = self.sizes()?;
             let attr = sizes.map(|(n, size)| sys::mq_attr {
                 mq_flags: 0,
@@ -492,7 +496,7 @@ impl MessageQueueOptions {
             notify: notify::NotifyState::default(),
         };
         // On failure `q` drops here and closes the descriptor.
-        if create && !created && !self.allow_foreign_owner {
+        if create && !created && !self.open.allows_foreign_owner() {
             ipc_common::check_owner("mq_open", q.stat()?.st_uid, || {
                 format!("message queue \"{}\"", q.name)
             })?;

@@ -5,11 +5,12 @@ use std::mem::MaybeUninit;
 
 use std::time::SystemTime;
 
-use ipc_common::{Error, Mode, Permissions, Result, Timeout};
+use ipc_common::__private::options::OpenOptions;
+use ipc_common::{Error, IntoMode, Mode, Permissions, Result, Timeout};
 use posix_ipc_sys as sys;
 
 use super::{
-    Handle, Init, NOWAIT, OpenOptions, SemCtl, SemaphoreGuard, SemaphoreStat, UNDO, check_delta,
+    FLAGS, Handle, Init, NOWAIT, SemCtl, SemaphoreGuard, SemaphoreStat, UNDO, check_delta,
     check_value,
 };
 use crate::guard::{Remove, RemoveOnDrop, Sealed};
@@ -255,13 +256,29 @@ enum InitValues {
 }
 
 impl Default for SemaphoreSetOptions {
-    /// Same as [`SemaphoreSet::options`].
+    /// Same as [`SemaphoreSetOptions::new`].
     fn default() -> Self {
-        SemaphoreSet::options()
+        SemaphoreSetOptions::new()
     }
 }
 
 impl SemaphoreSetOptions {
+    /// Options that open an existing set of any size, asking for mode
+    /// `0o600`; when creating: mode `0o600`, every value 0 (the size must be
+    /// given with [`len`](Self::len)). The same as [`SemaphoreSet::options`].
+    ///
+    /// ```
+    /// let e = sysv_ipc::SemaphoreSetOptions::new().open(testkit::unique_key()).unwrap_err();
+    /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::NotFound);
+    /// ```
+    pub fn new() -> Self {
+        SemaphoreSetOptions {
+            open: OpenOptions::new(),
+            len: 0,
+            init: InitValues::All(0),
+        }
+    }
+
     /// Create the set if no set has the key (`IPC_CREAT`).
     ///
     /// ```
@@ -276,6 +293,7 @@ impl SemaphoreSetOptions {
     }
 
     /// Create a new set, failing with `AlreadyExists` if one has the key.
+    /// Wins over [`create`](Self::create), as in [`std::fs::OpenOptions`].
     ///
     /// ```
     /// use sysv_ipc::{Key, SemaphoreSet};
@@ -290,7 +308,8 @@ impl SemaphoreSetOptions {
         self
     }
 
-    /// The permission bits (`0o777` at most; default `0o600`).
+    /// The permission bits (`0o777` at most; default `0o600`); a `u32` or a
+    /// [`Mode`].
     ///
     /// ```
     /// let set = sysv_ipc::SemaphoreSet::options().len(1).mode(0o660).create_unique()?;
@@ -298,8 +317,8 @@ impl SemaphoreSetOptions {
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn mode(&mut self, mode: u32) -> &mut Self {
-        self.open.mode = mode;
+    pub fn mode(&mut self, mode: impl IntoMode) -> &mut Self {
+        self.open.mode(mode.into_mode_bits());
         self
     }
 
@@ -313,7 +332,7 @@ impl SemaphoreSetOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn flags(&mut self, flags: i32) -> &mut Self {
-        self.open.set_flags(flags);
+        self.open.flags(flags, &FLAGS);
         self
     }
 
@@ -375,7 +394,7 @@ impl SemaphoreSetOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn allow_foreign_owner(&mut self, yes: bool) -> &mut Self {
-        self.open.allow_foreign_owner = yes;
+        self.open.allow_foreign_owner(yes);
         self
     }
 
@@ -413,8 +432,9 @@ impl SemaphoreSetOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create_unique(&self) -> Result<SemaphoreSet> {
+        self.open.check()?;
         let mut opts = self.clone();
-        opts.create_new(true);
+        opts.open.create_new(true);
         key::with_unique_key("semget", |k| opts.open(k))
     }
 }
@@ -438,11 +458,7 @@ impl SemaphoreSet {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn options() -> SemaphoreSetOptions {
-        SemaphoreSetOptions {
-            open: OpenOptions::default(),
-            len: 0,
-            init: InitValues::All(0),
-        }
+        SemaphoreSetOptions::new()
     }
 
     /// Opens the existing set with `key`, whatever its size.
@@ -941,8 +957,8 @@ impl SemaphoreSet {
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn set_mode(&self, mode: u32) -> Result<()> {
-        ipc::set_mode::<SemCtl>(self.h.id, self.h.key, mode)
+    pub fn set_mode(&self, mode: impl IntoMode) -> Result<()> {
+        ipc::set_mode::<SemCtl>(self.h.id, self.h.key, mode.into_mode_bits())
     }
 
     /// Gives the set to another owner.

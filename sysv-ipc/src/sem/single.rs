@@ -3,9 +3,10 @@
 use std::fmt;
 use std::time::SystemTime;
 
-use ipc_common::{Mode, Permissions, Result, Timeout};
+use ipc_common::__private::options::OpenOptions;
+use ipc_common::{IntoMode, Mode, Permissions, Result, Timeout};
 
-use super::{Handle, Init, OpenOptions, SemCtl, SemaphoreGuard, SemaphoreStat};
+use super::{FLAGS, Handle, Init, SemCtl, SemaphoreGuard, SemaphoreStat};
 use crate::guard::{Remove, RemoveOnDrop, Sealed};
 use crate::ipc;
 use crate::key::{self, Key};
@@ -127,13 +128,28 @@ pub struct SemaphoreOptions {
 }
 
 impl Default for SemaphoreOptions {
-    /// Same as [`Semaphore::options`].
+    /// Same as [`SemaphoreOptions::new`].
     fn default() -> Self {
-        Semaphore::options()
+        SemaphoreOptions::new()
     }
 }
 
 impl SemaphoreOptions {
+    /// Options that open an existing semaphore, asking for mode `0o600`;
+    /// when creating: mode `0o600`, initial value 0. The same as
+    /// [`Semaphore::options`].
+    ///
+    /// ```
+    /// let e = sysv_ipc::SemaphoreOptions::new().open(testkit::unique_key()).unwrap_err();
+    /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::NotFound);
+    /// ```
+    pub fn new() -> Self {
+        SemaphoreOptions {
+            open: OpenOptions::new(),
+            initial_value: 0,
+        }
+    }
+
     /// Create the semaphore if no semaphore has the key (`IPC_CREAT`).
     ///
     /// ```
@@ -148,7 +164,8 @@ impl SemaphoreOptions {
 
     /// Create a new semaphore and fail with
     /// [`AlreadyExists`](crate::ErrorKind::AlreadyExists) if one has the key
-    /// (`IPC_CREAT | IPC_EXCL`).
+    /// (`IPC_CREAT | IPC_EXCL`). Wins over [`create`](Self::create), as in
+    /// [`std::fs::OpenOptions`].
     ///
     /// ```
     /// use sysv_ipc::{Semaphore, Key, ErrorKind};
@@ -166,6 +183,8 @@ impl SemaphoreOptions {
 
     /// The permission bits (`0o777` at most; default `0o600`): those of a new
     /// semaphore, and the access asked for when opening an existing one.
+    /// Takes a `u32` or a [`Mode`]; bad bits fail at `open` with
+    /// `InvalidInput`.
     ///
     /// ```
     /// let sem = sysv_ipc::Semaphore::options().create_new(true).mode(0o644)
@@ -175,8 +194,8 @@ impl SemaphoreOptions {
     /// sem.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn mode(&mut self, mode: u32) -> &mut Self {
-        self.open.mode = mode;
+    pub fn mode(&mut self, mode: impl IntoMode) -> &mut Self {
+        self.open.mode(mode.into_mode_bits());
         self
     }
 
@@ -197,7 +216,10 @@ impl SemaphoreOptions {
     }
 
     /// Sets creation from sysv_ipc-style flags (`0`, [`IPC_CREAT`](crate::IPC_CREAT)
-    /// or [`IPC_CREX`](crate::IPC_CREX)), for line-by-line ports. `IPC_EXCL`
+    /// or [`IPC_CREX`](crate::IPC_CREX)), for line-by-line ports. They replace
+    /// what [`create`](Self::create) and [`create_new`](Self::create_new) set,
+    /// exactly as if those were called (so `.flags(IPC_CREAT).create(false)`
+    /// only opens, as for every options type of both crates). `IPC_EXCL`
     /// without `IPC_CREAT`, or any other bit (such as permission bits, which
     /// sysv_ipc lets turn `0o1600` into `IPC_CREAT`), makes `open` fail with
     /// `InvalidInput`.
@@ -212,7 +234,7 @@ impl SemaphoreOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn flags(&mut self, flags: i32) -> &mut Self {
-        self.open.set_flags(flags);
+        self.open.flags(flags, &FLAGS);
         self
     }
 
@@ -232,7 +254,7 @@ impl SemaphoreOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn allow_foreign_owner(&mut self, yes: bool) -> &mut Self {
-        self.open.allow_foreign_owner = yes;
+        self.open.allow_foreign_owner(yes);
         self
     }
 
@@ -257,7 +279,8 @@ impl SemaphoreOptions {
 
     /// Creates a new semaphore under a fresh random key from the OS random
     /// source, retrying on collisions (sysv_ipc's `key=None`). The creation
-    /// settings are ignored: this always creates exclusively.
+    /// settings are ignored (this always creates exclusively); invalid flags
+    /// are still reported.
     ///
     /// ```
     /// let sem = sysv_ipc::Semaphore::options().mode(0o600).initial_value(2).create_unique()?;
@@ -266,8 +289,9 @@ impl SemaphoreOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create_unique(&self) -> Result<Semaphore> {
+        self.open.check()?;
         let mut opts = self.clone();
-        opts.create_new(true);
+        opts.open.create_new(true);
         key::with_unique_key("semget", |k| opts.open(k))
     }
 }
@@ -282,10 +306,7 @@ impl Semaphore {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn options() -> SemaphoreOptions {
-        SemaphoreOptions {
-            open: OpenOptions::default(),
-            initial_value: 0,
-        }
+        SemaphoreOptions::new()
     }
 
     /// Opens the existing semaphore with `key` (asking for mode `0o600`).
@@ -608,8 +629,8 @@ impl Semaphore {
     /// sem.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn set_mode(&self, mode: u32) -> Result<()> {
-        ipc::set_mode::<SemCtl>(self.h.id, self.h.key, mode)
+    pub fn set_mode(&self, mode: impl IntoMode) -> Result<()> {
+        ipc::set_mode::<SemCtl>(self.h.id, self.h.key, mode.into_mode_bits())
     }
 
     /// The owner's user id.
