@@ -29,9 +29,14 @@
 //!   handle in the one guard type, [`UnlinkOnDrop`], which derefs to the
 //!   handle, unlinks when it drops, and is disarmed by
 //!   [`into_inner`](UnlinkOnDrop::into_inner).
-//! - **Blocking calls take a [`Timeout`]**: `Forever`, `Immediate` (fails with
-//!   [`ErrorKind::WouldBlock`]) or `After(duration)` (fails with
-//!   [`ErrorKind::TimedOut`] when it expires). A signal handler
+//! - **Blocking calls take `impl Into<`[`Timeout`]`>`**: `Forever`,
+//!   `Immediate` (fails with [`ErrorKind::WouldBlock`]) or `After(duration)`
+//!   (fails with [`ErrorKind::TimedOut`] when it expires); a plain
+//!   [`Duration`](std::time::Duration) means `After`. The `_timeout` suffix
+//!   means one thing in both crates: the plain call, which waits as long as
+//!   it takes, plus a trailing timeout (`send`/`send_timeout`,
+//!   `receive`/`receive_timeout`); a call that takes a timeout anyway
+//!   (`acquire(timeout)`) has no `_timeout` twin. A signal handler
 //!   interrupting a wait makes it return [`ErrorKind::Interrupted`]; this
 //!   crate never retries on its own. That needs a handler installed without
 //!   `SA_RESTART`: with `SA_RESTART` (glibc's `signal()` sets it, and so do

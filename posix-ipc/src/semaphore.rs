@@ -8,7 +8,6 @@
 use std::fmt;
 use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
-use std::time::Duration;
 
 use ipc_common::__private::options::{FlagBits, OpenOptions};
 use ipc_common::{Error, ErrorKind, IntoMode, Mode, Result, Timeout, check, check_ptr};
@@ -758,12 +757,15 @@ impl Semaphore {
     /// returns `Interrupted`; an `After` wait (`sem_clockwait`,
     /// `sem_timedwait`) is not restarted and still returns it.
     ///
-    /// Allocates nothing, also when it fails.
+    /// Takes a [`Timeout`], or a `Duration` (`After`) or `Option<Duration>`
+    /// (`None` is `Forever`). Allocates nothing, also when it fails.
     ///
     /// ```
     /// use std::time::Duration;
     /// use posix_ipc::{ErrorKind, Semaphore, Timeout};
     /// let sem = Semaphore::create_unique(1)?;
+    /// sem.acquire(Duration::from_millis(10))?;
+    /// sem.release()?;
     /// sem.acquire(Timeout::Forever)?;
     /// assert_eq!(sem.acquire(Timeout::Immediate).unwrap_err().kind(), ErrorKind::WouldBlock);
     /// let e = sem.acquire(Timeout::After(Duration::from_millis(10))).unwrap_err();
@@ -773,9 +775,9 @@ impl Semaphore {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     #[inline]
-    pub fn acquire(&self, timeout: Timeout) -> Result<()> {
+    pub fn acquire(&self, timeout: impl Into<Timeout>) -> Result<()> {
         let sem = self.raw.as_ptr();
-        let (op, rc) = match timeout {
+        let (op, rc) = match timeout.into() {
             // SAFETY: `sem` is a live semaphore from sem_open (closed only on drop).
             Timeout::Forever => ("sem_wait", unsafe { sys::sem_wait(sem) }),
             // SAFETY: as above.
@@ -807,22 +809,6 @@ impl Semaphore {
         self.acquire(Timeout::Immediate)
     }
 
-    /// [`acquire`](Self::acquire) with [`Timeout::After`]`(timeout)`.
-    ///
-    /// ```
-    /// use std::time::{Duration, Instant};
-    /// let sem = posix_ipc::Semaphore::create_unique(0)?;
-    /// let start = Instant::now();
-    /// assert!(sem.acquire_timeout(Duration::from_millis(20)).unwrap_err().is_busy());
-    /// assert!(start.elapsed() >= Duration::from_millis(15));
-    /// sem.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
-    #[inline]
-    pub fn acquire_timeout(&self, timeout: Duration) -> Result<()> {
-        self.acquire(Timeout::After(timeout))
-    }
-
     /// Acquires like [`acquire`](Self::acquire) and returns a guard that
     /// releases the semaphore when dropped (Python's `with sem:`), also when
     /// the code in between returns early or panics.
@@ -838,7 +824,7 @@ impl Semaphore {
     /// sem.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn acquire_guard(&self, timeout: Timeout) -> Result<SemaphoreGuard<'_>> {
+    pub fn acquire_guard(&self, timeout: impl Into<Timeout>) -> Result<SemaphoreGuard<'_>> {
         self.acquire(timeout)?;
         Ok(SemaphoreGuard { sem: self })
     }

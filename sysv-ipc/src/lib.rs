@@ -31,8 +31,13 @@
 //!   [`RemoveOnDrop`]: it derefs to the handle, removes the object when it
 //!   drops, and is disarmed by [`into_inner`](RemoveOnDrop::into_inner). Shared
 //!   memory attachments detach themselves on drop.
-//! - **Blocking calls take a [`Timeout`]**, implemented with `semtimedop` on
-//!   Linux (sysv_ipc's Linux wheels silently ignore timeouts). A signal
+//! - **Blocking calls take `impl Into<`[`Timeout`]`>`** (a `Timeout`, or a
+//!   [`Duration`](std::time::Duration) for `After`), implemented with
+//!   `semtimedop` on Linux (sysv_ipc's Linux wheels silently ignore
+//!   timeouts); an expired one is [`ErrorKind::TimedOut`], `Immediate` that
+//!   cannot proceed [`ErrorKind::WouldBlock`]. Message queues have no kernel
+//!   timeout: their sends and receives take a [`Wait`] (block or not) in the
+//!   same last position, and never pretend to time out. A signal
 //!   interrupting a wait returns [`ErrorKind::Interrupted`], and here that is
 //!   reliable: Linux never restarts `semop`, `semtimedop`, `msgsnd` or
 //!   `msgrcv` after a signal handler, even one installed with `SA_RESTART`

@@ -1065,7 +1065,13 @@ impl MessageQueue {
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn send_timeout(&self, message: &[u8], priority: u32, timeout: Timeout) -> Result<()> {
+    pub fn send_timeout(
+        &self,
+        message: &[u8],
+        priority: u32,
+        timeout: impl Into<Timeout>,
+    ) -> Result<()> {
+        let timeout = timeout.into();
         self.check_send(message, priority)?;
         let Some(ts) = deadline(timeout)? else {
             return self.send(message, priority);
@@ -1133,7 +1139,12 @@ impl MessageQueue {
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn receive_timeout(&self, buf: &mut [u8], timeout: Timeout) -> Result<(usize, u32)> {
+    pub fn receive_timeout(
+        &self,
+        buf: &mut [u8],
+        timeout: impl Into<Timeout>,
+    ) -> Result<(usize, u32)> {
+        let timeout = timeout.into();
         self.check_receive(buf)?;
         let Some(ts) = deadline(timeout)? else {
             return self.receive(buf);
@@ -1173,7 +1184,7 @@ impl MessageQueue {
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn receive_owned(&self, timeout: Timeout) -> Result<(Vec<u8>, u32)> {
+    pub fn receive_owned(&self, timeout: impl Into<Timeout>) -> Result<(Vec<u8>, u32)> {
         if !self.read {
             // Report before allocating.
             self.check_receive(&[])?;

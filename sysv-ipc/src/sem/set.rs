@@ -556,7 +556,7 @@ impl SemaphoreSet {
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn apply(&self, ops: &[SemOp], timeout: Timeout) -> Result<()> {
+    pub fn apply(&self, ops: &[SemOp], timeout: impl Into<Timeout>) -> Result<()> {
         if ops.is_empty() || ops.len() > Self::MAX_BATCH {
             return Err(Error::invalid_input(
                 "apply",
@@ -575,7 +575,7 @@ impl SemaphoreSet {
         // SAFETY: the first ops.len() elements were initialised just above, and
         // MaybeUninit<sembuf> has the layout of sembuf.
         let raw = unsafe { std::slice::from_raw_parts_mut(buf.as_mut_ptr().cast(), ops.len()) };
-        self.h.semop(raw, timeout)
+        self.h.semop(raw, timeout.into())
     }
 
     /// Decrements member `index` by `delta`, waiting up to `timeout`.
@@ -589,9 +589,9 @@ impl SemaphoreSet {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     #[doc(alias = "P")]
-    pub fn acquire(&self, index: u16, delta: u16, timeout: Timeout) -> Result<()> {
+    pub fn acquire(&self, index: u16, delta: u16, timeout: impl Into<Timeout>) -> Result<()> {
         self.h.check_index("acquire", index)?;
-        self.h.acquire(index, delta, timeout)
+        self.h.acquire(index, delta, timeout.into())
     }
 
     /// Increments member `index` by `delta` (never waits).
@@ -621,9 +621,9 @@ impl SemaphoreSet {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     #[doc(alias = "Z")]
-    pub fn wait_zero(&self, index: u16, timeout: Timeout) -> Result<()> {
+    pub fn wait_zero(&self, index: u16, timeout: impl Into<Timeout>) -> Result<()> {
         self.h.check_index("wait_zero", index)?;
-        self.h.wait_zero(index, timeout)
+        self.h.wait_zero(index, timeout.into())
     }
 
     /// Acquires `delta` of member `index` and returns a guard that releases it
@@ -644,10 +644,10 @@ impl SemaphoreSet {
         &self,
         index: u16,
         delta: u16,
-        timeout: Timeout,
+        timeout: impl Into<Timeout>,
     ) -> Result<SemaphoreGuard<'_>> {
         self.h.check_index("acquire_guard", index)?;
-        self.h.acquire_guard(index, delta, timeout)
+        self.h.acquire_guard(index, delta, timeout.into())
     }
 
     /// Whether this handle adds `SEM_UNDO` to its operations (default `false`).

@@ -461,8 +461,8 @@ impl Semaphore {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     #[doc(alias = "P")]
-    pub fn acquire(&self, delta: u16, timeout: Timeout) -> Result<()> {
-        self.h.acquire(0, delta, timeout)
+    pub fn acquire(&self, delta: u16, timeout: impl Into<Timeout>) -> Result<()> {
+        self.h.acquire(0, delta, timeout.into())
     }
 
     /// Increments the value by `delta` (1..=32767); never waits (sysv_ipc's
@@ -493,8 +493,8 @@ impl Semaphore {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     #[doc(alias = "Z")]
-    pub fn wait_zero(&self, timeout: Timeout) -> Result<()> {
-        self.h.wait_zero(0, timeout)
+    pub fn wait_zero(&self, timeout: impl Into<Timeout>) -> Result<()> {
+        self.h.wait_zero(0, timeout.into())
     }
 
     /// Acquires `delta` like [`acquire`](Self::acquire) and returns a guard that
@@ -511,8 +511,12 @@ impl Semaphore {
     /// sem.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn acquire_guard(&self, delta: u16, timeout: Timeout) -> Result<SemaphoreGuard<'_>> {
-        self.h.acquire_guard(0, delta, timeout)
+    pub fn acquire_guard(
+        &self,
+        delta: u16,
+        timeout: impl Into<Timeout>,
+    ) -> Result<SemaphoreGuard<'_>> {
+        self.h.acquire_guard(0, delta, timeout.into())
     }
 
     /// Whether this handle's operations use `SEM_UNDO` (default `false`).

@@ -1,0 +1,47 @@
+//! What a Rust user types first compiles and behaves as its comment says:
+//! the "Done when" list of the one-consistent-API issue, as close to verbatim
+//! as a test allows, each with what it must do.
+
+use std::time::{Duration, Instant};
+
+use posix_ipc::{ErrorKind, MessageQueue, Semaphore, Timeout};
+
+#[test]
+fn acquire_takes_a_duration() -> posix_ipc::Result<()> {
+    let sem = Semaphore::create_unique(1)?.unlink_on_drop();
+    sem.acquire(Duration::from_millis(10))?; // value 1: at once
+    let start = Instant::now();
+    let e = sem.acquire(Duration::from_millis(10)).unwrap_err(); // value 0: waits 10 ms
+    assert!(start.elapsed() >= Duration::from_millis(9));
+    assert_eq!(e.kind(), ErrorKind::TimedOut);
+    assert!(e.is_busy());
+    // Timeout::Forever / Immediate still work, and so do Option<Duration>.
+    assert_eq!(
+        sem.acquire(Timeout::Immediate).unwrap_err().kind(),
+        ErrorKind::WouldBlock
+    );
+    sem.release()?;
+    sem.acquire(None::<Duration>)?;
+    sem.release()?;
+    sem.acquire(Timeout::from_millis(5))?;
+    Ok(())
+}
+
+#[test]
+fn receive_timeout_takes_a_duration() -> posix_ipc::Result<()> {
+    let mq = MessageQueue::options()
+        .max_message_size(16)
+        .create_unique()?
+        .unlink_on_drop();
+    let mut buf = [0u8; 16];
+    let e = mq
+        .receive_timeout(&mut buf, Duration::from_millis(5))
+        .unwrap_err(); // empty queue: TimedOut after 5 ms
+    assert_eq!(e.kind(), ErrorKind::TimedOut);
+    mq.send_timeout(b"hi", 3, Duration::from_millis(5))?;
+    assert_eq!(
+        mq.receive_timeout(&mut buf, Duration::from_millis(5))?,
+        (2, 3)
+    );
+    Ok(())
+}
