@@ -875,8 +875,8 @@ fn sysv_msg_pingpong(pid: libc::pid_t, n: u64) -> Result<()> {
     let mut buf = [0u8; SYSV_MSG_SIZE];
     let peer = Peer::spawn("sysv_msg_pingpong", &[&n.to_string()])?;
     let elapsed = warm_then_time(n, || {
-        q.send(1, &msg, Wait::Block)?;
-        let (len, _) = q.receive_into(&mut buf, Selector::Type(2), Wait::Block)?;
+        q.send(&msg, 1, Wait::Block)?;
+        let (len, _) = q.receive(&mut buf, Selector::Type(2), Wait::Block)?;
         if len != SYSV_MSG_SIZE {
             return Err(format!("received {len} bytes instead of {SYSV_MSG_SIZE}").into());
         }
@@ -894,8 +894,8 @@ fn sysv_msg_pingpong_peer(parent: libc::pid_t, n: u64) -> Result<()> {
         .open(sysv_key(parent, 0))?;
     let mut buf = [0u8; SYSV_MSG_SIZE];
     for _ in 0..W + n {
-        let (len, _) = q.receive_into(&mut buf, Selector::Type(1), Wait::Block)?;
-        q.send(2, &buf[..len], Wait::Block)?;
+        let (len, _) = q.receive(&mut buf, Selector::Type(1), Wait::Block)?;
+        q.send(&buf[..len], 2, Wait::Block)?;
     }
     Ok(())
 }

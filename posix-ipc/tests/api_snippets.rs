@@ -45,3 +45,35 @@ fn receive_timeout_takes_a_duration() -> posix_ipc::Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn receive_fills_a_buffer_and_receive_vec_allocates_as_in_sysv_ipc() -> posix_ipc::Result<()> {
+    let mq = MessageQueue::options()
+        .max_message_size(8)
+        .create_unique()?
+        .unlink_on_drop();
+    // send(data, priority): data first, as in sysv_ipc's send(data, mtype, wait).
+    mq.send(b"one", 1)?;
+    mq.send(b"two", 2)?;
+    let mut buf = [0u8; 8];
+    let (n, prio) = mq.receive(&mut buf)?; // fills the caller's buffer
+    assert_eq!((&buf[..n], prio), (&b"two"[..], 2));
+    assert_eq!(mq.receive_vec()?, (b"one".to_vec(), 1)); // allocates
+    assert!(
+        mq.receive_vec_timeout(Timeout::Immediate)
+            .unwrap_err()
+            .is_busy()
+    );
+    Ok(())
+}
+
+#[test]
+fn a_read_length_is_exact_everywhere() -> posix_ipc::Result<()> {
+    let shm = posix_ipc::SharedMemory::create_unique(8)?.unlink_on_drop();
+    let map = shm.map()?;
+    map.write_at(0, b"abcdefgh")?;
+    assert_eq!(map.read_vec(2, 0)?, b""); // 0 bytes means 0 bytes
+    assert_eq!(map.read_to_end(5)?, b"fgh"); // "to the end" has its own name
+    assert!(map.read_vec(5, 4).unwrap_err().is_invalid_input());
+    Ok(())
+}

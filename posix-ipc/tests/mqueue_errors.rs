@@ -273,7 +273,7 @@ fn wrong_direction_is_permission_denied_before_the_call() {
         w.receive(&mut [0u8; 10]).unwrap_err(),
         w.receive_timeout(&mut [0u8; 10], Timeout::Immediate)
             .unwrap_err(),
-        w.receive_owned(Timeout::Immediate).unwrap_err(),
+        w.receive_vec_timeout(Timeout::Immediate).unwrap_err(),
     ] {
         assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{e}");
         assert_eq!(e.raw_os_error(), None);

@@ -191,7 +191,7 @@ fn a_waiting_receiver_gets_the_message_instead_of_the_notification() {
     q.notify_callback(move || tx.send(()).unwrap()).unwrap();
     let receiver = {
         let q = Arc::clone(&q);
-        std::thread::spawn(move || q.receive_owned(Timeout::After(Duration::from_secs(10))))
+        std::thread::spawn(move || q.receive_vec_timeout(Timeout::After(Duration::from_secs(10))))
     };
     // Let the receiver block, then send.
     std::thread::sleep(QUIET);
@@ -209,7 +209,7 @@ fn the_callback_may_hold_the_queue_and_receive() {
     let q = Arc::new(q);
     let (tx, rx) = mpsc::channel();
     let q2 = Arc::clone(&q);
-    q.notify_callback(move || tx.send(q2.receive_owned(Timeout::Immediate)).unwrap())
+    q.notify_callback(move || tx.send(q2.receive_vec_timeout(Timeout::Immediate)).unwrap())
         .unwrap();
     assert_eq!(Arc::strong_count(&q), 2);
     q.send(b"hello", 7).unwrap();

@@ -35,7 +35,7 @@ fn fill(q: &MessageQueue) {
 }
 
 fn recv(q: &MessageQueue) -> (Vec<u8>, u32) {
-    q.receive_owned(Timeout::After(Duration::from_secs(5)))
+    q.receive_vec_timeout(Timeout::After(Duration::from_secs(5)))
         .unwrap()
 }
 
@@ -164,7 +164,7 @@ fn test_read_flag_new_queue() {
         .open(name.as_str())
         .unwrap();
     q.send(b"foo", 0).unwrap();
-    let e = q.receive_owned(Timeout::Immediate).unwrap_err();
+    let e = q.receive_vec_timeout(Timeout::Immediate).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::PermissionDenied);
     assert!(e.message().contains("not open for reading"), "{e}");
 }
@@ -526,7 +526,7 @@ fn block_is_per_descriptor_and_o_nonblock_flag_works() {
         .unwrap();
     assert!(!nb.block().unwrap());
     assert!(q.block().unwrap());
-    assert!(nb.receive_owned(Timeout::Forever).unwrap_err().is_busy());
+    assert!(nb.receive_vec().unwrap_err().is_busy());
     let nb2 = MessageQueue::options().block(false).open(q.name()).unwrap();
     assert!(!nb2.block().unwrap());
 }

@@ -24,7 +24,7 @@ async fn send_then_receive() {
     let mut buf = [0u8; 16];
     let (n, p) = q.receive(&mut buf).await.unwrap();
     assert_eq!((&buf[..n], p), (&b"two"[..], 2));
-    assert_eq!(q.receive_owned().await.unwrap(), (b"one".to_vec(), 1));
+    assert_eq!(q.receive_vec().await.unwrap(), (b"one".to_vec(), 1));
 }
 
 #[tokio::test]
@@ -38,7 +38,7 @@ async fn receive_waits_for_a_later_send() {
             q.send(b"late", 3).await
         })
     };
-    let got = tokio::time::timeout(LIMIT, q.receive_owned())
+    let got = tokio::time::timeout(LIMIT, q.receive_vec())
         .await
         .expect("woken by the send")
         .unwrap();
@@ -57,13 +57,13 @@ async fn send_waits_while_the_queue_is_full() {
     };
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(!blocked.is_finished(), "the queue is full");
-    assert_eq!(q.receive_owned().await.unwrap().0, b"first");
+    assert_eq!(q.receive_vec().await.unwrap().0, b"first");
     tokio::time::timeout(LIMIT, blocked)
         .await
         .expect("woken by the receive")
         .unwrap()
         .unwrap();
-    assert_eq!(q.receive_owned().await.unwrap().0, b"second");
+    assert_eq!(q.receive_vec().await.unwrap().0, b"second");
 }
 
 #[tokio::test]
@@ -163,7 +163,7 @@ async fn receive_from_another_process() {
 async fn into_inner_gives_the_queue_back() {
     let (q, _guard) = sized(1, 8);
     let q = q.into_async().unwrap().into_inner();
-    assert!(q.receive_owned(Timeout::Forever).unwrap_err().is_busy());
+    assert!(q.receive_vec().unwrap_err().is_busy());
     q.set_block(true).unwrap();
     assert!(q.block().unwrap());
 }

@@ -78,15 +78,19 @@ const MAX_MESSAGE_SIZE_LIMIT: usize = i32::MAX.unsigned_abs() as usize;
 ///
 /// System V queues have no timed operations (see
 /// [no timeouts](MessageQueue#no-timeouts)), so
-/// this replaces the [`Timeout`](ipc_common::Timeout) other primitives take.
-/// `From<bool>` ports sysv_ipc's `block=` argument.
+/// this replaces the [`Timeout`](ipc_common::Timeout) other primitives take,
+/// in the same place: the last argument of a send or receive. Every such call
+/// takes `impl Into<Wait>`: a `Wait`, or a `bool` (`From<bool>` ports
+/// sysv_ipc's `block=` argument). Code that holds a `Timeout` converts it with
+/// `Wait::try_from`, which refuses a real duration instead of pretending to
+/// honour it.
 ///
 /// ```
 /// use sysv_ipc::{MessageQueue, Selector, Wait};
 /// assert_eq!(Wait::from(true), Wait::Block);
 /// assert_eq!(Wait::from(false), Wait::NoWait);
 /// let q = MessageQueue::create_unique()?;
-/// let e = q.receive(Selector::Any, Wait::NoWait).unwrap_err();
+/// let e = q.receive_vec(Selector::Any, Wait::NoWait).unwrap_err();
 /// assert!(e.is_busy());
 /// q.remove()?;
 /// # Ok::<(), sysv_ipc::Error>(())
@@ -116,6 +120,41 @@ impl From<bool> for Wait {
     }
 }
 
+impl TryFrom<ipc_common::Timeout> for Wait {
+    type Error = Error;
+
+    /// [`Timeout::Forever`](ipc_common::Timeout::Forever) → [`Wait::Block`],
+    /// [`Immediate`](ipc_common::Timeout::Immediate) (or `After(0)`) →
+    /// [`Wait::NoWait`]; a non-zero `After` is
+    /// [`Unsupported`](ErrorKind::Unsupported): System V queues cannot wait
+    /// for a limited time.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sysv_ipc::{Timeout, Wait};
+    /// assert_eq!(Wait::try_from(Timeout::Forever)?, Wait::Block);
+    /// assert_eq!(Wait::try_from(Timeout::Immediate)?, Wait::NoWait);
+    /// let e = Wait::try_from(Timeout::After(Duration::from_secs(1))).unwrap_err();
+    /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::Unsupported);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    fn try_from(timeout: ipc_common::Timeout) -> Result<Wait> {
+        match timeout {
+            ipc_common::Timeout::Forever => Ok(Wait::Block),
+            t if t.is_immediate() => Ok(Wait::NoWait),
+            t => Err(Error::new(
+                ErrorKind::Unsupported,
+                "msgrcv",
+                format!(
+                    "{t:?}: System V message queues have no timed send or receive (the kernel \
+                     has no msgtimedrcv); use Wait::Block or Wait::NoWait, or a POSIX queue \
+                     for real timeouts"
+                ),
+            )),
+        }
+    }
+}
+
 /// Which message a receive takes.
 ///
 /// Every type given here must be > 0 (an [`InvalidInput`](ErrorKind::InvalidInput)
@@ -126,12 +165,12 @@ impl From<bool> for Wait {
 /// use sysv_ipc::{MessageQueue, Selector, Wait};
 /// let q = MessageQueue::create_unique()?;
 /// for t in [4, 3, 2, 1] {
-///     q.send(t, format!("type{t}").as_bytes(), Wait::Block)?;
+///     q.send(format!("type{t}").as_bytes(), t, Wait::Block)?;
 /// }
-/// assert_eq!(q.receive(Selector::Type(3), Wait::NoWait)?.mtype, 3);
-/// assert_eq!(q.receive(Selector::UpTo(2), Wait::NoWait)?.mtype, 1); // lowest type <= 2
-/// assert_eq!(q.receive(Selector::Except(4), Wait::NoWait)?.mtype, 2);
-/// assert_eq!(q.receive(Selector::Any, Wait::NoWait)?.data, b"type4");
+/// assert_eq!(q.receive_vec(Selector::Type(3), Wait::NoWait)?.mtype, 3);
+/// assert_eq!(q.receive_vec(Selector::UpTo(2), Wait::NoWait)?.mtype, 1); // lowest type <= 2
+/// assert_eq!(q.receive_vec(Selector::Except(4), Wait::NoWait)?.mtype, 2);
+/// assert_eq!(q.receive_vec(Selector::Any, Wait::NoWait)?.data, b"type4");
 /// assert!(Selector::Type(0).validate().is_err());
 /// q.remove()?;
 /// # Ok::<(), sysv_ipc::Error>(())
@@ -237,8 +276,8 @@ impl fmt::Display for Selector {
 /// ```
 /// use sysv_ipc::{Message, MessageQueue, Selector, Wait};
 /// let q = MessageQueue::create_unique()?;
-/// q.send(7, b"seven", Wait::Block)?;
-/// let m = q.receive(Selector::Any, Wait::Block)?;
+/// q.send(b"seven", 7, Wait::Block)?;
+/// let m = q.receive_vec(Selector::Any, Wait::Block)?;
 /// assert_eq!(m, Message { mtype: 7, data: b"seven".to_vec() });
 /// q.remove()?;
 /// # Ok::<(), sysv_ipc::Error>(())
@@ -256,7 +295,7 @@ pub struct Message {
 /// ```
 /// use sysv_ipc::{MessageQueue, Wait};
 /// let q = MessageQueue::create_unique()?;
-/// q.send(1, b"abc", Wait::Block)?;
+/// q.send(b"abc", 1, Wait::Block)?;
 /// let s = q.stat()?;
 /// assert_eq!((s.current_messages, s.current_bytes), (1, 3));
 /// assert_eq!(s.key, q.key());
@@ -398,7 +437,7 @@ impl MessageQueueOptions {
     }
 
     /// The client-side maximum message size: [`send`](MessageQueue::send)
-    /// refuses longer messages and [`receive`](MessageQueue::receive) accepts
+    /// refuses longer messages and [`receive_vec`](MessageQueue::receive_vec) accepts
     /// messages up to this size (its buffer is no larger than the kernel's
     /// `msgmax`, however large this is). Not a kernel setting (that is
     /// [`MessageQueue::set_max_size`] for the whole queue and `msgmax` for one
@@ -406,7 +445,7 @@ impl MessageQueueOptions {
     ///
     /// ```
     /// let q = sysv_ipc::MessageQueue::options().max_message_size(10).create_unique()?;
-    /// assert!(q.send(1, &[0; 11], sysv_ipc::Wait::Block).unwrap_err().is_invalid_input());
+    /// assert!(q.send(&[0; 11], 1, sysv_ipc::Wait::Block).unwrap_err().is_invalid_input());
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
@@ -628,7 +667,7 @@ fn msgget_error(key: Key, e: Error) -> Error {
 /// error, never an abort. A send longer than `msgmax` is refused before any
 /// buffer is staged.
 ///
-/// [`MessageQueue::receive`] returns an owned [`Message`] and allocates its
+/// [`MessageQueue::receive_vec`] returns an owned [`Message`] and allocates its
 /// `Vec` by design: the message is received straight into it, and its capacity
 /// is what can arrive, [`max_message_size`](MessageQueue::max_message_size) or
 /// `msgmax`, whichever is smaller. So `max_message_size(1 << 30)` does not make
@@ -639,7 +678,8 @@ fn msgget_error(key: Key, e: Error) -> Error {
 /// System V queues have no timed send or receive (there is no `msgtimedrcv`):
 /// a call either blocks until it can proceed ([`Wait::Block`]) or fails at once
 /// with [`ErrorKind::WouldBlock`] ([`Wait::NoWait`], `IPC_NOWAIT`). That is why
-/// queue calls take a [`Wait`] rather than a [`Timeout`](ipc_common::Timeout):
+/// queue calls take a [`Wait`] (or a `bool`), in the place where other
+/// primitives take a [`Timeout`](ipc_common::Timeout), rather than a timeout:
 /// a timeout the kernel cannot honour is not offered (and not emulated with a
 /// polling loop). POSIX message queues (`mq_timedreceive`) have real timeouts.
 ///
@@ -648,9 +688,9 @@ fn msgget_error(key: Key, e: Error) -> Error {
 /// ```
 /// use sysv_ipc::{MessageQueue, Selector, Wait};
 /// let q = MessageQueue::create_unique()?;
-/// q.send(2, b"hello", Wait::Block)?;
+/// q.send(b"hello", 2, Wait::Block)?;
 /// let mut buf = [0u8; 64];
-/// let (len, mtype) = q.receive_into(&mut buf, Selector::Type(2), Wait::NoWait)?;
+/// let (len, mtype) = q.receive(&mut buf, Selector::Type(2), Wait::NoWait)?;
 /// assert_eq!((&buf[..len], mtype), (&b"hello"[..], 2));
 /// q.remove()?;
 /// # Ok::<(), sysv_ipc::Error>(())
@@ -854,7 +894,10 @@ impl MessageQueue {
         f(buf.as_mut_ptr())
     }
 
-    /// Sends `data` as a message of type `mtype` (`msgsnd`).
+    /// Sends `data` as a message of type `mtype` (`msgsnd`). The arguments
+    /// come in the order of every send of both crates: the message, its
+    /// type (a POSIX queue's priority), then how to wait; `wait` is a
+    /// [`Wait`] or a `bool` (sysv_ipc's `block=`).
     ///
     /// `mtype` must be > 0 and `data` at most
     /// [`max_message_size`](Self::max_message_size) bytes
@@ -874,14 +917,15 @@ impl MessageQueue {
     /// ```
     /// use sysv_ipc::{MessageQueue, Wait};
     /// let q = MessageQueue::create_unique()?;
-    /// q.send(1, b"", Wait::NoWait)?;
-    /// assert!(q.send(0, b"x", Wait::Block).unwrap_err().is_invalid_input());
-    /// assert!(q.send(1, &[0; 2049], Wait::Block).unwrap_err().message().contains("2048"));
+    /// q.send(b"", 1, Wait::NoWait)?;
+    /// assert!(q.send(b"x", 0, Wait::Block).unwrap_err().is_invalid_input());
+    /// assert!(q.send(&[0; 2049], 1, Wait::Block).unwrap_err().message().contains("2048"));
     /// q.remove()?;
-    /// assert_eq!(q.send(1, b"x", Wait::Block).unwrap_err().kind(), sysv_ipc::ErrorKind::Removed);
+    /// assert_eq!(q.send(b"x", 1, Wait::Block).unwrap_err().kind(), sysv_ipc::ErrorKind::Removed);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn send(&self, mtype: c_long, data: &[u8], wait: Wait) -> Result<()> {
+    pub fn send(&self, data: &[u8], mtype: c_long, wait: impl Into<Wait>) -> Result<()> {
+        let wait = wait.into();
         if mtype <= 0 {
             return Err(Error::invalid_input(
                 "msgsnd",
@@ -1128,7 +1172,7 @@ impl MessageQueue {
     ///
     /// A matching message longer than `buf` is an
     /// [`InvalidInput`](ErrorKind::InvalidInput) error (`E2BIG`) and stays on
-    /// the queue (see [`receive_into_truncating`](Self::receive_into_truncating)).
+    /// the queue (see [`receive_truncating`](Self::receive_truncating)).
     /// With nothing matching, [`Wait::Block`] waits and [`Wait::NoWait`] fails
     /// with `WouldBlock`. A queue removed before or during the call gives
     /// `Removed`; a signal handler running while it waits gives `Interrupted`
@@ -1137,26 +1181,26 @@ impl MessageQueue {
     /// ```
     /// use sysv_ipc::{MessageQueue, Selector, Wait};
     /// let q = MessageQueue::create_unique()?;
-    /// q.send(3, b"abcdef", Wait::Block)?;
+    /// q.send(b"abcdef", 3, Wait::Block)?;
     /// let mut small = [0u8; 4];
-    /// let e = q.receive_into(&mut small, Selector::Any, Wait::NoWait).unwrap_err();
+    /// let e = q.receive(&mut small, Selector::Any, Wait::NoWait).unwrap_err();
     /// assert!(e.is_invalid_input());
     /// assert_eq!(q.current_messages()?, 1); // still queued
     /// let mut buf = [0u8; 16];
-    /// assert_eq!(q.receive_into(&mut buf, Selector::Any, Wait::NoWait)?, (6, 3));
+    /// assert_eq!(q.receive(&mut buf, Selector::Any, Wait::NoWait)?, (6, 3));
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn receive_into(
+    pub fn receive(
         &self,
         buf: &mut [u8],
         selector: Selector,
-        wait: Wait,
+        wait: impl Into<Wait>,
     ) -> Result<(usize, c_long)> {
-        self.receive_raw(buf, selector, wait, false)
+        self.receive_raw(buf, selector, wait.into(), false)
     }
 
-    /// Like [`receive_into`](Self::receive_into), but a message longer than
+    /// Like [`receive`](Self::receive), but a message longer than
     /// `buf` is cut to `buf.len()` bytes and the rest discarded (`MSG_NOERROR`,
     /// sysv_ipc issue #53). The kernel does not say whether it cut anything: a
     /// returned length equal to `buf.len()` may be a cut message.
@@ -1164,21 +1208,21 @@ impl MessageQueue {
     /// ```
     /// use sysv_ipc::{MessageQueue, Selector, Wait};
     /// let q = MessageQueue::create_unique()?;
-    /// q.send(1, b"abcdef", Wait::Block)?;
+    /// q.send(b"abcdef", 1, Wait::Block)?;
     /// let mut buf = [0u8; 4];
-    /// assert_eq!(q.receive_into_truncating(&mut buf, Selector::Any, Wait::NoWait)?, (4, 1));
+    /// assert_eq!(q.receive_truncating(&mut buf, Selector::Any, Wait::NoWait)?, (4, 1));
     /// assert_eq!(&buf, b"abcd");
     /// assert_eq!(q.current_messages()?, 0);
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn receive_into_truncating(
+    pub fn receive_truncating(
         &self,
         buf: &mut [u8],
         selector: Selector,
-        wait: Wait,
+        wait: impl Into<Wait>,
     ) -> Result<(usize, c_long)> {
-        self.receive_raw(buf, selector, wait, true)
+        self.receive_raw(buf, selector, wait.into(), true)
     }
 
     /// The owned receive: the message is received straight into the `Vec`
@@ -1186,7 +1230,7 @@ impl MessageQueue {
     /// what can arrive (see [`receive_growing`](Self::receive_growing)),
     /// allocated before the message is taken off the queue, so a failed
     /// allocation loses no message.
-    fn receive_owned(&self, selector: Selector, wait: Wait, truncate: bool) -> Result<Message> {
+    fn receive_alloc(&self, selector: Selector, wait: Wait, truncate: bool) -> Result<Message> {
         const WORD: usize = size_of::<c_long>();
         let limit = self.max_message_size;
         self.receive_growing(limit, selector, wait, truncate, |size, msgtyp, flags| {
@@ -1214,43 +1258,48 @@ impl MessageQueue {
         })
     }
 
-    /// Receives the message `selector` picks as an owned [`Message`] (sysv_ipc's
-    /// `receive`) of at most [`max_message_size`](Self::max_message_size)
+    /// Receives the message `selector` picks into a new [`Message`] (sysv_ipc's
+    /// `receive`; the allocating twin of [`receive`](Self::receive), named
+    /// like posix-ipc's `receive_vec`) of at most [`max_message_size`](Self::max_message_size)
     /// bytes. Its buffer is allocated before the message is taken off the
     /// queue, with room for what can arrive (`max_message_size` or the kernel's
     /// `msgmax`, whichever is smaller; see
     /// [buffers](MessageQueue#buffers-and-allocation)). Errors as
-    /// [`receive_into`](Self::receive_into): a longer message is `InvalidInput`
+    /// [`receive`](Self::receive): a longer message is `InvalidInput`
     /// and stays queued; memory that cannot be allocated is `LimitExceeded`
     /// (and the message stays queued).
     ///
     /// ```
     /// use sysv_ipc::{MessageQueue, Selector, Wait};
     /// let q = MessageQueue::create_unique()?;
-    /// q.send(1, "héllo".as_bytes(), Wait::Block)?;
-    /// let m = q.receive(Selector::Type(1), Wait::Block)?;
+    /// q.send("héllo".as_bytes(), 1, Wait::Block)?;
+    /// let m = q.receive_vec(Selector::Type(1), Wait::Block)?;
     /// assert_eq!(String::from_utf8(m.data).unwrap(), "héllo");
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn receive(&self, selector: Selector, wait: Wait) -> Result<Message> {
-        self.receive_owned(selector, wait, false)
+    pub fn receive_vec(&self, selector: Selector, wait: impl Into<Wait>) -> Result<Message> {
+        self.receive_alloc(selector, wait.into(), false)
     }
 
-    /// Like [`receive`](Self::receive), cutting a longer message to
+    /// Like [`receive_vec`](Self::receive_vec), cutting a longer message to
     /// [`max_message_size`](Self::max_message_size) bytes (`MSG_NOERROR`).
     ///
     /// ```
     /// use sysv_ipc::{MessageQueue, Selector, Wait};
     /// let q = MessageQueue::create_unique()?;
-    /// q.send(1, b"abcdef", Wait::Block)?;
+    /// q.send(b"abcdef", 1, Wait::Block)?;
     /// let small = MessageQueue::options().max_message_size(2).open(q.key())?;
-    /// assert_eq!(small.receive_truncating(Selector::Any, Wait::NoWait)?.data, b"ab");
+    /// assert_eq!(small.receive_vec_truncating(Selector::Any, Wait::NoWait)?.data, b"ab");
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn receive_truncating(&self, selector: Selector, wait: Wait) -> Result<Message> {
-        self.receive_owned(selector, wait, true)
+    pub fn receive_vec_truncating(
+        &self,
+        selector: Selector,
+        wait: impl Into<Wait>,
+    ) -> Result<Message> {
+        self.receive_alloc(selector, wait.into(), true)
     }
 
     /// Every attribute from one `IPC_STAT` (see [`MessageQueueStat`]).
@@ -1321,7 +1370,7 @@ impl MessageQueue {
     /// ```
     /// let q = sysv_ipc::MessageQueue::create_unique()?;
     /// assert!(q.send_time()?.is_none());
-    /// q.send(1, b"x", sysv_ipc::Wait::Block)?;
+    /// q.send(b"x", 1, sysv_ipc::Wait::Block)?;
     /// assert!(q.send_time()?.is_some());
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
@@ -1360,7 +1409,7 @@ impl MessageQueue {
     ///
     /// ```
     /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// q.send(1, b"x", sysv_ipc::Wait::Block)?;
+    /// q.send(b"x", 1, sysv_ipc::Wait::Block)?;
     /// assert_eq!(q.last_send_pid()?, Some(std::process::id() as i32));
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
@@ -1386,7 +1435,7 @@ impl MessageQueue {
     ///
     /// ```
     /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// q.send(1, b"x", sysv_ipc::Wait::Block)?;
+    /// q.send(b"x", 1, sysv_ipc::Wait::Block)?;
     /// assert_eq!(q.current_messages()?, 1);
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
@@ -1533,7 +1582,7 @@ impl MessageQueue {
     /// let id;
     /// {
     ///     let q = MessageQueue::create_unique()?.remove_on_drop();
-    ///     q.send(1, b"x", Wait::Block)?; // the guard derefs to the queue
+    ///     q.send(b"x", 1, Wait::Block)?; // the guard derefs to the queue
     ///     id = q.id();
     /// }
     /// assert!(MessageQueue::from_id(id).is_err());

@@ -127,7 +127,7 @@ pub fn max_segment_size() -> usize {
 /// };
 /// assert_eq!(seg.size()?, 3333);
 /// assert_eq!(seg.mode()?.bits(), 0o640);
-/// assert_eq!(seg.read(3330, 0)?, b"@@@");
+/// assert_eq!(seg.read_to_end(3330)?, b"@@@");
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -282,10 +282,10 @@ impl SharedMemoryOptions {
     /// #         r => break r?.remove_on_drop(),
     /// #     }
     /// # };
-    /// assert_eq!(seg.read(0, 0)?, b"    ");
+    /// assert_eq!(seg.read_to_end(0)?, b"    ");
     /// seg.write(0, b"kept")?;
     /// let again = sysv_ipc::SharedMemory::options().create(true).init_byte(b'!').open(seg.key())?;
-    /// assert_eq!(again.read(0, 0)?, b"kept");
+    /// assert_eq!(again.read_to_end(0)?, b"kept");
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn init_byte(&mut self, byte: u8) -> &mut Self {
@@ -458,7 +458,7 @@ impl SharedMemoryOptions {
     /// ```
     /// let seg = sysv_ipc::SharedMemory::options().size(10).init_byte(b'-').create_unique()?;
     /// assert!(!seg.key().is_private());
-    /// assert_eq!(seg.read(0, 0)?, b"----------");
+    /// assert_eq!(seg.read_to_end(0)?, b"----------");
     /// seg.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
@@ -943,9 +943,13 @@ impl SharedMemory {
     }
 
     /// sysv_ipc's `read(byte_count, offset)` through the handle's own
-    /// attachment: up to `len` bytes from `offset` (offset first here), where
-    /// `len == 0` or a length past the end means "to the end". See
-    /// [`Attachment::read`]. `NotAttached` after [`detach`](Self::detach).
+    /// attachment: `len` bytes from `offset` (offset first here, as in
+    /// [`Region::read_vec`](ipc_common::Region::read_vec), with the same rule
+    /// as every read of this family: the length is exact, so `0` reads
+    /// nothing and a range past the end is `InvalidInput`). sysv_ipc's
+    /// `read()`, `read(0, offset)` and reads past the end (which it cuts at
+    /// the end) are [`read_to_end`](Self::read_to_end). `NotAttached` after
+    /// [`detach`](Self::detach).
     ///
     /// ```
     /// # let seg = loop {
@@ -956,12 +960,33 @@ impl SharedMemory {
     /// # };
     /// seg.write(0, b"abcdefgh")?;
     /// assert_eq!(seg.read(2, 3)?, b"cde");
-    /// assert_eq!(seg.read(0, 0)?, b"abcdefgh");
-    /// assert!(seg.read(8, 1).unwrap_err().is_invalid_input());
+    /// assert_eq!(seg.read(0, 0)?, b""); // 0 bytes: read_to_end reads to the end
+    /// assert!(seg.read(6, 3).unwrap_err().is_invalid_input());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn read(&self, offset: usize, len: usize) -> Result<Vec<u8>> {
-        self.view("read")?.read(offset, len)
+        self.view("read")?.read_vec(offset, len)
+    }
+
+    /// Everything from `offset` to the end of the segment, through the
+    /// handle's own attachment (sysv_ipc's `read()` and `read(0, offset)`);
+    /// see [`Region::read_to_end`](ipc_common::Region::read_to_end).
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// seg.write(0, b"abcdefgh")?;
+    /// assert_eq!(seg.read_to_end(0)?, b"abcdefgh");
+    /// assert_eq!(seg.read_to_end(5)?, b"fgh");
+    /// assert!(seg.read_to_end(9).unwrap_err().is_invalid_input());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn read_to_end(&self, offset: usize) -> Result<Vec<u8>> {
+        self.view("read_to_end")?.read_to_end(offset)
     }
 
     /// sysv_ipc's `write(bytes, offset)` through the handle's own attachment:
@@ -980,7 +1005,7 @@ impl SharedMemory {
     /// seg.write(8, b"")?;
     /// assert!(seg.write(6, b"abc").unwrap_err().is_invalid_input());
     /// assert!(seg.write(usize::MAX, b"x").unwrap_err().is_invalid_input());
-    /// assert_eq!(seg.read(0, 0)?, b"\0\0\0abc\0\0");
+    /// assert_eq!(seg.read_to_end(0)?, b"\0\0\0abc\0\0");
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn write(&self, offset: usize, data: &[u8]) -> Result<()> {

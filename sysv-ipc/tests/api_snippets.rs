@@ -28,3 +28,38 @@ fn blocking_semaphore_calls_take_a_duration() -> sysv_ipc::Result<()> {
     set.wait_zero(0, None::<Duration>)?;
     Ok(())
 }
+
+#[test]
+fn receive_fills_a_buffer_and_receive_vec_allocates_as_in_posix_ipc() -> sysv_ipc::Result<()> {
+    use sysv_ipc::{MessageQueue, Selector, Wait};
+    let q = MessageQueue::create_unique()?.remove_on_drop();
+    // send(data, mtype, wait): data first, as in posix_ipc's send(data, priority).
+    q.send(b"one", 1, Wait::Block)?;
+    q.send(b"two", 2, true)?; // a bool is sysv_ipc's block=
+    let mut buf = [0u8; 64];
+    let (n, mtype) = q.receive(&mut buf, Selector::Any, Wait::NoWait)?; // fills the buffer
+    assert_eq!((&buf[..n], mtype), (&b"one"[..], 1));
+    let m = q.receive_vec(Selector::Any, false)?; // allocates
+    assert_eq!((m.data.as_slice(), m.mtype), (&b"two"[..], 2));
+    assert!(
+        q.receive_vec(Selector::Any, Wait::NoWait)
+            .unwrap_err()
+            .is_busy()
+    );
+    // A real timeout cannot be honoured, and is not pretended.
+    assert!(Wait::try_from(Timeout::from_secs(1)).is_err());
+    Ok(())
+}
+
+#[test]
+fn a_read_length_is_exact_everywhere() -> sysv_ipc::Result<()> {
+    let seg = sysv_ipc::SharedMemory::create_unique(8)?.remove_on_drop();
+    seg.write(0, b"abcdefgh")?;
+    let a = seg.attach()?;
+    assert_eq!(a.read_vec(2, 0)?, b""); // 0 bytes means 0 bytes, on an Attachment
+    assert_eq!(seg.read(2, 0)?, b""); // and on the handle
+    assert_eq!(a.read_to_end(5)?, b"fgh"); // "to the end" has its own name
+    assert_eq!(seg.read_to_end(5)?, b"fgh");
+    assert!(seg.read(5, 4).unwrap_err().is_invalid_input());
+    Ok(())
+}

@@ -130,10 +130,10 @@ fn messages_sent_by_a_killed_process_stay_queued() {
     if let Some(args) = testkit::child_args(TEST) {
         let q = MessageQueue::open(key_arg(&args, 0)).unwrap();
         for t in 1..=3 {
-            q.send(t, &[b'a'; 16], Wait::Block).unwrap();
+            q.send(&[b'a'; 16], t, Wait::Block).unwrap();
         }
         // 48 of the queue's 64 bytes are used: blocked here when killed.
-        let _ = q.send(9, &[b'z'; 40], Wait::Block);
+        let _ = q.send(&[b'z'; 40], 9, Wait::Block);
         panic!("the fourth send should block until the kill");
     }
     let q = msg_common::new_queue();
@@ -147,10 +147,10 @@ fn messages_sent_by_a_killed_process_stay_queued() {
     kill_9(child);
     assert_eq!(q.current_messages().unwrap(), 3);
     for t in 1..=3 {
-        let m = q.receive(Selector::Any, Wait::NoWait).unwrap();
+        let m = q.receive_vec(Selector::Any, Wait::NoWait).unwrap();
         assert_eq!((m.mtype, m.data), (t, vec![b'a'; 16]));
     }
-    let e = q.receive(Selector::Any, Wait::NoWait).unwrap_err();
+    let e = q.receive_vec(Selector::Any, Wait::NoWait).unwrap_err();
     assert_eq!(
         e.kind(),
         ErrorKind::WouldBlock,

@@ -217,7 +217,7 @@ fn misaligned_or_occupied_addresses_are_refused_without_clobbering() {
     let e = unsafe { mem.attach_at(inside, true) }.unwrap_err();
     assert!(e.is_invalid_input());
     assert!(heap.iter().all(|&b| b == 7));
-    assert_eq!(a.read(0, 4).unwrap(), b"keep");
+    assert_eq!(a.read_vec(0, 4).unwrap(), b"keep");
     // Misaligned without rounding.
     drop(a);
     let odd = NonNull::new(addr.as_ptr().wrapping_add(1)).unwrap();
@@ -256,11 +256,14 @@ fn offsets_and_lengths_never_overflow() {
     );
     assert!(a.write_at(usize::MAX, b"x").unwrap_err().is_invalid_input());
     assert!(
-        a.read(usize::MAX, usize::MAX)
+        a.read_vec(usize::MAX, usize::MAX)
             .unwrap_err()
             .is_invalid_input()
     );
-    assert_eq!(a.read(3332, usize::MAX).unwrap(), b" ");
+    assert!(a.read_to_end(usize::MAX).unwrap_err().is_invalid_input());
+    assert!(a.read_to_end(3334).unwrap_err().is_invalid_input());
+    assert_eq!(a.read_to_end(3332).unwrap(), b" ");
+    assert_eq!(a.read_to_end(3333).unwrap(), b"");
     assert!(a.atomic_u64(usize::MAX - 7).unwrap_err().is_invalid_input());
 }
 
@@ -275,8 +278,8 @@ fn read_only_attachments_refuse_every_write_without_crashing() {
     assert!(ro.fill(0, 10, 0).unwrap_err().is_permissions());
     assert!(ro.atomic_u32(0).unwrap_err().is_permissions());
     assert!(ro.atomic_u64(0).unwrap_err().is_permissions());
-    assert_eq!(ro.read(0, 3).unwrap(), b"   ");
-    assert_eq!(mem.read(0, 0).unwrap(), vec![b' '; 3333]);
+    assert_eq!(ro.read_vec(0, 3).unwrap(), b"   ");
+    assert_eq!(mem.read_to_end(0).unwrap(), vec![b' '; 3333]);
     let reader = SharedMemory::options().mode(0o400).open(mem.key()).unwrap();
     assert!(reader.write(0, b"x").unwrap_err().is_permissions());
     assert_eq!(reader.read(0, 1).unwrap(), b" ");
@@ -323,7 +326,7 @@ fn vm_size() -> u64 {
     kib * 1024
 }
 
-/// `read(0, 0)` copies the whole segment into a new `Vec`; when that memory
+/// `read_to_end(0)` copies the whole segment into a new `Vec`; when that memory
 /// cannot be had (here: a 256 MiB segment under an address-space limit with
 /// 32 MiB to spare) it is `LimitExceeded`, not an abort of the process.
 #[test]
@@ -340,12 +343,16 @@ fn reading_more_than_can_be_allocated_is_an_error_not_an_abort() {
         };
         // SAFETY: setrlimit reads a valid rlimit; this child process is ours.
         assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_AS, &rl) }, 0);
-        for e in [seg.read(0, 0).unwrap_err(), view.read(1, SIZE).unwrap_err()] {
+        for e in [
+            seg.read_to_end(0).unwrap_err(),
+            view.read_vec(1, SIZE - 1).unwrap_err(),
+            seg.read(0, SIZE).unwrap_err(),
+        ] {
             assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{e}");
             assert!(e.message().contains("read_at"), "{e}");
         }
         // Small reads still work under the limit.
-        assert_eq!(seg.read(SIZE - 4, 0).unwrap(), [0; 4]);
+        assert_eq!(seg.read_to_end(SIZE - 4).unwrap(), [0; 4]);
         println!("no abort");
         return;
     }

@@ -181,18 +181,18 @@ impl AsyncMessageQueue {
     }
 
     /// Receives a message into a new `Vec` (see
-    /// [`MessageQueue::receive_owned`]).
+    /// [`MessageQueue::receive_vec`]).
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
     /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?.into_async()?;
     /// q.send(b"vec", 2).await?;
-    /// assert_eq!(q.receive_owned().await?, (b"vec".to_vec(), 2));
+    /// assert_eq!(q.receive_vec().await?, (b"vec".to_vec(), 2));
     /// q.get_ref().unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// # }).unwrap();
     /// ```
-    pub async fn receive_owned(&self) -> Result<(Vec<u8>, u32)> {
+    pub async fn receive_vec(&self) -> Result<(Vec<u8>, u32)> {
         let mut buf = vec![0u8; self.get_ref().max_message_size()];
         let (n, priority) = self.receive(&mut buf).await?;
         buf.truncate(n);

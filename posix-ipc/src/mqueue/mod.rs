@@ -114,7 +114,7 @@ pub const HARD_MSGSIZEMAX: usize = 16 * 1024 * 1024;
 /// let mut buf = [0u8; 64];
 /// let (len, priority) = q.receive(&mut buf)?;
 /// assert_eq!((&buf[..len], priority), (&b"high"[..], 9));
-/// assert_eq!(q.receive_owned(Timeout::Immediate)?, (b"low".to_vec(), 1));
+/// assert_eq!(q.receive_vec_timeout(Timeout::Immediate)?, (b"low".to_vec(), 1));
 /// assert!(q.receive_timeout(&mut buf, Timeout::Immediate).unwrap_err().is_busy());
 /// q.unlink()?;
 /// # Ok::<(), posix_ipc::Error>(())
@@ -284,7 +284,7 @@ impl MessageQueueOptions {
     /// ```
     /// let q = posix_ipc::MessageQueue::options().read(false).max_message_size(8).create_unique()?;
     /// q.send(b"x", 0)?;
-    /// assert!(q.receive_owned(posix_ipc::Timeout::Immediate).unwrap_err().is_permissions());
+    /// assert!(q.receive_vec_timeout(posix_ipc::Timeout::Immediate).unwrap_err().is_permissions());
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
@@ -316,7 +316,7 @@ impl MessageQueueOptions {
     /// ```
     /// let q = posix_ipc::MessageQueue::options().block(false).max_message_size(8).create_unique()?;
     /// assert!(!q.block()?);
-    /// assert!(q.receive_owned(posix_ipc::Timeout::Forever).unwrap_err().is_busy());
+    /// assert!(q.receive_vec().unwrap_err().is_busy());
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
@@ -395,7 +395,7 @@ impl MessageQueueOptions {
     /// let q = MessageQueue::options().max_message_size(16).create_unique()?;
     /// let reader = MessageQueue::options().write(false).open(q.name())?;
     /// q.send(b"hi", 0)?;
-    /// assert_eq!(reader.receive_owned(posix_ipc::Timeout::Forever)?.0, b"hi");
+    /// assert_eq!(reader.receive_vec()?.0, b"hi");
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
@@ -915,7 +915,7 @@ impl MessageQueue {
     /// let other = MessageQueue::open(q.name())?;
     /// q.set_block(false)?;
     /// assert!(!q.block()? && other.block()?);
-    /// assert!(q.receive_owned(Timeout::Forever).unwrap_err().is_busy());
+    /// assert!(q.receive_vec().unwrap_err().is_busy());
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
@@ -1171,20 +1171,40 @@ impl MessageQueue {
         Ok((n.unsigned_abs(), priority))
     }
 
-    /// Receives a message into a new `Vec` (Python's `receive(timeout)`):
-    /// allocates [`max_message_size`](Self::max_message_size) bytes, receives,
-    /// and shrinks the vector to the message. Use [`receive`](Self::receive)
-    /// with a reused buffer where allocation matters.
+    /// Receives a message into a new `Vec` (Python's `receive()`), waiting
+    /// as [`receive`](Self::receive) does: the allocating twin of `receive`,
+    /// named like [`Region::read_vec`](ipc_common::Region::read_vec) and
+    /// sysv-ipc's `receive_vec`. It allocates
+    /// [`max_message_size`](Self::max_message_size) bytes, receives, and
+    /// shrinks the vector to the message. Use [`receive`](Self::receive) with
+    /// a reused buffer where allocation matters.
     ///
     /// ```
     /// let q = posix_ipc::MessageQueue::options().max_message_size(64).create_unique()?;
     /// q.send(b"owned", 2)?;
-    /// let (msg, prio) = q.receive_owned(posix_ipc::Timeout::Forever)?;
+    /// let (msg, prio) = q.receive_vec()?;
     /// assert_eq!((msg.as_slice(), prio), (&b"owned"[..], 2));
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn receive_owned(&self, timeout: impl Into<Timeout>) -> Result<(Vec<u8>, u32)> {
+    pub fn receive_vec(&self) -> Result<(Vec<u8>, u32)> {
+        self.receive_vec_timeout(Timeout::Forever)
+    }
+
+    /// [`receive_vec`](Self::receive_vec) waiting at most `timeout` (Python's
+    /// `receive(timeout)`; the timeout rules of
+    /// [`receive_timeout`](Self::receive_timeout)).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(64).create_unique()?;
+    /// assert!(q.receive_vec_timeout(Duration::from_millis(5)).unwrap_err().is_busy());
+    /// q.send(b"owned", 2)?;
+    /// assert_eq!(q.receive_vec_timeout(posix_ipc::Timeout::Immediate)?, (b"owned".to_vec(), 2));
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn receive_vec_timeout(&self, timeout: impl Into<Timeout>) -> Result<(Vec<u8>, u32)> {
         if !self.read {
             // Report before allocating.
             self.check_receive(&[])?;

@@ -312,7 +312,7 @@ impl MessageQueue {
     /// let (tx, rx) = mpsc::channel();
     /// let q2 = Arc::clone(&q);
     /// q.notify_callback(move || {
-    ///     let (msg, _) = q2.receive_owned(Timeout::Immediate).unwrap();
+    ///     let (msg, _) = q2.receive_vec_timeout(Timeout::Immediate).unwrap();
     ///     tx.send(msg).unwrap();
     /// })?;
     /// q.send(b"ding", 0)?;
