@@ -718,7 +718,7 @@ fn posix_shm_bandwidth(pid: libc::pid_t, mib: u64, slice: bool) -> Result<()> {
     let shm = SharedMemory::options()
         .create_new(true)
         .mode(0o600)
-        .size(size as u64)
+        .size(size)
         .open(&name)?;
     let mut map = shm.map()?;
     shm.close()?;

@@ -34,7 +34,7 @@ fn main() -> Result<(), String> {
     let err = |e: posix_ipc::Error| e.to_string();
 
     if role == "premise" {
-        let size = u64::try_from(args.number("size", 4096)).map_err(|e| e.to_string())?;
+        let size = usize::try_from(args.number("size", 4096)).map_err(|e| e.to_string())?;
         // The guards unlink both names if anything below fails or is interrupted.
         let memory = SharedMemory::create_new(mem_name, size)
             .map_err(err)?

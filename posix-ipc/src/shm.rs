@@ -20,16 +20,28 @@ mod mapping;
 
 pub use mapping::Mapping;
 
-/// The largest size a shared memory object can have: `off_t::MAX` (2⁶³ − 1).
+/// The largest size a shared memory object can be given here: `off_t::MAX`
+/// (2⁶³ − 1 on 64-bit systems), or `usize::MAX` where that is smaller.
+/// Sizes are `usize` in both crates, as `size_of::<T>()` is; on a 32-bit
+/// target (i686) without large-file support `off_t` is 32 bits, so the limit
+/// is 2³¹ − 1 there.
 ///
 /// Larger sizes are rejected with [`ErrorKind::InvalidInput`] before any
 /// system call (posix_ipc wraps `2**64` to 0 and deletes the segment for
 /// `2**63`).
 ///
 /// ```
-/// assert_eq!(posix_ipc::SHARED_MEMORY_SIZE_MAX, i64::MAX as u64);
+/// # #[cfg(target_pointer_width = "64")]
+/// assert_eq!(posix_ipc::SHARED_MEMORY_SIZE_MAX, i64::MAX as usize);
 /// ```
-pub const SHARED_MEMORY_SIZE_MAX: u64 = libc::off_t::MAX.unsigned_abs();
+// off_t is signed and at most 64 bits: its maximum fits u128 and, when
+// below usize::MAX, usize.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+pub const SHARED_MEMORY_SIZE_MAX: usize = if (libc::off_t::MAX as u128) < (usize::MAX as u128) {
+    libc::off_t::MAX as usize
+} else {
+    usize::MAX
+};
 
 /// A POSIX shared memory object (`shm_open`), seen through one file
 /// descriptor.
@@ -137,7 +149,7 @@ pub struct SharedMemoryOptions {
     open: OpenOptions,
     truncate: bool,
     read_only: bool,
-    size: u64,
+    size: usize,
     sparse: bool,
 }
 
@@ -277,12 +289,12 @@ impl SharedMemoryOptions {
     /// let shm = posix_ipc::SharedMemory::create_unique(3333)?;
     /// let other = posix_ipc::SharedMemory::options().size(8192).open(shm.name())?;
     /// assert_eq!(shm.size()?, 8192); // both handles see the new size
-    /// assert!(posix_ipc::SharedMemory::options().size(u64::MAX).open(shm.name()).is_err());
+    /// assert!(posix_ipc::SharedMemory::options().size(usize::MAX).open(shm.name()).is_err());
     /// # drop(other);
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn size(&mut self, size: u64) -> &mut Self {
+    pub fn size(&mut self, size: usize) -> &mut Self {
         self.size = size;
         self
     }
@@ -498,7 +510,9 @@ impl Default for SharedMemoryOptions {
     }
 }
 
-fn check_size(op: &'static str, size: u64) -> Result<libc::off_t> {
+/// The checked conversion of a size to `off_t`, which is narrower than
+/// `usize` on 32-bit targets without large-file support.
+fn check_size(op: &'static str, size: usize) -> Result<libc::off_t> {
     libc::off_t::try_from(size).map_err(|_| {
         Error::invalid_input(
             op,
@@ -508,6 +522,12 @@ fn check_size(op: &'static str, size: u64) -> Result<libc::off_t> {
             ),
         )
     })
+}
+
+/// A size as `u64`, for comparisons with `rlim_t` (`usize` fits on every
+/// supported target).
+fn as_u64(size: usize) -> u64 {
+    u64::try_from(size).unwrap_or(u64::MAX)
 }
 
 /// Where the system keeps shared memory objects, for messages.
@@ -540,11 +560,11 @@ fn file_size_limit() -> Option<(Option<u64>, Option<u64>)> {
 /// to the program, so the limit is read first instead. (If another thread
 /// lowers the limit between this check and the call, the signal can still
 /// come.) A size of exactly the limit is allowed, as by the kernel.
-fn check_file_size_limit(name: &Name, size: u64) -> Result<()> {
+fn check_file_size_limit(name: &Name, size: usize) -> Result<()> {
     let Some((Some(soft), hard)) = file_size_limit() else {
         return Ok(());
     };
-    if size <= soft {
+    if as_u64(size) <= soft {
         return Ok(());
     }
     let hard = hard.map_or_else(|| "unlimited".to_owned(), |h| format!("{h} bytes"));
@@ -725,7 +745,7 @@ impl SharedMemory {
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn create(name: impl IntoName, size: u64) -> Result<SharedMemory> {
+    pub fn create(name: impl IntoName, size: usize) -> Result<SharedMemory> {
         SharedMemory::options().create(true).size(size).open(name)
     }
 
@@ -741,7 +761,7 @@ impl SharedMemory {
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn create_new(name: impl IntoName, size: u64) -> Result<SharedMemory> {
+    pub fn create_new(name: impl IntoName, size: usize) -> Result<SharedMemory> {
         SharedMemory::options()
             .create_new(true)
             .size(size)
@@ -760,7 +780,7 @@ impl SharedMemory {
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn create_unique(size: u64) -> Result<SharedMemory> {
+    pub fn create_unique(size: usize) -> Result<SharedMemory> {
         SharedMemory::options().size(size).create_unique()
     }
 
@@ -832,14 +852,23 @@ impl SharedMemory {
     /// assert_eq!(shm.size()?, 3333);
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn size(&self) -> Result<u64> {
+    pub fn size(&self) -> Result<usize> {
         let st = self.stat()?;
-        Ok(st.st_size.unsigned_abs())
+        usize::try_from(st.st_size).map_err(|_| {
+            Error::new(
+                ErrorKind::LimitExceeded,
+                "fstat",
+                format!(
+                    "\"{}\" is {} bytes, more than this process can address",
+                    self.name, st.st_size
+                ),
+            )
+        })
     }
 
     /// Gives the object `size` bytes: checks the size, reserves the pages
     /// (unless this handle is sparse), then sets the length.
-    fn resize(&self, size: u64) -> Result<()> {
+    fn resize(&self, size: usize) -> Result<()> {
         let len = check_size("ftruncate", size)?;
         check_file_size_limit(&self.name, size)?;
         if !self.sparse && len > 0 {
@@ -860,7 +889,7 @@ impl SharedMemory {
     /// cannot reserve (`EOPNOTSUPP`, `ENODEV`, `ENOSYS`, `EINVAL`), the
     /// object is sized by `ftruncate` alone and stays sparse.
     #[cfg(not(target_vendor = "apple"))]
-    fn reserve(&self, len: libc::off_t, size: u64) -> Result<()> {
+    fn reserve(&self, len: libc::off_t, size: usize) -> Result<()> {
         loop {
             // SAFETY: posix_fallocate on a descriptor this handle owns; no
             // memory is passed.
@@ -876,12 +905,12 @@ impl SharedMemory {
 
     /// macOS has no `posix_fallocate`: objects stay sparse there.
     #[cfg(target_vendor = "apple")]
-    fn reserve(&self, _len: libc::off_t, _size: u64) -> Result<()> {
+    fn reserve(&self, _len: libc::off_t, _size: usize) -> Result<()> {
         Ok(())
     }
 
     #[cfg(not(target_vendor = "apple"))]
-    fn reserve_error(&self, errno: i32, size: u64) -> Error {
+    fn reserve_error(&self, errno: i32, size: usize) -> Error {
         let e = Error::from_errno("posix_fallocate", errno);
         let name = &self.name;
         match errno {
@@ -926,7 +955,7 @@ impl SharedMemory {
     }
 
     /// `ftruncate` to `len` (= `size`, checked).
-    fn ftruncate(&self, len: libc::off_t, size: u64) -> Result<()> {
+    fn ftruncate(&self, len: libc::off_t, size: usize) -> Result<()> {
         // SAFETY: ftruncate on a descriptor this handle owns; no memory is passed.
         let rc = unsafe { libc::ftruncate(self.fd.as_raw_fd(), len) };
         check("ftruncate", rc).map(drop).map_err(|e| {
@@ -980,11 +1009,11 @@ impl SharedMemory {
     /// let shm = posix_ipc::SharedMemory::create_unique(0)?;
     /// shm.set_len(4096)?;
     /// assert_eq!(shm.size()?, 4096);
-    /// assert!(shm.set_len(u64::MAX).unwrap_err().is_invalid_input());
+    /// assert!(shm.set_len(usize::MAX).unwrap_err().is_invalid_input());
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn set_len(&self, size: u64) -> Result<()> {
+    pub fn set_len(&self, size: usize) -> Result<()> {
         if self.read_only {
             return Err(Error::new(
                 ErrorKind::PermissionDenied,
@@ -1118,17 +1147,7 @@ impl SharedMemory {
                 ),
             ));
         }
-        let len = usize::try_from(size).map_err(|_| {
-            Error::invalid_input(
-                "mmap",
-                format!(
-                    "\"{}\" is {size} bytes, more than this process can address; map a \
-                     range of it with map_range",
-                    self.name
-                ),
-            )
-        })?;
-        Mapping::new(self.as_fd(), 0, len, !self.read_only)
+        Mapping::new(self.as_fd(), 0, size, !self.read_only)
     }
 
     /// Maps `len` bytes starting at byte `offset` of the object.
@@ -1152,7 +1171,7 @@ impl SharedMemory {
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn map_range(&self, offset: u64, len: usize) -> Result<Mapping> {
+    pub fn map_range(&self, offset: usize, len: usize) -> Result<Mapping> {
         if len == 0 {
             return Err(Error::invalid_input(
                 "mmap",
@@ -1160,10 +1179,7 @@ impl SharedMemory {
             ));
         }
         let size = self.size()?;
-        let fits = u64::try_from(len)
-            .ok()
-            .and_then(|l| offset.checked_add(l))
-            .is_some_and(|end| end <= size);
+        let fits = offset.checked_add(len).is_some_and(|end| end <= size);
         if !fits {
             return Err(Error::invalid_input(
                 "mmap",

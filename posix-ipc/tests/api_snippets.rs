@@ -77,3 +77,20 @@ fn a_read_length_is_exact_everywhere() -> posix_ipc::Result<()> {
     assert!(map.read_vec(5, 4).unwrap_err().is_invalid_input());
     Ok(())
 }
+
+#[test]
+fn shared_memory_sizes_are_usize_in_both_crates() -> posix_ipc::Result<()> {
+    #[repr(C)]
+    #[allow(dead_code)] // only its size matters here
+    struct Header {
+        counter: u64,
+        ring: [u32; 16],
+    }
+    let n: usize = size_of::<Header>();
+    let shm = posix_ipc::SharedMemory::create_unique(n)?.unlink_on_drop();
+    let size: usize = shm.size()?;
+    assert_eq!(size, n);
+    shm.set_len(2 * n)?;
+    assert_eq!(shm.map_range(n, n)?.offset(), n);
+    Ok(())
+}

@@ -63,3 +63,18 @@ fn a_read_length_is_exact_everywhere() -> sysv_ipc::Result<()> {
     assert!(seg.read(5, 4).unwrap_err().is_invalid_input());
     Ok(())
 }
+
+#[test]
+fn shared_memory_sizes_are_usize_in_both_crates() -> sysv_ipc::Result<()> {
+    #[repr(C)]
+    #[allow(dead_code)] // only its size matters here
+    struct Header {
+        counter: u64,
+        ring: [u32; 16],
+    }
+    let n: usize = size_of::<Header>();
+    let seg = sysv_ipc::SharedMemory::create_unique(n)?.remove_on_drop();
+    let size: usize = seg.size()?;
+    assert_eq!(size, n);
+    Ok(())
+}

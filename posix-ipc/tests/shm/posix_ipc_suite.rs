@@ -13,7 +13,7 @@ use posix_ipc::{ErrorKind, Name, O_CREAT, O_CREX, O_EXCL, SharedMemory, unlink_s
 
 use crate::{Cleanup, fresh, fresh_name, page};
 
-const FIXTURE_SIZE: u64 = 3333;
+const FIXTURE_SIZE: usize = 3333;
 
 /// posix_ipc's fixture: `SharedMemory('/foo', O_CREX, size=3333)`.
 fn fixture() -> (SharedMemory, Cleanup) {
@@ -310,7 +310,7 @@ fn nix_fstat_size(fd: &OwnedFd) -> i64 {
 #[test]
 fn size_property() {
     let (mem, _g) = fixture();
-    let size: u64 = mem.size().unwrap();
+    let size: usize = mem.size().unwrap();
     assert_eq!(size, FIXTURE_SIZE);
     // Live: a resize by any means shows at once.
     // SAFETY: ftruncate on a descriptor owned by `mem`.

@@ -24,7 +24,7 @@ fn pattern_written_by_one_process_is_read_by_another() {
     if let Some(args) = child(TEST) {
         let size: usize = args[1].parse().unwrap();
         let shm = SharedMemory::open(args[0].as_str()).unwrap();
-        assert_eq!(shm.size().unwrap(), size as u64);
+        assert_eq!(shm.size().unwrap(), size);
         let map = shm.map().unwrap();
         let mut got = vec![0; size];
         map.read_at(0, &mut got).unwrap();
@@ -38,7 +38,7 @@ fn pattern_written_by_one_process_is_read_by_another() {
     }
     let size = 3 * page() + 123;
     let (shm, _g) = fresh(size);
-    let len = usize::try_from(size).unwrap();
+    let len = size;
     let map = shm.map().unwrap();
     map.write_at(0, &pattern_vec(1, len)).unwrap();
     let out = spawn(TEST, &[&shm.name().to_string(), &len.to_string()]).wait_success(LIMIT);
@@ -54,7 +54,7 @@ fn resize_in_one_process_is_seen_by_the_other() {
     const TEST: &str = "resize_in_one_process_is_seen_by_the_other";
     if let Some(args) = child(TEST) {
         let shm = SharedMemory::open(args[0].as_str()).unwrap();
-        let page: u64 = args[1].parse().unwrap();
+        let page: usize = args[1].parse().unwrap();
         // The parent's resize is visible here...
         assert_eq!(shm.size().unwrap(), 2 * page);
         // ...and this one will be visible there.
@@ -75,7 +75,7 @@ fn resize_in_one_process_is_seen_by_the_other() {
     assert_eq!(shm.size().unwrap(), 5 * page() + 1);
     assert_eq!(other.size().unwrap(), 5 * page() + 1);
     let map = shm.map().unwrap();
-    assert_eq!(map.len(), usize::try_from(5 * page() + 1).unwrap());
+    assert_eq!(map.len(), 5 * page() + 1);
     assert_eq!(map.read_vec(map.len() - 1, 1).unwrap(), [0x5A]);
 }
 
@@ -176,13 +176,13 @@ fn atomic_counter_from_two_processes_ends_exact() {
 #[test]
 fn sizes_above_rlimit_fsize_are_errors_not_sigxfsz() {
     const TEST: &str = "sizes_above_rlimit_fsize_are_errors_not_sigxfsz";
-    const LIMIT_BYTES: u64 = 1 << 20;
-    const TOO_BIG: u64 = 2 << 20;
+    const LIMIT_BYTES: usize = 1 << 20;
+    const TOO_BIG: usize = 2 << 20;
     if let Some(args) = child(TEST) {
         support::default_disposition(libc::SIGXFSZ);
         support::no_core_dumps();
         let lim = libc::rlimit {
-            rlim_cur: LIMIT_BYTES,
+            rlim_cur: libc::rlim_t::try_from(LIMIT_BYTES).unwrap(),
             rlim_max: libc::RLIM_INFINITY,
         };
         // SAFETY: `lim` is a valid rlimit; this only lowers the child's limit.
@@ -271,7 +271,7 @@ fn sizes_above_rlimit_fsize_are_errors_not_sigxfsz() {
 #[test]
 fn a_full_dev_shm_is_an_error_at_the_call() {
     const TEST: &str = "a_full_dev_shm_is_an_error_at_the_call";
-    const EIGHT_MIB: u64 = 8 << 20;
+    const EIGHT_MIB: usize = 8 << 20;
     if child(TEST).is_some() {
         support::no_core_dumps();
         if let Err(why) = support::private_dev_shm("1m") {
