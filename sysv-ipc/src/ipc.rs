@@ -283,6 +283,31 @@ pub(crate) fn ctl_error<C: Control>(id: i32, cmd: libc::c_int, e: Error) -> Erro
     }
 }
 
+/// The error of a call that takes an id from the caller rather than from a
+/// handle (`from_id`, `open_id`, the module `attach(id)` and `remove_*(id)`
+/// functions): an id that names no object is
+/// [`NotFound`](ErrorKind::NotFound), the kind a key that names none gives
+/// (the caller cannot tell "never existed" from "removed" either), for all
+/// three kinds alike. [`Removed`](ErrorKind::Removed) is for a handle whose
+/// object went away while it held it.
+pub(crate) fn by_id<C: Control>(id: i32, e: Error) -> Error {
+    if e.kind() != ErrorKind::Removed {
+        return e;
+    }
+    let msg = format!(
+        "no {} with id {id} exists (it was never created, or was removed); ids come from \
+         `id()` of a handle or from `ipcs`",
+        C::WHAT
+    );
+    e.with_kind(ErrorKind::NotFound).with_message(msg)
+}
+
+/// `IPC_STAT` of the object with the caller's id `id`, for `from_id`: a
+/// missing id is `NotFound` ([`by_id`]).
+pub(crate) fn stat_by_id<C: Control>(id: i32) -> Result<C::Ds> {
+    stat::<C>(id).map_err(|e| by_id::<C>(id, e))
+}
+
 /// `IPC_STAT`: every attribute of object `id`.
 pub(crate) fn stat<C: Control>(id: i32) -> Result<C::Ds> {
     let mut ds = C::Ds::default();

@@ -574,13 +574,7 @@ impl MessageQueueOptions {
     /// ```
     pub fn open_id(&self, id: i32) -> Result<MessageQueue> {
         check_max_message_size(self.max_message_size)?;
-        let ds = ipc::stat::<Msg>(id).map_err(|e| {
-            if e.kind() == ErrorKind::Removed {
-                e.with_kind(ErrorKind::NotFound)
-            } else {
-                e
-            }
-        })?;
+        let ds = ipc::stat_by_id::<Msg>(id)?;
         Ok(MessageQueue::new(
             ipc::key_of(Msg::perm(&ds)),
             id,
@@ -1602,7 +1596,8 @@ impl Remove for MessageQueue {
 }
 
 /// Removes the queue with this id (`msgctl(IPC_RMID)`; sysv_ipc's
-/// `remove_message_queue`). A missing id is `Removed`.
+/// `remove_message_queue`). A missing id is `NotFound` (as for every call
+/// that takes an id).
 ///
 /// ```
 /// use sysv_ipc::{remove_message_queue, MessageQueue};
@@ -1613,7 +1608,7 @@ impl Remove for MessageQueue {
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub fn remove_message_queue(id: i32) -> Result<()> {
-    ipc::remove::<Msg>(id)
+    ipc::remove::<Msg>(id).map_err(|e| ipc::by_id::<Msg>(id, e))
 }
 
 /// The kernel's System V message-queue limits, as they are now

@@ -79,18 +79,19 @@ impl Control for SemCtl {
 /// (`semctl(id, 0, IPC_RMID)`), like sysv_ipc's `remove_semaphore`. Processes
 /// waiting on it wake up with [`ErrorKind::Removed`].
 ///
-/// Fails with `Removed` when no set has this id, and with `PermissionDenied`
-/// unless the caller owns or created the set or is privileged.
+/// Fails with `NotFound` when no set has this id (as every call that takes an
+/// id does), and with `PermissionDenied` unless the caller owns or created
+/// the set or is privileged.
 ///
 /// ```
 /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
 /// sysv_ipc::remove_semaphore(sem.id())?;
 /// assert_eq!(sem.value().unwrap_err().kind(), sysv_ipc::ErrorKind::Removed);
-/// assert!(sysv_ipc::remove_semaphore(sem.id()).is_err());
+/// assert_eq!(sysv_ipc::remove_semaphore(sem.id()).unwrap_err().kind(), sysv_ipc::ErrorKind::NotFound);
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub fn remove_semaphore(id: i32) -> Result<()> {
-    ipc::remove::<SemCtl>(id)
+    ipc::remove::<SemCtl>(id).map_err(|e| ipc::by_id::<SemCtl>(id, e))
 }
 
 /// Every `IPC_STAT` attribute of a semaphore set, read in one call.
@@ -311,7 +312,7 @@ impl Handle {
 
     /// A handle on the existing set with id `id` (checked with `IPC_STAT`).
     fn from_id(id: i32) -> Result<Handle> {
-        let ds = ipc::stat::<SemCtl>(id)?;
+        let ds = ipc::stat_by_id::<SemCtl>(id)?;
         Ok(Handle::new(
             ipc::key_of(&ds.sem_perm),
             id,

@@ -702,8 +702,8 @@ impl SharedMemory {
     /// A handle for the segment with id `id` (as `ipcs -m` shows it, or as
     /// another process passed it), with read-write access for its internal
     /// view. Its key is read from `IPC_STAT` (sysv_ipc's `attach(id)` returns
-    /// an object whose key is uninitialised memory). `Removed` if no such
-    /// segment exists.
+    /// an object whose key is uninitialised memory). `NotFound` if no such
+    /// segment exists, as for every System V `from_id`.
     ///
     /// ```
     /// # let seg = loop {
@@ -714,11 +714,11 @@ impl SharedMemory {
     /// # };
     /// let same = sysv_ipc::SharedMemory::from_id(seg.id())?;
     /// assert_eq!(same.key(), seg.key());
-    /// assert_eq!(sysv_ipc::SharedMemory::from_id(-1).unwrap_err().kind(), sysv_ipc::ErrorKind::Removed);
+    /// assert_eq!(sysv_ipc::SharedMemory::from_id(-1).unwrap_err().kind(), sysv_ipc::ErrorKind::NotFound);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn from_id(id: i32) -> Result<SharedMemory> {
-        let ds = ipc::stat::<SharedMemory>(id)?;
+        let ds = ipc::stat_by_id::<SharedMemory>(id)?;
         Ok(SharedMemory::from_parts(
             ipc::key_of(&ds.shm_perm),
             id,
@@ -1584,16 +1584,16 @@ const SHM_LOCKED: u32 = sys::SHM_LOCKED.unsigned_abs();
 /// let a = sysv_ipc::attach(seg.id())?;
 /// a.write_at(0, b"by id")?;
 /// assert_eq!(seg.read(0, 5)?, b"by id");
-/// assert_eq!(sysv_ipc::attach(-1).unwrap_err().kind(), sysv_ipc::ErrorKind::Removed);
+/// assert_eq!(sysv_ipc::attach(-1).unwrap_err().kind(), sysv_ipc::ErrorKind::NotFound);
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub fn attach(id: i32) -> Result<Attachment> {
-    Attachment::new(id, None, std::ptr::null(), 0)
+    Attachment::new(id, None, std::ptr::null(), 0).map_err(|e| ipc::by_id::<SharedMemory>(id, e))
 }
 
 /// Removes the segment with id `id` (`IPC_RMID`); see [`SharedMemory::remove`]
-/// for what happens while it is still attached. `Removed` if there is no such
-/// segment.
+/// for what happens while it is still attached. `NotFound` if there is no
+/// such segment (as for every call that takes an id).
 ///
 /// ```
 /// # let seg = loop {
@@ -1604,11 +1604,11 @@ pub fn attach(id: i32) -> Result<Attachment> {
 /// # };
 /// sysv_ipc::remove_shared_memory(seg.id())?;
 /// let e = sysv_ipc::remove_shared_memory(seg.id()).unwrap_err();
-/// assert_eq!(e.kind(), sysv_ipc::ErrorKind::Removed);
+/// assert_eq!(e.kind(), sysv_ipc::ErrorKind::NotFound);
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub fn remove_shared_memory(id: i32) -> Result<()> {
-    ipc::remove::<SharedMemory>(id)
+    ipc::remove::<SharedMemory>(id).map_err(|e| ipc::by_id::<SharedMemory>(id, e))
 }
 
 #[cfg(test)]

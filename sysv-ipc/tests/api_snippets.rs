@@ -78,3 +78,31 @@ fn shared_memory_sizes_are_usize_in_both_crates() -> sysv_ipc::Result<()> {
     assert_eq!(size, n);
     Ok(())
 }
+
+#[test]
+fn a_missing_id_is_not_found_for_every_kind() -> sysv_ipc::Result<()> {
+    use sysv_ipc::{MessageQueue, SharedMemory};
+    let sem = Semaphore::create_unique(0)?;
+    let seg = SharedMemory::create_unique(64)?;
+    let q = MessageQueue::create_unique()?;
+    let ids = (sem.id(), seg.id(), q.id());
+    sem.remove()?;
+    seg.remove()?;
+    q.remove()?;
+    for e in [
+        Semaphore::from_id(ids.0).map(drop).unwrap_err(),
+        SemaphoreSet::from_id(ids.0).map(drop).unwrap_err(),
+        SharedMemory::from_id(ids.1).map(drop).unwrap_err(),
+        MessageQueue::from_id(ids.2).map(drop).unwrap_err(),
+        sysv_ipc::attach(ids.1).map(drop).unwrap_err(),
+        sysv_ipc::remove_semaphore(ids.0).unwrap_err(),
+        sysv_ipc::remove_message_queue(ids.2).unwrap_err(),
+    ] {
+        assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+        let io: std::io::Error = e.into();
+        assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+    }
+    // A handle whose object went away says Removed.
+    assert_eq!(sem.value().unwrap_err().kind(), ErrorKind::Removed);
+    Ok(())
+}

@@ -121,7 +121,8 @@ fn shared_memory_persists_and_nattch_drops_when_the_attacher_is_killed() {
     seg.remove().unwrap();
     kill_9(child);
     let e = SharedMemory::from_id(seg.id()).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Removed, "{e}");
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    assert_eq!(seg.size().unwrap_err().kind(), ErrorKind::Removed);
 }
 
 #[test]

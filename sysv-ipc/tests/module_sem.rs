@@ -119,7 +119,7 @@ fn remove_semaphore_by_id() {
     assert_eq!(e.kind(), ErrorKind::NotFound);
     for id in [sem.id(), -1, i32::MAX] {
         let e = sysv_ipc::remove_semaphore(id).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Removed, "{e}");
+        assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
         assert!(e.message().contains(&id.to_string()), "{e}");
     }
 }

@@ -120,9 +120,10 @@ fn receive_from_a_removed_queue_is_removed() {
     assert_eq!(q.set_max_size(100).unwrap_err().kind(), ErrorKind::Removed);
     assert_eq!(q.set_mode(0o600).unwrap_err().kind(), ErrorKind::Removed);
     assert_eq!(q.remove().unwrap_err().kind(), ErrorKind::Removed);
+    // An id from the caller, not from a handle: NotFound, as for a key.
     assert_eq!(
         remove_message_queue(-1).unwrap_err().kind(),
-        ErrorKind::Removed
+        ErrorKind::NotFound
     );
 }
 

@@ -465,6 +465,6 @@ fn module_remove_message_queue() {
         ErrorKind::NotFound
     );
     let e = remove_message_queue(q.id()).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Removed);
+    assert_eq!(e.kind(), ErrorKind::NotFound);
     assert!(e.message().contains(&q.id().to_string()), "{e}");
 }

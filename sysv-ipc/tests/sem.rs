@@ -536,13 +536,16 @@ fn remove_makes_the_key_unknown_and_every_call_removed() {
         sem.waiting_for_nonzero().map(drop),
         sem.operation_time().map(drop),
         sem.stat().map(drop),
-        Semaphore::from_id(sem.id()).map(drop),
     ];
     for r in results {
         let e = r.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Removed, "{e}");
         assert!(e.message().contains(&sem.id().to_string()), "{e}");
     }
+    // An id from the caller names nothing: NotFound, as for every from_id.
+    let e = Semaphore::from_id(sem.id()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    assert!(e.message().contains(&sem.id().to_string()), "{e}");
 }
 
 // ---- TestSemaphorePropertiesAndAttributes ----
@@ -562,7 +565,7 @@ fn property_id() {
     assert_eq!(Semaphore::from_id(sem.id()).unwrap().key(), sem.key());
     assert_eq!(
         Semaphore::from_id(-1).unwrap_err().kind(),
-        ErrorKind::Removed
+        ErrorKind::NotFound
     );
 }
 

@@ -388,7 +388,7 @@ fn removal_before_a_batch_is_removed() {
     assert!(set.set_values(&[1]).unwrap_err().kind() == ErrorKind::Removed);
     assert_eq!(
         SemaphoreSet::from_id(set.id()).unwrap_err().kind(),
-        ErrorKind::Removed
+        ErrorKind::NotFound
     );
 }
 

@@ -170,18 +170,18 @@ fn huge_pages_without_reserved_pages_is_a_clear_error() {
 }
 
 #[test]
-fn unknown_ids_are_removed_errors() {
+fn unknown_ids_are_not_found_errors() {
     // sysv_ipc: attach(-1) is ValueError('Invalid id, address, or flags').
     for id in [-1, i32::MAX] {
         let e = sysv_ipc::attach(id).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Removed, "{e}");
+        assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
         assert!(e.message().contains(&id.to_string()), "{e}");
         assert_eq!(
             SharedMemory::from_id(id).unwrap_err().kind(),
-            ErrorKind::Removed
+            ErrorKind::NotFound
         );
         let e = sysv_ipc::remove_shared_memory(id).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Removed);
+        assert_eq!(e.kind(), ErrorKind::NotFound);
         assert!(e.message().contains("shared memory segment"), "{e}");
     }
 }

@@ -111,10 +111,13 @@ fn segment_removed_while_attached_stays_usable_until_detached() {
     a.detach().unwrap();
     // Last detach: gone.
     assert_eq!(seg.stat().unwrap_err().kind(), ErrorKind::Removed);
-    assert_eq!(sysv_ipc::attach(id).unwrap_err().kind(), ErrorKind::Removed);
+    assert_eq!(
+        sysv_ipc::attach(id).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
     assert_eq!(
         SharedMemory::from_id(id).unwrap_err().kind(),
-        ErrorKind::Removed
+        ErrorKind::NotFound
     );
 }
 

@@ -737,7 +737,7 @@ fn removed_while_attached_stays_usable_until_the_last_detach() {
     assert_eq!(mem.stat().unwrap_err().kind(), ErrorKind::Removed);
     assert_eq!(
         sysv_ipc::attach(mem.id()).unwrap_err().kind(),
-        ErrorKind::Removed
+        ErrorKind::NotFound
     );
 }
 

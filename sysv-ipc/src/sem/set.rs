@@ -474,13 +474,15 @@ impl SemaphoreSet {
         SemaphoreSet::options().open(key)
     }
 
-    /// A handle on the existing set with id `id` (checked with `IPC_STAT`).
+    /// A handle on the existing set with id `id` (checked with `IPC_STAT`;
+    /// `NotFound` if there is none, as for every System V `from_id`).
     ///
     /// ```
     /// use sysv_ipc::SemaphoreSet;
     /// let set = SemaphoreSet::options().len(2).create_unique()?;
     /// assert_eq!(SemaphoreSet::from_id(set.id())?.len(), 2);
     /// set.remove()?;
+    /// assert_eq!(SemaphoreSet::from_id(set.id()).unwrap_err().kind(), sysv_ipc::ErrorKind::NotFound);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn from_id(id: i32) -> Result<SemaphoreSet> {

@@ -383,7 +383,8 @@ impl Semaphore {
     }
 
     /// A handle on the existing semaphore set with id `id` (checked with
-    /// `IPC_STAT`; `Removed` if there is none). Member 0 is used.
+    /// `IPC_STAT`; `NotFound` if there is none, as for every System V
+    /// `from_id`). Member 0 is used.
     ///
     /// ```
     /// use sysv_ipc::Semaphore;
@@ -391,7 +392,7 @@ impl Semaphore {
     /// let same = Semaphore::from_id(sem.id())?;
     /// assert_eq!((same.key(), same.value()?), (sem.key(), 4));
     /// sem.remove()?;
-    /// assert_eq!(Semaphore::from_id(sem.id()).unwrap_err().kind(), sysv_ipc::ErrorKind::Removed);
+    /// assert_eq!(Semaphore::from_id(sem.id()).unwrap_err().kind(), sysv_ipc::ErrorKind::NotFound);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn from_id(id: i32) -> Result<Semaphore> {
