@@ -1020,6 +1020,7 @@ impl Semaphore {
     /// assert!(Semaphore::open(&name).unwrap_err().is_existential());
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
+    #[must_use = "the guard unlinks when it drops: dropped at once, it unlinks at once"]
     pub fn unlink_on_drop(self) -> UnlinkOnDrop<Semaphore> {
         UnlinkOnDrop::new(self)
     }

@@ -1220,6 +1220,7 @@ impl SharedMemory {
     /// assert!(posix_ipc::unlink_shared_memory(&name).unwrap_err().is_existential());
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
+    #[must_use = "the guard unlinks when it drops: dropped at once, it unlinks at once"]
     pub fn unlink_on_drop(self) -> UnlinkOnDrop<SharedMemory> {
         UnlinkOnDrop::new(self)
     }

@@ -94,3 +94,51 @@ fn shared_memory_sizes_are_usize_in_both_crates() -> posix_ipc::Result<()> {
     assert_eq!(shm.map_range(n, n)?.offset(), n);
     Ok(())
 }
+
+#[test]
+fn unlink_on_drop_guards_are_must_use_and_keep_working() -> posix_ipc::Result<()> {
+    // `#![deny(unused_must_use)]` rejecting `sem.unlink_on_drop();` is the
+    // compile_fail doc test on `UnlinkOnDrop`; here the guard in use.
+    let sem = Semaphore::create_unique(0)?;
+    let name = sem.name().clone();
+    let guard = sem.unlink_on_drop();
+    assert!(Semaphore::open(&name).is_ok(), "not unlinked while held");
+    drop(guard);
+    assert_eq!(
+        Semaphore::open(&name).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    Ok(())
+}
+
+#[cfg(feature = "tokio")]
+#[test]
+fn a_guarded_queue_becomes_async_and_still_unlinks() -> posix_ipc::Result<()> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+        .unwrap();
+    let name = rt.block_on(async {
+        let q = MessageQueue::create_unique()?
+            .unlink_on_drop()
+            .into_async()?;
+        q.send(b"async", 2).await?;
+        let mut buf = vec![0u8; q.get_ref().max_message_size()];
+        assert_eq!(q.receive(&mut buf).await?, (5, 2));
+        Ok::<_, posix_ipc::Error>(q.get_ref().name().clone())
+    })?;
+    assert_eq!(
+        MessageQueue::open(&name).unwrap_err().kind(),
+        ErrorKind::NotFound,
+        "the async queue unlinked on drop"
+    );
+    // Without a runtime the conversion fails, and the guard still unlinks.
+    let q = MessageQueue::create_unique()?.unlink_on_drop();
+    let name = q.name().clone();
+    assert!(q.into_async().is_err());
+    assert_eq!(
+        MessageQueue::open(&name).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    Ok(())
+}

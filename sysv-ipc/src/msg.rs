@@ -1582,6 +1582,7 @@ impl MessageQueue {
     /// assert!(MessageQueue::from_id(id).is_err());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    #[must_use = "the guard removes when it drops: dropped at once, it removes at once"]
     pub fn remove_on_drop(self) -> RemoveOnDrop<MessageQueue> {
         RemoveOnDrop::new(self)
     }

@@ -1140,6 +1140,7 @@ impl SharedMemory {
     /// assert!(sysv_ipc::SharedMemory::from_id(id).is_err());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    #[must_use = "the guard removes when it drops: dropped at once, it removes at once"]
     pub fn remove_on_drop(self) -> RemoveOnDrop<SharedMemory> {
         RemoveOnDrop::new(self)
     }

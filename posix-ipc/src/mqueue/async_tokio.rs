@@ -6,7 +6,8 @@ use ipc_common::{Error, ErrorKind, Result};
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 
-use super::MessageQueue;
+use super::{MessageQueue, unlink_message_queue};
+use crate::guard::{Sealed, Unlink, UnlinkOnDrop};
 
 /// A [`MessageQueue`] whose `send` and `receive` are futures (feature
 /// `tokio`).
@@ -267,9 +268,53 @@ impl AsRawFd for AsyncMessageQueue {
     }
 }
 
+impl Sealed for AsyncMessageQueue {}
+
+impl Unlink for AsyncMessageQueue {
+    /// Unlinks the queue's name, as [`MessageQueue::unlink`].
+    fn unlink(&self) -> Result<()> {
+        self.get_ref().unlink()
+    }
+}
+
+impl UnlinkOnDrop<MessageQueue> {
+    /// Makes the guarded queue async and keeps the guard: the
+    /// [`AsyncMessageQueue`] it returns unlinks the queue when it drops, as
+    /// the queue's guard would have (see [`AsyncMessageQueue::new`]). If
+    /// that fails (no tokio runtime with I/O here), the queue is closed and,
+    /// as the guard was going to, unlinked, and the error returned.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
+    /// use posix_ipc::MessageQueue;
+    /// let q = MessageQueue::create_unique()?.unlink_on_drop().into_async()?;
+    /// q.send(b"hi", 1).await?; // derefs to AsyncMessageQueue
+    /// let name = q.get_ref().name().clone();
+    /// drop(q);
+    /// assert!(MessageQueue::open(&name).unwrap_err().is_existential()); // unlinked
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// # }).unwrap();
+    /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+    pub fn into_async(self) -> Result<UnlinkOnDrop<AsyncMessageQueue>> {
+        let queue = self.into_inner();
+        let name = queue.name().clone();
+        match AsyncMessageQueue::new(queue) {
+            Ok(q) => Ok(UnlinkOnDrop::new(q)),
+            Err(e) => {
+                // The queue is closed; unlink it as its guard would have.
+                let _ = unlink_message_queue(&name);
+                Err(e)
+            }
+        }
+    }
+}
+
 impl MessageQueue {
     /// Wraps the queue for async use (see [`AsyncMessageQueue::new`]); an
-    /// error outside a tokio runtime with I/O.
+    /// error outside a tokio runtime with I/O. A queue in an
+    /// [`UnlinkOnDrop`] guard has its own
+    /// [`into_async`](UnlinkOnDrop::into_async) that keeps the guard.
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {

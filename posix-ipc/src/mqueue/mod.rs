@@ -1243,6 +1243,7 @@ impl MessageQueue {
     /// assert!(posix_ipc::unlink_message_queue(&name).unwrap_err().is_existential());
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
+    #[must_use = "the guard unlinks when it drops: dropped at once, it unlinks at once"]
     pub fn unlink_on_drop(self) -> UnlinkOnDrop<MessageQueue> {
         UnlinkOnDrop::new(self)
     }
