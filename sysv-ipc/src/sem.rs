@@ -5,6 +5,7 @@
 
 use std::ffi::c_void;
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use ipc_common::__private::options::{FlagBits, OpenOptions};
@@ -221,14 +222,18 @@ fn sembuf(num: u16, op: i16, flags: i16) -> sys::sembuf {
 const FLAGS: FlagBits = ipc::flag_bits(0, "semaphore");
 
 /// An open semaphore set: what [`Semaphore`] and [`SemaphoreSet`] share.
+///
+/// `undo` and `block` are the handle's settings (sysv_ipc's attributes),
+/// changed through `&self` so that a handle shared in an `Arc` can change
+/// them; each operation reads them once.
 #[derive(Debug)]
 struct Handle {
     key: Key,
     id: i32,
     len: u16,
     created: bool,
-    undo: bool,
-    block: bool,
+    undo: AtomicBool,
+    block: AtomicBool,
 }
 
 /// The initial values for a set this call creates.
@@ -244,9 +249,32 @@ impl Handle {
             id,
             len,
             created,
-            undo: false,
-            block: true,
+            undo: AtomicBool::new(false),
+            block: AtomicBool::new(true),
         }
+    }
+
+    /// Applies the options-level `undo` and `block` to a handle just opened.
+    fn with_settings(self, undo: bool, block: bool) -> Handle {
+        self.set_undo(undo);
+        self.set_block(block);
+        self
+    }
+
+    fn undo(&self) -> bool {
+        self.undo.load(Ordering::Relaxed)
+    }
+
+    fn set_undo(&self, undo: bool) {
+        self.undo.store(undo, Ordering::Relaxed);
+    }
+
+    fn block(&self) -> bool {
+        self.block.load(Ordering::Relaxed)
+    }
+
+    fn set_block(&self, block: bool) {
+        self.block.store(block, Ordering::Relaxed);
     }
 
     /// Opens or creates the set with `key` of `len` semaphores (0: any size,
@@ -321,12 +349,14 @@ impl Handle {
         ))
     }
 
+    /// The `sem_flg` bits of the handle's settings, read once per operation.
+    #[inline]
     fn flags(&self) -> i16 {
         let mut flags = 0;
-        if self.undo {
+        if self.undo() {
             flags |= UNDO;
         }
-        if !self.block {
+        if !self.block() {
             flags |= NOWAIT;
         }
         flags
@@ -402,10 +432,13 @@ impl Handle {
         timeout: Timeout,
     ) -> Result<SemaphoreGuard<'_>> {
         let delta = check_delta("acquire", delta)?;
-        self.semop(&mut [sembuf(index, -delta, self.flags())], timeout)?;
+        // Read once: the release must undo exactly what the acquire did,
+        // whatever set_undo another thread calls in between.
+        let flags = self.flags();
+        self.semop(&mut [sembuf(index, -delta, flags)], timeout)?;
         Ok(SemaphoreGuard {
             id: self.id,
-            op: sembuf(index, delta, (self.flags() & UNDO) | NOWAIT),
+            op: sembuf(index, delta, (flags & UNDO) | NOWAIT),
             _handle: PhantomData,
         })
     }
@@ -796,9 +829,13 @@ fn semop_error(id: i32, timed: bool, e: Error) -> Error {
 /// RAII form of sysv_ipc's `with sem:`). Made by [`Semaphore::acquire_guard`]
 /// and [`SemaphoreSet::acquire_guard`].
 ///
-/// The release uses the same undo setting as the acquire, so with undo on the
-/// kernel's adjustment cancels out. [`release`](Self::release) reports errors
-/// that `Drop` has to ignore (e.g. the semaphore was removed meanwhile).
+/// The release uses the same undo setting as the acquire (read once, when it
+/// acquired, whatever `set_undo` is called meanwhile), so with undo on the
+/// kernel's adjustment cancels out and nothing is left for the kernel to
+/// reverse when the process exits (see the pitfall on
+/// [`SemOp::undo`](crate::SemOp::undo)). [`release`](Self::release) reports
+/// errors that `Drop` has to ignore (e.g. the semaphore was removed
+/// meanwhile).
 ///
 /// A killed process runs no `Drop`: without undo its guards' units stay taken
 /// (see [`Semaphore`](crate::Semaphore#when-a-process-dies)).

@@ -55,7 +55,7 @@ fn key_arg(args: &[String], i: usize) -> Key {
 fn semaphore_undo_restores_the_value_and_a_plain_acquire_does_not() {
     const TEST: &str = "semaphore_undo_restores_the_value_and_a_plain_acquire_does_not";
     if let Some(args) = testkit::child_args(TEST) {
-        let mut sem = Semaphore::open(key_arg(&args, 1)).unwrap();
+        let sem = Semaphore::open(key_arg(&args, 1)).unwrap();
         sem.set_undo(args[0] == "undo");
         sem.acquire(1, Timeout::Forever).unwrap();
         // Killed while blocked in a second acquire that cannot succeed.

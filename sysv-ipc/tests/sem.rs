@@ -242,7 +242,7 @@ fn private_key_always_creates_a_new_semaphore() {
 
 #[test]
 fn simple_acquisition() {
-    let (mut sem, _c) = new_sem(1);
+    let (sem, _c) = new_sem(1);
     sem.set_block(false);
     sem.acquire(1, Timeout::Forever).unwrap();
     assert_eq!(sem.value().unwrap(), 0);
@@ -275,7 +275,7 @@ fn acquisition_delta_zero_or_above_semvmx_is_refused_not_wrapped() {
 
 #[test]
 fn acquisition_non_blocking() {
-    let (mut sem, _c) = new_sem(1);
+    let (sem, _c) = new_sem(1);
     sem.acquire(1, Timeout::Forever).unwrap();
     sem.set_block(false);
     let e = sem.acquire(1, Timeout::Forever).unwrap_err();
@@ -325,7 +325,7 @@ fn acquisition_with_explicit_arguments() {
 
 #[test]
 fn block_off_wins_over_a_timeout() {
-    let (mut sem, _c) = new_sem(0);
+    let (sem, _c) = new_sem(0);
     sem.set_block(false);
     let start = Instant::now();
     let e = sem
@@ -412,7 +412,7 @@ fn release_never_waits_even_with_block_on() {
 #[test]
 fn guard_acquires_and_releases() {
     // test_context_manager.
-    let (mut sem, _c) = new_sem(1);
+    let (sem, _c) = new_sem(1);
     {
         let _g = sem.acquire_guard(1, Timeout::Forever).unwrap();
         assert_eq!(sem.value().unwrap(), 0);
@@ -462,7 +462,7 @@ fn guard_release_reports_removal() {
 
 #[test]
 fn wait_zero_fails_when_not_zero_and_not_blocking() {
-    let (mut sem, _c) = new_sem(42);
+    let (sem, _c) = new_sem(42);
     sem.set_block(false);
     let e = sem.wait_zero(Timeout::Forever).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::WouldBlock);
@@ -470,7 +470,7 @@ fn wait_zero_fails_when_not_zero_and_not_blocking() {
 
 #[test]
 fn wait_zero_succeeds_at_zero() {
-    let (mut sem, _c) = new_sem(0);
+    let (sem, _c) = new_sem(0);
     sem.set_block(false);
     sem.wait_zero(Timeout::Forever).unwrap();
 }
@@ -589,7 +589,7 @@ fn attribute_value() {
 
 #[test]
 fn attribute_block() {
-    let (mut sem, _c) = new_sem(0);
+    let (sem, _c) = new_sem(0);
     assert!(sem.block());
     sem.set_block(false);
     assert!(!sem.block());
@@ -600,7 +600,7 @@ fn attribute_block() {
 
 #[test]
 fn attribute_undo() {
-    let (mut sem, _c) = new_sem(1);
+    let (sem, _c) = new_sem(1);
     assert!(!sem.undo());
     sem.set_undo(true);
     assert!(sem.undo());
@@ -735,7 +735,7 @@ fn remove_on_drop_is_opt_in() {
     // A disarmed guard does too.
     let kept = Semaphore::open(key).unwrap().remove_on_drop().into_inner();
     assert_eq!(kept.value().unwrap(), 0);
-    let mut sem = Semaphore::open(key).unwrap().remove_on_drop();
+    let sem = Semaphore::open(key).unwrap().remove_on_drop();
     sem.set_undo(true);
     assert!(format!("{sem:?}").starts_with("RemoveOnDrop(Semaphore {"));
     drop(sem);

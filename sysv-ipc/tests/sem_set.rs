@@ -177,7 +177,7 @@ fn opening_with_more_members_than_the_set_has_fails() {
 
 #[test]
 fn every_index_is_checked() {
-    let (mut set, _c) = new_set(&[1, 1]);
+    let (set, _c) = new_set(&[1, 1]);
     let results = [
         set.value(2).map(drop),
         set.set_value(2, 1),
@@ -436,7 +436,7 @@ fn a_batch_waiting_in_another_process_takes_nothing_until_it_can_take_all() {
 #[test]
 fn undo_in_a_batch_is_reversed_at_exit() {
     if let Some(args) = testkit::child_args("undo_in_a_batch_is_reversed_at_exit") {
-        let mut set = SemaphoreSet::open(arg_key(&args, 0)).unwrap();
+        let set = SemaphoreSet::open(arg_key(&args, 0)).unwrap();
         // Member 0 with a per-operation undo, member 1 without.
         set.apply(
             &[SemOp::acquire(0, 2).undo(), SemOp::acquire(1, 1)],

@@ -147,7 +147,7 @@ fn a_stopped_and_continued_semaphore_wait_is_interrupted() {
 fn a_killed_holder_loses_plain_units_and_undo_returns_its_own() {
     const TEST: &str = "a_killed_holder_loses_plain_units_and_undo_returns_its_own";
     if let Some(args) = testkit::child_args(TEST) {
-        let mut with_undo = Semaphore::open(arg_key(&args, 0)).unwrap();
+        let with_undo = Semaphore::open(arg_key(&args, 0)).unwrap();
         with_undo.set_undo(true);
         let plain = Semaphore::open(arg_key(&args, 1)).unwrap();
         let _a = with_undo.acquire_guard(1, Timeout::Immediate).unwrap();

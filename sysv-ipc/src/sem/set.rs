@@ -179,9 +179,29 @@ impl SemOp {
     /// With `SEM_UNDO`: the kernel reverses this operation when the process
     /// exits.
     ///
+    /// # Do not mix undo and plain operations
+    ///
+    /// The kernel reverses the *sum* of a process's undo operations on a
+    /// semaphore. An `acquire(..).undo()` balanced by a plain `release` (or a
+    /// plain acquire by an undo release) leaves that sum non-zero, and the
+    /// kernel applies it when the process exits, normally or killed: a mutex
+    /// taken with undo and given back without it is at 2 afterwards. Put
+    /// `.undo()` on both halves, or on neither.
+    ///
     /// ```
-    /// let op = sysv_ipc::SemOp::acquire(0, 1).undo();
-    /// assert!(op.is_undo());
+    /// use sysv_ipc::{SemOp, SemaphoreSet, Timeout};
+    /// const MUTEX: u16 = 0;
+    /// let set = SemaphoreSet::options().len(1).initial_value(1).create_unique()?;
+    /// // Balanced: the undo sum goes -1, then back to 0; nothing is reversed at exit.
+    /// set.apply(&[SemOp::acquire(MUTEX, 1).undo()], Timeout::Forever)?;
+    /// set.apply(&[SemOp::release(MUTEX, 1).undo()], Timeout::Forever)?;
+    /// // Unbalanced (don't): the sum stays -1, so at exit the kernel adds 1
+    /// // and the mutex, already 1, becomes 2.
+    /// // set.apply(&[SemOp::acquire(MUTEX, 1).undo()], Timeout::Forever)?;
+    /// // set.release(MUTEX, 1)?;
+    /// assert!(SemOp::acquire(MUTEX, 1).undo().is_undo());
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub const fn undo(mut self) -> SemOp {
         self.flags |= UNDO;
@@ -247,6 +267,8 @@ pub struct SemaphoreSetOptions {
     open: OpenOptions,
     len: u16,
     init: InitValues,
+    undo: bool,
+    block: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -276,6 +298,8 @@ impl SemaphoreSetOptions {
             open: OpenOptions::new(),
             len: 0,
             init: InitValues::All(0),
+            undo: false,
+            block: true,
         }
     }
 
@@ -398,6 +422,37 @@ impl SemaphoreSetOptions {
         self
     }
 
+    /// The handle's `SEM_UNDO` setting from the start (default `false`): the
+    /// same as calling `set_undo` on the handle `open` returns, and under the
+    /// same rule (do not mix undo and plain operations on one semaphore; see
+    /// [`Semaphore::set_undo`](crate::Semaphore::set_undo)).
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).undo(true).create_unique()?;
+    /// assert!(set.undo());
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn undo(&mut self, undo: bool) -> &mut Self {
+        self.undo = undo;
+        self
+    }
+
+    /// The handle's blocking setting from the start (default `true`; `false`
+    /// is `IPC_NOWAIT` on every operation, sysv_ipc's `block = False`): the
+    /// same as calling `set_block` on the handle `open` returns.
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).block(false).create_unique()?;
+    /// assert!(!set.block());
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn block(&mut self, block: bool) -> &mut Self {
+        self.block = block;
+        self
+    }
+
     /// Opens (or creates) the set with `key`.
     ///
     /// Errors as [`SemaphoreOptions::open`](crate::SemaphoreOptions::open), and
@@ -419,8 +474,11 @@ impl SemaphoreSetOptions {
             InitValues::All(v) => Init::All(*v),
             InitValues::Each(values) => Init::Each(values),
         };
-        Handle::open("semaphore set", key.into(), &self.open, self.len, init)
-            .map(|h| SemaphoreSet { h })
+        Handle::open("semaphore set", key.into(), &self.open, self.len, init).map(|h| {
+            SemaphoreSet {
+                h: h.with_settings(self.undo, self.block),
+            }
+        })
     }
 
     /// Creates a new set under a fresh random key (always exclusively).
@@ -652,7 +710,8 @@ impl SemaphoreSet {
         self.h.acquire_guard(index, delta, timeout.into())
     }
 
-    /// Whether this handle adds `SEM_UNDO` to its operations (default `false`).
+    /// Whether this handle adds `SEM_UNDO` to its operations (default `false`;
+    /// [`SemaphoreSetOptions::undo`] sets it when opening).
     ///
     /// ```
     /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
@@ -661,20 +720,24 @@ impl SemaphoreSet {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn undo(&self) -> bool {
-        self.h.undo
+        self.h.undo()
     }
 
     /// Adds `SEM_UNDO` to every operation through this handle (or stops).
+    /// Takes `&self`, so a set shared in an `Arc` can change it; each
+    /// operation reads the setting once. Do not mix undo and plain
+    /// operations on one semaphore: see the pitfall on
+    /// [`SemOp::undo`] and [`Semaphore::set_undo`](crate::Semaphore::set_undo).
     ///
     /// ```
-    /// let mut set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// let set = std::sync::Arc::new(sysv_ipc::SemaphoreSet::options().len(1).create_unique()?);
     /// set.set_undo(true);
     /// assert!(set.undo());
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn set_undo(&mut self, undo: bool) {
-        self.h.undo = undo;
+    pub fn set_undo(&self, undo: bool) {
+        self.h.set_undo(undo);
     }
 
     /// Whether operations through this handle may wait (default `true`).
@@ -686,21 +749,22 @@ impl SemaphoreSet {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn block(&self) -> bool {
-        self.h.block
+        self.h.block()
     }
 
     /// With `false`, no operation through this handle waits (`IPC_NOWAIT`).
+    /// Takes `&self`, like [`set_undo`](Self::set_undo).
     ///
     /// ```
     /// use sysv_ipc::{SemaphoreSet, Timeout};
-    /// let mut set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
     /// set.set_block(false);
     /// assert!(set.acquire(0, 1, Timeout::Forever).unwrap_err().is_busy());
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn set_block(&mut self, block: bool) {
-        self.h.block = block;
+    pub fn set_block(&self, block: bool) {
+        self.h.set_block(block);
     }
 
     /// The value of member `index` (`GETVAL`).
@@ -1009,6 +1073,7 @@ impl SemaphoreSet {
     /// assert!(sysv_ipc::SemaphoreSet::from_id(id).is_err());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    #[must_use = "the guard removes when it drops: dropped at once, it removes at once"]
     pub fn remove_on_drop(self) -> RemoveOnDrop<SemaphoreSet> {
         RemoveOnDrop::new(self)
     }
@@ -1028,8 +1093,8 @@ impl fmt::Debug for SemaphoreSet {
             .field("key", &format_args!("{}", self.h.key))
             .field("id", &self.h.id)
             .field("len", &self.h.len)
-            .field("undo", &self.h.undo)
-            .field("block", &self.h.block)
+            .field("undo", &self.h.undo())
+            .field("block", &self.h.block())
             .finish()
     }
 }

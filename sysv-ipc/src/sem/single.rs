@@ -125,6 +125,8 @@ pub struct Semaphore {
 pub struct SemaphoreOptions {
     open: OpenOptions,
     initial_value: u16,
+    undo: bool,
+    block: bool,
 }
 
 impl Default for SemaphoreOptions {
@@ -147,6 +149,8 @@ impl SemaphoreOptions {
         SemaphoreOptions {
             open: OpenOptions::new(),
             initial_value: 0,
+            undo: false,
+            block: true,
         }
     }
 
@@ -258,6 +262,37 @@ impl SemaphoreOptions {
         self
     }
 
+    /// The handle's `SEM_UNDO` setting from the start (default `false`): the
+    /// same as calling `set_undo` on the handle `open` returns, and under the
+    /// same rule (do not mix undo and plain operations on one semaphore; see
+    /// [`Semaphore::set_undo`](crate::Semaphore::set_undo)).
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::options().undo(true).create_unique()?;
+    /// assert!(sem.undo());
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn undo(&mut self, undo: bool) -> &mut Self {
+        self.undo = undo;
+        self
+    }
+
+    /// The handle's blocking setting from the start (default `true`; `false`
+    /// is `IPC_NOWAIT` on every operation, sysv_ipc's `block = False`): the
+    /// same as calling `set_block` on the handle `open` returns.
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::options().block(false).create_unique()?;
+    /// assert!(!sem.block());
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn block(&mut self, block: bool) -> &mut Self {
+        self.block = block;
+        self
+    }
+
     /// Opens (or creates) the semaphore with `key`. [`Key::PRIVATE`] always
     /// creates a new semaphore that only its id reaches.
     ///
@@ -274,7 +309,9 @@ impl SemaphoreOptions {
     /// ```
     pub fn open(&self, key: impl Into<Key>) -> Result<Semaphore> {
         let init = Init::All(self.initial_value);
-        Handle::open("semaphore", key.into(), &self.open, 1, init).map(|h| Semaphore { h })
+        Handle::open("semaphore", key.into(), &self.open, 1, init).map(|h| Semaphore {
+            h: h.with_settings(self.undo, self.block),
+        })
     }
 
     /// Creates a new semaphore under a fresh random key from the OS random
@@ -520,32 +557,57 @@ impl Semaphore {
         self.h.acquire_guard(0, delta, timeout.into())
     }
 
-    /// Whether this handle's operations use `SEM_UNDO` (default `false`).
+    /// Whether this handle's operations use `SEM_UNDO` (default `false`;
+    /// [`SemaphoreOptions::undo`] sets it when opening).
     ///
     /// ```
     /// assert!(!sysv_ipc::Semaphore::create_unique(0).map(|s| { let u = s.undo(); s.remove().unwrap(); u })?);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn undo(&self) -> bool {
-        self.h.undo
+        self.h.undo()
     }
 
     /// Turns `SEM_UNDO` on or off for this handle's operations: with it on, the
     /// kernel reverses this process's acquires and releases when it exits.
+    /// Takes `&self`, so a handle shared in an `Arc` can change it; each
+    /// operation reads the setting once.
+    ///
+    /// # Do not mix undo and plain operations
+    ///
+    /// The kernel keeps, per process and semaphore, the sum of that process's
+    /// undo operations, and reverses exactly that sum when the process exits.
+    /// An acquire made with undo and released without it (or the other way
+    /// round) leaves the sum unbalanced, so the kernel "gives back" a unit
+    /// that was already given back: a mutex at 1 ends up at 2 when the
+    /// process exits, normally or not. Use undo for both halves (an
+    /// [`acquire_guard`](Self::acquire_guard) releases with the undo setting
+    /// it acquired with) or for neither.
     ///
     /// ```
-    /// let mut sem = sysv_ipc::Semaphore::create_unique(1)?;
-    /// sem.set_undo(true);
-    /// sem.acquire(1, sysv_ipc::Timeout::Immediate)?; // undone if this process dies
-    /// assert!(sem.undo());
+    /// use sysv_ipc::{Semaphore, Timeout};
+    /// let sem = Semaphore::options().undo(true).initial_value(1).create_unique()?; // a mutex
+    /// // Balanced: both halves with undo (the handle's setting), so the
+    /// // kernel has nothing to reverse when this process exits.
+    /// sem.acquire(1, Timeout::Forever)?;
+    /// sem.release(1)?;
+    /// // Balanced too: a guard releases with the setting it acquired with.
+    /// drop(sem.acquire_guard(1, Timeout::Forever)?);
+    /// // Unbalanced (don't): acquired with undo, released without it. The
+    /// // value is 1 after the release, and 2 once this process exits.
+    /// // sem.acquire(1, Timeout::Forever)?;
+    /// // sem.set_undo(false);
+    /// // sem.release(1)?;
+    /// assert_eq!(sem.value()?, 1);
     /// sem.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn set_undo(&mut self, undo: bool) {
-        self.h.undo = undo;
+    pub fn set_undo(&self, undo: bool) {
+        self.h.set_undo(undo);
     }
 
-    /// Whether acquire and wait-for-zero may wait (default `true`).
+    /// Whether acquire and wait-for-zero may wait (default `true`;
+    /// [`SemaphoreOptions::block`] sets it when opening).
     ///
     /// ```
     /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
@@ -554,21 +616,22 @@ impl Semaphore {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn block(&self) -> bool {
-        self.h.block
+        self.h.block()
     }
 
     /// With `false`, acquire and wait-for-zero never wait, whatever the timeout
-    /// (`IPC_NOWAIT`, as sysv_ipc's `block = False`).
+    /// (`IPC_NOWAIT`, as sysv_ipc's `block = False`). Takes `&self`, like
+    /// [`set_undo`](Self::set_undo).
     ///
     /// ```
-    /// let mut sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// let sem = std::sync::Arc::new(sysv_ipc::Semaphore::create_unique(0)?);
     /// sem.set_block(false);
     /// assert!(sem.acquire(1, sysv_ipc::Timeout::Forever).unwrap_err().is_busy());
     /// sem.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn set_block(&mut self, block: bool) {
-        self.h.block = block;
+    pub fn set_block(&self, block: bool) {
+        self.h.set_block(block);
     }
 
     /// The current value (`GETVAL`).
@@ -817,6 +880,7 @@ impl Semaphore {
     /// assert!(sysv_ipc::Semaphore::from_id(id).is_err());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    #[must_use = "the guard removes when it drops: dropped at once, it removes at once"]
     pub fn remove_on_drop(self) -> RemoveOnDrop<Semaphore> {
         RemoveOnDrop::new(self)
     }
@@ -836,8 +900,8 @@ impl fmt::Debug for Semaphore {
         f.debug_struct("Semaphore")
             .field("key", &format_args!("{}", self.h.key))
             .field("id", &self.h.id)
-            .field("undo", &self.h.undo)
-            .field("block", &self.h.block)
+            .field("undo", &self.h.undo())
+            .field("block", &self.h.block())
             .finish()
     }
 }
