@@ -61,7 +61,7 @@ fn main() -> Result<(), String> {
         sem.acquire(Timeout::Forever).map_err(err)?;
         drop(map);
         let memory = memory.into_inner();
-        posix_ipc::unlink_shared_memory(memory.name()).map_err(err)?;
+        posix_ipc::unlink_shared_memory(memory.name().unwrap()).map_err(err)?;
         sem.into_inner().unlink().map_err(err)?;
         say(role, "removed the memory and the semaphore");
     } else {

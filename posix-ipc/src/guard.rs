@@ -107,7 +107,7 @@ impl<T: Unlink> UnlinkOnDrop<T> {
     ///
     /// ```
     /// let shm = posix_ipc::SharedMemory::create_unique(16)?.unlink_on_drop().into_inner();
-    /// assert!(posix_ipc::SharedMemory::open(shm.name()).is_ok());
+    /// assert!(posix_ipc::SharedMemory::open(shm.name().unwrap()).is_ok());
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```

@@ -143,7 +143,8 @@ pub use mqueue::AsyncMessageQueue;
 #[cfg(target_os = "linux")]
 #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
 pub use mqueue::{
-    HARD_MSGMAX, HARD_MSGSIZEMAX, MessageQueue, MessageQueueOptions, unlink_message_queue,
+    HARD_MSGMAX, HARD_MSGSIZEMAX, MessageQueue, MessageQueueOptions, SignalNumber,
+    unlink_message_queue,
 };
 
 // ---- Crash survival (ipc-common's robust.rs) ----

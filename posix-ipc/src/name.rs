@@ -257,6 +257,33 @@ impl IntoName for &Name {
     }
 }
 
+/// The name of the object an adopted descriptor refers to, read from
+/// `/proc/self/fd/<fd>` (Linux): the link names the object's file, which is
+/// `<dir>/<name>` while the object has a name, with `" (deleted)"` appended
+/// once it is unlinked (and for a `memfd`). `dir` is `"/dev/shm/"` for
+/// shared memory and `"/"` for message queues (paths inside the mqueue file
+/// system). `None` when the object has no name there, or `/proc` is not
+/// mounted.
+#[cfg(target_os = "linux")]
+pub(crate) fn name_of_fd(fd: std::os::fd::RawFd, dir: &str) -> Option<Name> {
+    let target = std::fs::read_link(format!("/proc/self/fd/{fd}")).ok()?;
+    let bytes = target.as_os_str().as_bytes();
+    if bytes.ends_with(b" (deleted)") {
+        return None;
+    }
+    let rest = bytes.strip_prefix(dir.as_bytes())?;
+    let mut name = Vec::with_capacity(rest.len() + 1);
+    name.push(b'/');
+    name.extend_from_slice(rest);
+    Name::from_bytes(Cow::Owned(name)).ok()
+}
+
+/// Elsewhere a descriptor does not tell its object's name.
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn name_of_fd(_fd: std::os::fd::RawFd, _dir: &str) -> Option<Name> {
+    None
+}
+
 /// The prefix of names made by the unique-name constructors.
 pub(crate) const UNIQUE_PREFIX: &str = "/pipc_";
 

@@ -14,7 +14,7 @@ use posix_ipc_sys as sys;
 
 use crate::flags::{self, Creation, O_TRUNC};
 use crate::guard::{Sealed, Unlink, UnlinkOnDrop};
-use crate::name::{IntoName, Name, with_unique_name};
+use crate::name::{self, IntoName, Name, with_unique_name};
 
 mod mapping;
 
@@ -112,7 +112,7 @@ pub const SHARED_MEMORY_SIZE_MAX: usize = if (libc::off_t::MAX as u128) < (usize
 /// map.write_at(0, b"hello")?;
 ///
 /// // Another handle (in this or any other process) sees the same bytes.
-/// let other = SharedMemory::open(shm.name())?;
+/// let other = SharedMemory::open(shm.name().unwrap())?;
 /// assert_eq!(other.size()?, 4096);
 /// assert_eq!(other.map()?.read_vec(0, 5)?, b"hello");
 /// shm.unlink()?;
@@ -120,10 +120,38 @@ pub const SHARED_MEMORY_SIZE_MAX: usize = if (libc::off_t::MAX as u128) < (usize
 /// ```
 pub struct SharedMemory {
     fd: OwnedFd,
-    name: Name,
+    /// `None` for an adopted descriptor whose object has no name (see
+    /// [`SharedMemory::from_fd`]).
+    name: Option<Name>,
     read_only: bool,
     created: bool,
     sparse: bool,
+}
+
+/// How messages name an object: `"/name"`, or the descriptor of an adopted
+/// one that has no name.
+struct Shown<'a> {
+    name: Option<&'a Name>,
+    fd: RawFd,
+}
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name {
+            Some(name) => write!(f, "\"{name}\""),
+            None => write!(f, "the unnamed object of descriptor {}", self.fd),
+        }
+    }
+}
+
+impl<'a> Shown<'a> {
+    /// An object about to be opened by `name`.
+    fn named(name: &'a Name) -> Shown<'a> {
+        Shown {
+            name: Some(name),
+            fd: -1,
+        }
+    }
 }
 
 /// Options for opening or creating a [`SharedMemory`] object, in the style of
@@ -239,7 +267,7 @@ impl SharedMemoryOptions {
     ///
     /// ```
     /// let shm = posix_ipc::SharedMemory::create_unique(16)?;
-    /// let ro = posix_ipc::SharedMemory::options().read_only(true).open(shm.name())?;
+    /// let ro = posix_ipc::SharedMemory::options().read_only(true).open(shm.name().unwrap())?;
     /// assert!(ro.is_read_only());
     /// assert!(ro.map()?.write_at(0, b"x").unwrap_err().is_permissions());
     /// shm.unlink()?;
@@ -287,9 +315,9 @@ impl SharedMemoryOptions {
     ///
     /// ```
     /// let shm = posix_ipc::SharedMemory::create_unique(3333)?;
-    /// let other = posix_ipc::SharedMemory::options().size(8192).open(shm.name())?;
+    /// let other = posix_ipc::SharedMemory::options().size(8192).open(shm.name().unwrap())?;
     /// assert_eq!(shm.size()?, 8192); // both handles see the new size
-    /// assert!(posix_ipc::SharedMemory::options().size(usize::MAX).open(shm.name()).is_err());
+    /// assert!(posix_ipc::SharedMemory::options().size(usize::MAX).open(shm.name().unwrap()).is_err());
     /// # drop(other);
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
@@ -425,7 +453,7 @@ impl SharedMemoryOptions {
         }
         if self.size != 0 {
             // Before anything is created (see check_file_size_limit).
-            check_file_size_limit(&name, self.size)?;
+            check_file_size_limit(Shown::named(&name), self.size)?;
         }
         let access = if self.read_only {
             libc::O_RDONLY
@@ -446,7 +474,7 @@ impl SharedMemoryOptions {
                 let fd = unsafe { OwnedFd::from_raw_fd(fd) };
                 Ok(SharedMemory {
                     fd,
-                    name: name.clone(),
+                    name: Some(name.clone()),
                     read_only: self.read_only,
                     created: false,
                     sparse: self.sparse,
@@ -456,7 +484,7 @@ impl SharedMemoryOptions {
         // Dropping `shm` on an error below closes the descriptor.
         if creation.create && !created && !self.open.allows_foreign_owner() {
             ipc_common::check_owner("shm_open", shm.stat()?.st_uid, || {
-                format!("shared memory object \"{}\"", shm.name)
+                format!("shared memory object {}", shm.shown())
             })?;
         }
         if self.truncate && !created {
@@ -488,7 +516,7 @@ impl SharedMemoryOptions {
     ///
     /// ```
     /// let shm = posix_ipc::SharedMemory::options().mode(0o640).size(64).create_unique()?;
-    /// assert!(shm.name().to_str().unwrap().starts_with("/pipc_"));
+    /// assert!(shm.name().unwrap().to_str().unwrap().starts_with("/pipc_"));
     /// assert_eq!((shm.size()?, shm.mode()?.bits()), (64, 0o640));
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
@@ -530,6 +558,18 @@ fn as_u64(size: usize) -> u64 {
     u64::try_from(size).unwrap_or(u64::MAX)
 }
 
+/// The error for a descriptor that could not be duplicated.
+fn dup_error(e: &std::io::Error) -> Error {
+    match e.raw_os_error() {
+        Some(errno) => Error::from_errno("fcntl", errno),
+        None => Error::new(ErrorKind::Other, "fcntl", e.to_string()),
+    }
+}
+
+/// The directory (with its trailing `/`) whose files are the shared memory
+/// objects, for reading an adopted descriptor's name from `/proc`.
+const SHM_DIR_PREFIX: &str = "/dev/shm/";
+
 /// Where the system keeps shared memory objects, for messages.
 const SHM_DIR: &str = if cfg!(target_os = "linux") {
     "/dev/shm"
@@ -560,7 +600,7 @@ fn file_size_limit() -> Option<(Option<u64>, Option<u64>)> {
 /// to the program, so the limit is read first instead. (If another thread
 /// lowers the limit between this check and the call, the signal can still
 /// come.) A size of exactly the limit is allowed, as by the kernel.
-fn check_file_size_limit(name: &Name, size: usize) -> Result<()> {
+fn check_file_size_limit(name: Shown<'_>, size: usize) -> Result<()> {
     let Some((Some(soft), hard)) = file_size_limit() else {
         return Ok(());
     };
@@ -572,7 +612,7 @@ fn check_file_size_limit(name: &Name, size: usize) -> Result<()> {
         ErrorKind::LimitExceeded,
         "ftruncate",
         format!(
-            "cannot make \"{name}\" {size} bytes: that is above this process's file size limit \
+            "cannot make {name} {size} bytes: that is above this process's file size limit \
              RLIMIT_FSIZE (soft limit {soft} bytes, hard limit {hard}), and the kernel would \
              kill the process with SIGXFSZ, so nothing was changed. Raise the limit where the \
              program starts (`ulimit -f unlimited` in its shell, LimitFSIZE= in a systemd \
@@ -692,7 +732,7 @@ fn unlink_name(name: &Name) -> Result<()> {
 ///
 /// ```
 /// use posix_ipc::{SharedMemory, unlink_shared_memory};
-/// let name = SharedMemory::create_unique(16)?.name().clone();
+/// let name = SharedMemory::create_unique(16)?.name().unwrap().clone();
 /// unlink_shared_memory(&name)?;
 /// assert_eq!(unlink_shared_memory(&name).unwrap_err().kind(), posix_ipc::ErrorKind::NotFound);
 /// # Ok::<(), posix_ipc::Error>(())
@@ -719,7 +759,7 @@ impl SharedMemory {
     ///
     /// ```
     /// let shm = posix_ipc::SharedMemory::create_unique(100)?;
-    /// let same = posix_ipc::SharedMemory::open(shm.name())?;
+    /// let same = posix_ipc::SharedMemory::open(shm.name().unwrap())?;
     /// assert_eq!(same.size()?, 100);
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
@@ -775,7 +815,7 @@ impl SharedMemory {
     ///
     /// ```
     /// let shm = posix_ipc::SharedMemory::create_unique(1024)?;
-    /// assert!(shm.name().to_str().unwrap().starts_with("/pipc_"));
+    /// assert!(shm.name().unwrap().to_str().unwrap().starts_with("/pipc_"));
     /// assert_eq!(shm.size()?, 1024);
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
@@ -789,12 +829,20 @@ impl SharedMemory {
     /// ```
     /// # let name = testkit::unique_name("doc");
     /// let shm = posix_ipc::SharedMemory::create_new(&name, 0)?;
-    /// assert_eq!(shm.name().to_str(), Some(name.as_str()));
+    /// assert_eq!(shm.name().unwrap().to_str(), Some(name.as_str()));
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn name(&self) -> &Name {
-        &self.name
+    pub fn name(&self) -> Option<&Name> {
+        self.name.as_ref()
+    }
+
+    /// How messages name this object.
+    fn shown(&self) -> Shown<'_> {
+        Shown {
+            name: self.name.as_ref(),
+            fd: self.fd.as_raw_fd(),
+        }
     }
 
     /// Whether the call that opened this handle created the object: always
@@ -859,8 +907,9 @@ impl SharedMemory {
                 ErrorKind::LimitExceeded,
                 "fstat",
                 format!(
-                    "\"{}\" is {} bytes, more than this process can address",
-                    self.name, st.st_size
+                    "{} is {} bytes, more than this process can address",
+                    self.shown(),
+                    st.st_size
                 ),
             )
         })
@@ -870,7 +919,7 @@ impl SharedMemory {
     /// (unless this handle is sparse), then sets the length.
     fn resize(&self, size: usize) -> Result<()> {
         let len = check_size("ftruncate", size)?;
-        check_file_size_limit(&self.name, size)?;
+        check_file_size_limit(self.shown(), size)?;
         if !self.sparse && len > 0 {
             self.reserve(len, size)?;
         }
@@ -912,22 +961,28 @@ impl SharedMemory {
     #[cfg(not(target_vendor = "apple"))]
     fn reserve_error(&self, errno: i32, size: usize) -> Error {
         let e = Error::from_errno("posix_fallocate", errno);
-        let name = &self.name;
+        let name = self.shown();
         match errno {
-            libc::ENOSPC | libc::ENOMEM => e.with_kind(ErrorKind::LimitExceeded).with_message(format!(
-                "not enough {} to reserve {size} bytes for \"{name}\": {}. Unlink shared memory \
+            libc::ENOSPC | libc::ENOMEM => {
+                e.with_kind(ErrorKind::LimitExceeded).with_message(format!(
+                    "not enough {} to reserve {size} bytes for {name}: {}. Unlink shared memory \
                  that is no longer used, make {SHM_DIR} larger (`mount -o remount,size=...`, \
                  `docker run --shm-size=...`), or ask for less; sparse(true) skips the \
                  reservation, but then touching pages beyond the free space kills the process \
                  with SIGBUS",
-                if errno == libc::ENOSPC { "space" } else { "memory" },
-                self.space()
-            )),
+                    if errno == libc::ENOSPC {
+                        "space"
+                    } else {
+                        "memory"
+                    },
+                    self.space()
+                ))
+            }
             libc::EFBIG => e.with_kind(ErrorKind::LimitExceeded).with_message(format!(
-                "cannot reserve {size} bytes for \"{name}\": the file system's largest file \
+                "cannot reserve {size} bytes for {name}: the file system's largest file \
                  size or this process's file size limit (RLIMIT_FSIZE) is smaller"
             )),
-            _ => e.with_message(format!("cannot reserve {size} bytes for \"{name}\"")),
+            _ => e.with_message(format!("cannot reserve {size} bytes for {name}")),
         }
     }
 
@@ -959,26 +1014,26 @@ impl SharedMemory {
         // SAFETY: ftruncate on a descriptor this handle owns; no memory is passed.
         let rc = unsafe { libc::ftruncate(self.fd.as_raw_fd(), len) };
         check("ftruncate", rc).map(drop).map_err(|e| {
-            let name = &self.name;
+            let name = self.shown();
             let msg = match e.raw_os_error().unwrap_or(0) {
                 libc::EFBIG => {
                     return e.with_kind(ErrorKind::LimitExceeded).with_message(format!(
-                        "cannot resize \"{name}\" to {size} bytes: that exceeds this \
+                        "cannot resize {name} to {size} bytes: that exceeds this \
                          process's file size limit (RLIMIT_FSIZE, `ulimit -f`)"
                     ));
                 }
                 libc::EINVAL => format!(
-                    "cannot resize \"{name}\" to {size} bytes: the size is invalid or \
+                    "cannot resize {name} to {size} bytes: the size is invalid or \
                      the handle is not open for writing"
                 ),
                 libc::EPERM | libc::EACCES | libc::EROFS => {
                     return e
                         .with_kind(ErrorKind::PermissionDenied)
                         .with_message(format!(
-                            "cannot resize \"{name}\": the object is read-only or sealed"
+                            "cannot resize {name}: the object is read-only or sealed"
                         ));
                 }
-                _ => format!("cannot resize \"{name}\" to {size} bytes"),
+                _ => format!("cannot resize {name} to {size} bytes"),
             };
             e.with_message(msg)
         })
@@ -1019,9 +1074,9 @@ impl SharedMemory {
                 ErrorKind::PermissionDenied,
                 "ftruncate",
                 format!(
-                    "cannot resize \"{}\" through a read-only handle; open it without \
+                    "cannot resize {} through a read-only handle; open it without \
                      read_only(true)",
-                    self.name
+                    self.shown()
                 ),
             ));
         }
@@ -1141,9 +1196,9 @@ impl SharedMemory {
             return Err(Error::invalid_input(
                 "mmap",
                 format!(
-                    "\"{}\" is 0 bytes and an empty object cannot be mapped; give it a \
+                    "{} is 0 bytes and an empty object cannot be mapped; give it a \
                      size first (options().size(n) or set_len(n))",
-                    self.name
+                    self.shown()
                 ),
             ));
         }
@@ -1185,8 +1240,8 @@ impl SharedMemory {
                 "mmap",
                 format!(
                     "offset {offset} + length {len} is past the end of the {size}-byte object \
-                     \"{}\"; keep offset + length <= {size} or resize it first",
-                    self.name
+                     {}; keep offset + length <= {size} or resize it first",
+                    self.shown()
                 ),
             ));
         }
@@ -1200,13 +1255,24 @@ impl SharedMemory {
     /// ```
     /// let shm = posix_ipc::SharedMemory::create_unique(16)?;
     /// shm.unlink()?;
-    /// assert!(posix_ipc::SharedMemory::open(shm.name()).unwrap_err().is_existential());
+    /// assert!(posix_ipc::SharedMemory::open(shm.name().unwrap()).unwrap_err().is_existential());
     /// assert!(shm.unlink().unwrap_err().is_existential());
     /// assert_eq!(shm.size()?, 16);
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn unlink(&self) -> Result<()> {
-        unlink_name(&self.name)
+        match &self.name {
+            Some(name) => unlink_name(name),
+            None => Err(Error::new(
+                ErrorKind::NotFound,
+                "shm_unlink",
+                format!(
+                    "{} was adopted from a descriptor and has no name (it was unlinked, or \
+                     never had one), so there is no name to unlink",
+                    self.shown()
+                ),
+            )),
+        }
     }
 
     /// Wraps the handle in an [`UnlinkOnDrop`] guard that unlinks the object
@@ -1215,7 +1281,7 @@ impl SharedMemory {
     ///
     /// ```
     /// let guard = posix_ipc::SharedMemory::create_unique(16)?.unlink_on_drop();
-    /// let name = guard.name().clone();
+    /// let name = guard.name().unwrap().clone();
     /// drop(guard);
     /// assert!(posix_ipc::unlink_shared_memory(&name).unwrap_err().is_existential());
     /// # Ok::<(), posix_ipc::Error>(())
@@ -1223,6 +1289,116 @@ impl SharedMemory {
     #[must_use = "the guard unlinks when it drops: dropped at once, it unlinks at once"]
     pub fn unlink_on_drop(self) -> UnlinkOnDrop<SharedMemory> {
         UnlinkOnDrop::new(self)
+    }
+
+    /// Adopts a descriptor of a shared memory object, e.g. one received
+    /// from another process over a Unix socket (`SCM_RIGHTS`), one made by C
+    /// code, or a `memfd`. The handle owns it from then on.
+    ///
+    /// What such a descriptor does not tell is modelled honestly:
+    ///
+    /// - **The name.** On Linux it is read from `/proc/self/fd`: a
+    ///   descriptor of an object that still has a name in `/dev/shm` gets
+    ///   it, so [`unlink`](Self::unlink) works; one whose name was unlinked
+    ///   (or a `memfd`, or a file elsewhere) has none: [`name`](Self::name)
+    ///   is `None` and `unlink` fails with [`NotFound`](ErrorKind::NotFound).
+    ///   Elsewhere the name is never known.
+    /// - **Access.** Read from the descriptor's open flags: an `O_RDONLY`
+    ///   descriptor gives a [read-only](Self::is_read_only) handle. A
+    ///   descriptor open for writing only cannot be mapped and is refused.
+    /// - [`created`](Self::created) is `false`, and resizes reserve their
+    ///   pages as usual (see [Memory is reserved](Self#memory-is-reserved)).
+    ///
+    /// Anything but a regular file (a pipe, a socket, a directory) is an
+    /// [`InvalidInput`](ErrorKind::InvalidInput) error; the descriptor is
+    /// closed with it. Adopting is sound for any descriptor: mapping it
+    /// fails, and never hands out memory that is not there.
+    ///
+    /// ```
+    /// use std::os::fd::OwnedFd;
+    /// use posix_ipc::SharedMemory;
+    /// let shm = SharedMemory::create_unique(64)?;
+    /// let name = shm.name().unwrap().clone();
+    /// shm.map()?.write_at(0, b"passed on")?;
+    /// let fd: OwnedFd = shm.into(); // e.g. sent to another process
+    /// let adopted = SharedMemory::from_fd(fd)?;
+    /// assert_eq!(adopted.name(), Some(&name));
+    /// assert_eq!(adopted.map()?.read_vec(0, 9)?, b"passed on");
+    /// adopted.unlink()?;
+    /// // The descriptor outlives the name: adopted again, it has none.
+    /// let unnamed = SharedMemory::try_from(OwnedFd::from(adopted))?;
+    /// assert_eq!(unnamed.name(), None);
+    /// assert_eq!(unnamed.size()?, 64);
+    /// assert_eq!(unnamed.unlink().unwrap_err().kind(), posix_ipc::ErrorKind::NotFound);
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn from_fd(fd: OwnedFd) -> Result<SharedMemory> {
+        let raw = fd.as_raw_fd();
+        let mut st = MaybeUninit::<libc::stat>::uninit();
+        // SAFETY: the descriptor is open (owned by `fd`) and `st` is writable
+        // memory for one `struct stat`.
+        check("fstat", unsafe { libc::fstat(raw, st.as_mut_ptr()) })?;
+        // SAFETY: fstat succeeded, so it filled in `st`.
+        let st = unsafe { st.assume_init() };
+        if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+            return Err(Error::invalid_input(
+                "from_fd",
+                format!(
+                    "descriptor {raw} is not a shared memory object (it is not a regular \
+                     file: st_mode 0o{:o}); adopt a descriptor from shm_open, memfd_create \
+                     or open",
+                    st.st_mode
+                ),
+            ));
+        }
+        // SAFETY: F_GETFL on a descriptor `fd` owns; no memory is passed.
+        let status = check("fcntl", unsafe { libc::fcntl(raw, libc::F_GETFL) })?;
+        let read_only = match status & libc::O_ACCMODE {
+            libc::O_RDONLY => true,
+            libc::O_RDWR => false,
+            _ => {
+                return Err(Error::invalid_input(
+                    "from_fd",
+                    format!(
+                        "descriptor {raw} is open for writing only, and shared memory cannot \
+                         be mapped without read access; pass a descriptor opened O_RDWR or \
+                         O_RDONLY"
+                    ),
+                ));
+            }
+        };
+        Ok(SharedMemory {
+            name: name::name_of_fd(raw, SHM_DIR_PREFIX),
+            fd,
+            read_only,
+            created: false,
+            sparse: false,
+        })
+    }
+
+    /// A second handle on the same object, with its own descriptor
+    /// (`fcntl(F_DUPFD_CLOEXEC)`), the same name and access. Closing
+    /// either leaves the other open. [`created`](Self::created) is `false`
+    /// for the clone: it was not made by the call that created the object.
+    ///
+    /// ```
+    /// let shm = posix_ipc::SharedMemory::create_unique(16)?;
+    /// let clone = shm.try_clone()?;
+    /// shm.map()?.write_at(0, b"same")?;
+    /// shm.close()?;
+    /// assert_eq!(clone.map()?.read_vec(0, 4)?, b"same");
+    /// clone.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn try_clone(&self) -> Result<SharedMemory> {
+        let fd = self.fd.try_clone().map_err(|e| dup_error(&e))?;
+        Ok(SharedMemory {
+            fd,
+            name: self.name.clone(),
+            read_only: self.read_only,
+            created: false,
+            sparse: self.sparse,
+        })
     }
 
     /// Closes the descriptor and reports a failure (dropping the handle
@@ -1239,7 +1415,7 @@ impl SharedMemory {
     /// ```
     /// let shm = posix_ipc::SharedMemory::create_unique(16)?;
     /// let map = shm.map()?;
-    /// let name = shm.name().clone();
+    /// let name = shm.name().unwrap().clone();
     /// shm.close()?;
     /// map.write_at(0, b"still mapped")?;
     /// posix_ipc::unlink_shared_memory(&name)?;
@@ -1265,8 +1441,11 @@ impl fmt::Debug for SharedMemory {
     /// `SharedMemory { name: "/x", fd: 3, mode: 0o600, size: 4096, read_only: false }`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("SharedMemory");
-        d.field("name", &self.name.to_string())
-            .field("fd", &self.fd.as_raw_fd());
+        match &self.name {
+            Some(name) => d.field("name", &name.to_string()),
+            None => d.field("name", &format_args!("None")),
+        };
+        d.field("fd", &self.fd.as_raw_fd());
         match self.stat() {
             Ok(st) => {
                 d.field("mode", &format_args!("{}", mode_of(&st)))
@@ -1281,9 +1460,13 @@ impl fmt::Debug for SharedMemory {
 }
 
 impl fmt::Display for SharedMemory {
-    /// The name, like posix_ipc's `str()`.
+    /// The name, like posix_ipc's `str()`; `(unnamed, fd N)` for an adopted
+    /// object without one.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.name, f)
+        match &self.name {
+            Some(name) => fmt::Display::fmt(name, f),
+            None => write!(f, "(unnamed, fd {})", self.fd.as_raw_fd()),
+        }
     }
 }
 
@@ -1312,6 +1495,15 @@ impl From<SharedMemory> for OwnedFd {
     /// The descriptor, still open.
     fn from(shm: SharedMemory) -> OwnedFd {
         shm.fd
+    }
+}
+
+impl TryFrom<OwnedFd> for SharedMemory {
+    type Error = Error;
+
+    /// Same as [`SharedMemory::from_fd`].
+    fn try_from(fd: OwnedFd) -> Result<SharedMemory> {
+        SharedMemory::from_fd(fd)
     }
 }
 

@@ -125,7 +125,7 @@ fn a_guarded_queue_becomes_async_and_still_unlinks() -> posix_ipc::Result<()> {
         q.send(b"async", 2).await?;
         let mut buf = vec![0u8; q.get_ref().max_message_size()];
         assert_eq!(q.receive(&mut buf).await?, (5, 2));
-        Ok::<_, posix_ipc::Error>(q.get_ref().name().clone())
+        Ok::<_, posix_ipc::Error>(q.get_ref().name().unwrap().clone())
     })?;
     assert_eq!(
         MessageQueue::open(&name).unwrap_err().kind(),
@@ -134,11 +134,63 @@ fn a_guarded_queue_becomes_async_and_still_unlinks() -> posix_ipc::Result<()> {
     );
     // Without a runtime the conversion fails, and the guard still unlinks.
     let q = MessageQueue::create_unique()?.unlink_on_drop();
-    let name = q.name().clone();
+    let name = q.name().unwrap().clone();
     assert!(q.into_async().is_err());
     assert_eq!(
         MessageQueue::open(&name).unwrap_err().kind(),
         ErrorKind::NotFound
     );
     Ok(())
+}
+
+#[test]
+fn a_queue_converts_into_an_owned_fd() -> posix_ipc::Result<()> {
+    use std::os::fd::{AsRawFd, OwnedFd};
+    let mq = MessageQueue::create_unique()?;
+    let name = mq.name().unwrap().clone();
+    let raw = mq.as_raw_fd();
+    let fd: OwnedFd = mq.into();
+    assert_eq!(fd.as_raw_fd(), raw); // the same descriptor, still open
+    let mq = MessageQueue::try_from(fd)?; // and back
+    assert_eq!(mq.name(), Some(&name));
+    mq.unlink()?;
+    Ok(())
+}
+
+#[test]
+fn notify_signal_takes_a_nix_signal() {
+    // In a child process: the signal must not interrupt other tests' waits.
+    const TEST: &str = "notify_signal_takes_a_nix_signal";
+    if testkit::child_args(TEST).is_none() {
+        let out = testkit::spawn_child(TEST, &[]).wait_success(Duration::from_secs(30));
+        assert!(out.contains("notified"), "{out}");
+        return;
+    }
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
+    static GOT: AtomicBool = AtomicBool::new(false);
+    extern "C" fn on_signal(_: libc::c_int) {
+        GOT.store(true, Ordering::SeqCst);
+    }
+    let action = SigAction::new(
+        SigHandler::Handler(on_signal),
+        SaFlags::empty(),
+        SigSet::empty(),
+    );
+    // SAFETY: the handler only stores to an atomic.
+    unsafe { sigaction(Signal::SIGUSR2, &action) }.unwrap();
+    let mq = MessageQueue::options()
+        .max_message_size(8)
+        .create_unique()
+        .unwrap()
+        .unlink_on_drop();
+    mq.notify_signal(Signal::SIGUSR2).unwrap();
+    mq.send(b"wake", 0).unwrap();
+    assert!(testkit::eventually(Duration::from_secs(5), || GOT.load(Ordering::SeqCst)));
+    // A raw number still works, and is still checked.
+    mq.notify_signal(libc::SIGUSR2).unwrap();
+    assert!(mq.notify_signal(0).unwrap_err().is_invalid_input());
+    mq.cancel_notification().unwrap();
+    println!("notified");
 }

@@ -71,7 +71,7 @@ async fn many_messages_through_a_small_queue() {
     // A task and a blocking thread in both directions: every wait is a
     // readiness wait woken by the other side.
     let (q, _guard) = sized(4, 8);
-    let blocking = MessageQueue::open(q.name()).unwrap();
+    let blocking = MessageQueue::open(q.name().unwrap()).unwrap();
     let q = Arc::new(q.into_async().unwrap());
     let producer = {
         let q = Arc::clone(&q);
@@ -117,7 +117,7 @@ async fn input_errors_return_at_once() {
     assert!(e.message().contains("at least 4 bytes"), "{e}");
     let reader = MessageQueue::options()
         .write(false)
-        .open(q.get_ref().name())
+        .open(q.get_ref().name().unwrap())
         .unwrap()
         .into_async()
         .unwrap();

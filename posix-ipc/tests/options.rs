@@ -115,7 +115,7 @@ fn modes_given_as_mode_reach_the_object() {
     let _c = Cleanup(sem.name().to_string());
     assert_eq!(sem.mode().permissions().bits() & 0o700, 0o600);
     let shm = SharedMemory::options().mode(mode).create_unique().unwrap();
-    let _c2 = Cleanup(shm.name().to_string());
+    let _c2 = Cleanup(shm.name().unwrap().to_string());
     shm.set_mode(Mode::new(0o604).unwrap()).unwrap();
     assert_eq!(shm.mode().unwrap().bits(), 0o604);
     shm.set_mode(0o600).unwrap();

@@ -289,7 +289,7 @@ impl UnlinkOnDrop<MessageQueue> {
     /// use posix_ipc::MessageQueue;
     /// let q = MessageQueue::create_unique()?.unlink_on_drop().into_async()?;
     /// q.send(b"hi", 1).await?; // derefs to AsyncMessageQueue
-    /// let name = q.get_ref().name().clone();
+    /// let name = q.get_ref().name().unwrap().clone();
     /// drop(q);
     /// assert!(MessageQueue::open(&name).unwrap_err().is_existential()); // unlinked
     /// # Ok::<(), posix_ipc::Error>(())
@@ -298,12 +298,14 @@ impl UnlinkOnDrop<MessageQueue> {
     #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
     pub fn into_async(self) -> Result<UnlinkOnDrop<AsyncMessageQueue>> {
         let queue = self.into_inner();
-        let name = queue.name().clone();
+        let name = queue.name().cloned();
         match AsyncMessageQueue::new(queue) {
             Ok(q) => Ok(UnlinkOnDrop::new(q)),
             Err(e) => {
                 // The queue is closed; unlink it as its guard would have.
-                let _ = unlink_message_queue(&name);
+                if let Some(name) = name {
+                    let _ = unlink_message_queue(&name);
+                }
                 Err(e)
             }
         }

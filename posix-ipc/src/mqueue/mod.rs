@@ -13,9 +13,10 @@ mod notify;
 
 #[cfg(feature = "tokio")]
 pub use async_tokio::AsyncMessageQueue;
+pub use notify::SignalNumber;
 
 use std::fmt;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::ptr;
 
 use ipc_common::__private::options::{FlagBits, OpenOptions};
@@ -25,7 +26,7 @@ use posix_ipc_sys as sys;
 use crate::flags::{self, O_NONBLOCK};
 use crate::guard::{Sealed, Unlink, UnlinkOnDrop};
 use crate::limits;
-use crate::name::{IntoName, Name, with_unique_name};
+use crate::name::{self, IntoName, Name, with_unique_name};
 
 /// The most messages a privileged process (`CAP_SYS_RESOURCE`) may ask for;
 /// the kernel's `HARD_MSGMAX`, which no setting can raise.
@@ -121,7 +122,9 @@ pub const HARD_MSGSIZEMAX: usize = 16 * 1024 * 1024;
 /// ```
 pub struct MessageQueue {
     mqd: sys::mqd_t,
-    name: Name,
+    /// `None` for an adopted descriptor whose queue has no name (see
+    /// [`MessageQueue::from_fd`]).
+    name: Option<Name>,
     max_messages: usize,
     max_message_size: usize,
     read: bool,
@@ -224,7 +227,7 @@ impl MessageQueueOptions {
     /// ```
     /// use posix_ipc::{ErrorKind, MessageQueue};
     /// let q = MessageQueue::options().max_message_size(16).create_unique()?;
-    /// let e = MessageQueue::options().create_new(true).open(q.name()).unwrap_err();
+    /// let e = MessageQueue::options().create_new(true).open(q.name().unwrap()).unwrap_err();
     /// assert_eq!(e.kind(), ErrorKind::AlreadyExists);
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
@@ -368,7 +371,7 @@ impl MessageQueueOptions {
     /// use posix_ipc::{MessageQueue, O_CREX, O_NONBLOCK, O_WRONLY};
     /// let q = MessageQueue::options().flags(O_CREX | O_NONBLOCK).max_message_size(8).create_unique()?;
     /// assert!(!q.block()?);
-    /// let e = MessageQueue::options().flags(O_WRONLY).open(q.name()).unwrap_err();
+    /// let e = MessageQueue::options().flags(O_WRONLY).open(q.name().unwrap()).unwrap_err();
     /// assert!(e.to_string().contains("write(true)"));
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
@@ -393,7 +396,7 @@ impl MessageQueueOptions {
     /// ```
     /// use posix_ipc::MessageQueue;
     /// let q = MessageQueue::options().max_message_size(16).create_unique()?;
-    /// let reader = MessageQueue::options().write(false).open(q.name())?;
+    /// let reader = MessageQueue::options().write(false).open(q.name().unwrap())?;
     /// q.send(b"hi", 0)?;
     /// assert_eq!(reader.receive_vec()?.0, b"hi");
     /// q.unlink()?;
@@ -414,7 +417,7 @@ impl MessageQueueOptions {
     ///
     /// ```
     /// let q = posix_ipc::MessageQueue::options().max_message_size(16).create_unique()?;
-    /// assert!(q.name().to_str().unwrap().starts_with("/pipc_"));
+    /// assert!(q.name().unwrap().to_str().unwrap().starts_with("/pipc_"));
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
@@ -487,7 +490,7 @@ impl MessageQueueOptions {
         })?;
         let mut q = MessageQueue {
             mqd,
-            name,
+            name: Some(name),
             max_messages: 0,
             max_message_size: 0,
             read: self.read,
@@ -498,7 +501,7 @@ impl MessageQueueOptions {
         // On failure `q` drops here and closes the descriptor.
         if create && !created && !self.open.allows_foreign_owner() {
             ipc_common::check_owner("mq_open", q.stat()?.st_uid, || {
-                format!("message queue \"{}\"", q.name)
+                format!("message queue {}", q.shown())
             })?;
         }
         let attr = q.attr()?;
@@ -729,10 +732,10 @@ impl MessageQueue {
     /// ```
     /// use posix_ipc::{ErrorKind, MessageQueue};
     /// let q = MessageQueue::options().max_message_size(16).create_unique()?;
-    /// let same = MessageQueue::open(q.name())?;
+    /// let same = MessageQueue::open(q.name().unwrap())?;
     /// assert_eq!(same.max_message_size(), 16);
     /// q.unlink()?;
-    /// assert_eq!(MessageQueue::open(q.name()).unwrap_err().kind(), ErrorKind::NotFound);
+    /// assert_eq!(MessageQueue::open(q.name().unwrap()).unwrap_err().kind(), ErrorKind::NotFound);
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn open(name: impl IntoName) -> Result<MessageQueue> {
@@ -782,16 +785,27 @@ impl MessageQueue {
         Self::options().create_unique()
     }
 
-    /// The queue's name.
+    /// The queue's name: `None` only for a handle adopted from a descriptor
+    /// whose queue has no name (see [`from_fd`](Self::from_fd)); every
+    /// handle opened by name has one.
     ///
     /// ```
     /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?;
-    /// assert!(q.name().as_bytes().starts_with(b"/"));
+    /// assert!(q.name().unwrap().as_bytes().starts_with(b"/pipc_"));
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn name(&self) -> &Name {
-        &self.name
+    pub fn name(&self) -> Option<&Name> {
+        self.name.as_ref()
+    }
+
+    /// How messages name this queue: `"/name"`, or the descriptor of an
+    /// adopted queue without a name.
+    fn shown(&self) -> String {
+        match &self.name {
+            Some(name) => format!("\"{name}\""),
+            None => format!("the unnamed queue of descriptor {}", self.mqd),
+        }
     }
 
     /// Whether the call that opened this handle created the queue (and so
@@ -912,7 +926,7 @@ impl MessageQueue {
     /// ```
     /// use posix_ipc::{MessageQueue, Timeout};
     /// let q = MessageQueue::options().max_message_size(8).create_unique()?;
-    /// let other = MessageQueue::open(q.name())?;
+    /// let other = MessageQueue::open(q.name().unwrap())?;
     /// q.set_block(false)?;
     /// assert!(!q.block()? && other.block()?);
     /// assert!(q.receive_vec().unwrap_err().is_busy());
@@ -1228,7 +1242,18 @@ impl MessageQueue {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn unlink(&self) -> Result<()> {
-        unlink_message_queue(&self.name)
+        match &self.name {
+            Some(name) => unlink_message_queue(name),
+            None => Err(Error::new(
+                ErrorKind::NotFound,
+                "mq_unlink",
+                format!(
+                    "{} was adopted from a descriptor and has no name (it was unlinked), so \
+                     there is no name to unlink",
+                    self.shown()
+                ),
+            )),
+        }
     }
 
     /// Wraps the handle in an [`UnlinkOnDrop`] guard that unlinks the queue
@@ -1238,7 +1263,7 @@ impl MessageQueue {
     /// ```
     /// let guard = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?.unlink_on_drop();
     /// guard.send(b"x", 0)?; // the guard derefs to the queue
-    /// let name = guard.name().clone();
+    /// let name = guard.name().unwrap().clone();
     /// drop(guard);
     /// assert!(posix_ipc::unlink_message_queue(&name).unwrap_err().is_existential());
     /// # Ok::<(), posix_ipc::Error>(())
@@ -1300,9 +1325,12 @@ impl Unlink for MessageQueue {
 impl fmt::Debug for MessageQueue {
     /// Like posix_ipc's `repr`: name, sizes and access.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MessageQueue")
-            .field("name", &self.name)
-            .field("fd", &self.mqd)
+        let mut d = f.debug_struct("MessageQueue");
+        match &self.name {
+            Some(name) => d.field("name", name),
+            None => d.field("name", &format_args!("None")),
+        };
+        d.field("fd", &self.mqd)
             .field("max_messages", &self.max_messages)
             .field("max_message_size", &self.max_message_size)
             .field("read", &self.read)
@@ -1346,6 +1374,145 @@ impl AsRawFd for MessageQueue {
     }
 }
 
+impl From<MessageQueue> for OwnedFd {
+    /// The queue descriptor, still open (on Linux a queue descriptor is a
+    /// file descriptor, closed by `close`). A pending callback notification
+    /// of this handle is forgotten and will not run, as with
+    /// [`IntoRawFd`].
+    ///
+    /// ```
+    /// use std::os::fd::OwnedFd;
+    /// let mq = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?;
+    /// mq.unlink()?;
+    /// let fd: OwnedFd = mq.into();
+    /// drop(fd); // closes the queue
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    fn from(mut q: MessageQueue) -> OwnedFd {
+        let fd = q.take_fd();
+        // SAFETY: `take_fd` hands over the open descriptor and leaves the
+        // handle without it, so the OwnedFd is its only owner.
+        unsafe { OwnedFd::from_raw_fd(fd) }
+    }
+}
+
+impl TryFrom<OwnedFd> for MessageQueue {
+    type Error = Error;
+
+    /// Same as [`MessageQueue::from_fd`].
+    fn try_from(fd: OwnedFd) -> Result<MessageQueue> {
+        MessageQueue::from_fd(fd)
+    }
+}
+
+impl MessageQueue {
+    /// Adopts a queue descriptor, e.g. one received from another process
+    /// over a Unix socket (`SCM_RIGHTS`) or one made by C code; the handle
+    /// owns it from then on.
+    ///
+    /// The descriptor is checked with `mq_getattr` (anything but a queue is
+    /// [`InvalidInput`](ErrorKind::InvalidInput), and is closed with the
+    /// error), which also gives the queue's sizes. Access (read, write) comes
+    /// from the descriptor's open flags. The name is read from
+    /// `/proc/self/fd`: a queue that still has one gets it, so
+    /// [`unlink`](Self::unlink) works; an unlinked one has none
+    /// ([`name`](Self::name) is `None`, `unlink` is
+    /// [`NotFound`](ErrorKind::NotFound)). [`created`](Self::created) is
+    /// `false`.
+    ///
+    /// ```
+    /// use std::os::fd::OwnedFd;
+    /// use posix_ipc::MessageQueue;
+    /// let mq = MessageQueue::options().max_message_size(16).create_unique()?;
+    /// let name = mq.name().unwrap().clone();
+    /// mq.send(b"passed on", 1)?;
+    /// let fd: OwnedFd = mq.into(); // e.g. sent to another process
+    /// let adopted = MessageQueue::from_fd(fd)?;
+    /// assert_eq!((adopted.name(), adopted.max_message_size()), (Some(&name), 16));
+    /// assert_eq!(adopted.receive_vec()?, (b"passed on".to_vec(), 1));
+    /// adopted.unlink()?;
+    /// let pipe = OwnedFd::from(std::io::stdin().as_fd().try_clone_to_owned().unwrap());
+    /// assert!(MessageQueue::from_fd(pipe).unwrap_err().is_invalid_input());
+    /// # use std::os::fd::AsFd;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn from_fd(fd: OwnedFd) -> Result<MessageQueue> {
+        let mqd = fd.as_raw_fd();
+        let mut attr = sys::mq_attr {
+            mq_flags: 0,
+            mq_maxmsg: 0,
+            mq_msgsize: 0,
+            mq_curmsgs: 0,
+            __pad: [0; 4],
+        };
+        // SAFETY: `attr` is a valid, writable mq_attr; `fd` owns the descriptor.
+        check("mq_getattr", unsafe { sys::mq_getattr(mqd, &mut attr) }).map_err(|e| {
+            if matches!(e.raw_os_error(), Some(libc::EBADF | libc::EINVAL)) {
+                e.with_kind(ErrorKind::InvalidInput).with_message(format!(
+                    "descriptor {mqd} is not a POSIX message queue; adopt a descriptor \
+                     from mq_open"
+                ))
+            } else {
+                e
+            }
+        })?;
+        // SAFETY: F_GETFL on a descriptor `fd` owns; no memory is passed.
+        let status = check("fcntl", unsafe { libc::fcntl(mqd, libc::F_GETFL) })?;
+        let (read, write) = match status & libc::O_ACCMODE {
+            libc::O_RDONLY => (true, false),
+            libc::O_WRONLY => (false, true),
+            _ => (true, true),
+        };
+        Ok(MessageQueue {
+            name: name::name_of_fd(mqd, "/"),
+            mqd: fd.into_raw_fd(),
+            max_messages: usize::try_from(attr.mq_maxmsg).unwrap_or(0),
+            max_message_size: usize::try_from(attr.mq_msgsize).unwrap_or(0),
+            read,
+            write,
+            created: false,
+            notify: notify::NotifyState::default(),
+        })
+    }
+
+    /// A second handle on the same queue, with its own descriptor
+    /// (`fcntl(F_DUPFD_CLOEXEC)`), sharing this one's open file description
+    /// (so [`set_block`](Self::set_block) on either affects both). Its
+    /// notification state starts empty; as with any descriptor of the
+    /// queue, closing it cancels this process's notification registration
+    /// (see [Notifications](Self#notifications)).
+    /// [`created`](Self::created) is `false` for the clone.
+    ///
+    /// ```
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?;
+    /// let clone = q.try_clone()?;
+    /// q.send(b"one", 0)?;
+    /// q.close()?;
+    /// assert_eq!(clone.receive_vec()?, (b"one".to_vec(), 0));
+    /// clone.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn try_clone(&self) -> Result<MessageQueue> {
+        let fd = self
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(|e| match e.raw_os_error() {
+                Some(errno) => Error::from_errno("fcntl", errno),
+                None => Error::new(ErrorKind::Other, "fcntl", e.to_string()),
+            })?;
+        Ok(MessageQueue {
+            mqd: fd.into_raw_fd(),
+            name: self.name.clone(),
+            max_messages: self.max_messages,
+            max_message_size: self.max_message_size,
+            read: self.read,
+            write: self.write,
+            created: false,
+            notify: notify::NotifyState::default(),
+        })
+    }
+}
+
 impl IntoRawFd for MessageQueue {
     /// Gives up ownership of the descriptor (the caller must `mq_close` it). A
     /// pending callback notification of this handle is forgotten and will not
@@ -1372,8 +1539,8 @@ impl IntoRawFd for MessageQueue {
 /// ```
 /// use posix_ipc::{unlink_message_queue, ErrorKind, MessageQueue};
 /// let q = MessageQueue::options().max_message_size(8).create_unique()?;
-/// unlink_message_queue(q.name())?;
-/// assert_eq!(unlink_message_queue(q.name()).unwrap_err().kind(), ErrorKind::NotFound);
+/// unlink_message_queue(q.name().unwrap())?;
+/// assert_eq!(unlink_message_queue(q.name().unwrap()).unwrap_err().kind(), ErrorKind::NotFound);
 /// assert!(unlink_message_queue("no-slash").unwrap_err().is_invalid_input());
 /// # Ok::<(), posix_ipc::Error>(())
 /// ```

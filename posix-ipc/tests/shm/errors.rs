@@ -31,10 +31,10 @@ fn read_only_open_with_a_size_leaves_the_object_intact() {
     let e = SharedMemory::options()
         .read_only(true)
         .size(8192)
-        .open(shm.name())
+        .open(shm.name().unwrap())
         .unwrap_err();
     invalid(e, &["read-only", "8192"]);
-    let again = SharedMemory::open(shm.name()).unwrap();
+    let again = SharedMemory::open(shm.name().unwrap()).unwrap();
     assert_eq!(again.size().unwrap(), 4096);
     assert_eq!(
         again.map().unwrap().read_vec(0, 4096).unwrap(),
@@ -61,7 +61,7 @@ fn read_only_with_truncate_is_refused_before_any_call() {
     let e = SharedMemory::options()
         .read_only(true)
         .truncate(true)
-        .open(shm.name())
+        .open(shm.name().unwrap())
         .unwrap_err();
     invalid(e, &["truncate", "read-only"]);
     assert_eq!(shm.size().unwrap(), 100);
@@ -75,7 +75,7 @@ fn sizes_beyond_off_t_are_invalid_input() {
     for size in [SHARED_MEMORY_SIZE_MAX + 1, 1 << 63, usize::MAX] {
         let e = SharedMemory::options()
             .size(size)
-            .open(shm.name())
+            .open(shm.name().unwrap())
             .unwrap_err();
         invalid(e, &[&size.to_string(), &SHARED_MEMORY_SIZE_MAX.to_string()]);
         invalid(shm.set_len(size).unwrap_err(), &[&size.to_string()]);
@@ -211,7 +211,7 @@ fn permissions_and_owner_are_the_real_values() {
     shm.set_mode(0o640).unwrap();
     let other = SharedMemory::options()
         .mode(0o777)
-        .open(shm.name())
+        .open(shm.name().unwrap())
         .unwrap();
     assert_eq!(other.mode().unwrap().bits(), 0o640);
     let p = other.permissions().unwrap();
@@ -222,7 +222,7 @@ fn permissions_and_owner_are_the_real_values() {
     assert_eq!(p.mode.bits(), 0o640);
     let dbg = format!("{other:?}");
     for w in [
-        &shm.name().to_string(),
+        &shm.name().unwrap().to_string(),
         "mode: 0o640",
         "size: 0",
         "read_only: false",
@@ -249,7 +249,7 @@ fn created_mode_is_subject_to_the_umask() {
 #[test]
 fn guard_unlinks_on_drop_and_can_be_disarmed() {
     let (shm, _g) = fresh(16);
-    let name = shm.name().clone();
+    let name = shm.name().unwrap().clone();
     let guard = shm.unlink_on_drop();
     let map = guard.map().unwrap();
     drop(guard);
@@ -263,7 +263,7 @@ fn guard_unlinks_on_drop_and_can_be_disarmed() {
 
     let (shm, _g2) = fresh(16);
     let kept = shm.unlink_on_drop().into_inner();
-    assert!(SharedMemory::open(kept.name()).is_ok());
+    assert!(SharedMemory::open(kept.name().unwrap()).is_ok());
 }
 
 #[test]
@@ -303,7 +303,7 @@ fn one_mapping_is_shared_by_threads() {
     });
     assert_eq!(counter.load(Ordering::SeqCst), 40_000);
     // Handles move to other threads too.
-    let name = shm.name().clone();
+    let name = shm.name().unwrap().clone();
     let size = std::thread::spawn(move || shm.size().unwrap())
         .join()
         .unwrap();
