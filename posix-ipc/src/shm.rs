@@ -7,6 +7,7 @@
 use std::fmt;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
 
 use ipc_common::__private::options::{FlagBits, OpenOptions};
 use ipc_common::{Error, ErrorKind, IntoMode, Mode, Permissions, Result, check};
@@ -65,6 +66,38 @@ pub const SHARED_MEMORY_SIZE_MAX: usize = if (libc::off_t::MAX as u128) < (usize
 /// [`create`](SharedMemory::create) (open or create, resizing like posix_ipc),
 /// [`create_new`](SharedMemory::create_new) (create exclusively) and
 /// [`create_unique`](SharedMemory::create_unique) (posix_ipc's `name=None`).
+/// Names follow the rules of [`Name`]; [`from_fd`](SharedMemory::from_fd)
+/// adopts a descriptor instead.
+///
+/// # Names starting with `/sem.`
+///
+/// On Linux, glibc and musl keep the named semaphore `/x` in the file
+/// `/dev/shm/sem.x`, which is also the file of the shared memory object
+/// `/sem.x`. A C program or Python's posix_ipc may well name shared memory
+/// `/sem.something`, and such objects open, resize and unlink here as any
+/// other. Only a name whose file really holds a semaphore (exactly the size
+/// of a `sem_t` and, with glibc, the contents `sem_open` writes) is refused,
+/// by [`open`](SharedMemoryOptions::open) and [`unlink_shared_memory`], with
+/// an [`InvalidInput`](ErrorKind::InvalidInput) error that names the
+/// semaphore and says to use [`Semaphore`](crate::Semaphore) or
+/// [`unlink_semaphore`](crate::unlink_semaphore): resizing or writing it as
+/// shared memory would corrupt the semaphore (a shrink kills its users with
+/// `SIGBUS`). The file is read before the call: this guards against
+/// mistakes, not against a process that swaps the file at that moment.
+///
+/// ```
+/// use posix_ipc::{Semaphore, SharedMemory};
+/// let sem = Semaphore::create_unique(1)?;
+/// let alias = format!("/sem.{}", &sem.name().to_string()[1..]);
+/// let e = SharedMemory::open(alias.as_str()).unwrap_err();
+/// assert!(e.is_invalid_input() && e.message().contains("Semaphore::open"));
+/// sem.unlink()?;
+/// // Not a semaphore's file: an ordinary object.
+/// let shm = SharedMemory::create_new(alias.as_str(), 4096)?;
+/// assert_eq!(SharedMemory::open(alias.as_str())?.size()?, 4096);
+/// shm.unlink()?;
+/// # Ok::<(), posix_ipc::Error>(())
+/// ```
 ///
 /// # Memory is reserved
 ///
@@ -682,24 +715,90 @@ fn is_directory(name: &Name) -> bool {
         && std::fs::symlink_metadata(format!("{SHM_DIR}{name}")).is_ok_and(|m| m.is_dir())
 }
 
-/// Validates a shared memory name. On Linux/glibc a named semaphore `/x`
-/// lives in `/dev/shm/sem.x`, which is also the shared memory object
-/// `/sem.x`: opening (and resizing or writing) it as shared memory would
-/// corrupt a live semaphore (a shrink makes every user of the semaphore die of
-/// SIGBUS), so such names are refused.
+/// Validates a shared memory name, and refuses one whose file is a named
+/// semaphore's (see [`SharedMemory`](SharedMemory#names-starting-with-sem)).
 fn shm_name(op: &'static str, name: impl IntoName) -> Result<Name> {
     let name = name.into_name()?;
-    if cfg!(target_os = "linux") && name.as_bytes().starts_with(b"/sem.") {
-        return Err(Error::invalid_input(
-            op,
-            format!(
-                "\"{name}\" is where glibc keeps the named semaphore \"/{}\"; \
-                 shared memory names must not start with \"/sem.\"",
-                String::from_utf8_lossy(&name.as_bytes()[5..])
-            ),
-        ));
-    }
+    refuse_semaphore_file(op, &name)?;
     Ok(name)
+}
+
+/// On Linux the named semaphore `/x` lives in `/dev/shm/sem.x` (glibc and
+/// musl), which is also the file of the shared memory object `/sem.x`.
+/// Opening a semaphore's file as shared memory and resizing or writing it
+/// would corrupt a live semaphore (a shrink makes every user of the
+/// semaphore die of `SIGBUS`), so such a name is refused, but only when its
+/// file really is a semaphore: exactly `size_of::<sem_t>()` bytes and, with
+/// glibc, holding the process-shared word `sem_open` writes. Shared memory
+/// objects named `/sem.x` made by C programs or Python (any other size, or
+/// other contents) open and unlink as usual, and so does a name with no
+/// file yet. The check reads the file before the call; it guards against
+/// mistakes, not against a process racing to swap the file.
+fn refuse_semaphore_file(op: &'static str, name: &Name) -> Result<()> {
+    let Some(semaphore) = name.as_bytes().strip_prefix(b"/sem.") else {
+        return Ok(());
+    };
+    if !cfg!(target_os = "linux") || !is_semaphore_file(name) {
+        return Ok(());
+    }
+    let semaphore = String::from_utf8_lossy(semaphore);
+    Err(Error::invalid_input(
+        op,
+        format!(
+            "{SHM_DIR}{name} is the file of the named semaphore \"/{semaphore}\" (it holds \
+             a sem_t made by sem_open), so it is not opened or unlinked as shared memory: \
+             resizing or writing it would corrupt the semaphore. Use \
+             Semaphore::open(\"/{semaphore}\"), or unlink_semaphore(\"/{semaphore}\") to \
+             remove it; shared memory objects named \"/sem.*\" that are not semaphores \
+             are opened as usual"
+        ),
+    ))
+}
+
+/// Whether the file of shared memory object `name` (`/dev/shm<name>`) holds
+/// a named semaphore: a regular file of exactly `size_of::<sem_t>()` bytes
+/// and, with glibc, the process-shared word `sem_open` writes (the word the
+/// semaphore module checks too).
+fn is_semaphore_file(name: &Name) -> bool {
+    use std::io::Read;
+    let mut path = b"/dev/shm".to_vec();
+    path.extend_from_slice(name.as_bytes());
+    let path = std::path::Path::new(std::ffi::OsStr::from_bytes(&path));
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return false;
+    };
+    let size = std::mem::size_of::<sys::sem_t>();
+    if !meta.is_file() || usize::try_from(meta.len()).ok() != Some(size) {
+        return false;
+    }
+    if cfg!(not(target_env = "gnu")) {
+        return true;
+    }
+    let mut bytes = [0u8; 64];
+    let Some(buf) = bytes.get_mut(..size) else {
+        return true;
+    };
+    let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(buf));
+    // An unreadable file of a semaphore's size: assume the worst.
+    read.is_err() || glibc_private_word(buf) == GLIBC_FUTEX_SHARED
+}
+
+/// What `sem_open` writes in the `private` word of a glibc `sem_t` (see the
+/// semaphore module's `backing`).
+const GLIBC_FUTEX_SHARED: i32 = 128;
+
+/// The `private` word of a glibc `sem_t` in `sem` (its bytes): after a
+/// 64-bit `data` word where glibc has 64-bit atomics, after a 32-bit
+/// `value` elsewhere.
+fn glibc_private_word(sem: &[u8]) -> i32 {
+    let at = if cfg!(any(target_pointer_width = "64", target_arch = "x86_64")) {
+        8
+    } else {
+        4
+    };
+    sem.get(at..at + 4)
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map_or(0, i32::from_ne_bytes)
 }
 
 fn unlink_name(name: &Name) -> Result<()> {

@@ -9,7 +9,7 @@ use posix_ipc::{
     unlink_shared_memory,
 };
 
-use crate::{fresh, fresh_name, page, pattern_vec};
+use crate::{Cleanup, fresh, fresh_name, page, pattern_vec};
 
 /// Asserts `e` is InvalidInput and its message mentions every one of `words`.
 fn invalid(e: posix_ipc::Error, words: &[&str]) {
@@ -330,6 +330,34 @@ fn a_semaphores_backing_file_cannot_be_opened_as_shared_memory() {
     }
     sem.release().unwrap();
     assert_eq!(sem.value().unwrap(), 2);
+}
+
+#[test]
+fn shared_memory_named_sem_dot_that_is_no_semaphore_opens_and_unlinks() {
+    // As a C program (or posix_ipc) makes it: shm_open + ftruncate, under a
+    // name that glibc would also use for the semaphore "/ipcrs-...".
+    let name = format!("/sem.{}", &testkit::unique_name("shm")[1..]);
+    let _g = Cleanup(posix_ipc::Name::new(name.as_str()).unwrap());
+    let c_name = std::ffi::CString::new(name.as_str()).unwrap();
+    for size in [4096, std::mem::size_of::<libc::sem_t>()] {
+        // SAFETY: a valid NUL-terminated name; the descriptor is closed below.
+        let fd = unsafe { libc::shm_open(c_name.as_ptr(), libc::O_CREAT | libc::O_RDWR, 0o600) };
+        assert!(fd >= 0);
+        // SAFETY: ftruncate and close on the descriptor just opened.
+        unsafe {
+            assert_eq!(libc::ftruncate(fd, libc::off_t::try_from(size).unwrap()), 0);
+            libc::close(fd);
+        }
+        // Zeros, even at a sem_t's size, are not a semaphore sem_open made.
+        let shm = SharedMemory::open(name.as_str()).unwrap();
+        assert_eq!(shm.size().unwrap(), size);
+        shm.map().unwrap().write_at(0, b"data").unwrap();
+        assert!(SharedMemory::create(name.as_str(), size).is_ok());
+        posix_ipc::unlink_shared_memory(name.as_str()).unwrap();
+    }
+    // A name with no file yet can be created.
+    let shm = SharedMemory::create_new(name.as_str(), 64).unwrap();
+    shm.unlink().unwrap();
 }
 
 /// `created()`: true when this very call made the object, for every form of
