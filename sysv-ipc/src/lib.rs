@@ -141,6 +141,7 @@ pub use ipc_common::{Error, ErrorKind, IntoMode, Mode, Permissions, Result, Time
 mod guard;
 mod ipc;
 mod key;
+pub mod limits;
 
 pub use guard::{Remove, RemoveOnDrop};
 pub use ipc::{IPC_CREAT, IPC_CREX, IPC_EXCL, IPC_PRIVATE};
@@ -150,15 +151,13 @@ pub use key::{Key, ftok};
 mod sem;
 pub use sem::{
     SEMAPHORE_TIMEOUT_SUPPORTED, SEMAPHORE_VALUE_MAX, SemOp, Semaphore, SemaphoreGuard,
-    SemaphoreLimits, SemaphoreOptions, SemaphoreSet, SemaphoreSetOptions, SemaphoreStat,
-    remove_semaphore, semaphore_limits,
+    SemaphoreOptions, SemaphoreSet, SemaphoreSetOptions, SemaphoreStat, remove_semaphore,
 };
 
 // ---- Shared memory (shm.rs) ----
 mod shm;
 pub use shm::{
-    Attachment, SharedMemory, SharedMemoryOptions, SharedMemoryStat, attach, max_segment_size,
-    page_size, remove_shared_memory,
+    Attachment, SharedMemory, SharedMemoryOptions, SharedMemoryStat, attach, remove_shared_memory,
 };
 #[cfg(target_os = "linux")]
 pub use shm::{SHM_HUGETLB, SHM_NORESERVE};
@@ -169,8 +168,6 @@ pub use msg::{
     DEFAULT_MAX_MESSAGE_SIZE, Message, MessageQueue, MessageQueueOptions, MessageQueueStat,
     STACK_MESSAGE_SIZE, Selector, Wait, remove_message_queue,
 };
-#[cfg(target_os = "linux")]
-pub use msg::{MessageQueueLimits, message_queue_limits};
 
 // ---- Crash survival (ipc-common's robust.rs) ----
 pub use ipc_common::ROBUST_MUTEX_SUPPORTED;

@@ -1,6 +1,6 @@
 //! System V message queues: [`MessageQueue`], the receive [`Selector`], [`Wait`],
 //! owned [`Message`]s, one-call [`MessageQueueStat`], [`remove_message_queue`]
-//! and the kernel's [`message_queue_limits`].
+//! and the kernel's [`message_queue_limits`](crate::limits::message_queue_limits).
 //!
 //! See [`MessageQueue`] for how buffers are staged and why there are no timeouts.
 
@@ -1318,7 +1318,7 @@ impl MessageQueue {
     ///
     /// ```
     /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// assert_eq!(q.max_size()?, sysv_ipc::message_queue_limits()?.msgmnb);
+    /// assert_eq!(q.max_size()?, sysv_ipc::limits::message_queue_limits()?.msgmnb);
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
@@ -1616,7 +1616,7 @@ pub fn remove_message_queue(id: i32) -> Result<()> {
 /// (`/proc/sys/kernel/msg*`; sysv_ipc cannot query them).
 ///
 /// ```
-/// let l = sysv_ipc::message_queue_limits()?;
+/// let l = sysv_ipc::limits::message_queue_limits()?;
 /// assert!(l.msgmax > 0 && l.msgmnb > 0 && l.msgmni > 0);
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
@@ -1638,7 +1638,7 @@ pub struct MessageQueueLimits {
 /// Change them with `sysctl kernel.msgmax=N` (root).
 ///
 /// ```
-/// let l = sysv_ipc::message_queue_limits()?;
+/// let l = sysv_ipc::limits::message_queue_limits()?;
 /// println!("messages up to {} bytes, queues of {} bytes, {} queues", l.msgmax, l.msgmnb, l.msgmni);
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```

@@ -136,10 +136,11 @@ impl SemaphoreStat {
 }
 
 /// The System V semaphore limits of the running system, from
-/// `/proc/sys/kernel/sem` (plus the compile-time `SEMVMX`).
+/// `/proc/sys/kernel/sem`, plus `SEMVMX`, which the kernel fixes at 32767 and
+/// does not publish (so it is [`SEMAPHORE_VALUE_MAX`], not read).
 ///
 /// ```
-/// let l = sysv_ipc::semaphore_limits()?;
+/// let l = sysv_ipc::limits::semaphore_limits()?;
 /// assert!(l.semmsl >= 1 && l.semopm >= 1 && l.semmni >= 1);
 /// assert_eq!(l.semvmx, sysv_ipc::SEMAPHORE_VALUE_MAX);
 /// # Ok::<(), sysv_ipc::Error>(())
@@ -164,7 +165,7 @@ pub struct SemaphoreLimits {
 /// change them with `sysctl kernel.sem`.
 ///
 /// ```
-/// let l = sysv_ipc::semaphore_limits()?;
+/// let l = sysv_ipc::limits::semaphore_limits()?;
 /// println!("at most {} operations per batch", l.semopm);
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```

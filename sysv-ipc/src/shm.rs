@@ -69,7 +69,7 @@ const FLAGS: FlagBits = ipc::flag_bits(EXTRA_FLAGS, WHAT);
 /// fixes at build time).
 ///
 /// ```
-/// assert!(sysv_ipc::page_size().is_power_of_two());
+/// assert!(sysv_ipc::limits::page_size().is_power_of_two());
 /// ```
 pub fn page_size() -> usize {
     static V: OnceLock<usize> = OnceLock::new();
@@ -95,7 +95,7 @@ fn shmlba() -> usize {
 /// page).
 ///
 /// ```
-/// let max = sysv_ipc::max_segment_size();
+/// let max = sysv_ipc::limits::max_segment_size();
 /// assert!(max >= 1 && max <= isize::MAX as usize);
 /// ```
 pub fn max_segment_size() -> usize {
@@ -105,6 +105,53 @@ pub fn max_segment_size() -> usize {
         return usize::try_from(v).map_or(cap, |v| v.min(cap));
     }
     cap
+}
+
+/// The kernel's System V shared memory limits, as they are now
+/// (`/proc/sys/kernel/shm*`; sysv_ipc cannot query them).
+///
+/// ```
+/// let l = sysv_ipc::limits::shared_memory_limits()?;
+/// assert!(l.shmmax > 0 && l.shmmni > 0 && l.shmall > 0);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SharedMemoryLimits {
+    /// `kernel.shmmax`: the largest segment, in bytes (see
+    /// [`max_segment_size`], which caps it at what a process can address).
+    pub shmmax: u64,
+    /// `kernel.shmmni`: the most segments the system (IPC namespace) may have.
+    pub shmmni: u64,
+    /// `kernel.shmall`: the most pages all segments together may use.
+    pub shmall: u64,
+}
+
+/// Reads the current shared memory limits (see [`SharedMemoryLimits`]).
+/// Change them with `sysctl kernel.shmmax=N` (root).
+///
+/// ```
+/// let l = sysv_ipc::limits::shared_memory_limits()?;
+/// println!("segments up to {} bytes, {} of them", l.shmmax, l.shmmni);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
+pub fn shared_memory_limits() -> Result<SharedMemoryLimits> {
+    let read = |name: &str| -> Result<u64> {
+        let [v] = ipc_common::read_proc_numbers(
+            "shared_memory_limits",
+            &format!("/proc/sys/kernel/{name}"),
+        )?;
+        Ok(v)
+    };
+    Ok(SharedMemoryLimits {
+        shmmax: read("shmmax")?,
+        shmmni: read("shmmni")?,
+        shmall: read("shmall")?,
+    })
 }
 
 /// Options for opening or creating a segment, like [`std::fs::OpenOptions`];
@@ -324,7 +371,7 @@ impl SharedMemoryOptions {
     /// #         r => break r?.remove_on_drop(),
     /// #     }
     /// # };
-    /// assert_eq!(seg.size()?, sysv_ipc::page_size());
+    /// assert_eq!(seg.size()?, sysv_ipc::limits::page_size());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     #[cfg(target_os = "linux")]

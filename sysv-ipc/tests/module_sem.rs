@@ -26,7 +26,7 @@ fn constant_values() {
         .split_whitespace()
         .map(|f| f.parse().unwrap())
         .collect();
-    let l = sysv_ipc::semaphore_limits().unwrap();
+    let l = sysv_ipc::limits::semaphore_limits().unwrap();
     assert_eq!(vec![l.semmsl, l.semmns, l.semopm, l.semmni], want);
     assert_eq!(l.semvmx, SEMAPHORE_VALUE_MAX);
 }

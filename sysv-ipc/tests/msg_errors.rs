@@ -11,7 +11,7 @@ use std::thread;
 use msg_common::{gettid, new_queue, new_queue_with, unused_key, wait_blocked_in_msg};
 use sysv_ipc::{
     ErrorKind, IPC_CREAT, IPC_EXCL, MessageQueue, STACK_MESSAGE_SIZE, Selector, Wait,
-    message_queue_limits, remove_message_queue,
+    limits::message_queue_limits, remove_message_queue,
 };
 
 #[test]

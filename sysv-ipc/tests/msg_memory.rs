@@ -11,7 +11,8 @@ mod msg_common;
 use std::time::Duration;
 
 use msg_common::new_queue_with;
-use sysv_ipc::{ErrorKind, Key, MessageQueue, Selector, Wait, message_queue_limits};
+use sysv_ipc::limits::message_queue_limits;
+use sysv_ipc::{ErrorKind, Key, MessageQueue, Selector, Wait};
 
 const LIMIT: Duration = Duration::from_secs(30);
 

@@ -352,7 +352,7 @@ fn attribute_max_size() {
     let q = new_queue();
     assert_eq!(
         q.max_size().unwrap(),
-        sysv_ipc::message_queue_limits().unwrap().msgmnb
+        sysv_ipc::limits::message_queue_limits().unwrap().msgmnb
     );
     q.set_max_size(2048).unwrap();
     assert_eq!(q.max_size().unwrap(), 2048);

@@ -145,7 +145,7 @@ fn bad_set_arguments_create_nothing() {
         );
     }
     // More members than SEMMSL: the kernel refuses (EINVAL) and says why.
-    let semmsl = sysv_ipc::semaphore_limits().unwrap().semmsl;
+    let semmsl = sysv_ipc::limits::semaphore_limits().unwrap().semmsl;
     if let Ok(too_many) = u16::try_from(semmsl + 1) {
         let e = SemaphoreSet::options()
             .create(true)
@@ -369,7 +369,7 @@ fn bad_batches_are_refused_before_any_system_call() {
     // The largest batch works.
     let max = vec![SemOp::release(1, 1); SemaphoreSet::MAX_BATCH];
     let max_ok = SemaphoreSet::MAX_BATCH
-        <= usize::try_from(sysv_ipc::semaphore_limits().unwrap().semopm).unwrap();
+        <= usize::try_from(sysv_ipc::limits::semaphore_limits().unwrap().semopm).unwrap();
     if max_ok {
         set.apply(&max, Timeout::Immediate).unwrap();
         assert_eq!(set.value(1).unwrap(), 505);

@@ -31,7 +31,7 @@ fn size_zero_on_create_is_invalid_input() {
 fn size_beyond_the_platform_is_invalid_input_never_wrapped() {
     // sysv_ipc: size=2**64 wraps to 0 and creates a page; size=-1 wraps to 2**64-1.
     let key = unused_key();
-    let max = sysv_ipc::max_segment_size();
+    let max = sysv_ipc::limits::max_segment_size();
     for size in [
         usize::MAX,
         isize::MAX.unsigned_abs() + 1,

@@ -57,16 +57,16 @@ fn creation_ipc_creat_new() {
     let mem = guard(
         SharedMemory::options()
             .flags(IPC_CREAT)
-            .size(sysv_ipc::page_size())
+            .size(sysv_ipc::limits::page_size())
             .open(key),
     );
     assert_eq!(mem.key(), key);
-    assert_eq!(mem.size().unwrap(), sysv_ipc::page_size());
+    assert_eq!(mem.size().unwrap(), sysv_ipc::limits::page_size());
     // sysv_ipc: IPC_CREAT without a size was ValueError('The size is invalid');
     // here a new segment defaults to one page.
     let key = unused_key();
     let mem = guard(SharedMemory::options().flags(IPC_CREAT).open(key));
-    assert_eq!(mem.size().unwrap(), sysv_ipc::page_size());
+    assert_eq!(mem.size().unwrap(), sysv_ipc::limits::page_size());
 }
 
 #[test]
@@ -478,7 +478,7 @@ fn property_address() {
     let mem = fixture();
     let a = mem.attachment().unwrap();
     assert!(!a.as_ptr().is_null());
-    assert!((a.as_ptr() as usize).is_multiple_of(sysv_ipc::page_size()));
+    assert!((a.as_ptr() as usize).is_multiple_of(sysv_ipc::limits::page_size()));
 }
 
 #[test]

@@ -500,7 +500,7 @@ impl SemaphoreSetOptions {
 impl SemaphoreSet {
     /// The most operations one [`apply`](Self::apply) call takes (Linux's
     /// default SEMOPM). The running kernel's SEMOPM may be lower (see
-    /// [`semaphore_limits`](crate::semaphore_limits)); then bigger batches fail
+    /// [`semaphore_limits`](crate::limits::semaphore_limits)); then bigger batches fail
     /// with `InvalidInput` from the kernel.
     ///
     /// ```
