@@ -216,3 +216,49 @@ fn into_async_in_a_runtime_without_io_is_an_error() {
     assert!(e.message().contains("enable_io()"), "{e}");
     assert!(!is_nonblocking(dup.as_raw_fd()), "left blocking");
 }
+
+/// Polls `fut` once, with the task's own context, and returns the result.
+async fn poll_once<F: std::future::Future + Unpin>(fut: &mut F) -> std::task::Poll<F::Output> {
+    std::future::poll_fn(|cx| std::task::Poll::Ready(std::pin::Pin::new(&mut *fut).poll(cx))).await
+}
+
+#[tokio::test]
+async fn a_cancelled_receive_loses_no_message() {
+    let (q, _guard) = sized(4, 16);
+    let other = MessageQueue::open(q.name().unwrap()).unwrap();
+    let q = q.into_async().unwrap();
+    let mut buf = [0u8; 16];
+    // Cancelled by a timeout while the queue is empty.
+    let timed_out = tokio::time::timeout(Duration::from_millis(20), q.receive(&mut buf)).await;
+    assert!(timed_out.is_err());
+    // The hard case: the future waits, a message arrives and wakes it, and
+    // the future is dropped before it is polled again.
+    let mut waiting = Box::pin(q.receive(&mut buf));
+    assert!(poll_once(&mut waiting).await.is_pending());
+    other.send(b"survives", 5).unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await; // the reactor sees it
+    drop(waiting);
+    assert_eq!(other.current_messages().unwrap(), 1, "still queued");
+    assert_eq!(q.receive_vec().await.unwrap(), (b"survives".to_vec(), 5));
+}
+
+#[tokio::test]
+async fn a_cancelled_send_sends_nothing() {
+    let (q, _guard) = sized(1, 8);
+    let q = q.into_async().unwrap();
+    q.send(b"fills", 0).await.unwrap();
+    let mut blocked = Box::pin(q.send(b"dropped", 1));
+    assert!(
+        poll_once(&mut blocked).await.is_pending(),
+        "the queue is full"
+    );
+    drop(blocked);
+    assert_eq!(q.receive_vec().await.unwrap(), (b"fills".to_vec(), 0));
+    assert!(
+        q.get_ref()
+            .receive_vec_timeout(Timeout::Immediate)
+            .unwrap_err()
+            .is_busy(),
+        "the cancelled send never happened"
+    );
+}

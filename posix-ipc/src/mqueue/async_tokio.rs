@@ -12,13 +12,44 @@ use crate::guard::{Sealed, Unlink, UnlinkOnDrop};
 /// A [`MessageQueue`] whose `send` and `receive` are futures (feature
 /// `tokio`).
 ///
-/// It owns the queue, switched to non-blocking, inside a
-/// [`tokio::io::unix::AsyncFd`]: a call tries the operation, and while the
-/// queue is full (send) or empty (receive) it waits for the descriptor to
-/// become writable or readable, without a thread. Input errors (message too
-/// long, priority out of range, buffer too short, wrong access) are returned
-/// at once. `AsyncMessageQueue` is `Send + Sync`; tasks may share one by
-/// reference or `Arc`.
+/// It owns the queue, switched to non-blocking, inside tokio's
+/// [`AsyncFd`](https://docs.rs/tokio/1/tokio/io/unix/struct.AsyncFd.html)
+/// (a link that works in docs built without tokio's, too). A call tries the operation, and while the queue is full
+/// (send) or empty (receive) it waits for the descriptor to become writable
+/// or readable, without a thread. Input errors (message too long, priority
+/// out of range, buffer too short, wrong access) are returned at once.
+/// `AsyncMessageQueue` is `Send + Sync`; tasks may share one by reference or
+/// `Arc`. Wrapped in [`UnlinkOnDrop`] (see
+/// [`UnlinkOnDrop::<MessageQueue>::into_async`](UnlinkOnDrop::into_async))
+/// it unlinks the queue when it drops.
+///
+/// # Cancel safety
+///
+/// [`send`](Self::send), [`receive`](Self::receive) and
+/// [`receive_vec`](Self::receive_vec) are cancel-safe: dropping one of their
+/// futures before it completes (a `tokio::time::timeout` that expires, the
+/// other branch of a `tokio::select!`) loses no message and sends nothing
+/// twice. A message leaves the queue only in the very poll that returns it
+/// (one `mq_receive` that either takes a message, which the future then
+/// returns, or finds the queue empty and takes nothing), and a send puts the
+/// whole message in the queue in the poll that returns `Ok`, or nothing. So
+/// a dropped `receive` leaves its message for the next receive, and a
+/// dropped `send` did not send. (The caller's buffer may have been written
+/// only by a receive that completed.)
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_io().enable_time().build().unwrap().block_on(async {
+/// use std::time::Duration;
+/// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?.into_async()?;
+/// let mut buf = [0u8; 8];
+/// // Cancelled while waiting on the empty queue.
+/// assert!(tokio::time::timeout(Duration::from_millis(10), q.receive(&mut buf)).await.is_err());
+/// q.send(b"kept", 1).await?;
+/// assert_eq!(q.receive(&mut buf).await?, (4, 1)); // nothing was lost
+/// q.get_ref().unlink()?;
+/// # Ok::<(), posix_ipc::Error>(())
+/// # }).unwrap();
+/// ```
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
