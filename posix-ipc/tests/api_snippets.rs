@@ -194,3 +194,13 @@ fn notify_signal_takes_a_nix_signal() {
     mq.cancel_notification().unwrap();
     println!("notified");
 }
+
+#[test]
+fn io_errors_keep_the_errno() {
+    use std::error::Error as _;
+    let err = Semaphore::open(testkit::unique_name("absent")).unwrap_err();
+    assert!(err.source().is_some(), "the OS error is the source");
+    let io: std::io::Error = err.into();
+    assert_eq!(io.raw_os_error(), Some(libc::ENOENT));
+    assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+}
