@@ -31,7 +31,7 @@
 //!
 //! Hot loops allocate nothing: semaphores use `acquire`/`release`, message
 //! queues send from and receive into buffers made before the loop
-//! (`receive`, `receive_into`). The shared-memory scenarios run in two
+//! (`receive` into a buffer, in both crates). The shared-memory scenarios run in two
 //! variants, because the safe accessors copy with relaxed atomic word
 //! stores/loads (so that a concurrent writer in another process is not
 //! undefined behaviour), which the compiler cannot turn into `memset` or
