@@ -31,7 +31,7 @@
 //!
 //! Hot loops allocate nothing: semaphores use `acquire`/`release`, message
 //! queues send from and receive into buffers made before the loop
-//! (`receive`, `receive_into`). The shared-memory scenarios run in two
+//! (`receive` into a buffer, in both crates). The shared-memory scenarios run in two
 //! variants, because the safe accessors copy with relaxed atomic word
 //! stores/loads (so that a concurrent writer in another process is not
 //! undefined behaviour), which the compiler cannot turn into `memset` or
@@ -718,7 +718,7 @@ fn posix_shm_bandwidth(pid: libc::pid_t, mib: u64, slice: bool) -> Result<()> {
     let shm = SharedMemory::options()
         .create_new(true)
         .mode(0o600)
-        .size(size as u64)
+        .size(size)
         .open(&name)?;
     let mut map = shm.map()?;
     shm.close()?;
@@ -875,8 +875,8 @@ fn sysv_msg_pingpong(pid: libc::pid_t, n: u64) -> Result<()> {
     let mut buf = [0u8; SYSV_MSG_SIZE];
     let peer = Peer::spawn("sysv_msg_pingpong", &[&n.to_string()])?;
     let elapsed = warm_then_time(n, || {
-        q.send(1, &msg, Wait::Block)?;
-        let (len, _) = q.receive_into(&mut buf, Selector::Type(2), Wait::Block)?;
+        q.send(&msg, 1, Wait::Block)?;
+        let (len, _) = q.receive(&mut buf, Selector::Type(2), Wait::Block)?;
         if len != SYSV_MSG_SIZE {
             return Err(format!("received {len} bytes instead of {SYSV_MSG_SIZE}").into());
         }
@@ -894,8 +894,8 @@ fn sysv_msg_pingpong_peer(parent: libc::pid_t, n: u64) -> Result<()> {
         .open(sysv_key(parent, 0))?;
     let mut buf = [0u8; SYSV_MSG_SIZE];
     for _ in 0..W + n {
-        let (len, _) = q.receive_into(&mut buf, Selector::Type(1), Wait::Block)?;
-        q.send(2, &buf[..len], Wait::Block)?;
+        let (len, _) = q.receive(&mut buf, Selector::Type(1), Wait::Block)?;
+        q.send(&buf[..len], 2, Wait::Block)?;
     }
     Ok(())
 }

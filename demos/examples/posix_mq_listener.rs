@@ -42,7 +42,7 @@ fn listener(name: &str) -> Result<(), String> {
     // Unlinked when this guard drops: on success, on error and on Ctrl-C.
     let q = MessageQueue::options()
         .create(true)
-        .nonblocking(true)
+        .block(false)
         .open(name)
         .map_err(err)?
         .unlink_on_drop();
@@ -88,7 +88,7 @@ fn transmitter(name: &str, args: &Args) -> Result<(), String> {
     let priority = u32::try_from(args.number("priority", 0))
         .map_err(|_| "--priority must be 0 or more".to_string())?;
     let q = open_retrying(role, name, || {
-        MessageQueue::options().nonblocking(true).open(name)
+        MessageQueue::options().block(false).open(name)
     })
     .map_err(err)?;
     q.send(b"From transmitter", priority).map_err(err)?;

@@ -214,7 +214,7 @@ fn arm_callback(
 /// Receives the message that caused the notification and prints it.
 fn ding(role: &str, queue: &MessageQueue) -> Result<(), String> {
     let (message, priority) = queue
-        .receive_owned(Timeout::Immediate)
+        .receive_vec_timeout(Timeout::Immediate)
         .map_err(|e| e.to_string())?;
     say(
         role,

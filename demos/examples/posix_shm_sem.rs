@@ -34,7 +34,7 @@ fn main() -> Result<(), String> {
     let err = |e: posix_ipc::Error| e.to_string();
 
     if role == "premise" {
-        let size = u64::try_from(args.number("size", 4096)).map_err(|e| e.to_string())?;
+        let size = usize::try_from(args.number("size", 4096)).map_err(|e| e.to_string())?;
         // The guards unlink both names if anything below fails or is interrupted.
         let memory = SharedMemory::create_new(mem_name, size)
             .map_err(err)?
@@ -61,7 +61,7 @@ fn main() -> Result<(), String> {
         sem.acquire(Timeout::Forever).map_err(err)?;
         drop(map);
         let memory = memory.into_inner();
-        posix_ipc::unlink_shared_memory(memory.name()).map_err(err)?;
+        posix_ipc::unlink_shared_memory(memory.name().unwrap()).map_err(err)?;
         sem.into_inner().unlink().map_err(err)?;
         say(role, "removed the memory and the semaphore");
     } else {

@@ -25,9 +25,9 @@ fn main() -> Result<(), String> {
     let iterations = args.number("iterations", 1000);
     let key = Key::try_from(args.number("key", 0)).map_err(|e| e.to_string())?;
     let err = |e: sysv_ipc::Error| e.to_string();
-    let send = |q: &MessageQueue, text: &str| q.send(1, text.as_bytes(), Wait::Block).map_err(err);
+    let send = |q: &MessageQueue, text: &str| q.send(text.as_bytes(), 1, Wait::Block).map_err(err);
     let receive = |q: &MessageQueue| -> Result<String, String> {
-        let m = q.receive(Selector::Any, Wait::Block).map_err(err)?;
+        let m = q.receive_vec(Selector::Any, Wait::Block).map_err(err)?;
         Ok(String::from_utf8_lossy(&m.data).into_owned())
     };
 

@@ -21,7 +21,7 @@ fn main() -> Result<(), sysv_ipc::Error> {
     let role = "views";
     let segment = SharedMemory::options()
         .create_new(true)
-        .size(sysv_ipc::page_size())
+        .size(sysv_ipc::limits::page_size())
         .mode(0o600)
         .create_unique()?
         .remove_on_drop();

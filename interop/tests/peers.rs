@@ -302,7 +302,7 @@ fn sysv_queue_made_by_rust(peer: &Peer) {
         .open(sysv_ipc::Key::new(key.0))
         .unwrap();
     for (i, t) in MSG_TYPES.iter().enumerate() {
-        q.send(*t, format!("rust-{i}-type-{t}").as_bytes(), Wait::NoWait)
+        q.send(format!("rust-{i}-type-{t}").as_bytes(), *t, Wait::NoWait)
             .unwrap();
     }
     let report = peer.run(&["smsg", "inspect", &key.hex()]);
@@ -318,7 +318,7 @@ fn sysv_queue_made_by_rust(peer: &Peer) {
         expected,
         "FIFO order and types"
     );
-    let m = q.receive(Selector::Any, Wait::NoWait).unwrap();
+    let m = q.receive_vec(Selector::Any, Wait::NoWait).unwrap();
     assert_eq!(m.mtype, 7);
     assert_eq!(m.data, format!("from-{}", peer.tag()).as_bytes());
 }
@@ -333,27 +333,27 @@ fn sysv_queue_made_by_peer(peer: &Peer) {
     assert_eq!(q.current_messages().unwrap(), 4);
     let tag = peer.tag();
     // Selectors against the peer's messages: types 3, 1, 2, 1 in that order.
-    let m = q.receive(Selector::Type(1), Wait::NoWait).unwrap();
+    let m = q.receive_vec(Selector::Type(1), Wait::NoWait).unwrap();
     assert_eq!(
         (m.mtype, m.data),
         (1, format!("{tag}-1-type-1").into_bytes())
     );
-    let m = q.receive(Selector::UpTo(2), Wait::NoWait).unwrap();
+    let m = q.receive_vec(Selector::UpTo(2), Wait::NoWait).unwrap();
     assert_eq!(
         (m.mtype, m.data),
         (1, format!("{tag}-3-type-1").into_bytes())
     );
-    let m = q.receive(Selector::Except(3), Wait::NoWait).unwrap();
+    let m = q.receive_vec(Selector::Except(3), Wait::NoWait).unwrap();
     assert_eq!(
         (m.mtype, m.data),
         (2, format!("{tag}-2-type-2").into_bytes())
     );
-    let m = q.receive(Selector::Any, Wait::NoWait).unwrap();
+    let m = q.receive_vec(Selector::Any, Wait::NoWait).unwrap();
     assert_eq!(
         (m.mtype, m.data),
         (3, format!("{tag}-0-type-3").into_bytes())
     );
-    let e = q.receive(Selector::Any, Wait::NoWait).unwrap_err();
+    let e = q.receive_vec(Selector::Any, Wait::NoWait).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::WouldBlock);
 }
 

@@ -42,7 +42,7 @@ fn c_peer(args: &[&str]) -> interop::Report {
 #[test]
 fn c_locks_a_mutex_made_by_rust_and_waits_for_rust_to_release_it() {
     let shm = new_memory();
-    let name = shm.name().to_string();
+    let name = shm.name().unwrap().to_string();
     let map = shm.map().unwrap();
     // SAFETY: fresh memory; the peer opens it only after this.
     let mutex = unsafe { RobustMutex::init_at(&map, MUTEX) }.unwrap();
@@ -68,7 +68,7 @@ fn c_locks_a_mutex_made_by_rust_and_waits_for_rust_to_release_it() {
 #[test]
 fn rust_locks_a_mutex_made_by_c() {
     let shm = new_memory();
-    let name = shm.name().to_string();
+    let name = shm.name().unwrap().to_string();
     let (mutex_at, counter_at) = (MUTEX.to_string(), COUNTER.to_string());
     assert!(c_peer(&["rmutex", "init", &name, &mutex_at]).has_line("made"));
     let map = shm.map().unwrap();
@@ -89,7 +89,7 @@ fn rust_locks_a_mutex_made_by_c() {
 #[test]
 fn a_c_holder_killed_with_sigkill_is_seen_by_rust_as_owner_died() {
     let shm = new_memory();
-    let name = shm.name().to_string();
+    let name = shm.name().unwrap().to_string();
     let (mutex_at, counter_at) = (MUTEX.to_string(), COUNTER.to_string());
     c_peer(&["rmutex", "init", &name, &mutex_at]);
     let out = Command::new(env!("IPCRS_C_PEER"))
@@ -131,7 +131,7 @@ fn a_rust_holder_killed_with_sigkill_is_seen_by_c_as_owner_died() {
         }
     }
     let shm = new_memory();
-    let name = shm.name().to_string();
+    let name = shm.name().unwrap().to_string();
     let map = shm.map().unwrap();
     // SAFETY: fresh memory; the child opens it only after this.
     unsafe { RobustMutex::init_at(&map, MUTEX) }.unwrap();

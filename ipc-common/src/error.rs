@@ -46,10 +46,17 @@ pub enum ErrorKind {
     /// squatting"). The message names the owner. Nothing was changed; the caller
     /// can opt in to such objects explicitly. Python: `PermissionsError`.
     ForeignOwner,
-    /// The operation would have to wait and was asked not to, or its timeout
-    /// expired (`EAGAIN`, `ETIMEDOUT`; `ENOMSG` from a non-blocking System V
-    /// receive). Python: `BusyError`.
+    /// The operation would have to wait and was asked not to
+    /// ([`Timeout::Immediate`](crate::Timeout::Immediate), a non-blocking
+    /// handle: `EAGAIN`; `ENOMSG` from a non-blocking System V receive).
+    /// Python: `BusyError`.
     WouldBlock,
+    /// The operation waited as long as its [`Timeout`](crate::Timeout)
+    /// allowed and could not proceed (`ETIMEDOUT`, or the crates' own deadline
+    /// expiring, e.g. a timed System V semaphore wait). Distinct from
+    /// [`WouldBlock`](ErrorKind::WouldBlock), which never waited; both are
+    /// [`Error::is_busy`]. Python: `BusyError`.
+    TimedOut,
     /// The resource is held by someone else, e.g. another process is registered
     /// for a queue's notification (`EBUSY`, `ETXTBSY`). Python: `BusyError`.
     Busy,
@@ -89,7 +96,7 @@ impl ErrorKind {
     /// use ipc_common::ErrorKind;
     /// assert_eq!(ErrorKind::from_errno(libc::EEXIST), ErrorKind::AlreadyExists);
     /// assert_eq!(ErrorKind::from_errno(libc::EPERM), ErrorKind::PermissionDenied);
-    /// assert_eq!(ErrorKind::from_errno(libc::ETIMEDOUT), ErrorKind::WouldBlock);
+    /// assert_eq!(ErrorKind::from_errno(libc::ETIMEDOUT), ErrorKind::TimedOut);
     /// ```
     pub fn from_errno(errno: i32) -> ErrorKind {
         lookup(errno).map_or(ErrorKind::Other, |e| e.kind)
@@ -107,6 +114,7 @@ impl ErrorKind {
             ErrorKind::PermissionDenied => "permission denied",
             ErrorKind::ForeignOwner => "owned by another user",
             ErrorKind::WouldBlock => "would block",
+            ErrorKind::TimedOut => "timed out",
             ErrorKind::Busy => "busy",
             ErrorKind::Interrupted => "interrupted by a signal",
             ErrorKind::Removed => "object removed",
@@ -149,13 +157,56 @@ impl fmt::Display for ErrorKind {
 /// assert!(text.starts_with("mq_open: the per-user message queue memory"));
 /// assert!(text.contains("EMFILE"));
 /// ```
-#[derive(Clone, PartialEq, Eq, thiserror::Error)]
+///
+/// # With `std`
+///
+/// - [`source()`](std::error::Error::source) is the operating system's own
+///   error (a [`std::io::Error`] made from the errno, allocation-free) when a
+///   system call failed, and `None` otherwise, so error reporters such as
+///   `anyhow` show the system's description as the cause.
+/// - `Error` converts into [`std::io::Error`] (`?` in a function returning
+///   `io::Result`); see that `From` impl for what is kept.
+///
+/// ```
+/// use std::error::Error as _;
+/// let e = ipc_common::Error::from_errno("shm_open", libc::ENOENT);
+/// let os = e.source().unwrap().downcast_ref::<std::io::Error>().unwrap();
+/// assert_eq!(os.raw_os_error(), Some(libc::ENOENT));
+/// assert!(ipc_common::Error::invalid_input("open", "bad").source().is_none());
+/// ```
+#[derive(thiserror::Error)]
 pub struct Error {
     kind: ErrorKind,
-    errno: Option<i32>,
+    /// The system's error for the errno (`io::Error::from_raw_os_error`,
+    /// which allocates nothing), kept so `source()` can hand it out.
+    #[source]
+    os: Option<std::io::Error>,
     op: &'static str,
     message: Cow<'static, str>,
 }
+
+impl Clone for Error {
+    fn clone(&self) -> Self {
+        Error {
+            kind: self.kind,
+            os: self.raw_os_error().map(std::io::Error::from_raw_os_error),
+            op: self.op,
+            message: self.message.clone(),
+        }
+    }
+}
+
+impl PartialEq for Error {
+    /// Same kind, errno, operation and message.
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind
+            && self.raw_os_error() == other.raw_os_error()
+            && self.op == other.op
+            && self.message == other.message
+    }
+}
+
+impl Eq for Error {}
 
 impl Error {
     /// An error of `kind` raised by `op` before or without any system call.
@@ -169,7 +220,7 @@ impl Error {
     pub fn new(kind: ErrorKind, op: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
         Error {
             kind,
-            errno: None,
+            os: None,
             op,
             message: message.into(),
         }
@@ -196,7 +247,7 @@ impl Error {
     pub fn from_errno(op: &'static str, errno: i32) -> Self {
         Error {
             kind: ErrorKind::from_errno(errno),
-            errno: Some(errno),
+            os: Some(std::io::Error::from_raw_os_error(errno)),
             op,
             message: Cow::Borrowed(generic_message(errno)),
         }
@@ -247,7 +298,7 @@ impl Error {
     ///
     /// ```
     /// let e = ipc_common::Error::from_errno("sem_timedwait", libc::ETIMEDOUT);
-    /// assert_eq!(e.kind(), ipc_common::ErrorKind::WouldBlock);
+    /// assert_eq!(e.kind(), ipc_common::ErrorKind::TimedOut);
     /// ```
     pub fn kind(&self) -> ErrorKind {
         self.kind
@@ -259,7 +310,7 @@ impl Error {
     /// assert_eq!(ipc_common::Error::from_errno("x", libc::EAGAIN).raw_os_error(), Some(libc::EAGAIN));
     /// ```
     pub fn raw_os_error(&self) -> Option<i32> {
-        self.errno
+        self.os.as_ref().and_then(std::io::Error::raw_os_error)
     }
 
     /// The operation that failed: a system call name (`"sem_open"`) or a method.
@@ -311,14 +362,20 @@ impl Error {
         )
     }
 
-    /// Python's `BusyError`: a non-blocking call would block, a timeout expired,
-    /// or the resource is held elsewhere.
+    /// Python's `BusyError`: a non-blocking call would block
+    /// ([`WouldBlock`](ErrorKind::WouldBlock)), a timeout expired
+    /// ([`TimedOut`](ErrorKind::TimedOut)), or the resource is held elsewhere
+    /// ([`Busy`](ErrorKind::Busy)).
     ///
     /// ```
     /// assert!(ipc_common::Error::from_errno("mq_send", libc::EAGAIN).is_busy());
+    /// assert!(ipc_common::Error::from_errno("mq_timedsend", libc::ETIMEDOUT).is_busy());
     /// ```
     pub fn is_busy(&self) -> bool {
-        matches!(self.kind, ErrorKind::WouldBlock | ErrorKind::Busy)
+        matches!(
+            self.kind,
+            ErrorKind::WouldBlock | ErrorKind::TimedOut | ErrorKind::Busy
+        )
     }
 
     /// Python's `SignalError`: a signal interrupted a wait.
@@ -343,7 +400,7 @@ impl Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.op, self.message)?;
-        match self.errno {
+        match self.raw_os_error() {
             Some(errno) if lookup(errno).is_some() => {
                 write!(f, " ({}, os error {errno})", errno_name(errno))
             }
@@ -363,7 +420,7 @@ impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Error");
         d.field("kind", &self.kind).field("operation", &self.op);
-        if let Some(errno) = self.errno {
+        if let Some(errno) = self.raw_os_error() {
             d.field("errno", &format_args!("{} ({errno})", errno_name(errno)));
         }
         d.field("message", &self.message).finish()
@@ -371,21 +428,66 @@ impl fmt::Debug for Error {
 }
 
 impl From<Error> for std::io::Error {
-    /// Keeps the kind (and the message as the payload).
+    /// Makes a [`std::io::Error`] (for `?` in functions returning
+    /// `io::Result`).
+    ///
+    /// A `std::io::Error` holds either an OS error code or a custom payload,
+    /// never both, so the conversion chooses:
+    ///
+    /// - **With an errno** (a system call failed) the result is
+    ///   `io::Error::from_raw_os_error(errno)`: [`raw_os_error()`](std::io::Error::raw_os_error)
+    ///   returns the errno, as for any `std` error, and the
+    ///   [kind](std::io::Error::kind) is std's reading of that errno. This
+    ///   error's own message and operation are not carried over (`std`
+    ///   shows its `strerror` text); convert into `Box<dyn std::error::Error>`
+    ///   or `anyhow::Error` instead to keep them.
+    /// - **Without an errno** (input refused before any call, a foreign
+    ///   owner, ...), **or with an errno this family reads differently from
+    ///   its usual meaning** (an `EINVAL` that means a System V object was
+    ///   removed is [`Removed`](ErrorKind::Removed), not invalid input), the
+    ///   result carries this error as its payload, so the kind stays right
+    ///   (`into_inner()` and `get_ref()` give the error back, with its
+    ///   errno; `Display` shows its message) with the kind mapped from
+    ///   [`ErrorKind`]: `NotFound` and
+    ///   `Removed` → `NotFound`, `AlreadyExists` → `AlreadyExists`,
+    ///   `PermissionDenied` and `ForeignOwner` → `PermissionDenied`,
+    ///   `WouldBlock` → `WouldBlock`, `TimedOut` → `TimedOut`, `Busy` →
+    ///   `ResourceBusy`, `Interrupted` → `Interrupted`, `InvalidInput` and
+    ///   `NotAttached` → `InvalidInput`, `LimitExceeded` → `QuotaExceeded`,
+    ///   `Unsupported` → `Unsupported`, others → `Other`.
     ///
     /// ```
-    /// let e = ipc_common::Error::from_errno("sem_open", libc::ENOENT);
+    /// use ipc_common::{Error, ErrorKind};
+    /// let io: std::io::Error = Error::from_errno("sem_open", libc::ENOENT).into();
+    /// assert_eq!(io.raw_os_error(), Some(libc::ENOENT));
+    /// assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+    ///
+    /// let io: std::io::Error = Error::new(ErrorKind::ForeignOwner, "sem_open", "owned by uid 7").into();
+    /// assert_eq!(io.kind(), std::io::ErrorKind::PermissionDenied);
+    /// assert!(io.to_string().contains("owned by uid 7"));
+    /// let inner = io.into_inner().unwrap().downcast::<Error>().unwrap();
+    /// assert_eq!(inner.kind(), ErrorKind::ForeignOwner);
+    ///
+    /// // EINVAL from semctl on a removed set: Removed, so NotFound here.
+    /// let e = Error::from_errno("semctl", libc::EINVAL).with_kind(ErrorKind::Removed);
     /// let io: std::io::Error = e.into();
     /// assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+    /// let inner = io.get_ref().unwrap().downcast_ref::<Error>().unwrap();
+    /// assert_eq!(inner.raw_os_error(), Some(libc::EINVAL));
     /// ```
     fn from(e: Error) -> Self {
         use std::io::ErrorKind as Io;
+        if let Some(errno) = e.raw_os_error()
+            && ErrorKind::from_errno(errno) == e.kind
+        {
+            return std::io::Error::from_raw_os_error(errno);
+        }
         let kind = match e.kind {
             ErrorKind::NotFound | ErrorKind::Removed => Io::NotFound,
             ErrorKind::AlreadyExists => Io::AlreadyExists,
             ErrorKind::PermissionDenied | ErrorKind::ForeignOwner => Io::PermissionDenied,
-            ErrorKind::WouldBlock if e.errno == Some(libc::ETIMEDOUT) => Io::TimedOut,
             ErrorKind::WouldBlock => Io::WouldBlock,
+            ErrorKind::TimedOut => Io::TimedOut,
             ErrorKind::Busy => Io::ResourceBusy,
             ErrorKind::Interrupted => Io::Interrupted,
             ErrorKind::InvalidInput | ErrorKind::NotAttached => Io::InvalidInput,
@@ -548,7 +650,7 @@ const ERRNOS: &[Errno] = &[
     entry(
         libc::ETIMEDOUT,
         "ETIMEDOUT",
-        ErrorKind::WouldBlock,
+        ErrorKind::TimedOut,
         "the timeout expired",
     ),
     entry(
@@ -829,7 +931,7 @@ mod tests {
             (libc::EACCES, ErrorKind::PermissionDenied),
             (libc::EPERM, ErrorKind::PermissionDenied),
             (libc::EAGAIN, ErrorKind::WouldBlock),
-            (libc::ETIMEDOUT, ErrorKind::WouldBlock),
+            (libc::ETIMEDOUT, ErrorKind::TimedOut),
             (libc::EBUSY, ErrorKind::Busy),
             (libc::EINTR, ErrorKind::Interrupted),
             (libc::EIDRM, ErrorKind::Removed),
@@ -973,11 +1075,12 @@ mod tests {
     }
 
     #[test]
-    fn io_error_keeps_kind_and_source() {
+    fn io_error_keeps_the_errno_or_the_error() {
+        use std::error::Error as _;
         use std::io::ErrorKind as Io;
+        // With an errno: std's own error for it, so raw_os_error() works.
         let cases = [
             (libc::ENOENT, Io::NotFound),
-            (libc::EIDRM, Io::NotFound),
             (libc::EEXIST, Io::AlreadyExists),
             (libc::EACCES, Io::PermissionDenied),
             (libc::EAGAIN, Io::WouldBlock),
@@ -985,18 +1088,59 @@ mod tests {
             (libc::EBUSY, Io::ResourceBusy),
             (libc::EINTR, Io::Interrupted),
             (libc::EINVAL, Io::InvalidInput),
-            (libc::EMFILE, Io::QuotaExceeded),
-            (libc::ENOSYS, Io::Unsupported),
-            (libc::EBADF, Io::Other),
         ];
         for (errno, kind) in cases {
-            let io: std::io::Error = Error::from_errno("op", errno).into();
+            let e = Error::from_errno("op", errno).with_message("a precise message");
+            let source = e.source().and_then(|s| s.downcast_ref::<std::io::Error>());
+            assert_eq!(source.and_then(std::io::Error::raw_os_error), Some(errno));
+            let io: std::io::Error = e.into();
+            assert_eq!(io.raw_os_error(), Some(errno), "{}", errno_name(errno));
             assert_eq!(io.kind(), kind, "{}", errno_name(errno));
-            let inner = io.into_inner().unwrap().downcast::<Error>().unwrap();
-            assert_eq!(inner.raw_os_error(), Some(errno));
         }
-        let io: std::io::Error = Error::new(ErrorKind::NotAttached, "read", "detached").into();
-        assert_eq!(io.kind(), Io::InvalidInput);
+        // Without one: this error as the payload, with a mapped kind.
+        let cases = [
+            (ErrorKind::NotAttached, Io::InvalidInput),
+            (ErrorKind::ForeignOwner, Io::PermissionDenied),
+            (ErrorKind::TimedOut, Io::TimedOut),
+            (ErrorKind::WouldBlock, Io::WouldBlock),
+            (ErrorKind::Removed, Io::NotFound),
+            (ErrorKind::LimitExceeded, Io::QuotaExceeded),
+            (ErrorKind::Unsupported, Io::Unsupported),
+            (ErrorKind::Other, Io::Other),
+        ];
+        for (kind, io_kind) in cases {
+            let e = Error::new(kind, "read", "no errno here");
+            assert!(e.source().is_none());
+            let io: std::io::Error = e.clone().into();
+            assert_eq!(io.kind(), io_kind, "{kind:?}");
+            assert_eq!(io.raw_os_error(), None);
+            assert!(io.to_string().contains("no errno here"), "{io}");
+            let inner = io.into_inner().unwrap().downcast::<Error>().unwrap();
+            assert_eq!(*inner, e);
+        }
+        // An errno read differently from its usual meaning keeps the kind.
+        let e = Error::from_errno("msgsnd", libc::EINVAL).with_kind(ErrorKind::Removed);
+        let io: std::io::Error = e.clone().into();
+        assert_eq!(io.kind(), Io::NotFound);
+        assert_eq!(io.raw_os_error(), None);
+        let inner = io.into_inner().unwrap().downcast::<Error>().unwrap();
+        assert_eq!((*inner).raw_os_error(), Some(libc::EINVAL));
+        assert_eq!(*inner, e);
+    }
+
+    #[test]
+    fn clones_compare_equal_and_keep_the_source() {
+        use std::error::Error as _;
+        let e = Error::from_errno("semop", libc::EIDRM).with_message("gone");
+        let c = e.clone();
+        assert_eq!(c, e);
+        assert_eq!(c.raw_os_error(), Some(libc::EIDRM));
+        assert!(c.source().is_some());
+        assert_ne!(c, e.clone().with_kind(ErrorKind::NotFound));
+        assert_ne!(
+            Error::from_errno("op", libc::EINVAL),
+            Error::from_errno("op", libc::EINVAL).with_message("other")
+        );
     }
 
     #[test]
@@ -1007,6 +1151,7 @@ mod tests {
         assert!(!k(libc::EACCES).is_existential());
         assert!(k(libc::EPERM).is_permissions());
         assert!(k(libc::EAGAIN).is_busy());
+        assert!(k(libc::ETIMEDOUT).is_busy());
         assert!(k(libc::EBUSY).is_busy());
         assert!(!k(libc::EINTR).is_busy());
         assert!(k(libc::EINTR).is_signal());

@@ -27,7 +27,7 @@
 //! |---|---|
 //! | `ExistentialError` | [`Error::is_existential`] (`NotFound`, `AlreadyExists`, `Removed`) |
 //! | `PermissionsError` | [`Error::is_permissions`] (`PermissionDenied`) |
-//! | `BusyError` | [`Error::is_busy`] (`WouldBlock`, `Busy`) |
+//! | `BusyError` | [`Error::is_busy`] (`WouldBlock`, `TimedOut`, `Busy`) |
 //! | `SignalError` | [`Error::is_signal`] (`Interrupted`) |
 //! | `ValueError` | [`Error::is_invalid_input`] (`InvalidInput`) |
 //! | `NotAttachedError` | [`ErrorKind::NotAttached`] |
@@ -44,6 +44,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod options;
 mod perm;
 mod random;
 mod region;
@@ -53,7 +54,7 @@ mod sysctl;
 mod timeout;
 
 pub use error::{Error, ErrorKind, Result, SysReturn, check, check_ptr, errno, errno_name};
-pub use perm::{Mode, Permissions, check_owner, is_trusted_owner};
+pub use perm::{IntoMode, Mode, Permissions, check_owner, is_trusted_owner};
 pub use random::{UNIQUE_ATTEMPTS, os_random_u64, with_unique};
 pub use region::{Region, SharedAtomic};
 #[cfg(any(target_os = "linux", target_os = "freebsd"))]
@@ -72,3 +73,14 @@ pub use robust::{
 pub const ROBUST_MUTEX_SUPPORTED: bool = cfg!(any(target_os = "linux", target_os = "freebsd"));
 pub use sysctl::read_proc_numbers;
 pub use timeout::Timeout;
+
+/// Internals that `posix-ipc` and `sysv-ipc` share. **Not public API**: no
+/// semver promise covers anything in here; it may change or go away in any
+/// release. Use the options builders of the two crates instead.
+#[doc(hidden)]
+pub mod __private {
+    /// The one options core of every `Type::options()` builder.
+    pub mod options {
+        pub use crate::options::{FlagBits, OpenOptions, check_mode};
+    }
+}

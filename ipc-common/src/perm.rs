@@ -98,6 +98,40 @@ impl Mode {
     }
 }
 
+mod sealed {
+    /// Keeps [`IntoMode`](super::IntoMode) implemented here only.
+    pub trait Sealed {}
+    impl Sealed for u32 {}
+    impl Sealed for super::Mode {}
+}
+
+/// What a `mode(..)` or `set_mode(..)` accepts: permission bits as a `u32`
+/// (`0o600`) or a [`Mode`]. The bits are checked by the call that uses them
+/// (only `rwxrwxrwx` bits are accepted for IPC objects). Sealed.
+///
+/// ```
+/// use ipc_common::{IntoMode, Mode};
+/// fn bits(m: impl IntoMode) -> u32 { m.into_mode_bits() }
+/// assert_eq!(bits(0o640), 0o640);
+/// assert_eq!(bits(Mode::OWNER_READ_WRITE), 0o600);
+/// ```
+pub trait IntoMode: sealed::Sealed {
+    /// The permission bits.
+    fn into_mode_bits(self) -> u32;
+}
+
+impl IntoMode for u32 {
+    fn into_mode_bits(self) -> u32 {
+        self
+    }
+}
+
+impl IntoMode for Mode {
+    fn into_mode_bits(self) -> u32 {
+        self.0
+    }
+}
+
 impl Default for Mode {
     /// `0o600`.
     fn default() -> Self {

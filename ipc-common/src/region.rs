@@ -194,18 +194,73 @@ impl Region {
 
     /// Copies `len` bytes starting at `offset` into a new `Vec`.
     ///
+    /// One rule for every read of this family: `len` bytes exactly, so `0`
+    /// reads nothing, and a range past the end is
+    /// [`InvalidInput`](crate::ErrorKind::InvalidInput) (nothing is read);
+    /// [`read_to_end`](Self::read_to_end) reads everything from an offset.
+    /// Memory that cannot be allocated for the copy is
+    /// [`LimitExceeded`](crate::ErrorKind::LimitExceeded), never an abort.
+    ///
     /// ```
     /// # use ipc_common::Region;
     /// # let mut b = *b"abcdef";
     /// # // SAFETY: `b` outlives the region.
     /// # let r = unsafe { Region::from_raw_parts(std::ptr::NonNull::from(&mut b).cast(), 6, false) };
     /// assert_eq!(r.read_vec(4, 2)?, b"ef");
+    /// assert_eq!(r.read_vec(4, 0)?, b"");
     /// assert!(r.read_vec(4, 3).is_err());
     /// # Ok::<(), ipc_common::Error>(())
     /// ```
     pub fn read_vec(&self, offset: usize, len: usize) -> Result<Vec<u8>> {
         self.range("read_vec", offset, len)?;
-        let mut v = vec![0; len];
+        self.copy_out("read_vec", offset, len)
+    }
+
+    /// Copies everything from `offset` to the end into a new `Vec`
+    /// (`offset` may be the length: that reads nothing); an offset past the
+    /// end is [`InvalidInput`](crate::ErrorKind::InvalidInput). Python
+    /// `sysv_ipc`'s `read(0, offset)`.
+    ///
+    /// ```
+    /// # use ipc_common::Region;
+    /// # let mut b = *b"abcdef";
+    /// # // SAFETY: `b` outlives the region.
+    /// # let r = unsafe { Region::from_raw_parts(std::ptr::NonNull::from(&mut b).cast(), 6, false) };
+    /// assert_eq!(r.read_to_end(2)?, b"cdef");
+    /// assert_eq!(r.read_to_end(6)?, b"");
+    /// assert!(r.read_to_end(7).unwrap_err().is_invalid_input());
+    /// # Ok::<(), ipc_common::Error>(())
+    /// ```
+    pub fn read_to_end(&self, offset: usize) -> Result<Vec<u8>> {
+        let Some(len) = self.len.checked_sub(offset) else {
+            return Err(Error::invalid_input(
+                "read_to_end",
+                format!(
+                    "offset {offset} is past the end of the {}-byte region; keep it <= {}",
+                    self.len, self.len
+                ),
+            ));
+        };
+        self.copy_out("read_to_end", offset, len)
+    }
+
+    /// Copies the checked range `offset..offset + len` into a new `Vec`,
+    /// allocated fallibly: shared memory can be far larger than what this
+    /// process may allocate.
+    fn copy_out(&self, op: &'static str, offset: usize, len: usize) -> Result<Vec<u8>> {
+        let mut v = Vec::new();
+        v.try_reserve_exact(len).map_err(|_| {
+            Error::new(
+                ErrorKind::LimitExceeded,
+                op,
+                format!(
+                    "cannot allocate {len} bytes to copy the memory into (out of memory, or \
+                     RLIMIT_AS/RLIMIT_DATA); read a smaller range, or read_at into a buffer \
+                     of your own"
+                ),
+            )
+        })?;
+        v.resize(len, 0);
         self.read_at(offset, &mut v)?;
         Ok(v)
     }

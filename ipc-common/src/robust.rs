@@ -51,7 +51,7 @@ use crate::{Error, ErrorKind, Region, Result, Timeout};
 /// [`lock_timeout`](Self::lock_timeout) follows the crates' [`Timeout`]
 /// conventions: `Forever` blocks, `Immediate` fails at once with
 /// [`ErrorKind::WouldBlock`] when the mutex is held, `After(d)` waits at most `d`
-/// and then fails with `WouldBlock` (errno `ETIMEDOUT`). On Linux with glibc the
+/// and then fails with [`ErrorKind::TimedOut`] (errno `ETIMEDOUT`). On Linux with glibc the
 /// wait is measured on `CLOCK_MONOTONIC` (`pthread_mutex_clocklock`), so a
 /// wall-clock change neither stretches nor cuts it; musl and FreeBSD only have
 /// `pthread_mutex_timedlock`, whose deadline is on `CLOCK_REALTIME`.
@@ -374,7 +374,7 @@ impl RobustMutex {
     /// Locks the mutex, waiting as `timeout` allows: `Forever` is
     /// [`lock`](Self::lock), `Immediate` (or `After(0)`) is
     /// [`try_lock`](Self::try_lock), `After(d)` waits at most `d` and then
-    /// fails with [`WouldBlock`](ErrorKind::WouldBlock) (errno `ETIMEDOUT`).
+    /// fails with [`TimedOut`](ErrorKind::TimedOut) (errno `ETIMEDOUT`).
     /// Takes a [`Timeout`] or a `Duration`. The clock is `CLOCK_MONOTONIC` on
     /// glibc and `CLOCK_REALTIME` elsewhere (see the type's docs). A duration
     /// too long for the clock is [`InvalidInput`](ErrorKind::InvalidInput)
@@ -393,6 +393,7 @@ impl RobustMutex {
     ///     s.spawn(|| {
     ///         let start = Instant::now();
     ///         let e = mutex.lock_timeout(Duration::from_millis(20)).unwrap_err();
+    ///         assert_eq!(e.kind(), ipc_common::ErrorKind::TimedOut);
     ///         assert_eq!(e.raw_os_error(), Some(libc::ETIMEDOUT));
     ///         assert!(e.is_busy() && start.elapsed() >= Duration::from_millis(15));
     ///     });

@@ -10,8 +10,15 @@ use crate::{Error, Result};
 /// - [`Immediate`](Timeout::Immediate) never waits: the call fails with
 ///   [`ErrorKind::WouldBlock`](crate::ErrorKind::WouldBlock) if it cannot proceed at
 ///   once (Python's `timeout=0`);
-/// - [`After(d)`](Timeout::After) waits at most `d`, then fails with `WouldBlock`.
+/// - [`After(d)`](Timeout::After) waits at most `d`, then fails with
+///   [`ErrorKind::TimedOut`](crate::ErrorKind::TimedOut).
 ///   `After(Duration::ZERO)` behaves like `Immediate`.
+///
+/// Every blocking call of the family takes `impl Into<Timeout>`, so a
+/// [`Duration`] works where a `Timeout` is expected (`sem.acquire(Duration::from_millis(10))`),
+/// and so does an `Option<Duration>` (Python's `None` or a number).
+/// [`Timeout::from_secs`] and [`Timeout::from_millis`] are short forms of
+/// `After`.
 ///
 /// ```
 /// use std::time::Duration;
@@ -35,6 +42,29 @@ pub enum Timeout {
 }
 
 impl Timeout {
+    /// [`After`](Timeout::After) `secs` seconds.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ipc_common::Timeout;
+    /// assert_eq!(Timeout::from_secs(2), Timeout::After(Duration::from_secs(2)));
+    /// ```
+    pub const fn from_secs(secs: u64) -> Timeout {
+        Timeout::After(Duration::from_secs(secs))
+    }
+
+    /// [`After`](Timeout::After) `millis` milliseconds.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use ipc_common::Timeout;
+    /// assert_eq!(Timeout::from_millis(250), Timeout::After(Duration::from_millis(250)));
+    /// assert!(Timeout::from_millis(0).is_immediate());
+    /// ```
+    pub const fn from_millis(millis: u64) -> Timeout {
+        Timeout::After(Duration::from_millis(millis))
+    }
+
     /// A timeout from seconds as Python code gives them: `0` is
     /// [`Immediate`](Timeout::Immediate), positive values wait that long, `+inf` is
     /// [`Forever`](Timeout::Forever); negative values and NaN are

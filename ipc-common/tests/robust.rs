@@ -102,7 +102,8 @@ fn try_lock_timeout_and_relock_errors() {
             let start = Instant::now();
             let e = m.lock_timeout(Duration::from_millis(30)).unwrap_err();
             let took = start.elapsed();
-            assert_eq!(e.kind(), ErrorKind::WouldBlock, "{e}");
+            assert_eq!(e.kind(), ErrorKind::TimedOut, "{e}");
+            assert!(e.is_busy());
             assert_eq!(e.raw_os_error(), Some(libc::ETIMEDOUT));
             assert!(took >= Duration::from_millis(25), "{took:?}");
             assert!(took < Duration::from_secs(10), "{took:?}");

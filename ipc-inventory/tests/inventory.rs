@@ -213,12 +213,12 @@ fn sysv_objects_with_sizes_pids_and_users() {
     let seg = sysv_ipc::SharedMemory::create_new(Key::new(k_shm), 8192).unwrap();
     let attachment = seg.attach().unwrap();
     let q = sysv_ipc::MessageQueue::create_new(Key::new(k_msg)).unwrap();
-    q.send(1, b"hello", Wait::NoWait).unwrap();
-    q.send(2, b"world!", Wait::NoWait).unwrap();
+    q.send(b"hello", 1, Wait::NoWait).unwrap();
+    q.send(b"world!", 2, Wait::NoWait).unwrap();
     // A thread blocked in msgrcv on a queue nobody ever sent to.
     let waiting = sysv_ipc::MessageQueue::create_new(Key::new(k_wait)).unwrap();
     std::thread::scope(|s| {
-        let receiver = s.spawn(|| waiting.receive(Selector::Type(9), Wait::Block));
+        let receiver = s.spawn(|| waiting.receive_vec(Selector::Type(9), Wait::Block));
         let blocked = testkit::eventually(Duration::from_secs(10), || {
             let inv = ipc_inventory::list().unwrap();
             find(&inv.objects, Kind::SysvMessageQueue, &key_label(k_wait))
@@ -227,7 +227,7 @@ fn sysv_objects_with_sizes_pids_and_users() {
                 .is_some_and(|p| p.contains(&me()))
         });
         let inventory = ipc_inventory::list().unwrap();
-        waiting.send(9, b"wake", Wait::NoWait).unwrap();
+        waiting.send(b"wake", 9, Wait::NoWait).unwrap();
         receiver.join().unwrap().unwrap();
         assert!(blocked, "the blocked receiver is seen");
 
@@ -311,7 +311,7 @@ fn make_and_hang(args: &[String]) -> ! {
     let seg = sysv_ipc::SharedMemory::create_new(Key::new(key), 4096).unwrap();
     let _attachment = seg.attach().unwrap();
     let q = sysv_ipc::MessageQueue::create_new(Key::new(key)).unwrap();
-    q.send(1, b"left behind", Wait::NoWait).unwrap();
+    q.send(b"left behind", 1, Wait::NoWait).unwrap();
     println!("ready");
     loop {
         std::thread::sleep(Duration::from_secs(1));
@@ -580,7 +580,7 @@ fn another_user_cannot_prove_or_remove_root_objects() {
         .mode(0o644)
         .open(Key::new(key))
         .unwrap();
-    q.send(1, b"x", Wait::NoWait).unwrap();
+    q.send(b"x", 1, Wait::NoWait).unwrap();
     let (held_name, free_name) = (guard.name("perm-held"), guard.name("perm-free"));
     let held = posix_ipc::SharedMemory::create_new(held_name.as_str(), 16).unwrap();
     drop(posix_ipc::SharedMemory::create_new(free_name.as_str(), 16).unwrap());

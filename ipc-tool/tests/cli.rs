@@ -174,7 +174,7 @@ fn make_and_hang(args: &[String]) -> ! {
     let seg = sysv_ipc::SharedMemory::create_new(Key::new(key), 4096).unwrap();
     let _attachment = seg.attach().unwrap();
     let q = sysv_ipc::MessageQueue::create_new(Key::new(key)).unwrap();
-    q.send(1, b"left behind", Wait::NoWait).unwrap();
+    q.send(b"left behind", 1, Wait::NoWait).unwrap();
     loop {
         std::thread::sleep(Duration::from_secs(1));
     }
@@ -342,7 +342,7 @@ fn ls_and_show_for_people() {
         .open(name.as_str())
         .unwrap();
     let q = sysv_ipc::MessageQueue::create_new(Key::new(key)).unwrap();
-    q.send(3, b"twelve bytes", Wait::NoWait).unwrap();
+    q.send(b"twelve bytes", 3, Wait::NoWait).unwrap();
     let k = ipc_inventory::format_key(key);
 
     let table = ipc_expect(&["ls", "--prefix", &name, "--prefix", &k], 0);

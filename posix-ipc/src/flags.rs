@@ -1,6 +1,7 @@
 //! The flag constants of posix_ipc (for line-by-line ports) and the one place
 //! that turns them into open options.
 
+use ipc_common::__private::options::{FlagBits, OpenOptions};
 use ipc_common::{Error, ErrorKind, Mode, Result};
 
 use crate::name::Name;
@@ -125,40 +126,27 @@ fn creating_refused(e: &Error) -> bool {
 /// object's file in `/dev/shm` or the mqueue file system, so they are refused
 /// like any higher bit.
 pub(crate) fn object_mode(mode: u32, what: &str) -> Result<Mode> {
-    if mode > 0o777 {
-        return Err(Error::invalid_input(
-            "mode",
-            format!(
-                "mode 0o{mode:o} has bits above 0o777; setuid, setgid and sticky bits (and \
-                 anything higher) mean nothing for a {what}; give rwxrwxrwx bits such as 0o600"
-            ),
-        ));
-    }
-    Mode::new(mode)
+    ipc_common::__private::options::check_mode(mode, what)
 }
 
-/// Splits posix_ipc-style `flags` into the creation part and the remaining
-/// bits, checking them before any system call: `O_EXCL` needs `O_CREAT`, and
-/// only bits in `allowed` (besides `O_CREAT | O_EXCL`) may be set.
-pub(crate) fn parse(flags: i32, allowed: i32, what: &str) -> Result<(Creation, i32)> {
-    if flags & O_EXCL != 0 && flags & O_CREAT == 0 {
-        return Err(Error::invalid_input(
-            "flags",
-            "O_EXCL must be combined with O_CREAT (use O_CREX)",
-        ));
+/// What `flags()` accepts for a POSIX `what`: `O_CREAT`, `O_EXCL` (with
+/// `O_CREAT`) and the type's `extra` bits.
+pub(crate) const fn flag_bits(extra: i32, what: &'static str) -> FlagBits {
+    FlagBits {
+        create: O_CREAT,
+        exclusive: O_EXCL,
+        extra,
+        names: ["O_CREAT", "O_EXCL", "O_CREX"],
+        what,
+        hint: "",
     }
-    let unknown = flags & !(O_CREX | allowed);
-    if unknown != 0 {
-        return Err(Error::invalid_input(
-            "flags",
-            format!("flags 0x{flags:x} contain bits 0x{unknown:x} that a {what} does not accept"),
-        ));
-    }
-    let creation = Creation {
-        create: flags & O_CREAT != 0,
-        exclusive: flags & O_EXCL != 0,
-    };
-    Ok((creation, flags & allowed))
+}
+
+/// The creation part of the options core: what `open` does about an object
+/// that does (not) exist.
+pub(crate) fn creation(options: &OpenOptions) -> Creation {
+    let (create, exclusive) = options.creation();
+    Creation { create, exclusive }
 }
 
 #[cfg(test)]
@@ -252,26 +240,22 @@ mod tests {
     }
 
     #[test]
-    fn parse_checks_before_any_call() {
-        let (c, rest) = parse(O_CREX | O_TRUNC, O_TRUNC, "shared memory object").unwrap();
-        assert_eq!(
-            c,
-            Creation {
-                create: true,
-                exclusive: true
-            }
-        );
-        assert_eq!(rest, O_TRUNC);
-        assert_eq!(c.oflag(), O_CREX);
+    fn flags_fill_the_options_core() {
+        let bits = flag_bits(O_TRUNC, "shared memory object");
+        let mut o = OpenOptions::new();
+        assert_eq!(o.flags(O_CREX | O_TRUNC, &bits), Some(O_TRUNC));
+        assert_eq!(creation(&o), Creation::EXCLUSIVE);
+        assert_eq!(creation(&o).oflag(), O_CREX);
+        assert_eq!(o.flags(O_EXCL, &bits), None);
+        assert!(o.check().unwrap_err().message().contains("O_CREAT"));
+        assert_eq!(o.flags(-1, &bits), None);
+        let e = o.check().unwrap_err();
         assert!(
-            parse(O_EXCL, 0, "semaphore")
-                .unwrap_err()
-                .message()
-                .contains("O_CREAT")
+            e.message().contains("shared memory object does not accept"),
+            "{e}"
         );
-        let e = parse(-1, 0, "semaphore").unwrap_err();
-        assert!(e.message().contains("semaphore does not accept"), "{e}");
-        assert_eq!(parse(0, 0, "semaphore").unwrap().0, Creation::default());
+        assert_eq!(o.flags(0, &bits), Some(0));
+        assert_eq!(creation(&o), Creation::OPEN);
         assert_eq!(
             Creation {
                 create: false,

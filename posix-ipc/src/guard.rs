@@ -15,9 +15,10 @@ mod sealed {
 
 pub(crate) use sealed::Sealed;
 
-/// A handle whose system object can be unlinked by name: [`Semaphore`](crate::Semaphore)
-/// and [`SharedMemory`](crate::SharedMemory). Sealed: only this crate's
-/// handles implement it. It exists so that [`UnlinkOnDrop`] works the same
+/// A handle whose system object can be unlinked by name:
+/// [`Semaphore`](crate::Semaphore), [`SharedMemory`](crate::SharedMemory),
+/// and (Linux) `MessageQueue` and `AsyncMessageQueue`. Sealed: only this
+/// crate's handles implement it. It exists so that [`UnlinkOnDrop`] works the same
 /// for every kind; call the handle's own `unlink()` in ordinary code.
 ///
 /// ```
@@ -47,14 +48,38 @@ pub trait Unlink: Sealed {
 
 /// A handle that unlinks its object's name when it drops (ignoring errors,
 /// e.g. someone else unlinked it already), then closes the handle; made by
-/// [`Semaphore::unlink_on_drop`](crate::Semaphore::unlink_on_drop) and
-/// [`SharedMemory::unlink_on_drop`](crate::SharedMemory::unlink_on_drop).
+/// the `unlink_on_drop()` of
+/// [`Semaphore`](crate::Semaphore::unlink_on_drop),
+/// [`SharedMemory`](crate::SharedMemory::unlink_on_drop) and (Linux)
+/// `MessageQueue`. A queue in the guard becomes an async queue in the
+/// guard with `into_async()` (feature `tokio`).
 ///
 /// Nothing else in this crate unlinks implicitly: use it for objects that
 /// belong to one owner and should not outlive it (posix_ipc's issue #17). It
 /// derefs to the handle; [`into_inner`](Self::into_inner) disarms it.
 /// Unlinking only removes the name: other processes' handles (and shared
 /// memory mappings) keep the object alive until they are gone.
+///
+/// The guard is `#[must_use]`: a guard dropped at once unlinks at once, so
+/// `sem.unlink_on_drop();` as a statement (which would unlink the name on
+/// that very line) is a warning, and an error under
+/// `#![deny(unused_must_use)]`:
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let sem = posix_ipc::Semaphore::create_unique(0)?;
+/// sem.unlink_on_drop(); // error: unused `UnlinkOnDrop` that must be used
+/// # Ok::<(), posix_ipc::Error>(())
+/// ```
+///
+/// Keeping it compiles:
+///
+/// ```
+/// #![deny(unused_must_use)]
+/// let sem = posix_ipc::Semaphore::create_unique(0)?;
+/// let _sem = sem.unlink_on_drop(); // unlinked at the end of the scope
+/// # Ok::<(), posix_ipc::Error>(())
+/// ```
 ///
 /// ```
 /// use posix_ipc::{Semaphore, Timeout};
@@ -66,6 +91,7 @@ pub trait Unlink: Sealed {
 /// assert!(Semaphore::open(&name).unwrap_err().is_existential());
 /// # Ok::<(), posix_ipc::Error>(())
 /// ```
+#[must_use = "dropping an UnlinkOnDrop unlinks the name at once; bind it to a variable that lives as long as the object should"]
 pub struct UnlinkOnDrop<T: Unlink> {
     inner: ManuallyDrop<T>,
 }
@@ -81,7 +107,7 @@ impl<T: Unlink> UnlinkOnDrop<T> {
     ///
     /// ```
     /// let shm = posix_ipc::SharedMemory::create_unique(16)?.unlink_on_drop().into_inner();
-    /// assert!(posix_ipc::SharedMemory::open(shm.name()).is_ok());
+    /// assert!(posix_ipc::SharedMemory::open(shm.name().unwrap()).is_ok());
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```

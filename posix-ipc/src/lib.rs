@@ -29,8 +29,14 @@
 //!   handle in the one guard type, [`UnlinkOnDrop`], which derefs to the
 //!   handle, unlinks when it drops, and is disarmed by
 //!   [`into_inner`](UnlinkOnDrop::into_inner).
-//! - **Blocking calls take a [`Timeout`]**: `Forever`, `Immediate` (fails with
-//!   [`ErrorKind::WouldBlock`]) or `After(duration)`. A signal handler
+//! - **Blocking calls take `impl Into<`[`Timeout`]`>`**: `Forever`,
+//!   `Immediate` (fails with [`ErrorKind::WouldBlock`]) or `After(duration)`
+//!   (fails with [`ErrorKind::TimedOut`] when it expires); a plain
+//!   [`Duration`](std::time::Duration) means `After`. The `_timeout` suffix
+//!   means one thing in both crates: the plain call, which waits as long as
+//!   it takes, plus a trailing timeout (`send`/`send_timeout`,
+//!   `receive`/`receive_timeout`); a call that takes a timeout anyway
+//!   (`acquire(timeout)`) has no `_timeout` twin. A signal handler
 //!   interrupting a wait makes it return [`ErrorKind::Interrupted`]; this
 //!   crate never retries on its own. That needs a handler installed without
 //!   `SA_RESTART`: with `SA_RESTART` (glibc's `signal()` sets it, and so do
@@ -40,8 +46,10 @@
 //!   `Interrupted` regardless.
 //! - **Limits are read from the running system** ([`limits`]).
 //!
-//! Errors are [`ipc_common::Error`]s: a kind, the errno, the operation and a
-//! message that says what to do.
+//! Errors are [`Error`]s: a kind, the errno, the operation and a message
+//! that says what to do. The [`Error`] page lists the kinds this crate
+//! returns and when, and how an `Error` converts into [`std::io::Error`]
+//! (keeping the errno).
 //!
 //! # Security
 //!
@@ -98,7 +106,62 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
-pub use ipc_common::{Error, ErrorKind, Mode, Permissions, Result, Timeout};
+/// The error of every call of this crate, re-exported from `ipc-common`
+/// (its own documentation follows the line below): a [kind](Error::kind),
+/// the errno, the failing operation and a message that says what to do.
+///
+/// # Kinds `posix-ipc` returns
+///
+/// | [`ErrorKind`] | when |
+/// |---|---|
+/// | `NotFound` | no object has the name (`open`); `unlink` of a name already gone, or of an adopted object that has no name |
+/// | `AlreadyExists` | an exclusive create (`create_new`, `O_CREX`) finds the name taken |
+/// | `PermissionDenied` | the object's owner and mode refuse the access; a write through a read-only handle or mapping; a read-only file system |
+/// | `ForeignOwner` | an open-or-create finds an object of another user (see [Security](crate#security)) |
+/// | `WouldBlock` | the call would have to wait and was asked not to: [`Timeout::Immediate`], `try_acquire`, a non-blocking queue |
+/// | `TimedOut` | a [`Timeout::After`] expired |
+/// | `Busy` | another process is registered for a queue's notifications; other processes kept removing and re-creating the name during an open-or-create |
+/// | `Interrupted` | a signal handler installed without `SA_RESTART` interrupted a wait |
+/// | `InvalidInput` | a bad name, flags, mode, size, priority, buffer or signal, refused before any system call; a file under a semaphore's name that is no semaphore |
+/// | `LimitExceeded` | a system limit: open files, `RLIMIT_MSGQUEUE`, `RLIMIT_FSIZE`, a full `/dev/shm`, `SEM_VALUE_MAX`, memory |
+/// | `Unsupported` | the platform lacks it (a timed semaphore wait on macOS, a missing `/proc` file) |
+/// | `NotRecoverable` | a [`RobustMutex`] whose dead owner's data was never marked consistent |
+/// | `Other` | anything else; [`Error::raw_os_error`] has the errno |
+///
+/// [`Error::is_busy`] and the other porting helpers group them like
+/// posix_ipc's exceptions (`BusyError` is `WouldBlock`, `TimedOut` or `Busy`).
+///
+/// # With `std`
+///
+/// - `Error` converts into [`std::io::Error`] (`?` in a function returning
+///   `io::Result`; the `From<Error> for std::io::Error` impl lives in
+///   [`ipc_common`], so it is listed on the page of [`ipc_common::Error`], not
+///   here). An `io::Error` holds an errno or a payload, never both: when a
+///   system call failed, the conversion keeps the errno
+///   (`raw_os_error()` returns it, the kind is std's reading of it); without
+///   an errno, or when this family reads the errno differently (an `EINVAL`
+///   meaning "removed"), it keeps this error as the payload with a mapped
+///   kind, so `into_inner()` gives it back.
+/// - [`source()`](std::error::Error::source) is the OS error (an
+///   `io::Error`) where there is one, so `anyhow` and other reporters show
+///   the system's description as the cause.
+/// - It is `Send + Sync + 'static`, `Clone` and `Eq`, and `Box<dyn Error>`,
+///   `anyhow::Error` and downcasting back to it all work.
+///
+/// ```
+/// fn open_config(name: &str) -> std::io::Result<()> {
+///     posix_ipc::SharedMemory::open(name)?; // Error into io::Error
+///     Ok(())
+/// }
+/// let e = open_config("/ipcrs-doc-surely-absent").unwrap_err();
+/// assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
+/// assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
+/// ```
+///
+/// ---
+///
+pub use ipc_common::Error;
+pub use ipc_common::{ErrorKind, IntoMode, Mode, Permissions, Result, Timeout};
 
 mod flags;
 mod guard;
@@ -137,7 +200,8 @@ pub use mqueue::AsyncMessageQueue;
 #[cfg(target_os = "linux")]
 #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
 pub use mqueue::{
-    HARD_MSGMAX, HARD_MSGSIZEMAX, MessageQueue, MessageQueueOptions, unlink_message_queue,
+    HARD_MSGMAX, HARD_MSGSIZEMAX, MessageQueue, MessageQueueOptions, SignalNumber,
+    unlink_message_queue,
 };
 
 // ---- Crash survival (ipc-common's robust.rs) ----

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 use std::ffi::{CStr, CString, OsStr, OsString};
 use std::fmt;
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
+use std::path::{Path, PathBuf};
 
 use ipc_common::{Error, Result};
 
@@ -28,14 +29,22 @@ pub const UNIQUE_NAME_LEN: usize = 22;
 /// any system call, so a bad name is an [`InvalidInput`](ipc_common::ErrorKind::InvalidInput)
 /// error that says which rule it broke (posix_ipc passes names to the OS
 /// unchecked, and crashes on an embedded NUL). Accepts `&str`, `String`,
-/// `&CStr`, `&OsStr`, `&Path`-like `OsString` and `&Name`.
+/// `&CStr`, `CString`, `&OsStr`, `OsString`, `&Path`, `PathBuf` and `&Name`
+/// (a `Path` is taken byte for byte, so it must be `/name` too, not the
+/// object's file in `/dev/shm`).
+///
+/// On Linux with glibc the file of the named semaphore `/x` is
+/// `/dev/shm/sem.x`, which is also the file of the shared memory object
+/// `/sem.x`: see [`SharedMemory`](crate::SharedMemory#names-starting-with-sem)
+/// for how such names are handled.
 ///
 /// ```
 /// use posix_ipc::Name;
 /// let n = Name::new("/jobs")?;
 /// assert_eq!(n.as_bytes(), b"/jobs");
 /// assert_eq!(n.to_string(), "/jobs");
-/// assert!(Name::new("jobs").unwrap_err().to_string().contains("must start with '/'"));
+/// let e = Name::new("jobs").unwrap_err();
+/// assert_eq!(e.to_string(), "name: \"jobs\" must start with '/' (for example \"/jobs\")");
 /// assert!(Name::new("/a/b").unwrap_err().to_string().contains("'/'"));
 /// assert!(Name::new("/a\0b").unwrap_err().to_string().contains("NUL"));
 /// assert!(Name::new("/").unwrap_err().to_string().contains("empty"));
@@ -63,38 +72,38 @@ impl Name {
         let shown = String::from_utf8_lossy(&bytes).escape_debug().to_string();
         let Some(rest) = bytes.strip_prefix(b"/") else {
             return bad(format!(
-                "name \"{shown}\" must start with '/' (for example \"/{shown}\")"
+                "\"{shown}\" must start with '/' (for example \"/{shown}\")"
             ));
         };
         if rest.is_empty() {
-            return bad("name \"/\" is empty after the leading '/'; add 1 to 255 bytes".into());
+            return bad("\"/\" is empty after the leading '/'; add 1 to 255 bytes".into());
         }
         if let Some(i) = rest.iter().position(|&b| b == 0) {
             return bad(format!(
-                "name \"{shown}\" contains a NUL byte at index {}; names are C strings",
+                "\"{shown}\" contains a NUL byte at index {}; names are C strings",
                 i + 1
             ));
         }
         if rest.contains(&b'/') {
             return bad(format!(
-                "name \"{shown}\" contains '/' after the first byte; only the leading '/' is allowed"
+                "\"{shown}\" contains '/' after the first byte; only the leading '/' is allowed"
             ));
         }
         if rest == b"." || rest == b".." {
             return bad(format!(
-                "name \"{shown}\" is the directory entry \"{}\" of the file system that holds \
+                "\"{shown}\" is the directory entry \"{}\" of the file system that holds \
                  the objects, not an object name; choose another name",
                 String::from_utf8_lossy(rest)
             ));
         }
         if rest.len() > NAME_MAX {
             return bad(format!(
-                "name is {} bytes after the leading '/'; the limit is {NAME_MAX}",
+                "the name is {} bytes after the leading '/'; the limit is {NAME_MAX}",
                 rest.len()
             ));
         }
         let c = CString::new(bytes.into_owned()).map_err(|_| {
-            Error::invalid_input("name", "name contains a NUL byte; names are C strings")
+            Error::invalid_input("name", "the name contains a NUL byte; names are C strings")
         })?;
         Ok(Name(c))
     }
@@ -206,13 +215,15 @@ mod sealed {
 }
 
 /// Things that can be turned into a validated [`Name`]: `&str`, `String`,
-/// `&String`, `&CStr`, `CString`, `&OsStr`, `OsString`, `&Name` and `Name`.
+/// `&String`, `&CStr`, `CString`, `&OsStr`, `OsString`, `&Path`, `PathBuf`,
+/// `&Name` and `Name`.
 ///
 /// ```
 /// use std::ffi::OsStr;
 /// use posix_ipc::{IntoName, Name};
 /// assert_eq!(OsStr::new("/os").into_name()?, Name::new("/os")?);
 /// assert_eq!(String::from("/s").into_name()?, Name::new(c"/s")?);
+/// assert_eq!(std::path::Path::new("/p").into_name()?, Name::new("/p")?);
 /// # Ok::<(), ipc_common::Error>(())
 /// ```
 pub trait IntoName: sealed::Sealed {
@@ -241,6 +252,9 @@ into_name_by_bytes! {
     &OsStr => |s| Cow::Borrowed(s.as_bytes()),
     OsString => |s| Cow::Owned(s.into_vec()),
     &OsString => |s| Cow::Borrowed(s.as_bytes()),
+    &Path => |s| Cow::Borrowed(s.as_os_str().as_bytes()),
+    PathBuf => |s| Cow::Owned(s.into_os_string().into_vec()),
+    &PathBuf => |s| Cow::Borrowed(s.as_os_str().as_bytes()),
 }
 
 impl sealed::Sealed for Name {}
@@ -255,6 +269,33 @@ impl IntoName for &Name {
     fn into_name(self) -> Result<Name> {
         Ok(self.clone())
     }
+}
+
+/// The name of the object an adopted descriptor refers to, read from
+/// `/proc/self/fd/<fd>` (Linux): the link names the object's file, which is
+/// `<dir>/<name>` while the object has a name, with `" (deleted)"` appended
+/// once it is unlinked (and for a `memfd`). `dir` is `"/dev/shm/"` for
+/// shared memory and `"/"` for message queues (paths inside the mqueue file
+/// system). `None` when the object has no name there, or `/proc` is not
+/// mounted.
+#[cfg(target_os = "linux")]
+pub(crate) fn name_of_fd(fd: std::os::fd::RawFd, dir: &str) -> Option<Name> {
+    let target = std::fs::read_link(format!("/proc/self/fd/{fd}")).ok()?;
+    let bytes = target.as_os_str().as_bytes();
+    if bytes.ends_with(b" (deleted)") {
+        return None;
+    }
+    let rest = bytes.strip_prefix(dir.as_bytes())?;
+    let mut name = Vec::with_capacity(rest.len() + 1);
+    name.push(b'/');
+    name.extend_from_slice(rest);
+    Name::from_bytes(Cow::Owned(name)).ok()
+}
+
+/// Elsewhere a descriptor does not tell its object's name.
+#[cfg(not(target_os = "linux"))]
+pub(crate) fn name_of_fd(_fd: std::os::fd::RawFd, _dir: &str) -> Option<Name> {
+    None
 }
 
 /// The prefix of names made by the unique-name constructors.

@@ -8,9 +8,9 @@
 use std::fmt;
 use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
-use std::time::Duration;
 
-use ipc_common::{Error, ErrorKind, Mode, Result, Timeout, check, check_ptr};
+use ipc_common::__private::options::{FlagBits, OpenOptions};
+use ipc_common::{Error, ErrorKind, IntoMode, Mode, Result, Timeout, check, check_ptr};
 use posix_ipc_sys as sys;
 
 use crate::flags::{self, Creation};
@@ -165,12 +165,12 @@ impl Drop for RawSem {
 /// ```
 #[derive(Debug, Clone)]
 pub struct SemaphoreOptions {
-    creation: Creation,
-    mode: u32,
+    open: OpenOptions,
     initial_value: u32,
-    allow_foreign_owner: bool,
-    bad_flags: Option<i32>,
 }
+
+/// What [`SemaphoreOptions::flags`] accepts.
+const FLAGS: FlagBits = flags::flag_bits(0, "semaphore");
 
 impl Default for SemaphoreOptions {
     /// Same as [`SemaphoreOptions::new`].
@@ -190,11 +190,8 @@ impl SemaphoreOptions {
     /// ```
     pub fn new() -> Self {
         SemaphoreOptions {
-            creation: Creation::default(),
-            mode: Mode::OWNER_READ_WRITE.bits(),
+            open: OpenOptions::new(),
             initial_value: 0,
-            allow_foreign_owner: false,
-            bad_flags: None,
         }
     }
 
@@ -214,13 +211,14 @@ impl SemaphoreOptions {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create(&mut self, create: bool) -> &mut Self {
-        self.creation.create = create;
+        self.open.create(create);
         self
     }
 
     /// Create a new semaphore, failing with
     /// [`AlreadyExists`](ErrorKind::AlreadyExists) if the name is taken
-    /// (`O_CREAT | O_EXCL`). Implies [`create`](Self::create).
+    /// (`O_CREAT | O_EXCL`). Wins over [`create`](Self::create), as in
+    /// [`std::fs::OpenOptions`].
     ///
     /// ```
     /// use posix_ipc::{ErrorKind, Semaphore};
@@ -232,10 +230,7 @@ impl SemaphoreOptions {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create_new(&mut self, create_new: bool) -> &mut Self {
-        self.creation.exclusive = create_new;
-        if create_new {
-            self.creation.create = true;
-        }
+        self.open.create_new(create_new);
         self
     }
 
@@ -243,15 +238,19 @@ impl SemaphoreOptions {
     /// the process umask. Bits above `0o777` (setuid, setgid, sticky, which
     /// mean nothing for a semaphore, and anything higher) are rejected by
     /// [`open`](Self::open) with [`InvalidInput`](ErrorKind::InvalidInput).
+    /// Takes a `u32` or a [`Mode`].
     ///
     /// ```
+    /// use posix_ipc::Mode;
     /// let sem = posix_ipc::Semaphore::options().mode(0o640).create_unique()?;
     /// assert_eq!(sem.mode().bits(), 0o640); // with the usual umask 022
+    /// let again = posix_ipc::Semaphore::options().mode(Mode::OWNER_READ_WRITE).create_unique()?;
     /// sem.unlink()?;
+    /// again.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn mode(&mut self, mode: u32) -> &mut Self {
-        self.mode = mode;
+    pub fn mode(&mut self, mode: impl IntoMode) -> &mut Self {
+        self.open.mode(mode.into_mode_bits());
         self
     }
 
@@ -297,13 +296,17 @@ impl SemaphoreOptions {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn allow_foreign_owner(&mut self, allow: bool) -> &mut Self {
-        self.allow_foreign_owner = allow;
+        self.open.allow_foreign_owner(allow);
         self
     }
 
     /// Sets [`create`](Self::create) and [`create_new`](Self::create_new)
     /// from posix_ipc-style flags: `0`, [`O_CREAT`](crate::O_CREAT) or
-    /// [`O_CREX`](crate::O_CREX), for line-by-line ports.
+    /// [`O_CREX`](crate::O_CREX), for line-by-line ports. The flags replace
+    /// what those two setters set, exactly as if
+    /// `create(flags & O_CREAT != 0).create_new(flags & O_CREX == O_CREX)` were
+    /// called, so a later `create(false)` makes the open open only, as for
+    /// every options type of both crates.
     /// [`O_EXCL`](crate::O_EXCL) without `O_CREAT` and any other bit make
     /// [`open`](Self::open) fail with [`InvalidInput`](ErrorKind::InvalidInput).
     ///
@@ -317,13 +320,7 @@ impl SemaphoreOptions {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn flags(&mut self, flags: i32) -> &mut Self {
-        match flags::parse(flags, 0, "semaphore") {
-            Ok((creation, _)) => {
-                self.creation = creation;
-                self.bad_flags = None;
-            }
-            Err(_) => self.bad_flags = Some(flags),
-        }
+        self.open.flags(flags, &FLAGS);
         self
     }
 
@@ -356,11 +353,9 @@ impl SemaphoreOptions {
     /// assert!(e.is_invalid_input());
     /// ```
     pub fn open(&self, name: impl IntoName) -> Result<Semaphore> {
-        if let Some(bad) = self.bad_flags {
-            flags::parse(bad, 0, "semaphore")?;
-        }
+        self.open.check()?;
         let name = semaphore_name(name)?;
-        self.open_name(name, self.creation)
+        self.open_name(name, flags::creation(&self.open))
     }
 
     /// Creates a semaphore under a fresh unique name (`/pipc_` + 16 random hex
@@ -369,7 +364,8 @@ impl SemaphoreOptions {
     /// posix_ipc's `Semaphore(None, O_CREX, ...)`; the
     /// [`create`](Self::create)/[`create_new`](Self::create_new)/
     /// [`flags`](Self::flags) settings do not apply (creation is always
-    /// exclusive). Read the name with [`Semaphore::name`].
+    /// exclusive; invalid flags are still reported). Read the name with
+    /// [`Semaphore::name`].
     ///
     /// ```
     /// let sem = posix_ipc::Semaphore::options().initial_value(1).create_unique()?;
@@ -378,15 +374,13 @@ impl SemaphoreOptions {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create_unique(&self) -> Result<Semaphore> {
-        let exclusive = Creation {
-            create: true,
-            exclusive: true,
-        };
-        with_unique_name("sem_open", |name| self.open_name(name, exclusive))
+        self.open.check()?;
+        with_unique_name("sem_open", |name| self.open_name(name, Creation::EXCLUSIVE))
     }
 
     fn open_name(&self, name: Name, creation: Creation) -> Result<Semaphore> {
-        let mode = flags::object_mode(self.mode, "semaphore")?;
+        let mode = self.open.checked_mode("semaphore")?;
+        let allow_foreign_owner = self.open.allows_foreign_owner();
         if creation.create {
             check_initial_value(self.initial_value)?;
         }
@@ -394,12 +388,12 @@ impl SemaphoreOptions {
             flags::create_or_open("semaphore", &name, creation, |c| {
                 // Only an existing semaphore whose owner is to be checked
                 // needs the file's identity (see the backing module).
-                let identity = creation.create && !c.exclusive && !self.allow_foreign_owner;
+                let identity = creation.create && !c.exclusive && !allow_foreign_owner;
                 self.sem_open(&name, c, mode, identity)
             })?;
         sem.created = created;
         // Dropping `sem` on an error below closes the handle.
-        if creation.create && !created && !self.allow_foreign_owner {
+        if creation.create && !created && !allow_foreign_owner {
             check_semaphore_owner(&name, backing.as_ref())?;
         }
         if !created && let Some(backing) = &backing {
@@ -743,7 +737,7 @@ impl Semaphore {
     /// - [`Timeout::Immediate`] (or `After(0)`): `sem_trywait`, fails at once
     ///   with [`WouldBlock`](ErrorKind::WouldBlock) if the value is 0;
     /// - [`Timeout::After`]`(d)`: waits at most `d`, then fails with
-    ///   [`WouldBlock`](ErrorKind::WouldBlock) (errno `ETIMEDOUT`). On
+    ///   [`TimedOut`](ErrorKind::TimedOut) (errno `ETIMEDOUT`). On
     ///   Linux/glibc the deadline is on `CLOCK_MONOTONIC` (`sem_clockwait`),
     ///   so changing the wall clock does not stretch or cut the wait; elsewhere
     ///   `sem_timedwait` measures it on `CLOCK_REALTIME`. A duration too long
@@ -763,23 +757,27 @@ impl Semaphore {
     /// returns `Interrupted`; an `After` wait (`sem_clockwait`,
     /// `sem_timedwait`) is not restarted and still returns it.
     ///
-    /// Allocates nothing, also when it fails.
+    /// Takes a [`Timeout`], or a `Duration` (`After`) or `Option<Duration>`
+    /// (`None` is `Forever`). Allocates nothing, also when it fails.
     ///
     /// ```
     /// use std::time::Duration;
     /// use posix_ipc::{ErrorKind, Semaphore, Timeout};
     /// let sem = Semaphore::create_unique(1)?;
+    /// sem.acquire(Duration::from_millis(10))?;
+    /// sem.release()?;
     /// sem.acquire(Timeout::Forever)?;
     /// assert_eq!(sem.acquire(Timeout::Immediate).unwrap_err().kind(), ErrorKind::WouldBlock);
     /// let e = sem.acquire(Timeout::After(Duration::from_millis(10))).unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::WouldBlock);
+    /// assert_eq!(e.kind(), ErrorKind::TimedOut);
+    /// assert!(e.is_busy()); // Python's BusyError covers both
     /// sem.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     #[inline]
-    pub fn acquire(&self, timeout: Timeout) -> Result<()> {
+    pub fn acquire(&self, timeout: impl Into<Timeout>) -> Result<()> {
         let sem = self.raw.as_ptr();
-        let (op, rc) = match timeout {
+        let (op, rc) = match timeout.into() {
             // SAFETY: `sem` is a live semaphore from sem_open (closed only on drop).
             Timeout::Forever => ("sem_wait", unsafe { sys::sem_wait(sem) }),
             // SAFETY: as above.
@@ -811,22 +809,6 @@ impl Semaphore {
         self.acquire(Timeout::Immediate)
     }
 
-    /// [`acquire`](Self::acquire) with [`Timeout::After`]`(timeout)`.
-    ///
-    /// ```
-    /// use std::time::{Duration, Instant};
-    /// let sem = posix_ipc::Semaphore::create_unique(0)?;
-    /// let start = Instant::now();
-    /// assert!(sem.acquire_timeout(Duration::from_millis(20)).unwrap_err().is_busy());
-    /// assert!(start.elapsed() >= Duration::from_millis(15));
-    /// sem.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
-    #[inline]
-    pub fn acquire_timeout(&self, timeout: Duration) -> Result<()> {
-        self.acquire(Timeout::After(timeout))
-    }
-
     /// Acquires like [`acquire`](Self::acquire) and returns a guard that
     /// releases the semaphore when dropped (Python's `with sem:`), also when
     /// the code in between returns early or panics.
@@ -842,7 +824,7 @@ impl Semaphore {
     /// sem.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn acquire_guard(&self, timeout: Timeout) -> Result<SemaphoreGuard<'_>> {
+    pub fn acquire_guard(&self, timeout: impl Into<Timeout>) -> Result<SemaphoreGuard<'_>> {
         self.acquire(timeout)?;
         Ok(SemaphoreGuard { sem: self })
     }
@@ -1038,6 +1020,7 @@ impl Semaphore {
     /// assert!(Semaphore::open(&name).unwrap_err().is_existential());
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
+    #[must_use = "the guard unlinks when it drops: dropped at once, it unlinks at once"]
     pub fn unlink_on_drop(self) -> UnlinkOnDrop<Semaphore> {
         UnlinkOnDrop::new(self)
     }
@@ -1262,26 +1245,24 @@ mod tests {
     fn flags_map_onto_creation() {
         let mut o = SemaphoreOptions::new();
         o.flags(crate::O_CREX);
-        assert_eq!(
-            o.creation,
-            Creation {
-                create: true,
-                exclusive: true
-            }
-        );
+        assert_eq!(flags::creation(&o.open), Creation::EXCLUSIVE);
         o.flags(crate::O_EXCL);
-        assert_eq!(o.bad_flags, Some(crate::O_EXCL));
+        assert!(o.open.check().is_err());
         o.flags(0);
-        assert_eq!((o.creation, o.bad_flags), (Creation::default(), None));
+        assert_eq!(flags::creation(&o.open), Creation::OPEN);
+        assert!(o.open.check().is_ok());
+        // std::fs::OpenOptions semantics: create_new does not set create.
         o.create_new(true).create_new(false);
-        assert!(o.creation.create && !o.creation.exclusive);
+        assert_eq!(flags::creation(&o.open), Creation::OPEN);
+        o.flags(crate::O_CREAT).create(false);
+        assert_eq!(flags::creation(&o.open), Creation::OPEN);
     }
 
     #[test]
     fn wait_errors_keep_kind_and_errno() {
         for (errno, kind) in [
             (libc::EAGAIN, ErrorKind::WouldBlock),
-            (libc::ETIMEDOUT, ErrorKind::WouldBlock),
+            (libc::ETIMEDOUT, ErrorKind::TimedOut),
             (libc::EINTR, ErrorKind::Interrupted),
         ] {
             let e = wait_error(Error::from_errno("sem_wait", errno));

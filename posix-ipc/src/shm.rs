@@ -7,31 +7,42 @@
 use std::fmt;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
 
-use ipc_common::{Error, ErrorKind, Mode, Permissions, Result, check};
+use ipc_common::__private::options::{FlagBits, OpenOptions};
+use ipc_common::{Error, ErrorKind, IntoMode, Mode, Permissions, Result, check};
 use posix_ipc_sys as sys;
 
 use crate::flags::{self, Creation, O_TRUNC};
 use crate::guard::{Sealed, Unlink, UnlinkOnDrop};
-use crate::name::{IntoName, Name, with_unique_name};
+use crate::name::{self, IntoName, Name, with_unique_name};
 
 mod mapping;
 
 pub use mapping::Mapping;
 
-/// The largest size a shared memory object can have: `off_t::MAX` (2⁶³ − 1;
-/// 2³¹ − 1 on 32-bit glibc, whose `off_t` is 32 bits).
+/// The largest size a shared memory object can be given here: `off_t::MAX`
+/// (2⁶³ − 1 on 64-bit systems), or `usize::MAX` where that is smaller.
+/// Sizes are `usize` in both crates, as `size_of::<T>()` is; on a 32-bit
+/// target (i686) without large-file support `off_t` is 32 bits, so the limit
+/// is 2³¹ − 1 there.
 ///
 /// Larger sizes are rejected with [`ErrorKind::InvalidInput`] before any
 /// system call (posix_ipc wraps `2**64` to 0 and deletes the segment for
 /// `2**63`).
 ///
 /// ```
-/// assert_eq!(posix_ipc::SHARED_MEMORY_SIZE_MAX, libc::off_t::MAX as u64);
+/// # #[cfg(target_pointer_width = "64")]
+/// assert_eq!(posix_ipc::SHARED_MEMORY_SIZE_MAX, i64::MAX as usize);
 /// ```
-// `as`: `u64::from` is not const; a positive `off_t` (32 or 64 bits) fits.
-#[allow(clippy::cast_sign_loss, clippy::unnecessary_cast)]
-pub const SHARED_MEMORY_SIZE_MAX: u64 = libc::off_t::MAX as u64;
+// off_t is signed and at most 64 bits: its maximum fits u128 and, when
+// below usize::MAX, usize.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+pub const SHARED_MEMORY_SIZE_MAX: usize = if (libc::off_t::MAX as u128) < (usize::MAX as u128) {
+    libc::off_t::MAX as usize
+} else {
+    usize::MAX
+};
 
 /// A POSIX shared memory object (`shm_open`), seen through one file
 /// descriptor.
@@ -55,6 +66,38 @@ pub const SHARED_MEMORY_SIZE_MAX: u64 = libc::off_t::MAX as u64;
 /// [`create`](SharedMemory::create) (open or create, resizing like posix_ipc),
 /// [`create_new`](SharedMemory::create_new) (create exclusively) and
 /// [`create_unique`](SharedMemory::create_unique) (posix_ipc's `name=None`).
+/// Names follow the rules of [`Name`]; [`from_fd`](SharedMemory::from_fd)
+/// adopts a descriptor instead.
+///
+/// # Names starting with `/sem.`
+///
+/// On Linux, glibc and musl keep the named semaphore `/x` in the file
+/// `/dev/shm/sem.x`, which is also the file of the shared memory object
+/// `/sem.x`. A C program or Python's posix_ipc may well name shared memory
+/// `/sem.something`, and such objects open, resize and unlink here as any
+/// other. Only a name whose file really holds a semaphore (exactly the size
+/// of a `sem_t` and, with glibc, the contents `sem_open` writes) is refused,
+/// by [`open`](SharedMemoryOptions::open) and [`unlink_shared_memory`], with
+/// an [`InvalidInput`](ErrorKind::InvalidInput) error that names the
+/// semaphore and says to use [`Semaphore`](crate::Semaphore) or
+/// [`unlink_semaphore`](crate::unlink_semaphore): resizing or writing it as
+/// shared memory would corrupt the semaphore (a shrink kills its users with
+/// `SIGBUS`). The file is read before the call: this guards against
+/// mistakes, not against a process that swaps the file at that moment.
+///
+/// ```
+/// use posix_ipc::{Semaphore, SharedMemory};
+/// let sem = Semaphore::create_unique(1)?;
+/// let alias = format!("/sem.{}", &sem.name().to_string()[1..]);
+/// let e = SharedMemory::open(alias.as_str()).unwrap_err();
+/// assert!(e.is_invalid_input() && e.message().contains("Semaphore::open"));
+/// sem.unlink()?;
+/// // Not a semaphore's file: an ordinary object.
+/// let shm = SharedMemory::create_new(alias.as_str(), 4096)?;
+/// assert_eq!(SharedMemory::open(alias.as_str())?.size()?, 4096);
+/// shm.unlink()?;
+/// # Ok::<(), posix_ipc::Error>(())
+/// ```
 ///
 /// # Memory is reserved
 ///
@@ -102,7 +145,7 @@ pub const SHARED_MEMORY_SIZE_MAX: u64 = libc::off_t::MAX as u64;
 /// map.write_at(0, b"hello")?;
 ///
 /// // Another handle (in this or any other process) sees the same bytes.
-/// let other = SharedMemory::open(shm.name())?;
+/// let other = SharedMemory::open(shm.name().unwrap())?;
 /// assert_eq!(other.size()?, 4096);
 /// assert_eq!(other.map()?.read_vec(0, 5)?, b"hello");
 /// shm.unlink()?;
@@ -110,10 +153,38 @@ pub const SHARED_MEMORY_SIZE_MAX: u64 = libc::off_t::MAX as u64;
 /// ```
 pub struct SharedMemory {
     fd: OwnedFd,
-    name: Name,
+    /// `None` for an adopted descriptor whose object has no name (see
+    /// [`SharedMemory::from_fd`]).
+    name: Option<Name>,
     read_only: bool,
     created: bool,
     sparse: bool,
+}
+
+/// How messages name an object: `"/name"`, or the descriptor of an adopted
+/// one that has no name.
+struct Shown<'a> {
+    name: Option<&'a Name>,
+    fd: RawFd,
+}
+
+impl fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.name {
+            Some(name) => write!(f, "\"{name}\""),
+            None => write!(f, "the unnamed object of descriptor {}", self.fd),
+        }
+    }
+}
+
+impl<'a> Shown<'a> {
+    /// An object about to be opened by `name`.
+    fn named(name: &'a Name) -> Shown<'a> {
+        Shown {
+            name: Some(name),
+            fd: -1,
+        }
+    }
 }
 
 /// Options for opening or creating a [`SharedMemory`] object, in the style of
@@ -136,29 +207,33 @@ pub struct SharedMemory {
 /// ```
 #[derive(Debug, Clone)]
 pub struct SharedMemoryOptions {
-    create: bool,
-    create_new: bool,
+    open: OpenOptions,
     truncate: bool,
     read_only: bool,
-    mode: u32,
-    size: u64,
-    allow_foreign_owner: bool,
+    size: usize,
     sparse: bool,
-    flags_error: Option<Error>,
 }
 
+/// What [`SharedMemoryOptions::flags`] accepts.
+const FLAGS: FlagBits = flags::flag_bits(O_TRUNC, "shared memory object");
+
 impl SharedMemoryOptions {
-    fn new() -> Self {
+    /// Options that open an existing object for reading and writing, with
+    /// mode `0o600` for a new one and no resize; the same as
+    /// [`SharedMemory::options`].
+    ///
+    /// ```
+    /// # let name = testkit::unique_name("doc");
+    /// let e = posix_ipc::SharedMemoryOptions::new().open(&name).unwrap_err();
+    /// assert_eq!(e.kind(), posix_ipc::ErrorKind::NotFound);
+    /// ```
+    pub fn new() -> Self {
         SharedMemoryOptions {
-            create: false,
-            create_new: false,
+            open: OpenOptions::new(),
             truncate: false,
             read_only: false,
-            mode: Mode::OWNER_READ_WRITE.bits(),
             size: 0,
-            allow_foreign_owner: false,
             sparse: false,
-            flags_error: None,
         }
     }
 
@@ -176,13 +251,14 @@ impl SharedMemoryOptions {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create(&mut self, create: bool) -> &mut Self {
-        self.create = create;
+        self.open.create(create);
         self
     }
 
     /// Create a new object and fail with
     /// [`AlreadyExists`](ErrorKind::AlreadyExists) if one exists
-    /// (`O_CREAT | O_EXCL`). When set, [`create`](Self::create) is ignored.
+    /// (`O_CREAT | O_EXCL`). When set, [`create`](Self::create) is ignored
+    /// (as in [`std::fs::OpenOptions`]).
     ///
     /// ```
     /// # let name = testkit::unique_name("doc");
@@ -193,7 +269,7 @@ impl SharedMemoryOptions {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create_new(&mut self, create_new: bool) -> &mut Self {
-        self.create_new = create_new;
+        self.open.create_new(create_new);
         self
     }
 
@@ -224,7 +300,7 @@ impl SharedMemoryOptions {
     ///
     /// ```
     /// let shm = posix_ipc::SharedMemory::create_unique(16)?;
-    /// let ro = posix_ipc::SharedMemory::options().read_only(true).open(shm.name())?;
+    /// let ro = posix_ipc::SharedMemory::options().read_only(true).open(shm.name().unwrap())?;
     /// assert!(ro.is_read_only());
     /// assert!(ro.map()?.write_at(0, b"x").unwrap_err().is_permissions());
     /// shm.unlink()?;
@@ -239,7 +315,8 @@ impl SharedMemoryOptions {
     /// process umask applies, as for files; use [`SharedMemory::set_mode`]
     /// for exact bits. Bits above `0o777` (setuid, setgid, sticky, which mean
     /// nothing for shared memory, and anything higher) are an
-    /// [`InvalidInput`](ErrorKind::InvalidInput) error when opening.
+    /// [`InvalidInput`](ErrorKind::InvalidInput) error when opening. Takes a
+    /// `u32` or a [`Mode`].
     ///
     /// ```
     /// # let name = testkit::unique_name("doc");
@@ -248,8 +325,8 @@ impl SharedMemoryOptions {
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn mode(&mut self, mode: u32) -> &mut Self {
-        self.mode = mode;
+    pub fn mode(&mut self, mode: impl IntoMode) -> &mut Self {
+        self.open.mode(mode.into_mode_bits());
         self
     }
 
@@ -271,14 +348,14 @@ impl SharedMemoryOptions {
     ///
     /// ```
     /// let shm = posix_ipc::SharedMemory::create_unique(3333)?;
-    /// let other = posix_ipc::SharedMemory::options().size(8192).open(shm.name())?;
+    /// let other = posix_ipc::SharedMemory::options().size(8192).open(shm.name().unwrap())?;
     /// assert_eq!(shm.size()?, 8192); // both handles see the new size
-    /// assert!(posix_ipc::SharedMemory::options().size(u64::MAX).open(shm.name()).is_err());
+    /// assert!(posix_ipc::SharedMemory::options().size(usize::MAX).open(shm.name().unwrap()).is_err());
     /// # drop(other);
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn size(&mut self, size: u64) -> &mut Self {
+    pub fn size(&mut self, size: usize) -> &mut Self {
         self.size = size;
         self
     }
@@ -335,13 +412,16 @@ impl SharedMemoryOptions {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn allow_foreign_owner(&mut self, allow: bool) -> &mut Self {
-        self.allow_foreign_owner = allow;
+        self.open.allow_foreign_owner(allow);
         self
     }
 
     /// Sets create, create-exclusively and truncate from posix_ipc-style flags
     /// ([`O_CREAT`](crate::O_CREAT), [`O_EXCL`](crate::O_EXCL),
     /// [`O_CREX`](crate::O_CREX), [`O_TRUNC`]), so code ports line by line.
+    /// The flags replace what [`create`](Self::create),
+    /// [`create_new`](Self::create_new) and [`truncate`](Self::truncate) set,
+    /// as if those were called; later setters change it again.
     /// `O_EXCL` without `O_CREAT` and any other bit are an
     /// [`InvalidInput`](ErrorKind::InvalidInput) error when opening (posix_ipc
     /// passes them to the OS).
@@ -356,14 +436,8 @@ impl SharedMemoryOptions {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn flags(&mut self, flags: i32) -> &mut Self {
-        match flags::parse(flags, O_TRUNC, "shared memory object") {
-            Ok((Creation { create, exclusive }, rest)) => {
-                self.create = create;
-                self.create_new = create && exclusive;
-                self.truncate = rest & O_TRUNC != 0;
-                self.flags_error = None;
-            }
-            Err(e) => self.flags_error = Some(e),
+        if let Some(extra) = self.open.flags(flags, &FLAGS) {
+            self.truncate = extra & O_TRUNC != 0;
         }
         self
     }
@@ -383,11 +457,13 @@ impl SharedMemoryOptions {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn open(&self, name: impl IntoName) -> Result<SharedMemory> {
-        if let Some(e) = &self.flags_error {
-            return Err(e.clone());
-        }
+        self.open.check()?;
         let name = shm_name("shm_open", name)?;
-        let mode = flags::object_mode(self.mode, "shared memory object")?;
+        self.open_name(name, flags::creation(&self.open))
+    }
+
+    fn open_name(&self, name: Name, creation: Creation) -> Result<SharedMemory> {
+        let mode = self.open.checked_mode("shared memory object")?;
         check_size("shm_open", self.size)?;
         if self.read_only && self.size != 0 {
             return Err(Error::invalid_input(
@@ -410,12 +486,8 @@ impl SharedMemoryOptions {
         }
         if self.size != 0 {
             // Before anything is created (see check_file_size_limit).
-            check_file_size_limit(&name, self.size)?;
+            check_file_size_limit(Shown::named(&name), self.size)?;
         }
-        let creation = Creation {
-            create: self.create || self.create_new,
-            exclusive: self.create_new,
-        };
         let access = if self.read_only {
             libc::O_RDONLY
         } else {
@@ -435,7 +507,7 @@ impl SharedMemoryOptions {
                 let fd = unsafe { OwnedFd::from_raw_fd(fd) };
                 Ok(SharedMemory {
                     fd,
-                    name: name.clone(),
+                    name: Some(name.clone()),
                     read_only: self.read_only,
                     created: false,
                     sparse: self.sparse,
@@ -443,9 +515,9 @@ impl SharedMemoryOptions {
             })?;
         shm.created = created;
         // Dropping `shm` on an error below closes the descriptor.
-        if creation.create && !created && !self.allow_foreign_owner {
+        if creation.create && !created && !self.open.allows_foreign_owner() {
             ipc_common::check_owner("shm_open", shm.stat()?.st_uid, || {
-                format!("shared memory object \"{}\"", shm.name)
+                format!("shared memory object {}", shm.shown())
             })?;
         }
         if self.truncate && !created {
@@ -472,22 +544,23 @@ impl SharedMemoryOptions {
     /// posix_ipc's `name=None`), like [`SharedMemory::create_unique`] with
     /// the other options (mode, size, sparse, read-only). The
     /// [`create`](Self::create)/[`create_new`](Self::create_new)/
-    /// [`truncate`](Self::truncate)/[`flags`](Self::flags) settings do not
-    /// apply: creation is always exclusive.
+    /// [`truncate`](Self::truncate) settings and the creation part of
+    /// [`flags`](Self::flags) do not apply: creation is always exclusive.
     ///
     /// ```
     /// let shm = posix_ipc::SharedMemory::options().mode(0o640).size(64).create_unique()?;
-    /// assert!(shm.name().to_str().unwrap().starts_with("/pipc_"));
+    /// assert!(shm.name().unwrap().to_str().unwrap().starts_with("/pipc_"));
     /// assert_eq!((shm.size()?, shm.mode()?.bits()), (64, 0o640));
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create_unique(&self) -> Result<SharedMemory> {
+        self.open.check()?;
         let mut options = self.clone();
-        options.create_new = true;
         options.truncate = false;
-        options.flags_error = None;
-        with_unique_name("shm_open", |name| options.open(name))
+        with_unique_name("shm_open", |name| {
+            options.open_name(name, Creation::EXCLUSIVE)
+        })
     }
 }
 
@@ -498,7 +571,9 @@ impl Default for SharedMemoryOptions {
     }
 }
 
-fn check_size(op: &'static str, size: u64) -> Result<libc::off_t> {
+/// The checked conversion of a size to `off_t`, which is narrower than
+/// `usize` on 32-bit targets without large-file support.
+fn check_size(op: &'static str, size: usize) -> Result<libc::off_t> {
     libc::off_t::try_from(size).map_err(|_| {
         Error::invalid_input(
             op,
@@ -509,6 +584,24 @@ fn check_size(op: &'static str, size: u64) -> Result<libc::off_t> {
         )
     })
 }
+
+/// A size as `u64`, for comparisons with `rlim_t` (`usize` fits on every
+/// supported target).
+fn as_u64(size: usize) -> u64 {
+    u64::try_from(size).unwrap_or(u64::MAX)
+}
+
+/// The error for a descriptor that could not be duplicated.
+fn dup_error(e: &std::io::Error) -> Error {
+    match e.raw_os_error() {
+        Some(errno) => Error::from_errno("fcntl", errno),
+        None => Error::new(ErrorKind::Other, "fcntl", e.to_string()),
+    }
+}
+
+/// The directory (with its trailing `/`) whose files are the shared memory
+/// objects, for reading an adopted descriptor's name from `/proc`.
+const SHM_DIR_PREFIX: &str = "/dev/shm/";
 
 /// Where the system keeps shared memory objects, for messages.
 const SHM_DIR: &str = if cfg!(target_os = "linux") {
@@ -542,11 +635,11 @@ fn file_size_limit() -> Option<(Option<u64>, Option<u64>)> {
 /// to the program, so the limit is read first instead. (If another thread
 /// lowers the limit between this check and the call, the signal can still
 /// come.) A size of exactly the limit is allowed, as by the kernel.
-fn check_file_size_limit(name: &Name, size: u64) -> Result<()> {
+fn check_file_size_limit(name: Shown<'_>, size: usize) -> Result<()> {
     let Some((Some(soft), hard)) = file_size_limit() else {
         return Ok(());
     };
-    if size <= soft {
+    if as_u64(size) <= soft {
         return Ok(());
     }
     let hard = hard.map_or_else(|| "unlimited".to_owned(), |h| format!("{h} bytes"));
@@ -554,7 +647,7 @@ fn check_file_size_limit(name: &Name, size: u64) -> Result<()> {
         ErrorKind::LimitExceeded,
         "ftruncate",
         format!(
-            "cannot make \"{name}\" {size} bytes: that is above this process's file size limit \
+            "cannot make {name} {size} bytes: that is above this process's file size limit \
              RLIMIT_FSIZE (soft limit {soft} bytes, hard limit {hard}), and the kernel would \
              kill the process with SIGXFSZ, so nothing was changed. Raise the limit where the \
              program starts (`ulimit -f unlimited` in its shell, LimitFSIZE= in a systemd \
@@ -624,24 +717,90 @@ fn is_directory(name: &Name) -> bool {
         && std::fs::symlink_metadata(format!("{SHM_DIR}{name}")).is_ok_and(|m| m.is_dir())
 }
 
-/// Validates a shared memory name. On Linux/glibc a named semaphore `/x`
-/// lives in `/dev/shm/sem.x`, which is also the shared memory object
-/// `/sem.x`: opening (and resizing or writing) it as shared memory would
-/// corrupt a live semaphore (a shrink makes every user of the semaphore die of
-/// SIGBUS), so such names are refused.
+/// Validates a shared memory name, and refuses one whose file is a named
+/// semaphore's (see [`SharedMemory`](SharedMemory#names-starting-with-sem)).
 fn shm_name(op: &'static str, name: impl IntoName) -> Result<Name> {
     let name = name.into_name()?;
-    if cfg!(target_os = "linux") && name.as_bytes().starts_with(b"/sem.") {
-        return Err(Error::invalid_input(
-            op,
-            format!(
-                "\"{name}\" is where glibc keeps the named semaphore \"/{}\"; \
-                 shared memory names must not start with \"/sem.\"",
-                String::from_utf8_lossy(&name.as_bytes()[5..])
-            ),
-        ));
-    }
+    refuse_semaphore_file(op, &name)?;
     Ok(name)
+}
+
+/// On Linux the named semaphore `/x` lives in `/dev/shm/sem.x` (glibc and
+/// musl), which is also the file of the shared memory object `/sem.x`.
+/// Opening a semaphore's file as shared memory and resizing or writing it
+/// would corrupt a live semaphore (a shrink makes every user of the
+/// semaphore die of `SIGBUS`), so such a name is refused, but only when its
+/// file really is a semaphore: exactly `size_of::<sem_t>()` bytes and, with
+/// glibc, holding the process-shared word `sem_open` writes. Shared memory
+/// objects named `/sem.x` made by C programs or Python (any other size, or
+/// other contents) open and unlink as usual, and so does a name with no
+/// file yet. The check reads the file before the call; it guards against
+/// mistakes, not against a process racing to swap the file.
+fn refuse_semaphore_file(op: &'static str, name: &Name) -> Result<()> {
+    let Some(semaphore) = name.as_bytes().strip_prefix(b"/sem.") else {
+        return Ok(());
+    };
+    if !cfg!(target_os = "linux") || !is_semaphore_file(name) {
+        return Ok(());
+    }
+    let semaphore = String::from_utf8_lossy(semaphore);
+    Err(Error::invalid_input(
+        op,
+        format!(
+            "{SHM_DIR}{name} is the file of the named semaphore \"/{semaphore}\" (it holds \
+             a sem_t made by sem_open), so it is not opened or unlinked as shared memory: \
+             resizing or writing it would corrupt the semaphore. Use \
+             Semaphore::open(\"/{semaphore}\"), or unlink_semaphore(\"/{semaphore}\") to \
+             remove it; shared memory objects named \"/sem.*\" that are not semaphores \
+             are opened as usual"
+        ),
+    ))
+}
+
+/// Whether the file of shared memory object `name` (`/dev/shm<name>`) holds
+/// a named semaphore: a regular file of exactly `size_of::<sem_t>()` bytes
+/// and, with glibc, the process-shared word `sem_open` writes (the word the
+/// semaphore module checks too).
+fn is_semaphore_file(name: &Name) -> bool {
+    use std::io::Read;
+    let mut path = b"/dev/shm".to_vec();
+    path.extend_from_slice(name.as_bytes());
+    let path = std::path::Path::new(std::ffi::OsStr::from_bytes(&path));
+    let Ok(meta) = std::fs::symlink_metadata(path) else {
+        return false;
+    };
+    let size = std::mem::size_of::<sys::sem_t>();
+    if !meta.is_file() || usize::try_from(meta.len()).ok() != Some(size) {
+        return false;
+    }
+    if cfg!(not(target_env = "gnu")) {
+        return true;
+    }
+    let mut bytes = [0u8; 64];
+    let Some(buf) = bytes.get_mut(..size) else {
+        return true;
+    };
+    let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(buf));
+    // An unreadable file of a semaphore's size: assume the worst.
+    read.is_err() || glibc_private_word(buf) == GLIBC_FUTEX_SHARED
+}
+
+/// What `sem_open` writes in the `private` word of a glibc `sem_t` (see the
+/// semaphore module's `backing`).
+const GLIBC_FUTEX_SHARED: i32 = 128;
+
+/// The `private` word of a glibc `sem_t` in `sem` (its bytes): after a
+/// 64-bit `data` word where glibc has 64-bit atomics, after a 32-bit
+/// `value` elsewhere.
+fn glibc_private_word(sem: &[u8]) -> i32 {
+    let at = if cfg!(any(target_pointer_width = "64", target_arch = "x86_64")) {
+        8
+    } else {
+        4
+    };
+    sem.get(at..at + 4)
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map_or(0, i32::from_ne_bytes)
 }
 
 fn unlink_name(name: &Name) -> Result<()> {
@@ -674,7 +833,7 @@ fn unlink_name(name: &Name) -> Result<()> {
 ///
 /// ```
 /// use posix_ipc::{SharedMemory, unlink_shared_memory};
-/// let name = SharedMemory::create_unique(16)?.name().clone();
+/// let name = SharedMemory::create_unique(16)?.name().unwrap().clone();
 /// unlink_shared_memory(&name)?;
 /// assert_eq!(unlink_shared_memory(&name).unwrap_err().kind(), posix_ipc::ErrorKind::NotFound);
 /// # Ok::<(), posix_ipc::Error>(())
@@ -701,7 +860,7 @@ impl SharedMemory {
     ///
     /// ```
     /// let shm = posix_ipc::SharedMemory::create_unique(100)?;
-    /// let same = posix_ipc::SharedMemory::open(shm.name())?;
+    /// let same = posix_ipc::SharedMemory::open(shm.name().unwrap())?;
     /// assert_eq!(same.size()?, 100);
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
@@ -727,7 +886,7 @@ impl SharedMemory {
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn create(name: impl IntoName, size: u64) -> Result<SharedMemory> {
+    pub fn create(name: impl IntoName, size: usize) -> Result<SharedMemory> {
         SharedMemory::options().create(true).size(size).open(name)
     }
 
@@ -743,7 +902,7 @@ impl SharedMemory {
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn create_new(name: impl IntoName, size: u64) -> Result<SharedMemory> {
+    pub fn create_new(name: impl IntoName, size: usize) -> Result<SharedMemory> {
         SharedMemory::options()
             .create_new(true)
             .size(size)
@@ -757,12 +916,12 @@ impl SharedMemory {
     ///
     /// ```
     /// let shm = posix_ipc::SharedMemory::create_unique(1024)?;
-    /// assert!(shm.name().to_str().unwrap().starts_with("/pipc_"));
+    /// assert!(shm.name().unwrap().to_str().unwrap().starts_with("/pipc_"));
     /// assert_eq!(shm.size()?, 1024);
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn create_unique(size: u64) -> Result<SharedMemory> {
+    pub fn create_unique(size: usize) -> Result<SharedMemory> {
         SharedMemory::options().size(size).create_unique()
     }
 
@@ -771,12 +930,20 @@ impl SharedMemory {
     /// ```
     /// # let name = testkit::unique_name("doc");
     /// let shm = posix_ipc::SharedMemory::create_new(&name, 0)?;
-    /// assert_eq!(shm.name().to_str(), Some(name.as_str()));
+    /// assert_eq!(shm.name().unwrap().to_str(), Some(name.as_str()));
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn name(&self) -> &Name {
-        &self.name
+    pub fn name(&self) -> Option<&Name> {
+        self.name.as_ref()
+    }
+
+    /// How messages name this object.
+    fn shown(&self) -> Shown<'_> {
+        Shown {
+            name: self.name.as_ref(),
+            fd: self.fd.as_raw_fd(),
+        }
     }
 
     /// Whether the call that opened this handle created the object: always
@@ -834,18 +1001,26 @@ impl SharedMemory {
     /// assert_eq!(shm.size()?, 3333);
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    // `off_t` is 32 bits on 32-bit glibc, where the conversion is not useless.
-    #[allow(clippy::useless_conversion)]
-    pub fn size(&self) -> Result<u64> {
+    pub fn size(&self) -> Result<usize> {
         let st = self.stat()?;
-        Ok(u64::from(st.st_size.unsigned_abs()))
+        usize::try_from(st.st_size).map_err(|_| {
+            Error::new(
+                ErrorKind::LimitExceeded,
+                "fstat",
+                format!(
+                    "{} is {} bytes, more than this process can address",
+                    self.shown(),
+                    st.st_size
+                ),
+            )
+        })
     }
 
     /// Gives the object `size` bytes: checks the size, reserves the pages
     /// (unless this handle is sparse), then sets the length.
-    fn resize(&self, size: u64) -> Result<()> {
+    fn resize(&self, size: usize) -> Result<()> {
         let len = check_size("ftruncate", size)?;
-        check_file_size_limit(&self.name, size)?;
+        check_file_size_limit(self.shown(), size)?;
         if !self.sparse && len > 0 {
             self.reserve(len, size)?;
         }
@@ -864,7 +1039,7 @@ impl SharedMemory {
     /// cannot reserve (`EOPNOTSUPP`, `ENODEV`, `ENOSYS`, `EINVAL`), the
     /// object is sized by `ftruncate` alone and stays sparse.
     #[cfg(not(target_vendor = "apple"))]
-    fn reserve(&self, len: libc::off_t, size: u64) -> Result<()> {
+    fn reserve(&self, len: libc::off_t, size: usize) -> Result<()> {
         loop {
             // SAFETY: posix_fallocate on a descriptor this handle owns; no
             // memory is passed.
@@ -880,29 +1055,35 @@ impl SharedMemory {
 
     /// macOS has no `posix_fallocate`: objects stay sparse there.
     #[cfg(target_vendor = "apple")]
-    fn reserve(&self, _len: libc::off_t, _size: u64) -> Result<()> {
+    fn reserve(&self, _len: libc::off_t, _size: usize) -> Result<()> {
         Ok(())
     }
 
     #[cfg(not(target_vendor = "apple"))]
-    fn reserve_error(&self, errno: i32, size: u64) -> Error {
+    fn reserve_error(&self, errno: i32, size: usize) -> Error {
         let e = Error::from_errno("posix_fallocate", errno);
-        let name = &self.name;
+        let name = self.shown();
         match errno {
-            libc::ENOSPC | libc::ENOMEM => e.with_kind(ErrorKind::LimitExceeded).with_message(format!(
-                "not enough {} to reserve {size} bytes for \"{name}\": {}. Unlink shared memory \
+            libc::ENOSPC | libc::ENOMEM => {
+                e.with_kind(ErrorKind::LimitExceeded).with_message(format!(
+                    "not enough {} to reserve {size} bytes for {name}: {}. Unlink shared memory \
                  that is no longer used, make {SHM_DIR} larger (`mount -o remount,size=...`, \
                  `docker run --shm-size=...`), or ask for less; sparse(true) skips the \
                  reservation, but then touching pages beyond the free space kills the process \
                  with SIGBUS",
-                if errno == libc::ENOSPC { "space" } else { "memory" },
-                self.space()
-            )),
+                    if errno == libc::ENOSPC {
+                        "space"
+                    } else {
+                        "memory"
+                    },
+                    self.space()
+                ))
+            }
             libc::EFBIG => e.with_kind(ErrorKind::LimitExceeded).with_message(format!(
-                "cannot reserve {size} bytes for \"{name}\": the file system's largest file \
+                "cannot reserve {size} bytes for {name}: the file system's largest file \
                  size or this process's file size limit (RLIMIT_FSIZE) is smaller"
             )),
-            _ => e.with_message(format!("cannot reserve {size} bytes for \"{name}\"")),
+            _ => e.with_message(format!("cannot reserve {size} bytes for {name}")),
         }
     }
 
@@ -930,30 +1111,30 @@ impl SharedMemory {
     }
 
     /// `ftruncate` to `len` (= `size`, checked).
-    fn ftruncate(&self, len: libc::off_t, size: u64) -> Result<()> {
+    fn ftruncate(&self, len: libc::off_t, size: usize) -> Result<()> {
         // SAFETY: ftruncate on a descriptor this handle owns; no memory is passed.
         let rc = unsafe { libc::ftruncate(self.fd.as_raw_fd(), len) };
         check("ftruncate", rc).map(drop).map_err(|e| {
-            let name = &self.name;
+            let name = self.shown();
             let msg = match e.raw_os_error().unwrap_or(0) {
                 libc::EFBIG => {
                     return e.with_kind(ErrorKind::LimitExceeded).with_message(format!(
-                        "cannot resize \"{name}\" to {size} bytes: that exceeds this \
+                        "cannot resize {name} to {size} bytes: that exceeds this \
                          process's file size limit (RLIMIT_FSIZE, `ulimit -f`)"
                     ));
                 }
                 libc::EINVAL => format!(
-                    "cannot resize \"{name}\" to {size} bytes: the size is invalid or \
+                    "cannot resize {name} to {size} bytes: the size is invalid or \
                      the handle is not open for writing"
                 ),
                 libc::EPERM | libc::EACCES | libc::EROFS => {
                     return e
                         .with_kind(ErrorKind::PermissionDenied)
                         .with_message(format!(
-                            "cannot resize \"{name}\": the object is read-only or sealed"
+                            "cannot resize {name}: the object is read-only or sealed"
                         ));
                 }
-                _ => format!("cannot resize \"{name}\" to {size} bytes"),
+                _ => format!("cannot resize {name} to {size} bytes"),
             };
             e.with_message(msg)
         })
@@ -984,19 +1165,19 @@ impl SharedMemory {
     /// let shm = posix_ipc::SharedMemory::create_unique(0)?;
     /// shm.set_len(4096)?;
     /// assert_eq!(shm.size()?, 4096);
-    /// assert!(shm.set_len(u64::MAX).unwrap_err().is_invalid_input());
+    /// assert!(shm.set_len(usize::MAX).unwrap_err().is_invalid_input());
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn set_len(&self, size: u64) -> Result<()> {
+    pub fn set_len(&self, size: usize) -> Result<()> {
         if self.read_only {
             return Err(Error::new(
                 ErrorKind::PermissionDenied,
                 "ftruncate",
                 format!(
-                    "cannot resize \"{}\" through a read-only handle; open it without \
+                    "cannot resize {} through a read-only handle; open it without \
                      read_only(true)",
-                    self.name
+                    self.shown()
                 ),
             ));
         }
@@ -1069,10 +1250,13 @@ impl SharedMemory {
     /// Sets the permission bits exactly (`fchmod`; no umask), e.g. to let
     /// other users open the object. Only the owner (or root) may. Bits above
     /// `0o777` (setuid, setgid, sticky) mean nothing for shared memory and are
-    /// an [`InvalidInput`](ErrorKind::InvalidInput) error.
+    /// an [`InvalidInput`](ErrorKind::InvalidInput) error. Takes a `u32` or a
+    /// [`Mode`].
     ///
     /// ```
     /// let shm = posix_ipc::SharedMemory::create_unique(0)?;
+    /// shm.set_mode(posix_ipc::Mode::new(0o640)?)?;
+    /// assert_eq!(shm.mode()?.bits(), 0o640);
     /// shm.set_mode(0o664)?;
     /// assert_eq!(shm.mode()?.bits(), 0o664);
     /// assert!(shm.set_mode(0o4664).unwrap_err().is_invalid_input());
@@ -1080,8 +1264,8 @@ impl SharedMemory {
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn set_mode(&self, mode: u32) -> Result<()> {
-        let mode = flags::object_mode(mode, "shared memory object")?;
+    pub fn set_mode(&self, mode: impl IntoMode) -> Result<()> {
+        let mode = flags::object_mode(mode.into_mode_bits(), "shared memory object")?;
         // SAFETY: fchmod on a descriptor this handle owns; no memory is passed.
         let rc = unsafe { libc::fchmod(self.fd.as_raw_fd(), mode.bits() as libc::mode_t) };
         check("fchmod", rc).map(drop)
@@ -1113,23 +1297,13 @@ impl SharedMemory {
             return Err(Error::invalid_input(
                 "mmap",
                 format!(
-                    "\"{}\" is 0 bytes and an empty object cannot be mapped; give it a \
+                    "{} is 0 bytes and an empty object cannot be mapped; give it a \
                      size first (options().size(n) or set_len(n))",
-                    self.name
+                    self.shown()
                 ),
             ));
         }
-        let len = usize::try_from(size).map_err(|_| {
-            Error::invalid_input(
-                "mmap",
-                format!(
-                    "\"{}\" is {size} bytes, more than this process can address; map a \
-                     range of it with map_range",
-                    self.name
-                ),
-            )
-        })?;
-        Mapping::new(self.as_fd(), 0, len, !self.read_only)
+        Mapping::new(self.as_fd(), 0, size, !self.read_only)
     }
 
     /// Maps `len` bytes starting at byte `offset` of the object.
@@ -1153,7 +1327,7 @@ impl SharedMemory {
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn map_range(&self, offset: u64, len: usize) -> Result<Mapping> {
+    pub fn map_range(&self, offset: usize, len: usize) -> Result<Mapping> {
         if len == 0 {
             return Err(Error::invalid_input(
                 "mmap",
@@ -1161,17 +1335,14 @@ impl SharedMemory {
             ));
         }
         let size = self.size()?;
-        let fits = u64::try_from(len)
-            .ok()
-            .and_then(|l| offset.checked_add(l))
-            .is_some_and(|end| end <= size);
+        let fits = offset.checked_add(len).is_some_and(|end| end <= size);
         if !fits {
             return Err(Error::invalid_input(
                 "mmap",
                 format!(
                     "offset {offset} + length {len} is past the end of the {size}-byte object \
-                     \"{}\"; keep offset + length <= {size} or resize it first",
-                    self.name
+                     {}; keep offset + length <= {size} or resize it first",
+                    self.shown()
                 ),
             ));
         }
@@ -1185,13 +1356,24 @@ impl SharedMemory {
     /// ```
     /// let shm = posix_ipc::SharedMemory::create_unique(16)?;
     /// shm.unlink()?;
-    /// assert!(posix_ipc::SharedMemory::open(shm.name()).unwrap_err().is_existential());
+    /// assert!(posix_ipc::SharedMemory::open(shm.name().unwrap()).unwrap_err().is_existential());
     /// assert!(shm.unlink().unwrap_err().is_existential());
     /// assert_eq!(shm.size()?, 16);
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn unlink(&self) -> Result<()> {
-        unlink_name(&self.name)
+        match &self.name {
+            Some(name) => unlink_name(name),
+            None => Err(Error::new(
+                ErrorKind::NotFound,
+                "shm_unlink",
+                format!(
+                    "{} was adopted from a descriptor and has no name (it was unlinked, or \
+                     never had one), so there is no name to unlink",
+                    self.shown()
+                ),
+            )),
+        }
     }
 
     /// Wraps the handle in an [`UnlinkOnDrop`] guard that unlinks the object
@@ -1200,13 +1382,124 @@ impl SharedMemory {
     ///
     /// ```
     /// let guard = posix_ipc::SharedMemory::create_unique(16)?.unlink_on_drop();
-    /// let name = guard.name().clone();
+    /// let name = guard.name().unwrap().clone();
     /// drop(guard);
     /// assert!(posix_ipc::unlink_shared_memory(&name).unwrap_err().is_existential());
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
+    #[must_use = "the guard unlinks when it drops: dropped at once, it unlinks at once"]
     pub fn unlink_on_drop(self) -> UnlinkOnDrop<SharedMemory> {
         UnlinkOnDrop::new(self)
+    }
+
+    /// Adopts a descriptor of a shared memory object, e.g. one received
+    /// from another process over a Unix socket (`SCM_RIGHTS`), one made by C
+    /// code, or a `memfd`. The handle owns it from then on.
+    ///
+    /// What such a descriptor does not tell is modelled honestly:
+    ///
+    /// - **The name.** On Linux it is read from `/proc/self/fd`: a
+    ///   descriptor of an object that still has a name in `/dev/shm` gets
+    ///   it, so [`unlink`](Self::unlink) works; one whose name was unlinked
+    ///   (or a `memfd`, or a file elsewhere) has none: [`name`](Self::name)
+    ///   is `None` and `unlink` fails with [`NotFound`](ErrorKind::NotFound).
+    ///   Elsewhere the name is never known.
+    /// - **Access.** Read from the descriptor's open flags: an `O_RDONLY`
+    ///   descriptor gives a [read-only](Self::is_read_only) handle. A
+    ///   descriptor open for writing only cannot be mapped and is refused.
+    /// - [`created`](Self::created) is `false`, and resizes reserve their
+    ///   pages as usual (see [Memory is reserved](Self#memory-is-reserved)).
+    ///
+    /// Anything but a regular file (a pipe, a socket, a directory) is an
+    /// [`InvalidInput`](ErrorKind::InvalidInput) error; the descriptor is
+    /// closed with it. Adopting is sound for any descriptor: mapping it
+    /// fails, and never hands out memory that is not there.
+    ///
+    /// ```
+    /// use std::os::fd::OwnedFd;
+    /// use posix_ipc::SharedMemory;
+    /// let shm = SharedMemory::create_unique(64)?;
+    /// let name = shm.name().unwrap().clone();
+    /// shm.map()?.write_at(0, b"passed on")?;
+    /// let fd: OwnedFd = shm.into(); // e.g. sent to another process
+    /// let adopted = SharedMemory::from_fd(fd)?;
+    /// assert_eq!(adopted.name(), Some(&name));
+    /// assert_eq!(adopted.map()?.read_vec(0, 9)?, b"passed on");
+    /// adopted.unlink()?;
+    /// // The descriptor outlives the name: adopted again, it has none.
+    /// let unnamed = SharedMemory::try_from(OwnedFd::from(adopted))?;
+    /// assert_eq!(unnamed.name(), None);
+    /// assert_eq!(unnamed.size()?, 64);
+    /// assert_eq!(unnamed.unlink().unwrap_err().kind(), posix_ipc::ErrorKind::NotFound);
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn from_fd(fd: OwnedFd) -> Result<SharedMemory> {
+        let raw = fd.as_raw_fd();
+        let mut st = MaybeUninit::<libc::stat>::uninit();
+        // SAFETY: the descriptor is open (owned by `fd`) and `st` is writable
+        // memory for one `struct stat`.
+        check("fstat", unsafe { libc::fstat(raw, st.as_mut_ptr()) })?;
+        // SAFETY: fstat succeeded, so it filled in `st`.
+        let st = unsafe { st.assume_init() };
+        if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+            return Err(Error::invalid_input(
+                "from_fd",
+                format!(
+                    "descriptor {raw} is not a shared memory object (it is not a regular \
+                     file: st_mode 0o{:o}); adopt a descriptor from shm_open, memfd_create \
+                     or open",
+                    st.st_mode
+                ),
+            ));
+        }
+        // SAFETY: F_GETFL on a descriptor `fd` owns; no memory is passed.
+        let status = check("fcntl", unsafe { libc::fcntl(raw, libc::F_GETFL) })?;
+        let read_only = match status & libc::O_ACCMODE {
+            libc::O_RDONLY => true,
+            libc::O_RDWR => false,
+            _ => {
+                return Err(Error::invalid_input(
+                    "from_fd",
+                    format!(
+                        "descriptor {raw} is open for writing only, and shared memory cannot \
+                         be mapped without read access; pass a descriptor opened O_RDWR or \
+                         O_RDONLY"
+                    ),
+                ));
+            }
+        };
+        Ok(SharedMemory {
+            name: name::name_of_fd(raw, SHM_DIR_PREFIX),
+            fd,
+            read_only,
+            created: false,
+            sparse: false,
+        })
+    }
+
+    /// A second handle on the same object, with its own descriptor
+    /// (`fcntl(F_DUPFD_CLOEXEC)`), the same name and access. Closing
+    /// either leaves the other open. [`created`](Self::created) is `false`
+    /// for the clone: it was not made by the call that created the object.
+    ///
+    /// ```
+    /// let shm = posix_ipc::SharedMemory::create_unique(16)?;
+    /// let clone = shm.try_clone()?;
+    /// shm.map()?.write_at(0, b"same")?;
+    /// shm.close()?;
+    /// assert_eq!(clone.map()?.read_vec(0, 4)?, b"same");
+    /// clone.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn try_clone(&self) -> Result<SharedMemory> {
+        let fd = self.fd.try_clone().map_err(|e| dup_error(&e))?;
+        Ok(SharedMemory {
+            fd,
+            name: self.name.clone(),
+            read_only: self.read_only,
+            created: false,
+            sparse: self.sparse,
+        })
     }
 
     /// Closes the descriptor and reports a failure (dropping the handle
@@ -1223,7 +1516,7 @@ impl SharedMemory {
     /// ```
     /// let shm = posix_ipc::SharedMemory::create_unique(16)?;
     /// let map = shm.map()?;
-    /// let name = shm.name().clone();
+    /// let name = shm.name().unwrap().clone();
     /// shm.close()?;
     /// map.write_at(0, b"still mapped")?;
     /// posix_ipc::unlink_shared_memory(&name)?;
@@ -1249,8 +1542,11 @@ impl fmt::Debug for SharedMemory {
     /// `SharedMemory { name: "/x", fd: 3, mode: 0o600, size: 4096, read_only: false }`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("SharedMemory");
-        d.field("name", &self.name.to_string())
-            .field("fd", &self.fd.as_raw_fd());
+        match &self.name {
+            Some(name) => d.field("name", &name.to_string()),
+            None => d.field("name", &format_args!("None")),
+        };
+        d.field("fd", &self.fd.as_raw_fd());
         match self.stat() {
             Ok(st) => {
                 d.field("mode", &format_args!("{}", mode_of(&st)))
@@ -1265,9 +1561,13 @@ impl fmt::Debug for SharedMemory {
 }
 
 impl fmt::Display for SharedMemory {
-    /// The name, like posix_ipc's `str()`.
+    /// The name, like posix_ipc's `str()`; `(unnamed, fd N)` for an adopted
+    /// object without one.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.name, f)
+        match &self.name {
+            Some(name) => fmt::Display::fmt(name, f),
+            None => write!(f, "(unnamed, fd {})", self.fd.as_raw_fd()),
+        }
     }
 }
 
@@ -1299,6 +1599,15 @@ impl From<SharedMemory> for OwnedFd {
     }
 }
 
+impl TryFrom<OwnedFd> for SharedMemory {
+    type Error = Error;
+
+    /// Same as [`SharedMemory::from_fd`].
+    fn try_from(fd: OwnedFd) -> Result<SharedMemory> {
+        SharedMemory::from_fd(fd)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1327,18 +1636,15 @@ mod tests {
     fn flags_set_the_options_and_remember_errors() {
         let mut o = SharedMemory::options();
         o.flags(crate::O_CREX | O_TRUNC);
-        assert!(o.create && o.create_new && o.truncate && o.flags_error.is_none());
+        assert_eq!(flags::creation(&o.open), Creation::EXCLUSIVE);
+        assert!(o.truncate && o.open.check().is_ok());
         o.flags(0);
-        assert!(!o.create && !o.create_new && !o.truncate);
+        assert_eq!(flags::creation(&o.open), Creation::OPEN);
+        assert!(!o.truncate);
         o.flags(crate::O_EXCL);
-        assert!(
-            o.flags_error
-                .as_ref()
-                .unwrap()
-                .message()
-                .contains("O_CREAT")
-        );
+        assert!(o.open.check().unwrap_err().message().contains("O_CREAT"));
         o.flags(crate::O_CREAT);
-        assert!(o.flags_error.is_none() && o.create && !o.create_new);
+        assert!(o.open.check().is_ok());
+        assert_eq!(flags::creation(&o.open).oflag(), crate::O_CREAT);
     }
 }

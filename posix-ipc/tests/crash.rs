@@ -76,7 +76,7 @@ fn a_semaphore_acquired_by_a_killed_process_stays_decremented() {
     let e = sem
         .acquire(Timeout::After(Duration::from_millis(50)))
         .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::WouldBlock);
+    assert_eq!(e.kind(), ErrorKind::TimedOut);
     // A process killed while waiting takes nothing with it.
     let waiter = testkit::spawn_child(TEST, &["waiter", &name]);
     std::thread::sleep(Duration::from_millis(100));
@@ -108,7 +108,7 @@ fn shared_memory_and_its_bytes_outlive_a_process_killed_mid_write() {
         .unwrap()
         .unlink_on_drop();
     let map = shm.map().unwrap();
-    let child = testkit::spawn_child(TEST, &[&shm.name().to_string()]);
+    let child = testkit::spawn_child(TEST, &[&shm.name().unwrap().to_string()]);
     let counter = map.atomic_u64(0).unwrap();
     wait_until("the child's writes", || {
         counter.load(Ordering::Acquire) > 1000
@@ -116,7 +116,7 @@ fn shared_memory_and_its_bytes_outlive_a_process_killed_mid_write() {
     kill_9(child);
     let last = counter.load(Ordering::Acquire);
     // The object, its size and every byte the child wrote are still there.
-    let again = SharedMemory::open(shm.name()).unwrap();
+    let again = SharedMemory::open(shm.name().unwrap()).unwrap();
     assert_eq!(again.size().unwrap(), 4096);
     let map = again.map().unwrap();
     assert_eq!(map.read_vec(64, 20).unwrap(), b"written by the child");
@@ -144,7 +144,7 @@ fn messages_sent_by_a_killed_process_stay_queued() {
         .open(testkit::unique_name("crash").as_str())
         .unwrap()
         .unlink_on_drop();
-    let child = testkit::spawn_child(TEST, &[&q.name().to_string()]);
+    let child = testkit::spawn_child(TEST, &[&q.name().unwrap().to_string()]);
     wait_until("the child's four sends", || {
         q.current_messages().unwrap() == 4
     });
@@ -197,7 +197,7 @@ fn a_robust_mutex_held_by_a_killed_process_reports_owner_died() {
     let map = shm.map().unwrap();
     // SAFETY: fresh memory; the child opens it only after this.
     let mutex = unsafe { RobustMutex::init_at(&map, MUTEX) }.unwrap();
-    let child = testkit::spawn_child(TEST, &[&shm.name().to_string()]);
+    let child = testkit::spawn_child(TEST, &[&shm.name().unwrap().to_string()]);
     let holding = map.atomic::<AtomicU32>(HOLDING).unwrap();
     wait_until("the child to hold the mutex", || {
         holding.load(Ordering::Acquire) == 1

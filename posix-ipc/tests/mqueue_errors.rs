@@ -269,15 +269,21 @@ fn a_short_receive_buffer_states_the_needed_size() {
 #[test]
 fn wrong_direction_is_permission_denied_before_the_call() {
     let (q, _guard) = fixture();
-    let r = MessageQueue::options().write(false).open(q.name()).unwrap();
-    let w = MessageQueue::options().read(false).open(q.name()).unwrap();
+    let r = MessageQueue::options()
+        .write(false)
+        .open(q.name().unwrap())
+        .unwrap();
+    let w = MessageQueue::options()
+        .read(false)
+        .open(q.name().unwrap())
+        .unwrap();
     for e in [
         r.send(b"x", 0).unwrap_err(),
         r.send_timeout(b"x", 0, Timeout::Immediate).unwrap_err(),
         w.receive(&mut [0u8; 10]).unwrap_err(),
         w.receive_timeout(&mut [0u8; 10], Timeout::Immediate)
             .unwrap_err(),
-        w.receive_owned(Timeout::Immediate).unwrap_err(),
+        w.receive_vec_timeout(Timeout::Immediate).unwrap_err(),
     ] {
         assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{e}");
         assert_eq!(e.raw_os_error(), None);
@@ -318,7 +324,7 @@ fn missing_and_existing_queues() {
     let (q, _guard) = fixture();
     let e = MessageQueue::options()
         .create_new(true)
-        .open(q.name())
+        .open(q.name().unwrap())
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::AlreadyExists);
     assert!(e.message().contains("already exists"), "{e}");
@@ -326,7 +332,7 @@ fn missing_and_existing_queues() {
     let e = q.unlink().unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound);
     assert!(e.message().contains("no message queue named"), "{e}");
-    let e = MessageQueue::open(q.name()).unwrap_err();
+    let e = MessageQueue::open(q.name().unwrap()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound);
     assert!(e.message().contains(".create(true)"), "{e}");
     // The handle still works after unlink (reference §1.7).

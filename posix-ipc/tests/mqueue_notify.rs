@@ -110,7 +110,7 @@ fn a_str_panic_payload_is_kept_too() {
 #[test]
 fn dropping_a_queue_with_a_pending_callback_is_safe() {
     let (q, _guard) = fixture();
-    let name = q.name().clone();
+    let name = q.name().unwrap().clone();
     let runs = Arc::new(AtomicUsize::new(0));
     let r = Arc::clone(&runs);
     q.notify_callback(move || {
@@ -145,7 +145,7 @@ fn dropping_handles_while_notifications_fire_is_safe() {
     let runs = Arc::new(AtomicUsize::new(0));
     let mut buf = [0u8; 8];
     for round in 0..200 {
-        let h = MessageQueue::open(q.name()).unwrap();
+        let h = MessageQueue::open(q.name().unwrap()).unwrap();
         let r = Arc::clone(&runs);
         let data = vec![round; 64];
         h.notify_callback(move || {
@@ -173,7 +173,7 @@ fn dropping_handles_while_notifications_fire_is_safe() {
 #[test]
 fn a_second_handle_in_the_same_process_takes_over() {
     let (a, _guard) = fixture();
-    let b = MessageQueue::open(a.name()).unwrap();
+    let b = MessageQueue::open(a.name().unwrap()).unwrap();
     let (tx, rx) = mpsc::channel();
     let tx2 = tx.clone();
     a.notify_callback(move || tx.send('a').unwrap()).unwrap();
@@ -191,7 +191,7 @@ fn a_waiting_receiver_gets_the_message_instead_of_the_notification() {
     q.notify_callback(move || tx.send(()).unwrap()).unwrap();
     let receiver = {
         let q = Arc::clone(&q);
-        std::thread::spawn(move || q.receive_owned(Timeout::After(Duration::from_secs(10))))
+        std::thread::spawn(move || q.receive_vec_timeout(Timeout::After(Duration::from_secs(10))))
     };
     // Let the receiver block, then send.
     std::thread::sleep(QUIET);
@@ -209,7 +209,7 @@ fn the_callback_may_hold_the_queue_and_receive() {
     let q = Arc::new(q);
     let (tx, rx) = mpsc::channel();
     let q2 = Arc::clone(&q);
-    q.notify_callback(move || tx.send(q2.receive_owned(Timeout::Immediate)).unwrap())
+    q.notify_callback(move || tx.send(q2.receive_vec_timeout(Timeout::Immediate)).unwrap())
         .unwrap();
     assert_eq!(Arc::strong_count(&q), 2);
     q.send(b"hello", 7).unwrap();
@@ -226,7 +226,7 @@ fn handles_of_one_queue_racing_to_register_replace_each_other_never_busy() {
     // through another handle of the same queue replaces it (never EBUSY,
     // which means another process).
     let (a, _guard) = fixture();
-    let b = MessageQueue::open(a.name()).unwrap();
+    let b = MessageQueue::open(a.name().unwrap()).unwrap();
     std::thread::scope(|s| {
         for q in [&a, &b] {
             s.spawn(move || {
@@ -250,10 +250,10 @@ fn a_callback_whose_registration_a_close_ended_is_dropped_not_leaked() {
     let owned = Arc::clone(&q);
     q.notify_callback(move || drop(owned)).unwrap();
     assert_eq!(Arc::strong_count(&q), 2);
-    drop(MessageQueue::open(q.name()).unwrap());
+    drop(MessageQueue::open(q.name().unwrap()).unwrap());
     assert_eq!(Arc::strong_count(&q), 1, "the stale callback was dropped");
     // Registering through another handle replaces the registration too.
-    let other = MessageQueue::open(q.name()).unwrap();
+    let other = MessageQueue::open(q.name().unwrap()).unwrap();
     let owned = Arc::clone(&q);
     q.notify_callback(move || drop(owned)).unwrap();
     assert_eq!(Arc::strong_count(&q), 2);

@@ -35,7 +35,7 @@ fn fill(q: &MessageQueue) {
 }
 
 fn recv(q: &MessageQueue) -> (Vec<u8>, u32) {
-    q.receive_owned(Timeout::After(Duration::from_secs(5)))
+    q.receive_vec_timeout(Timeout::After(Duration::from_secs(5)))
         .unwrap()
 }
 
@@ -44,8 +44,8 @@ fn recv(q: &MessageQueue) -> (Vec<u8>, u32) {
 #[test]
 fn test_unlink_message_queue() {
     let (q, _guard) = fixture();
-    posix_ipc::unlink_message_queue(q.name()).unwrap();
-    let name = q.name().clone();
+    posix_ipc::unlink_message_queue(q.name().unwrap()).unwrap();
+    let name = q.name().unwrap().clone();
     q.close().unwrap();
     let e = MessageQueue::open(&name).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound);
@@ -72,7 +72,7 @@ fn test_constant_queue_priority_max() {
 #[test]
 fn test_no_flags() {
     let (q, _guard) = fixture();
-    let same = MessageQueue::open(q.name()).unwrap();
+    let same = MessageQueue::open(q.name().unwrap()).unwrap();
     assert_eq!(same.name(), q.name());
 }
 
@@ -81,10 +81,10 @@ fn test_o_creat_existing() {
     let (q, _guard) = fixture();
     let same = MessageQueue::options()
         .flags(O_CREAT)
-        .open(q.name())
+        .open(q.name().unwrap())
         .unwrap();
     assert_eq!(same.name(), q.name());
-    let same = MessageQueue::create(q.name()).unwrap();
+    let same = MessageQueue::create(q.name().unwrap()).unwrap();
     assert_eq!(same.max_message_size(), 10);
 }
 
@@ -100,7 +100,7 @@ fn test_o_creat_new() {
         .max_message_size(10)
         .open(name.as_str())
         .unwrap();
-    assert_eq!(q.name().to_str(), Some(name.as_str()));
+    assert_eq!(q.name().unwrap().to_str(), Some(name.as_str()));
 }
 
 #[test]
@@ -108,16 +108,16 @@ fn test_o_crex() {
     let (q, _guard) = fixture();
     let e = MessageQueue::options()
         .flags(O_CREX)
-        .open(q.name())
+        .open(q.name().unwrap())
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::AlreadyExists);
-    assert!(e.message().contains(&q.name().to_string()), "{e}");
+    assert!(e.message().contains(&q.name().unwrap().to_string()), "{e}");
 }
 
 #[test]
 fn test_randomly_generated_name() {
     let (q, _guard) = unique(10, 10);
-    let name = q.name().as_bytes();
+    let name = q.name().unwrap().as_bytes();
     assert!(name.starts_with(b"/"));
     assert!(name.len() >= 2);
     assert!(name.len() <= 31);
@@ -132,7 +132,7 @@ fn test_name_as_bytes() {
         .max_message_size(10)
         .open(bytes)
         .unwrap();
-    assert_eq!(q.name().as_bytes(), name.as_bytes());
+    assert_eq!(q.name().unwrap().as_bytes(), name.as_bytes());
     let c = CString::new(name.clone()).unwrap();
     assert_eq!(MessageQueue::open(c.as_c_str()).unwrap().name(), q.name());
 }
@@ -164,7 +164,7 @@ fn test_read_flag_new_queue() {
         .open(name.as_str())
         .unwrap();
     q.send(b"foo", 0).unwrap();
-    let e = q.receive_owned(Timeout::Immediate).unwrap_err();
+    let e = q.receive_vec_timeout(Timeout::Immediate).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::PermissionDenied);
     assert!(e.message().contains("not open for reading"), "{e}");
 }
@@ -172,7 +172,10 @@ fn test_read_flag_new_queue() {
 #[test]
 fn test_read_flag_existing_queue() {
     let (q, _guard) = fixture();
-    let w = MessageQueue::options().read(false).open(q.name()).unwrap();
+    let w = MessageQueue::options()
+        .read(false)
+        .open(q.name().unwrap())
+        .unwrap();
     w.send(b"foo", 0).unwrap();
     let mut buf = [0u8; 10];
     assert!(w.receive(&mut buf).unwrap_err().is_permissions());
@@ -196,7 +199,10 @@ fn test_write_flag_new_queue() {
 #[test]
 fn test_write_flag_existing_queue() {
     let (q, _guard) = fixture();
-    let r = MessageQueue::options().write(false).open(q.name()).unwrap();
+    let r = MessageQueue::options()
+        .write(false)
+        .open(q.name().unwrap())
+        .unwrap();
     assert!(r.send(b"foo", 0).unwrap_err().is_permissions());
     q.send(b"foo", 0).unwrap();
     assert_eq!(recv(&r).0, b"foo");
@@ -243,6 +249,7 @@ fn test_send_timeout_positional() {
     fill(&q);
     let e = q.send_timeout(b"foo", 0, Timeout::Immediate).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::WouldBlock);
+    assert_eq!(e.raw_os_error(), Some(libc::EAGAIN));
     assert!(e.message().contains("full"), "{e}");
 }
 
@@ -275,7 +282,7 @@ fn test_send_nonzero_timeout() {
         .send_timeout(b"foo", 0, Timeout::After(TIMEOUT))
         .unwrap_err();
     assert_waited(start);
-    assert_eq!(e.kind(), ErrorKind::WouldBlock);
+    assert_eq!(e.kind(), ErrorKind::TimedOut);
     assert_eq!(e.raw_os_error(), Some(libc::ETIMEDOUT));
 }
 
@@ -343,6 +350,7 @@ fn test_receive_timeout_positional() {
     let mut buf = [0u8; 10];
     let e = q.receive_timeout(&mut buf, Timeout::Immediate).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::WouldBlock);
+    assert_eq!(e.raw_os_error(), Some(libc::EAGAIN));
     assert!(e.message().contains("empty"), "{e}");
 }
 
@@ -356,6 +364,7 @@ fn test_receive_nonzero_timeout() {
         .unwrap_err();
     assert_waited(start);
     assert!(e.is_busy());
+    assert_eq!(e.kind(), ErrorKind::TimedOut);
 }
 
 #[test]
@@ -423,7 +432,7 @@ fn test_request_notification_threaded_rearm() {
 #[test]
 fn test_close_and_unlink() {
     let (q, _guard) = fixture();
-    let name = q.name().clone();
+    let name = q.name().unwrap().clone();
     q.unlink().unwrap();
     q.close().unwrap();
     assert_eq!(
@@ -438,9 +447,9 @@ fn test_close_and_unlink() {
 #[test]
 fn test_property_name() {
     let (q, guard) = fixture();
-    assert!(q.name().as_bytes().starts_with(b"/"));
-    assert!(q.name().as_bytes().len() >= 2);
-    assert_eq!(q.name().to_string(), guard.0);
+    assert!(q.name().unwrap().as_bytes().starts_with(b"/"));
+    assert!(q.name().unwrap().as_bytes().len() >= 2);
+    assert_eq!(q.name().unwrap().to_string(), guard.0);
 }
 
 #[test]
@@ -519,14 +528,14 @@ fn block_is_per_descriptor_and_o_nonblock_flag_works() {
     let (q, _guard) = fixture();
     let nb = MessageQueue::options()
         .flags(O_NONBLOCK)
-        .open(q.name())
+        .open(q.name().unwrap())
         .unwrap();
     assert!(!nb.block().unwrap());
     assert!(q.block().unwrap());
-    assert!(nb.receive_owned(Timeout::Forever).unwrap_err().is_busy());
+    assert!(nb.receive_vec().unwrap_err().is_busy());
     let nb2 = MessageQueue::options()
-        .nonblocking(true)
-        .open(q.name())
+        .block(false)
+        .open(q.name().unwrap())
         .unwrap();
     assert!(!nb2.block().unwrap());
 }
@@ -567,7 +576,7 @@ fn creat_on_existing_queue_keeps_its_attributes() {
         .create(true)
         .max_messages(3)
         .max_message_size(5)
-        .open(q.name())
+        .open(q.name().unwrap())
         .unwrap();
     assert_eq!((other.max_messages(), other.max_message_size()), (10, 10));
 }

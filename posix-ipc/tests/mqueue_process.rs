@@ -126,7 +126,7 @@ fn a_registration_ends_with_the_process_that_held_it() {
         let to_child = MessageQueue::open(args[2].as_str()).unwrap();
         to_parent.send(b"registered", 0).unwrap();
         let (msg, _) = to_child
-            .receive_owned(Timeout::After(Duration::from_secs(30)))
+            .receive_vec_timeout(Timeout::After(Duration::from_secs(30)))
             .unwrap();
         assert_eq!(msg, b"done");
         return;
@@ -139,7 +139,7 @@ fn a_registration_ends_with_the_process_that_held_it() {
         &[&guard.0, &to_parent_guard.0, &to_child_guard.0],
     );
     let (msg, _) = to_parent
-        .receive_owned(Timeout::After(Duration::from_secs(30)))
+        .receive_vec_timeout(Timeout::After(Duration::from_secs(30)))
         .unwrap();
     assert_eq!(msg, b"registered");
     assert_eq!(
@@ -191,7 +191,7 @@ fn poll_wakes_when_another_process_sends() {
     let revents = ready(&q, PollFlags::POLLIN, PollTimeout::from(20_000u16));
     assert_eq!(revents, PollFlags::POLLIN);
     assert_eq!(
-        q.receive_owned(Timeout::Immediate).unwrap(),
+        q.receive_vec_timeout(Timeout::Immediate).unwrap(),
         (b"from child".to_vec(), 3)
     );
     child.wait_success(LIMIT);

@@ -24,7 +24,7 @@ async fn send_then_receive() {
     let mut buf = [0u8; 16];
     let (n, p) = q.receive(&mut buf).await.unwrap();
     assert_eq!((&buf[..n], p), (&b"two"[..], 2));
-    assert_eq!(q.receive_owned().await.unwrap(), (b"one".to_vec(), 1));
+    assert_eq!(q.receive_vec().await.unwrap(), (b"one".to_vec(), 1));
 }
 
 #[tokio::test]
@@ -38,7 +38,7 @@ async fn receive_waits_for_a_later_send() {
             q.send(b"late", 3).await
         })
     };
-    let got = tokio::time::timeout(LIMIT, q.receive_owned())
+    let got = tokio::time::timeout(LIMIT, q.receive_vec())
         .await
         .expect("woken by the send")
         .unwrap();
@@ -57,13 +57,13 @@ async fn send_waits_while_the_queue_is_full() {
     };
     tokio::time::sleep(Duration::from_millis(100)).await;
     assert!(!blocked.is_finished(), "the queue is full");
-    assert_eq!(q.receive_owned().await.unwrap().0, b"first");
+    assert_eq!(q.receive_vec().await.unwrap().0, b"first");
     tokio::time::timeout(LIMIT, blocked)
         .await
         .expect("woken by the receive")
         .unwrap()
         .unwrap();
-    assert_eq!(q.receive_owned().await.unwrap().0, b"second");
+    assert_eq!(q.receive_vec().await.unwrap().0, b"second");
 }
 
 #[tokio::test]
@@ -71,7 +71,7 @@ async fn many_messages_through_a_small_queue() {
     // A task and a blocking thread in both directions: every wait is a
     // readiness wait woken by the other side.
     let (q, _guard) = sized(4, 8);
-    let blocking = MessageQueue::open(q.name()).unwrap();
+    let blocking = MessageQueue::open(q.name().unwrap()).unwrap();
     let q = Arc::new(q.into_async().unwrap());
     let producer = {
         let q = Arc::clone(&q);
@@ -117,7 +117,7 @@ async fn input_errors_return_at_once() {
     assert!(e.message().contains("at least 4 bytes"), "{e}");
     let reader = MessageQueue::options()
         .write(false)
-        .open(q.get_ref().name())
+        .open(q.get_ref().name().unwrap())
         .unwrap()
         .into_async()
         .unwrap();
@@ -163,7 +163,7 @@ async fn receive_from_another_process() {
 async fn into_inner_gives_the_queue_back() {
     let (q, _guard) = sized(1, 8);
     let q = q.into_async().unwrap().into_inner();
-    assert!(q.receive_owned(Timeout::Forever).unwrap_err().is_busy());
+    assert!(q.receive_vec().unwrap_err().is_busy());
     q.set_block(true).unwrap();
     assert!(q.block().unwrap());
 }
@@ -215,4 +215,50 @@ fn into_async_in_a_runtime_without_io_is_an_error() {
     assert_eq!(e.kind(), ErrorKind::Other, "{e}");
     assert!(e.message().contains("enable_io()"), "{e}");
     assert!(!is_nonblocking(dup.as_raw_fd()), "left blocking");
+}
+
+/// Polls `fut` once, with the task's own context, and returns the result.
+async fn poll_once<F: std::future::Future + Unpin>(fut: &mut F) -> std::task::Poll<F::Output> {
+    std::future::poll_fn(|cx| std::task::Poll::Ready(std::pin::Pin::new(&mut *fut).poll(cx))).await
+}
+
+#[tokio::test]
+async fn a_cancelled_receive_loses_no_message() {
+    let (q, _guard) = sized(4, 16);
+    let other = MessageQueue::open(q.name().unwrap()).unwrap();
+    let q = q.into_async().unwrap();
+    let mut buf = [0u8; 16];
+    // Cancelled by a timeout while the queue is empty.
+    let timed_out = tokio::time::timeout(Duration::from_millis(20), q.receive(&mut buf)).await;
+    assert!(timed_out.is_err());
+    // The hard case: the future waits, a message arrives and wakes it, and
+    // the future is dropped before it is polled again.
+    let mut waiting = Box::pin(q.receive(&mut buf));
+    assert!(poll_once(&mut waiting).await.is_pending());
+    other.send(b"survives", 5).unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await; // the reactor sees it
+    drop(waiting);
+    assert_eq!(other.current_messages().unwrap(), 1, "still queued");
+    assert_eq!(q.receive_vec().await.unwrap(), (b"survives".to_vec(), 5));
+}
+
+#[tokio::test]
+async fn a_cancelled_send_sends_nothing() {
+    let (q, _guard) = sized(1, 8);
+    let q = q.into_async().unwrap();
+    q.send(b"fills", 0).await.unwrap();
+    let mut blocked = Box::pin(q.send(b"dropped", 1));
+    assert!(
+        poll_once(&mut blocked).await.is_pending(),
+        "the queue is full"
+    );
+    drop(blocked);
+    assert_eq!(q.receive_vec().await.unwrap(), (b"fills".to_vec(), 0));
+    assert!(
+        q.get_ref()
+            .receive_vec_timeout(Timeout::Immediate)
+            .unwrap_err()
+            .is_busy(),
+        "the cancelled send never happened"
+    );
 }

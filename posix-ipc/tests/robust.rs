@@ -102,7 +102,7 @@ fn four_processes_count_exactly_when_one_is_killed_holding_the_mutex() {
     let random = ipc_common::os_random_u64().unwrap();
     let victim = usize::try_from(random % WORKERS as u64).unwrap();
     let kill_at = INCREMENTS / 4 + (random >> 8) % (INCREMENTS / 2);
-    let name = shm.name().to_string();
+    let name = shm.name().unwrap().to_string();
     let workers: Vec<_> = (0..WORKERS)
         .map(|w| {
             let at = if w == victim {
@@ -196,7 +196,7 @@ fn a_condvar_wait_reacquiring_from_a_killed_holder_reports_owner_died() {
     };
     let flag = map.atomic::<AtomicU32>(FLAG).unwrap();
     let mut guard = mutex.lock().unwrap().recover(|| {}).unwrap();
-    let child = testkit::spawn_child(TEST, &[&shm.name().to_string()]);
+    let child = testkit::spawn_child(TEST, &[&shm.name().unwrap().to_string()]);
     std::thread::scope(|s| {
         // Kills the child once it holds the mutex (this thread is then
         // blocked re-acquiring it inside the wait).

@@ -206,11 +206,15 @@ fn objects_of_this_user_are_adopted() {
     assert!(!again.created());
     assert_eq!(again.value().unwrap(), 3);
     let shm = SharedMemory::create_unique(64).unwrap().unlink_on_drop();
-    assert!(!SharedMemory::create(shm.name(), 64).unwrap().created());
+    assert!(
+        !SharedMemory::create(shm.name().unwrap(), 64)
+            .unwrap()
+            .created()
+    );
     let q = MessageQueue::options()
         .max_message_size(8)
         .create_unique()
         .unwrap()
         .unlink_on_drop();
-    assert!(!MessageQueue::create(q.name()).unwrap().created());
+    assert!(!MessageQueue::create(q.name().unwrap()).unwrap().created());
 }

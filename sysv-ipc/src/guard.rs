@@ -54,9 +54,28 @@ pub trait Remove: Sealed {
 /// [`MessageQueue`](crate::MessageQueue::remove_on_drop).
 ///
 /// Nothing else in this crate removes implicitly: use it for tests, scratch
-/// objects and objects that belong to one owner. It derefs (also mutably, for
-/// setters such as `set_undo`) to the handle; [`into_inner`](Self::into_inner)
-/// disarms it.
+/// objects and objects that belong to one owner. It derefs (also mutably) to
+/// the handle; [`into_inner`](Self::into_inner) disarms it.
+///
+/// The guard is `#[must_use]`: a guard dropped at once removes at once, so
+/// `sem.remove_on_drop();` as a statement is a warning, and an error under
+/// `#![deny(unused_must_use)]`:
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+/// sem.remove_on_drop(); // error: unused `RemoveOnDrop` that must be used
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+///
+/// Keeping it compiles:
+///
+/// ```
+/// #![deny(unused_must_use)]
+/// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+/// let _sem = sem.remove_on_drop(); // removed at the end of the scope
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
 ///
 /// ```
 /// use sysv_ipc::{Semaphore, Timeout};
@@ -68,6 +87,7 @@ pub trait Remove: Sealed {
 /// assert!(Semaphore::from_id(id).is_err());
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
+#[must_use = "dropping a RemoveOnDrop removes the object at once; bind it to a variable that lives as long as the object should"]
 pub struct RemoveOnDrop<T: Remove> {
     inner: ManuallyDrop<T>,
 }

@@ -4,6 +4,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use ipc_common::__private::options::{FlagBits, OpenOptions};
 use ipc_common::{Error, ErrorKind, Mode, Permissions, Result};
 use posix_ipc_sys as sys;
 
@@ -37,32 +38,26 @@ impl Creation {
         }
     }
 
-    /// Splits sysv_ipc-style `flags` into the creation part and the other bits,
-    /// before any system call: `IPC_EXCL` needs `IPC_CREAT`, and only bits in
-    /// `allowed` (besides `IPC_CREX`) may be set. Permission bits do not belong
-    /// in flags (sysv_ipc lets `mode=0o1600` turn on `IPC_CREAT` by accident).
-    pub(crate) fn parse(flags: i32, allowed: i32, what: &str) -> Result<(Creation, i32)> {
-        if flags & IPC_EXCL != 0 && flags & IPC_CREAT == 0 {
-            return Err(Error::invalid_input(
-                "flags",
-                "IPC_EXCL must be combined with IPC_CREAT (use IPC_CREX)",
-            ));
-        }
-        let unknown = flags & !(IPC_CREX | allowed);
-        if unknown != 0 {
-            return Err(Error::invalid_input(
-                "flags",
-                format!(
-                    "flags 0x{flags:x} contain bits 0x{unknown:x} that a {what} does not accept \
-                     (give permission bits with mode(), not in flags)"
-                ),
-            ));
-        }
-        let creation = Creation {
-            create: flags & IPC_CREAT != 0,
-            exclusive: flags & IPC_EXCL != 0,
-        };
-        Ok((creation, flags & allowed))
+    /// The creation part of the options core (`create_new` wins over
+    /// `create`).
+    pub(crate) fn of(options: &OpenOptions) -> Creation {
+        let (create, exclusive) = options.creation();
+        Creation { create, exclusive }
+    }
+}
+
+/// What `flags()` accepts for a System V `what`: `IPC_CREAT`, `IPC_EXCL`
+/// (with `IPC_CREAT`) and the kind's `extra` bits. Permission bits do not
+/// belong in flags (sysv_ipc lets `mode=0o1600` turn on `IPC_CREAT` by
+/// accident).
+pub(crate) const fn flag_bits(extra: i32, what: &'static str) -> FlagBits {
+    FlagBits {
+        create: IPC_CREAT,
+        exclusive: IPC_EXCL,
+        extra,
+        names: ["IPC_CREAT", "IPC_EXCL", "IPC_CREX"],
+        what,
+        hint: " (give permission bits with mode(), not in flags)",
     }
 }
 
@@ -171,18 +166,19 @@ pub(crate) fn name_object(e: Error, object: impl std::fmt::Display) -> Error {
     e.with_message(msg)
 }
 
-/// Checks a mode given to a System V call: only the nine permission bits mean
-/// anything there, and higher bits would be read as flags by the kernel.
-pub(crate) fn check_mode(mode: u32) -> Result<libc::c_int> {
-    if mode > 0o777 {
-        return Err(Error::invalid_input(
-            "mode",
-            format!(
-                "mode 0o{mode:o} has bits above 0o777; System V objects take rwxrwxrwx bits only"
-            ),
-        ));
-    }
-    Ok(libc::c_int::try_from(mode).expect("0o777 fits c_int"))
+/// Checks a mode given to a System V call for a `what`: only the nine
+/// permission bits mean anything there, and higher bits would be read as
+/// flags by the kernel.
+pub(crate) fn check_mode(mode: u32, what: &str) -> Result<libc::c_int> {
+    let mode = ipc_common::__private::options::check_mode(mode, what)?;
+    Ok(libc::c_int::try_from(mode.bits()).expect("0o777 fits c_int"))
+}
+
+/// The mode of the options core, checked (after any stored `flags()`
+/// error) for a `what`.
+pub(crate) fn options_mode(options: &OpenOptions, what: &str) -> Result<libc::c_int> {
+    options.check()?;
+    check_mode(options.mode_bits(), what)
 }
 
 /// One System V object kind, for the shared control calls.
@@ -287,6 +283,31 @@ pub(crate) fn ctl_error<C: Control>(id: i32, cmd: libc::c_int, e: Error) -> Erro
     }
 }
 
+/// The error of a call that takes an id from the caller rather than from a
+/// handle (`from_id`, `open_id`, the module `attach(id)` and `remove_*(id)`
+/// functions): an id that names no object is
+/// [`NotFound`](ErrorKind::NotFound), the kind a key that names none gives
+/// (the caller cannot tell "never existed" from "removed" either), for all
+/// three kinds alike. [`Removed`](ErrorKind::Removed) is for a handle whose
+/// object went away while it held it.
+pub(crate) fn by_id<C: Control>(id: i32, e: Error) -> Error {
+    if e.kind() != ErrorKind::Removed {
+        return e;
+    }
+    let msg = format!(
+        "no {} with id {id} exists (it was never created, or was removed); ids come from \
+         `id()` of a handle or from `ipcs`",
+        C::WHAT
+    );
+    e.with_kind(ErrorKind::NotFound).with_message(msg)
+}
+
+/// `IPC_STAT` of the object with the caller's id `id`, for `from_id`: a
+/// missing id is `NotFound` ([`by_id`]).
+pub(crate) fn stat_by_id<C: Control>(id: i32) -> Result<C::Ds> {
+    stat::<C>(id).map_err(|e| by_id::<C>(id, e))
+}
+
 /// `IPC_STAT`: every attribute of object `id`.
 pub(crate) fn stat<C: Control>(id: i32) -> Result<C::Ds> {
     let mut ds = C::Ds::default();
@@ -314,7 +335,7 @@ pub(crate) fn set_perm<C: Control>(
 /// Sets the permission bits of object `id`, opened under `key` (only `0o777`
 /// are accepted).
 pub(crate) fn set_mode<C: Control>(id: i32, key: Key, mode: u32) -> Result<()> {
-    let bits = check_mode(mode)?;
+    let bits = check_mode(mode, C::WHAT)?;
     let bits = libc::mode_t::try_from(bits).expect("checked above");
     set_perm::<C>(id, key, |p| p.mode = (p.mode & !0o777) | bits)
 }
@@ -385,16 +406,19 @@ mod tests {
     }
 
     #[test]
-    fn parse_rejects_excl_alone_and_stray_bits() {
-        let e = Creation::parse(IPC_EXCL, 0, "semaphore").unwrap_err();
-        assert!(e.message().contains("IPC_CREAT"));
-        let e = Creation::parse(0o600, 0, "semaphore").unwrap_err();
+    fn flags_fill_the_options_core() {
+        let bits = flag_bits(sys::SHM_HUGETLB, "segment");
+        let mut o = OpenOptions::new();
+        assert_eq!(o.flags(IPC_EXCL, &bits), None);
+        assert!(o.check().unwrap_err().message().contains("IPC_CREAT"));
+        assert_eq!(o.flags(0o600, &bits), None);
+        let e = o.check().unwrap_err();
         assert!(e.message().contains("mode()"), "{e}");
-        let (c, rest) =
-            Creation::parse(IPC_CREX | sys::SHM_HUGETLB, sys::SHM_HUGETLB, "segment").unwrap();
-        assert_eq!(c.flags(), IPC_CREX);
-        assert_eq!(rest, sys::SHM_HUGETLB);
-        assert_eq!(Creation::parse(0, 0, "x").unwrap().0.flags(), 0);
+        let extra = o.flags(IPC_CREX | sys::SHM_HUGETLB, &bits);
+        assert_eq!(extra, Some(sys::SHM_HUGETLB));
+        assert_eq!(Creation::of(&o).flags(), IPC_CREX);
+        assert_eq!(o.flags(0, &bits), Some(0));
+        assert_eq!(Creation::of(&o).flags(), 0);
     }
 
     #[test]
@@ -490,8 +514,8 @@ mod tests {
 
     #[test]
     fn modes_above_0o777_are_refused() {
-        assert_eq!(check_mode(0o640).unwrap(), 0o640);
-        let e = check_mode(0o1600).unwrap_err();
+        assert_eq!(check_mode(0o640, "queue").unwrap(), 0o640);
+        let e = check_mode(0o1600, "queue").unwrap_err();
         assert!(e.is_invalid_input());
         assert!(e.message().contains("0o1600"));
     }

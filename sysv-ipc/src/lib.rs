@@ -31,8 +31,13 @@
 //!   [`RemoveOnDrop`]: it derefs to the handle, removes the object when it
 //!   drops, and is disarmed by [`into_inner`](RemoveOnDrop::into_inner). Shared
 //!   memory attachments detach themselves on drop.
-//! - **Blocking calls take a [`Timeout`]**, implemented with `semtimedop` on
-//!   Linux (sysv_ipc's Linux wheels silently ignore timeouts). A signal
+//! - **Blocking calls take `impl Into<`[`Timeout`]`>`** (a `Timeout`, or a
+//!   [`Duration`](std::time::Duration) for `After`), implemented with
+//!   `semtimedop` on Linux (sysv_ipc's Linux wheels silently ignore
+//!   timeouts); an expired one is [`ErrorKind::TimedOut`], `Immediate` that
+//!   cannot proceed [`ErrorKind::WouldBlock`]. Message queues have no kernel
+//!   timeout: their sends and receives take a [`Wait`] (block or not) in the
+//!   same last position, and never pretend to time out. A signal
 //!   interrupting a wait returns [`ErrorKind::Interrupted`], and here that is
 //!   reliable: Linux never restarts `semop`, `semtimedop`, `msgsnd` or
 //!   `msgrcv` after a signal handler, even one installed with `SA_RESTART`
@@ -62,9 +67,11 @@
 //!   without an `IPC_STAT` (a `semop`, a message send or receive), a new object
 //!   with the same key (and size), and private objects, which have no key.
 //!
-//! Errors are [`ipc_common::Error`]s: a kind, the errno, the operation and a
-//! message that says what to do. `EACCES` and `EPERM` both map to
-//! [`ErrorKind::PermissionDenied`].
+//! Errors are [`Error`]s: a kind, the errno, the operation and a message
+//! that says what to do. `EACCES` and `EPERM` both map to
+//! [`ErrorKind::PermissionDenied`]. The [`Error`] page lists the kinds this
+//! crate returns and when, and how an `Error` converts into
+//! [`std::io::Error`] (keeping the errno).
 //!
 //! # Security
 //!
@@ -131,11 +138,69 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
-pub use ipc_common::{Error, ErrorKind, Mode, Permissions, Result, Timeout};
+/// The error of every call of this crate, re-exported from `ipc-common`
+/// (its own documentation follows the line below): a [kind](Error::kind),
+/// the errno, the failing operation and a message that says what to do.
+///
+/// # Kinds `sysv-ipc` returns
+///
+/// | [`ErrorKind`] | when |
+/// |---|---|
+/// | `NotFound` | no object has the key (`open`); an id the caller gives names nothing (`from_id`, `attach(id)`, `remove_*(id)`) |
+/// | `AlreadyExists` | an exclusive create (`create_new`, `IPC_CREX`) finds the key taken |
+/// | `PermissionDenied` | the object's mode refuses the access (`EACCES`, `EPERM`); a write through a read-only attachment; an existing object whose owner cannot be read |
+/// | `ForeignOwner` | an open-or-create finds an object owned or created by another user (see [Security](crate#security)) |
+/// | `WouldBlock` | the call would have to wait and was asked not to: [`Timeout::Immediate`], `block(false)`, [`Wait::NoWait`] |
+/// | `TimedOut` | a [`Timeout::After`] of a semaphore wait expired |
+/// | `Busy` | other processes kept removing and re-creating the key during an open-or-create |
+/// | `Interrupted` | a signal handler ran during a wait (Linux never restarts these calls) |
+/// | `Removed` | the handle's object was removed (`EIDRM`), or its id now names another object |
+/// | `NotAttached` | the shared memory handle's own attachment was detached |
+/// | `InvalidInput` | a bad key, flags, mode, size, delta, index, value, selector or message type, refused before any system call; a message above `msgmax`; a read past the end |
+/// | `LimitExceeded` | a system limit: `SEMMNI`, `SEMMNS`, `SHMMNI`, `SHMALL`, `MSGMNI`, `SEMVMX` (a release that would pass it), memory |
+/// | `Unsupported` | a limit the running system does not publish; a [`Timeout`] a message queue cannot honour (`Wait::try_from`) |
+/// | `NotRecoverable` | a [`RobustMutex`] whose dead owner's data was never marked consistent |
+/// | `Other` | anything else; [`Error::raw_os_error`] has the errno |
+///
+/// [`Error::is_busy`] and the other porting helpers group them like
+/// sysv_ipc's exceptions (`BusyError` is `WouldBlock`, `TimedOut` or `Busy`).
+///
+/// # With `std`
+///
+/// - `Error` converts into [`std::io::Error`] (`?` in a function returning
+///   `io::Result`; the `From<Error> for std::io::Error` impl lives in
+///   [`ipc_common`], so it is listed on the page of [`ipc_common::Error`], not
+///   here). An `io::Error` holds an errno or a payload, never both: when a
+///   system call failed, the conversion keeps the errno
+///   (`raw_os_error()` returns it, the kind is std's reading of it); without
+///   an errno, or when this family reads the errno differently (an `EINVAL`
+///   meaning "removed"), it keeps this error as the payload with a mapped
+///   kind, so `into_inner()` gives it back.
+/// - [`source()`](std::error::Error::source) is the OS error (an
+///   `io::Error`) where there is one, so `anyhow` and other reporters show
+///   the system's description as the cause.
+/// - It is `Send + Sync + 'static`, `Clone` and `Eq`, and `Box<dyn Error>`,
+///   `anyhow::Error` and downcasting back to it all work.
+///
+/// ```
+/// fn open_config(name: sysv_ipc::Key) -> std::io::Result<()> {
+///     sysv_ipc::SharedMemory::open(name)?; // Error into io::Error
+///     Ok(())
+/// }
+/// let e = open_config(sysv_ipc::Key::new(testkit::unique_key())).unwrap_err(); // a key no one uses
+/// assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
+/// assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
+/// ```
+///
+/// ---
+///
+pub use ipc_common::Error;
+pub use ipc_common::{ErrorKind, IntoMode, Mode, Permissions, Result, Timeout};
 
 mod guard;
 mod ipc;
 mod key;
+pub mod limits;
 
 pub use guard::{Remove, RemoveOnDrop};
 pub use ipc::{IPC_CREAT, IPC_CREX, IPC_EXCL, IPC_PRIVATE};
@@ -145,15 +210,13 @@ pub use key::{Key, ftok};
 mod sem;
 pub use sem::{
     SEMAPHORE_TIMEOUT_SUPPORTED, SEMAPHORE_VALUE_MAX, SemOp, Semaphore, SemaphoreGuard,
-    SemaphoreLimits, SemaphoreOptions, SemaphoreSet, SemaphoreSetOptions, SemaphoreStat,
-    remove_semaphore, semaphore_limits,
+    SemaphoreOptions, SemaphoreSet, SemaphoreSetOptions, SemaphoreStat, remove_semaphore,
 };
 
 // ---- Shared memory (shm.rs) ----
 mod shm;
 pub use shm::{
-    Attachment, SharedMemory, SharedMemoryOptions, SharedMemoryStat, attach, max_segment_size,
-    page_size, remove_shared_memory,
+    Attachment, SharedMemory, SharedMemoryOptions, SharedMemoryStat, attach, remove_shared_memory,
 };
 #[cfg(target_os = "linux")]
 pub use shm::{SHM_HUGETLB, SHM_NORESERVE};
@@ -164,8 +227,6 @@ pub use msg::{
     DEFAULT_MAX_MESSAGE_SIZE, Message, MessageQueue, MessageQueueOptions, MessageQueueStat,
     STACK_MESSAGE_SIZE, Selector, Wait, remove_message_queue,
 };
-#[cfg(target_os = "linux")]
-pub use msg::{MessageQueueLimits, message_queue_limits};
 
 // ---- Crash survival (ipc-common's robust.rs) ----
 pub use ipc_common::ROBUST_MUTEX_SUPPORTED;

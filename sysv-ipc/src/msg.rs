@@ -1,6 +1,6 @@
 //! System V message queues: [`MessageQueue`], the receive [`Selector`], [`Wait`],
 //! owned [`Message`]s, one-call [`MessageQueueStat`], [`remove_message_queue`]
-//! and the kernel's [`message_queue_limits`].
+//! and the kernel's [`message_queue_limits`](crate::limits::message_queue_limits).
 //!
 //! See [`MessageQueue`] for how buffers are staged and why there are no timeouts.
 
@@ -10,7 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, TryLockError};
 use std::time::SystemTime;
 
-use ipc_common::{Error, ErrorKind, Mode, Permissions, Result};
+use ipc_common::__private::options::{FlagBits, OpenOptions};
+use ipc_common::{Error, ErrorKind, IntoMode, Mode, Permissions, Result};
 use libc::{c_int, c_long};
 use posix_ipc_sys as sys;
 
@@ -77,15 +78,19 @@ const MAX_MESSAGE_SIZE_LIMIT: usize = i32::MAX.unsigned_abs() as usize;
 ///
 /// System V queues have no timed operations (see
 /// [no timeouts](MessageQueue#no-timeouts)), so
-/// this replaces the [`Timeout`](ipc_common::Timeout) other primitives take.
-/// `From<bool>` ports sysv_ipc's `block=` argument.
+/// this replaces the [`Timeout`](ipc_common::Timeout) other primitives take,
+/// in the same place: the last argument of a send or receive. Every such call
+/// takes `impl Into<Wait>`: a `Wait`, or a `bool` (`From<bool>` ports
+/// sysv_ipc's `block=` argument). Code that holds a `Timeout` converts it with
+/// `Wait::try_from`, which refuses a real duration instead of pretending to
+/// honour it.
 ///
 /// ```
 /// use sysv_ipc::{MessageQueue, Selector, Wait};
 /// assert_eq!(Wait::from(true), Wait::Block);
 /// assert_eq!(Wait::from(false), Wait::NoWait);
 /// let q = MessageQueue::create_unique()?;
-/// let e = q.receive(Selector::Any, Wait::NoWait).unwrap_err();
+/// let e = q.receive_vec(Selector::Any, Wait::NoWait).unwrap_err();
 /// assert!(e.is_busy());
 /// q.remove()?;
 /// # Ok::<(), sysv_ipc::Error>(())
@@ -115,6 +120,41 @@ impl From<bool> for Wait {
     }
 }
 
+impl TryFrom<ipc_common::Timeout> for Wait {
+    type Error = Error;
+
+    /// [`Timeout::Forever`](ipc_common::Timeout::Forever) → [`Wait::Block`],
+    /// [`Immediate`](ipc_common::Timeout::Immediate) (or `After(0)`) →
+    /// [`Wait::NoWait`]; a non-zero `After` is
+    /// [`Unsupported`](ErrorKind::Unsupported): System V queues cannot wait
+    /// for a limited time.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use sysv_ipc::{Timeout, Wait};
+    /// assert_eq!(Wait::try_from(Timeout::Forever)?, Wait::Block);
+    /// assert_eq!(Wait::try_from(Timeout::Immediate)?, Wait::NoWait);
+    /// let e = Wait::try_from(Timeout::After(Duration::from_secs(1))).unwrap_err();
+    /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::Unsupported);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    fn try_from(timeout: ipc_common::Timeout) -> Result<Wait> {
+        match timeout {
+            ipc_common::Timeout::Forever => Ok(Wait::Block),
+            t if t.is_immediate() => Ok(Wait::NoWait),
+            t => Err(Error::new(
+                ErrorKind::Unsupported,
+                "msgrcv",
+                format!(
+                    "{t:?}: System V message queues have no timed send or receive (the kernel \
+                     has no msgtimedrcv); use Wait::Block or Wait::NoWait, or a POSIX queue \
+                     for real timeouts"
+                ),
+            )),
+        }
+    }
+}
+
 /// Which message a receive takes.
 ///
 /// Every type given here must be > 0 (an [`InvalidInput`](ErrorKind::InvalidInput)
@@ -125,12 +165,12 @@ impl From<bool> for Wait {
 /// use sysv_ipc::{MessageQueue, Selector, Wait};
 /// let q = MessageQueue::create_unique()?;
 /// for t in [4, 3, 2, 1] {
-///     q.send(t, format!("type{t}").as_bytes(), Wait::Block)?;
+///     q.send(format!("type{t}").as_bytes(), t, Wait::Block)?;
 /// }
-/// assert_eq!(q.receive(Selector::Type(3), Wait::NoWait)?.mtype, 3);
-/// assert_eq!(q.receive(Selector::UpTo(2), Wait::NoWait)?.mtype, 1); // lowest type <= 2
-/// assert_eq!(q.receive(Selector::Except(4), Wait::NoWait)?.mtype, 2);
-/// assert_eq!(q.receive(Selector::Any, Wait::NoWait)?.data, b"type4");
+/// assert_eq!(q.receive_vec(Selector::Type(3), Wait::NoWait)?.mtype, 3);
+/// assert_eq!(q.receive_vec(Selector::UpTo(2), Wait::NoWait)?.mtype, 1); // lowest type <= 2
+/// assert_eq!(q.receive_vec(Selector::Except(4), Wait::NoWait)?.mtype, 2);
+/// assert_eq!(q.receive_vec(Selector::Any, Wait::NoWait)?.data, b"type4");
 /// assert!(Selector::Type(0).validate().is_err());
 /// q.remove()?;
 /// # Ok::<(), sysv_ipc::Error>(())
@@ -236,8 +276,8 @@ impl fmt::Display for Selector {
 /// ```
 /// use sysv_ipc::{Message, MessageQueue, Selector, Wait};
 /// let q = MessageQueue::create_unique()?;
-/// q.send(7, b"seven", Wait::Block)?;
-/// let m = q.receive(Selector::Any, Wait::Block)?;
+/// q.send(b"seven", 7, Wait::Block)?;
+/// let m = q.receive_vec(Selector::Any, Wait::Block)?;
 /// assert_eq!(m, Message { mtype: 7, data: b"seven".to_vec() });
 /// q.remove()?;
 /// # Ok::<(), sysv_ipc::Error>(())
@@ -255,7 +295,7 @@ pub struct Message {
 /// ```
 /// use sysv_ipc::{MessageQueue, Wait};
 /// let q = MessageQueue::create_unique()?;
-/// q.send(1, b"abc", Wait::Block)?;
+/// q.send(b"abc", 1, Wait::Block)?;
 /// let s = q.stat()?;
 /// assert_eq!((s.current_messages, s.current_bytes), (1, 3));
 /// assert_eq!(s.key, q.key());
@@ -326,23 +366,19 @@ impl From<&sys::msqid_ds> for MessageQueueStat {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MessageQueueOptions {
-    create: bool,
-    create_new: bool,
-    mode: u32,
+    open: OpenOptions,
     max_message_size: usize,
-    flags: i32,
-    allow_foreign_owner: bool,
 }
 
+/// What [`MessageQueueOptions::flags`] accepts.
+const FLAGS: FlagBits = ipc::flag_bits(0, WHAT);
+
 impl Default for MessageQueueOptions {
+    /// Same as [`MessageQueueOptions::new`].
     fn default() -> Self {
         MessageQueueOptions {
-            create: false,
-            create_new: false,
-            mode: 0o600,
+            open: OpenOptions::new(),
             max_message_size: DEFAULT_MAX_MESSAGE_SIZE,
-            flags: 0,
-            allow_foreign_owner: false,
         }
     }
 }
@@ -368,12 +404,13 @@ impl MessageQueueOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create(&mut self, create: bool) -> &mut Self {
-        self.create = create;
+        self.open.create(create);
         self
     }
 
     /// Create a new queue and fail with `AlreadyExists` if one has the key
-    /// (`IPC_CREAT | IPC_EXCL`).
+    /// (`IPC_CREAT | IPC_EXCL`). Wins over [`create`](Self::create), as in
+    /// [`std::fs::OpenOptions`].
     ///
     /// ```
     /// let q = sysv_ipc::MessageQueue::create_unique()?;
@@ -383,26 +420,27 @@ impl MessageQueueOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create_new(&mut self, create_new: bool) -> &mut Self {
-        self.create_new = create_new;
+        self.open.create_new(create_new);
         self
     }
 
     /// Permission bits (`0o600` by default; at most `0o777`). They set the mode
     /// of a queue this call creates; when opening an existing queue the kernel
     /// checks that its mode grants them (as sysv_ipc does), so open another
-    /// user's read-only queue with `mode(0o444)`.
+    /// user's read-only queue with `mode(0o444)`. Takes a `u32` or a
+    /// [`Mode`].
     ///
     /// ```
     /// let e = sysv_ipc::MessageQueue::options().mode(0o1600).create_unique().unwrap_err();
     /// assert!(e.is_invalid_input());
     /// ```
-    pub fn mode(&mut self, mode: u32) -> &mut Self {
-        self.mode = mode;
+    pub fn mode(&mut self, mode: impl IntoMode) -> &mut Self {
+        self.open.mode(mode.into_mode_bits());
         self
     }
 
     /// The client-side maximum message size: [`send`](MessageQueue::send)
-    /// refuses longer messages and [`receive`](MessageQueue::receive) accepts
+    /// refuses longer messages and [`receive_vec`](MessageQueue::receive_vec) accepts
     /// messages up to this size (its buffer is no larger than the kernel's
     /// `msgmax`, however large this is). Not a kernel setting (that is
     /// [`MessageQueue::set_max_size`] for the whole queue and `msgmax` for one
@@ -410,7 +448,7 @@ impl MessageQueueOptions {
     ///
     /// ```
     /// let q = sysv_ipc::MessageQueue::options().max_message_size(10).create_unique()?;
-    /// assert!(q.send(1, &[0; 11], sysv_ipc::Wait::Block).unwrap_err().is_invalid_input());
+    /// assert!(q.send(&[0; 11], 1, sysv_ipc::Wait::Block).unwrap_err().is_invalid_input());
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
@@ -420,8 +458,10 @@ impl MessageQueueOptions {
     }
 
     /// sysv_ipc-style creation flags: 0, [`IPC_CREAT`](crate::IPC_CREAT) or
-    /// [`IPC_CREX`](crate::IPC_CREX), combined with [`create`](Self::create) and
-    /// [`create_new`](Self::create_new). `IPC_EXCL` alone and any other bit
+    /// [`IPC_CREX`](crate::IPC_CREX). They replace what
+    /// [`create`](Self::create) and [`create_new`](Self::create_new) set,
+    /// exactly as if those were called (so `.flags(IPC_CREAT).create(false)`
+    /// only opens, as for every options type). `IPC_EXCL` alone and any other bit
     /// (e.g. permission bits, which belong in [`mode`](Self::mode)) are
     /// rejected by `open`.
     ///
@@ -433,7 +473,7 @@ impl MessageQueueOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn flags(&mut self, flags: i32) -> &mut Self {
-        self.flags = flags;
+        self.open.flags(flags, &FLAGS);
         self
     }
 
@@ -453,19 +493,14 @@ impl MessageQueueOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn allow_foreign_owner(&mut self, yes: bool) -> &mut Self {
-        self.allow_foreign_owner = yes;
+        self.open.allow_foreign_owner(yes);
         self
     }
 
     fn checked(&self) -> Result<(Creation, c_int)> {
-        let (parsed, _) = Creation::parse(self.flags, 0, WHAT)?;
-        let mode = ipc::check_mode(self.mode)?;
+        let mode = ipc::options_mode(&self.open, WHAT)?;
         check_max_message_size(self.max_message_size)?;
-        let creation = Creation {
-            create: self.create || self.create_new || parsed.create,
-            exclusive: self.create_new || parsed.exclusive,
-        };
-        Ok((creation, mode))
+        Ok((Creation::of(&self.open), mode))
     }
 
     /// Opens (or creates, as configured) the queue with `key` (`msgget`).
@@ -496,7 +531,7 @@ impl MessageQueueOptions {
             ipc::create_or_open::<Msg>(
                 WHAT,
                 key,
-                self.allow_foreign_owner,
+                self.open.allows_foreign_owner(),
                 || msgget(key, IPC_CREX | mode),
                 || msgget(key, mode),
             )?
@@ -520,6 +555,7 @@ impl MessageQueueOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create_unique(&self) -> Result<MessageQueue> {
+        self.open.check()?;
         let mut options = self.clone();
         options.create_new(true);
         with_unique_key("msgget", |key| options.open(key))
@@ -541,13 +577,7 @@ impl MessageQueueOptions {
     /// ```
     pub fn open_id(&self, id: i32) -> Result<MessageQueue> {
         check_max_message_size(self.max_message_size)?;
-        let ds = ipc::stat::<Msg>(id).map_err(|e| {
-            if e.kind() == ErrorKind::Removed {
-                e.with_kind(ErrorKind::NotFound)
-            } else {
-                e
-            }
-        })?;
+        let ds = ipc::stat_by_id::<Msg>(id)?;
         Ok(MessageQueue::new(
             ipc::key_of(Msg::perm(&ds)),
             id,
@@ -634,7 +664,7 @@ fn msgget_error(key: Key, e: Error) -> Error {
 /// error, never an abort. A send longer than `msgmax` is refused before any
 /// buffer is staged.
 ///
-/// [`MessageQueue::receive`] returns an owned [`Message`] and allocates its
+/// [`MessageQueue::receive_vec`] returns an owned [`Message`] and allocates its
 /// `Vec` by design: the message is received straight into it, and its capacity
 /// is what can arrive, [`max_message_size`](MessageQueue::max_message_size) or
 /// `msgmax`, whichever is smaller. So `max_message_size(1 << 30)` does not make
@@ -645,7 +675,8 @@ fn msgget_error(key: Key, e: Error) -> Error {
 /// System V queues have no timed send or receive (there is no `msgtimedrcv`):
 /// a call either blocks until it can proceed ([`Wait::Block`]) or fails at once
 /// with [`ErrorKind::WouldBlock`] ([`Wait::NoWait`], `IPC_NOWAIT`). That is why
-/// queue calls take a [`Wait`] rather than a [`Timeout`](ipc_common::Timeout):
+/// queue calls take a [`Wait`] (or a `bool`), in the place where other
+/// primitives take a [`Timeout`](ipc_common::Timeout), rather than a timeout:
 /// a timeout the kernel cannot honour is not offered (and not emulated with a
 /// polling loop). POSIX message queues (`mq_timedreceive`) have real timeouts.
 ///
@@ -654,9 +685,9 @@ fn msgget_error(key: Key, e: Error) -> Error {
 /// ```
 /// use sysv_ipc::{MessageQueue, Selector, Wait};
 /// let q = MessageQueue::create_unique()?;
-/// q.send(2, b"hello", Wait::Block)?;
+/// q.send(b"hello", 2, Wait::Block)?;
 /// let mut buf = [0u8; 64];
-/// let (len, mtype) = q.receive_into(&mut buf, Selector::Type(2), Wait::NoWait)?;
+/// let (len, mtype) = q.receive(&mut buf, Selector::Type(2), Wait::NoWait)?;
 /// assert_eq!((&buf[..len], mtype), (&b"hello"[..], 2));
 /// q.remove()?;
 /// # Ok::<(), sysv_ipc::Error>(())
@@ -860,7 +891,10 @@ impl MessageQueue {
         f(buf.as_mut_ptr())
     }
 
-    /// Sends `data` as a message of type `mtype` (`msgsnd`).
+    /// Sends `data` as a message of type `mtype` (`msgsnd`). The arguments
+    /// come in the order of every send of both crates: the message, its
+    /// type (a POSIX queue's priority), then how to wait; `wait` is a
+    /// [`Wait`] or a `bool` (sysv_ipc's `block=`).
     ///
     /// `mtype` must be > 0 and `data` at most
     /// [`max_message_size`](Self::max_message_size) bytes
@@ -880,14 +914,15 @@ impl MessageQueue {
     /// ```
     /// use sysv_ipc::{MessageQueue, Wait};
     /// let q = MessageQueue::create_unique()?;
-    /// q.send(1, b"", Wait::NoWait)?;
-    /// assert!(q.send(0, b"x", Wait::Block).unwrap_err().is_invalid_input());
-    /// assert!(q.send(1, &[0; 2049], Wait::Block).unwrap_err().message().contains("2048"));
+    /// q.send(b"", 1, Wait::NoWait)?;
+    /// assert!(q.send(b"x", 0, Wait::Block).unwrap_err().is_invalid_input());
+    /// assert!(q.send(&[0; 2049], 1, Wait::Block).unwrap_err().message().contains("2048"));
     /// q.remove()?;
-    /// assert_eq!(q.send(1, b"x", Wait::Block).unwrap_err().kind(), sysv_ipc::ErrorKind::Removed);
+    /// assert_eq!(q.send(b"x", 1, Wait::Block).unwrap_err().kind(), sysv_ipc::ErrorKind::Removed);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn send(&self, mtype: c_long, data: &[u8], wait: Wait) -> Result<()> {
+    pub fn send(&self, data: &[u8], mtype: c_long, wait: impl Into<Wait>) -> Result<()> {
+        let wait = wait.into();
         if mtype <= 0 {
             return Err(Error::invalid_input(
                 "msgsnd",
@@ -1136,7 +1171,7 @@ impl MessageQueue {
     ///
     /// A matching message longer than `buf` is an
     /// [`InvalidInput`](ErrorKind::InvalidInput) error (`E2BIG`) and stays on
-    /// the queue (see [`receive_into_truncating`](Self::receive_into_truncating)).
+    /// the queue (see [`receive_truncating`](Self::receive_truncating)).
     /// With nothing matching, [`Wait::Block`] waits and [`Wait::NoWait`] fails
     /// with `WouldBlock`. A queue removed before or during the call gives
     /// `Removed`; a signal handler running while it waits gives `Interrupted`
@@ -1145,26 +1180,26 @@ impl MessageQueue {
     /// ```
     /// use sysv_ipc::{MessageQueue, Selector, Wait};
     /// let q = MessageQueue::create_unique()?;
-    /// q.send(3, b"abcdef", Wait::Block)?;
+    /// q.send(b"abcdef", 3, Wait::Block)?;
     /// let mut small = [0u8; 4];
-    /// let e = q.receive_into(&mut small, Selector::Any, Wait::NoWait).unwrap_err();
+    /// let e = q.receive(&mut small, Selector::Any, Wait::NoWait).unwrap_err();
     /// assert!(e.is_invalid_input());
     /// assert_eq!(q.current_messages()?, 1); // still queued
     /// let mut buf = [0u8; 16];
-    /// assert_eq!(q.receive_into(&mut buf, Selector::Any, Wait::NoWait)?, (6, 3));
+    /// assert_eq!(q.receive(&mut buf, Selector::Any, Wait::NoWait)?, (6, 3));
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn receive_into(
+    pub fn receive(
         &self,
         buf: &mut [u8],
         selector: Selector,
-        wait: Wait,
+        wait: impl Into<Wait>,
     ) -> Result<(usize, c_long)> {
-        self.receive_raw(buf, selector, wait, false)
+        self.receive_raw(buf, selector, wait.into(), false)
     }
 
-    /// Like [`receive_into`](Self::receive_into), but a message longer than
+    /// Like [`receive`](Self::receive), but a message longer than
     /// `buf` is cut to `buf.len()` bytes and the rest discarded (`MSG_NOERROR`,
     /// sysv_ipc issue #53). The kernel does not say whether it cut anything: a
     /// returned length equal to `buf.len()` may be a cut message.
@@ -1172,21 +1207,21 @@ impl MessageQueue {
     /// ```
     /// use sysv_ipc::{MessageQueue, Selector, Wait};
     /// let q = MessageQueue::create_unique()?;
-    /// q.send(1, b"abcdef", Wait::Block)?;
+    /// q.send(b"abcdef", 1, Wait::Block)?;
     /// let mut buf = [0u8; 4];
-    /// assert_eq!(q.receive_into_truncating(&mut buf, Selector::Any, Wait::NoWait)?, (4, 1));
+    /// assert_eq!(q.receive_truncating(&mut buf, Selector::Any, Wait::NoWait)?, (4, 1));
     /// assert_eq!(&buf, b"abcd");
     /// assert_eq!(q.current_messages()?, 0);
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn receive_into_truncating(
+    pub fn receive_truncating(
         &self,
         buf: &mut [u8],
         selector: Selector,
-        wait: Wait,
+        wait: impl Into<Wait>,
     ) -> Result<(usize, c_long)> {
-        self.receive_raw(buf, selector, wait, true)
+        self.receive_raw(buf, selector, wait.into(), true)
     }
 
     /// The owned receive: the message is received straight into the `Vec`
@@ -1194,7 +1229,7 @@ impl MessageQueue {
     /// what can arrive (see [`receive_growing`](Self::receive_growing)),
     /// allocated before the message is taken off the queue, so a failed
     /// allocation loses no message.
-    fn receive_owned(&self, selector: Selector, wait: Wait, truncate: bool) -> Result<Message> {
+    fn receive_alloc(&self, selector: Selector, wait: Wait, truncate: bool) -> Result<Message> {
         const WORD: usize = size_of::<c_long>();
         let limit = self.max_message_size;
         self.receive_growing(limit, selector, wait, truncate, |size, msgtyp, flags| {
@@ -1222,43 +1257,48 @@ impl MessageQueue {
         })
     }
 
-    /// Receives the message `selector` picks as an owned [`Message`] (sysv_ipc's
-    /// `receive`) of at most [`max_message_size`](Self::max_message_size)
+    /// Receives the message `selector` picks into a new [`Message`] (sysv_ipc's
+    /// `receive`; the allocating twin of [`receive`](Self::receive), named
+    /// like posix-ipc's `receive_vec`) of at most [`max_message_size`](Self::max_message_size)
     /// bytes. Its buffer is allocated before the message is taken off the
     /// queue, with room for what can arrive (`max_message_size` or the kernel's
     /// `msgmax`, whichever is smaller; see
     /// [buffers](MessageQueue#buffers-and-allocation)). Errors as
-    /// [`receive_into`](Self::receive_into): a longer message is `InvalidInput`
+    /// [`receive`](Self::receive): a longer message is `InvalidInput`
     /// and stays queued; memory that cannot be allocated is `LimitExceeded`
     /// (and the message stays queued).
     ///
     /// ```
     /// use sysv_ipc::{MessageQueue, Selector, Wait};
     /// let q = MessageQueue::create_unique()?;
-    /// q.send(1, "héllo".as_bytes(), Wait::Block)?;
-    /// let m = q.receive(Selector::Type(1), Wait::Block)?;
+    /// q.send("héllo".as_bytes(), 1, Wait::Block)?;
+    /// let m = q.receive_vec(Selector::Type(1), Wait::Block)?;
     /// assert_eq!(String::from_utf8(m.data).unwrap(), "héllo");
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn receive(&self, selector: Selector, wait: Wait) -> Result<Message> {
-        self.receive_owned(selector, wait, false)
+    pub fn receive_vec(&self, selector: Selector, wait: impl Into<Wait>) -> Result<Message> {
+        self.receive_alloc(selector, wait.into(), false)
     }
 
-    /// Like [`receive`](Self::receive), cutting a longer message to
+    /// Like [`receive_vec`](Self::receive_vec), cutting a longer message to
     /// [`max_message_size`](Self::max_message_size) bytes (`MSG_NOERROR`).
     ///
     /// ```
     /// use sysv_ipc::{MessageQueue, Selector, Wait};
     /// let q = MessageQueue::create_unique()?;
-    /// q.send(1, b"abcdef", Wait::Block)?;
+    /// q.send(b"abcdef", 1, Wait::Block)?;
     /// let small = MessageQueue::options().max_message_size(2).open(q.key())?;
-    /// assert_eq!(small.receive_truncating(Selector::Any, Wait::NoWait)?.data, b"ab");
+    /// assert_eq!(small.receive_vec_truncating(Selector::Any, Wait::NoWait)?.data, b"ab");
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn receive_truncating(&self, selector: Selector, wait: Wait) -> Result<Message> {
-        self.receive_owned(selector, wait, true)
+    pub fn receive_vec_truncating(
+        &self,
+        selector: Selector,
+        wait: impl Into<Wait>,
+    ) -> Result<Message> {
+        self.receive_alloc(selector, wait.into(), true)
     }
 
     /// Every attribute from one `IPC_STAT` (see [`MessageQueueStat`]).
@@ -1283,7 +1323,7 @@ impl MessageQueue {
     ///
     /// ```
     /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// assert_eq!(q.max_size()?, sysv_ipc::message_queue_limits()?.msgmnb);
+    /// assert_eq!(q.max_size()?, sysv_ipc::limits::message_queue_limits()?.msgmnb);
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
@@ -1343,7 +1383,7 @@ impl MessageQueue {
     /// ```
     /// let q = sysv_ipc::MessageQueue::create_unique()?;
     /// assert!(q.send_time()?.is_none());
-    /// q.send(1, b"x", sysv_ipc::Wait::Block)?;
+    /// q.send(b"x", 1, sysv_ipc::Wait::Block)?;
     /// assert!(q.send_time()?.is_some());
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
@@ -1382,7 +1422,7 @@ impl MessageQueue {
     ///
     /// ```
     /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// q.send(1, b"x", sysv_ipc::Wait::Block)?;
+    /// q.send(b"x", 1, sysv_ipc::Wait::Block)?;
     /// assert_eq!(q.last_send_pid()?, Some(std::process::id() as i32));
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
@@ -1408,7 +1448,7 @@ impl MessageQueue {
     ///
     /// ```
     /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// q.send(1, b"x", sysv_ipc::Wait::Block)?;
+    /// q.send(b"x", 1, sysv_ipc::Wait::Block)?;
     /// assert_eq!(q.current_messages()?, 1);
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
@@ -1454,8 +1494,8 @@ impl MessageQueue {
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn set_mode(&self, mode: u32) -> Result<()> {
-        ipc::set_mode::<Msg>(self.id, self.key, mode)
+    pub fn set_mode(&self, mode: impl IntoMode) -> Result<()> {
+        ipc::set_mode::<Msg>(self.id, self.key, mode.into_mode_bits())
     }
 
     /// The owner's user id.
@@ -1555,12 +1595,13 @@ impl MessageQueue {
     /// let id;
     /// {
     ///     let q = MessageQueue::create_unique()?.remove_on_drop();
-    ///     q.send(1, b"x", Wait::Block)?; // the guard derefs to the queue
+    ///     q.send(b"x", 1, Wait::Block)?; // the guard derefs to the queue
     ///     id = q.id();
     /// }
     /// assert!(MessageQueue::from_id(id).is_err());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    #[must_use = "the guard removes when it drops: dropped at once, it removes at once"]
     pub fn remove_on_drop(self) -> RemoveOnDrop<MessageQueue> {
         RemoveOnDrop::new(self)
     }
@@ -1575,7 +1616,8 @@ impl Remove for MessageQueue {
 }
 
 /// Removes the queue with this id (`msgctl(IPC_RMID)`; sysv_ipc's
-/// `remove_message_queue`). A missing id is `Removed`.
+/// `remove_message_queue`). A missing id is `NotFound` (as for every call
+/// that takes an id).
 ///
 /// ```
 /// use sysv_ipc::{remove_message_queue, MessageQueue};
@@ -1586,14 +1628,14 @@ impl Remove for MessageQueue {
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub fn remove_message_queue(id: i32) -> Result<()> {
-    ipc::remove::<Msg>(id)
+    ipc::remove::<Msg>(id).map_err(|e| ipc::by_id::<Msg>(id, e))
 }
 
 /// The kernel's System V message-queue limits, as they are now
 /// (`/proc/sys/kernel/msg*`; sysv_ipc cannot query them).
 ///
 /// ```
-/// let l = sysv_ipc::message_queue_limits()?;
+/// let l = sysv_ipc::limits::message_queue_limits()?;
 /// assert!(l.msgmax > 0 && l.msgmnb > 0 && l.msgmni > 0);
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
@@ -1615,7 +1657,7 @@ pub struct MessageQueueLimits {
 /// Change them with `sysctl kernel.msgmax=N` (root).
 ///
 /// ```
-/// let l = sysv_ipc::message_queue_limits()?;
+/// let l = sysv_ipc::limits::message_queue_limits()?;
 /// println!("messages up to {} bytes, queues of {} bytes, {} queues", l.msgmax, l.msgmnb, l.msgmni);
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```

@@ -5,8 +5,10 @@
 
 use std::ffi::c_void;
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
+use ipc_common::__private::options::{FlagBits, OpenOptions};
 use ipc_common::{Error, ErrorKind, Permissions, Result, Timeout};
 use posix_ipc_sys as sys;
 
@@ -78,18 +80,19 @@ impl Control for SemCtl {
 /// (`semctl(id, 0, IPC_RMID)`), like sysv_ipc's `remove_semaphore`. Processes
 /// waiting on it wake up with [`ErrorKind::Removed`].
 ///
-/// Fails with `Removed` when no set has this id, and with `PermissionDenied`
-/// unless the caller owns or created the set or is privileged.
+/// Fails with `NotFound` when no set has this id (as every call that takes an
+/// id does), and with `PermissionDenied` unless the caller owns or created
+/// the set or is privileged.
 ///
 /// ```
 /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
 /// sysv_ipc::remove_semaphore(sem.id())?;
 /// assert_eq!(sem.value().unwrap_err().kind(), sysv_ipc::ErrorKind::Removed);
-/// assert!(sysv_ipc::remove_semaphore(sem.id()).is_err());
+/// assert_eq!(sysv_ipc::remove_semaphore(sem.id()).unwrap_err().kind(), sysv_ipc::ErrorKind::NotFound);
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub fn remove_semaphore(id: i32) -> Result<()> {
-    ipc::remove::<SemCtl>(id)
+    ipc::remove::<SemCtl>(id).map_err(|e| ipc::by_id::<SemCtl>(id, e))
 }
 
 /// Every `IPC_STAT` attribute of a semaphore set, read in one call.
@@ -135,10 +138,11 @@ impl SemaphoreStat {
 }
 
 /// The System V semaphore limits of the running system, from
-/// `/proc/sys/kernel/sem` (plus the compile-time `SEMVMX`).
+/// `/proc/sys/kernel/sem`, plus `SEMVMX`, which the kernel fixes at 32767 and
+/// does not publish (so it is [`SEMAPHORE_VALUE_MAX`], not read).
 ///
 /// ```
-/// let l = sysv_ipc::semaphore_limits()?;
+/// let l = sysv_ipc::limits::semaphore_limits()?;
 /// assert!(l.semmsl >= 1 && l.semopm >= 1 && l.semmni >= 1);
 /// assert_eq!(l.semvmx, sysv_ipc::SEMAPHORE_VALUE_MAX);
 /// # Ok::<(), sysv_ipc::Error>(())
@@ -163,7 +167,7 @@ pub struct SemaphoreLimits {
 /// change them with `sysctl kernel.sem`.
 ///
 /// ```
-/// let l = sysv_ipc::semaphore_limits()?;
+/// let l = sysv_ipc::limits::semaphore_limits()?;
 /// println!("at most {} operations per batch", l.semopm);
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
@@ -217,65 +221,22 @@ fn sembuf(num: u16, op: i16, flags: i16) -> sys::sembuf {
     }
 }
 
-/// What an opening call asks for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct OpenOptions {
-    creation: Creation,
-    mode: u32,
-    /// Adopt an existing set owned or created by another user.
-    allow_foreign_owner: bool,
-    /// Finish creating with the `semop` that sets `o_time` (Stevens' recipe).
-    mark_initialised: bool,
-    /// An invalid `flags()` argument, reported by `open`.
-    error: Option<Error>,
-}
-
-impl Default for OpenOptions {
-    fn default() -> Self {
-        OpenOptions {
-            creation: Creation::default(),
-            mode: 0o600,
-            allow_foreign_owner: false,
-            mark_initialised: true,
-            error: None,
-        }
-    }
-}
-
-impl OpenOptions {
-    fn create(&mut self, yes: bool) {
-        self.creation.create = yes;
-        self.error = None;
-    }
-
-    fn create_new(&mut self, yes: bool) {
-        self.creation.exclusive = yes;
-        if yes {
-            self.creation.create = true;
-        }
-        self.error = None;
-    }
-
-    fn set_flags(&mut self, flags: i32) {
-        match Creation::parse(flags, 0, "semaphore") {
-            Ok((creation, _)) => {
-                self.creation = creation;
-                self.error = None;
-            }
-            Err(e) => self.error = Some(e),
-        }
-    }
-}
+/// What `flags()` accepts for semaphores and semaphore sets.
+const FLAGS: FlagBits = ipc::flag_bits(0, "semaphore");
 
 /// An open semaphore set: what [`Semaphore`] and [`SemaphoreSet`] share.
+///
+/// `undo` and `block` are the handle's settings (sysv_ipc's attributes),
+/// changed through `&self` so that a handle shared in an `Arc` can change
+/// them; each operation reads them once.
 #[derive(Debug)]
 struct Handle {
     key: Key,
     id: i32,
     len: u16,
     created: bool,
-    undo: bool,
-    block: bool,
+    undo: AtomicBool,
+    block: AtomicBool,
 }
 
 /// The initial values for a set this call creates.
@@ -291,9 +252,32 @@ impl Handle {
             id,
             len,
             created,
-            undo: false,
-            block: true,
+            undo: AtomicBool::new(false),
+            block: AtomicBool::new(true),
         }
+    }
+
+    /// Applies the options-level `undo` and `block` to a handle just opened.
+    fn with_settings(self, undo: bool, block: bool) -> Handle {
+        self.set_undo(undo);
+        self.set_block(block);
+        self
+    }
+
+    fn undo(&self) -> bool {
+        self.undo.load(Ordering::Relaxed)
+    }
+
+    fn set_undo(&self, undo: bool) {
+        self.undo.store(undo, Ordering::Relaxed);
+    }
+
+    fn block(&self) -> bool {
+        self.block.load(Ordering::Relaxed)
+    }
+
+    fn set_block(&self, block: bool) {
+        self.block.store(block, Ordering::Relaxed);
     }
 
     /// Opens or creates the set with `key` of `len` semaphores (0: any size,
@@ -304,12 +288,11 @@ impl Handle {
         opts: &OpenOptions,
         len: u16,
         init: Init<'_>,
+        mark_initialised: bool,
     ) -> Result<Handle> {
-        if let Some(e) = &opts.error {
-            return Err(e.clone());
-        }
-        let mode = ipc::check_mode(opts.mode)?;
-        let creating = opts.creation.create || key.is_private();
+        let mode = ipc::options_mode(opts, what)?;
+        let creation = Creation::of(opts);
+        let creating = creation.create || key.is_private();
         if creating && len == 0 {
             return Err(Error::invalid_input(
                 "semget",
@@ -335,20 +318,20 @@ impl Handle {
         }
         let (id, created) = if key.is_private() {
             (semget(what, key, len, IPC_CREAT | mode)?, true)
-        } else if opts.creation.create && !opts.creation.exclusive {
+        } else if creation.create && !creation.exclusive {
             ipc::create_or_open::<SemCtl>(
                 what,
                 key,
-                opts.allow_foreign_owner,
+                opts.allows_foreign_owner(),
                 || semget(what, key, len, IPC_CREX | mode),
                 || semget(what, key, len, mode),
             )?
         } else {
-            let flags = opts.creation.flags() | mode;
-            (semget(what, key, len, flags)?, opts.creation.create)
+            let flags = creation.flags() | mode;
+            (semget(what, key, len, flags)?, creation.create)
         };
         let len = if created {
-            initialise(id, key, len, &init, opts.mark_initialised).inspect_err(|_| {
+            initialise(id, key, len, &init, mark_initialised).inspect_err(|_| {
                 // Do not leak the set this call made (sysv_ipc does).
                 let _ = ipc::remove::<SemCtl>(id);
             })?;
@@ -361,7 +344,7 @@ impl Handle {
 
     /// A handle on the existing set with id `id` (checked with `IPC_STAT`).
     fn from_id(id: i32) -> Result<Handle> {
-        let ds = ipc::stat::<SemCtl>(id)?;
+        let ds = ipc::stat_by_id::<SemCtl>(id)?;
         Ok(Handle::new(
             ipc::key_of(&ds.sem_perm),
             id,
@@ -370,12 +353,14 @@ impl Handle {
         ))
     }
 
+    /// The `sem_flg` bits of the handle's settings, read once per operation.
+    #[inline]
     fn flags(&self) -> i16 {
         let mut flags = 0;
-        if self.undo {
+        if self.undo() {
             flags |= UNDO;
         }
-        if !self.block {
+        if !self.block() {
             flags |= NOWAIT;
         }
         flags
@@ -419,7 +404,7 @@ impl Handle {
     fn semop(&self, ops: &mut [sys::sembuf], timeout: Timeout) -> Result<()> {
         semop(self.id, ops, timeout).map_err(|e| {
             let suspicious = e.raw_os_error() == Some(libc::EFBIG)
-                || (e.kind() == ErrorKind::WouldBlock && matches!(timeout, Timeout::After(_)));
+                || (e.kind() == ErrorKind::TimedOut && matches!(timeout, Timeout::After(_)));
             if suspicious && let Some(reused) = self.reused("semtimedop") {
                 return reused;
             }
@@ -451,10 +436,13 @@ impl Handle {
         timeout: Timeout,
     ) -> Result<SemaphoreGuard<'_>> {
         let delta = check_delta("acquire", delta)?;
-        self.semop(&mut [sembuf(index, -delta, self.flags())], timeout)?;
+        // Read once: the release must undo exactly what the acquire did,
+        // whatever set_undo another thread calls in between.
+        let flags = self.flags();
+        self.semop(&mut [sembuf(index, -delta, flags)], timeout)?;
         Ok(SemaphoreGuard {
             id: self.id,
-            op: sembuf(index, delta, (self.flags() & UNDO) | NOWAIT),
+            op: sembuf(index, delta, (flags & UNDO) | NOWAIT),
             _handle: PhantomData,
         })
     }
@@ -817,7 +805,13 @@ fn semop(id: i32, ops: &mut [sys::sembuf], timeout: Timeout) -> Result<()> {
 
 fn semop_error(id: i32, timed: bool, e: Error) -> Error {
     let msg = match e.raw_os_error() {
-        Some(libc::EAGAIN) if timed => "the timeout expired before the operation could proceed",
+        // Linux reports an expired semtimedop as EAGAIN: the kind tells it
+        // apart from "would block" (IPC_NOWAIT).
+        Some(libc::EAGAIN) if timed => {
+            return e
+                .with_kind(ErrorKind::TimedOut)
+                .with_message("the timeout expired before the operation could proceed");
+        }
         Some(libc::EAGAIN) => {
             "the operation would have to wait (a value too low to acquire, or not zero for \
              wait_zero) and was asked not to"
@@ -852,9 +846,13 @@ fn semop_error(id: i32, timed: bool, e: Error) -> Error {
 /// RAII form of sysv_ipc's `with sem:`). Made by [`Semaphore::acquire_guard`]
 /// and [`SemaphoreSet::acquire_guard`].
 ///
-/// The release uses the same undo setting as the acquire, so with undo on the
-/// kernel's adjustment cancels out. [`release`](Self::release) reports errors
-/// that `Drop` has to ignore (e.g. the semaphore was removed meanwhile).
+/// The release uses the same undo setting as the acquire (read once, when it
+/// acquired, whatever `set_undo` is called meanwhile), so with undo on the
+/// kernel's adjustment cancels out and nothing is left for the kernel to
+/// reverse when the process exits (see the pitfall on
+/// [`SemOp::undo`](crate::SemOp::undo)). [`release`](Self::release) reports
+/// errors that `Drop` has to ignore (e.g. the semaphore was removed
+/// meanwhile).
 ///
 /// A killed process runs no `Drop`: without undo its guards' units stay taken
 /// (see [`Semaphore`](crate::Semaphore#when-a-process-dies)).
@@ -954,6 +952,9 @@ mod tests {
         assert!(e.message().contains("id 5"));
         let e = semop_error(5, true, Error::from_errno("semtimedop", libc::EAGAIN));
         assert!(e.message().contains("timeout"));
+        assert_eq!(e.kind(), ErrorKind::TimedOut);
+        let e = semop_error(5, false, Error::from_errno("semtimedop", libc::EAGAIN));
+        assert_eq!(e.kind(), ErrorKind::WouldBlock);
         let e = semop_error(5, false, Error::from_errno("semtimedop", libc::ERANGE));
         assert!(e.message().contains("SEMVMX (32767)"));
         let e = semop_error(5, false, Error::from_errno("semtimedop", libc::EPERM));

@@ -12,11 +12,12 @@ use std::ptr::NonNull;
 use std::sync::OnceLock;
 use std::time::SystemTime;
 
-use ipc_common::{Error, ErrorKind, Mode, Permissions, Result};
+use ipc_common::__private::options::{FlagBits, OpenOptions};
+use ipc_common::{Error, ErrorKind, IntoMode, Mode, Permissions, Result};
 use posix_ipc_sys as sys;
 
 use crate::guard::{Remove, RemoveOnDrop, Sealed};
-use crate::ipc::{self, Control, Creation, IPC_CREAT, IPC_CREX, IPC_EXCL};
+use crate::ipc::{self, Control, Creation, IPC_CREAT, IPC_CREX};
 use crate::key::{self, Key};
 
 /// The kind's name in messages.
@@ -48,18 +49,27 @@ const HUGETLB_BIT: i32 = SHM_HUGETLB;
 #[cfg(not(target_os = "linux"))]
 const HUGETLB_BIT: i32 = 0;
 
+/// `SHM_NORESERVE` where it exists, else 0.
+#[cfg(target_os = "linux")]
+const NORESERVE_BIT: i32 = SHM_NORESERVE;
+#[cfg(not(target_os = "linux"))]
+const NORESERVE_BIT: i32 = 0;
+
 /// The `shmget` flags besides `IPC_CREAT`/`IPC_EXCL` that `flags()` accepts.
 #[cfg(target_os = "linux")]
 const EXTRA_FLAGS: i32 = SHM_HUGETLB | SHM_NORESERVE;
 #[cfg(not(target_os = "linux"))]
 const EXTRA_FLAGS: i32 = 0;
 
+/// What [`SharedMemoryOptions::flags`] accepts.
+const FLAGS: FlagBits = ipc::flag_bits(EXTRA_FLAGS, WHAT);
+
 /// The size of a memory page (`sysconf(_SC_PAGESIZE)`), read from the running
 /// system: the default size of a new segment (sysv_ipc's `PAGE_SIZE`, which it
 /// fixes at build time).
 ///
 /// ```
-/// assert!(sysv_ipc::page_size().is_power_of_two());
+/// assert!(sysv_ipc::limits::page_size().is_power_of_two());
 /// ```
 pub fn page_size() -> usize {
     static V: OnceLock<usize> = OnceLock::new();
@@ -85,7 +95,7 @@ fn shmlba() -> usize {
 /// page).
 ///
 /// ```
-/// let max = sysv_ipc::max_segment_size();
+/// let max = sysv_ipc::limits::max_segment_size();
 /// assert!(max >= 1 && max <= isize::MAX as usize);
 /// ```
 pub fn max_segment_size() -> usize {
@@ -95,6 +105,53 @@ pub fn max_segment_size() -> usize {
         return usize::try_from(v).map_or(cap, |v| v.min(cap));
     }
     cap
+}
+
+/// The kernel's System V shared memory limits, as they are now
+/// (`/proc/sys/kernel/shm*`; sysv_ipc cannot query them).
+///
+/// ```
+/// let l = sysv_ipc::limits::shared_memory_limits()?;
+/// assert!(l.shmmax > 0 && l.shmmni > 0 && l.shmall > 0);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SharedMemoryLimits {
+    /// `kernel.shmmax`: the largest segment, in bytes (see
+    /// [`max_segment_size`], which caps it at what a process can address).
+    pub shmmax: u64,
+    /// `kernel.shmmni`: the most segments the system (IPC namespace) may have.
+    pub shmmni: u64,
+    /// `kernel.shmall`: the most pages all segments together may use.
+    pub shmall: u64,
+}
+
+/// Reads the current shared memory limits (see [`SharedMemoryLimits`]).
+/// Change them with `sysctl kernel.shmmax=N` (root).
+///
+/// ```
+/// let l = sysv_ipc::limits::shared_memory_limits()?;
+/// println!("segments up to {} bytes, {} of them", l.shmmax, l.shmmni);
+/// # Ok::<(), sysv_ipc::Error>(())
+/// ```
+#[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
+pub fn shared_memory_limits() -> Result<SharedMemoryLimits> {
+    let read = |name: &str| -> Result<u64> {
+        let [v] = ipc_common::read_proc_numbers(
+            "shared_memory_limits",
+            &format!("/proc/sys/kernel/{name}"),
+        )?;
+        Ok(v)
+    };
+    Ok(SharedMemoryLimits {
+        shmmax: read("shmmax")?,
+        shmmni: read("shmmni")?,
+        shmall: read("shmall")?,
+    })
 }
 
 /// Options for opening or creating a segment, like [`std::fs::OpenOptions`];
@@ -117,38 +174,54 @@ pub fn max_segment_size() -> usize {
 /// };
 /// assert_eq!(seg.size()?, 3333);
 /// assert_eq!(seg.mode()?.bits(), 0o640);
-/// assert_eq!(seg.read(3330, 0)?, b"@@@");
+/// assert_eq!(seg.read_to_end(3330)?, b"@@@");
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct SharedMemoryOptions {
-    flags: i32,
-    mode: u32,
+    open: OpenOptions,
     size: Option<usize>,
     init: Option<u8>,
-    allow_foreign_owner: bool,
+    huge_pages: bool,
+    no_reserve: bool,
 }
 
 impl Default for SharedMemoryOptions {
+    /// Same as [`SharedMemoryOptions::new`].
     fn default() -> Self {
-        SharedMemoryOptions {
-            flags: 0,
-            mode: 0o600,
-            size: None,
-            init: None,
-            allow_foreign_owner: false,
-        }
+        SharedMemoryOptions::new()
     }
 }
 
 impl SharedMemoryOptions {
-    fn set(&mut self, bits: i32, on: bool) -> &mut Self {
-        if on {
-            self.flags |= bits;
-        } else {
-            self.flags &= !bits;
+    /// Options that open an existing segment of any size, asking for mode
+    /// `0o600`; when creating: one page of zeros, mode `0o600`. The same as
+    /// [`SharedMemory::options`].
+    ///
+    /// ```
+    /// let e = sysv_ipc::SharedMemoryOptions::new().open(testkit::unique_key()).unwrap_err();
+    /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::NotFound);
+    /// ```
+    pub fn new() -> Self {
+        SharedMemoryOptions {
+            open: OpenOptions::new(),
+            size: None,
+            init: None,
+            huge_pages: false,
+            no_reserve: false,
         }
-        self
+    }
+
+    /// The `shmget` bits of the type's own options.
+    fn extra_flags(&self) -> i32 {
+        let mut flags = 0;
+        if self.huge_pages {
+            flags |= HUGETLB_BIT;
+        }
+        if self.no_reserve {
+            flags |= NORESERVE_BIT;
+        }
+        flags
     }
 
     /// Create the segment if no segment has the key (`IPC_CREAT`); otherwise
@@ -166,11 +239,13 @@ impl SharedMemoryOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create(&mut self, create: bool) -> &mut Self {
-        self.set(IPC_CREAT, create)
+        self.open.create(create);
+        self
     }
 
     /// Create a new segment and fail with [`ErrorKind::AlreadyExists`] if one
-    /// has the key (`IPC_CREX`).
+    /// has the key (`IPC_CREX`). Wins over [`create`](Self::create), as in
+    /// [`std::fs::OpenOptions`].
     ///
     /// ```
     /// # let seg = loop {
@@ -184,17 +259,15 @@ impl SharedMemoryOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create_new(&mut self, create_new: bool) -> &mut Self {
-        if create_new {
-            self.set(IPC_CREX, true)
-        } else {
-            self.set(IPC_EXCL, false)
-        }
+        self.open.create_new(create_new);
+        self
     }
 
     /// The permission bits of a new segment, and the access asked for when
     /// opening an existing one (the kernel checks them against its mode, as
     /// sysv_ipc's `mode` does). Default `0o600`. Only `0o777` bits are
-    /// accepted; anything else fails at `open` with `InvalidInput`.
+    /// accepted; anything else fails at `open` with `InvalidInput`. Takes a
+    /// `u32` or a [`Mode`].
     ///
     /// Without owner write permission (`0o200`) the handle's own view
     /// ([`SharedMemory::attachment`]) is read-only, as in sysv_ipc: open with
@@ -213,8 +286,8 @@ impl SharedMemoryOptions {
     /// assert!(reader.write(0, b"x").unwrap_err().is_permissions());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn mode(&mut self, mode: u32) -> &mut Self {
-        self.mode = mode;
+    pub fn mode(&mut self, mode: impl IntoMode) -> &mut Self {
+        self.open.mode(mode.into_mode_bits());
         self
     }
 
@@ -256,10 +329,10 @@ impl SharedMemoryOptions {
     /// #         r => break r?.remove_on_drop(),
     /// #     }
     /// # };
-    /// assert_eq!(seg.read(0, 0)?, b"    ");
+    /// assert_eq!(seg.read_to_end(0)?, b"    ");
     /// seg.write(0, b"kept")?;
     /// let again = sysv_ipc::SharedMemory::options().create(true).init_byte(b'!').open(seg.key())?;
-    /// assert_eq!(again.read(0, 0)?, b"kept");
+    /// assert_eq!(again.read_to_end(0)?, b"kept");
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn init_byte(&mut self, byte: u8) -> &mut Self {
@@ -283,7 +356,8 @@ impl SharedMemoryOptions {
     #[cfg(target_os = "linux")]
     #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
     pub fn huge_pages(&mut self, on: bool) -> &mut Self {
-        self.set(SHM_HUGETLB, on)
+        self.huge_pages = on;
+        self
     }
 
     /// Do not reserve swap space for a new segment (`SHM_NORESERVE`, Linux):
@@ -297,19 +371,22 @@ impl SharedMemoryOptions {
     /// #         r => break r?.remove_on_drop(),
     /// #     }
     /// # };
-    /// assert_eq!(seg.size()?, sysv_ipc::page_size());
+    /// assert_eq!(seg.size()?, sysv_ipc::limits::page_size());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     #[cfg(target_os = "linux")]
     #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
     pub fn no_reserve(&mut self, on: bool) -> &mut Self {
-        self.set(SHM_NORESERVE, on)
+        self.no_reserve = on;
+        self
     }
 
     /// sysv_ipc's `flags`: [`IPC_CREAT`](crate::IPC_CREAT),
     /// [`IPC_CREX`](crate::IPC_CREX) and (Linux) [`SHM_HUGETLB`],
     /// [`SHM_NORESERVE`], replacing what `create`, `create_new`, `huge_pages`
-    /// and `no_reserve` set. `IPC_EXCL` without `IPC_CREAT`, permission bits and
+    /// and `no_reserve` set, exactly as if those were called (so
+    /// `.flags(IPC_CREAT).create(false)` only opens, as for every options
+    /// type of both crates). `IPC_EXCL` without `IPC_CREAT`, permission bits and
     /// unknown bits fail at `open` with `InvalidInput` (sysv_ipc passes unknown
     /// bits to the kernel).
     ///
@@ -326,7 +403,10 @@ impl SharedMemoryOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn flags(&mut self, flags: i32) -> &mut Self {
-        self.flags = flags;
+        if let Some(extra) = self.open.flags(flags, &FLAGS) {
+            self.huge_pages = extra & HUGETLB_BIT != 0;
+            self.no_reserve = extra & NORESERVE_BIT != 0;
+        }
         self
     }
 
@@ -350,7 +430,7 @@ impl SharedMemoryOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn allow_foreign_owner(&mut self, yes: bool) -> &mut Self {
-        self.allow_foreign_owner = yes;
+        self.open.allow_foreign_owner(yes);
         self
     }
 
@@ -375,8 +455,9 @@ impl SharedMemoryOptions {
     /// ```
     pub fn open(&self, key: impl Into<Key>) -> Result<SharedMemory> {
         let key = key.into();
-        let (creation, extra) = Creation::parse(self.flags, EXTRA_FLAGS, WHAT)?;
-        let mode = ipc::check_mode(self.mode)?;
+        let mode = ipc::options_mode(&self.open, WHAT)?;
+        let creation = Creation::of(&self.open);
+        let extra = self.extra_flags();
         let creating = creation.create || key.is_private();
         let create_size = match self.size {
             Some(0) if creating => {
@@ -397,7 +478,7 @@ impl SharedMemoryOptions {
             ipc::create_or_open::<SharedMemory>(
                 WHAT,
                 key,
-                self.allow_foreign_owner,
+                self.open.allows_foreign_owner(),
                 || get(key, create_size, IPC_CREX | mode | extra),
                 || get(key, open_size, mode),
             )?
@@ -419,18 +500,19 @@ impl SharedMemoryOptions {
 
     /// Creates a new segment under a fresh key drawn from the OS random source
     /// (sysv_ipc's `key=None`), retrying while the key is taken. `create` and
-    /// `create_new` are implied.
+    /// `create_new` are implied; invalid flags are still reported.
     ///
     /// ```
     /// let seg = sysv_ipc::SharedMemory::options().size(10).init_byte(b'-').create_unique()?;
     /// assert!(!seg.key().is_private());
-    /// assert_eq!(seg.read(0, 0)?, b"----------");
+    /// assert_eq!(seg.read_to_end(0)?, b"----------");
     /// seg.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create_unique(&self) -> Result<SharedMemory> {
+        self.open.check()?;
         let mut opts = self.clone();
-        opts.flags(IPC_CREX | (self.flags & EXTRA_FLAGS));
+        opts.open.create_new(true);
         key::with_unique_key("shmget", |k| opts.open(k))
     }
 }
@@ -667,8 +749,8 @@ impl SharedMemory {
     /// A handle for the segment with id `id` (as `ipcs -m` shows it, or as
     /// another process passed it), with read-write access for its internal
     /// view. Its key is read from `IPC_STAT` (sysv_ipc's `attach(id)` returns
-    /// an object whose key is uninitialised memory). `Removed` if no such
-    /// segment exists.
+    /// an object whose key is uninitialised memory). `NotFound` if no such
+    /// segment exists, as for every System V `from_id`.
     ///
     /// ```
     /// # let seg = loop {
@@ -679,11 +761,11 @@ impl SharedMemory {
     /// # };
     /// let same = sysv_ipc::SharedMemory::from_id(seg.id())?;
     /// assert_eq!(same.key(), seg.key());
-    /// assert_eq!(sysv_ipc::SharedMemory::from_id(-1).unwrap_err().kind(), sysv_ipc::ErrorKind::Removed);
+    /// assert_eq!(sysv_ipc::SharedMemory::from_id(-1).unwrap_err().kind(), sysv_ipc::ErrorKind::NotFound);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn from_id(id: i32) -> Result<SharedMemory> {
-        let ds = ipc::stat::<SharedMemory>(id)?;
+        let ds = ipc::stat_by_id::<SharedMemory>(id)?;
         Ok(SharedMemory::from_parts(
             ipc::key_of(&ds.shm_perm),
             id,
@@ -908,9 +990,13 @@ impl SharedMemory {
     }
 
     /// sysv_ipc's `read(byte_count, offset)` through the handle's own
-    /// attachment: up to `len` bytes from `offset` (offset first here), where
-    /// `len == 0` or a length past the end means "to the end". See
-    /// [`Attachment::read`]. `NotAttached` after [`detach`](Self::detach).
+    /// attachment: `len` bytes from `offset` (offset first here, as in
+    /// [`Region::read_vec`](ipc_common::Region::read_vec), with the same rule
+    /// as every read of this family: the length is exact, so `0` reads
+    /// nothing and a range past the end is `InvalidInput`). sysv_ipc's
+    /// `read()`, `read(0, offset)` and reads past the end (which it cuts at
+    /// the end) are [`read_to_end`](Self::read_to_end). `NotAttached` after
+    /// [`detach`](Self::detach).
     ///
     /// ```
     /// # let seg = loop {
@@ -921,12 +1007,33 @@ impl SharedMemory {
     /// # };
     /// seg.write(0, b"abcdefgh")?;
     /// assert_eq!(seg.read(2, 3)?, b"cde");
-    /// assert_eq!(seg.read(0, 0)?, b"abcdefgh");
-    /// assert!(seg.read(8, 1).unwrap_err().is_invalid_input());
+    /// assert_eq!(seg.read(0, 0)?, b""); // 0 bytes: read_to_end reads to the end
+    /// assert!(seg.read(6, 3).unwrap_err().is_invalid_input());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn read(&self, offset: usize, len: usize) -> Result<Vec<u8>> {
-        self.view("read")?.read(offset, len)
+        self.view("read")?.read_vec(offset, len)
+    }
+
+    /// Everything from `offset` to the end of the segment, through the
+    /// handle's own attachment (sysv_ipc's `read()` and `read(0, offset)`);
+    /// see [`Region::read_to_end`](ipc_common::Region::read_to_end).
+    ///
+    /// ```
+    /// # let seg = loop {
+    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
+    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
+    /// #         r => break r?.remove_on_drop(),
+    /// #     }
+    /// # };
+    /// seg.write(0, b"abcdefgh")?;
+    /// assert_eq!(seg.read_to_end(0)?, b"abcdefgh");
+    /// assert_eq!(seg.read_to_end(5)?, b"fgh");
+    /// assert!(seg.read_to_end(9).unwrap_err().is_invalid_input());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn read_to_end(&self, offset: usize) -> Result<Vec<u8>> {
+        self.view("read_to_end")?.read_to_end(offset)
     }
 
     /// sysv_ipc's `write(bytes, offset)` through the handle's own attachment:
@@ -945,7 +1052,7 @@ impl SharedMemory {
     /// seg.write(8, b"")?;
     /// assert!(seg.write(6, b"abc").unwrap_err().is_invalid_input());
     /// assert!(seg.write(usize::MAX, b"x").unwrap_err().is_invalid_input());
-    /// assert_eq!(seg.read(0, 0)?, b"\0\0\0abc\0\0");
+    /// assert_eq!(seg.read_to_end(0)?, b"\0\0\0abc\0\0");
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn write(&self, offset: usize, data: &[u8]) -> Result<()> {
@@ -1080,6 +1187,7 @@ impl SharedMemory {
     /// assert!(sysv_ipc::SharedMemory::from_id(id).is_err());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    #[must_use = "the guard removes when it drops: dropped at once, it removes at once"]
     pub fn remove_on_drop(self) -> RemoveOnDrop<SharedMemory> {
         RemoveOnDrop::new(self)
     }
@@ -1284,8 +1392,8 @@ impl SharedMemory {
     /// assert!(seg.set_mode(0o1640).unwrap_err().is_invalid_input());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn set_mode(&self, mode: u32) -> Result<()> {
-        ipc::set_mode::<SharedMemory>(self.id, self.key, mode)
+    pub fn set_mode(&self, mode: impl IntoMode) -> Result<()> {
+        ipc::set_mode::<SharedMemory>(self.id, self.key, mode.into_mode_bits())
     }
 
     /// The owner's user id.
@@ -1527,16 +1635,16 @@ const SHM_LOCKED: u32 = sys::SHM_LOCKED.unsigned_abs();
 /// let a = sysv_ipc::attach(seg.id())?;
 /// a.write_at(0, b"by id")?;
 /// assert_eq!(seg.read(0, 5)?, b"by id");
-/// assert_eq!(sysv_ipc::attach(-1).unwrap_err().kind(), sysv_ipc::ErrorKind::Removed);
+/// assert_eq!(sysv_ipc::attach(-1).unwrap_err().kind(), sysv_ipc::ErrorKind::NotFound);
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub fn attach(id: i32) -> Result<Attachment> {
-    Attachment::new(id, None, std::ptr::null(), 0)
+    Attachment::new(id, None, std::ptr::null(), 0).map_err(|e| ipc::by_id::<SharedMemory>(id, e))
 }
 
 /// Removes the segment with id `id` (`IPC_RMID`); see [`SharedMemory::remove`]
-/// for what happens while it is still attached. `Removed` if there is no such
-/// segment.
+/// for what happens while it is still attached. `NotFound` if there is no
+/// such segment (as for every call that takes an id).
 ///
 /// ```
 /// # let seg = loop {
@@ -1547,11 +1655,11 @@ pub fn attach(id: i32) -> Result<Attachment> {
 /// # };
 /// sysv_ipc::remove_shared_memory(seg.id())?;
 /// let e = sysv_ipc::remove_shared_memory(seg.id()).unwrap_err();
-/// assert_eq!(e.kind(), sysv_ipc::ErrorKind::Removed);
+/// assert_eq!(e.kind(), sysv_ipc::ErrorKind::NotFound);
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub fn remove_shared_memory(id: i32) -> Result<()> {
-    ipc::remove::<SharedMemory>(id)
+    ipc::remove::<SharedMemory>(id).map_err(|e| ipc::by_id::<SharedMemory>(id, e))
 }
 
 #[cfg(test)]
@@ -1582,11 +1690,16 @@ mod tests {
     #[test]
     fn options_builders_set_and_clear_flag_bits() {
         let mut o = SharedMemory::options();
-        assert_eq!(o.create_new(true).flags, IPC_CREX);
-        assert_eq!(o.create_new(false).flags, IPC_CREAT);
+        assert_eq!(Creation::of(&o.create_new(true).open).flags(), IPC_CREX);
+        assert_eq!(Creation::of(&o.create_new(false).open).flags(), 0);
         let o = o.create(false).huge_pages(true).no_reserve(true);
-        assert_eq!(o.flags, SHM_HUGETLB | SHM_NORESERVE);
-        assert_eq!(o.huge_pages(false).flags, SHM_NORESERVE);
+        assert_eq!(o.extra_flags(), SHM_HUGETLB | SHM_NORESERVE);
+        assert_eq!(o.huge_pages(false).extra_flags(), SHM_NORESERVE);
+        // flags() replaces them, as if the setters were called.
+        let o = o.flags(IPC_CREAT | SHM_HUGETLB);
+        assert_eq!(o.extra_flags(), SHM_HUGETLB);
+        assert_eq!(Creation::of(&o.open).flags(), IPC_CREAT);
+        assert_eq!(Creation::of(&o.create(false).open).flags(), 0);
     }
 
     #[test]

@@ -55,7 +55,7 @@ fn key_arg(args: &[String], i: usize) -> Key {
 fn semaphore_undo_restores_the_value_and_a_plain_acquire_does_not() {
     const TEST: &str = "semaphore_undo_restores_the_value_and_a_plain_acquire_does_not";
     if let Some(args) = testkit::child_args(TEST) {
-        let mut sem = Semaphore::open(key_arg(&args, 1)).unwrap();
+        let sem = Semaphore::open(key_arg(&args, 1)).unwrap();
         sem.set_undo(args[0] == "undo");
         sem.acquire(1, Timeout::Forever).unwrap();
         // Killed while blocked in a second acquire that cannot succeed.
@@ -127,7 +127,8 @@ fn shared_memory_persists_and_nattch_drops_when_the_attacher_is_killed() {
     seg.remove().unwrap();
     kill_9(child);
     let e = SharedMemory::from_id(seg.id()).unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Removed, "{e}");
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    assert_eq!(seg.size().unwrap_err().kind(), ErrorKind::Removed);
 }
 
 #[test]
@@ -136,10 +137,10 @@ fn messages_sent_by_a_killed_process_stay_queued() {
     if let Some(args) = testkit::child_args(TEST) {
         let q = MessageQueue::open(key_arg(&args, 0)).unwrap();
         for t in 1..=3 {
-            q.send(t, &[b'a'; 16], Wait::Block).unwrap();
+            q.send(&[b'a'; 16], t, Wait::Block).unwrap();
         }
         // 48 of the queue's 64 bytes are used: blocked here when killed.
-        let _ = q.send(9, &[b'z'; 40], Wait::Block);
+        let _ = q.send(&[b'z'; 40], 9, Wait::Block);
         panic!("the fourth send should block until the kill");
     }
     let q = msg_common::new_queue();
@@ -153,10 +154,10 @@ fn messages_sent_by_a_killed_process_stay_queued() {
     kill_9(child);
     assert_eq!(q.current_messages().unwrap(), 3);
     for t in 1..=3 {
-        let m = q.receive(Selector::Any, Wait::NoWait).unwrap();
+        let m = q.receive_vec(Selector::Any, Wait::NoWait).unwrap();
         assert_eq!((m.mtype, m.data), (t, vec![b'a'; 16]));
     }
-    let e = q.receive(Selector::Any, Wait::NoWait).unwrap_err();
+    let e = q.receive_vec(Selector::Any, Wait::NoWait).unwrap_err();
     assert_eq!(
         e.kind(),
         ErrorKind::WouldBlock,

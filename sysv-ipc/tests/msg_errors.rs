@@ -11,7 +11,7 @@ use std::thread;
 use msg_common::{gettid, new_queue, new_queue_with, unused_key, wait_blocked_in_msg};
 use sysv_ipc::{
     ErrorKind, IPC_CREAT, IPC_EXCL, MessageQueue, STACK_MESSAGE_SIZE, Selector, Wait,
-    message_queue_limits, remove_message_queue,
+    limits::message_queue_limits, remove_message_queue,
 };
 
 #[test]
@@ -28,7 +28,7 @@ fn type_zero_and_negative_are_rejected_before_any_system_call() {
     // On a removed queue a system call would say Removed: InvalidInput proves
     // the check comes first.
     for bad in [0, -1, -42] {
-        let e = q.send(bad, b"x", Wait::NoWait).unwrap_err();
+        let e = q.send(b"x", bad, Wait::NoWait).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput, "{bad}");
         assert!(e.message().contains(&format!("type {bad}")), "{e}");
         assert_eq!(e.raw_os_error(), None);
@@ -40,10 +40,10 @@ fn type_zero_and_negative_are_rejected_before_any_system_call() {
         Selector::UpTo(-5),
         Selector::Except(0),
     ] {
-        let e = q.receive(bad, Wait::NoWait).unwrap_err();
+        let e = q.receive_vec(bad, Wait::NoWait).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput, "{bad:?}");
         let mut buf = [0u8; 8];
-        let e = q.receive_into(&mut buf, bad, Wait::NoWait).unwrap_err();
+        let e = q.receive(&mut buf, bad, Wait::NoWait).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput, "{bad:?}");
     }
     let e = Selector::from_raw(libc::c_long::MIN).unwrap_err();
@@ -53,18 +53,18 @@ fn type_zero_and_negative_are_rejected_before_any_system_call() {
 #[test]
 fn message_above_max_message_size_names_the_limit() {
     let q = new_queue();
-    let e = q.send(1, &[0u8; 2049], Wait::Block).unwrap_err();
+    let e = q.send(&[0u8; 2049], 1, Wait::Block).unwrap_err();
     assert!(e.is_invalid_input());
     assert!(e.message().contains("2049 bytes"), "{e}");
     assert!(e.message().contains("(2048)"), "{e}");
-    q.send(1, &[0u8; 2048], Wait::Block).unwrap();
+    q.send(&[0u8; 2048], 1, Wait::Block).unwrap();
 }
 
 #[test]
 fn message_above_kernel_msgmax_is_invalid_input_naming_msgmax() {
     let msgmax = usize::try_from(message_queue_limits().unwrap().msgmax).unwrap();
     let q = new_queue_with(MessageQueue::options().max_message_size(msgmax + 1));
-    let e = q.send(1, &vec![1u8; msgmax + 1], Wait::NoWait).unwrap_err();
+    let e = q.send(&vec![1u8; msgmax + 1], 1, Wait::NoWait).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     assert_eq!(e.raw_os_error(), Some(libc::EINVAL));
     assert!(
@@ -72,8 +72,8 @@ fn message_above_kernel_msgmax_is_invalid_input_naming_msgmax() {
         "{e}"
     );
     // The largest allowed message goes through, whichever buffer stages it.
-    q.send(2, &vec![2u8; msgmax], Wait::NoWait).unwrap();
-    let m = q.receive(Selector::Any, Wait::NoWait).unwrap();
+    q.send(&vec![2u8; msgmax], 2, Wait::NoWait).unwrap();
+    let m = q.receive_vec(Selector::Any, Wait::NoWait).unwrap();
     assert_eq!((m.mtype, m.data.len()), (2, msgmax));
     assert!(m.data.iter().all(|&b| b == 2));
 }
@@ -99,7 +99,7 @@ fn send_to_a_removed_queue_is_removed_not_a_raw_einval() {
     let q = new_queue();
     q.remove().unwrap();
     for wait in [Wait::Block, Wait::NoWait] {
-        let e = q.send(1, b"x", wait).unwrap_err();
+        let e = q.send(b"x", 1, wait).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Removed);
         assert_eq!(e.raw_os_error(), Some(libc::EINVAL));
         assert!(e.is_existential());
@@ -112,7 +112,7 @@ fn receive_from_a_removed_queue_is_removed() {
     let q = new_queue();
     q.remove().unwrap();
     for wait in [Wait::Block, Wait::NoWait] {
-        let e = q.receive(Selector::Any, wait).unwrap_err();
+        let e = q.receive_vec(Selector::Any, wait).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Removed);
         assert!(e.message().contains("no longer exists"), "{e}");
     }
@@ -120,9 +120,10 @@ fn receive_from_a_removed_queue_is_removed() {
     assert_eq!(q.set_max_size(100).unwrap_err().kind(), ErrorKind::Removed);
     assert_eq!(q.set_mode(0o600).unwrap_err().kind(), ErrorKind::Removed);
     assert_eq!(q.remove().unwrap_err().kind(), ErrorKind::Removed);
+    // An id from the caller, not from a handle: NotFound, as for a key.
     assert_eq!(
         remove_message_queue(-1).unwrap_err().kind(),
-        ErrorKind::Removed
+        ErrorKind::NotFound
     );
 }
 
@@ -182,10 +183,10 @@ fn private_key_always_creates_a_new_queue() {
 #[test]
 fn e2big_leaves_the_message_queued_and_names_the_buffer() {
     let q = new_queue();
-    q.send(5, b"123456789", Wait::Block).unwrap();
+    q.send(b"123456789", 5, Wait::Block).unwrap();
     let mut buf = [0u8; 4];
     let e = q
-        .receive_into(&mut buf, Selector::Type(5), Wait::NoWait)
+        .receive(&mut buf, Selector::Type(5), Wait::NoWait)
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     assert_eq!(e.raw_os_error(), Some(libc::E2BIG));
@@ -197,11 +198,11 @@ fn e2big_leaves_the_message_queued_and_names_the_buffer() {
         .max_message_size(4)
         .open(q.key())
         .unwrap();
-    let e = small.receive(Selector::Any, Wait::NoWait).unwrap_err();
+    let e = small.receive_vec(Selector::Any, Wait::NoWait).unwrap_err();
     assert!(e.is_invalid_input());
     assert_eq!(q.current_messages().unwrap(), 1);
     assert_eq!(
-        q.receive(Selector::Any, Wait::NoWait).unwrap().data,
+        q.receive_vec(Selector::Any, Wait::NoWait).unwrap().data,
         b"123456789"
     );
 }
@@ -209,11 +210,11 @@ fn e2big_leaves_the_message_queued_and_names_the_buffer() {
 #[test]
 fn msg_noerror_truncates_instead_of_failing() {
     let q = new_queue();
-    q.send(1, b"abcdefghij", Wait::Block).unwrap();
-    q.send(2, b"klmnopqrst", Wait::Block).unwrap();
+    q.send(b"abcdefghij", 1, Wait::Block).unwrap();
+    q.send(b"klmnopqrst", 2, Wait::Block).unwrap();
     let mut buf = [0u8; 3];
     let got = q
-        .receive_into_truncating(&mut buf, Selector::Type(2), Wait::NoWait)
+        .receive_truncating(&mut buf, Selector::Type(2), Wait::NoWait)
         .unwrap();
     assert_eq!(got, (3, 2));
     assert_eq!(&buf, b"klm");
@@ -222,15 +223,15 @@ fn msg_noerror_truncates_instead_of_failing() {
         .open(q.key())
         .unwrap();
     let m = small
-        .receive_truncating(Selector::Any, Wait::NoWait)
+        .receive_vec_truncating(Selector::Any, Wait::NoWait)
         .unwrap();
     assert_eq!((m.mtype, m.data.as_slice()), (1, &b"abcde"[..]));
     assert_eq!(q.current_messages().unwrap(), 0);
     // A message that fits is not affected.
-    q.send(3, b"ok", Wait::Block).unwrap();
+    q.send(b"ok", 3, Wait::Block).unwrap();
     let mut buf = [0u8; 8];
     assert_eq!(
-        q.receive_into_truncating(&mut buf, Selector::Any, Wait::NoWait)
+        q.receive_truncating(&mut buf, Selector::Any, Wait::NoWait)
             .unwrap(),
         (2, 3)
     );
@@ -240,14 +241,16 @@ fn msg_noerror_truncates_instead_of_failing() {
 fn msg_except_skips_one_type() {
     let q = new_queue();
     for (t, text) in [(1, "a"), (1, "b"), (2, "c"), (1, "d"), (3, "e")] {
-        q.send(t, text.as_bytes(), Wait::Block).unwrap();
+        q.send(text.as_bytes(), t, Wait::Block).unwrap();
     }
     let got: Vec<_> = (0..2)
-        .map(|_| q.receive(Selector::Except(1), Wait::NoWait).unwrap())
+        .map(|_| q.receive_vec(Selector::Except(1), Wait::NoWait).unwrap())
         .map(|m| (m.mtype, m.data))
         .collect();
     assert_eq!(got, [(2, b"c".to_vec()), (3, b"e".to_vec())]);
-    let e = q.receive(Selector::Except(1), Wait::NoWait).unwrap_err();
+    let e = q
+        .receive_vec(Selector::Except(1), Wait::NoWait)
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::WouldBlock);
     assert!(e.message().contains("any type but the excluded one"), "{e}");
     assert_eq!(q.current_messages().unwrap(), 3);
@@ -292,24 +295,24 @@ fn mode_bits_are_checked_and_set() {
 fn blocked_send_resumes_when_another_thread_receives() {
     let q = Arc::new(new_queue());
     q.set_max_size(10).unwrap();
-    q.send(1, &[1u8; 10], Wait::Block).unwrap();
+    q.send(&[1u8; 10], 1, Wait::Block).unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
     let handle = {
         let q = Arc::clone(&q);
         thread::spawn(move || {
             tx.send(gettid()).unwrap();
-            q.send(2, &[2u8; 10], Wait::Block)
+            q.send(&[2u8; 10], 2, Wait::Block)
         })
     };
     assert!(wait_blocked_in_msg(std::process::id(), rx.recv().unwrap()));
     assert_eq!(q.current_messages().unwrap(), 1);
     assert_eq!(
-        q.receive(Selector::Any, Wait::Block).unwrap().data,
+        q.receive_vec(Selector::Any, Wait::Block).unwrap().data,
         [1u8; 10]
     );
     handle.join().unwrap().unwrap();
     assert_eq!(
-        q.receive(Selector::Any, Wait::Block).unwrap().data,
+        q.receive_vec(Selector::Any, Wait::Block).unwrap().data,
         [2u8; 10]
     );
 }
@@ -318,7 +321,7 @@ fn blocked_send_resumes_when_another_thread_receives() {
 fn removing_the_queue_wakes_a_blocked_sender_and_receiver_with_removed() {
     let full = new_queue();
     full.set_max_size(1).unwrap();
-    full.send(1, b"x", Wait::Block).unwrap();
+    full.send(b"x", 1, Wait::Block).unwrap();
     let empty = new_queue();
     let (full_id, empty_id) = (full.id(), empty.id());
     let (tx, rx) = std::sync::mpsc::channel();
@@ -327,13 +330,13 @@ fn removing_the_queue_wakes_a_blocked_sender_and_receiver_with_removed() {
         thread::spawn(move || {
             let q = MessageQueue::from_id(full_id).unwrap();
             tx.send(gettid()).unwrap();
-            q.send(1, b"y", Wait::Block)
+            q.send(b"y", 1, Wait::Block)
         })
     };
     let receiver = thread::spawn(move || {
         let q = MessageQueue::from_id(empty_id).unwrap();
         tx.send(gettid()).unwrap();
-        q.receive(Selector::Any, Wait::Block)
+        q.receive_vec(Selector::Any, Wait::Block)
     });
     for _ in 0..2 {
         let tid = rx.recv().unwrap();
@@ -365,9 +368,7 @@ fn large_receive_buffers_from_many_threads() {
                 let mut buf = vec![0u8; STACK_MESSAGE_SIZE * 2];
                 let mut seen = Vec::new();
                 for _ in 0..50 {
-                    let (len, mtype) = q
-                        .receive_into(&mut buf, Selector::Any, Wait::Block)
-                        .unwrap();
+                    let (len, mtype) = q.receive(&mut buf, Selector::Any, Wait::Block).unwrap();
                     let n = usize::try_from(mtype).unwrap();
                     assert_eq!(len, n % 2000);
                     let expect = u8::try_from(n % 251).unwrap();
@@ -381,8 +382,8 @@ fn large_receive_buffers_from_many_threads() {
     for n in 1..=200usize {
         let byte = u8::try_from(n % 251).unwrap();
         q.send(
-            libc::c_long::try_from(n).unwrap(),
             &vec![byte; n % 2000],
+            libc::c_long::try_from(n).unwrap(),
             Wait::Block,
         )
         .unwrap();
@@ -431,11 +432,11 @@ fn a_message_larger_than_the_queue_capacity_is_an_error_not_a_hang() {
     q.set_max_size(100).unwrap();
     let big = [7u8; 200];
     for wait in [Wait::NoWait, Wait::Block] {
-        let e = q.send(1, &big, wait).unwrap_err();
+        let e = q.send(&big, 1, wait).unwrap_err();
         assert!(e.is_invalid_input(), "{wait:?}: {e}");
         assert!(e.message().contains("at most 100 bytes"), "{e}");
     }
     // A message that fits still goes through, and a full queue is WouldBlock.
-    q.send(1, &big[..100], Wait::NoWait).unwrap();
-    assert!(q.send(1, &big[..1], Wait::NoWait).unwrap_err().is_busy());
+    q.send(&big[..100], 1, Wait::NoWait).unwrap();
+    assert!(q.send(&big[..1], 1, Wait::NoWait).unwrap_err().is_busy());
 }

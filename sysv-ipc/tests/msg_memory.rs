@@ -11,7 +11,8 @@ mod msg_common;
 use std::time::Duration;
 
 use msg_common::new_queue_with;
-use sysv_ipc::{ErrorKind, Key, MessageQueue, Selector, Wait, message_queue_limits};
+use sysv_ipc::limits::message_queue_limits;
+use sysv_ipc::{ErrorKind, Key, MessageQueue, Selector, Wait};
 
 const LIMIT: Duration = Duration::from_secs(30);
 
@@ -22,10 +23,10 @@ fn msgmax() -> usize {
 #[test]
 fn a_small_message_costs_no_max_message_size_buffer() {
     let q = new_queue_with(MessageQueue::options().max_message_size(1 << 30));
-    q.send(7, b"hello", Wait::NoWait).unwrap();
+    q.send(b"hello", 7, Wait::NoWait).unwrap();
     let mut got = None;
     let largest = testkit::largest_allocation_during(|| {
-        got = Some(q.receive(Selector::Any, Wait::NoWait).unwrap());
+        got = Some(q.receive_vec(Selector::Any, Wait::NoWait).unwrap());
     });
     let m = got.unwrap();
     assert_eq!((m.mtype, m.data.as_slice()), (7, &b"hello"[..]));
@@ -38,18 +39,18 @@ fn a_small_message_costs_no_max_message_size_buffer() {
     assert!(m.data.capacity() <= msgmax() + 64, "{}", m.data.capacity());
     // The same for the truncating receive and for a large caller buffer,
     // which is staged at msgmax, not at its own size.
-    q.send(8, b"world", Wait::NoWait).unwrap();
+    q.send(b"world", 8, Wait::NoWait).unwrap();
     let largest = testkit::largest_allocation_during(|| {
-        let m = q.receive_truncating(Selector::Any, Wait::NoWait).unwrap();
+        let m = q
+            .receive_vec_truncating(Selector::Any, Wait::NoWait)
+            .unwrap();
         assert_eq!(m.data, b"world");
     });
     assert!(largest <= msgmax() + 64, "{largest}");
     let mut big = vec![0u8; 4 << 20];
-    q.send(9, b"!", Wait::NoWait).unwrap();
+    q.send(b"!", 9, Wait::NoWait).unwrap();
     let largest = testkit::largest_allocation_during(|| {
-        let (n, t) = q
-            .receive_into(&mut big, Selector::Any, Wait::NoWait)
-            .unwrap();
+        let (n, t) = q.receive(&mut big, Selector::Any, Wait::NoWait).unwrap();
         assert_eq!((n, t, big[0]), (1, 9, b'!'));
     });
     assert!(largest <= msgmax() + 64, "{largest}");
@@ -80,21 +81,23 @@ fn under_a_small_address_space_limit_a_receive_never_aborts() {
         };
         // SAFETY: setrlimit reads a valid rlimit; this child process is ours.
         assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_AS, &rl) }, 0);
-        let m = q.receive(Selector::Any, Wait::NoWait).unwrap();
+        let m = q.receive_vec(Selector::Any, Wait::NoWait).unwrap();
         assert_eq!(m.data, b"small");
-        let m = q.receive_truncating(Selector::Any, Wait::NoWait).unwrap();
+        let m = q
+            .receive_vec_truncating(Selector::Any, Wait::NoWait)
+            .unwrap();
         assert_eq!(m.data, b"again");
         // A message the kernel would refuse costs no staging buffer either.
         let big = vec![0u8; msgmax() + 1];
-        let e = q.send(1, &big, Wait::NoWait).unwrap_err();
+        let e = q.send(&big, 1, Wait::NoWait).unwrap_err();
         assert!(e.is_invalid_input(), "{e}");
         assert!(e.message().contains("kernel.msgmax"), "{e}");
         println!("no abort");
         return;
     }
     let q = new_queue_with(&MessageQueue::options());
-    q.send(1, b"small", Wait::NoWait).unwrap();
-    q.send(1, b"again", Wait::NoWait).unwrap();
+    q.send(b"small", 1, Wait::NoWait).unwrap();
+    q.send(b"again", 1, Wait::NoWait).unwrap();
     let out = testkit::spawn_child(TEST, &[&q.key().as_raw().to_string()]);
     let out = out.wait(LIMIT);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -156,34 +159,36 @@ fn a_message_longer_than_msgmax_still_arrives_whole() {
         for t in 1..=4 {
             raw_send(q.id(), t, &long);
         }
-        q.send(5, b"short", Wait::NoWait).unwrap();
+        q.send(b"short", 5, Wait::NoWait).unwrap();
         set_kernel_limit("msgmax", 8192);
 
-        let m = q.receive(Selector::Type(1), Wait::NoWait).unwrap();
+        let m = q.receive_vec(Selector::Type(1), Wait::NoWait).unwrap();
         assert_eq!(m.data, long);
         let capped = MessageQueue::options()
             .max_message_size(30_000)
             .open_id(q.id())
             .unwrap();
-        let e = capped.receive(Selector::Type(2), Wait::NoWait).unwrap_err();
+        let e = capped
+            .receive_vec(Selector::Type(2), Wait::NoWait)
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
         assert!(e.message().contains("30000"), "{e}");
         let m = capped
-            .receive_truncating(Selector::Type(2), Wait::NoWait)
+            .receive_vec_truncating(Selector::Type(2), Wait::NoWait)
             .unwrap();
         assert_eq!(m.data, long[..30_000]);
         let mut buf = vec![0u8; 50_000];
         let (n, t) = q
-            .receive_into(&mut buf, Selector::Type(3), Wait::NoWait)
+            .receive(&mut buf, Selector::Type(3), Wait::NoWait)
             .unwrap();
         assert_eq!((t, &buf[..n]), (3, &long[..]));
         let mut small = vec![0u8; 20_000];
         let (n, _) = q
-            .receive_into_truncating(&mut small, Selector::Type(4), Wait::NoWait)
+            .receive_truncating(&mut small, Selector::Type(4), Wait::NoWait)
             .unwrap();
         assert_eq!(&small[..n], &long[..20_000]);
         assert_eq!(
-            q.receive(Selector::Any, Wait::NoWait).unwrap().data,
+            q.receive_vec(Selector::Any, Wait::NoWait).unwrap().data,
             b"short"
         );
         q.remove().unwrap();

@@ -53,13 +53,11 @@ fn round_payload(round: u32, idx: usize) -> Vec<u8> {
 fn consume(data: &MessageQueue, control: &MessageQueue) {
     let mut buf = vec![0u8; 4096];
     for i in 0..STREAM {
-        let (len, mtype) = data
-            .receive_into(&mut buf, Selector::Any, Wait::Block)
-            .unwrap();
+        let (len, mtype) = data.receive(&mut buf, Selector::Any, Wait::Block).unwrap();
         assert_eq!(mtype, stream_type(i), "message {i}");
         assert_eq!(&buf[..len], stream_payload(i).as_slice(), "message {i}");
     }
-    control.send(DONE, b"stream", Wait::Block).unwrap();
+    control.send(b"stream", DONE, Wait::Block).unwrap();
     // (selector, index of the message it must return)
     let plan: [(Selector, usize); 8] = [
         (Selector::Type(4), 2),
@@ -72,10 +70,12 @@ fn consume(data: &MessageQueue, control: &MessageQueue) {
         (Selector::Type(6), 7),
     ];
     for round in 0..ROUNDS {
-        let go = control.receive(Selector::Type(READY), Wait::Block).unwrap();
+        let go = control
+            .receive_vec(Selector::Type(READY), Wait::Block)
+            .unwrap();
         assert_eq!(go.data, round.to_le_bytes());
         for (selector, idx) in plan {
-            let m = data.receive(selector, Wait::NoWait).unwrap();
+            let m = data.receive_vec(selector, Wait::NoWait).unwrap();
             assert_eq!(m.mtype, ROUND_TYPES[idx], "round {round}, {selector:?}");
             assert_eq!(
                 m.data,
@@ -83,10 +83,10 @@ fn consume(data: &MessageQueue, control: &MessageQueue) {
                 "round {round}, {selector:?}"
             );
         }
-        let e = data.receive(Selector::Any, Wait::NoWait).unwrap_err();
+        let e = data.receive_vec(Selector::Any, Wait::NoWait).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::WouldBlock);
         control
-            .send(DONE, &round.to_le_bytes(), Wait::Block)
+            .send(&round.to_le_bytes(), DONE, Wait::Block)
             .unwrap();
     }
 }
@@ -107,20 +107,24 @@ fn producer_and_consumer_exchange_typed_messages() {
     // The stream is far larger than the queue (16 KiB by default), so the
     // producer blocks on a full queue again and again.
     for i in 0..STREAM {
-        data.send(stream_type(i), &stream_payload(i), Wait::Block)
+        data.send(&stream_payload(i), stream_type(i), Wait::Block)
             .unwrap();
     }
-    let done = control.receive(Selector::Type(DONE), Wait::Block).unwrap();
+    let done = control
+        .receive_vec(Selector::Type(DONE), Wait::Block)
+        .unwrap();
     assert_eq!(done.data, b"stream");
     for round in 0..ROUNDS {
         for (idx, &t) in ROUND_TYPES.iter().enumerate() {
-            data.send(t, &round_payload(round, idx), Wait::Block)
+            data.send(&round_payload(round, idx), t, Wait::Block)
                 .unwrap();
         }
         control
-            .send(READY, &round.to_le_bytes(), Wait::Block)
+            .send(&round.to_le_bytes(), READY, Wait::Block)
             .unwrap();
-        let ack = control.receive(Selector::Type(DONE), Wait::Block).unwrap();
+        let ack = control
+            .receive_vec(Selector::Type(DONE), Wait::Block)
+            .unwrap();
         assert_eq!(ack.data, round.to_le_bytes());
     }
     let out = child.wait_success(LIMIT);
@@ -134,11 +138,11 @@ fn producer_and_consumer_exchange_typed_messages() {
 
 /// Sends this thread's id on `q` (type 99) so the parent can see it block.
 fn announce(q: &MessageQueue) {
-    q.send(99, &gettid().to_le_bytes(), Wait::Block).unwrap();
+    q.send(&gettid().to_le_bytes(), 99, Wait::Block).unwrap();
 }
 
 fn announced_tid(q: &MessageQueue) -> i32 {
-    let m = q.receive(Selector::Type(99), Wait::Block).unwrap();
+    let m = q.receive_vec(Selector::Type(99), Wait::Block).unwrap();
     i32::from_le_bytes(m.data.try_into().unwrap())
 }
 
@@ -147,7 +151,7 @@ fn receiver_blocked_in_another_process_gets_removed() {
     if let Some(args) = testkit::child_args("receiver_blocked_in_another_process_gets_removed") {
         let q = open_arg(&args[0]);
         announce(&q);
-        let e = q.receive(Selector::Type(1), Wait::Block).unwrap_err();
+        let e = q.receive_vec(Selector::Type(1), Wait::Block).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Removed, "{e}");
         println!("receiver: {:?}", e.raw_os_error());
         return;
@@ -193,11 +197,11 @@ fn signal_interrupts_a_blocked_receive() {
         let q = open_arg(&args[0]);
         install_sigusr1_handler();
         announce(&q);
-        let e = q.receive(Selector::Type(1), Wait::Block).unwrap_err();
+        let e = q.receive_vec(Selector::Type(1), Wait::Block).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Interrupted, "{e}");
         assert!(e.is_signal());
         // The queue is still usable after the interruption.
-        q.send(2, b"after", Wait::Block).unwrap();
+        q.send(b"after", 2, Wait::Block).unwrap();
         println!("receiver interrupted: {e}");
         return;
     }
@@ -213,7 +217,7 @@ fn signal_interrupts_a_blocked_receive() {
     let out = child.wait_success(LIMIT);
     assert!(out.contains("receiver interrupted"), "{out}");
     assert_eq!(
-        q.receive(Selector::Type(2), Wait::NoWait).unwrap().data,
+        q.receive_vec(Selector::Type(2), Wait::NoWait).unwrap().data,
         b"after"
     );
 }
@@ -238,10 +242,13 @@ fn another_user_gets_permission_errors() {
         assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{e}");
         assert!(e.message().contains("mode"), "{e}");
         let q = MessageQueue::options().mode(0o444).open(key).unwrap();
-        let e = q.receive(Selector::Type(2), Wait::NoWait).unwrap_err();
+        let e = q.receive_vec(Selector::Type(2), Wait::NoWait).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::WouldBlock, "{e}");
-        assert_eq!(q.receive(Selector::Any, Wait::NoWait).unwrap().data, b"hi");
-        let e = q.send(1, b"x", Wait::NoWait).unwrap_err();
+        assert_eq!(
+            q.receive_vec(Selector::Any, Wait::NoWait).unwrap().data,
+            b"hi"
+        );
+        let e = q.send(b"x", 1, Wait::NoWait).unwrap_err();
         assert!(e.is_permissions(), "{e}");
         assert!(e.message().contains("send"), "{e}");
         for e in [
@@ -260,7 +267,7 @@ fn another_user_gets_permission_errors() {
         return;
     }
     let q = new_queue_with(MessageQueue::options().mode(0o644));
-    q.send(1, b"hi", Wait::Block).unwrap();
+    q.send(b"hi", 1, Wait::Block).unwrap();
     let out = testkit::spawn_child("another_user_gets_permission_errors", &[&key_arg(&q)])
         .wait_success(LIMIT);
     assert!(out.contains("permission checks done"), "{out}");

@@ -55,13 +55,11 @@ fn hot_paths_allocate_nothing() {
             set.apply(&undo, Timeout::Immediate).unwrap();
             view.write_at(8, b"hello").unwrap();
             view.read_at(0, &mut page).unwrap();
-            q.send(2, b"ping", Wait::NoWait).unwrap();
-            let (len, mtype) = q
-                .receive_into(&mut buf, Selector::Any, Wait::NoWait)
-                .unwrap();
+            q.send(b"ping", 2, Wait::NoWait).unwrap();
+            let (len, mtype) = q.receive(&mut buf, Selector::Any, Wait::NoWait).unwrap();
             assert_eq!((len, mtype), (4, 2));
             assert!(
-                q.receive_into(&mut buf, Selector::Type(9), Wait::NoWait)
+                q.receive(&mut buf, Selector::Type(9), Wait::NoWait)
                     .unwrap_err()
                     .is_busy()
             );

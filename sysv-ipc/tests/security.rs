@@ -128,7 +128,7 @@ fn open_or_create_refuses_objects_planted_by_another_user() {
             .mode(0o666)
             .open(key_arg(&args, 3))
             .unwrap();
-        q.send(1, b"planted", Wait::NoWait).unwrap();
+        q.send(b"planted", 1, Wait::NoWait).unwrap();
         // Created by nobody, then handed to root: the creator keeps control.
         let given = Semaphore::options()
             .create_new(true)
@@ -248,7 +248,7 @@ fn open_or_create_refuses_objects_planted_by_another_user() {
         .open(shm_key)
         .unwrap();
     assert!(!seg.created());
-    assert!(seg.read(0, 0).unwrap().iter().all(|&b| b == b'S'));
+    assert!(seg.read_to_end(0).unwrap().iter().all(|&b| b == b'S'));
 
     // Message queue.
     for (what, r) in [
@@ -268,7 +268,7 @@ fn open_or_create_refuses_objects_planted_by_another_user() {
     assert!(!q.created());
     assert_eq!(q.current_messages().unwrap(), 1);
     assert_eq!(
-        q.receive(Selector::Any, Wait::NoWait).unwrap().data,
+        q.receive_vec(Selector::Any, Wait::NoWait).unwrap().data,
         b"planted"
     );
 
@@ -312,7 +312,7 @@ fn an_owner_that_cannot_be_read_is_not_trusted() {
                     .open(key)
                     .unwrap();
                 assert!(!q.created());
-                q.send(5, b"trusted on purpose", Wait::NoWait).unwrap();
+                q.send(b"trusted on purpose", 5, Wait::NoWait).unwrap();
             }
             other => panic!("unknown role {other}"),
         }
@@ -331,7 +331,7 @@ fn an_owner_that_cannot_be_read_is_not_trusted() {
         assert!(out.contains("done"), "{out}");
     }
     let q = MessageQueue::open(key).unwrap();
-    assert_eq!(q.receive(Selector::Any, Wait::NoWait).unwrap().mtype, 5);
+    assert_eq!(q.receive_vec(Selector::Any, Wait::NoWait).unwrap().mtype, 5);
 }
 
 #[test]

@@ -206,11 +206,18 @@ fn bad_creation_arguments_create_nothing() {
 }
 
 #[test]
-fn a_later_flags_call_or_creation_setting_replaces_a_bad_one() {
+fn a_bad_flags_value_is_reported_until_a_later_flags_call_replaces_it() {
     let (key, _c) = free_key();
-    let sem = Semaphore::options()
+    // The flags value is wrong whatever creation setter follows it.
+    let e = Semaphore::options()
         .flags(IPC_EXCL)
         .create_new(true)
+        .open(key)
+        .unwrap_err();
+    assert!(e.is_invalid_input(), "{e}");
+    let sem = Semaphore::options()
+        .flags(IPC_EXCL)
+        .flags(IPC_CREX)
         .open(key)
         .unwrap();
     assert!(sem.created());
@@ -235,7 +242,7 @@ fn private_key_always_creates_a_new_semaphore() {
 
 #[test]
 fn simple_acquisition() {
-    let (mut sem, _c) = new_sem(1);
+    let (sem, _c) = new_sem(1);
     sem.set_block(false);
     sem.acquire(1, Timeout::Forever).unwrap();
     assert_eq!(sem.value().unwrap(), 0);
@@ -268,7 +275,7 @@ fn acquisition_delta_zero_or_above_semvmx_is_refused_not_wrapped() {
 
 #[test]
 fn acquisition_non_blocking() {
-    let (mut sem, _c) = new_sem(1);
+    let (sem, _c) = new_sem(1);
     sem.acquire(1, Timeout::Forever).unwrap();
     sem.set_block(false);
     let e = sem.acquire(1, Timeout::Forever).unwrap_err();
@@ -296,7 +303,8 @@ fn acquisition_nonzero_timeout_expires() {
     for d in [ms(300), ms(550)] {
         assert_takes_about(d, || {
             let e = sem.acquire(1, Timeout::After(d)).unwrap_err();
-            assert_eq!(e.kind(), ErrorKind::WouldBlock);
+            assert_eq!(e.kind(), ErrorKind::TimedOut);
+            assert!(e.is_busy());
             assert!(e.message().contains("timeout"), "{e}");
         });
     }
@@ -317,7 +325,7 @@ fn acquisition_with_explicit_arguments() {
 
 #[test]
 fn block_off_wins_over_a_timeout() {
-    let (mut sem, _c) = new_sem(0);
+    let (sem, _c) = new_sem(0);
     sem.set_block(false);
     let start = Instant::now();
     let e = sem
@@ -404,7 +412,7 @@ fn release_never_waits_even_with_block_on() {
 #[test]
 fn guard_acquires_and_releases() {
     // test_context_manager.
-    let (mut sem, _c) = new_sem(1);
+    let (sem, _c) = new_sem(1);
     {
         let _g = sem.acquire_guard(1, Timeout::Forever).unwrap();
         assert_eq!(sem.value().unwrap(), 0);
@@ -454,7 +462,7 @@ fn guard_release_reports_removal() {
 
 #[test]
 fn wait_zero_fails_when_not_zero_and_not_blocking() {
-    let (mut sem, _c) = new_sem(42);
+    let (sem, _c) = new_sem(42);
     sem.set_block(false);
     let e = sem.wait_zero(Timeout::Forever).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::WouldBlock);
@@ -462,7 +470,7 @@ fn wait_zero_fails_when_not_zero_and_not_blocking() {
 
 #[test]
 fn wait_zero_succeeds_at_zero() {
-    let (mut sem, _c) = new_sem(0);
+    let (sem, _c) = new_sem(0);
     sem.set_block(false);
     sem.wait_zero(Timeout::Forever).unwrap();
 }
@@ -528,13 +536,16 @@ fn remove_makes_the_key_unknown_and_every_call_removed() {
         sem.waiting_for_nonzero().map(drop),
         sem.operation_time().map(drop),
         sem.stat().map(drop),
-        Semaphore::from_id(sem.id()).map(drop),
     ];
     for r in results {
         let e = r.unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Removed, "{e}");
         assert!(e.message().contains(&sem.id().to_string()), "{e}");
     }
+    // An id from the caller names nothing: NotFound, as for every from_id.
+    let e = Semaphore::from_id(sem.id()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    assert!(e.message().contains(&sem.id().to_string()), "{e}");
 }
 
 // ---- TestSemaphorePropertiesAndAttributes ----
@@ -554,7 +565,7 @@ fn property_id() {
     assert_eq!(Semaphore::from_id(sem.id()).unwrap().key(), sem.key());
     assert_eq!(
         Semaphore::from_id(-1).unwrap_err().kind(),
-        ErrorKind::Removed
+        ErrorKind::NotFound
     );
 }
 
@@ -578,7 +589,7 @@ fn attribute_value() {
 
 #[test]
 fn attribute_block() {
-    let (mut sem, _c) = new_sem(0);
+    let (sem, _c) = new_sem(0);
     assert!(sem.block());
     sem.set_block(false);
     assert!(!sem.block());
@@ -589,7 +600,7 @@ fn attribute_block() {
 
 #[test]
 fn attribute_undo() {
-    let (mut sem, _c) = new_sem(1);
+    let (sem, _c) = new_sem(1);
     assert!(!sem.undo());
     sem.set_undo(true);
     assert!(sem.undo());
@@ -748,7 +759,7 @@ fn remove_on_drop_is_opt_in() {
     // A disarmed guard does too.
     let kept = Semaphore::open(key).unwrap().remove_on_drop().into_inner();
     assert_eq!(kept.value().unwrap(), 0);
-    let mut sem = Semaphore::open(key).unwrap().remove_on_drop();
+    let sem = Semaphore::open(key).unwrap().remove_on_drop();
     sem.set_undo(true);
     assert!(format!("{sem:?}").starts_with("RemoveOnDrop(Semaphore {"));
     drop(sem);

@@ -15,7 +15,7 @@ fn arg_key(args: &[String], i: usize) -> Key {
 #[test]
 fn undo_is_reversed_when_the_process_exits() {
     if let Some(args) = testkit::child_args("undo_is_reversed_when_the_process_exits") {
-        let mut sem = Semaphore::open(arg_key(&args, 0)).unwrap();
+        let sem = Semaphore::open(arg_key(&args, 0)).unwrap();
         let gate = Semaphore::open(arg_key(&args, 1)).unwrap();
         sem.set_undo(true);
         sem.acquire(1, Timeout::Immediate).unwrap();
@@ -319,4 +319,69 @@ fn a_timeout_is_honoured_in_a_second_process() {
         &[&sem.key().as_raw().to_string()],
     )
     .wait_success(CHILD_LIMIT);
+}
+
+/// A child that takes a mutex (value 1) with undo and gives it back, in
+/// one of three ways, then exits normally; the parent reads the value the
+/// kernel leaves once it has applied the child's undo adjustment.
+fn mutex_after_child(how: &str) -> u16 {
+    const TEST: &str = "undo_acquires_release_with_undo_through_their_guard";
+    let (sem, _c) = new_sem(1);
+    let out = testkit::spawn_child(TEST, &[&sem.key().as_raw().to_string(), how])
+        .wait_success(CHILD_LIMIT);
+    assert!(out.contains("released"), "{out}");
+    sem.value().unwrap()
+}
+
+#[test]
+fn undo_acquires_release_with_undo_through_their_guard() {
+    const TEST: &str = "undo_acquires_release_with_undo_through_their_guard";
+    if let Some(args) = testkit::child_args(TEST) {
+        let sem = Semaphore::options()
+            .undo(true)
+            .open(arg_key(&args, 0))
+            .unwrap();
+        match args[1].as_str() {
+            "guard" => {
+                let held = sem.acquire_guard(1, Timeout::Immediate).unwrap();
+                // The guard keeps the setting it acquired with.
+                sem.set_undo(false);
+                drop(held);
+            }
+            "plain-release" => {
+                // The pitfall: acquired with undo, released without it.
+                sem.acquire(1, Timeout::Immediate).unwrap();
+                sem.set_undo(false);
+                sem.release(1).unwrap();
+            }
+            other => panic!("unknown role {other}"),
+        }
+        assert_eq!(sem.value().unwrap(), 1);
+        println!("released");
+        return;
+    }
+    assert_eq!(mutex_after_child("guard"), 1, "nothing left to undo");
+    assert_eq!(
+        mutex_after_child("plain-release"),
+        2,
+        "the documented pitfall: the kernel gives back a unit already given back"
+    );
+}
+
+#[test]
+fn undo_and_block_can_be_set_through_an_arc() {
+    let (sem, _c) = new_sem(1);
+    let shared = std::sync::Arc::new(sem);
+    let other = std::sync::Arc::clone(&shared);
+    std::thread::spawn(move || {
+        other.set_undo(true);
+        other.set_block(false);
+    })
+    .join()
+    .unwrap();
+    assert!(shared.undo() && !shared.block());
+    shared.acquire(1, Timeout::Forever).unwrap();
+    let e = shared.acquire(1, Timeout::Forever).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::WouldBlock, "block(false) reached it");
+    shared.release(1).unwrap();
 }

@@ -145,7 +145,7 @@ fn bad_set_arguments_create_nothing() {
         );
     }
     // More members than SEMMSL: the kernel refuses (EINVAL) and says why.
-    let semmsl = sysv_ipc::semaphore_limits().unwrap().semmsl;
+    let semmsl = sysv_ipc::limits::semaphore_limits().unwrap().semmsl;
     if let Ok(too_many) = u16::try_from(semmsl + 1) {
         let e = SemaphoreSet::options()
             .create(true)
@@ -177,7 +177,7 @@ fn opening_with_more_members_than_the_set_has_fails() {
 
 #[test]
 fn every_index_is_checked() {
-    let (mut set, _c) = new_set(&[1, 1]);
+    let (set, _c) = new_set(&[1, 1]);
     let results = [
         set.value(2).map(drop),
         set.set_value(2, 1),
@@ -276,6 +276,7 @@ fn a_batch_is_all_or_nothing() {
     let e = set
         .apply(&both, Timeout::After(Duration::from_millis(200)))
         .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TimedOut);
     assert!(e.is_busy());
     assert!(start.elapsed() >= Duration::from_millis(180));
     assert_eq!(set.values().unwrap(), [1, 0, 3]);
@@ -368,7 +369,7 @@ fn bad_batches_are_refused_before_any_system_call() {
     // The largest batch works.
     let max = vec![SemOp::release(1, 1); SemaphoreSet::MAX_BATCH];
     let max_ok = SemaphoreSet::MAX_BATCH
-        <= usize::try_from(sysv_ipc::semaphore_limits().unwrap().semopm).unwrap();
+        <= usize::try_from(sysv_ipc::limits::semaphore_limits().unwrap().semopm).unwrap();
     if max_ok {
         set.apply(&max, Timeout::Immediate).unwrap();
         assert_eq!(set.value(1).unwrap(), 505);
@@ -387,7 +388,7 @@ fn removal_before_a_batch_is_removed() {
     assert!(set.set_values(&[1]).unwrap_err().kind() == ErrorKind::Removed);
     assert_eq!(
         SemaphoreSet::from_id(set.id()).unwrap_err().kind(),
-        ErrorKind::Removed
+        ErrorKind::NotFound
     );
 }
 
@@ -435,7 +436,7 @@ fn a_batch_waiting_in_another_process_takes_nothing_until_it_can_take_all() {
 #[test]
 fn undo_in_a_batch_is_reversed_at_exit() {
     if let Some(args) = testkit::child_args("undo_in_a_batch_is_reversed_at_exit") {
-        let mut set = SemaphoreSet::open(arg_key(&args, 0)).unwrap();
+        let set = SemaphoreSet::open(arg_key(&args, 0)).unwrap();
         // Member 0 with a per-operation undo, member 1 without.
         set.apply(
             &[SemOp::acquire(0, 2).undo(), SemOp::acquire(1, 1)],

@@ -31,7 +31,7 @@ fn size_zero_on_create_is_invalid_input() {
 fn size_beyond_the_platform_is_invalid_input_never_wrapped() {
     // sysv_ipc: size=2**64 wraps to 0 and creates a page; size=-1 wraps to 2**64-1.
     let key = unused_key();
-    let max = sysv_ipc::max_segment_size();
+    let max = sysv_ipc::limits::max_segment_size();
     for size in [
         usize::MAX,
         isize::MAX.unsigned_abs() + 1,
@@ -177,18 +177,18 @@ fn huge_pages_without_reserved_pages_is_a_clear_error() {
 }
 
 #[test]
-fn unknown_ids_are_removed_errors() {
+fn unknown_ids_are_not_found_errors() {
     // sysv_ipc: attach(-1) is ValueError('Invalid id, address, or flags').
     for id in [-1, i32::MAX] {
         let e = sysv_ipc::attach(id).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Removed, "{e}");
+        assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
         assert!(e.message().contains(&id.to_string()), "{e}");
         assert_eq!(
             SharedMemory::from_id(id).unwrap_err().kind(),
-            ErrorKind::Removed
+            ErrorKind::NotFound
         );
         let e = sysv_ipc::remove_shared_memory(id).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Removed);
+        assert_eq!(e.kind(), ErrorKind::NotFound);
         assert!(e.message().contains("shared memory segment"), "{e}");
     }
 }
@@ -224,7 +224,7 @@ fn misaligned_or_occupied_addresses_are_refused_without_clobbering() {
     let e = unsafe { mem.attach_at(inside, true) }.unwrap_err();
     assert!(e.is_invalid_input());
     assert!(heap.iter().all(|&b| b == 7));
-    assert_eq!(a.read(0, 4).unwrap(), b"keep");
+    assert_eq!(a.read_vec(0, 4).unwrap(), b"keep");
     // Misaligned without rounding.
     drop(a);
     let odd = NonNull::new(addr.as_ptr().wrapping_add(1)).unwrap();
@@ -263,11 +263,14 @@ fn offsets_and_lengths_never_overflow() {
     );
     assert!(a.write_at(usize::MAX, b"x").unwrap_err().is_invalid_input());
     assert!(
-        a.read(usize::MAX, usize::MAX)
+        a.read_vec(usize::MAX, usize::MAX)
             .unwrap_err()
             .is_invalid_input()
     );
-    assert_eq!(a.read(3332, usize::MAX).unwrap(), b" ");
+    assert!(a.read_to_end(usize::MAX).unwrap_err().is_invalid_input());
+    assert!(a.read_to_end(3334).unwrap_err().is_invalid_input());
+    assert_eq!(a.read_to_end(3332).unwrap(), b" ");
+    assert_eq!(a.read_to_end(3333).unwrap(), b"");
     assert!(a.atomic_u64(usize::MAX - 7).unwrap_err().is_invalid_input());
 }
 
@@ -282,8 +285,8 @@ fn read_only_attachments_refuse_every_write_without_crashing() {
     assert!(ro.fill(0, 10, 0).unwrap_err().is_permissions());
     assert!(ro.atomic_u32(0).unwrap_err().is_permissions());
     assert!(ro.atomic_u64(0).unwrap_err().is_permissions());
-    assert_eq!(ro.read(0, 3).unwrap(), b"   ");
-    assert_eq!(mem.read(0, 0).unwrap(), vec![b' '; 3333]);
+    assert_eq!(ro.read_vec(0, 3).unwrap(), b"   ");
+    assert_eq!(mem.read_to_end(0).unwrap(), vec![b' '; 3333]);
     let reader = SharedMemory::options().mode(0o400).open(mem.key()).unwrap();
     assert!(reader.write(0, b"x").unwrap_err().is_permissions());
     assert_eq!(reader.read(0, 1).unwrap(), b" ");
@@ -330,7 +333,7 @@ fn vm_size() -> u64 {
     kib * 1024
 }
 
-/// `read(0, 0)` copies the whole segment into a new `Vec`; when that memory
+/// `read_to_end(0)` copies the whole segment into a new `Vec`; when that memory
 /// cannot be had (here: a 256 MiB segment under an address-space limit with
 /// 32 MiB to spare) it is `LimitExceeded`, not an abort of the process.
 #[test]
@@ -347,12 +350,16 @@ fn reading_more_than_can_be_allocated_is_an_error_not_an_abort() {
         };
         // SAFETY: setrlimit reads a valid rlimit; this child process is ours.
         assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_AS, &rl) }, 0);
-        for e in [seg.read(0, 0).unwrap_err(), view.read(1, SIZE).unwrap_err()] {
+        for e in [
+            seg.read_to_end(0).unwrap_err(),
+            view.read_vec(1, SIZE - 1).unwrap_err(),
+            seg.read(0, SIZE).unwrap_err(),
+        ] {
             assert_eq!(e.kind(), ErrorKind::LimitExceeded, "{e}");
             assert!(e.message().contains("read_at"), "{e}");
         }
         // Small reads still work under the limit.
-        assert_eq!(seg.read(SIZE - 4, 0).unwrap(), [0; 4]);
+        assert_eq!(seg.read_to_end(SIZE - 4).unwrap(), [0; 4]);
         println!("no abort");
         return;
     }

@@ -61,7 +61,7 @@ fn writer_and_reader_by_key_check_every_byte() {
     let writer = testkit::spawn_child(TEST, &["writer", &key]);
     assert!(reader.wait_success(LIMIT).contains("reader done"));
     assert!(writer.wait_success(LIMIT).contains("writer done"));
-    let all = seg.read(0, 0).unwrap();
+    let all = seg.read_to_end(0).unwrap();
     assert_eq!(all.len(), SIZE);
     assert_eq!(all[..4], 2u32.to_ne_bytes());
     for (i, b) in all[DATA..].iter().enumerate() {
@@ -79,7 +79,7 @@ fn segment_removed_while_attached_stays_usable_until_detached() {
         // The key is gone, the id still attaches (Linux).
         let a = sysv_ipc::attach(id).unwrap();
         for i in 0..4096 {
-            assert_eq!(a.read(i, 1).unwrap()[0], pattern(i), "byte {i}");
+            assert_eq!(a.read_vec(i, 1).unwrap()[0], pattern(i), "byte {i}");
         }
         let seg = SharedMemory::from_id(id).unwrap();
         assert_eq!(seg.key(), Key::PRIVATE);
@@ -105,16 +105,19 @@ fn segment_removed_while_attached_stays_usable_until_detached() {
 
     let out = testkit::spawn_child(TEST, &[&id.to_string()]).wait_success(LIMIT);
     assert!(out.contains("child done"), "{out}");
-    assert_eq!(a.read(4096, 14).unwrap(), b"child was here");
+    assert_eq!(a.read_vec(4096, 14).unwrap(), b"child was here");
     assert_eq!(a.read_vec(0, 4096).unwrap(), data);
     assert_eq!(seg.number_attached().unwrap(), 1);
     a.detach().unwrap();
     // Last detach: gone.
     assert_eq!(seg.stat().unwrap_err().kind(), ErrorKind::Removed);
-    assert_eq!(sysv_ipc::attach(id).unwrap_err().kind(), ErrorKind::Removed);
+    assert_eq!(
+        sysv_ipc::attach(id).unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
     assert_eq!(
         SharedMemory::from_id(id).unwrap_err().kind(),
-        ErrorKind::Removed
+        ErrorKind::NotFound
     );
 }
 
@@ -153,7 +156,7 @@ fn other_user_is_refused_write_access_but_may_read() {
             ErrorKind::PermissionDenied
         );
         let ro = seg.attach_read_only().unwrap();
-        assert_eq!(ro.read(0, 6).unwrap(), b"secret");
+        assert_eq!(ro.read_vec(0, 6).unwrap(), b"secret");
         assert!(ro.write_at(0, b"x").unwrap_err().is_permissions());
         assert!(ro.atomic_u32(0).unwrap_err().is_permissions());
         let e = seg.set_mode(0o666).unwrap_err();
@@ -177,7 +180,7 @@ fn other_user_is_refused_write_access_but_may_read() {
     let id = seg.id().to_string();
     let out = testkit::spawn_child(TEST, &[&key, &id]).wait_success(LIMIT);
     assert!(out.contains("child done"), "{out}");
-    assert_eq!(seg.read(0, 0).unwrap()[..6], *b"secret");
+    assert_eq!(seg.read_to_end(0).unwrap()[..6], *b"secret");
     assert_eq!(seg.mode().unwrap().bits(), 0o644);
 }
 

@@ -82,16 +82,16 @@ fn sa_restart_does_not_restart_a_message_receive() {
     if let Some(args) = testkit::child_args(TEST) {
         install_restarting_handler();
         let q = MessageQueue::open(arg_key(&args, 0)).unwrap();
-        q.send(9, gettid().to_string().as_bytes(), Wait::Block)
+        q.send(gettid().to_string().as_bytes(), 9, Wait::Block)
             .unwrap();
-        let e = q.receive(Selector::Type(1), Wait::Block).unwrap_err();
+        let e = q.receive_vec(Selector::Type(1), Wait::Block).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Interrupted, "{e}");
         println!("interrupted");
         return;
     }
     let q = new_queue();
     let child = testkit::spawn_child(TEST, &[&q.key().as_raw().to_string()]);
-    let tid: i32 = String::from_utf8(q.receive(Selector::Type(9), Wait::Block).unwrap().data)
+    let tid: i32 = String::from_utf8(q.receive_vec(Selector::Type(9), Wait::Block).unwrap().data)
         .unwrap()
         .parse()
         .unwrap();
@@ -147,7 +147,7 @@ fn a_stopped_and_continued_semaphore_wait_is_interrupted() {
 fn a_killed_holder_loses_plain_units_and_undo_returns_its_own() {
     const TEST: &str = "a_killed_holder_loses_plain_units_and_undo_returns_its_own";
     if let Some(args) = testkit::child_args(TEST) {
-        let mut with_undo = Semaphore::open(arg_key(&args, 0)).unwrap();
+        let with_undo = Semaphore::open(arg_key(&args, 0)).unwrap();
         with_undo.set_undo(true);
         let plain = Semaphore::open(arg_key(&args, 1)).unwrap();
         let _a = with_undo.acquire_guard(1, Timeout::Immediate).unwrap();

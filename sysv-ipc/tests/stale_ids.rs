@@ -221,7 +221,7 @@ fn segment_and_queue_handles_detect_their_id_in_another_object() {
             attached,
             "a refused attach must not stay attached"
         );
-        assert!(new.read(0, 0).unwrap().iter().all(|&b| b == b'N'));
+        assert!(new.read_to_end(0).unwrap().iter().all(|&b| b == b'N'));
         // A segment removed while attached keeps its id and reports key 0:
         // still the same segment, not a reused id.
         let view = new.attach().unwrap();
@@ -242,8 +242,8 @@ fn segment_and_queue_handles_detect_their_id_in_another_object() {
         assert_reused(&old.remove().unwrap_err(), "remove");
         // A send that finds the (new) queue full checks whose queue it is.
         new.set_max_size(4).unwrap();
-        new.send(1, b"full", Wait::NoWait).unwrap();
-        assert_reused(&old.send(1, b"x", Wait::NoWait).unwrap_err(), "send");
+        new.send(b"full", 1, Wait::NoWait).unwrap();
+        assert_reused(&old.send(b"x", 1, Wait::NoWait).unwrap_err(), "send");
         assert_eq!(new.max_size().unwrap(), 4);
         assert_eq!(new.current_messages().unwrap(), 1);
         new.remove().unwrap();

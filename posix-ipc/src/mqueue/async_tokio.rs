@@ -6,18 +6,50 @@ use ipc_common::{Error, ErrorKind, Result};
 use tokio::io::Interest;
 use tokio::io::unix::AsyncFd;
 
-use super::MessageQueue;
+use super::{MessageQueue, unlink_message_queue};
+use crate::guard::{Sealed, Unlink, UnlinkOnDrop};
 
 /// A [`MessageQueue`] whose `send` and `receive` are futures (feature
 /// `tokio`).
 ///
-/// It owns the queue, switched to non-blocking, inside a
-/// [`tokio::io::unix::AsyncFd`]: a call tries the operation, and while the
-/// queue is full (send) or empty (receive) it waits for the descriptor to
-/// become writable or readable, without a thread. Input errors (message too
-/// long, priority out of range, buffer too short, wrong access) are returned
-/// at once. `AsyncMessageQueue` is `Send + Sync`; tasks may share one by
-/// reference or `Arc`.
+/// It owns the queue, switched to non-blocking, inside tokio's
+/// [`AsyncFd`](https://docs.rs/tokio/1/tokio/io/unix/struct.AsyncFd.html)
+/// (a link that works in docs built without tokio's, too). A call tries the operation, and while the queue is full
+/// (send) or empty (receive) it waits for the descriptor to become writable
+/// or readable, without a thread. Input errors (message too long, priority
+/// out of range, buffer too short, wrong access) are returned at once.
+/// `AsyncMessageQueue` is `Send + Sync`; tasks may share one by reference or
+/// `Arc`. Wrapped in [`UnlinkOnDrop`] (see
+/// [`UnlinkOnDrop::<MessageQueue>::into_async`](UnlinkOnDrop::into_async))
+/// it unlinks the queue when it drops.
+///
+/// # Cancel safety
+///
+/// [`send`](Self::send), [`receive`](Self::receive) and
+/// [`receive_vec`](Self::receive_vec) are cancel-safe: dropping one of their
+/// futures before it completes (a `tokio::time::timeout` that expires, the
+/// other branch of a `tokio::select!`) loses no message and sends nothing
+/// twice. A message leaves the queue only in the very poll that returns it
+/// (one `mq_receive` that either takes a message, which the future then
+/// returns, or finds the queue empty and takes nothing), and a send puts the
+/// whole message in the queue in the poll that returns `Ok`, or nothing. So
+/// a dropped `receive` leaves its message for the next receive, and a
+/// dropped `send` did not send. (The caller's buffer may have been written
+/// only by a receive that completed.)
+///
+/// ```
+/// # tokio::runtime::Builder::new_current_thread().enable_io().enable_time().build().unwrap().block_on(async {
+/// use std::time::Duration;
+/// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?.into_async()?;
+/// let mut buf = [0u8; 8];
+/// // Cancelled while waiting on the empty queue.
+/// assert!(tokio::time::timeout(Duration::from_millis(10), q.receive(&mut buf)).await.is_err());
+/// q.send(b"kept", 1).await?;
+/// assert_eq!(q.receive(&mut buf).await?, (4, 1)); // nothing was lost
+/// q.get_ref().unlink()?;
+/// # Ok::<(), posix_ipc::Error>(())
+/// # }).unwrap();
+/// ```
 ///
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
@@ -181,18 +213,18 @@ impl AsyncMessageQueue {
     }
 
     /// Receives a message into a new `Vec` (see
-    /// [`MessageQueue::receive_owned`]).
+    /// [`MessageQueue::receive_vec`]).
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
     /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?.into_async()?;
     /// q.send(b"vec", 2).await?;
-    /// assert_eq!(q.receive_owned().await?, (b"vec".to_vec(), 2));
+    /// assert_eq!(q.receive_vec().await?, (b"vec".to_vec(), 2));
     /// q.get_ref().unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// # }).unwrap();
     /// ```
-    pub async fn receive_owned(&self) -> Result<(Vec<u8>, u32)> {
+    pub async fn receive_vec(&self) -> Result<(Vec<u8>, u32)> {
         let mut buf = vec![0u8; self.get_ref().max_message_size()];
         let (n, priority) = self.receive(&mut buf).await?;
         buf.truncate(n);
@@ -267,9 +299,55 @@ impl AsRawFd for AsyncMessageQueue {
     }
 }
 
+impl Sealed for AsyncMessageQueue {}
+
+impl Unlink for AsyncMessageQueue {
+    /// Unlinks the queue's name, as [`MessageQueue::unlink`].
+    fn unlink(&self) -> Result<()> {
+        self.get_ref().unlink()
+    }
+}
+
+impl UnlinkOnDrop<MessageQueue> {
+    /// Makes the guarded queue async and keeps the guard: the
+    /// [`AsyncMessageQueue`] it returns unlinks the queue when it drops, as
+    /// the queue's guard would have (see [`AsyncMessageQueue::new`]). If
+    /// that fails (no tokio runtime with I/O here), the queue is closed and,
+    /// as the guard was going to, unlinked, and the error returned.
+    ///
+    /// ```
+    /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
+    /// use posix_ipc::MessageQueue;
+    /// let q = MessageQueue::create_unique()?.unlink_on_drop().into_async()?;
+    /// q.send(b"hi", 1).await?; // derefs to AsyncMessageQueue
+    /// let name = q.get_ref().name().unwrap().clone();
+    /// drop(q);
+    /// assert!(MessageQueue::open(&name).unwrap_err().is_existential()); // unlinked
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// # }).unwrap();
+    /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+    pub fn into_async(self) -> Result<UnlinkOnDrop<AsyncMessageQueue>> {
+        let queue = self.into_inner();
+        let name = queue.name().cloned();
+        match AsyncMessageQueue::new(queue) {
+            Ok(q) => Ok(UnlinkOnDrop::new(q)),
+            Err(e) => {
+                // The queue is closed; unlink it as its guard would have.
+                if let Some(name) = name {
+                    let _ = unlink_message_queue(&name);
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
 impl MessageQueue {
     /// Wraps the queue for async use (see [`AsyncMessageQueue::new`]); an
-    /// error outside a tokio runtime with I/O.
+    /// error outside a tokio runtime with I/O. A queue in an
+    /// [`UnlinkOnDrop`] guard has its own
+    /// [`into_async`](UnlinkOnDrop::into_async) that keeps the guard.
     ///
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {

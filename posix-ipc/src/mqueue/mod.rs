@@ -13,18 +13,20 @@ mod notify;
 
 #[cfg(feature = "tokio")]
 pub use async_tokio::AsyncMessageQueue;
+pub use notify::SignalNumber;
 
 use std::fmt;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::ptr;
 
-use ipc_common::{Error, ErrorKind, Mode, Result, Timeout, check};
+use ipc_common::__private::options::{FlagBits, OpenOptions};
+use ipc_common::{Error, ErrorKind, IntoMode, Mode, Result, Timeout, check};
 use posix_ipc_sys as sys;
 
 use crate::flags::{self, O_NONBLOCK};
 use crate::guard::{Sealed, Unlink, UnlinkOnDrop};
 use crate::limits;
-use crate::name::{IntoName, Name, with_unique_name};
+use crate::name::{self, IntoName, Name, with_unique_name};
 
 /// The most messages a privileged process (`CAP_SYS_RESOURCE`) may ask for;
 /// the kernel's `HARD_MSGMAX`, which no setting can raise.
@@ -113,14 +115,16 @@ pub const HARD_MSGSIZEMAX: usize = 16 * 1024 * 1024;
 /// let mut buf = [0u8; 64];
 /// let (len, priority) = q.receive(&mut buf)?;
 /// assert_eq!((&buf[..len], priority), (&b"high"[..], 9));
-/// assert_eq!(q.receive_owned(Timeout::Immediate)?, (b"low".to_vec(), 1));
+/// assert_eq!(q.receive_vec_timeout(Timeout::Immediate)?, (b"low".to_vec(), 1));
 /// assert!(q.receive_timeout(&mut buf, Timeout::Immediate).unwrap_err().is_busy());
 /// q.unlink()?;
 /// # Ok::<(), posix_ipc::Error>(())
 /// ```
 pub struct MessageQueue {
     mqd: sys::mqd_t,
-    name: Name,
+    /// `None` for an adopted descriptor whose queue has no name (see
+    /// [`MessageQueue::from_fd`]).
+    name: Option<Name>,
     max_messages: usize,
     max_message_size: usize,
     read: bool,
@@ -162,31 +166,27 @@ pub struct MessageQueue {
 /// ```
 #[derive(Debug, Clone)]
 pub struct MessageQueueOptions {
-    create: bool,
-    create_new: bool,
-    mode: u32,
+    open: OpenOptions,
     max_messages: Option<usize>,
     max_message_size: Option<usize>,
     read: bool,
     write: bool,
-    nonblocking: bool,
-    allow_foreign_owner: bool,
-    flags: i32,
+    block: bool,
 }
 
+/// What [`MessageQueueOptions::flags`] accepts.
+const FLAGS: FlagBits = flags::flag_bits(O_NONBLOCK, "message queue");
+
 impl Default for MessageQueueOptions {
+    /// Same as [`MessageQueueOptions::new`].
     fn default() -> Self {
         MessageQueueOptions {
-            create: false,
-            create_new: false,
-            mode: 0o600,
+            open: OpenOptions::new(),
             max_messages: None,
             max_message_size: None,
             read: true,
             write: true,
-            nonblocking: false,
-            allow_foreign_owner: false,
-            flags: 0,
+            block: true,
         }
     }
 }
@@ -216,30 +216,31 @@ impl MessageQueueOptions {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create(&mut self, create: bool) -> &mut Self {
-        self.create = create;
+        self.open.create(create);
         self
     }
 
     /// Create a new queue and fail with [`ErrorKind::AlreadyExists`] if one
-    /// exists (`O_CREAT | O_EXCL`); implies [`create`](Self::create).
+    /// exists (`O_CREAT | O_EXCL`); wins over [`create`](Self::create), as in
+    /// [`std::fs::OpenOptions`].
     ///
     /// ```
     /// use posix_ipc::{ErrorKind, MessageQueue};
     /// let q = MessageQueue::options().max_message_size(16).create_unique()?;
-    /// let e = MessageQueue::options().create_new(true).open(q.name()).unwrap_err();
+    /// let e = MessageQueue::options().create_new(true).open(q.name().unwrap()).unwrap_err();
     /// assert_eq!(e.kind(), ErrorKind::AlreadyExists);
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create_new(&mut self, create_new: bool) -> &mut Self {
-        self.create_new = create_new;
+        self.open.create_new(create_new);
         self
     }
 
     /// Permission bits of a new queue (default `0o600`; the umask applies).
     /// Bits above `0o777` (setuid, setgid, sticky, which mean nothing for a
     /// queue, and anything higher) are an [`ErrorKind::InvalidInput`] error
-    /// when opening.
+    /// when opening. Takes a `u32` or a [`Mode`].
     ///
     /// ```
     /// let q = posix_ipc::MessageQueue::options().mode(0o640).max_message_size(16).create_unique()?;
@@ -247,8 +248,8 @@ impl MessageQueueOptions {
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn mode(&mut self, mode: u32) -> &mut Self {
-        self.mode = mode;
+    pub fn mode(&mut self, mode: impl IntoMode) -> &mut Self {
+        self.open.mode(mode.into_mode_bits());
         self
     }
 
@@ -286,7 +287,7 @@ impl MessageQueueOptions {
     /// ```
     /// let q = posix_ipc::MessageQueue::options().read(false).max_message_size(8).create_unique()?;
     /// q.send(b"x", 0)?;
-    /// assert!(q.receive_owned(posix_ipc::Timeout::Immediate).unwrap_err().is_permissions());
+    /// assert!(q.receive_vec_timeout(posix_ipc::Timeout::Immediate).unwrap_err().is_permissions());
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
@@ -308,20 +309,22 @@ impl MessageQueueOptions {
         self
     }
 
-    /// Open the descriptor non-blocking (`O_NONBLOCK`): sends to a full queue and
-    /// receives from an empty one fail at once with [`ErrorKind::WouldBlock`],
-    /// whatever timeout they are given. Changeable later with
-    /// [`MessageQueue::set_block`].
+    /// Whether sends and receives may wait (default `true`). With `false` the
+    /// descriptor is opened non-blocking (`O_NONBLOCK`): sends to a full queue
+    /// and receives from an empty one fail at once with
+    /// [`ErrorKind::WouldBlock`], whatever timeout they are given. The same
+    /// setting as [`MessageQueue::block`]/[`MessageQueue::set_block`] (and as
+    /// `block(bool)` on System V semaphore options).
     ///
     /// ```
-    /// let q = posix_ipc::MessageQueue::options().nonblocking(true).max_message_size(8).create_unique()?;
+    /// let q = posix_ipc::MessageQueue::options().block(false).max_message_size(8).create_unique()?;
     /// assert!(!q.block()?);
-    /// assert!(q.receive_owned(posix_ipc::Timeout::Forever).unwrap_err().is_busy());
+    /// assert!(q.receive_vec().unwrap_err().is_busy());
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn nonblocking(&mut self, nonblocking: bool) -> &mut Self {
-        self.nonblocking = nonblocking;
+    pub fn block(&mut self, block: bool) -> &mut Self {
+        self.block = block;
         self
     }
 
@@ -350,27 +353,41 @@ impl MessageQueueOptions {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn allow_foreign_owner(&mut self, allow: bool) -> &mut Self {
-        self.allow_foreign_owner = allow;
+        self.open.allow_foreign_owner(allow);
         self
     }
 
     /// posix_ipc-style flags: any of [`O_CREAT`](crate::O_CREAT),
     /// [`O_EXCL`](crate::O_EXCL) (with `O_CREAT`), [`O_CREX`](crate::O_CREX) and
-    /// [`O_NONBLOCK`](crate::O_NONBLOCK), OR-ed with what the other methods set.
-    /// Access is chosen with [`read`](Self::read)/[`write`](Self::write);
-    /// other bits are rejected when opening.
+    /// [`O_NONBLOCK`](crate::O_NONBLOCK). They replace what
+    /// [`create`](Self::create), [`create_new`](Self::create_new) and
+    /// [`block`](Self::block) set, exactly as if those were called (so
+    /// `.flags(O_CREAT).create(false)` only opens, as for every options type);
+    /// later setters change it again. Access is chosen with
+    /// [`read`](Self::read)/[`write`](Self::write); other bits are rejected
+    /// when opening.
     ///
     /// ```
     /// use posix_ipc::{MessageQueue, O_CREX, O_NONBLOCK, O_WRONLY};
     /// let q = MessageQueue::options().flags(O_CREX | O_NONBLOCK).max_message_size(8).create_unique()?;
     /// assert!(!q.block()?);
-    /// let e = MessageQueue::options().flags(O_WRONLY).open(q.name()).unwrap_err();
+    /// let e = MessageQueue::options().flags(O_WRONLY).open(q.name().unwrap()).unwrap_err();
     /// assert!(e.to_string().contains("write(true)"));
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn flags(&mut self, flags: i32) -> &mut Self {
-        self.flags = flags;
+        if flags & libc::O_ACCMODE != 0 {
+            self.open.set_error(Error::invalid_input(
+                "flags",
+                format!(
+                    "flags 0x{flags:x} contain an access mode (O_WRONLY/O_RDWR); choose access \
+                     with .read(true)/.write(true) instead"
+                ),
+            ));
+        } else if let Some(extra) = self.open.flags(flags, &FLAGS) {
+            self.block = extra & O_NONBLOCK == 0;
+        }
         self
     }
 
@@ -379,67 +396,57 @@ impl MessageQueueOptions {
     /// ```
     /// use posix_ipc::MessageQueue;
     /// let q = MessageQueue::options().max_message_size(16).create_unique()?;
-    /// let reader = MessageQueue::options().write(false).open(q.name())?;
+    /// let reader = MessageQueue::options().write(false).open(q.name().unwrap())?;
     /// q.send(b"hi", 0)?;
-    /// assert_eq!(reader.receive_owned(posix_ipc::Timeout::Forever)?.0, b"hi");
+    /// assert_eq!(reader.receive_vec()?.0, b"hi");
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn open(&self, name: impl IntoName) -> Result<MessageQueue> {
+        self.open.check()?;
         let name = name.into_name()?;
-        self.open_name(name, false)
+        self.open_name(name, flags::creation(&self.open))
     }
 
     /// Creates a new queue under a fresh random name (`/pipc_` + 16 hex
     /// digits, from the OS random source; retried if taken), whatever
-    /// [`create`](Self::create)/[`create_new`](Self::create_new) say. This
+    /// [`create`](Self::create)/[`create_new`](Self::create_new) and the
+    /// creation part of [`flags`](Self::flags) say. This
     /// replaces posix_ipc's `name=None`; [`MessageQueue::name`] tells the name
     /// to other processes.
     ///
     /// ```
     /// let q = posix_ipc::MessageQueue::options().max_message_size(16).create_unique()?;
-    /// assert!(q.name().to_str().unwrap().starts_with("/pipc_"));
+    /// assert!(q.name().unwrap().to_str().unwrap().starts_with("/pipc_"));
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create_unique(&self) -> Result<MessageQueue> {
-        with_unique_name("mq_open", |name| self.open_name(name, true))
+        self.open.check()?;
+        with_unique_name("mq_open", |name| {
+            self.open_name(name, flags::Creation::EXCLUSIVE)
+        })
     }
 
-    fn open_name(&self, name: Name, force_new: bool) -> Result<MessageQueue> {
-        let accmode = self.flags & libc::O_ACCMODE;
-        if accmode != 0 {
-            return Err(Error::invalid_input(
-                "flags",
-                format!(
-                    "flags 0x{:x} contain an access mode (O_WRONLY/O_RDWR); choose access with \
-                     .read(true)/.write(true) instead",
-                    self.flags
-                ),
-            ));
-        }
-        let (creation, rest) = flags::parse(self.flags, O_NONBLOCK, "message queue")?;
+    fn open_name(&self, name: Name, creation: flags::Creation) -> Result<MessageQueue> {
+        let mode = self.open.checked_mode("message queue")?;
         if !self.read && !self.write {
             return Err(Error::invalid_input(
                 "mq_open",
                 "at least one of read and write must be true",
             ));
         }
-        let create = force_new || self.create || self.create_new || creation.create;
-        let exclusive = force_new || self.create_new || creation.exclusive;
-        let nonblocking = self.nonblocking || rest & O_NONBLOCK != 0;
+        let create = creation.create;
         let mut oflag: libc::c_int = match (self.read, self.write) {
             (true, true) => libc::O_RDWR,
             (true, false) => libc::O_RDONLY,
             _ => libc::O_WRONLY,
         } | libc::O_CLOEXEC;
-        if nonblocking {
+        if !self.block {
             oflag |= libc::O_NONBLOCK;
         }
-        let creation = flags::Creation { create, exclusive };
         // Checked once, before any call; used only when creating.
         let create_args = if create {
-            let mode = flags::object_mode(self.mode, "message queue")?;
             let sizes = self.sizes()?;
             // Checked in `sizes` to fit the kernel's `long`.
             #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
@@ -484,7 +491,7 @@ impl MessageQueueOptions {
         })?;
         let mut q = MessageQueue {
             mqd,
-            name,
+            name: Some(name),
             max_messages: 0,
             max_message_size: 0,
             read: self.read,
@@ -493,9 +500,9 @@ impl MessageQueueOptions {
             notify: notify::NotifyState::default(),
         };
         // On failure `q` drops here and closes the descriptor.
-        if create && !created && !self.allow_foreign_owner {
+        if create && !created && !self.open.allows_foreign_owner() {
             ipc_common::check_owner("mq_open", q.stat()?.st_uid, || {
-                format!("message queue \"{}\"", q.name)
+                format!("message queue {}", q.shown())
             })?;
         }
         let attr = q.attr()?;
@@ -665,6 +672,23 @@ enum Dir {
     Receive,
 }
 
+/// The error of a timed send or receive (`op`) that just failed. An
+/// immediate one is made with a deadline in the past, whose `ETIMEDOUT`
+/// means "would block": it is reported as the `EAGAIN` a non-blocking
+/// descriptor gives, so `Immediate` is [`ErrorKind::WouldBlock`] everywhere
+/// and only a real wait that expired is [`ErrorKind::TimedOut`].
+#[cold]
+#[inline(never)]
+fn timed_transfer_error(op: &'static str, timeout: Timeout, dir: Dir) -> Error {
+    let e = Error::last_os_error(op);
+    let e = if timeout.is_immediate() && e.raw_os_error() == Some(libc::ETIMEDOUT) {
+        Error::from_errno(op, libc::EAGAIN)
+    } else {
+        e
+    };
+    transfer_error(e, dir)
+}
+
 /// Makes send/receive errno errors say what happened (static messages: the
 /// non-blocking path creates them often and must not allocate).
 fn transfer_error(e: Error, dir: Dir) -> Error {
@@ -717,10 +741,10 @@ impl MessageQueue {
     /// ```
     /// use posix_ipc::{ErrorKind, MessageQueue};
     /// let q = MessageQueue::options().max_message_size(16).create_unique()?;
-    /// let same = MessageQueue::open(q.name())?;
+    /// let same = MessageQueue::open(q.name().unwrap())?;
     /// assert_eq!(same.max_message_size(), 16);
     /// q.unlink()?;
-    /// assert_eq!(MessageQueue::open(q.name()).unwrap_err().kind(), ErrorKind::NotFound);
+    /// assert_eq!(MessageQueue::open(q.name().unwrap()).unwrap_err().kind(), ErrorKind::NotFound);
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn open(name: impl IntoName) -> Result<MessageQueue> {
@@ -770,16 +794,27 @@ impl MessageQueue {
         Self::options().create_unique()
     }
 
-    /// The queue's name.
+    /// The queue's name: `None` only for a handle adopted from a descriptor
+    /// whose queue has no name (see [`from_fd`](Self::from_fd)); every
+    /// handle opened by name has one.
     ///
     /// ```
     /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?;
-    /// assert!(q.name().as_bytes().starts_with(b"/"));
+    /// assert!(q.name().unwrap().as_bytes().starts_with(b"/pipc_"));
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn name(&self) -> &Name {
-        &self.name
+    pub fn name(&self) -> Option<&Name> {
+        self.name.as_ref()
+    }
+
+    /// How messages name this queue: `"/name"`, or the descriptor of an
+    /// adopted queue without a name.
+    fn shown(&self) -> String {
+        match &self.name {
+            Some(name) => format!("\"{name}\""),
+            None => format!("the unnamed queue of descriptor {}", self.mqd),
+        }
     }
 
     /// Whether the call that opened this handle created the queue (and so
@@ -900,10 +935,10 @@ impl MessageQueue {
     /// ```
     /// use posix_ipc::{MessageQueue, Timeout};
     /// let q = MessageQueue::options().max_message_size(8).create_unique()?;
-    /// let other = MessageQueue::open(q.name())?;
+    /// let other = MessageQueue::open(q.name().unwrap())?;
     /// q.set_block(false)?;
     /// assert!(!q.block()? && other.block()?);
-    /// assert!(q.receive_owned(Timeout::Forever).unwrap_err().is_busy());
+    /// assert!(q.receive_vec().unwrap_err().is_busy());
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
@@ -1033,9 +1068,10 @@ impl MessageQueue {
 
     /// [`send`](Self::send) waiting at most `timeout` for room:
     /// [`Timeout::Forever`] waits like `send`, [`Timeout::Immediate`] never
-    /// waits, [`Timeout::After`] waits up to the duration; a full queue then
-    /// fails with [`ErrorKind::WouldBlock`]. A non-blocking descriptor never
-    /// waits, whatever the timeout.
+    /// waits (a full queue fails with [`ErrorKind::WouldBlock`], errno
+    /// `EAGAIN`), [`Timeout::After`] waits up to the duration (then
+    /// [`ErrorKind::TimedOut`], errno `ETIMEDOUT`). A non-blocking descriptor
+    /// never waits, whatever the timeout.
     ///
     /// The wait uses `mq_timedsend`, whose deadline is absolute on
     /// `CLOCK_REALTIME` (POSIX defines no other clock for it), so setting the
@@ -1047,11 +1083,18 @@ impl MessageQueue {
     /// let q = MessageQueue::options().max_messages(1).max_message_size(8).create_unique()?;
     /// q.send_timeout(b"1", 0, Timeout::Immediate)?;
     /// let e = q.send_timeout(b"2", 0, Timeout::After(Duration::from_millis(10))).unwrap_err();
+    /// assert_eq!(e.kind(), posix_ipc::ErrorKind::TimedOut);
     /// assert!(e.is_busy());
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn send_timeout(&self, message: &[u8], priority: u32, timeout: Timeout) -> Result<()> {
+    pub fn send_timeout(
+        &self,
+        message: &[u8],
+        priority: u32,
+        timeout: impl Into<Timeout>,
+    ) -> Result<()> {
+        let timeout = timeout.into();
         self.check_send(message, priority)?;
         let Some(ts) = deadline(timeout)? else {
             return self.send(message, priority);
@@ -1066,7 +1109,9 @@ impl MessageQueue {
                 &ts,
             )
         };
-        check("mq_timedsend", rc).map_err(|e| transfer_error(e, Dir::Send))?;
+        if rc != 0 {
+            return Err(timed_transfer_error("mq_timedsend", timeout, Dir::Send));
+        }
         Ok(())
     }
 
@@ -1117,7 +1162,12 @@ impl MessageQueue {
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn receive_timeout(&self, buf: &mut [u8], timeout: Timeout) -> Result<(usize, u32)> {
+    pub fn receive_timeout(
+        &self,
+        buf: &mut [u8],
+        timeout: impl Into<Timeout>,
+    ) -> Result<(usize, u32)> {
+        let timeout = timeout.into();
         self.check_receive(buf)?;
         let Some(ts) = deadline(timeout)? else {
             return self.receive(buf);
@@ -1134,24 +1184,50 @@ impl MessageQueue {
                 &ts,
             )
         };
-        let n = check("mq_timedreceive", n).map_err(|e| transfer_error(e, Dir::Receive))?;
+        if n < 0 {
+            return Err(timed_transfer_error(
+                "mq_timedreceive",
+                timeout,
+                Dir::Receive,
+            ));
+        }
         Ok((n.unsigned_abs(), priority))
     }
 
-    /// Receives a message into a new `Vec` (Python's `receive(timeout)`):
-    /// allocates [`max_message_size`](Self::max_message_size) bytes, receives,
-    /// and shrinks the vector to the message. Use [`receive`](Self::receive)
-    /// with a reused buffer where allocation matters.
+    /// Receives a message into a new `Vec` (Python's `receive()`), waiting
+    /// as [`receive`](Self::receive) does: the allocating twin of `receive`,
+    /// named like [`Region::read_vec`](ipc_common::Region::read_vec) and
+    /// sysv-ipc's `receive_vec`. It allocates
+    /// [`max_message_size`](Self::max_message_size) bytes, receives, and
+    /// shrinks the vector to the message. Use [`receive`](Self::receive) with
+    /// a reused buffer where allocation matters.
     ///
     /// ```
     /// let q = posix_ipc::MessageQueue::options().max_message_size(64).create_unique()?;
     /// q.send(b"owned", 2)?;
-    /// let (msg, prio) = q.receive_owned(posix_ipc::Timeout::Forever)?;
+    /// let (msg, prio) = q.receive_vec()?;
     /// assert_eq!((msg.as_slice(), prio), (&b"owned"[..], 2));
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn receive_owned(&self, timeout: Timeout) -> Result<(Vec<u8>, u32)> {
+    pub fn receive_vec(&self) -> Result<(Vec<u8>, u32)> {
+        self.receive_vec_timeout(Timeout::Forever)
+    }
+
+    /// [`receive_vec`](Self::receive_vec) waiting at most `timeout` (Python's
+    /// `receive(timeout)`; the timeout rules of
+    /// [`receive_timeout`](Self::receive_timeout)).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(64).create_unique()?;
+    /// assert!(q.receive_vec_timeout(Duration::from_millis(5)).unwrap_err().is_busy());
+    /// q.send(b"owned", 2)?;
+    /// assert_eq!(q.receive_vec_timeout(posix_ipc::Timeout::Immediate)?, (b"owned".to_vec(), 2));
+    /// q.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn receive_vec_timeout(&self, timeout: impl Into<Timeout>) -> Result<(Vec<u8>, u32)> {
         if !self.read {
             // Report before allocating.
             self.check_receive(&[])?;
@@ -1175,7 +1251,18 @@ impl MessageQueue {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn unlink(&self) -> Result<()> {
-        unlink_message_queue(&self.name)
+        match &self.name {
+            Some(name) => unlink_message_queue(name),
+            None => Err(Error::new(
+                ErrorKind::NotFound,
+                "mq_unlink",
+                format!(
+                    "{} was adopted from a descriptor and has no name (it was unlinked), so \
+                     there is no name to unlink",
+                    self.shown()
+                ),
+            )),
+        }
     }
 
     /// Wraps the handle in an [`UnlinkOnDrop`] guard that unlinks the queue
@@ -1185,11 +1272,12 @@ impl MessageQueue {
     /// ```
     /// let guard = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?.unlink_on_drop();
     /// guard.send(b"x", 0)?; // the guard derefs to the queue
-    /// let name = guard.name().clone();
+    /// let name = guard.name().unwrap().clone();
     /// drop(guard);
     /// assert!(posix_ipc::unlink_message_queue(&name).unwrap_err().is_existential());
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
+    #[must_use = "the guard unlinks when it drops: dropped at once, it unlinks at once"]
     pub fn unlink_on_drop(self) -> UnlinkOnDrop<MessageQueue> {
         UnlinkOnDrop::new(self)
     }
@@ -1246,9 +1334,12 @@ impl Unlink for MessageQueue {
 impl fmt::Debug for MessageQueue {
     /// Like posix_ipc's `repr`: name, sizes and access.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MessageQueue")
-            .field("name", &self.name)
-            .field("fd", &self.mqd)
+        let mut d = f.debug_struct("MessageQueue");
+        match &self.name {
+            Some(name) => d.field("name", name),
+            None => d.field("name", &format_args!("None")),
+        };
+        d.field("fd", &self.mqd)
             .field("max_messages", &self.max_messages)
             .field("max_message_size", &self.max_message_size)
             .field("read", &self.read)
@@ -1292,6 +1383,139 @@ impl AsRawFd for MessageQueue {
     }
 }
 
+impl From<MessageQueue> for OwnedFd {
+    /// The queue descriptor, still open (on Linux a queue descriptor is a
+    /// file descriptor, closed by `close`). A pending callback notification
+    /// of this handle is forgotten and will not run, as with
+    /// [`IntoRawFd`].
+    ///
+    /// ```
+    /// use std::os::fd::OwnedFd;
+    /// let mq = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?;
+    /// mq.unlink()?;
+    /// let fd: OwnedFd = mq.into();
+    /// drop(fd); // closes the queue
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    fn from(mut q: MessageQueue) -> OwnedFd {
+        let fd = q.take_fd();
+        // SAFETY: `take_fd` hands over the open descriptor and leaves the
+        // handle without it, so the OwnedFd is its only owner.
+        unsafe { OwnedFd::from_raw_fd(fd) }
+    }
+}
+
+impl TryFrom<OwnedFd> for MessageQueue {
+    type Error = Error;
+
+    /// Same as [`MessageQueue::from_fd`].
+    fn try_from(fd: OwnedFd) -> Result<MessageQueue> {
+        MessageQueue::from_fd(fd)
+    }
+}
+
+impl MessageQueue {
+    /// Adopts a queue descriptor, e.g. one received from another process
+    /// over a Unix socket (`SCM_RIGHTS`) or one made by C code; the handle
+    /// owns it from then on.
+    ///
+    /// The descriptor is checked with `mq_getattr` (anything but a queue is
+    /// [`InvalidInput`](ErrorKind::InvalidInput), and is closed with the
+    /// error), which also gives the queue's sizes. Access (read, write) comes
+    /// from the descriptor's open flags. The name is read from
+    /// `/proc/self/fd`: a queue that still has one gets it, so
+    /// [`unlink`](Self::unlink) works; an unlinked one has none
+    /// ([`name`](Self::name) is `None`, `unlink` is
+    /// [`NotFound`](ErrorKind::NotFound)). [`created`](Self::created) is
+    /// `false`.
+    ///
+    /// ```
+    /// use std::os::fd::OwnedFd;
+    /// use posix_ipc::MessageQueue;
+    /// let mq = MessageQueue::options().max_message_size(16).create_unique()?;
+    /// let name = mq.name().unwrap().clone();
+    /// mq.send(b"passed on", 1)?;
+    /// let fd: OwnedFd = mq.into(); // e.g. sent to another process
+    /// let adopted = MessageQueue::from_fd(fd)?;
+    /// assert_eq!((adopted.name(), adopted.max_message_size()), (Some(&name), 16));
+    /// assert_eq!(adopted.receive_vec()?, (b"passed on".to_vec(), 1));
+    /// adopted.unlink()?;
+    /// let pipe = OwnedFd::from(std::io::stdin().as_fd().try_clone_to_owned().unwrap());
+    /// assert!(MessageQueue::from_fd(pipe).unwrap_err().is_invalid_input());
+    /// # use std::os::fd::AsFd;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn from_fd(fd: OwnedFd) -> Result<MessageQueue> {
+        let mqd = fd.as_raw_fd();
+        let mut attr = sys::mq_attr::default();
+        // SAFETY: `attr` is a valid, writable mq_attr; `fd` owns the descriptor.
+        check("mq_getattr", unsafe { sys::mq_getattr(mqd, &mut attr) }).map_err(|e| {
+            if matches!(e.raw_os_error(), Some(libc::EBADF | libc::EINVAL)) {
+                e.with_kind(ErrorKind::InvalidInput).with_message(format!(
+                    "descriptor {mqd} is not a POSIX message queue; adopt a descriptor \
+                     from mq_open"
+                ))
+            } else {
+                e
+            }
+        })?;
+        // SAFETY: F_GETFL on a descriptor `fd` owns; no memory is passed.
+        let status = check("fcntl", unsafe { libc::fcntl(mqd, libc::F_GETFL) })?;
+        let (read, write) = match status & libc::O_ACCMODE {
+            libc::O_RDONLY => (true, false),
+            libc::O_WRONLY => (false, true),
+            _ => (true, true),
+        };
+        Ok(MessageQueue {
+            name: name::name_of_fd(mqd, "/"),
+            mqd: fd.into_raw_fd(),
+            max_messages: usize::try_from(attr.mq_maxmsg).unwrap_or(0),
+            max_message_size: usize::try_from(attr.mq_msgsize).unwrap_or(0),
+            read,
+            write,
+            created: false,
+            notify: notify::NotifyState::default(),
+        })
+    }
+
+    /// A second handle on the same queue, with its own descriptor
+    /// (`fcntl(F_DUPFD_CLOEXEC)`), sharing this one's open file description
+    /// (so [`set_block`](Self::set_block) on either affects both). Its
+    /// notification state starts empty; as with any descriptor of the
+    /// queue, closing it cancels this process's notification registration
+    /// (see [Notifications](Self#notifications)).
+    /// [`created`](Self::created) is `false` for the clone.
+    ///
+    /// ```
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?;
+    /// let clone = q.try_clone()?;
+    /// q.send(b"one", 0)?;
+    /// q.close()?;
+    /// assert_eq!(clone.receive_vec()?, (b"one".to_vec(), 0));
+    /// clone.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn try_clone(&self) -> Result<MessageQueue> {
+        let fd = self
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(|e| match e.raw_os_error() {
+                Some(errno) => Error::from_errno("fcntl", errno),
+                None => Error::new(ErrorKind::Other, "fcntl", e.to_string()),
+            })?;
+        Ok(MessageQueue {
+            mqd: fd.into_raw_fd(),
+            name: self.name.clone(),
+            max_messages: self.max_messages,
+            max_message_size: self.max_message_size,
+            read: self.read,
+            write: self.write,
+            created: false,
+            notify: notify::NotifyState::default(),
+        })
+    }
+}
+
 impl IntoRawFd for MessageQueue {
     /// Gives up ownership of the descriptor (the caller must `mq_close` it). A
     /// pending callback notification of this handle is forgotten and will not
@@ -1318,8 +1542,8 @@ impl IntoRawFd for MessageQueue {
 /// ```
 /// use posix_ipc::{unlink_message_queue, ErrorKind, MessageQueue};
 /// let q = MessageQueue::options().max_message_size(8).create_unique()?;
-/// unlink_message_queue(q.name())?;
-/// assert_eq!(unlink_message_queue(q.name()).unwrap_err().kind(), ErrorKind::NotFound);
+/// unlink_message_queue(q.name().unwrap())?;
+/// assert_eq!(unlink_message_queue(q.name().unwrap()).unwrap_err().kind(), ErrorKind::NotFound);
 /// assert!(unlink_message_queue("no-slash").unwrap_err().is_invalid_input());
 /// # Ok::<(), posix_ipc::Error>(())
 /// ```

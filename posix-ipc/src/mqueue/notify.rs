@@ -41,6 +41,49 @@ fn queue_id(mqd: sys::mqd_t) -> Option<QueueId> {
     (rc == 0).then_some((st.st_dev, u64::from(st.st_ino)))
 }
 
+/// The signal [`MessageQueue::notify_signal`] asks for: a `nix`
+/// [`Signal`](nix::sys::signal::Signal), or a raw signal number (for the
+/// real-time signals from [`limits::user_signal_min()`] to
+/// [`limits::user_signal_max()`], which `nix`'s `Signal` cannot name). A raw
+/// number is checked when it is used: 1 to `SIGRTMAX`, and not one of the
+/// real-time signals the C library keeps for itself.
+///
+/// ```
+/// use nix::sys::signal::Signal;
+/// use posix_ipc::SignalNumber;
+/// assert_eq!(SignalNumber::from(Signal::SIGUSR1).as_raw(), libc::SIGUSR1);
+/// assert_eq!(SignalNumber::from(libc::SIGUSR2).as_raw(), libc::SIGUSR2);
+/// let rt = SignalNumber::from(posix_ipc::limits::user_signal_min() + 1);
+/// assert!(rt.as_raw() > libc::SIGUSR2);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SignalNumber(i32);
+
+impl SignalNumber {
+    /// The raw signal number (unchecked until used).
+    ///
+    /// ```
+    /// assert_eq!(posix_ipc::SignalNumber::from(10).as_raw(), 10);
+    /// ```
+    pub const fn as_raw(self) -> i32 {
+        self.0
+    }
+}
+
+impl From<i32> for SignalNumber {
+    /// A raw signal number, checked when it is used.
+    fn from(signal: i32) -> SignalNumber {
+        SignalNumber(signal)
+    }
+}
+
+impl From<nix::sys::signal::Signal> for SignalNumber {
+    /// A standard signal, as `nix` names it.
+    fn from(signal: nix::sys::signal::Signal) -> SignalNumber {
+        SignalNumber(signal as i32)
+    }
+}
+
 /// The first real-time signal of the kernel; the C library reserves those
 /// below its `SIGRTMIN`.
 const KERNEL_SIGRTMIN: i32 = 32;
@@ -223,9 +266,11 @@ impl MessageQueue {
     /// the empty queue (`SIGEV_SIGNAL`; one-shot, see the [notification
     /// semantics](MessageQueue#notifications)). Install a handler first (e.g. with
     /// `nix::sys::signal::sigaction`): the default action of most signals ends
-    /// the process. Real-time signals from [`limits::user_signal_min()`] to
-    /// [`limits::user_signal_max()`] (Python's `USER_SIGNAL_MIN/MAX`) suit
-    /// this best; any signal number from 1 to `SIGRTMAX` is accepted.
+    /// the process. Takes a `nix` [`Signal`](nix::sys::signal::Signal) or a
+    /// raw number ([`SignalNumber`]). Real-time signals from
+    /// [`limits::user_signal_min()`] to [`limits::user_signal_max()`]
+    /// (Python's `USER_SIGNAL_MIN/MAX`) suit this best; any signal number
+    /// from 1 to `SIGRTMAX` is accepted.
     ///
     /// Errors: [`ErrorKind::InvalidInput`] for a number outside 1 to
     /// `SIGRTMAX`; [`ErrorKind::Busy`] when another process is registered.
@@ -246,7 +291,7 @@ impl MessageQueue {
     /// unsafe { sigaction(Signal::SIGUSR1, &action) }.unwrap();
     ///
     /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?;
-    /// q.notify_signal(libc::SIGUSR1)?;
+    /// q.notify_signal(Signal::SIGUSR1)?; // or libc::SIGUSR1
     /// q.send(b"wake", 0)?;
     /// let start = std::time::Instant::now();
     /// while !GOT.load(Ordering::SeqCst) && start.elapsed().as_secs() < 5 {
@@ -257,7 +302,8 @@ impl MessageQueue {
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn notify_signal(&self, signal: i32) -> Result<()> {
+    pub fn notify_signal(&self, signal: impl Into<SignalNumber>) -> Result<()> {
+        let signal = signal.into().as_raw();
         let (min, max) = (limits::user_signal_min(), limits::user_signal_max());
         if !(1..=max).contains(&signal) {
             return Err(Error::invalid_input(
@@ -314,7 +360,7 @@ impl MessageQueue {
     /// let (tx, rx) = mpsc::channel();
     /// let q2 = Arc::clone(&q);
     /// q.notify_callback(move || {
-    ///     let (msg, _) = q2.receive_owned(Timeout::Immediate).unwrap();
+    ///     let (msg, _) = q2.receive_vec_timeout(Timeout::Immediate).unwrap();
     ///     tx.send(msg).unwrap();
     /// })?;
     /// q.send(b"ding", 0)?;

@@ -86,17 +86,22 @@ pub struct Mapping {
     /// The length given to `mmap` (`delta + region.len()`).
     map_len: usize,
     /// The object offset of the region's first byte.
-    offset: u64,
+    offset: usize,
 }
 
 impl Mapping {
     /// Maps `len > 0` bytes at object offset `offset` of `fd`; the caller has
     /// checked that the range lies inside the object.
-    pub(super) fn new(fd: BorrowedFd<'_>, offset: u64, len: usize, writable: bool) -> Result<Self> {
+    pub(super) fn new(
+        fd: BorrowedFd<'_>,
+        offset: usize,
+        len: usize,
+        writable: bool,
+    ) -> Result<Self> {
         debug_assert!(len > 0);
-        let page = u64::try_from(page_size()).unwrap_or(4096);
+        let page = page_size();
         let aligned = offset - offset % page;
-        let delta = usize::try_from(offset - aligned).unwrap_or(0);
+        let delta = offset - aligned;
         let too_big = || {
             Error::invalid_input(
                 "mmap",
@@ -174,7 +179,7 @@ impl Mapping {
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn offset(&self) -> u64 {
+    pub fn offset(&self) -> usize {
         self.offset
     }
 

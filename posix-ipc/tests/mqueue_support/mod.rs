@@ -43,6 +43,6 @@ pub(crate) fn unique(n: usize, size: usize) -> (MessageQueue, Unlink) {
         .max_message_size(size)
         .create_unique()
         .expect("create unique queue");
-    let guard = Unlink(q.name().to_string());
+    let guard = Unlink(q.name().unwrap().to_string());
     (q, guard)
 }

@@ -9,7 +9,7 @@ use posix_ipc::{
     unlink_shared_memory,
 };
 
-use crate::{fresh, fresh_name, page, pattern_vec};
+use crate::{Cleanup, fresh, fresh_name, page, pattern_vec};
 
 /// Asserts `e` is InvalidInput and its message mentions every one of `words`.
 fn invalid(e: posix_ipc::Error, words: &[&str]) {
@@ -31,10 +31,10 @@ fn read_only_open_with_a_size_leaves_the_object_intact() {
     let e = SharedMemory::options()
         .read_only(true)
         .size(8192)
-        .open(shm.name())
+        .open(shm.name().unwrap())
         .unwrap_err();
     invalid(e, &["read-only", "8192"]);
-    let again = SharedMemory::open(shm.name()).unwrap();
+    let again = SharedMemory::open(shm.name().unwrap()).unwrap();
     assert_eq!(again.size().unwrap(), 4096);
     assert_eq!(
         again.map().unwrap().read_vec(0, 4096).unwrap(),
@@ -61,7 +61,7 @@ fn read_only_with_truncate_is_refused_before_any_call() {
     let e = SharedMemory::options()
         .read_only(true)
         .truncate(true)
-        .open(shm.name())
+        .open(shm.name().unwrap())
         .unwrap_err();
     invalid(e, &["truncate", "read-only"]);
     assert_eq!(shm.size().unwrap(), 100);
@@ -72,10 +72,10 @@ fn sizes_beyond_off_t_are_invalid_input() {
     // posix_ipc: size=2**64 wraps to 0, size=-1 and 2**63 unlink the segment.
     let (shm, _g) = fresh(4096);
     shm.map().unwrap().write_at(0, b"keep").unwrap();
-    for size in [SHARED_MEMORY_SIZE_MAX + 1, 1 << 63, u64::MAX] {
+    for size in [SHARED_MEMORY_SIZE_MAX + 1, 1 << 63, usize::MAX] {
         let e = SharedMemory::options()
             .size(size)
-            .open(shm.name())
+            .open(shm.name().unwrap())
             .unwrap_err();
         invalid(e, &[&size.to_string(), &SHARED_MEMORY_SIZE_MAX.to_string()]);
         invalid(shm.set_len(size).unwrap_err(), &[&size.to_string()]);
@@ -110,11 +110,11 @@ fn ranges_past_the_end_are_invalid_input_with_the_numbers() {
     let size = 2 * page() + 10;
     let (shm, _g) = fresh(size);
     let s = size.to_string();
-    let cases: [(u64, usize); 5] = [
+    let cases: [(usize, usize); 5] = [
         (size, 1),
         (size - 5, 6),
-        (0, usize::try_from(size).unwrap() + 1),
-        (u64::MAX, 1),
+        (0, size + 1),
+        (usize::MAX, 1),
         (1, usize::MAX),
     ];
     for (offset, len) in cases {
@@ -211,7 +211,7 @@ fn permissions_and_owner_are_the_real_values() {
     shm.set_mode(0o640).unwrap();
     let other = SharedMemory::options()
         .mode(0o777)
-        .open(shm.name())
+        .open(shm.name().unwrap())
         .unwrap();
     assert_eq!(other.mode().unwrap().bits(), 0o640);
     let p = other.permissions().unwrap();
@@ -222,7 +222,7 @@ fn permissions_and_owner_are_the_real_values() {
     assert_eq!(p.mode.bits(), 0o640);
     let dbg = format!("{other:?}");
     for w in [
-        &shm.name().to_string(),
+        &shm.name().unwrap().to_string(),
         "mode: 0o640",
         "size: 0",
         "read_only: false",
@@ -249,7 +249,7 @@ fn created_mode_is_subject_to_the_umask() {
 #[test]
 fn guard_unlinks_on_drop_and_can_be_disarmed() {
     let (shm, _g) = fresh(16);
-    let name = shm.name().clone();
+    let name = shm.name().unwrap().clone();
     let guard = shm.unlink_on_drop();
     let map = guard.map().unwrap();
     drop(guard);
@@ -263,7 +263,7 @@ fn guard_unlinks_on_drop_and_can_be_disarmed() {
 
     let (shm, _g2) = fresh(16);
     let kept = shm.unlink_on_drop().into_inner();
-    assert!(SharedMemory::open(kept.name()).is_ok());
+    assert!(SharedMemory::open(kept.name().unwrap()).is_ok());
 }
 
 #[test]
@@ -272,13 +272,11 @@ fn mappings_outlive_the_handle_and_share_bytes_at_any_offset() {
     let (shm, _g) = fresh(size);
     let whole = shm.map().unwrap();
     let odd = shm.map_range(page() + 3, 100).unwrap();
-    let aligned = shm
-        .map_range(2 * page(), usize::try_from(page()).unwrap())
-        .unwrap();
+    let aligned = shm.map_range(2 * page(), page()).unwrap();
     shm.unlink().unwrap();
     shm.close().unwrap();
     odd.write_at(0, b"odd").unwrap();
-    let p = usize::try_from(page()).unwrap();
+    let p = page();
     assert_eq!(whole.read_vec(p + 3, 3).unwrap(), b"odd");
     whole.write_at(2 * p + 8, &7u64.to_ne_bytes()).unwrap();
     assert_eq!(aligned.atomic_u64(8).unwrap().load(Ordering::SeqCst), 7);
@@ -305,7 +303,7 @@ fn one_mapping_is_shared_by_threads() {
     });
     assert_eq!(counter.load(Ordering::SeqCst), 40_000);
     // Handles move to other threads too.
-    let name = shm.name().clone();
+    let name = shm.name().unwrap().clone();
     let size = std::thread::spawn(move || shm.size().unwrap())
         .join()
         .unwrap();
@@ -332,6 +330,34 @@ fn a_semaphores_backing_file_cannot_be_opened_as_shared_memory() {
     }
     sem.release().unwrap();
     assert_eq!(sem.value().unwrap(), 2);
+}
+
+#[test]
+fn shared_memory_named_sem_dot_that_is_no_semaphore_opens_and_unlinks() {
+    // As a C program (or posix_ipc) makes it: shm_open + ftruncate, under a
+    // name that glibc would also use for the semaphore "/ipcrs-...".
+    let name = format!("/sem.{}", &testkit::unique_name("shm")[1..]);
+    let _g = Cleanup(posix_ipc::Name::new(name.as_str()).unwrap());
+    let c_name = std::ffi::CString::new(name.as_str()).unwrap();
+    for size in [4096, std::mem::size_of::<libc::sem_t>()] {
+        // SAFETY: a valid NUL-terminated name; the descriptor is closed below.
+        let fd = unsafe { libc::shm_open(c_name.as_ptr(), libc::O_CREAT | libc::O_RDWR, 0o600) };
+        assert!(fd >= 0);
+        // SAFETY: ftruncate and close on the descriptor just opened.
+        unsafe {
+            assert_eq!(libc::ftruncate(fd, libc::off_t::try_from(size).unwrap()), 0);
+            libc::close(fd);
+        }
+        // Zeros, even at a sem_t's size, are not a semaphore sem_open made.
+        let shm = SharedMemory::open(name.as_str()).unwrap();
+        assert_eq!(shm.size().unwrap(), size);
+        shm.map().unwrap().write_at(0, b"data").unwrap();
+        assert!(SharedMemory::create(name.as_str(), size).is_ok());
+        posix_ipc::unlink_shared_memory(name.as_str()).unwrap();
+    }
+    // A name with no file yet can be created.
+    let shm = SharedMemory::create_new(name.as_str(), 64).unwrap();
+    shm.unlink().unwrap();
 }
 
 /// `created()`: true when this very call made the object, for every form of

@@ -28,7 +28,7 @@ pub fn fresh_name() -> (Name, Cleanup) {
 }
 
 /// Creates a new object of `size` bytes under a fresh test name.
-pub fn fresh(size: u64) -> (SharedMemory, Cleanup) {
+pub fn fresh(size: usize) -> (SharedMemory, Cleanup) {
     let (name, guard) = fresh_name();
     let shm = SharedMemory::create_new(&name, size).expect("create test object");
     (shm, guard)
@@ -44,7 +44,7 @@ pub fn pattern_vec(seed: u8, len: usize) -> Vec<u8> {
     (0..len).map(|i| pattern(seed, i)).collect()
 }
 
-/// The page size as `u64`.
-pub fn page() -> u64 {
-    u64::try_from(posix_ipc::limits::page_size()).expect("page size fits u64")
+/// The page size.
+pub fn page() -> usize {
+    posix_ipc::limits::page_size()
 }

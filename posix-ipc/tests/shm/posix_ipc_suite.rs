@@ -13,7 +13,7 @@ use posix_ipc::{ErrorKind, Name, O_CREAT, O_CREX, O_EXCL, SharedMemory, unlink_s
 
 use crate::{Cleanup, fresh, fresh_name, page};
 
-const FIXTURE_SIZE: u64 = 3333;
+const FIXTURE_SIZE: usize = 3333;
 
 /// posix_ipc's fixture: `SharedMemory('/foo', O_CREX, size=3333)`.
 fn fixture() -> (SharedMemory, Cleanup) {
@@ -29,7 +29,7 @@ fn fixture() -> (SharedMemory, Cleanup) {
 #[test]
 fn ctor_no_flags_existing() {
     let (mem, _g) = fixture();
-    let other = SharedMemory::open(mem.name()).unwrap();
+    let other = SharedMemory::open(mem.name().unwrap()).unwrap();
     assert_eq!(other.name(), mem.name());
     assert_eq!(other.size().unwrap(), FIXTURE_SIZE);
 }
@@ -49,13 +49,13 @@ fn ctor_o_creat_existing() {
     let (mem, _g) = fixture();
     let other = SharedMemory::options()
         .flags(O_CREAT)
-        .open(mem.name())
+        .open(mem.name().unwrap())
         .unwrap();
     assert_eq!(other.name(), mem.name());
     assert_eq!(other.size().unwrap(), FIXTURE_SIZE);
     let other = SharedMemory::options()
         .create(true)
-        .open(mem.name())
+        .open(mem.name().unwrap())
         .unwrap();
     assert_eq!(other.size().unwrap(), FIXTURE_SIZE);
 }
@@ -77,7 +77,7 @@ fn o_excl() {
     let (mem, _g) = fixture();
     let e = SharedMemory::options()
         .flags(O_CREAT | O_EXCL)
-        .open(mem.name())
+        .open(mem.name().unwrap())
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::AlreadyExists);
     assert!(e.is_existential());
@@ -91,10 +91,10 @@ fn o_crex() {
         SharedMemory::options().flags(O_CREX).clone(),
         SharedMemory::options().create_new(true).clone(),
     ] {
-        let e = opts.open(mem.name()).unwrap_err();
+        let e = opts.open(mem.name().unwrap()).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::AlreadyExists);
     }
-    let e = SharedMemory::create_new(mem.name(), 1).unwrap_err();
+    let e = SharedMemory::create_new(mem.name().unwrap(), 1).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::AlreadyExists);
     // The failed attempts did not touch the object.
     assert_eq!(mem.size().unwrap(), FIXTURE_SIZE);
@@ -125,7 +125,7 @@ fn o_trunc() {
     let (mem, _g) = fixture();
     let other = SharedMemory::options()
         .flags(posix_ipc::O_TRUNC)
-        .open(mem.name())
+        .open(mem.name().unwrap())
         .unwrap();
     assert_eq!(other.size().unwrap(), 0);
     assert_eq!(mem.size().unwrap(), 0);
@@ -136,7 +136,7 @@ fn o_trunc() {
     let again = SharedMemory::options()
         .truncate(true)
         .size(50)
-        .open(mem.name())
+        .open(mem.name().unwrap())
         .unwrap();
     assert_eq!(again.size().unwrap(), 50);
     assert_eq!(again.map().unwrap().read_vec(0, 10).unwrap(), [0; 10]);
@@ -145,14 +145,14 @@ fn o_trunc() {
 #[test]
 fn randomly_generated_name() {
     let mem = SharedMemory::create_unique(1024).unwrap();
-    let _g = Cleanup(mem.name().clone());
-    let name = mem.name().to_str().unwrap();
+    let _g = Cleanup(mem.name().unwrap().clone());
+    let name = mem.name().unwrap().to_str().unwrap();
     assert!(name.starts_with('/'));
     assert!(name.len() >= 2);
     assert!(name.len() <= 31, "unique names fit macOS: {name}");
     assert_eq!(mem.size().unwrap(), 1024);
     let other = SharedMemory::create_unique(1024).unwrap();
-    let _g2 = Cleanup(other.name().clone());
+    let _g2 = Cleanup(other.name().unwrap().clone());
     assert_ne!(other.name(), mem.name());
 }
 
@@ -162,16 +162,16 @@ fn name_as_bytes() {
     let (text, _g) = fresh_name();
     let c = CString::new(text.as_bytes()).unwrap();
     let mem = SharedMemory::create_new(c.as_c_str(), 4096).unwrap();
-    assert_eq!(mem.name(), &text);
-    assert_eq!(mem.name().to_str(), text.to_str());
+    assert_eq!(mem.name().unwrap(), &text);
+    assert_eq!(mem.name().unwrap().to_str(), text.to_str());
 
     let mut raw = text.as_bytes().to_vec();
     raw.extend_from_slice(b"\xff\xfe");
     let odd = Name::new(OsStr::from_bytes(&raw)).unwrap();
     let _g2 = Cleanup(odd.clone());
     let mem = SharedMemory::create_new(OsStr::from_bytes(&raw), 16).unwrap();
-    assert_eq!(mem.name().as_bytes(), &raw[..]);
-    assert_eq!(mem.name().to_str(), None);
+    assert_eq!(mem.name().unwrap().as_bytes(), &raw[..]);
+    assert_eq!(mem.name().unwrap().to_str(), None);
     assert_eq!(SharedMemory::open(&odd).unwrap().size().unwrap(), 16);
 }
 
@@ -192,7 +192,7 @@ fn ctor_read_only_flag() {
     mem.map().unwrap().write_at(0, b"original").unwrap();
     let ro = SharedMemory::options()
         .read_only(true)
-        .open(mem.name())
+        .open(mem.name().unwrap())
         .unwrap();
     assert!(ro.is_read_only());
     let map = ro.map().unwrap();
@@ -232,7 +232,7 @@ fn ctor_fd_can_become_zero() {
 fn object_method_close_fd() {
     let (mem, _g) = fixture();
     let map = mem.map().unwrap();
-    let name = mem.name().clone();
+    let name = mem.name().unwrap().clone();
     // Python: close_fd() sets fd to -1 and os.fdopen(-1) fails. Here close()
     // consumes the handle (using it afterwards is a compile error, see the
     // compile_fail doctest on SharedMemory::close) and reports the result.
@@ -249,7 +249,7 @@ fn object_method_close_fd() {
 #[test]
 fn unlink() {
     let (mem, _g) = fixture();
-    let name = mem.name().clone();
+    let name = mem.name().unwrap().clone();
     let kept = SharedMemory::open(&name).unwrap();
     mem.close().unwrap();
     kept.unlink().unwrap();
@@ -268,10 +268,10 @@ fn unlink() {
 #[test]
 fn name_property() {
     let (mem, _g) = fixture();
-    let name = mem.name().as_bytes();
+    let name = mem.name().unwrap().as_bytes();
     assert!(name.starts_with(b"/"));
     assert!(name.len() >= 2);
-    assert_eq!(mem.to_string(), mem.name().to_string());
+    assert_eq!(mem.to_string(), mem.name().unwrap().to_string());
     // Read-only: `name()` returns `&Name` and there is no setter.
 }
 
@@ -310,7 +310,7 @@ fn nix_fstat_size(fd: &OwnedFd) -> libc::off_t {
 #[test]
 fn size_property() {
     let (mem, _g) = fixture();
-    let size: u64 = mem.size().unwrap();
+    let size: usize = mem.size().unwrap();
     assert_eq!(size, FIXTURE_SIZE);
     // Live: a resize by any means shows at once.
     // SAFETY: ftruncate on a descriptor owned by `mem`.
@@ -327,7 +327,7 @@ fn resize_fixture() -> (SharedMemory, Cleanup) {
 #[test]
 fn ctor_second_handle_default_size_no_change() {
     let (mem, _g) = resize_fixture();
-    let other = SharedMemory::open(mem.name()).unwrap();
+    let other = SharedMemory::open(mem.name().unwrap()).unwrap();
     assert_eq!(mem.size().unwrap(), 2 * page());
     assert_eq!(other.size().unwrap(), 2 * page());
 }
@@ -336,7 +336,10 @@ fn ctor_second_handle_default_size_no_change() {
 fn ctor_second_handle_explicit_size_no_change() {
     let (mem, _g) = resize_fixture();
     // As in posix_ipc, size 0 means "leave the size alone".
-    let other = SharedMemory::options().size(0).open(mem.name()).unwrap();
+    let other = SharedMemory::options()
+        .size(0)
+        .open(mem.name().unwrap())
+        .unwrap();
     assert_eq!(mem.size().unwrap(), 2 * page());
     assert_eq!(other.size().unwrap(), 2 * page());
 }
@@ -346,7 +349,7 @@ fn ctor_second_handle_size_increase() {
     let (mem, _g) = resize_fixture();
     let other = SharedMemory::options()
         .size(4 * page())
-        .open(mem.name())
+        .open(mem.name().unwrap())
         .unwrap();
     assert_eq!(mem.size().unwrap(), 4 * page());
     assert_eq!(other.size().unwrap(), 4 * page());
@@ -357,7 +360,7 @@ fn ctor_second_handle_size_decrease() {
     let (mem, _g) = resize_fixture();
     let other = SharedMemory::options()
         .size(page())
-        .open(mem.name())
+        .open(mem.name().unwrap())
         .unwrap();
     assert_eq!(mem.size().unwrap(), page());
     assert_eq!(other.size().unwrap(), page());

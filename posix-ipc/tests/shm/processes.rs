@@ -24,7 +24,7 @@ fn pattern_written_by_one_process_is_read_by_another() {
     if let Some(args) = child(TEST) {
         let size: usize = args[1].parse().unwrap();
         let shm = SharedMemory::open(args[0].as_str()).unwrap();
-        assert_eq!(shm.size().unwrap(), size as u64);
+        assert_eq!(shm.size().unwrap(), size);
         let map = shm.map().unwrap();
         let mut got = vec![0; size];
         map.read_at(0, &mut got).unwrap();
@@ -38,10 +38,11 @@ fn pattern_written_by_one_process_is_read_by_another() {
     }
     let size = 3 * page() + 123;
     let (shm, _g) = fresh(size);
-    let len = usize::try_from(size).unwrap();
+    let len = size;
     let map = shm.map().unwrap();
     map.write_at(0, &pattern_vec(1, len)).unwrap();
-    let out = spawn(TEST, &[&shm.name().to_string(), &len.to_string()]).wait_success(LIMIT);
+    let out =
+        spawn(TEST, &[&shm.name().unwrap().to_string(), &len.to_string()]).wait_success(LIMIT);
     assert!(out.contains(&format!("child-checked {len}")), "{out}");
     let got = map.read_vec(0, len).unwrap();
     for (i, &b) in got.iter().enumerate() {
@@ -54,7 +55,7 @@ fn resize_in_one_process_is_seen_by_the_other() {
     const TEST: &str = "resize_in_one_process_is_seen_by_the_other";
     if let Some(args) = child(TEST) {
         let shm = SharedMemory::open(args[0].as_str()).unwrap();
-        let page: u64 = args[1].parse().unwrap();
+        let page: usize = args[1].parse().unwrap();
         // The parent's resize is visible here...
         assert_eq!(shm.size().unwrap(), 2 * page);
         // ...and this one will be visible there.
@@ -67,15 +68,19 @@ fn resize_in_one_process_is_seen_by_the_other() {
         return;
     }
     let (shm, _g) = fresh(page());
-    let other = SharedMemory::open(shm.name()).unwrap();
+    let other = SharedMemory::open(shm.name().unwrap()).unwrap();
     other.set_len(2 * page()).unwrap();
     assert_eq!(shm.size().unwrap(), 2 * page());
-    let out = spawn(TEST, &[&shm.name().to_string(), &page().to_string()]).wait_success(LIMIT);
+    let out = spawn(
+        TEST,
+        &[&shm.name().unwrap().to_string(), &page().to_string()],
+    )
+    .wait_success(LIMIT);
     assert!(out.contains("child-resized"), "{out}");
     assert_eq!(shm.size().unwrap(), 5 * page() + 1);
     assert_eq!(other.size().unwrap(), 5 * page() + 1);
     let map = shm.map().unwrap();
-    assert_eq!(map.len(), usize::try_from(5 * page() + 1).unwrap());
+    assert_eq!(map.len(), 5 * page() + 1);
     assert_eq!(map.read_vec(map.len() - 1, 1).unwrap(), [0x5A]);
 }
 
@@ -112,7 +117,7 @@ fn read_only_opener_cannot_write() {
         .unwrap()
         .write_at(0, &pattern_vec(3, 4096))
         .unwrap();
-    let out = spawn(TEST, &[&shm.name().to_string()]).wait_success(LIMIT);
+    let out = spawn(TEST, &[&shm.name().unwrap().to_string()]).wait_success(LIMIT);
     assert!(out.contains("child-denied 6"), "{out}");
     assert_eq!(shm.size().unwrap(), 4096);
     assert_eq!(
@@ -153,7 +158,7 @@ fn atomic_counter_from_two_processes_ends_exact() {
     }
     let (shm, _g) = fresh(64);
     let map = shm.map().unwrap();
-    let child = spawn(TEST, &[&shm.name().to_string()]);
+    let child = spawn(TEST, &[&shm.name().unwrap().to_string()]);
     let ready = map.atomic_u32(READY).unwrap();
     wait_for("the child", || ready.load(Ordering::Acquire) == 1);
     // Both start incrementing at (nearly) the same moment.
@@ -176,8 +181,8 @@ fn atomic_counter_from_two_processes_ends_exact() {
 #[test]
 fn sizes_above_rlimit_fsize_are_errors_not_sigxfsz() {
     const TEST: &str = "sizes_above_rlimit_fsize_are_errors_not_sigxfsz";
-    const LIMIT_BYTES: u64 = 1 << 20;
-    const TOO_BIG: u64 = 2 << 20;
+    const LIMIT_BYTES: usize = 1 << 20;
+    const TOO_BIG: usize = 2 << 20;
     if let Some(args) = child(TEST) {
         support::default_disposition(libc::SIGXFSZ);
         support::no_core_dumps();
@@ -240,7 +245,7 @@ fn sizes_above_rlimit_fsize_are_errors_not_sigxfsz() {
     let out = spawn(
         TEST,
         &[
-            &shm.name().to_string(),
+            &shm.name().unwrap().to_string(),
             &new_name.to_string(),
             &created_name.to_string(),
             &exact_name.to_string(),
@@ -249,7 +254,7 @@ fn sizes_above_rlimit_fsize_are_errors_not_sigxfsz() {
     .wait_success(LIMIT);
     assert!(out.contains("no-sigxfsz"), "{out}");
     // Still there, same size, same bytes.
-    let again = SharedMemory::open(shm.name()).unwrap();
+    let again = SharedMemory::open(shm.name().unwrap()).unwrap();
     assert_eq!(again.size().unwrap(), 4096);
     assert_eq!(
         again.map().unwrap().read_vec(0, 4096).unwrap(),
@@ -271,7 +276,7 @@ fn sizes_above_rlimit_fsize_are_errors_not_sigxfsz() {
 #[test]
 fn a_full_dev_shm_is_an_error_at_the_call() {
     const TEST: &str = "a_full_dev_shm_is_an_error_at_the_call";
-    const EIGHT_MIB: u64 = 8 << 20;
+    const EIGHT_MIB: usize = 8 << 20;
     if child(TEST).is_some() {
         support::no_core_dumps();
         if let Err(why) = support::private_dev_shm("1m") {
@@ -303,7 +308,7 @@ fn a_full_dev_shm_is_an_error_at_the_call() {
         let (small, _g2) = fresh(4096);
         small.map().unwrap().write_at(0, b"kept").unwrap();
         full(small.set_len(EIGHT_MIB).unwrap_err());
-        full(SharedMemory::create(small.name(), EIGHT_MIB).unwrap_err());
+        full(SharedMemory::create(small.name().unwrap(), EIGHT_MIB).unwrap_err());
         assert_eq!(small.size().unwrap(), 4096);
         assert_eq!(small.map().unwrap().read_vec(0, 4).unwrap(), b"kept");
         assert_eq!(entries(), 1);
@@ -359,7 +364,7 @@ fn a_read_only_dev_shm_is_named() {
         }
         let (shm, _g1) = fresh(16);
         shm.map().unwrap().write_at(0, b"there").unwrap();
-        let existing = shm.name().clone();
+        let existing = shm.name().unwrap().clone();
         drop(shm); // a file open for writing would keep the remount busy
         support::remount_dev_shm_read_only();
         let opened = SharedMemory::options()
@@ -426,7 +431,7 @@ fn permission_bits_are_enforced_for_another_user() {
     let (shm, _g) = fresh(16);
     shm.map().unwrap().write_at(0, b"ok").unwrap();
     shm.set_mode(if root { 0o644 } else { 0o400 }).unwrap();
-    let out = spawn(TEST, &[&shm.name().to_string()]).wait_success(LIMIT);
+    let out = spawn(TEST, &[&shm.name().unwrap().to_string()]).wait_success(LIMIT);
     assert!(out.contains("child-denied"), "{out}");
     assert_eq!(shm.size().unwrap(), 16);
 }

@@ -111,7 +111,7 @@ impl MessageQueue {
         }
         .map_err(|e| to_py(py, e))?;
         Ok(MessageQueue {
-            name: name_text(q.name()),
+            name: q.name().map(name_text).unwrap_or_default(),
             mode,
             max_messages: q.max_messages(),
             max_message_size: q.max_message_size(),
@@ -159,7 +159,7 @@ impl MessageQueue {
         let timeout = crate::timeout_arg(timeout)?;
         let q = self.handle()?;
         let (data, priority) = py
-            .detach(|| q.receive_owned(timeout))
+            .detach(|| q.receive_vec_timeout(timeout))
             .map_err(|e| to_py(py, e))?;
         Ok((PyBytes::new(py, &data).unbind(), priority))
     }

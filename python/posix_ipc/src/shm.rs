@@ -26,7 +26,7 @@ impl SharedMemory {
         name: &Bound<'_, PyAny>,
         flags: i32,
         mode: i64,
-        size: u64,
+        size: usize,
         read_only: bool,
     ) -> PyResult<Self> {
         check_flags(flags, name.is_none())?;
@@ -44,7 +44,7 @@ impl SharedMemory {
         }
         .map_err(|e| to_py(py, e))?;
         Ok(SharedMemory {
-            name: name_text(shm.name()),
+            name: shm.name().map(name_text).unwrap_or_default(),
             mode,
             handle: RwLock::new(Some(shm)),
         })
@@ -104,7 +104,7 @@ impl SharedMemory {
 
     /// The object's current size in bytes (`fstat`).
     #[getter]
-    fn size(&self, py: Python<'_>) -> PyResult<u64> {
+    fn size(&self, py: Python<'_>) -> PyResult<usize> {
         let guard = self.handle.read().unwrap_or_else(PoisonError::into_inner);
         let shm = guard.as_ref().ok_or_else(|| {
             ExistentialError::new_err("The segment does not exist (its descriptor was closed)")

@@ -302,7 +302,7 @@ fn sysv_ipc_module(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "SEMAPHORE_TIMEOUT_SUPPORTED",
         sysv_ipc::SEMAPHORE_TIMEOUT_SUPPORTED,
     )?;
-    m.add("PAGE_SIZE", sysv_ipc::page_size())?;
+    m.add("PAGE_SIZE", sysv_ipc::limits::page_size())?;
     m.add("SHM_RDONLY", libc::SHM_RDONLY)?;
     m.add("SHM_RND", libc::SHM_RND)?;
     #[cfg(target_os = "linux")]

@@ -63,7 +63,7 @@ impl MessageQueue {
         let mtype = libc::c_long::try_from(r#type)
             .map_err(|_| PyValueError::new_err(format!("type {type} does not fit a C long")))?;
         let q = &self.q;
-        py.detach(|| q.send(mtype, &data, Wait::from(block.0)))
+        py.detach(|| q.send(&data, mtype, Wait::from(block.0)))
             .map_err(|e| to_py(py, e))
     }
 
@@ -82,7 +82,7 @@ impl MessageQueue {
             .and_then(|t| Selector::from_raw(t).map_err(|e| to_py(py, e)))?;
         let q = &self.q;
         let message = py
-            .detach(|| q.receive(selector, Wait::from(block.0)))
+            .detach(|| q.receive_vec(selector, Wait::from(block.0)))
             .map_err(|e| to_py(py, e))?;
         Ok((PyBytes::new(py, &message.data).unbind(), message.mtype))
     }
@@ -182,7 +182,7 @@ impl MessageQueue {
 
     #[setter]
     fn set_mode(&self, py: Python<'_>, mode: &Bound<'_, PyAny>) -> PyResult<()> {
-        let mode = int_attr("mode", mode)?;
+        let mode: u32 = int_attr("mode", mode)?;
         self.q.set_mode(mode).map_err(|e| to_py(py, e))
     }
 

@@ -355,7 +355,7 @@ impl SharedMemory {
 
     #[setter]
     fn set_mode(&self, py: Python<'_>, mode: &Bound<'_, PyAny>) -> PyResult<()> {
-        let mode = int_attr("mode", mode)?;
+        let mode: u32 = int_attr("mode", mode)?;
         self.seg.set_mode(mode).map_err(|e| to_py(py, e))
     }
 

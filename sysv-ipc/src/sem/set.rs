@@ -5,11 +5,12 @@ use std::mem::MaybeUninit;
 
 use std::time::SystemTime;
 
-use ipc_common::{Error, Mode, Permissions, Result, Timeout};
+use ipc_common::__private::options::OpenOptions;
+use ipc_common::{Error, IntoMode, Mode, Permissions, Result, Timeout};
 use posix_ipc_sys as sys;
 
 use super::{
-    Handle, Init, NOWAIT, OpenOptions, SemCtl, SemaphoreGuard, SemaphoreStat, UNDO, check_delta,
+    FLAGS, Handle, Init, NOWAIT, SemCtl, SemaphoreGuard, SemaphoreStat, UNDO, check_delta,
     check_value,
 };
 use crate::guard::{Remove, RemoveOnDrop, Sealed};
@@ -178,9 +179,29 @@ impl SemOp {
     /// With `SEM_UNDO`: the kernel reverses this operation when the process
     /// exits.
     ///
+    /// # Do not mix undo and plain operations
+    ///
+    /// The kernel reverses the *sum* of a process's undo operations on a
+    /// semaphore. An `acquire(..).undo()` balanced by a plain `release` (or a
+    /// plain acquire by an undo release) leaves that sum non-zero, and the
+    /// kernel applies it when the process exits, normally or killed: a mutex
+    /// taken with undo and given back without it is at 2 afterwards. Put
+    /// `.undo()` on both halves, or on neither.
+    ///
     /// ```
-    /// let op = sysv_ipc::SemOp::acquire(0, 1).undo();
-    /// assert!(op.is_undo());
+    /// use sysv_ipc::{SemOp, SemaphoreSet, Timeout};
+    /// const MUTEX: u16 = 0;
+    /// let set = SemaphoreSet::options().len(1).initial_value(1).create_unique()?;
+    /// // Balanced: the undo sum goes -1, then back to 0; nothing is reversed at exit.
+    /// set.apply(&[SemOp::acquire(MUTEX, 1).undo()], Timeout::Forever)?;
+    /// set.apply(&[SemOp::release(MUTEX, 1).undo()], Timeout::Forever)?;
+    /// // Unbalanced (don't): the sum stays -1, so at exit the kernel adds 1
+    /// // and the mutex, already 1, becomes 2.
+    /// // set.apply(&[SemOp::acquire(MUTEX, 1).undo()], Timeout::Forever)?;
+    /// // set.release(MUTEX, 1)?;
+    /// assert!(SemOp::acquire(MUTEX, 1).undo().is_undo());
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub const fn undo(mut self) -> SemOp {
         self.flags |= UNDO;
@@ -246,6 +267,8 @@ pub struct SemaphoreSetOptions {
     open: OpenOptions,
     len: u16,
     init: InitValues,
+    undo: bool,
+    block: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -255,13 +278,31 @@ enum InitValues {
 }
 
 impl Default for SemaphoreSetOptions {
-    /// Same as [`SemaphoreSet::options`].
+    /// Same as [`SemaphoreSetOptions::new`].
     fn default() -> Self {
-        SemaphoreSet::options()
+        SemaphoreSetOptions::new()
     }
 }
 
 impl SemaphoreSetOptions {
+    /// Options that open an existing set of any size, asking for mode
+    /// `0o600`; when creating: mode `0o600`, every value 0 (the size must be
+    /// given with [`len`](Self::len)). The same as [`SemaphoreSet::options`].
+    ///
+    /// ```
+    /// let e = sysv_ipc::SemaphoreSetOptions::new().open(testkit::unique_key()).unwrap_err();
+    /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::NotFound);
+    /// ```
+    pub fn new() -> Self {
+        SemaphoreSetOptions {
+            open: OpenOptions::new(),
+            len: 0,
+            init: InitValues::All(0),
+            undo: false,
+            block: true,
+        }
+    }
+
     /// Create the set if no set has the key (`IPC_CREAT`).
     ///
     /// ```
@@ -276,6 +317,7 @@ impl SemaphoreSetOptions {
     }
 
     /// Create a new set, failing with `AlreadyExists` if one has the key.
+    /// Wins over [`create`](Self::create), as in [`std::fs::OpenOptions`].
     ///
     /// ```
     /// use sysv_ipc::{Key, SemaphoreSet};
@@ -290,7 +332,8 @@ impl SemaphoreSetOptions {
         self
     }
 
-    /// The permission bits (`0o777` at most; default `0o600`).
+    /// The permission bits (`0o777` at most; default `0o600`); a `u32` or a
+    /// [`Mode`].
     ///
     /// ```
     /// let set = sysv_ipc::SemaphoreSet::options().len(1).mode(0o660).create_unique()?;
@@ -298,8 +341,8 @@ impl SemaphoreSetOptions {
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn mode(&mut self, mode: u32) -> &mut Self {
-        self.open.mode = mode;
+    pub fn mode(&mut self, mode: impl IntoMode) -> &mut Self {
+        self.open.mode(mode.into_mode_bits());
         self
     }
 
@@ -313,7 +356,7 @@ impl SemaphoreSetOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn flags(&mut self, flags: i32) -> &mut Self {
-        self.open.set_flags(flags);
+        self.open.flags(flags, &FLAGS);
         self
     }
 
@@ -375,7 +418,38 @@ impl SemaphoreSetOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn allow_foreign_owner(&mut self, yes: bool) -> &mut Self {
-        self.open.allow_foreign_owner = yes;
+        self.open.allow_foreign_owner(yes);
+        self
+    }
+
+    /// The handle's `SEM_UNDO` setting from the start (default `false`): the
+    /// same as calling `set_undo` on the handle `open` returns, and under the
+    /// same rule (do not mix undo and plain operations on one semaphore; see
+    /// [`Semaphore::set_undo`](crate::Semaphore::set_undo)).
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).undo(true).create_unique()?;
+    /// assert!(set.undo());
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn undo(&mut self, undo: bool) -> &mut Self {
+        self.undo = undo;
+        self
+    }
+
+    /// The handle's blocking setting from the start (default `true`; `false`
+    /// is `IPC_NOWAIT` on every operation, sysv_ipc's `block = False`): the
+    /// same as calling `set_block` on the handle `open` returns.
+    ///
+    /// ```
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).block(false).create_unique()?;
+    /// assert!(!set.block());
+    /// set.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn block(&mut self, block: bool) -> &mut Self {
+        self.block = block;
         self
     }
 
@@ -400,8 +474,17 @@ impl SemaphoreSetOptions {
             InitValues::All(v) => Init::All(*v),
             InitValues::Each(values) => Init::Each(values),
         };
-        Handle::open("semaphore set", key.into(), &self.open, self.len, init)
-            .map(|h| SemaphoreSet { h })
+        Handle::open(
+            "semaphore set",
+            key.into(),
+            &self.open,
+            self.len,
+            init,
+            true,
+        )
+        .map(|h| SemaphoreSet {
+            h: h.with_settings(self.undo, self.block),
+        })
     }
 
     /// Creates a new set under a fresh random key (always exclusively).
@@ -413,8 +496,9 @@ impl SemaphoreSetOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create_unique(&self) -> Result<SemaphoreSet> {
+        self.open.check()?;
         let mut opts = self.clone();
-        opts.create_new(true);
+        opts.open.create_new(true);
         key::with_unique_key("semget", |k| opts.open(k))
     }
 }
@@ -422,7 +506,7 @@ impl SemaphoreSetOptions {
 impl SemaphoreSet {
     /// The most operations one [`apply`](Self::apply) call takes (Linux's
     /// default SEMOPM). The running kernel's SEMOPM may be lower (see
-    /// [`semaphore_limits`](crate::semaphore_limits)); then bigger batches fail
+    /// [`semaphore_limits`](crate::limits::semaphore_limits)); then bigger batches fail
     /// with `InvalidInput` from the kernel.
     ///
     /// ```
@@ -438,11 +522,7 @@ impl SemaphoreSet {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn options() -> SemaphoreSetOptions {
-        SemaphoreSetOptions {
-            open: OpenOptions::default(),
-            len: 0,
-            init: InitValues::All(0),
-        }
+        SemaphoreSetOptions::new()
     }
 
     /// Opens the existing set with `key`, whatever its size.
@@ -458,13 +538,15 @@ impl SemaphoreSet {
         SemaphoreSet::options().open(key)
     }
 
-    /// A handle on the existing set with id `id` (checked with `IPC_STAT`).
+    /// A handle on the existing set with id `id` (checked with `IPC_STAT`;
+    /// `NotFound` if there is none, as for every System V `from_id`).
     ///
     /// ```
     /// use sysv_ipc::SemaphoreSet;
     /// let set = SemaphoreSet::options().len(2).create_unique()?;
     /// assert_eq!(SemaphoreSet::from_id(set.id())?.len(), 2);
     /// set.remove()?;
+    /// assert_eq!(SemaphoreSet::from_id(set.id()).unwrap_err().kind(), sysv_ipc::ErrorKind::NotFound);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn from_id(id: i32) -> Result<SemaphoreSet> {
@@ -540,7 +622,7 @@ impl SemaphoreSet {
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn apply(&self, ops: &[SemOp], timeout: Timeout) -> Result<()> {
+    pub fn apply(&self, ops: &[SemOp], timeout: impl Into<Timeout>) -> Result<()> {
         if ops.is_empty() || ops.len() > Self::MAX_BATCH {
             return Err(Error::invalid_input(
                 "apply",
@@ -559,7 +641,7 @@ impl SemaphoreSet {
         // SAFETY: the first ops.len() elements were initialised just above, and
         // MaybeUninit<sembuf> has the layout of sembuf.
         let raw = unsafe { std::slice::from_raw_parts_mut(buf.as_mut_ptr().cast(), ops.len()) };
-        self.h.semop(raw, timeout)
+        self.h.semop(raw, timeout.into())
     }
 
     /// Decrements member `index` by `delta`, waiting up to `timeout`.
@@ -573,9 +655,9 @@ impl SemaphoreSet {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     #[doc(alias = "P")]
-    pub fn acquire(&self, index: u16, delta: u16, timeout: Timeout) -> Result<()> {
+    pub fn acquire(&self, index: u16, delta: u16, timeout: impl Into<Timeout>) -> Result<()> {
         self.h.check_index("acquire", index)?;
-        self.h.acquire(index, delta, timeout)
+        self.h.acquire(index, delta, timeout.into())
     }
 
     /// Increments member `index` by `delta` (never waits).
@@ -605,9 +687,9 @@ impl SemaphoreSet {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     #[doc(alias = "Z")]
-    pub fn wait_zero(&self, index: u16, timeout: Timeout) -> Result<()> {
+    pub fn wait_zero(&self, index: u16, timeout: impl Into<Timeout>) -> Result<()> {
         self.h.check_index("wait_zero", index)?;
-        self.h.wait_zero(index, timeout)
+        self.h.wait_zero(index, timeout.into())
     }
 
     /// Acquires `delta` of member `index` and returns a guard that releases it
@@ -628,13 +710,14 @@ impl SemaphoreSet {
         &self,
         index: u16,
         delta: u16,
-        timeout: Timeout,
+        timeout: impl Into<Timeout>,
     ) -> Result<SemaphoreGuard<'_>> {
         self.h.check_index("acquire_guard", index)?;
-        self.h.acquire_guard(index, delta, timeout)
+        self.h.acquire_guard(index, delta, timeout.into())
     }
 
-    /// Whether this handle adds `SEM_UNDO` to its operations (default `false`).
+    /// Whether this handle adds `SEM_UNDO` to its operations (default `false`;
+    /// [`SemaphoreSetOptions::undo`] sets it when opening).
     ///
     /// ```
     /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
@@ -643,20 +726,24 @@ impl SemaphoreSet {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn undo(&self) -> bool {
-        self.h.undo
+        self.h.undo()
     }
 
     /// Adds `SEM_UNDO` to every operation through this handle (or stops).
+    /// Takes `&self`, so a set shared in an `Arc` can change it; each
+    /// operation reads the setting once. Do not mix undo and plain
+    /// operations on one semaphore: see the pitfall on
+    /// [`SemOp::undo`] and [`Semaphore::set_undo`](crate::Semaphore::set_undo).
     ///
     /// ```
-    /// let mut set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// let set = std::sync::Arc::new(sysv_ipc::SemaphoreSet::options().len(1).create_unique()?);
     /// set.set_undo(true);
     /// assert!(set.undo());
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn set_undo(&mut self, undo: bool) {
-        self.h.undo = undo;
+    pub fn set_undo(&self, undo: bool) {
+        self.h.set_undo(undo);
     }
 
     /// Whether operations through this handle may wait (default `true`).
@@ -668,21 +755,22 @@ impl SemaphoreSet {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn block(&self) -> bool {
-        self.h.block
+        self.h.block()
     }
 
     /// With `false`, no operation through this handle waits (`IPC_NOWAIT`).
+    /// Takes `&self`, like [`set_undo`](Self::set_undo).
     ///
     /// ```
     /// use sysv_ipc::{SemaphoreSet, Timeout};
-    /// let mut set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
     /// set.set_block(false);
     /// assert!(set.acquire(0, 1, Timeout::Forever).unwrap_err().is_busy());
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn set_block(&mut self, block: bool) {
-        self.h.block = block;
+    pub fn set_block(&self, block: bool) {
+        self.h.set_block(block);
     }
 
     /// The value of member `index` (`GETVAL`).
@@ -941,8 +1029,8 @@ impl SemaphoreSet {
     /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn set_mode(&self, mode: u32) -> Result<()> {
-        ipc::set_mode::<SemCtl>(self.h.id, self.h.key, mode)
+    pub fn set_mode(&self, mode: impl IntoMode) -> Result<()> {
+        ipc::set_mode::<SemCtl>(self.h.id, self.h.key, mode.into_mode_bits())
     }
 
     /// Gives the set to another owner.
@@ -991,6 +1079,7 @@ impl SemaphoreSet {
     /// assert!(sysv_ipc::SemaphoreSet::from_id(id).is_err());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    #[must_use = "the guard removes when it drops: dropped at once, it removes at once"]
     pub fn remove_on_drop(self) -> RemoveOnDrop<SemaphoreSet> {
         RemoveOnDrop::new(self)
     }
@@ -1010,8 +1099,8 @@ impl fmt::Debug for SemaphoreSet {
             .field("key", &format_args!("{}", self.h.key))
             .field("id", &self.h.id)
             .field("len", &self.h.len)
-            .field("undo", &self.h.undo)
-            .field("block", &self.h.block)
+            .field("undo", &self.h.undo())
+            .field("block", &self.h.block())
             .finish()
     }
 }

@@ -3,9 +3,10 @@
 use std::fmt;
 use std::time::SystemTime;
 
-use ipc_common::{Mode, Permissions, Result, Timeout};
+use ipc_common::__private::options::OpenOptions;
+use ipc_common::{IntoMode, Mode, Permissions, Result, Timeout};
 
-use super::{Handle, Init, OpenOptions, SemCtl, SemaphoreGuard, SemaphoreStat};
+use super::{FLAGS, Handle, Init, SemCtl, SemaphoreGuard, SemaphoreStat};
 use crate::guard::{Remove, RemoveOnDrop, Sealed};
 use crate::ipc;
 use crate::key::{self, Key};
@@ -124,16 +125,37 @@ pub struct Semaphore {
 pub struct SemaphoreOptions {
     open: OpenOptions,
     initial_value: u16,
+    undo: bool,
+    block: bool,
+    mark_initialised: bool,
 }
 
 impl Default for SemaphoreOptions {
-    /// Same as [`Semaphore::options`].
+    /// Same as [`SemaphoreOptions::new`].
     fn default() -> Self {
-        Semaphore::options()
+        SemaphoreOptions::new()
     }
 }
 
 impl SemaphoreOptions {
+    /// Options that open an existing semaphore, asking for mode `0o600`;
+    /// when creating: mode `0o600`, initial value 0. The same as
+    /// [`Semaphore::options`].
+    ///
+    /// ```
+    /// let e = sysv_ipc::SemaphoreOptions::new().open(testkit::unique_key()).unwrap_err();
+    /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::NotFound);
+    /// ```
+    pub fn new() -> Self {
+        SemaphoreOptions {
+            open: OpenOptions::new(),
+            initial_value: 0,
+            undo: false,
+            block: true,
+            mark_initialised: true,
+        }
+    }
+
     /// Create the semaphore if no semaphore has the key (`IPC_CREAT`).
     ///
     /// ```
@@ -148,7 +170,8 @@ impl SemaphoreOptions {
 
     /// Create a new semaphore and fail with
     /// [`AlreadyExists`](crate::ErrorKind::AlreadyExists) if one has the key
-    /// (`IPC_CREAT | IPC_EXCL`).
+    /// (`IPC_CREAT | IPC_EXCL`). Wins over [`create`](Self::create), as in
+    /// [`std::fs::OpenOptions`].
     ///
     /// ```
     /// use sysv_ipc::{Semaphore, Key, ErrorKind};
@@ -166,6 +189,8 @@ impl SemaphoreOptions {
 
     /// The permission bits (`0o777` at most; default `0o600`): those of a new
     /// semaphore, and the access asked for when opening an existing one.
+    /// Takes a `u32` or a [`Mode`]; bad bits fail at `open` with
+    /// `InvalidInput`.
     ///
     /// ```
     /// let sem = sysv_ipc::Semaphore::options().create_new(true).mode(0o644)
@@ -175,8 +200,8 @@ impl SemaphoreOptions {
     /// sem.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn mode(&mut self, mode: u32) -> &mut Self {
-        self.open.mode = mode;
+    pub fn mode(&mut self, mode: impl IntoMode) -> &mut Self {
+        self.open.mode(mode.into_mode_bits());
         self
     }
 
@@ -197,7 +222,10 @@ impl SemaphoreOptions {
     }
 
     /// Sets creation from sysv_ipc-style flags (`0`, [`IPC_CREAT`](crate::IPC_CREAT)
-    /// or [`IPC_CREX`](crate::IPC_CREX)), for line-by-line ports. `IPC_EXCL`
+    /// or [`IPC_CREX`](crate::IPC_CREX)), for line-by-line ports. They replace
+    /// what [`create`](Self::create) and [`create_new`](Self::create_new) set,
+    /// exactly as if those were called (so `.flags(IPC_CREAT).create(false)`
+    /// only opens, as for every options type of both crates). `IPC_EXCL`
     /// without `IPC_CREAT`, or any other bit (such as permission bits, which
     /// sysv_ipc lets turn `0o1600` into `IPC_CREAT`), makes `open` fail with
     /// `InvalidInput`.
@@ -212,7 +240,7 @@ impl SemaphoreOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn flags(&mut self, flags: i32) -> &mut Self {
-        self.open.set_flags(flags);
+        self.open.flags(flags, &FLAGS);
         self
     }
 
@@ -232,7 +260,38 @@ impl SemaphoreOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn allow_foreign_owner(&mut self, yes: bool) -> &mut Self {
-        self.open.allow_foreign_owner = yes;
+        self.open.allow_foreign_owner(yes);
+        self
+    }
+
+    /// The handle's `SEM_UNDO` setting from the start (default `false`): the
+    /// same as calling `set_undo` on the handle `open` returns, and under the
+    /// same rule (do not mix undo and plain operations on one semaphore; see
+    /// [`Semaphore::set_undo`](crate::Semaphore::set_undo)).
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::options().undo(true).create_unique()?;
+    /// assert!(sem.undo());
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn undo(&mut self, undo: bool) -> &mut Self {
+        self.undo = undo;
+        self
+    }
+
+    /// The handle's blocking setting from the start (default `true`; `false`
+    /// is `IPC_NOWAIT` on every operation, sysv_ipc's `block = False`): the
+    /// same as calling `set_block` on the handle `open` returns.
+    ///
+    /// ```
+    /// let sem = sysv_ipc::Semaphore::options().block(false).create_unique()?;
+    /// assert!(!sem.block());
+    /// sem.remove()?;
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    pub fn block(&mut self, block: bool) -> &mut Self {
+        self.block = block;
         self
     }
 
@@ -258,7 +317,7 @@ impl SemaphoreOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn mark_initialised(&mut self, yes: bool) -> &mut Self {
-        self.open.mark_initialised = yes;
+        self.mark_initialised = yes;
         self
     }
 
@@ -278,12 +337,23 @@ impl SemaphoreOptions {
     /// ```
     pub fn open(&self, key: impl Into<Key>) -> Result<Semaphore> {
         let init = Init::All(self.initial_value);
-        Handle::open("semaphore", key.into(), &self.open, 1, init).map(|h| Semaphore { h })
+        Handle::open(
+            "semaphore",
+            key.into(),
+            &self.open,
+            1,
+            init,
+            self.mark_initialised,
+        )
+        .map(|h| Semaphore {
+            h: h.with_settings(self.undo, self.block),
+        })
     }
 
     /// Creates a new semaphore under a fresh random key from the OS random
     /// source, retrying on collisions (sysv_ipc's `key=None`). The creation
-    /// settings are ignored: this always creates exclusively.
+    /// settings are ignored (this always creates exclusively); invalid flags
+    /// are still reported.
     ///
     /// ```
     /// let sem = sysv_ipc::Semaphore::options().mode(0o600).initial_value(2).create_unique()?;
@@ -292,8 +362,9 @@ impl SemaphoreOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn create_unique(&self) -> Result<Semaphore> {
+        self.open.check()?;
         let mut opts = self.clone();
-        opts.create_new(true);
+        opts.open.create_new(true);
         key::with_unique_key("semget", |k| opts.open(k))
     }
 }
@@ -308,10 +379,7 @@ impl Semaphore {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn options() -> SemaphoreOptions {
-        SemaphoreOptions {
-            open: OpenOptions::default(),
-            initial_value: 0,
-        }
+        SemaphoreOptions::new()
     }
 
     /// Opens the existing semaphore with `key` (asking for mode `0o600`).
@@ -388,7 +456,8 @@ impl Semaphore {
     }
 
     /// A handle on the existing semaphore set with id `id` (checked with
-    /// `IPC_STAT`; `Removed` if there is none). Member 0 is used.
+    /// `IPC_STAT`; `NotFound` if there is none, as for every System V
+    /// `from_id`). Member 0 is used.
     ///
     /// ```
     /// use sysv_ipc::Semaphore;
@@ -396,7 +465,7 @@ impl Semaphore {
     /// let same = Semaphore::from_id(sem.id())?;
     /// assert_eq!((same.key(), same.value()?), (sem.key(), 4));
     /// sem.remove()?;
-    /// assert_eq!(Semaphore::from_id(sem.id()).unwrap_err().kind(), sysv_ipc::ErrorKind::Removed);
+    /// assert_eq!(Semaphore::from_id(sem.id()).unwrap_err().kind(), sysv_ipc::ErrorKind::NotFound);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn from_id(id: i32) -> Result<Semaphore> {
@@ -446,7 +515,9 @@ impl Semaphore {
     /// [`block`](Self::block) off it never waits.
     ///
     /// Errors: `InvalidInput` (delta 0 or above SEMVMX), `WouldBlock` (would
-    /// wait, or the timeout expired), `Interrupted` (a signal handler ran,
+    /// wait and was asked not to: `Immediate`, or [`block`](Self::block)
+    /// off), `TimedOut` (the timeout expired; errno `EAGAIN`, as Linux
+    /// reports it), `Interrupted` (a signal handler ran,
     /// with or without `SA_RESTART`, or, on Linux, the process was stopped and
     /// continued; the wait is never resumed silently), `Removed` (the
     /// semaphore was removed before or during the wait), `PermissionDenied`.
@@ -464,8 +535,8 @@ impl Semaphore {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     #[doc(alias = "P")]
-    pub fn acquire(&self, delta: u16, timeout: Timeout) -> Result<()> {
-        self.h.acquire(0, delta, timeout)
+    pub fn acquire(&self, delta: u16, timeout: impl Into<Timeout>) -> Result<()> {
+        self.h.acquire(0, delta, timeout.into())
     }
 
     /// Increments the value by `delta` (1..=32767); never waits (sysv_ipc's
@@ -496,8 +567,8 @@ impl Semaphore {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     #[doc(alias = "Z")]
-    pub fn wait_zero(&self, timeout: Timeout) -> Result<()> {
-        self.h.wait_zero(0, timeout)
+    pub fn wait_zero(&self, timeout: impl Into<Timeout>) -> Result<()> {
+        self.h.wait_zero(0, timeout.into())
     }
 
     /// Acquires `delta` like [`acquire`](Self::acquire) and returns a guard that
@@ -514,36 +585,65 @@ impl Semaphore {
     /// sem.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn acquire_guard(&self, delta: u16, timeout: Timeout) -> Result<SemaphoreGuard<'_>> {
-        self.h.acquire_guard(0, delta, timeout)
+    pub fn acquire_guard(
+        &self,
+        delta: u16,
+        timeout: impl Into<Timeout>,
+    ) -> Result<SemaphoreGuard<'_>> {
+        self.h.acquire_guard(0, delta, timeout.into())
     }
 
-    /// Whether this handle's operations use `SEM_UNDO` (default `false`).
+    /// Whether this handle's operations use `SEM_UNDO` (default `false`;
+    /// [`SemaphoreOptions::undo`] sets it when opening).
     ///
     /// ```
     /// assert!(!sysv_ipc::Semaphore::create_unique(0).map(|s| { let u = s.undo(); s.remove().unwrap(); u })?);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn undo(&self) -> bool {
-        self.h.undo
+        self.h.undo()
     }
 
     /// Turns `SEM_UNDO` on or off for this handle's operations: with it on, the
     /// kernel reverses this process's acquires and releases when it exits.
+    /// Takes `&self`, so a handle shared in an `Arc` can change it; each
+    /// operation reads the setting once.
+    ///
+    /// # Do not mix undo and plain operations
+    ///
+    /// The kernel keeps, per process and semaphore, the sum of that process's
+    /// undo operations, and reverses exactly that sum when the process exits.
+    /// An acquire made with undo and released without it (or the other way
+    /// round) leaves the sum unbalanced, so the kernel "gives back" a unit
+    /// that was already given back: a mutex at 1 ends up at 2 when the
+    /// process exits, normally or not. Use undo for both halves (an
+    /// [`acquire_guard`](Self::acquire_guard) releases with the undo setting
+    /// it acquired with) or for neither.
     ///
     /// ```
-    /// let mut sem = sysv_ipc::Semaphore::create_unique(1)?;
-    /// sem.set_undo(true);
-    /// sem.acquire(1, sysv_ipc::Timeout::Immediate)?; // undone if this process dies
-    /// assert!(sem.undo());
+    /// use sysv_ipc::{Semaphore, Timeout};
+    /// let sem = Semaphore::options().undo(true).initial_value(1).create_unique()?; // a mutex
+    /// // Balanced: both halves with undo (the handle's setting), so the
+    /// // kernel has nothing to reverse when this process exits.
+    /// sem.acquire(1, Timeout::Forever)?;
+    /// sem.release(1)?;
+    /// // Balanced too: a guard releases with the setting it acquired with.
+    /// drop(sem.acquire_guard(1, Timeout::Forever)?);
+    /// // Unbalanced (don't): acquired with undo, released without it. The
+    /// // value is 1 after the release, and 2 once this process exits.
+    /// // sem.acquire(1, Timeout::Forever)?;
+    /// // sem.set_undo(false);
+    /// // sem.release(1)?;
+    /// assert_eq!(sem.value()?, 1);
     /// sem.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn set_undo(&mut self, undo: bool) {
-        self.h.undo = undo;
+    pub fn set_undo(&self, undo: bool) {
+        self.h.set_undo(undo);
     }
 
-    /// Whether acquire and wait-for-zero may wait (default `true`).
+    /// Whether acquire and wait-for-zero may wait (default `true`;
+    /// [`SemaphoreOptions::block`] sets it when opening).
     ///
     /// ```
     /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
@@ -552,21 +652,22 @@ impl Semaphore {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn block(&self) -> bool {
-        self.h.block
+        self.h.block()
     }
 
     /// With `false`, acquire and wait-for-zero never wait, whatever the timeout
-    /// (`IPC_NOWAIT`, as sysv_ipc's `block = False`).
+    /// (`IPC_NOWAIT`, as sysv_ipc's `block = False`). Takes `&self`, like
+    /// [`set_undo`](Self::set_undo).
     ///
     /// ```
-    /// let mut sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// let sem = std::sync::Arc::new(sysv_ipc::Semaphore::create_unique(0)?);
     /// sem.set_block(false);
     /// assert!(sem.acquire(1, sysv_ipc::Timeout::Forever).unwrap_err().is_busy());
     /// sem.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn set_block(&mut self, block: bool) {
-        self.h.block = block;
+    pub fn set_block(&self, block: bool) {
+        self.h.set_block(block);
     }
 
     /// The current value (`GETVAL`).
@@ -632,8 +733,8 @@ impl Semaphore {
     /// sem.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn set_mode(&self, mode: u32) -> Result<()> {
-        ipc::set_mode::<SemCtl>(self.h.id, self.h.key, mode)
+    pub fn set_mode(&self, mode: impl IntoMode) -> Result<()> {
+        ipc::set_mode::<SemCtl>(self.h.id, self.h.key, mode.into_mode_bits())
     }
 
     /// The owner's user id.
@@ -815,6 +916,7 @@ impl Semaphore {
     /// assert!(sysv_ipc::Semaphore::from_id(id).is_err());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    #[must_use = "the guard removes when it drops: dropped at once, it removes at once"]
     pub fn remove_on_drop(self) -> RemoveOnDrop<Semaphore> {
         RemoveOnDrop::new(self)
     }
@@ -834,8 +936,8 @@ impl fmt::Debug for Semaphore {
         f.debug_struct("Semaphore")
             .field("key", &format_args!("{}", self.h.key))
             .field("id", &self.h.id)
-            .field("undo", &self.h.undo)
-            .field("block", &self.h.block)
+            .field("undo", &self.h.undo())
+            .field("block", &self.h.block())
             .finish()
     }
 }

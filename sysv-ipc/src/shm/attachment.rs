@@ -24,7 +24,9 @@ use crate::key::Key;
 ///
 /// Everything of [`Region`] is available through `Deref`: bounds-checked
 /// copies ([`read_at`](Region::read_at), [`write_at`](Region::write_at),
-/// [`read_vec`](Region::read_vec), [`fill`](Region::fill)), aligned atomics
+/// [`read_vec`](Region::read_vec), [`read_to_end`](Region::read_to_end),
+/// [`fill`](Region::fill); one rule: a length is exact, `0` reads nothing),
+/// aligned atomics
 /// ([`atomic_u32`](Region::atomic_u32), [`atomic_u64`](Region::atomic_u64)),
 /// raw pointers and `unsafe` slices. A read-only attachment refuses every
 /// write with [`ErrorKind::PermissionDenied`] instead of faulting.
@@ -49,7 +51,7 @@ use crate::key::Key;
 /// a.atomic_u32(0)?.store(7, Ordering::Release);
 /// let b = seg.attach_read_only()?; // a second, independent mapping
 /// assert_eq!(b.atomic_u32(0).unwrap_err().kind(), sysv_ipc::ErrorKind::PermissionDenied);
-/// assert_eq!(b.read(8, 5)?, b"hello");
+/// assert_eq!(b.read_vec(8, 5)?, b"hello");
 /// assert!(b.write_at(0, b"x").unwrap_err().is_permissions());
 /// assert_eq!(seg.number_attached()?, 2);
 /// a.detach()?;
@@ -130,62 +132,6 @@ impl Attachment {
         self.id
     }
 
-    /// sysv_ipc's `read(byte_count, offset)`: copies up to `len` bytes starting
-    /// at `offset` (note the order: offset first, like [`Region::read_at`]).
-    ///
-    /// `len == 0`, or a `len` reaching past the end, reads to the end of the
-    /// segment, as in sysv_ipc. `offset` must be less than the segment size,
-    /// else [`ErrorKind::InvalidInput`] (sysv_ipc wraps a negative offset
-    /// around; here no value overflows). Memory for the copy that cannot be
-    /// allocated is [`ErrorKind::LimitExceeded`], never an abort. For reads
-    /// that allocate nothing use [`read_at`](Region::read_at).
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 10) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// let a = seg.attach()?;
-    /// a.write_at(0, b"0123456789")?;
-    /// assert_eq!(a.read(2, 3)?, b"234");
-    /// assert_eq!(a.read(7, 0)?, b"789");          // 0: to the end
-    /// assert_eq!(a.read(7, usize::MAX)?, b"789"); // past the end: to the end
-    /// assert!(a.read(10, 1).unwrap_err().is_invalid_input());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn read(&self, offset: usize, len: usize) -> Result<Vec<u8>> {
-        let size = self.region.len();
-        if offset >= size {
-            return Err(Error::invalid_input(
-                "read",
-                format!(
-                    "offset {offset} is not inside the {size}-byte segment; it must be less than {size}"
-                ),
-            ));
-        }
-        let rest = size - offset;
-        let n = if len == 0 { rest } else { len.min(rest) };
-        // A segment can be far larger than the memory this process may
-        // allocate: that is an error to return, not an abort.
-        let mut out = Vec::new();
-        out.try_reserve_exact(n).map_err(|_| {
-            Error::new(
-                ErrorKind::LimitExceeded,
-                "read",
-                format!(
-                    "cannot allocate {n} bytes to copy the segment into (out of memory, or \
-                     RLIMIT_AS/RLIMIT_DATA); read a smaller range, or read_at into a buffer \
-                     of your own"
-                ),
-            )
-        })?;
-        out.resize(n, 0);
-        self.region.read_at(offset, &mut out)?;
-        Ok(out)
-    }
-
     /// The whole attachment as a mutable byte slice.
     ///
     /// # Safety
@@ -205,7 +151,7 @@ impl Attachment {
     /// let mut a = seg.attach()?;
     /// // SAFETY: the attachment is writable and this process is the only user.
     /// unsafe { a.as_mut_slice().copy_from_slice(b"abcd") };
-    /// assert_eq!(a.read(0, 0)?, b"abcd");
+    /// assert_eq!(a.read_to_end(0)?, b"abcd");
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub unsafe fn as_mut_slice(&mut self) -> &mut [u8] {
