@@ -24,7 +24,12 @@ fn header(byte: &mut u8, iov: &mut libc::iovec, cmsg: &mut [u64; CMSG_ROOM / 8])
     msg.msg_iov = iov;
     msg.msg_iovlen = 1;
     msg.msg_control = cmsg.as_mut_ptr().cast();
-    msg.msg_controllen = CMSG_ROOM as _;
+    // `msg_controllen` is a size_t on glibc, a socklen_t (u32) on musl;
+    // CMSG_ROOM is a few dozen bytes.
+    #[allow(clippy::cast_possible_truncation)]
+    {
+        msg.msg_controllen = CMSG_ROOM as _;
+    }
     msg
 }
 
