@@ -8,6 +8,11 @@
  *   posix_shm_lifecycle N | sysv_sem_pingpong N | sysv_msg_pingpong N
  *   sysv_shm_bandwidth MIB | robust_mutex_uncontended N | robust_condvar_pingpong N
  *
+ * The shared-memory bandwidth scenarios take an optional `memcpy` after MIB:
+ * the reader then copies the memory into a 64 KiB buffer with memcpy and sums
+ * the buffer, the work the safe Rust read does (Region::read_at), and only
+ * that read is printed, as `<scenario>.read+memcpy`.
+ *
  * The two robust scenarios (beyond the reference's ten) use a process-shared,
  * robust, error-checking pthread mutex and process-shared condition variables
  * on CLOCK_MONOTONIC in a POSIX shared-memory page, made with the attributes
@@ -408,14 +413,42 @@ static uint64_t sum_words(const volatile void *p, size_t size)
     return a + b + c + d;
 }
 
+/* The read of the `memcpy` variant: copy through a 64 KiB buffer, sum the buffer. */
+static uint64_t copy_and_sum(const volatile void *p, size_t size)
+{
+    static uint64_t buf[65536 / 8];
+    const char *src = (const char *)p;
+    uint64_t sum = 0;
+    for (size_t off = 0; off < size; off += sizeof buf) {
+        size_t len = size - off < sizeof buf ? size - off : sizeof buf;
+        memcpy(buf, src + off, len);
+        sum += sum_words(buf, len);
+    }
+    return sum;
+}
+
+/* The timed read of scenarios 6 and 10 (in place, or through memcpy). */
+static uint64_t timed_sum(const volatile void *p, size_t size, int through_memcpy, uint64_t *ns)
+{
+    uint64_t t0 = now_ns();
+    uint64_t sum = through_memcpy ? copy_and_sum(p, size) : sum_words(p, size);
+    *ns = now_ns() - t0;
+    return sum;
+}
+
 static void report_child_read(int fd, uint64_t ns)
 {
     if (write(fd, &ns, sizeof ns) != (ssize_t)sizeof ns)
         die("child write to pipe");
 }
 
-static void print_bandwidth(const char *scenario, size_t size, uint64_t w, uint64_t ww, uint64_t r)
+static void print_bandwidth(const char *scenario, int through_memcpy, size_t size, uint64_t w,
+                            uint64_t ww, uint64_t r)
 {
+    if (through_memcpy) {
+        printf("%s.read+memcpy %.2f GB/s\n", scenario, (double)size / (double)r);
+        return;
+    }
     printf("%s.write %.2f GB/s\n", scenario, (double)size / (double)w);
     printf("%s.write_warm %.2f GB/s\n", scenario, (double)size / (double)ww);
     printf("%s.read %.2f GB/s\n", scenario, (double)size / (double)r);
@@ -437,7 +470,7 @@ static uint64_t release_and_collect(int release_fd, int result_fd)
 static const uint64_t PATTERN = 0xCDCDCDCDCDCDCDCDull;
 
 /* 6 */
-static void posix_shm_bandwidth(long mib)
+static void posix_shm_bandwidth(long mib, int through_memcpy)
 {
     size_t size = (size_t)mib << 20;
     int release[2], result[2];
@@ -455,12 +488,11 @@ static void posix_shm_bandwidth(long mib)
         if (p == MAP_FAILED)
             die("child mmap");
         close(fd);
-        uint64_t t0 = now_ns();
-        uint64_t sum = sum_words(p, size);
-        uint64_t t1 = now_ns();
+        uint64_t ns;
+        uint64_t sum = timed_sum(p, size, through_memcpy, &ns);
         if (sum != PATTERN * (size / 8))
             fail("child read back the wrong bytes");
-        report_child_read(result[1], t1 - t0);
+        report_child_read(result[1], ns);
         _exit(0);
     }
     int fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600);
@@ -480,7 +512,7 @@ static void posix_shm_bandwidth(long mib)
     uint64_t r = release_and_collect(release[1], result[0]);
     munmap(p, size);
     cleanup();
-    print_bandwidth("posix_shm_bandwidth", size, t1 - t0, t2 - t1, r);
+    print_bandwidth("posix_shm_bandwidth", through_memcpy, size, t1 - t0, t2 - t1, r);
 }
 
 /* 7 */
@@ -597,7 +629,7 @@ static void sysv_msg_pingpong(long n)
 }
 
 /* 10 */
-static void sysv_shm_bandwidth(long mib)
+static void sysv_shm_bandwidth(long mib, int through_memcpy)
 {
     size_t size = (size_t)mib << 20;
     int release[2], result[2];
@@ -614,12 +646,11 @@ static void sysv_shm_bandwidth(long mib)
         void *p = shmat(id, NULL, SHM_RDONLY);
         if (p == (void *)-1)
             die("child shmat");
-        uint64_t t0 = now_ns();
-        uint64_t sum = sum_words(p, size);
-        uint64_t t1 = now_ns();
+        uint64_t ns;
+        uint64_t sum = timed_sum(p, size, through_memcpy, &ns);
         if (sum != PATTERN * (size / 8))
             fail("child read back the wrong bytes");
-        report_child_read(result[1], t1 - t0);
+        report_child_read(result[1], ns);
         _exit(0);
     }
     int id = shmget(key, size, IPC_CREAT | IPC_EXCL | 0600);
@@ -636,7 +667,7 @@ static void sysv_shm_bandwidth(long mib)
     uint64_t r = release_and_collect(release[1], result[0]);
     shmdt(p);
     cleanup();
-    print_bandwidth("sysv_shm_bandwidth", size, t1 - t0, t2 - t1, r);
+    print_bandwidth("sysv_shm_bandwidth", through_memcpy, size, t1 - t0, t2 - t1, r);
 }
 
 /* A POSIX shared-memory page for the robust scenarios, made and mapped by the parent. */
@@ -759,6 +790,18 @@ static void robust_condvar_pingpong(long n)
     printf("robust_condvar_pingpong %.1f ns/roundtrip\n", (double)(t1 - t0) / n);
 }
 
+/* The optional `memcpy` variant of the bandwidth scenarios. */
+static int memcpy_variant(int argc, char **argv, int i)
+{
+    if (i >= argc)
+        return 0;
+    if (strcmp(argv[i], "memcpy") != 0) {
+        fprintf(stderr, "ipc-bench-c: unknown variant '%s' (only 'memcpy')\n", argv[i]);
+        exit(2);
+    }
+    return 1;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -779,7 +822,7 @@ int main(int argc, char **argv)
     else if (!strcmp(s, "posix_mq_throughput"))
         posix_mq_throughput(arg_long(argc, argv, 2, "N"), arg_long(argc, argv, 3, "S"));
     else if (!strcmp(s, "posix_shm_bandwidth"))
-        posix_shm_bandwidth(arg_long(argc, argv, 2, "MIB"));
+        posix_shm_bandwidth(arg_long(argc, argv, 2, "MIB"), memcpy_variant(argc, argv, 3));
     else if (!strcmp(s, "posix_shm_lifecycle"))
         posix_shm_lifecycle(arg_long(argc, argv, 2, "N"));
     else if (!strcmp(s, "sysv_sem_pingpong"))
@@ -787,7 +830,7 @@ int main(int argc, char **argv)
     else if (!strcmp(s, "sysv_msg_pingpong"))
         sysv_msg_pingpong(arg_long(argc, argv, 2, "N"));
     else if (!strcmp(s, "sysv_shm_bandwidth"))
-        sysv_shm_bandwidth(arg_long(argc, argv, 2, "MIB"));
+        sysv_shm_bandwidth(arg_long(argc, argv, 2, "MIB"), memcpy_variant(argc, argv, 3));
     else if (!strcmp(s, "robust_mutex_uncontended"))
         robust_mutex_uncontended(arg_long(argc, argv, 2, "N"));
     else if (!strcmp(s, "robust_condvar_pingpong"))
