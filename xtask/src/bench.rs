@@ -15,6 +15,13 @@
 //!   (the rows to compare libraries with; cross-CPU wake-ups on a VM are
 //!   tens of µs of noise);
 //! - `--runs R` runs every program R times and reports the medians.
+//!
+//! Beyond the reference's ten scenarios, `robust_mutex_uncontended` and
+//! `robust_condvar_pingpong` measure `RobustMutex`/`Condvar` against the same
+//! pthread calls in C. The shared-memory scenarios also run the C program's
+//! `memcpy` variant, whose read copies through a 64 KiB buffer as the safe
+//! Rust read does: its row, `[C memcpy]`, compares that read with the Rust
+//! default one, i.e. `Region::read_at` with `memcpy`.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -35,7 +42,8 @@ struct Scenario {
     fixed: &'static [u64],
     /// Whether it gets an `@cpu0` row with `--pin` (two-process loops).
     pin: bool,
-    /// Whether the Rust side also runs the `slice` variant.
+    /// Whether the Rust side also runs the `slice` variant and the C side
+    /// the `memcpy` one (the shared-memory bandwidth scenarios).
     slice: bool,
 }
 
@@ -72,6 +80,9 @@ const SCENARIOS: &[Scenario] = &[
     pinnable(scenario("sysv_sem_pingpong", Some(100_000), &[])),
     pinnable(scenario("sysv_msg_pingpong", Some(100_000), &[])),
     with_slice(scenario("sysv_shm_bandwidth", None, &[64])),
+    // Beyond the reference: RobustMutex and Condvar against pthread in C.
+    scenario("robust_mutex_uncontended", Some(10_000_000), &[]),
+    pinnable(scenario("robust_condvar_pingpong", Some(100_000), &[])),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -248,6 +259,9 @@ pub(crate) fn run(args: &[&str]) -> Result<(), String> {
                     let mut slice = args.clone();
                     slice.push("slice".to_owned());
                     runs.push((false, slice));
+                    let mut memcpy = args.clone();
+                    memcpy.push("memcpy".to_owned());
+                    runs.push((true, memcpy));
                 }
                 for (is_c, run_args) in runs {
                     match run_program(&programs, is_c, pinned, &run_args) {
@@ -258,7 +272,8 @@ pub(crate) fn run(args: &[&str]) -> Result<(), String> {
             }
         }
     }
-    print_table(&rows, options);
+    let lines = table_lines(&rows);
+    print_table(&lines, options);
 
     let after = ipcs::snapshot()?;
     let leaked: Vec<Object> = ipcs::leaked(&before, &after)
@@ -344,14 +359,77 @@ fn record(rows: &mut BTreeMap<RowKey, Row>, metrics: Vec<Metric>, is_c: bool, pi
     }
 }
 
-fn print_table(rows: &BTreeMap<RowKey, Row>, options: Options) {
+/// One row of the table: medians of both sides and the cost.
+#[derive(Debug, Clone, PartialEq)]
+struct Line {
+    /// The metric, with `@cpu0` when pinned.
+    name: String,
+    unit: String,
+    /// The variant, empty for the default rows.
+    variant: String,
+    /// Whether only the C program ran the variant (then the Rust value is
+    /// that of the default row); otherwise a variant is a Rust one, compared
+    /// with the C default row.
+    c_variant: bool,
+    c: Option<f64>,
+    rust: Option<f64>,
+}
+
+impl Line {
+    fn label(&self) -> String {
+        match (self.variant.as_str(), self.c_variant) {
+            ("", _) => self.name.clone(),
+            (v, true) => format!("{} [C {v}]", self.name),
+            (v, false) => format!("{} [{v}]", self.name),
+        }
+    }
+
+    /// How many times worse Rust is, when both sides have a positive value.
+    fn cost(&self) -> Option<f64> {
+        match (self.c, self.rust) {
+            (Some(c), Some(r)) if c > 0.0 && r > 0.0 => Some(cost(&self.unit, c, r)),
+            _ => None,
+        }
+    }
+}
+
+/// The rows in run order with their medians. A variant row that only one
+/// side ran borrows the other side's default row: Rust's `[slice]` rows are
+/// compared with C's default, C's `[memcpy]` rows with Rust's default.
+fn table_lines(rows: &BTreeMap<RowKey, Row>) -> Vec<Line> {
     let mut ordered: Vec<(&RowKey, &Row)> = rows.iter().collect();
     ordered.sort_by_key(|(_, row)| row.order);
-    // Rust variants (`+slice`) compare with the C row of the same metric.
-    let c_of = |name: &str, unit: &str| -> Option<f64> {
-        let row = rows.get(&(name.to_owned(), unit.to_owned(), String::new()))?;
-        (!row.c.is_empty()).then(|| median(&mut row.c.clone()))
-    };
+    let median_of = |values: &[f64]| (!values.is_empty()).then(|| median(&mut values.to_vec()));
+    let default =
+        |name: &str, unit: &str| rows.get(&(name.to_owned(), unit.to_owned(), String::new()));
+    ordered
+        .into_iter()
+        .map(|((name, unit, variant), row)| {
+            let base = default(name, unit);
+            let c_variant = !variant.is_empty() && row.rust.is_empty() && !row.c.is_empty();
+            let c = if variant.is_empty() || c_variant {
+                median_of(&row.c)
+            } else {
+                base.and_then(|b| median_of(&b.c))
+            };
+            let rust = if c_variant {
+                base.and_then(|b| median_of(&b.rust))
+            } else {
+                median_of(&row.rust)
+            };
+            Line {
+                name: name.clone(),
+                unit: unit.clone(),
+                variant: variant.clone(),
+                c_variant,
+                c,
+                rust,
+            }
+        })
+        .collect()
+}
+
+fn print_table(lines: &[Line], options: Options) {
     let machine = machine_description();
     println!();
     println!(
@@ -367,6 +445,10 @@ fn print_table(rows: &BTreeMap<RowKey, Row>, options: Options) {
     println!(
         "cost x = Rust/C for times, C/Rust for rates (> 1: Rust is slower); ! = above {FLAG_ABOVE}"
     );
+    println!(
+        "[slice]: Rust through the unsafe slices (C's work); [C memcpy]: the safe Rust read vs \
+         C copying through the same buffer with memcpy"
+    );
     println!();
     println!(
         "| {:<44} | {:<12} | {:>12} | {:>12} | {:>7} |",
@@ -376,26 +458,18 @@ fn print_table(rows: &BTreeMap<RowKey, Row>, options: Options) {
         "|{:-<46}|{:-<14}|{:->14}|{:->14}|{:->9}|",
         "", "", "", "", ""
     );
-    for ((name, unit, variant), row) in ordered {
-        let label = if variant.is_empty() {
-            name.clone()
-        } else {
-            format!("{name} [{variant}]")
-        };
-        let c = c_of(name, unit);
-        let rust = (!row.rust.is_empty()).then(|| median(&mut row.rust.clone()));
+    for line in lines {
         let show = |v: Option<f64>| v.map_or_else(|| "-".to_owned(), format_value);
-        let ratio = match (c, rust) {
-            (Some(c), Some(r)) if c > 0.0 && r > 0.0 => {
-                let x = cost(unit, c, r);
-                format!("{x:.2}{}", if x > FLAG_ABOVE { " !" } else { "  " })
-            }
-            _ => "-".to_owned(),
-        };
+        let ratio = line.cost().map_or_else(
+            || "-".to_owned(),
+            |x| format!("{x:.2}{}", if x > FLAG_ABOVE { " !" } else { "  " }),
+        );
         println!(
-            "| {label:<44} | {unit:<12} | {:>12} | {:>12} | {ratio:>7} |",
-            show(c),
-            show(rust)
+            "| {:<44} | {:<12} | {:>12} | {:>12} | {ratio:>7} |",
+            line.label(),
+            line.unit,
+            show(line.c),
+            show(line.rust)
         );
     }
     println!();
@@ -464,7 +538,7 @@ mod tests {
             Options {
                 quick: true,
                 pin: true,
-                runs: 3
+                runs: 3,
             }
         );
         assert!(parse_options(&["--runs", "0"]).is_err());
@@ -474,6 +548,56 @@ mod tests {
         assert_eq!(format_value(9.081), "9.08");
         assert_eq!(median(&mut [3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median(&mut [4.0, 1.0, 2.0, 3.0]), 2.5);
+    }
+
+    fn row(order: usize, c: &[f64], rust: &[f64]) -> Row {
+        Row {
+            c: c.to_vec(),
+            rust: rust.to_vec(),
+            order,
+        }
+    }
+
+    fn key(name: &str, unit: &str, variant: &str) -> RowKey {
+        (name.to_owned(), unit.to_owned(), variant.to_owned())
+    }
+
+    #[test]
+    fn variant_rows_borrow_the_other_side_of_the_default_row() {
+        let read = "posix_shm_bandwidth.read";
+        let rows = BTreeMap::from([
+            (
+                key(read, "GB/s", ""),
+                row(0, &[8.0, 9.0, 10.0], &[7.0, 7.5, 8.0]),
+            ),
+            (key(read, "GB/s", "slice"), row(1, &[], &[9.5])),
+            (key(read, "GB/s", "memcpy"), row(2, &[7.4], &[])),
+        ]);
+        let lines = table_lines(&rows);
+        let labels: Vec<String> = lines.iter().map(Line::label).collect();
+        assert_eq!(
+            labels,
+            [
+                read.to_owned(),
+                format!("{read} [slice]"),
+                format!("{read} [C memcpy]")
+            ]
+        );
+        // Default: both medians. [slice]: Rust's own, C's default.
+        // [C memcpy]: C's own, Rust's default.
+        assert_eq!((lines[0].c, lines[0].rust), (Some(9.0), Some(7.5)));
+        assert_eq!((lines[1].c, lines[1].rust), (Some(9.0), Some(9.5)));
+        assert_eq!((lines[2].c, lines[2].rust), (Some(7.4), Some(7.5)));
+        assert!((lines[2].cost().unwrap() - 7.4 / 7.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_new_scenarios_follow_the_conventions() {
+        let find = |name: &str| SCENARIOS.iter().find(|s| s.name == name).unwrap();
+        let mutex = find("robust_mutex_uncontended");
+        assert_eq!((mutex.n, mutex.pin), (Some(10_000_000), false));
+        let condvar = find("robust_condvar_pingpong");
+        assert_eq!((condvar.n, condvar.pin), (Some(100_000), true));
     }
 
     #[test]
