@@ -31,16 +31,17 @@
 //!
 //! Hot loops allocate nothing: semaphores use `acquire`/`release`, message
 //! queues send from and receive into buffers made before the loop
-//! (`receive`, `receive_into`). The shared-memory scenarios run in two
-//! variants, because the safe accessors copy with relaxed atomic word
-//! stores/loads (so that a concurrent writer in another process is not
-//! undefined behaviour), which the compiler cannot turn into `memset` or
-//! vector loads:
+//! (`receive`, `receive_into`), and the robust mutex's `lock` and guard
+//! `unlock` return their results without boxing. The shared-memory
+//! scenarios run in two variants, because the safe accessors must copy (a
+//! concurrent writer in another process may not be undefined behaviour: they
+//! are per-byte atomic copies, at `memcpy` speed) where C works in place:
 //!
 //! - the default metrics (`posix_shm_bandwidth.write` …) use the safe API:
 //!   [`Region::fill`](ipc_common::Region::fill) for the writes and
 //!   [`Region::read_at`](ipc_common::Region::read_at) into a 64 KiB buffer,
-//!   then the same word sum as C, for the read;
+//!   then the same word sum as C, for the read (the C program's `memcpy`
+//!   variant does that same read with `memcpy`, for comparison);
 //! - the `slice` variant (metrics `….write+slice` …) uses the unsafe slice
 //!   accessors (`as_mut_slice().fill`, which is `memset`, and a word sum over
 //!   `as_slice()`), exactly the work the C program does. Their safety
