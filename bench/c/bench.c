@@ -6,7 +6,18 @@
  *   posix_sem_pingpong N | posix_sem_uncontended N | posix_sem_timedwait_timeout TRIES
  *   posix_mq_pingpong N | posix_mq_throughput N S | posix_shm_bandwidth MIB
  *   posix_shm_lifecycle N | sysv_sem_pingpong N | sysv_msg_pingpong N
- *   sysv_shm_bandwidth MIB
+ *   sysv_shm_bandwidth MIB | robust_mutex_uncontended N | robust_condvar_pingpong N
+ *
+ * The shared-memory bandwidth scenarios take an optional `memcpy` after MIB:
+ * the reader then copies the memory into a 64 KiB buffer with memcpy and sums
+ * the buffer, the work the safe Rust read does (Region::read_at), and only
+ * that read is printed, as `<scenario>.read+memcpy`.
+ *
+ * The two robust scenarios (beyond the reference's ten) use a process-shared,
+ * robust, error-checking pthread mutex and process-shared condition variables
+ * on CLOCK_MONOTONIC in a POSIX shared-memory page, made with the attributes
+ * the Rust RobustMutex and Condvar use, so both sides make the same pthread
+ * calls.
  *
  * Each result is one stdout line `<scenario> <value> <unit>`; errors go to
  * stderr with a non-zero exit status. The parent creates every object
@@ -19,6 +30,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <mqueue.h>
+#include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
 #include <stdint.h>
@@ -401,14 +413,42 @@ static uint64_t sum_words(const volatile void *p, size_t size)
     return a + b + c + d;
 }
 
+/* The read of the `memcpy` variant: copy through a 64 KiB buffer, sum the buffer. */
+static uint64_t copy_and_sum(const volatile void *p, size_t size)
+{
+    static uint64_t buf[65536 / 8];
+    const char *src = (const char *)p;
+    uint64_t sum = 0;
+    for (size_t off = 0; off < size; off += sizeof buf) {
+        size_t len = size - off < sizeof buf ? size - off : sizeof buf;
+        memcpy(buf, src + off, len);
+        sum += sum_words(buf, len);
+    }
+    return sum;
+}
+
+/* The timed read of scenarios 6 and 10 (in place, or through memcpy). */
+static uint64_t timed_sum(const volatile void *p, size_t size, int through_memcpy, uint64_t *ns)
+{
+    uint64_t t0 = now_ns();
+    uint64_t sum = through_memcpy ? copy_and_sum(p, size) : sum_words(p, size);
+    *ns = now_ns() - t0;
+    return sum;
+}
+
 static void report_child_read(int fd, uint64_t ns)
 {
     if (write(fd, &ns, sizeof ns) != (ssize_t)sizeof ns)
         die("child write to pipe");
 }
 
-static void print_bandwidth(const char *scenario, size_t size, uint64_t w, uint64_t ww, uint64_t r)
+static void print_bandwidth(const char *scenario, int through_memcpy, size_t size, uint64_t w,
+                            uint64_t ww, uint64_t r)
 {
+    if (through_memcpy) {
+        printf("%s.read+memcpy %.2f GB/s\n", scenario, (double)size / (double)r);
+        return;
+    }
     printf("%s.write %.2f GB/s\n", scenario, (double)size / (double)w);
     printf("%s.write_warm %.2f GB/s\n", scenario, (double)size / (double)ww);
     printf("%s.read %.2f GB/s\n", scenario, (double)size / (double)r);
@@ -430,7 +470,7 @@ static uint64_t release_and_collect(int release_fd, int result_fd)
 static const uint64_t PATTERN = 0xCDCDCDCDCDCDCDCDull;
 
 /* 6 */
-static void posix_shm_bandwidth(long mib)
+static void posix_shm_bandwidth(long mib, int through_memcpy)
 {
     size_t size = (size_t)mib << 20;
     int release[2], result[2];
@@ -448,12 +488,11 @@ static void posix_shm_bandwidth(long mib)
         if (p == MAP_FAILED)
             die("child mmap");
         close(fd);
-        uint64_t t0 = now_ns();
-        uint64_t sum = sum_words(p, size);
-        uint64_t t1 = now_ns();
+        uint64_t ns;
+        uint64_t sum = timed_sum(p, size, through_memcpy, &ns);
         if (sum != PATTERN * (size / 8))
             fail("child read back the wrong bytes");
-        report_child_read(result[1], t1 - t0);
+        report_child_read(result[1], ns);
         _exit(0);
     }
     int fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600);
@@ -473,7 +512,7 @@ static void posix_shm_bandwidth(long mib)
     uint64_t r = release_and_collect(release[1], result[0]);
     munmap(p, size);
     cleanup();
-    print_bandwidth("posix_shm_bandwidth", size, t1 - t0, t2 - t1, r);
+    print_bandwidth("posix_shm_bandwidth", through_memcpy, size, t1 - t0, t2 - t1, r);
 }
 
 /* 7 */
@@ -590,7 +629,7 @@ static void sysv_msg_pingpong(long n)
 }
 
 /* 10 */
-static void sysv_shm_bandwidth(long mib)
+static void sysv_shm_bandwidth(long mib, int through_memcpy)
 {
     size_t size = (size_t)mib << 20;
     int release[2], result[2];
@@ -607,12 +646,11 @@ static void sysv_shm_bandwidth(long mib)
         void *p = shmat(id, NULL, SHM_RDONLY);
         if (p == (void *)-1)
             die("child shmat");
-        uint64_t t0 = now_ns();
-        uint64_t sum = sum_words(p, size);
-        uint64_t t1 = now_ns();
+        uint64_t ns;
+        uint64_t sum = timed_sum(p, size, through_memcpy, &ns);
         if (sum != PATTERN * (size / 8))
             fail("child read back the wrong bytes");
-        report_child_read(result[1], t1 - t0);
+        report_child_read(result[1], ns);
         _exit(0);
     }
     int id = shmget(key, size, IPC_CREAT | IPC_EXCL | 0600);
@@ -629,7 +667,139 @@ static void sysv_shm_bandwidth(long mib)
     uint64_t r = release_and_collect(release[1], result[0]);
     shmdt(p);
     cleanup();
-    print_bandwidth("sysv_shm_bandwidth", size, t1 - t0, t2 - t1, r);
+    print_bandwidth("sysv_shm_bandwidth", through_memcpy, size, t1 - t0, t2 - t1, r);
+}
+
+/* A POSIX shared-memory page for the robust scenarios, made and mapped by the parent. */
+static void *robust_page(const char *name, int create)
+{
+    int fd = create ? shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600) : shm_open(name, O_RDWR, 0);
+    if (fd == -1)
+        die("shm_open");
+    if (create && ftruncate(fd, 4096) == -1)
+        die("ftruncate");
+    void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED)
+        die("mmap");
+    close(fd);
+    return p;
+}
+
+static void check(const char *what, int rc)
+{
+    if (rc != 0) {
+        errno = rc;
+        die(what);
+    }
+}
+
+/* What RobustMutex::init_at makes: error-checking, process-shared, robust. */
+static void init_robust_mutex(pthread_mutex_t *m)
+{
+    pthread_mutexattr_t a;
+    check("pthread_mutexattr_init", pthread_mutexattr_init(&a));
+    check("pthread_mutexattr_settype", pthread_mutexattr_settype(&a, PTHREAD_MUTEX_ERRORCHECK));
+    check("pthread_mutexattr_setpshared", pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED));
+    check("pthread_mutexattr_setrobust", pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST));
+    check("pthread_mutex_init", pthread_mutex_init(m, &a));
+    pthread_mutexattr_destroy(&a);
+}
+
+/* What Condvar::init_at makes: process-shared, on CLOCK_MONOTONIC. */
+static void init_shared_cond(pthread_cond_t *c)
+{
+    pthread_condattr_t a;
+    check("pthread_condattr_init", pthread_condattr_init(&a));
+    check("pthread_condattr_setpshared", pthread_condattr_setpshared(&a, PTHREAD_PROCESS_SHARED));
+    check("pthread_condattr_setclock", pthread_condattr_setclock(&a, CLOCK_MONOTONIC));
+    check("pthread_cond_init", pthread_cond_init(c, &a));
+    pthread_condattr_destroy(&a);
+}
+
+/* 11 (beyond the reference): lock/unlock pairs of an uncontended robust mutex. */
+static void robust_mutex_uncontended(long n)
+{
+    const char *name = posix_name("rmtx", "m", K_SHM);
+    pthread_mutex_t *m = robust_page(name, 1);
+    init_robust_mutex(m);
+    long warm = n / 10 < 100000 ? n / 10 : 100000;
+    for (long i = 0; i < warm; i++) {
+        check("pthread_mutex_lock", pthread_mutex_lock(m));
+        check("pthread_mutex_unlock", pthread_mutex_unlock(m));
+    }
+    uint64_t t0 = now_ns();
+    for (long i = 0; i < n; i++) {
+        check("pthread_mutex_lock", pthread_mutex_lock(m));
+        check("pthread_mutex_unlock", pthread_mutex_unlock(m));
+    }
+    uint64_t t1 = now_ns();
+    munmap(m, 4096);
+    cleanup();
+    printf("robust_mutex_uncontended %.2f ns/pair\n", (double)(t1 - t0) / n);
+}
+
+/* The layout of the condvar ping-pong page (the Rust side uses the same offsets). */
+#define RCV_MUTEX 0
+#define RCV_PING 64
+#define RCV_PONG 128
+#define RCV_TURN 192
+
+/* 12 (beyond the reference): a condvar ping-pong between two processes. */
+static void robust_condvar_pingpong(long n)
+{
+    const char *name = posix_name("rcv", "m", K_SHM);
+    char *page = robust_page(name, 1);
+    pthread_mutex_t *m = (pthread_mutex_t *)(page + RCV_MUTEX);
+    pthread_cond_t *ping = (pthread_cond_t *)(page + RCV_PING);
+    pthread_cond_t *pong = (pthread_cond_t *)(page + RCV_PONG);
+    int *turn = (int *)(page + RCV_TURN);
+    init_robust_mutex(m);
+    init_shared_cond(ping);
+    init_shared_cond(pong);
+    if (fork_child()) {
+        char *cp = robust_page(name, 0);
+        pthread_mutex_t *cm = (pthread_mutex_t *)(cp + RCV_MUTEX);
+        pthread_cond_t *cping = (pthread_cond_t *)(cp + RCV_PING);
+        pthread_cond_t *cpong = (pthread_cond_t *)(cp + RCV_PONG);
+        int *cturn = (int *)(cp + RCV_TURN);
+        check("child pthread_mutex_lock", pthread_mutex_lock(cm));
+        for (long i = 0; i < W + n; i++) {
+            while (*cturn != 1)
+                check("child pthread_cond_wait", pthread_cond_wait(cping, cm));
+            *cturn = 0;
+            check("child pthread_cond_signal", pthread_cond_signal(cpong));
+        }
+        check("child pthread_mutex_unlock", pthread_mutex_unlock(cm));
+        _exit(0);
+    }
+    uint64_t t0 = 0;
+    check("pthread_mutex_lock", pthread_mutex_lock(m));
+    for (long i = 0; i < W + n; i++) {
+        if (i == W)
+            t0 = now_ns();
+        *turn = 1;
+        check("pthread_cond_signal", pthread_cond_signal(ping));
+        while (*turn != 0)
+            check("pthread_cond_wait", pthread_cond_wait(pong, m));
+    }
+    uint64_t t1 = now_ns();
+    check("pthread_mutex_unlock", pthread_mutex_unlock(m));
+    wait_child();
+    munmap(page, 4096);
+    cleanup();
+    printf("robust_condvar_pingpong %.1f ns/roundtrip\n", (double)(t1 - t0) / n);
+}
+
+/* The optional `memcpy` variant of the bandwidth scenarios. */
+static int memcpy_variant(int argc, char **argv, int i)
+{
+    if (i >= argc)
+        return 0;
+    if (strcmp(argv[i], "memcpy") != 0) {
+        fprintf(stderr, "ipc-bench-c: unknown variant '%s' (only 'memcpy')\n", argv[i]);
+        exit(2);
+    }
+    return 1;
 }
 
 int main(int argc, char **argv)
@@ -652,7 +822,7 @@ int main(int argc, char **argv)
     else if (!strcmp(s, "posix_mq_throughput"))
         posix_mq_throughput(arg_long(argc, argv, 2, "N"), arg_long(argc, argv, 3, "S"));
     else if (!strcmp(s, "posix_shm_bandwidth"))
-        posix_shm_bandwidth(arg_long(argc, argv, 2, "MIB"));
+        posix_shm_bandwidth(arg_long(argc, argv, 2, "MIB"), memcpy_variant(argc, argv, 3));
     else if (!strcmp(s, "posix_shm_lifecycle"))
         posix_shm_lifecycle(arg_long(argc, argv, 2, "N"));
     else if (!strcmp(s, "sysv_sem_pingpong"))
@@ -660,7 +830,11 @@ int main(int argc, char **argv)
     else if (!strcmp(s, "sysv_msg_pingpong"))
         sysv_msg_pingpong(arg_long(argc, argv, 2, "N"));
     else if (!strcmp(s, "sysv_shm_bandwidth"))
-        sysv_shm_bandwidth(arg_long(argc, argv, 2, "MIB"));
+        sysv_shm_bandwidth(arg_long(argc, argv, 2, "MIB"), memcpy_variant(argc, argv, 3));
+    else if (!strcmp(s, "robust_mutex_uncontended"))
+        robust_mutex_uncontended(arg_long(argc, argv, 2, "N"));
+    else if (!strcmp(s, "robust_condvar_pingpong"))
+        robust_condvar_pingpong(arg_long(argc, argv, 2, "N"));
     else {
         fprintf(stderr, "ipc-bench-c: unknown scenario '%s'\n", s);
         return 2;

@@ -31,16 +31,17 @@
 //!
 //! Hot loops allocate nothing: semaphores use `acquire`/`release`, message
 //! queues send from and receive into buffers made before the loop
-//! (`receive` into a buffer, in both crates). The shared-memory scenarios run in two
-//! variants, because the safe accessors copy with relaxed atomic word
-//! stores/loads (so that a concurrent writer in another process is not
-//! undefined behaviour), which the compiler cannot turn into `memset` or
-//! vector loads:
+//! (`receive` into a buffer, in both crates), and the robust mutex's `lock` and guard
+//! `unlock` return their results without boxing. The shared-memory
+//! scenarios run in two variants, because the safe accessors must copy (a
+//! concurrent writer in another process may not be undefined behaviour: they
+//! are per-byte atomic copies, at `memcpy` speed) where C works in place:
 //!
 //! - the default metrics (`posix_shm_bandwidth.write` …) use the safe API:
 //!   [`Region::fill`](ipc_common::Region::fill) for the writes and
 //!   [`Region::read_at`](ipc_common::Region::read_at) into a 64 KiB buffer,
-//!   then the same word sum as C, for the read;
+//!   then the same word sum as C, for the read (the C program's `memcpy`
+//!   variant does that same read with `memcpy`, for comparison);
 //! - the `slice` variant (metrics `….write+slice` …) uses the unsafe slice
 //!   accessors (`as_mut_slice().fill`, which is `memset`, and a word sum over
 //!   `as_slice()`), exactly the work the C program does. Their safety
@@ -52,9 +53,10 @@ use std::ffi::CString;
 use std::io::{Read, Write};
 use std::process::{Child, ChildStdin, Command, ExitCode, Stdio};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+use ipc_common::{Condvar, LockOutcome, MutexGuard, RobustMutex};
 use posix_ipc::{MessageQueue, Semaphore, SharedMemory, Timeout};
 use sysv_ipc::{Key, Selector, Wait};
 
@@ -98,7 +100,8 @@ fn main() -> ExitCode {
 const USAGE: &str = "usage: ipc-bench <scenario> [args] [slice] | ipc-bench c-path\n\
     scenarios: posix_sem_pingpong N, posix_sem_uncontended N, posix_sem_timedwait_timeout TRIES,\n\
     posix_mq_pingpong N, posix_mq_throughput N S, posix_shm_bandwidth MIB [slice],\n\
-    posix_shm_lifecycle N, sysv_sem_pingpong N, sysv_msg_pingpong N, sysv_shm_bandwidth MIB [slice]";
+    posix_shm_lifecycle N, sysv_sem_pingpong N, sysv_msg_pingpong N, sysv_shm_bandwidth MIB [slice],\n\
+    robust_mutex_uncontended N, robust_condvar_pingpong N";
 
 // ---------------------------------------------------------------------------
 // Names, keys and cleanup
@@ -323,6 +326,8 @@ fn run_parent(args: &[String]) -> Result<()> {
         "sysv_shm_bandwidth" => {
             sysv_shm_bandwidth(pid, number(args, 1, "MIB")?, slice_variant(args, 2)?)
         }
+        "robust_mutex_uncontended" => robust_mutex_uncontended(pid, number(args, 1, "N")?),
+        "robust_condvar_pingpong" => robust_condvar_pingpong(pid, number(args, 1, "N")?),
         other => Err(format!("unknown scenario '{other}'\n{USAGE}").into()),
     };
     cleanup();
@@ -359,6 +364,7 @@ fn run_peer(args: &[String]) -> Result<()> {
         "sysv_shm_bandwidth" => {
             sysv_shm_bandwidth_peer(parent, number(rest, 1, "MIB")?, slice_variant(rest, 2)?)
         }
+        "robust_condvar_pingpong" => robust_condvar_pingpong_peer(parent, number(rest, 1, "N")?),
         other => Err(format!("no peer for scenario '{other}'").into()),
     }
 }
@@ -897,6 +903,133 @@ fn sysv_msg_pingpong_peer(parent: libc::pid_t, n: u64) -> Result<()> {
         let (len, _) = q.receive(&mut buf, Selector::Type(1), Wait::Block)?;
         q.send(&buf[..len], 2, Wait::Block)?;
     }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// 11. robust_mutex_uncontended and 12. robust_condvar_pingpong (beyond the
+// reference's ten): ipc_common's RobustMutex and Condvar in a POSIX
+// shared-memory page, against the same pthread calls in C (an error-checking,
+// process-shared, robust mutex; process-shared condvars on CLOCK_MONOTONIC).
+
+/// The size of the robust scenarios' shared-memory page.
+const ROBUST_PAGE: usize = 4096;
+
+/// The guard of a lock that reported no dead owner (a dead owner is an
+/// error here: nobody dies in these scenarios).
+fn locked(outcome: LockOutcome<'_>) -> Result<MutexGuard<'_>> {
+    match outcome {
+        LockOutcome::Locked(guard) => Ok(guard),
+        LockOutcome::OwnerDied(_) => Err("a process died holding the robust mutex".into()),
+    }
+}
+
+fn robust_mutex_uncontended(pid: libc::pid_t, n: u64) -> Result<()> {
+    let name = posix_name("rmtx", pid, "m");
+    register(vec![Object::Shm(cstring(&name))]);
+    let shm = SharedMemory::options()
+        .create_new(true)
+        .mode(0o600)
+        .size(ROBUST_PAGE)
+        .open(&name)?;
+    let map = shm.map()?;
+    shm.close()?;
+    // SAFETY: the page was just created; no other process or thread uses it,
+    // and only pthread calls touch the mutex's bytes.
+    let mutex = unsafe { RobustMutex::init_at(&map, 0)? };
+    // The same work as C: lock, unlock, and check both results.
+    for _ in 0..(n / 10).min(100_000) {
+        locked(mutex.lock()?)?.unlock()?;
+    }
+    let t0 = Instant::now();
+    for _ in 0..n {
+        locked(mutex.lock()?)?.unlock()?;
+    }
+    let elapsed = t0.elapsed();
+    map.unmap()?;
+    posix_ipc::unlink_shared_memory(&name)?;
+    println!("robust_mutex_uncontended {:.2} ns/pair", per(elapsed, n));
+    Ok(())
+}
+
+/// Offsets in the condvar ping-pong page (the C program uses the same).
+const RCV_MUTEX: usize = 0;
+const RCV_PING: usize = 64;
+const RCV_PONG: usize = 128;
+const RCV_TURN: usize = 192;
+
+/// The parent sets `turn` to 1 and signals `ping`, then waits on `pong`
+/// until the peer has set it back to 0 (one round trip); the mutex is held
+/// throughout except inside the waits.
+fn robust_condvar_pingpong(pid: libc::pid_t, n: u64) -> Result<()> {
+    let name = posix_name("rcv", pid, "m");
+    register(vec![Object::Shm(cstring(&name))]);
+    let shm = SharedMemory::options()
+        .create_new(true)
+        .mode(0o600)
+        .size(ROBUST_PAGE)
+        .open(&name)?;
+    let map = shm.map()?;
+    shm.close()?;
+    // SAFETY: the page was just created and the peer starts only after the
+    // mutex and condvars are initialised; only pthread calls touch them.
+    let (mutex, ping, pong) = unsafe {
+        (
+            RobustMutex::init_at(&map, RCV_MUTEX)?,
+            Condvar::init_at(&map, RCV_PING)?,
+            Condvar::init_at(&map, RCV_PONG)?,
+        )
+    };
+    let turn = map.atomic::<AtomicU32>(RCV_TURN)?;
+    let peer = Peer::spawn("robust_condvar_pingpong", &[&n.to_string()])?;
+    let mut guard = locked(mutex.lock()?)?;
+    let mut t0 = Instant::now();
+    for i in 0..W + n {
+        if i == W {
+            t0 = Instant::now();
+        }
+        // Relaxed: `turn` is only read and written under the mutex.
+        turn.store(1, Ordering::Relaxed);
+        ping.notify_one();
+        while turn.load(Ordering::Relaxed) != 0 {
+            guard = locked(pong.wait(guard)?)?;
+        }
+    }
+    let elapsed = t0.elapsed();
+    guard.unlock()?;
+    peer.finish()?;
+    map.unmap()?;
+    posix_ipc::unlink_shared_memory(&name)?;
+    println!(
+        "robust_condvar_pingpong {:.1} ns/roundtrip",
+        per(elapsed, n)
+    );
+    Ok(())
+}
+
+fn robust_condvar_pingpong_peer(parent: libc::pid_t, n: u64) -> Result<()> {
+    let shm = SharedMemory::open(posix_name("rcv", parent, "m"))?;
+    let map = shm.map()?;
+    shm.close()?;
+    // SAFETY: the parent initialised them before starting this process, and
+    // only pthread calls touch them.
+    let (mutex, ping, pong) = unsafe {
+        (
+            RobustMutex::open_at(&map, RCV_MUTEX)?,
+            Condvar::open_at(&map, RCV_PING)?,
+            Condvar::open_at(&map, RCV_PONG)?,
+        )
+    };
+    let turn = map.atomic::<AtomicU32>(RCV_TURN)?;
+    let mut guard = locked(mutex.lock()?)?;
+    for _ in 0..W + n {
+        while turn.load(Ordering::Relaxed) != 1 {
+            guard = locked(ping.wait(guard)?)?;
+        }
+        turn.store(0, Ordering::Relaxed);
+        pong.notify_one();
+    }
+    guard.unlock()?;
     Ok(())
 }
 

@@ -3,8 +3,9 @@
 //! POSIX `Mapping`s and System V `Attachment`s both own one and unmap/detach it
 //! themselves; this type only knows how to read, write and lend atomics safely.
 
+mod copy;
+
 use std::ptr::NonNull;
-use std::sync::atomic::Ordering::Relaxed;
 use std::sync::atomic::{
     AtomicBool, AtomicI8, AtomicI16, AtomicI32, AtomicI64, AtomicIsize, AtomicU8, AtomicU16,
     AtomicU32, AtomicU64, AtomicUsize,
@@ -17,11 +18,11 @@ use crate::{Error, ErrorKind, Result};
 /// Other processes may write the same bytes at any time, so a safe `&mut [u8]`
 /// (or even `&[u8]`) over them would be unsound. Instead a `Region` offers:
 ///
-/// - bounds-checked copies: [`read_at`](Region::read_at), [`write_at`](Region::write_at).
-///   They copy with relaxed atomic loads and stores (word by word where
-///   aligned), so a copy racing another process's writes, or this process's
-///   atomics on the same bytes, may see torn data but is never undefined
-///   behaviour; order them with a semaphore or an acquire/release atomic;
+/// - bounds-checked copies: [`read_at`](Region::read_at), [`write_at`](Region::write_at),
+///   [`fill`](Region::fill), at `memcpy` speed (see [Copies](#copies)). A
+///   copy racing another process's writes may see torn data but is never
+///   undefined behaviour; order them with a semaphore, a lock or an
+///   acquire/release atomic;
 /// - atomics at aligned offsets for lock-free coordination:
 ///   [`atomic`](Region::atomic) for every std atomic type (`AtomicU8` ...
 ///   `AtomicU64`, the signed ones, `AtomicUsize`, `AtomicIsize`,
@@ -31,6 +32,30 @@ use crate::{Error, ErrorKind, Result};
 ///   `read_obj`/`write_obj` and `read_slice`/`write_slice`;
 /// - raw pointers, and `unsafe` slices whose `# Safety` sections say what the
 ///   caller must guarantee.
+///
+/// # Copies
+///
+/// Every copy into or out of a `Region` behaves as a sequence of relaxed
+/// atomic byte loads or stores (the semantics of C++'s proposed
+/// `atomic_load_per_byte_memcpy`, P1478, and Rust's `AtomicPerByte`, RFC
+/// 3301): each byte read is a value that some process wrote to it, the bytes
+/// of one copy may come from different writes (torn), and nothing is
+/// undefined behaviour when another process writes meanwhile. A plain
+/// `memcpy` (`ptr::copy_nonoverlapping`) would be a data race, and
+/// compiler-visible atomics cannot be vectorised, so on x86, x86_64 and
+/// aarch64 the copies are inline assembly that the compiler must treat as a
+/// black box: `rep movsb`/`rep stosb` from 2 KiB on CPUs with fast strings
+/// (as glibc's `memcpy`/`memset` at those sizes, avoiding the 4 KiB-aliasing
+/// distances where `rep movsb` collapses), SSE2 or NEON vector moves below
+/// that. Each instruction reads and writes whole bytes, which is exactly
+/// what relaxed byte atomics do; the full argument is in the source of the
+/// `region::copy` module. Other targets copy with relaxed atomic loads and
+/// stores (byte-wise to a word boundary, then word-wise). A release that
+/// follows a copy (a semaphore post, a mutex unlock, a `Release` store)
+/// publishes it, as it would publish a `memcpy`. Between threads of one
+/// process Rust's own rules apply: a copy racing an atomic of another size
+/// ([`atomic`](Region::atomic)) on the same bytes is a mixed-size race, which
+/// Rust's memory model leaves undefined, so order those.
 ///
 /// A read-only region refuses writes with
 /// [`ErrorKind::PermissionDenied`](crate::ErrorKind::PermissionDenied) instead of
@@ -62,9 +87,9 @@ pub struct Region {
 }
 
 // SAFETY: a Region is an address and a length; every access its safe API
-// offers is atomic (copies use relaxed atomic loads/stores), which is fine from
-// any thread, and the owner that created it guarantees the memory stays mapped
-// while it is reachable.
+// offers is atomic (copies are relaxed per-byte atomic, see `copy`), which is
+// fine from any thread, and the owner that created it guarantees the memory
+// stays mapped while it is reachable.
 unsafe impl Send for Region {}
 // SAFETY: as above: shared access through the safe API is atomic.
 unsafe impl Sync for Region {}
@@ -188,7 +213,7 @@ impl Region {
         self.range("read_at", offset, buf.len())?;
         // SAFETY: offset + buf.len() <= self.len (checked above), so the source
         // lies in the mapped, readable region.
-        unsafe { load_bytes(self.ptr.as_ptr().add(offset), buf) };
+        unsafe { copy::load(self.ptr.as_ptr().add(offset), buf) };
         Ok(())
     }
 
@@ -297,7 +322,7 @@ impl Region {
         self.ensure_writable("write_at")?;
         // SAFETY: the destination range is inside the writable mapped region
         // (checked above).
-        unsafe { store_bytes(self.ptr.as_ptr().add(offset), data.len(), |i| data[i]) };
+        unsafe { copy::store(self.ptr.as_ptr().add(offset), data) };
         Ok(())
     }
 
@@ -316,7 +341,7 @@ impl Region {
         self.range("fill", offset, len)?;
         self.ensure_writable("fill")?;
         // SAFETY: the range is inside the writable mapped region (checked above).
-        unsafe { store_bytes(self.ptr.as_ptr().add(offset), len, |_| byte) };
+        unsafe { copy::fill(self.ptr.as_ptr().add(offset), len, byte) };
         Ok(())
     }
 
@@ -430,9 +455,9 @@ impl Region {
     /// Copies the `T` stored at `offset` out of the region (`bytemuck`
     /// feature).
     ///
-    /// `offset` need not be aligned: the value is copied byte-wise up to a
-    /// word boundary and word-wise after it, with relaxed atomic loads, into a
-    /// local `T` (never through a `&T` into shared memory). A writer in
+    /// `offset` need not be aligned: the value is copied with the region's
+    /// per-byte atomic copy (see [Copies](Region#copies)) into a local `T`
+    /// (never through a `&T` into shared memory). A writer in
     /// another process racing the copy can therefore produce a torn value (some
     /// bytes old, some new) but never undefined behaviour, because a
     /// [`Pod`](bytemuck::Pod) type accepts every bit pattern. Order the copy
@@ -461,7 +486,7 @@ impl Region {
         let mut value = T::zeroed();
         // SAFETY: the source range is inside the region (checked above).
         unsafe {
-            load_bytes(
+            copy::load(
                 self.ptr.as_ptr().add(offset),
                 bytemuck::bytes_of_mut(&mut value),
             );
@@ -471,8 +496,8 @@ impl Region {
 
     /// Copies `value` into the region at `offset` (`bytemuck` feature).
     ///
-    /// `offset` need not be aligned; the copy uses relaxed atomic stores
-    /// (byte-wise to a word boundary, then words), so a reader racing it may
+    /// `offset` need not be aligned; the copy is per-byte atomic (see
+    /// [Copies](Region#copies)), so a reader racing it may
     /// see a torn value but never undefined behaviour. Fails with
     /// `InvalidInput` when the value does not fit and with `PermissionDenied`
     /// when the region is read-only; nothing is written then. Allocates
@@ -522,7 +547,7 @@ impl Region {
         let bytes = unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr().cast::<u8>(), len) };
         self.range("read_slice", offset, len)?;
         // SAFETY: the source range is inside the region (checked above).
-        unsafe { load_bytes(self.ptr.as_ptr().add(offset), bytes) };
+        unsafe { copy::load(self.ptr.as_ptr().add(offset), bytes) };
         Ok(())
     }
 
@@ -547,7 +572,7 @@ impl Region {
         self.ensure_writable(op)?;
         // SAFETY: the destination range is inside the writable mapped region
         // (checked above).
-        unsafe { store_bytes(self.ptr.as_ptr().add(offset), data.len(), |i| data[i]) };
+        unsafe { copy::store(self.ptr.as_ptr().add(offset), data) };
         Ok(())
     }
 
@@ -634,67 +659,6 @@ shared_atomics!(
     AtomicIsize,
     AtomicBool,
 );
-
-const WORD: usize = size_of::<usize>();
-
-/// Copies `dst.len()` bytes from shared memory at `src` into `dst` with relaxed
-/// atomic loads: single bytes until `src` is word-aligned, then words, then the
-/// remaining bytes. (Plain atomic loads of at most a word are allowed on
-/// read-only memory, see `std::sync::atomic`.)
-///
-/// # Safety
-///
-/// `src..src + dst.len()` must be mapped and readable.
-unsafe fn load_bytes(src: *const u8, dst: &mut [u8]) {
-    let len = dst.len();
-    let mut i = 0;
-    while i < len && !(src as usize + i).is_multiple_of(WORD) {
-        // SAFETY: `src + i` is in the readable range (caller); AtomicU8 has
-        // alignment 1.
-        dst[i] = unsafe { (*src.add(i).cast::<AtomicU8>()).load(Relaxed) };
-        i += 1;
-    }
-    while len - i >= WORD {
-        // SAFETY: `src + i` is word-aligned (loop above) and the word lies in
-        // the readable range (caller).
-        let word = unsafe { (*src.add(i).cast::<AtomicUsize>()).load(Relaxed) };
-        dst[i..i + WORD].copy_from_slice(&word.to_ne_bytes());
-        i += WORD;
-    }
-    while i < len {
-        // SAFETY: as for the leading bytes.
-        dst[i] = unsafe { (*src.add(i).cast::<AtomicU8>()).load(Relaxed) };
-        i += 1;
-    }
-}
-
-/// Writes `len` bytes, byte `i` being `byte(i)`, into shared memory at `dst`
-/// with relaxed atomic stores, byte- and word-wise as [`load_bytes`] reads.
-///
-/// # Safety
-///
-/// `dst..dst + len` must be mapped and writable.
-#[inline]
-unsafe fn store_bytes(dst: *mut u8, len: usize, byte: impl Fn(usize) -> u8) {
-    let mut i = 0;
-    while i < len && !(dst as usize + i).is_multiple_of(WORD) {
-        // SAFETY: `dst + i` is in the writable range (caller).
-        unsafe { (*dst.add(i).cast::<AtomicU8>()).store(byte(i), Relaxed) };
-        i += 1;
-    }
-    while len - i >= WORD {
-        let word = usize::from_ne_bytes(std::array::from_fn(|k| byte(i + k)));
-        // SAFETY: `dst + i` is word-aligned (loop above) and the word lies in
-        // the writable range (caller).
-        unsafe { (*dst.add(i).cast::<AtomicUsize>()).store(word, Relaxed) };
-        i += WORD;
-    }
-    while i < len {
-        // SAFETY: as for the leading bytes.
-        unsafe { (*dst.add(i).cast::<AtomicU8>()).store(byte(i), Relaxed) };
-        i += 1;
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -825,15 +789,21 @@ mod tests {
     #[test]
     fn atomics_of_each_width_touch_exactly_their_bytes() {
         use std::sync::atomic::Ordering::SeqCst;
-        let mut b = [0u64; 2];
-        let r = region(&mut b, true);
+        // 8-aligned for AtomicI64 also where u64 is only 4-aligned (i686).
+        #[repr(align(8))]
+        struct Aligned([u64; 2]);
+        let mut b = Aligned([0; 2]);
+        let r = region(&mut b.0, true);
         r.atomic::<AtomicI8>(1).unwrap().store(-1, SeqCst);
         r.atomic::<AtomicU16>(2).unwrap().store(0x0202, SeqCst);
         r.atomic::<AtomicI32>(4).unwrap().store(-2, SeqCst);
         r.atomic::<AtomicIsize>(8).unwrap().fetch_sub(1, SeqCst);
         let all = r.read_vec(0, 16).unwrap();
         assert_eq!(all[..8], [0, 0xff, 2, 2, 0xfe, 0xff, 0xff, 0xff]);
-        assert_eq!(all[8..], [0xff; 8]);
+        // An isize is 8 bytes on 64-bit targets and 4 on 32-bit ones.
+        let isize_end = 8 + size_of::<isize>();
+        assert!(all[8..isize_end].iter().all(|&x| x == 0xff), "{all:?}");
+        assert!(all[isize_end..].iter().all(|&x| x == 0), "{all:?}");
         assert_eq!(r.atomic::<AtomicI64>(0).unwrap().load(SeqCst), {
             i64::from_ne_bytes(all[..8].try_into().unwrap())
         });

@@ -644,15 +644,25 @@ impl<'a> MutexGuard<'a> {
     }
 
     /// Unlocks now, returning the error `pthread_mutex_unlock` reported (drop
-    /// ignores it).
+    /// ignores it). Allocates nothing.
+    #[inline]
     pub fn unlock(self) -> Result<()> {
         let mutex = self.mutex;
         std::mem::forget(self);
         // SAFETY: this thread holds the initialised mutex (the guard proved it).
-        pthread("pthread_mutex_unlock", unsafe {
-            libc::pthread_mutex_unlock(mutex.raw())
-        })
+        match unsafe { libc::pthread_mutex_unlock(mutex.raw()) } {
+            0 => Ok(()),
+            rc => Err(unlock_error(rc)),
+        }
     }
+}
+
+/// The error for a failed unlock; out of line so that `unlock` inlines to
+/// the call and a test.
+#[cold]
+#[inline(never)]
+fn unlock_error(rc: libc::c_int) -> Error {
+    Error::from_errno("pthread_mutex_unlock", rc)
 }
 
 impl Drop for MutexGuard<'_> {

@@ -13,8 +13,9 @@
 //! - `cargo xtask bindgen [--check]`: regenerate (or check) the committed
 //!   bindings of `posix-ipc-sys` for every Linux target, installing libclang
 //!   and the targets' C headers first when needed.
-//! - `cargo xtask bench [--quick] [--pin] [--runs R]`: the benchmark
-//!   scenarios, raw C and the Rust library side by side, with ratios.
+//! - `cargo xtask bench [--quick] [--pin] [--runs R] [--check]`: the
+//!   benchmark scenarios, raw C and the Rust library side by side, with
+//!   ratios; `--check` fails when a ratio is above its target.
 //! - `cargo xtask clean [--force]`: remove IPC objects that this project's
 //!   tests, examples, demos and benches left behind (and only those; only
 //!   stale ones unless `--force`).
@@ -56,10 +57,12 @@ commands:
   bindgen [--check]  regenerate posix-ipc-sys/src/generated/ (installs libclang and
                      the targets' C headers if needed); --check fails if the
                      committed bindings are stale
-  bench [--quick] [--pin] [--runs R]
+  bench [--quick] [--pin] [--runs R] [--check]
                      the benchmark scenarios in C and with the Rust library, side by
                      side, with ratios; --quick: N/10, --pin: add @cpu0 rows (taskset
-                     -c 0), --runs R: medians of R runs each
+                     -c 0), --runs R: medians of R runs each, --check: list every
+                     ratio above its target (1.05 unless a row says otherwise) with
+                     the reason, and fail if there is one
   dropins            build the Python drop-ins (python/) with maturin into
                      target/py-dropins and run the upstream posix_ipc and sysv_ipc
                      suites and python/tests against them (a step of `test`)

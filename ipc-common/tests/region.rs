@@ -1,0 +1,227 @@
+//! `Region`'s copies through the public API: racing a writer in another
+//! process (real shared memory, a real second process), and allocating
+//! nothing at any length. The exhaustive offset/length and guard-page tests
+//! of each copy implementation are unit tests (`src/region/copy.rs`).
+
+#[global_allocator]
+static COUNTING: testkit::CountingAllocator = testkit::CountingAllocator;
+
+use std::ffi::CString;
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use ipc_common::Region;
+use testkit::allocations_during;
+
+/// Control words at the start of the shared memory, then the data.
+const STOP: usize = 0;
+const ROUNDS: usize = 4;
+const DATA: usize = 64;
+const SIZE: usize = 64 * 1024;
+
+/// The writer's keys (byte `i` of the data becomes `i as u8 ^ key`) and fill
+/// bytes.
+const KEYS: [u8; 2] = [0x11, 0x22];
+const FILLS: [u8; 2] = [0x33, 0x44];
+
+/// The ranges of the data the writer and the reader copy, in turn: the
+/// whole data (the `rep movsb` path), page-straddling and odd ones, and
+/// short ones (the head/tail moves).
+const SPANS: [(usize, usize); 7] = [
+    (0, SIZE),
+    (5, 3000),
+    (100, 17),
+    (2049, 4099),
+    (4093, 7),
+    (8000, 64),
+    (SIZE - 1, 1),
+];
+
+fn initial(i: usize) -> u8 {
+    u8::try_from(i % 256).unwrap_or(0)
+}
+
+/// Whether `b` is a byte that someone wrote at data position `i`: the
+/// initial pattern, a writer's keyed pattern, or a fill byte.
+fn written(i: usize, b: u8) -> bool {
+    let p = initial(i);
+    b == p || KEYS.iter().any(|k| b == p ^ k) || FILLS.contains(&b)
+}
+
+/// A POSIX shared-memory object mapped into this process; the creator's
+/// guard unlinks the name (also when the test fails).
+struct Shm {
+    name: CString,
+    ptr: NonNull<u8>,
+    len: usize,
+    writable: bool,
+    owner: bool,
+}
+
+impl Shm {
+    fn create(name: &str, len: usize) -> Shm {
+        Shm::open(name, len, true, true)
+    }
+
+    fn open(name: &str, len: usize, writable: bool, create: bool) -> Shm {
+        let cname = CString::new(name).unwrap();
+        let (oflag, prot) = if writable {
+            (libc::O_RDWR, libc::PROT_READ | libc::PROT_WRITE)
+        } else {
+            (libc::O_RDONLY, libc::PROT_READ)
+        };
+        let oflag = if create {
+            oflag | libc::O_CREAT | libc::O_EXCL
+        } else {
+            oflag
+        };
+        // SAFETY: a NUL-terminated name; the descriptor is closed below.
+        let fd = unsafe { libc::shm_open(cname.as_ptr(), oflag, 0o600) };
+        assert!(
+            fd >= 0,
+            "shm_open {name}: {}",
+            std::io::Error::last_os_error()
+        );
+        let size = libc::off_t::try_from(len).unwrap();
+        // SAFETY: plain calls on the descriptor just opened.
+        let ptr = unsafe {
+            if create {
+                assert_eq!(libc::ftruncate(fd, size), 0);
+            }
+            let p = libc::mmap(std::ptr::null_mut(), len, prot, libc::MAP_SHARED, fd, 0);
+            libc::close(fd);
+            p
+        };
+        assert_ne!(ptr, libc::MAP_FAILED, "mmap");
+        Shm {
+            name: cname,
+            ptr: NonNull::new(ptr.cast()).unwrap(),
+            len,
+            writable,
+            owner: create,
+        }
+    }
+
+    fn region(&self) -> Region {
+        // SAFETY: the mapping lives as long as `self`, which outlives every
+        // region a test makes from it.
+        unsafe { Region::from_raw_parts(self.ptr, self.len, self.writable) }
+    }
+}
+
+impl Drop for Shm {
+    fn drop(&mut self) {
+        // SAFETY: the mapping made by `open`; unlinking a name only touches
+        // the name.
+        unsafe {
+            libc::munmap(self.ptr.as_ptr().cast(), self.len);
+            if self.owner {
+                libc::shm_unlink(self.name.as_ptr());
+            }
+        }
+    }
+}
+
+/// A writer process stores keyed patterns and fills over every span while
+/// this process copies the spans out of a read-only mapping: every byte read
+/// is one that was written at that position (torn copies mix bytes of
+/// different writes, which is allowed), none comes from elsewhere, and the
+/// reader did see the writer's bytes.
+#[test]
+fn copies_racing_a_writer_process_see_only_written_bytes() {
+    const TEST: &str = "copies_racing_a_writer_process_see_only_written_bytes";
+    if let Some(args) = testkit::child_args(TEST) {
+        let shm = Shm::open(&args[0], DATA + SIZE, true, false);
+        let r = shm.region();
+        let stop = r.atomic::<AtomicU32>(STOP).unwrap();
+        let rounds = r.atomic::<AtomicU32>(ROUNDS).unwrap();
+        let patterns: Vec<Vec<u8>> = KEYS
+            .iter()
+            .map(|k| (0..SIZE).map(|i| initial(i) ^ k).collect())
+            .collect();
+        let mut round = 0usize;
+        while stop.load(Ordering::Acquire) == 0 {
+            for (k, pattern) in patterns.iter().enumerate() {
+                let (at, len) = SPANS[(round + k) % SPANS.len()];
+                r.write_at(DATA + at, &pattern[at..at + len]).unwrap();
+                let (at, len) = SPANS[(round + k + 3) % SPANS.len()];
+                r.fill(DATA + at, len, FILLS[k]).unwrap();
+            }
+            round += 1;
+            rounds.fetch_add(1, Ordering::Release);
+        }
+        println!("writer did {round} rounds");
+        return;
+    }
+    let name = testkit::unique_name("region");
+    let control = Shm::create(&name, DATA + SIZE);
+    let rw = control.region();
+    let start: Vec<u8> = (0..SIZE).map(initial).collect();
+    rw.write_at(DATA, &start).unwrap();
+    let reader = Shm::open(&name, DATA + SIZE, false, false);
+    let r = reader.region();
+    assert!(!r.is_writable());
+    let child = testkit::spawn_child(TEST, &[&name]);
+    let rounds = rw.atomic::<AtomicU32>(ROUNDS).unwrap();
+    assert!(
+        testkit::eventually(Duration::from_secs(30), || rounds.load(Ordering::Acquire)
+            >= 2),
+        "the writer never started"
+    );
+    let mut out = vec![0u8; SIZE];
+    let mut changed = 0usize;
+    for round in 0..2000 {
+        let (at, len) = SPANS[round % SPANS.len()];
+        r.read_at(DATA + at, &mut out[..len]).unwrap();
+        for (i, &b) in out[..len].iter().enumerate() {
+            assert!(written(at + i, b), "data byte {} read as {b:#04x}", at + i);
+            changed += usize::from(b != initial(at + i));
+        }
+    }
+    rw.atomic::<AtomicU32>(STOP)
+        .unwrap()
+        .store(1, Ordering::Release);
+    let out = child.wait_success(Duration::from_secs(60));
+    assert!(out.contains("writer did"), "{out}");
+    assert!(changed > 0, "the reader never saw the writer's bytes");
+    // Quiet again: a copy is exact (compared with a plain read of the
+    // bytes, which nothing writes any more).
+    let mut last = vec![0u8; SIZE];
+    r.read_at(DATA, &mut last).unwrap();
+    // SAFETY: the writer has exited; nothing writes the mapping now.
+    let plain = unsafe { &r.as_slice()[DATA..] };
+    assert!(last == plain);
+}
+
+/// `read_at`, `write_at` and `fill` allocate nothing, on every copy path
+/// (short head/tail moves, the vector loops, `rep movsb`/`rep stosb`).
+#[test]
+fn copies_allocate_nothing_at_any_length() {
+    let mut backing = vec![0u64; (SIZE + 64) / 8];
+    let len = backing.len() * 8;
+    // SAFETY: `backing` outlives the region and nothing else touches it.
+    let r = unsafe {
+        Region::from_raw_parts(
+            NonNull::new(backing.as_mut_ptr()).unwrap().cast(),
+            len,
+            true,
+        )
+    };
+    let data = vec![0x5Au8; SIZE];
+    let mut out = vec![0u8; SIZE];
+    let lengths = [
+        0, 1, 2, 3, 4, 7, 8, 15, 16, 31, 32, 63, 64, 2047, 2048, 4097, SIZE,
+    ];
+    let n = allocations_during(|| {
+        for &n in &lengths {
+            for offset in [0, 1, 63] {
+                r.write_at(offset, &data[..n]).unwrap();
+                r.read_at(offset, &mut out[..n]).unwrap();
+                r.fill(offset, n, 0xA5).unwrap();
+            }
+        }
+    });
+    assert_eq!(n, 0, "the copies allocated {n} times");
+    assert!(r.read_vec(1, 4).unwrap() == [0xA5; 4]);
+}
