@@ -130,8 +130,14 @@ pub(crate) fn command(pid: libc::pid_t) -> Option<String> {
     Some(comm.trim_end_matches('\n').to_owned())
 }
 
-/// Walks every process in `/proc`.
-pub(crate) fn walk(targets: &[Target], queues: bool) -> io::Result<Walk> {
+/// Walks every process in `/proc`. The tasks of the processes in
+/// `assume_idle` are not checked for blocked System V queue calls: the
+/// caller vouches that they make none.
+pub(crate) fn walk(
+    targets: &[Target],
+    queues: bool,
+    assume_idle: &[libc::pid_t],
+) -> io::Result<Walk> {
     let index = Index::new(targets);
     let our_mnt_ns = std::fs::read_link("/proc/self/ns/mnt").ok();
     let queue_calls = if queues { proc::queue_calls() } else { None };
@@ -152,6 +158,7 @@ pub(crate) fn walk(targets: &[Target], queues: bool) -> io::Result<Walk> {
         let mut seen = Seen::default();
         let outcome = inspect(pid, &index, our_mnt_ns.as_deref(), &mut seen);
         if let (Some(calls), Some(_)) = (queue_calls, &walk.blocked)
+            && !assume_idle.contains(&pid)
             && blocked_tasks(pid, calls, &mut seen).is_err()
         {
             walk.unreadable_tasks.push(pid);

@@ -190,7 +190,9 @@ fn sysv_msg(o: &Object, rules: &Rules<'_>) -> Staleness {
     if let Some(why) = &rules.tasks_incomplete {
         return Staleness::Unknown(format!(
             "no checked task is blocked on it, but {why} (reading \
-             /proc/<pid>/task/<tid>/syscall needs the right to trace the process)"
+             /proc/<pid>/task/<tid>/syscall needs the right to trace the process); if \
+             those processes make no System V queue calls, say so with `--assume-idle PID` \
+             (Scan::assume_idle)"
         ));
     }
     let describe = |who: &str, pid: Option<libc::pid_t>| match pid {

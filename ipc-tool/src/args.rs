@@ -6,10 +6,11 @@ use ipc_inventory::{Kind, Prefix};
 
 /// The short usage shown with every usage error.
 pub(crate) const USAGE: &str = "\
-usage: ipc ls [--prefix P]... [--kind K]... [--stale] [--json]
-       ipc show NAME|KEY|ID [--kind K]... [--json]
-       ipc rm NAME|KEY|ID [--kind K]... [--force] [--dry-run] [--json]
-       ipc clean --prefix P [--prefix P]... (--stale | --force) [--kind K]... [--dry-run] [--json]
+usage: ipc ls [--prefix P]... [--kind K]... [--stale] [--assume-idle PID]... [--json]
+       ipc show NAME|KEY|ID [--kind K]... [--assume-idle PID]... [--json]
+       ipc rm NAME|KEY|ID [--kind K]... [--force] [--assume-idle PID]... [--dry-run] [--json]
+       ipc clean --prefix P [--prefix P]... (--stale | --force) [--kind K]...
+                 [--assume-idle PID]... [--dry-run] [--json]
        ipc help";
 
 /// `ipc help`.
@@ -39,6 +40,10 @@ options:
   --stale      ls: only stale objects; clean: remove only stale objects
   --force      rm, clean: remove objects even when they are in use or not
                provably stale
+  --assume-idle PID
+               state that process PID makes no System V message queue calls, so
+               its tasks need not be checked for a blocked msgsnd/msgrcv (for a
+               container init that cannot be traced; repeatable)
   --dry-run    rm, clean: say what would be removed, remove nothing
   --json       machine-readable output on stdout
 
@@ -113,6 +118,7 @@ pub(crate) struct Args {
     pub(crate) force: bool,
     pub(crate) dry_run: bool,
     pub(crate) json: bool,
+    pub(crate) assume_idle: Vec<libc::pid_t>,
 }
 
 impl Args {
@@ -153,6 +159,7 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, St
         force: false,
         dry_run: false,
         json: false,
+        assume_idle: Vec::new(),
     };
     let mut command: Option<String> = None;
     let mut positional: Vec<String> = Vec::new();
@@ -177,6 +184,15 @@ pub(crate) fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Args, St
                     .push(Prefix::parse(&v).map_err(|e| e.message().to_owned())?);
             }
             "--kind" => parsed.kinds.extend(kinds(&value("--kind")?)?),
+            "--assume-idle" => {
+                let v = value("--assume-idle")?;
+                let pid = v
+                    .parse::<libc::pid_t>()
+                    .ok()
+                    .filter(|&p| p > 0)
+                    .ok_or_else(|| format!("--assume-idle takes a process id (1), not {v:?}"))?;
+                parsed.assume_idle.push(pid);
+            }
             "--stale" | "--force" | "--dry-run" | "--json" if inline.is_some() => {
                 return Err(format!("{option} takes no value"));
             }
@@ -305,6 +321,9 @@ mod tests {
         assert!(a.stale && a.dry_run);
         assert_eq!(parse_str("").unwrap().command, Command::Help);
         assert_eq!(parse_str("ls --help").unwrap().command, Command::Help);
+        let a = parse_str("clean --prefix /a --stale --assume-idle 1 --assume-idle=42").unwrap();
+        assert_eq!(a.assume_idle, [1, 42]);
+        assert!(parse_str("ls").unwrap().assume_idle.is_empty());
     }
 
     #[test]
@@ -330,6 +349,10 @@ mod tests {
             ),
             ("ls --kind shm", "unknown kind"),
             ("ls --json=yes", "takes no value"),
+            ("ls --assume-idle", "--assume-idle needs a value"),
+            ("ls --assume-idle init", "takes a process id"),
+            ("ls --assume-idle 0", "takes a process id"),
+            ("ls --assume-idle -5", "takes a process id"),
         ];
         for (line, expected) in cases {
             let e = parse_str(line).unwrap_err();

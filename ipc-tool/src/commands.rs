@@ -12,7 +12,8 @@ use crate::{EXIT_ERROR, EXIT_NOTHING_MATCHED, EXIT_OK, EXIT_PERMISSION_DENIED, E
 
 /// Runs a parsed command (anything but `help`).
 pub(crate) fn run(a: &Args, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
-    let inventory = match ipc_inventory::list() {
+    let scan = ipc_inventory::Scan::new().assume_idle(a.assume_idle.iter().copied());
+    let inventory = match scan.run() {
         Ok(inventory) => inventory,
         Err(e) => {
             let _ = writeln!(err, "ipc: {e}");
