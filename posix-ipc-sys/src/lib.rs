@@ -1,6 +1,6 @@
 //! Raw FFI declarations for POSIX and System V IPC.
 //!
-//! This crate is the unsafe floor under [`posix-ipc`](https://docs.rs/posix-ipc) and
+//! This crate is the unsafe floor under [`posix-ipc`](https://docs.rs/posix-ipc-rs) and
 //! [`sysv-ipc`](https://docs.rs/sysv-ipc): named semaphores (`sem_*`), message queues
 //! (`mq_*`), shared memory (`shm_open`/`shm_unlink`), System V semaphores
 //! (`semget`/`semop`/`semtimedop`/`semctl`), shared memory (`shm{get,at,dt,ctl}`),
