@@ -2,6 +2,7 @@
 //! failure. To add a step, add an entry to [`steps`].
 
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -192,7 +193,7 @@ fn mount_mqueue() -> Result<Outcome, String> {
 
 /// The Python interpreter of the interop tests, once `python_peers` ran:
 /// `Ok(path)`, or why there is none.
-static PYTHON: std::sync::OnceLock<Result<std::path::PathBuf, String>> = std::sync::OnceLock::new();
+static PYTHON: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
 
 /// Creates (or checks) the virtual environment with Python's `posix_ipc` and
 /// `sysv_ipc`, for the interop tests.
@@ -383,10 +384,12 @@ fn leak_report(leaks: &[ipcs::Object]) -> String {
     report
 }
 
-/// `cargo package` for every publishable member. `--workspace` packages the
-/// members in dependency order and resolves the not-yet-published local path
-/// dependencies (posix-ipc-sys, ipc-common) itself (checked with cargo 1.95),
-/// but it also packages `publish = false` members, so those are excluded.
+/// `cargo package` for every publishable member, then each package unpacked
+/// on its own, outside the workspace, built and its tests compiled: what a
+/// user of crates.io gets. `--workspace` packages the members in dependency
+/// order and resolves the not-yet-published local path dependencies
+/// (posix-ipc-sys, ipc-common) itself (checked with cargo 1.95), but it also
+/// packages `publish = false` members, so those are excluded.
 fn package() -> Result<Outcome, String> {
     let mut args: Vec<String> = ["package", "--workspace", "--no-verify", "--allow-dirty"]
         .map(String::from)
@@ -395,21 +398,125 @@ fn package() -> Result<Outcome, String> {
         args.push("--exclude".to_owned());
         args.push(name);
     }
-    plain(cmd::cargo(args))
+    cmd::run(&mut cmd::cargo(args))?;
+    check_unpacked(&published_members()?).map(|()| Outcome::Ok)
+}
+
+/// Unpacks the `.crate` of every package in `names` into a scratch folder
+/// outside the workspace, and runs `cargo build` and `cargo test --no-run
+/// --all-features` in each, with the not-yet-published sibling packages
+/// patched in from their unpacked copies. Offline: the dependencies are those
+/// the workspace build already fetched, at the versions of each package's
+/// `Cargo.lock`.
+fn check_unpacked(names: &[String]) -> Result<(), String> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| cmd::workspace_root().join("target"));
+    let packages = target.join("package");
+    let scratch = std::env::temp_dir().join(format!("ipc-rs-packages-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch)
+        .map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
+    let mut unpacked = Vec::new();
+    for name in names {
+        let file = newest_crate_file(&packages, name)?;
+        cmd::run(
+            Command::new("tar")
+                .arg("xzf")
+                .arg(&file)
+                .arg("-C")
+                .arg(&scratch),
+        )?;
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        unpacked.push((name.clone(), scratch.join(stem)));
+    }
+    let mut patches = Vec::new();
+    for (name, dir) in &unpacked {
+        patches.push("--config".to_owned());
+        patches.push(format!(
+            "patch.crates-io.{name}.path={:?}",
+            dir.display().to_string()
+        ));
+    }
+    let result = unpacked.iter().try_for_each(|(_, dir)| {
+        for step in [&["build"][..], &["test", "--no-run", "--all-features"][..]] {
+            let mut command = cmd::cargo(step.iter().copied());
+            command
+                .args(["--offline", "--quiet"])
+                .args(&patches)
+                .current_dir(dir)
+                .env("CARGO_TARGET_DIR", scratch.join("target"));
+            cmd::run(&mut command)?;
+        }
+        Ok::<(), String>(())
+    });
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+/// The newest `target/package/<name>-<version>.crate`.
+fn newest_crate_file(packages: &Path, name: &str) -> Result<PathBuf, String> {
+    let entries = std::fs::read_dir(packages)
+        .map_err(|e| format!("cannot list {}: {e}", packages.display()))?;
+    entries
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            file.strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(|rest| {
+                    rest.starts_with(|c: char| c.is_ascii_digit()) && rest.ends_with(".crate")
+                })
+        })
+        .max_by_key(|entry| entry.metadata().and_then(|m| m.modified()).ok())
+        .map(|entry| entry.path())
+        .ok_or_else(|| format!("no {name}-<version>.crate in {}", packages.display()))
+}
+
+/// The names of the workspace members that may be published.
+fn published_members() -> Result<Vec<String>, String> {
+    Ok(member_manifests()?
+        .iter()
+        .filter_map(|text| package_name(text).filter(|_| unpublished_package_name(text).is_none()))
+        .collect())
+}
+
+/// The text of every workspace member's manifest.
+fn member_manifests() -> Result<Vec<String>, String> {
+    let mut metadata = cmd::cargo(["metadata", "--no-deps", "--format-version", "1"]);
+    let json = cmd::output(&mut metadata)
+        .ok_or_else(|| format!("`{}` failed", cmd::display(&metadata)))?;
+    json_string_values(&json, "manifest_path")
+        .into_iter()
+        .map(|manifest| {
+            std::fs::read_to_string(manifest).map_err(|e| format!("cannot read {manifest}: {e}"))
+        })
+        .collect()
+}
+
+/// The `name` of a manifest's `[package]` table.
+fn package_name(manifest: &str) -> Option<String> {
+    let mut in_package = false;
+    for line in manifest.lines() {
+        let line: String = line.split('#').next()?.split_whitespace().collect();
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+        } else if let Some(value) = line.strip_prefix("name=").filter(|_| in_package) {
+            return Some(value.trim_matches(['"', '\'']).to_owned());
+        }
+    }
+    None
 }
 
 /// The names of the workspace members whose manifest says `publish = false`.
 fn unpublished_members() -> Result<Vec<String>, String> {
-    let mut metadata = cmd::cargo(["metadata", "--no-deps", "--format-version", "1"]);
-    let json = cmd::output(&mut metadata)
-        .ok_or_else(|| format!("`{}` failed", cmd::display(&metadata)))?;
-    let mut names = Vec::new();
-    for manifest in json_string_values(&json, "manifest_path") {
-        let text = std::fs::read_to_string(manifest)
-            .map_err(|e| format!("cannot read {manifest}: {e}"))?;
-        names.extend(unpublished_package_name(&text));
-    }
-    Ok(names)
+    Ok(member_manifests()?
+        .iter()
+        .filter_map(|text| unpublished_package_name(text))
+        .collect())
 }
 
 /// Every string value of `"key":"…"` in `cargo metadata` output (enough for
@@ -467,9 +574,19 @@ mod tests {
     fn excludes_exactly_the_unpublished_members_of_this_workspace() {
         let names = unpublished_members().unwrap();
         assert!(names.iter().any(|n| n == "xtask"), "{names:?}");
-        for published in ["ipc-common", "posix-ipc-sys", "posix-ipc", "sysv-ipc"] {
-            assert!(!names.iter().any(|n| n == published), "{names:?}");
+        let published = published_members().unwrap();
+        for name in [
+            "ipc-common",
+            "posix-ipc-sys",
+            "posix-ipc-rs",
+            "sysv-ipc",
+            "ipc-inventory",
+            "ipc-tool",
+        ] {
+            assert!(!names.iter().any(|n| n == name), "{names:?}");
+            assert!(published.iter().any(|n| n == name), "{published:?}");
         }
+        assert!(!published.iter().any(|n| n == "xtask"), "{published:?}");
     }
 
     #[test]
