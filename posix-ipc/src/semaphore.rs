@@ -3,14 +3,16 @@
 //! `sem_unlink`.
 //!
 //! All FFI calls for semaphores live in this module, and every return code
-//! becomes a `Result` through [`ipc_common::check`] / [`ipc_common::check_ptr`].
+//! becomes a `Result` through [`ipc_common::__private::check`] / [`ipc_common::__private::check_ptr`].
 
+use ipc_common::__private::TimeoutSpec;
 use std::fmt;
 use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
 
 use ipc_common::__private::options::{FlagBits, OpenOptions};
-use ipc_common::{Error, ErrorKind, IntoMode, Mode, Result, Timeout, check, check_ptr};
+use ipc_common::__private::{check, check_ptr};
+use ipc_common::{Error, ErrorKind, IntoMode, Mode, Result, Timeout};
 use posix_ipc_sys as sys;
 
 use crate::flags::{self, Creation};
@@ -463,7 +465,7 @@ impl SemaphoreOptions {
 /// semaphore (see [`SemaphoreOptions::allow_foreign_owner`]).
 fn check_semaphore_owner(name: &Name, backing: Option<&Backing>) -> Result<()> {
     match backing {
-        Some(b) => ipc_common::check_owner("sem_open", b.uid, || {
+        Some(b) => ipc_common::__private::check_owner("sem_open", b.uid, || {
             format!("semaphore {name:?} ({})", b.path.display())
         }),
         None => Err(Error::new(

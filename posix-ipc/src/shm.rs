@@ -2,15 +2,16 @@
 //! `shm_open`), its [`Mapping`]s, and [`unlink_shared_memory`].
 //!
 //! All system calls of this primitive live here and in `shm/mapping.rs`; their
-//! return codes become errors through [`ipc_common::check`] only.
+//! return codes become errors through [`ipc_common::__private::check`] only.
 
 use std::fmt;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 
+use ipc_common::__private::check;
 use ipc_common::__private::options::{FlagBits, OpenOptions};
-use ipc_common::{Error, ErrorKind, IntoMode, Mode, Permissions, Result, check};
+use ipc_common::{Error, ErrorKind, IntoMode, Mode, Permissions, Result};
 use posix_ipc_sys as sys;
 
 use crate::flags::{self, Creation, O_TRUNC};
@@ -516,7 +517,7 @@ impl SharedMemoryOptions {
         shm.created = created;
         // Dropping `shm` on an error below closes the descriptor.
         if creation.create && !created && !self.open.allows_foreign_owner() {
-            ipc_common::check_owner("shm_open", shm.stat()?.st_uid, || {
+            ipc_common::__private::check_owner("shm_open", shm.stat()?.st_uid, || {
                 format!("shared memory object {}", shm.shown())
             })?;
         }

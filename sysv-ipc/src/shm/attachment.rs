@@ -84,8 +84,12 @@ impl Attachment {
         // at `addr`, which without SHM_REMAP must not overlap any existing
         // mapping, else EINVAL); it touches no memory of ours.
         let p = unsafe { sys::shmat(id, addr.cast(), flags) };
-        let p = ipc_common::check_ptr("shmat", p, std::ptr::without_provenance_mut(usize::MAX))
-            .map_err(|e| attach_error(id, addr, flags, e))?;
+        let p = ipc_common::__private::check_ptr(
+            "shmat",
+            p,
+            std::ptr::without_provenance_mut(usize::MAX),
+        )
+        .map_err(|e| attach_error(id, addr, flags, e))?;
         let stat = ipc::stat::<SharedMemory>(id).and_then(|ds| match key {
             Some(key) => ipc::check_key::<SharedMemory>(id, key, &ds).map(|()| ds),
             None => Ok(ds),
@@ -179,14 +183,16 @@ impl Attachment {
         // SAFETY: the address is the one shmat returned for this attachment,
         // which is still attached; `this` is never used again.
         let rc = unsafe { sys::shmdt(this.region.as_ptr().cast()) };
-        ipc_common::check("shmdt", rc).map(drop).map_err(|e| {
-            if e.raw_os_error() == Some(libc::EINVAL) {
-                e.with_kind(ErrorKind::NotAttached)
-                    .with_message("no segment is attached at this address any more")
-            } else {
-                e
-            }
-        })
+        ipc_common::__private::check("shmdt", rc)
+            .map(drop)
+            .map_err(|e| {
+                if e.raw_os_error() == Some(libc::EINVAL) {
+                    e.with_kind(ErrorKind::NotAttached)
+                        .with_message("no segment is attached at this address any more")
+                } else {
+                    e
+                }
+            })
     }
 }
 
