@@ -633,3 +633,198 @@ mod tests {
         );
     }
 }
+
+/// PORTING.md names every public name of the two Python packages, as listed
+/// in the reference inventories of posix_ipc 1.3.2 and sysv_ipc 1.2.0.
+#[cfg(test)]
+mod porting_guide {
+    const POSIX_IPC: &[&str] = &[
+        "BusyError",
+        "Error",
+        "ExistentialError",
+        "MESSAGE_QUEUES_SUPPORTED",
+        "MessageQueue",
+        "O_CREAT",
+        "O_CREX",
+        "O_EXCL",
+        "O_NONBLOCK",
+        "O_RDONLY",
+        "O_RDWR",
+        "O_TRUNC",
+        "O_WRONLY",
+        "PAGE_SIZE",
+        "PermissionsError",
+        "QUEUE_MESSAGES_MAX_DEFAULT",
+        "QUEUE_MESSAGE_SIZE_MAX_DEFAULT",
+        "QUEUE_PRIORITY_MAX",
+        "SEMAPHORE_TIMEOUT_SUPPORTED",
+        "SEMAPHORE_VALUE_MAX",
+        "SEMAPHORE_VALUE_SUPPORTED",
+        "Semaphore",
+        "SharedMemory",
+        "SignalError",
+        "USER_SIGNAL_MAX",
+        "USER_SIGNAL_MIN",
+        "VERSION",
+        "__author__",
+        "__copyright__",
+        "__enter__",
+        "__exit__",
+        "__license__",
+        "__version__",
+        "acquire",
+        "block",
+        "close",
+        "close_fd",
+        "current_messages",
+        "fd",
+        "fileno",
+        "max_messages",
+        "max_message_size",
+        "mode",
+        "mqd",
+        "name",
+        "read_only",
+        "receive",
+        "release",
+        "request_notification",
+        "send",
+        "size",
+        "unlink",
+        "unlink_message_queue",
+        "unlink_semaphore",
+        "unlink_shared_memory",
+        "value",
+    ];
+    const SYSV_IPC: &[&str] = &[
+        "BusyError",
+        "Error",
+        "ExistentialError",
+        "IPC_CREAT",
+        "IPC_CREX",
+        "IPC_EXCL",
+        "IPC_NOWAIT",
+        "IPC_PRIVATE",
+        "InternalError",
+        "KEY_MAX",
+        "KEY_MIN",
+        "MSG_NOERROR",
+        "MessageQueue",
+        "NotAttachedError",
+        "PAGE_SIZE",
+        "PermissionsError",
+        "SEMAPHORE_TIMEOUT_SUPPORTED",
+        "SEMAPHORE_VALUE_MAX",
+        "SEM_UNDO",
+        "SHM_EXEC",
+        "SHM_HUGETLB",
+        "SHM_NORESERVE",
+        "SHM_RDONLY",
+        "SHM_REMAP",
+        "SHM_RND",
+        "Semaphore",
+        "SharedMemory",
+        "VERSION",
+        "Z",
+        "__author__",
+        "__copyright__",
+        "__enter__",
+        "__exit__",
+        "__license__",
+        "__version__",
+        "acquire",
+        "address",
+        "attach",
+        "attached",
+        "block",
+        "cgid",
+        "creator_pid",
+        "cuid",
+        "current_messages",
+        "detach",
+        "ftok",
+        "get_random_key",
+        "gid",
+        "id",
+        "key",
+        "last_attach_time",
+        "last_change_time",
+        "last_detach_time",
+        "last_pid",
+        "last_receive_pid",
+        "last_receive_time",
+        "last_send_pid",
+        "last_send_time",
+        "max_size",
+        "mode",
+        "number_attached",
+        "o_time",
+        "read",
+        "receive",
+        "release",
+        "remove",
+        "remove_message_queue",
+        "remove_semaphore",
+        "remove_shared_memory",
+        "send",
+        "size",
+        "uid",
+        "undo",
+        "value",
+        "waiting_for_nonzero",
+        "waiting_for_zero",
+        "write",
+    ];
+
+    /// Whether `text` has `name` as a whole word (between non-identifier
+    /// characters).
+    fn mentions(text: &str, name: &str) -> bool {
+        let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        text.match_indices(name).any(|(at, _)| {
+            !text[..at].ends_with(ident) && !text[at + name.len()..].starts_with(ident)
+        })
+    }
+
+    #[test]
+    fn porting_guide_names_every_python_name() {
+        let path = crate::cmd::workspace_root().join("PORTING.md");
+        let guide = std::fs::read_to_string(&path).unwrap();
+        let missing: Vec<String> = [("posix_ipc", POSIX_IPC), ("sysv_ipc", SYSV_IPC)]
+            .iter()
+            .flat_map(|(module, names)| {
+                let section = guide
+                    .split(&format!("## {module}, name by name"))
+                    .nth(1)
+                    .unwrap_or("");
+                let section = section.split("\n## ").next().unwrap_or("");
+                names
+                    .iter()
+                    .filter(|name| !mentions(section, name))
+                    .map(move |name| format!("{module}.{name}"))
+            })
+            .collect();
+        assert!(missing.is_empty(), "PORTING.md does not map: {missing:?}");
+    }
+
+    /// Where the reference inventories sit beside the workspace (the team's
+    /// shared folder), every name listed here is one of theirs.
+    #[test]
+    fn the_names_come_from_the_inventories() {
+        let reference = crate::cmd::workspace_root().join("../shared/reference");
+        for (file, names) in [("posix_ipc.md", POSIX_IPC), ("sysv_ipc.md", SYSV_IPC)] {
+            let Ok(inventory) = std::fs::read_to_string(reference.join(file)) else {
+                continue;
+            };
+            for name in names {
+                assert!(mentions(&inventory, name), "{name} is not in {file}");
+            }
+        }
+    }
+
+    #[test]
+    fn mentions_whole_words_only() {
+        assert!(mentions("`Z(timeout)`", "Z"));
+        assert!(!mentions("`SHM_RND`", "SHM_R"));
+        assert!(!mentions("`last_pid`", "pid"));
+    }
+}
