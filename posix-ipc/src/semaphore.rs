@@ -289,12 +289,10 @@ impl SemaphoreOptions {
     ///
     /// ```
     /// use posix_ipc::Semaphore;
-    /// # let name = testkit::unique_name("doc");
-    /// let mine = Semaphore::create_new(&name, 1)?;
+    /// let mine = Semaphore::create_unique(1)?.unlink_on_drop();
     /// // Our own semaphore is opened either way.
-    /// let again = Semaphore::options().create(true).allow_foreign_owner(false).open(&name)?;
+    /// let again = Semaphore::options().create(true).allow_foreign_owner(false).open(mine.name())?;
     /// assert!(!again.created());
-    /// mine.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn allow_foreign_owner(&mut self, allow: bool) -> &mut Self {
@@ -683,11 +681,9 @@ impl Semaphore {
     ///
     /// ```
     /// use posix_ipc::Semaphore;
-    /// # let name = testkit::unique_name("doc");
-    /// let sem = Semaphore::create(&name, 1)?;
-    /// let same = Semaphore::create(&name, 5)?; // opens it; 5 is ignored
+    /// let sem = Semaphore::create_unique(1)?.unlink_on_drop();
+    /// let same = Semaphore::create(sem.name(), 5)?; // opens it; 5 is ignored
     /// assert_eq!(same.value()?, 1);
-    /// sem.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create(name: impl IntoName, initial_value: u32) -> Result<Semaphore> {
@@ -704,10 +700,8 @@ impl Semaphore {
     ///
     /// ```
     /// use posix_ipc::Semaphore;
-    /// # let name = testkit::unique_name("doc");
-    /// let sem = Semaphore::create_new(&name, 1)?;
-    /// assert!(Semaphore::create_new(&name, 1).unwrap_err().is_existential());
-    /// sem.unlink()?;
+    /// let sem = Semaphore::create_unique(1)?.unlink_on_drop();
+    /// assert!(Semaphore::create_new(sem.name(), 1).unwrap_err().is_existential());
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create_new(name: impl IntoName, initial_value: u32) -> Result<Semaphore> {
@@ -962,12 +956,10 @@ impl Semaphore {
     ///
     /// ```
     /// use posix_ipc::Semaphore;
-    /// # let name = testkit::unique_name("doc");
-    /// let first = Semaphore::create(&name, 1)?;
-    /// let second = Semaphore::create(&name, 1)?;
+    /// let first = Semaphore::create_unique(1)?.unlink_on_drop();
+    /// let second = Semaphore::create(first.name(), 1)?;
     /// assert!(first.created() && !second.created());
-    /// assert!(!Semaphore::open(&name)?.created());
-    /// first.unlink()?;
+    /// assert!(!Semaphore::open(first.name())?.created());
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn created(&self) -> bool {
