@@ -219,9 +219,13 @@
 ///     sysv_ipc::SharedMemory::open(name)?; // Error into io::Error
 ///     Ok(())
 /// }
-/// let e = open_config(sysv_ipc::Key::new(testkit::unique_key())).unwrap_err(); // a key no one uses
+/// let gone = sysv_ipc::SharedMemory::create_unique(1)?;
+/// let key = gone.key();
+/// gone.remove()?; // now a key no one uses
+/// let e = open_config(key).unwrap_err();
 /// assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
 /// assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
+/// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 ///
 /// ---

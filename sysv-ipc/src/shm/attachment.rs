@@ -38,12 +38,7 @@ use crate::key::Key;
 /// operation, and the mapping stays valid until the attachment is dropped.
 ///
 /// ```
-/// # let seg = loop {
-/// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 4096) {
-/// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-/// #         r => break r?.remove_on_drop(),
-/// #     }
-/// # };
+/// let seg = sysv_ipc::SharedMemory::create_unique(4096)?.remove_on_drop();
 /// use std::sync::atomic::Ordering;
 /// let a = seg.attach()?;
 /// a.write_at(8, b"hello")?;
@@ -123,12 +118,7 @@ impl Attachment {
     /// The id of the attached segment.
     ///
     /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
+    /// let seg = sysv_ipc::SharedMemory::create_unique(64)?.remove_on_drop();
     /// assert_eq!(seg.attach()?.id(), seg.id());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
@@ -146,12 +136,7 @@ impl Attachment {
     /// read-only attachment faults.
     ///
     /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 4) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
+    /// let seg = sysv_ipc::SharedMemory::create_unique(4)?.remove_on_drop();
     /// let mut a = seg.attach()?;
     /// // SAFETY: the attachment is writable and this process is the only user.
     /// unsafe { a.as_mut_slice().copy_from_slice(b"abcd") };
@@ -166,12 +151,7 @@ impl Attachment {
     /// Detaches (`shmdt`), returning the error that dropping would ignore.
     ///
     /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
+    /// let seg = sysv_ipc::SharedMemory::create_unique(64)?.remove_on_drop();
     /// let a = seg.attach()?;
     /// assert_eq!(seg.number_attached()?, 1);
     /// a.detach()?;
