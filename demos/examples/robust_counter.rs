@@ -90,7 +90,8 @@ fn coordinator() -> Result<(), String> {
     );
 
     let victim = 1;
-    let die_at = INCREMENTS / 3 + ipc_common::os_random_u64().unwrap_or(0) % (INCREMENTS / 3);
+    let die_at =
+        INCREMENTS / 3 + ipc_common::__private::os_random_u64().unwrap_or(0) % (INCREMENTS / 3);
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let mut workers = Vec::new();
     for index in 0..WORKERS {

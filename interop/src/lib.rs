@@ -233,3 +233,18 @@ mod tests {
         assert_eq!(pattern(8), ((8 * 31 + 7) & 0xff) as u8);
     }
 }
+
+/// The workspace README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct WorkspaceReadmeDoctests;
+
+/// The porting guide's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../PORTING.md")]
+struct PortingDoctests;
+
+/// The crash-recovery guide's example, compiled and run as a doc test.
+#[cfg(doctest)]
+#[doc = include_str!("../../RECOVERY.md")]
+struct RecoveryDoctests;

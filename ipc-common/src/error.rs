@@ -504,7 +504,7 @@ impl From<Error> for std::io::Error {
 /// ```
 /// // SAFETY: closing an invalid descriptor only sets errno.
 /// unsafe { libc::close(-1) };
-/// assert_eq!(ipc_common::errno(), libc::EBADF);
+/// assert_eq!(ipc_common::__private::errno(), libc::EBADF);
 /// ```
 pub fn errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
@@ -535,7 +535,7 @@ minus_one_is_failure!(i16, i32, i64, isize);
 /// `errno`, attributed to `op` (nix's `Errno::result` pattern).
 ///
 /// ```
-/// use ipc_common::check;
+/// use ipc_common::__private::check;
 /// // SAFETY: getpid has no preconditions.
 /// let pid = check("getpid", unsafe { libc::getpid() }).unwrap();
 /// assert!(pid > 0);
@@ -557,7 +557,7 @@ pub fn check<T: SysReturn>(op: &'static str, ret: T) -> Result<T> {
 /// for `mmap`).
 ///
 /// ```
-/// let p = ipc_common::check_ptr("malloc-like", std::ptr::null_mut::<u8>(), std::ptr::null_mut());
+/// let p = ipc_common::__private::check_ptr("malloc-like", std::ptr::null_mut::<u8>(), std::ptr::null_mut());
 /// assert!(p.is_err());
 /// ```
 #[inline]

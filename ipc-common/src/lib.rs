@@ -1,10 +1,32 @@
-//! Types shared by [`posix-ipc`](https://docs.rs/posix-ipc) and
-//! [`sysv-ipc`](https://docs.rs/sysv-ipc), so both speak the same language:
+//! Types shared by [`posix-ipc-rs`](https://docs.rs/posix-ipc-rs) (library
+//! `posix_ipc`) and [`sysv-ipc`](https://docs.rs/sysv-ipc), which re-export
+//! them: you rarely depend on this crate directly.
+//!
+//! ```
+//! use std::time::Duration;
+//! use ipc_common::{Error, ErrorKind, Mode, Timeout};
+//!
+//! // One timeout type for every blocking call of the six primitives.
+//! assert_eq!(Timeout::from(None::<Duration>), Timeout::Forever);
+//! assert_eq!(Timeout::from(Duration::from_millis(250)), Timeout::After(Duration::from_millis(250)));
+//!
+//! // Permission bits, validated and shown in octal.
+//! assert_eq!(Mode::new(0o640)?.to_string(), "0o640");
+//! assert!(Mode::new(0o10000).is_err());
+//!
+//! // Every failure has a kind (Python's exception families), the errno and
+//! // the operation, and converts into std::io::Error keeping its kind.
+//! let err = Error::from_errno("sem_open", libc::ENOENT);
+//! assert_eq!(err.kind(), ErrorKind::NotFound);
+//! assert!(err.is_existential());
+//! let io: std::io::Error = err.into();
+//! assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+//! # Ok::<(), Error>(())
+//! ```
 //!
 //! - [`Error`], [`ErrorKind`], [`Result`]: every failure carries a semantic kind,
-//!   the errno (when a system call failed), the operation, and a message that says
-//!   what was wrong and what to do. [`check`] is the one way a system call's
-//!   return code becomes a `Result` in this family.
+//!   the errno (when a system call failed; [`errno_name`] spells it), the
+//!   operation, and a message that says what was wrong and what to do.
 //! - [`Mode`] and [`Permissions`]: permission bits (shown in octal) and ownership.
 //! - [`Timeout`]: `Forever`, `Immediate` or `After(duration)`, the same for every
 //!   blocking call of all six primitives.
@@ -17,9 +39,11 @@
 //!   variable that live in a `Region` and tell the next locker when a holder
 //!   died ([`LockOutcome::OwnerDied`]), so a `kill -9` never leaves the other
 //!   processes blocked for ever.
-//! - [`os_random_u64`] and [`with_unique`]: unique names and keys from the OS
-//!   random source.
-//! - [`read_proc_numbers`]: kernel limits from `/proc/sys`, read at run time.
+//!
+//! # Feature flags
+//!
+//! - `bytemuck` (off by default): typed copies of plain-old-data values in and
+//!   out of a [`Region`] (`read_obj`, `write_obj`, `read_slice`, `write_slice`).
 //!
 //! # Porting from Python
 //!
@@ -31,15 +55,6 @@
 //! | `SignalError` | [`Error::is_signal`] (`Interrupted`) |
 //! | `ValueError` | [`Error::is_invalid_input`] (`InvalidInput`) |
 //! | `NotAttachedError` | [`ErrorKind::NotAttached`] |
-//!
-//! ```
-//! use ipc_common::{check, Error, ErrorKind};
-//! // SAFETY: sem_unlink only reads the NUL-terminated name.
-//! let rc = unsafe { libc::sem_unlink(c"/ipcrs-doc-surely-absent".as_ptr()) };
-//! let err: Error = check("sem_unlink", rc).unwrap_err();
-//! assert_eq!(err.kind(), ErrorKind::NotFound);
-//! assert!(err.is_existential());
-//! ```
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 
@@ -53,9 +68,8 @@ mod robust;
 mod sysctl;
 mod timeout;
 
-pub use error::{Error, ErrorKind, Result, SysReturn, check, check_ptr, errno, errno_name};
-pub use perm::{IntoMode, Mode, Permissions, check_owner, is_trusted_owner};
-pub use random::{UNIQUE_ATTEMPTS, os_random_u64, with_unique};
+pub use error::{Error, ErrorKind, Result, errno_name};
+pub use perm::{IntoMode, Mode, Permissions};
 pub use region::{Region, SharedAtomic};
 #[cfg(any(target_os = "linux", target_os = "freebsd"))]
 #[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "freebsd"))))]
@@ -71,14 +85,20 @@ pub use robust::{
 /// assert_eq!(ipc_common::ROBUST_MUTEX_SUPPORTED, cfg!(any(target_os = "linux", target_os = "freebsd")));
 /// ```
 pub const ROBUST_MUTEX_SUPPORTED: bool = cfg!(any(target_os = "linux", target_os = "freebsd"));
-pub use sysctl::read_proc_numbers;
 pub use timeout::Timeout;
 
-/// Internals that `posix-ipc` and `sysv-ipc` share. **Not public API**: no
-/// semver promise covers anything in here; it may change or go away in any
-/// release. Use the options builders of the two crates instead.
+/// Internals that `posix-ipc` and `sysv-ipc` (and the other crates of this
+/// workspace) share. **Not public API**: no semver promise covers anything in
+/// here; it may change or go away in any release. Use the two crates' types
+/// instead.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::error::{SysReturn, check, check_ptr, errno};
+    pub use crate::perm::{check_owner, is_trusted_owner};
+    pub use crate::random::{UNIQUE_ATTEMPTS, os_random_u64, with_unique};
+    pub use crate::sysctl::read_proc_numbers;
+    pub use crate::timeout::TimeoutSpec;
+
     /// The one options core of every `Type::options()` builder.
     pub mod options {
         pub use crate::options::{FlagBits, OpenOptions, check_mode};

@@ -203,8 +203,8 @@ pub struct Permissions {
 /// ```
 /// // SAFETY: geteuid has no preconditions.
 /// let me = unsafe { libc::geteuid() };
-/// assert!(ipc_common::is_trusted_owner(me));
-/// assert!(ipc_common::is_trusted_owner(0));
+/// assert!(ipc_common::__private::is_trusted_owner(me));
+/// assert!(ipc_common::__private::is_trusted_owner(0));
 /// ```
 pub fn is_trusted_owner(owner: libc::uid_t) -> bool {
     // SAFETY: geteuid has no preconditions and cannot fail.
@@ -218,7 +218,8 @@ pub fn is_trusted_owner(owner: libc::uid_t) -> bool {
 /// and the ways out.
 ///
 /// ```
-/// use ipc_common::{check_owner, ErrorKind};
+/// use ipc_common::ErrorKind;
+/// use ipc_common::__private::check_owner;
 /// // SAFETY: geteuid has no preconditions.
 /// let me = unsafe { libc::geteuid() };
 /// assert!(check_owner("sem_open", me, || "semaphore \"/x\"".into()).is_ok());

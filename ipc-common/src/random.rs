@@ -13,8 +13,8 @@ pub const UNIQUE_ATTEMPTS: u32 = 64;
 /// share a sequence.
 ///
 /// ```
-/// let a = ipc_common::os_random_u64()?;
-/// let b = ipc_common::os_random_u64()?;
+/// let a = ipc_common::__private::os_random_u64()?;
+/// let b = ipc_common::__private::os_random_u64()?;
 /// assert_ne!(a, b); // 2^-64 chance of a false failure
 /// # Ok::<(), ipc_common::Error>(())
 /// ```
@@ -31,7 +31,7 @@ fn fill(buf: &mut [u8]) -> Result<()> {
         let rest = &mut buf[done..];
         // SAFETY: `rest` is a valid, writable buffer of `rest.len()` bytes.
         let n = unsafe { libc::getrandom(rest.as_mut_ptr().cast(), rest.len(), 0) };
-        match crate::check("getrandom", n) {
+        match crate::error::check("getrandom", n) {
             Ok(n) => done += n.unsigned_abs(),
             Err(e) if e.kind() == ErrorKind::Interrupted => {}
             Err(e) => return Err(e),
@@ -43,7 +43,7 @@ fn fill(buf: &mut [u8]) -> Result<()> {
 #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
 fn fill(buf: &mut [u8]) -> Result<()> {
     // SAFETY: `buf` is valid and writable for its length (at most 256 bytes here).
-    crate::check("getentropy", unsafe {
+    crate::error::check("getentropy", unsafe {
         libc::getentropy(buf.as_mut_ptr().cast(), buf.len())
     })?;
     Ok(())
@@ -57,7 +57,8 @@ fn fill(buf: &mut [u8]) -> Result<()> {
 /// exclusively.
 ///
 /// ```
-/// use ipc_common::{with_unique, Error, ErrorKind};
+/// use ipc_common::{Error, ErrorKind};
+/// use ipc_common::__private::with_unique;
 /// let mut tries = 0;
 /// let n = with_unique("create", |r| {
 ///     tries += 1;

@@ -12,12 +12,12 @@ use crate::{Error, ErrorKind, Result};
 /// in the error.
 ///
 /// ```
-/// let [msgmax] = ipc_common::read_proc_numbers("limits", "/proc/sys/kernel/msgmax")?;
+/// let [msgmax] = ipc_common::__private::read_proc_numbers("limits", "/proc/sys/kernel/msgmax")?;
 /// assert!(msgmax > 0);
 /// let [semmsl, _semmns, _semopm, _semmni] =
-///     ipc_common::read_proc_numbers("limits", "/proc/sys/kernel/sem")?;
+///     ipc_common::__private::read_proc_numbers("limits", "/proc/sys/kernel/sem")?;
 /// assert!(semmsl > 0);
-/// let e = ipc_common::read_proc_numbers::<1>("limits", "/proc/sys/kernel/no_such").unwrap_err();
+/// let e = ipc_common::__private::read_proc_numbers::<1>("limits", "/proc/sys/kernel/no_such").unwrap_err();
 /// assert!(e.message().contains("/proc/sys/kernel/no_such"));
 /// # Ok::<(), ipc_common::Error>(())
 /// ```

@@ -114,12 +114,13 @@ impl Timeout {
     /// ```
     /// use std::time::Duration;
     /// use ipc_common::Timeout;
+    /// use ipc_common::__private::TimeoutSpec;
     /// let ts = Timeout::After(Duration::from_millis(1500)).relative_timespec()?.unwrap();
     /// assert_eq!((ts.tv_sec, ts.tv_nsec), (1, 500_000_000));
     /// assert!(Timeout::Forever.relative_timespec()?.is_none());
     /// # Ok::<(), ipc_common::Error>(())
     /// ```
-    pub fn relative_timespec(self) -> Result<Option<libc::timespec>> {
+    pub(crate) fn relative_timespec(self) -> Result<Option<libc::timespec>> {
         match self {
             Timeout::Forever => Ok(None),
             Timeout::Immediate => Ok(Some(libc::timespec {
@@ -138,13 +139,14 @@ impl Timeout {
     /// ```
     /// use std::time::Duration;
     /// use ipc_common::Timeout;
+    /// use ipc_common::__private::TimeoutSpec;
     /// let t = Timeout::After(Duration::from_secs(2));
     /// let deadline = t.deadline(libc::CLOCK_MONOTONIC)?.unwrap();
     /// assert!(deadline.tv_sec >= 2);
     /// assert!(Timeout::After(Duration::MAX).deadline(libc::CLOCK_REALTIME).is_err());
     /// # Ok::<(), ipc_common::Error>(())
     /// ```
-    pub fn deadline(self, clock: libc::clockid_t) -> Result<Option<libc::timespec>> {
+    pub(crate) fn deadline(self, clock: libc::clockid_t) -> Result<Option<libc::timespec>> {
         let wait = match self {
             Timeout::Forever => return Ok(None),
             Timeout::Immediate => Duration::ZERO,
@@ -155,7 +157,7 @@ impl Timeout {
             tv_nsec: 0,
         };
         // SAFETY: `now` is a valid, writable timespec.
-        crate::check("clock_gettime", unsafe {
+        crate::error::check("clock_gettime", unsafe {
             libc::clock_gettime(clock, &mut now)
         })?;
         let wait = duration_to_timespec(wait)?;
@@ -214,6 +216,30 @@ impl From<Option<Duration>> for Timeout {
     /// `None` → `Forever`, `Some(d)` → `After(d)` (Python's `timeout=None` / number).
     fn from(d: Option<Duration>) -> Timeout {
         d.map_or(Timeout::Forever, Timeout::After)
+    }
+}
+
+/// The `timespec` forms of a [`Timeout`] that the system calls take, for the
+/// crates of this family (re-exported from `ipc_common::__private`; not
+/// public API).
+pub trait TimeoutSpec {
+    /// The timeout as a relative `timespec` (for `semtimedop`): `None` for
+    /// `Forever`, zero for `Immediate`; too long for `time_t` is
+    /// [`InvalidInput`](crate::ErrorKind::InvalidInput).
+    fn relative_timespec(self) -> Result<Option<libc::timespec>>;
+    /// The absolute deadline `now + timeout` on `clock`: `None` for
+    /// `Forever`, the current time for `Immediate`; beyond `time_t` is
+    /// [`InvalidInput`](crate::ErrorKind::InvalidInput).
+    fn deadline(self, clock: libc::clockid_t) -> Result<Option<libc::timespec>>;
+}
+
+impl TimeoutSpec for Timeout {
+    fn relative_timespec(self) -> Result<Option<libc::timespec>> {
+        Timeout::relative_timespec(self)
+    }
+
+    fn deadline(self, clock: libc::clockid_t) -> Result<Option<libc::timespec>> {
+        Timeout::deadline(self, clock)
     }
 }
 

@@ -7,6 +7,7 @@
 // `time_t` and `c_long` are `i32` on i686, where `i64::from` is not useless.
 #![allow(clippy::useless_conversion)]
 
+use ipc_common::__private::TimeoutSpec;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ipc_common::Timeout;

@@ -65,7 +65,7 @@ pub(crate) fn try_lease(path: &Path, dev: u64, ino: u64) -> Lease {
         if unsafe { libc::fcntl(fd, libc::F_SETLEASE, libc::F_WRLCK) } == 0 {
             return Lease::Held(HeldLease(file));
         }
-        if ipc_common::errno() != libc::EAGAIN {
+        if ipc_common::__private::errno() != libc::EAGAIN {
             return Lease::Unavailable;
         }
         if attempt + 1 < LEASE_ATTEMPTS {

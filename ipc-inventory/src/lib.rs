@@ -20,6 +20,8 @@
 //! # Ok::<(), ipc_common::Error>(())
 //! ```
 //!
+//! No feature flags: the crate depends only on `libc` and `ipc-common`.
+//!
 //! # What is listed (Linux)
 //!
 //! - POSIX shared memory: the files of `/dev/shm` (name, size, mode, owner,

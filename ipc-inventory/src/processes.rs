@@ -121,7 +121,7 @@ pub(crate) fn alive(pid: libc::pid_t) -> bool {
     // SAFETY: signal 0 checks for existence and permission only; pid > 0
     // addresses one process, never a group.
     let rc = unsafe { libc::kill(pid, 0) };
-    rc == 0 || ipc_common::errno() == libc::EPERM
+    rc == 0 || ipc_common::__private::errno() == libc::EPERM
 }
 
 /// The command name of `pid`, from `/proc/<pid>/comm`.

@@ -7,7 +7,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use ipc_common::{Error, ErrorKind, Result, check};
+use ipc_common::__private::check;
+use ipc_common::{Error, ErrorKind, Result};
 
 use crate::lease::{self, Lease};
 use crate::object::{Kind, Object, Prefix, format_key};

@@ -19,6 +19,8 @@
 //! let code = ipc_tool::run(["ls", "--json"].map(Into::into), &mut out, &mut std::io::stderr());
 //! assert!(code == ipc_tool::EXIT_OK || code == ipc_tool::EXIT_NOTHING_MATCHED);
 //! ```
+//!
+//! No feature flags. The binary is `ipc` (`cargo install ipc-tool`).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(missing_docs)]
 

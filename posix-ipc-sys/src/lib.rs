@@ -1,12 +1,26 @@
 //! Raw FFI declarations for POSIX and System V IPC.
 //!
-//! This crate is the unsafe floor under [`posix-ipc`](https://docs.rs/posix-ipc) and
+//! This crate is the unsafe floor under [`posix-ipc`](https://docs.rs/posix-ipc-rs) and
 //! [`sysv-ipc`](https://docs.rs/sysv-ipc): named semaphores (`sem_*`), message queues
 //! (`mq_*`), shared memory (`shm_open`/`shm_unlink`), System V semaphores
 //! (`semget`/`semop`/`semtimedop`/`semctl`), shared memory (`shm{get,at,dt,ctl}`),
 //! message queues (`msg{get,snd,rcv,ctl}`), `ftok`, and their constants and structs.
 //! Each target gets exactly what its C library has: an item missing on a
 //! target is absent there, never a stub that fails at run time.
+//!
+//! ```
+//! use posix_ipc_sys as sys;
+//! // SAFETY: ftok only reads the NUL-terminated path.
+//! let key = unsafe { sys::ftok(c"/".as_ptr(), 1) };
+//! assert_ne!(key, -1);
+//! // SAFETY: sem_unlink only reads the NUL-terminated name; the name is
+//! // not a valid one, so nothing is removed.
+//! let rc = unsafe { sys::sem_unlink(c"/no/such/semaphore".as_ptr()) };
+//! assert_eq!(rc, -1);
+//! ```
+//!
+//! No feature flags: the crate is declarations only, and has no dependency
+//! but `libc`.
 //!
 //! # Where the declarations come from
 //!

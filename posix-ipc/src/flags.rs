@@ -66,7 +66,7 @@ impl Creation {
 /// `O_CREAT` without `O_EXCL` would not tell; so an open-or-create is done as
 /// an exclusive create first, then, on `AlreadyExists`, a plain open, and
 /// again if the object vanished in between (`NotFound`), at most
-/// [`UNIQUE_ATTEMPTS`](ipc_common::UNIQUE_ATTEMPTS) times. An exclusive
+/// [`UNIQUE_ATTEMPTS`](ipc_common::__private::UNIQUE_ATTEMPTS) times. An exclusive
 /// create only creates; a plain open only opens.
 pub(crate) fn create_or_open<T>(
     what: &str,
@@ -80,7 +80,7 @@ pub(crate) fn create_or_open<T>(
     if creation.exclusive {
         return attempt(Creation::EXCLUSIVE).map(|t| (t, true));
     }
-    for _ in 0..ipc_common::UNIQUE_ATTEMPTS {
+    for _ in 0..ipc_common::__private::UNIQUE_ATTEMPTS {
         match attempt(Creation::EXCLUSIVE) {
             Ok(t) => return Ok((t, true)),
             Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
@@ -109,7 +109,7 @@ pub(crate) fn create_or_open<T>(
         format!(
             "the {what} {name:?} was removed and created again by other processes {} times \
              while this call tried to open it; try again",
-            ipc_common::UNIQUE_ATTEMPTS
+            ipc_common::__private::UNIQUE_ATTEMPTS
         ),
     ))
 }
@@ -196,7 +196,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Busy);
         assert!(e.message().contains("thing \"/x\""), "{e}");
-        assert_eq!(n, 2 * ipc_common::UNIQUE_ATTEMPTS);
+        assert_eq!(n, 2 * ipc_common::__private::UNIQUE_ATTEMPTS);
         // Other errors end the loop at once.
         let e = create_or_open("thing", &name, create, |_| {
             Err::<(), _>(Error::from_errno("open", libc::ENOSPC))

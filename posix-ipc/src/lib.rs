@@ -3,6 +3,44 @@
 //! offers, its crashes turned into typed errors, and objects that C programs and
 //! Python's `posix_ipc` open as their own.
 //!
+//! ```
+//! use posix_ipc::{MessageQueue, Semaphore, SharedMemory, Timeout};
+//!
+//! fn main() -> Result<(), posix_ipc::Error> {
+//!     // A semaphore another process can open by name.
+//!     let sem = Semaphore::create_unique(1)?.unlink_on_drop();
+//!     {
+//!         let _held = sem.lock()?; // released when the guard drops
+//!     }
+//!
+//!     // Shared memory: bounds-checked copies and atomics, never a safe &mut [u8]
+//!     // over memory another process writes.
+//!     let shm = SharedMemory::create_unique(4096)?.unlink_on_drop();
+//!     let map = shm.map()?;
+//!     map.write_at(0, b"hello")?;
+//!     assert_eq!(map.read_vec(0, 5)?, b"hello");
+//!
+//!     // A message queue with priorities; receive into your own buffer, no allocation.
+//!     let q = MessageQueue::options().max_messages(4).max_message_size(64).create_unique()?.unlink_on_drop();
+//!     q.send(b"urgent", 9)?;
+//!     let mut buf = [0u8; 64];
+//!     let (len, priority) = q.receive_timeout(&mut buf, Timeout::Immediate)?;
+//!     assert_eq!((&buf[..len], priority), (&b"urgent"[..], 9));
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # Feature flags
+//!
+//! - `tokio` (off by default; Linux): `AsyncMessageQueue`, async send and
+//!   receive on tokio's readiness for the queue descriptor.
+//! - `bytemuck` (off by default): typed copies of plain-old-data values in and
+//!   out of a mapping's [`Region`](ipc_common::Region) (`read_obj`, `write_obj`, `read_slice`,
+//!   `write_slice`).
+//!
+//! The package is `posix-ipc-rs` (`cargo add posix-ipc-rs`; `posix-ipc` on
+//! crates.io is an unrelated crate); the library is `posix_ipc`.
+//!
 //! # Conventions
 //!
 //! - **Open like [`std::fs::OpenOptions`]**: each primitive has a

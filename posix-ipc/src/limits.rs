@@ -151,7 +151,7 @@ pub(crate) const MQUEUE_PROC_DIR: &str = "/proc/sys/fs/mqueue";
 
 #[cfg(target_os = "linux")]
 pub(crate) fn read_proc_u64(file: &str) -> Result<u64> {
-    let [v] = ipc_common::read_proc_numbers(
+    let [v] = ipc_common::__private::read_proc_numbers(
         "message_queue_limits",
         &format!("{MQUEUE_PROC_DIR}/{file}"),
     )?;
@@ -208,7 +208,7 @@ pub fn rlimit_msgqueue() -> Result<ResourceLimit> {
         rlim_max: 0,
     };
     // SAFETY: `r` is a valid, writable rlimit.
-    ipc_common::check("getrlimit", unsafe {
+    ipc_common::__private::check("getrlimit", unsafe {
         libc::getrlimit(libc::RLIMIT_MSGQUEUE, &mut r)
     })?;
     let conv = |v: libc::rlim_t| (v != libc::RLIM_INFINITY).then_some(u64::from(v));

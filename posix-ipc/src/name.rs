@@ -308,7 +308,7 @@ pub(crate) fn with_unique_name<T>(
     op: &'static str,
     mut create: impl FnMut(Name) -> Result<T>,
 ) -> Result<T> {
-    ipc_common::with_unique(op, |r| create(Name::random(UNIQUE_PREFIX, r)))
+    ipc_common::__private::with_unique(op, |r| create(Name::random(UNIQUE_PREFIX, r)))
 }
 
 #[cfg(test)]

@@ -3,14 +3,16 @@
 //! `sem_unlink`.
 //!
 //! All FFI calls for semaphores live in this module, and every return code
-//! becomes a `Result` through [`ipc_common::check`] / [`ipc_common::check_ptr`].
+//! becomes a `Result` through [`ipc_common::__private::check`] / [`ipc_common::__private::check_ptr`].
 
+use ipc_common::__private::TimeoutSpec;
 use std::fmt;
 use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
 
 use ipc_common::__private::options::{FlagBits, OpenOptions};
-use ipc_common::{Error, ErrorKind, IntoMode, Mode, Result, Timeout, check, check_ptr};
+use ipc_common::__private::{check, check_ptr};
+use ipc_common::{Error, ErrorKind, IntoMode, Mode, Result, Timeout};
 use posix_ipc_sys as sys;
 
 use crate::flags::{self, Creation};
@@ -287,12 +289,10 @@ impl SemaphoreOptions {
     ///
     /// ```
     /// use posix_ipc::Semaphore;
-    /// # let name = testkit::unique_name("doc");
-    /// let mine = Semaphore::create_new(&name, 1)?;
+    /// let mine = Semaphore::create_unique(1)?.unlink_on_drop();
     /// // Our own semaphore is opened either way.
-    /// let again = Semaphore::options().create(true).allow_foreign_owner(false).open(&name)?;
+    /// let again = Semaphore::options().create(true).allow_foreign_owner(false).open(mine.name())?;
     /// assert!(!again.created());
-    /// mine.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn allow_foreign_owner(&mut self, allow: bool) -> &mut Self {
@@ -463,7 +463,7 @@ impl SemaphoreOptions {
 /// semaphore (see [`SemaphoreOptions::allow_foreign_owner`]).
 fn check_semaphore_owner(name: &Name, backing: Option<&Backing>) -> Result<()> {
     match backing {
-        Some(b) => ipc_common::check_owner("sem_open", b.uid, || {
+        Some(b) => ipc_common::__private::check_owner("sem_open", b.uid, || {
             format!("semaphore {name:?} ({})", b.path.display())
         }),
         None => Err(Error::new(
@@ -681,11 +681,9 @@ impl Semaphore {
     ///
     /// ```
     /// use posix_ipc::Semaphore;
-    /// # let name = testkit::unique_name("doc");
-    /// let sem = Semaphore::create(&name, 1)?;
-    /// let same = Semaphore::create(&name, 5)?; // opens it; 5 is ignored
+    /// let sem = Semaphore::create_unique(1)?.unlink_on_drop();
+    /// let same = Semaphore::create(sem.name(), 5)?; // opens it; 5 is ignored
     /// assert_eq!(same.value()?, 1);
-    /// sem.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create(name: impl IntoName, initial_value: u32) -> Result<Semaphore> {
@@ -702,10 +700,8 @@ impl Semaphore {
     ///
     /// ```
     /// use posix_ipc::Semaphore;
-    /// # let name = testkit::unique_name("doc");
-    /// let sem = Semaphore::create_new(&name, 1)?;
-    /// assert!(Semaphore::create_new(&name, 1).unwrap_err().is_existential());
-    /// sem.unlink()?;
+    /// let sem = Semaphore::create_unique(1)?.unlink_on_drop();
+    /// assert!(Semaphore::create_new(sem.name(), 1).unwrap_err().is_existential());
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create_new(name: impl IntoName, initial_value: u32) -> Result<Semaphore> {
@@ -960,12 +956,10 @@ impl Semaphore {
     ///
     /// ```
     /// use posix_ipc::Semaphore;
-    /// # let name = testkit::unique_name("doc");
-    /// let first = Semaphore::create(&name, 1)?;
-    /// let second = Semaphore::create(&name, 1)?;
+    /// let first = Semaphore::create_unique(1)?.unlink_on_drop();
+    /// let second = Semaphore::create(first.name(), 1)?;
     /// assert!(first.created() && !second.created());
-    /// assert!(!Semaphore::open(&name)?.created());
-    /// first.unlink()?;
+    /// assert!(!Semaphore::open(first.name())?.created());
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn created(&self) -> bool {

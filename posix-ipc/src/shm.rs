@@ -2,15 +2,16 @@
 //! `shm_open`), its [`Mapping`]s, and [`unlink_shared_memory`].
 //!
 //! All system calls of this primitive live here and in `shm/mapping.rs`; their
-//! return codes become errors through [`ipc_common::check`] only.
+//! return codes become errors through [`ipc_common::__private::check`] only.
 
 use std::fmt;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 
+use ipc_common::__private::check;
 use ipc_common::__private::options::{FlagBits, OpenOptions};
-use ipc_common::{Error, ErrorKind, IntoMode, Mode, Permissions, Result, check};
+use ipc_common::{Error, ErrorKind, IntoMode, Mode, Permissions, Result};
 use posix_ipc_sys as sys;
 
 use crate::flags::{self, Creation, O_TRUNC};
@@ -195,14 +196,12 @@ impl<'a> Shown<'a> {
 ///
 /// ```
 /// use posix_ipc::SharedMemory;
-/// # let name = testkit::unique_name("doc");
 /// let shm = SharedMemory::options()
-///     .create_new(true)
 ///     .mode(0o640)
 ///     .size(8192)
-///     .open(&name)?;
+///     .create_unique()?
+///     .unlink_on_drop();
 /// assert_eq!(shm.size()?, 8192);
-/// shm.unlink()?;
 /// # Ok::<(), posix_ipc::Error>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -223,9 +222,12 @@ impl SharedMemoryOptions {
     /// [`SharedMemory::options`].
     ///
     /// ```
-    /// # let name = testkit::unique_name("doc");
+    /// let gone = posix_ipc::SharedMemory::create_unique(0)?;
+    /// let name = gone.name().unwrap().clone();
+    /// gone.unlink()?;
     /// let e = posix_ipc::SharedMemoryOptions::new().open(&name).unwrap_err();
     /// assert_eq!(e.kind(), posix_ipc::ErrorKind::NotFound);
+    /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn new() -> Self {
         SharedMemoryOptions {
@@ -243,11 +245,10 @@ impl SharedMemoryOptions {
     /// [`SharedMemory::created`] tells which happened.
     ///
     /// ```
-    /// # let name = testkit::unique_name("doc");
-    /// let a = posix_ipc::SharedMemory::options().create(true).size(100).open(&name)?;
-    /// let b = posix_ipc::SharedMemory::options().create(true).open(&name)?; // opens `a`'s object
+    /// let a = posix_ipc::SharedMemory::create_unique(100)?.unlink_on_drop();
+    /// let name = a.name().unwrap();
+    /// let b = posix_ipc::SharedMemory::options().create(true).open(name)?; // opens `a`'s object
     /// assert_eq!(b.size()?, 100);
-    /// a.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create(&mut self, create: bool) -> &mut Self {
@@ -261,11 +262,10 @@ impl SharedMemoryOptions {
     /// (as in [`std::fs::OpenOptions`]).
     ///
     /// ```
-    /// # let name = testkit::unique_name("doc");
+    /// let shm = posix_ipc::SharedMemory::create_unique(0)?.unlink_on_drop();
     /// let opts = posix_ipc::SharedMemory::options().create_new(true).clone();
-    /// let shm = opts.open(&name)?;
-    /// assert_eq!(opts.open(&name).unwrap_err().kind(), posix_ipc::ErrorKind::AlreadyExists);
-    /// shm.unlink()?;
+    /// let e = opts.open(shm.name().unwrap()).unwrap_err();
+    /// assert_eq!(e.kind(), posix_ipc::ErrorKind::AlreadyExists);
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create_new(&mut self, create_new: bool) -> &mut Self {
@@ -279,12 +279,10 @@ impl SharedMemoryOptions {
     /// support `O_TRUNC` for shared memory.
     ///
     /// ```
-    /// # let name = testkit::unique_name("doc");
-    /// let shm = posix_ipc::SharedMemory::options().create_new(true).size(10).open(&name)?;
-    /// let again = posix_ipc::SharedMemory::options().truncate(true).open(&name)?;
+    /// let shm = posix_ipc::SharedMemory::create_unique(10)?.unlink_on_drop();
+    /// let again = posix_ipc::SharedMemory::options().truncate(true).open(shm.name().unwrap())?;
     /// assert_eq!(shm.size()?, 0);
     /// # drop(again);
-    /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn truncate(&mut self, truncate: bool) -> &mut Self {
@@ -319,10 +317,8 @@ impl SharedMemoryOptions {
     /// `u32` or a [`Mode`].
     ///
     /// ```
-    /// # let name = testkit::unique_name("doc");
-    /// let shm = posix_ipc::SharedMemory::options().create_new(true).mode(0o600).open(&name)?;
+    /// let shm = posix_ipc::SharedMemory::options().mode(0o600).create_unique()?.unlink_on_drop();
     /// assert_eq!(shm.mode()?.bits(), 0o600);
-    /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn mode(&mut self, mode: impl IntoMode) -> &mut Self {
@@ -400,15 +396,13 @@ impl SharedMemoryOptions {
     /// the owner: the caller asked for an existing object, or a new one.
     ///
     /// ```
-    /// # let name = testkit::unique_name("doc");
-    /// let mine = posix_ipc::SharedMemory::create_new(&name, 64)?;
+    /// let mine = posix_ipc::SharedMemory::create_unique(64)?.unlink_on_drop();
     /// // Our own object is opened either way.
     /// let again = posix_ipc::SharedMemory::options()
     ///     .create(true)
     ///     .allow_foreign_owner(false)
-    ///     .open(&name)?;
+    ///     .open(mine.name().unwrap())?;
     /// assert!(!again.created());
-    /// mine.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn allow_foreign_owner(&mut self, allow: bool) -> &mut Self {
@@ -428,11 +422,10 @@ impl SharedMemoryOptions {
     ///
     /// ```
     /// use posix_ipc::{SharedMemory, O_CREX};
-    /// # let name = testkit::unique_name("doc");
-    /// // posix_ipc.SharedMemory(name, posix_ipc.O_CREX, size=1024)
-    /// let shm = SharedMemory::options().flags(O_CREX).size(1024).open(&name)?;
-    /// assert!(SharedMemory::options().flags(-1).open(&name).unwrap_err().is_invalid_input());
-    /// shm.unlink()?;
+    /// // posix_ipc.SharedMemory(None, posix_ipc.O_CREX, size=1024)
+    /// let shm = SharedMemory::options().flags(O_CREX).size(1024).create_unique()?.unlink_on_drop();
+    /// let name = shm.name().unwrap();
+    /// assert!(SharedMemory::options().flags(-1).open(name).unwrap_err().is_invalid_input());
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn flags(&mut self, flags: i32) -> &mut Self {
@@ -450,7 +443,9 @@ impl SharedMemoryOptions {
     /// what to do.
     ///
     /// ```
-    /// # let name = testkit::unique_name("doc");
+    /// let gone = posix_ipc::SharedMemory::create_unique(0)?;
+    /// let name = gone.name().unwrap().to_str().unwrap().to_owned();
+    /// gone.unlink()?;
     /// let missing = posix_ipc::SharedMemory::options().open(&name).unwrap_err();
     /// assert_eq!(missing.kind(), posix_ipc::ErrorKind::NotFound);
     /// assert!(missing.to_string().contains(&name));
@@ -516,7 +511,7 @@ impl SharedMemoryOptions {
         shm.created = created;
         // Dropping `shm` on an error below closes the descriptor.
         if creation.create && !created && !self.open.allows_foreign_owner() {
-            ipc_common::check_owner("shm_open", shm.stat()?.st_uid, || {
+            ipc_common::__private::check_owner("shm_open", shm.stat()?.st_uid, || {
                 format!("shared memory object {}", shm.shown())
             })?;
         }
@@ -846,9 +841,8 @@ impl SharedMemory {
     /// A builder with every option; see [`SharedMemoryOptions`].
     ///
     /// ```
-    /// # let name = testkit::unique_name("doc");
-    /// let shm = posix_ipc::SharedMemory::options().create(true).size(4096).open(&name)?;
-    /// shm.unlink()?;
+    /// let shm = posix_ipc::SharedMemory::options().size(4096).create_unique()?.unlink_on_drop();
+    /// assert_eq!(shm.size()?, 4096);
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn options() -> SharedMemoryOptions {
@@ -877,13 +871,11 @@ impl SharedMemory {
     /// [`create_new`](Self::create_new) to never touch an existing object.
     ///
     /// ```
-    /// # let name = testkit::unique_name("doc");
-    /// let shm = posix_ipc::SharedMemory::create(&name, 4096)?;
+    /// let shm = posix_ipc::SharedMemory::create_unique(4096)?.unlink_on_drop();
     /// shm.map()?.write_at(0, b"kept")?;
-    /// let same = posix_ipc::SharedMemory::create(&name, 8192)?; // opens and resizes
+    /// let same = posix_ipc::SharedMemory::create(shm.name().unwrap(), 8192)?; // opens and resizes
     /// assert_eq!(shm.size()?, 8192);
     /// assert_eq!(same.map()?.read_vec(0, 4)?, b"kept");
-    /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create(name: impl IntoName, size: usize) -> Result<SharedMemory> {
@@ -895,11 +887,10 @@ impl SharedMemory {
     /// (`O_CREAT | O_EXCL`; posix_ipc's `SharedMemory(name, O_CREX, size=size)`).
     ///
     /// ```
-    /// # let name = testkit::unique_name("doc");
-    /// let shm = posix_ipc::SharedMemory::create_new(&name, 4096)?;
+    /// let shm = posix_ipc::SharedMemory::create_unique(4096)?.unlink_on_drop();
     /// assert_eq!(shm.map()?.read_vec(0, 4)?, [0, 0, 0, 0]);
-    /// assert!(posix_ipc::SharedMemory::create_new(&name, 4096).unwrap_err().is_existential());
-    /// shm.unlink()?;
+    /// let name = shm.name().unwrap();
+    /// assert!(posix_ipc::SharedMemory::create_new(name, 4096).unwrap_err().is_existential());
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn create_new(name: impl IntoName, size: usize) -> Result<SharedMemory> {
@@ -928,10 +919,10 @@ impl SharedMemory {
     /// The object's name.
     ///
     /// ```
-    /// # let name = testkit::unique_name("doc");
-    /// let shm = posix_ipc::SharedMemory::create_new(&name, 0)?;
-    /// assert_eq!(shm.name().unwrap().to_str(), Some(name.as_str()));
-    /// shm.unlink()?;
+    /// let shm = posix_ipc::SharedMemory::create_unique(0)?.unlink_on_drop();
+    /// let name = shm.name().unwrap();
+    /// assert!(name.to_str().unwrap().starts_with('/'));
+    /// assert_eq!(posix_ipc::SharedMemory::open(name)?.name(), Some(name));
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn name(&self) -> Option<&Name> {
@@ -955,12 +946,11 @@ impl SharedMemory {
     /// opening on `AlreadyExists`.
     ///
     /// ```
-    /// # let name = testkit::unique_name("doc");
-    /// let first = posix_ipc::SharedMemory::create(&name, 4096)?;
-    /// let second = posix_ipc::SharedMemory::create(&name, 4096)?;
+    /// let first = posix_ipc::SharedMemory::create_unique(4096)?.unlink_on_drop();
+    /// let name = first.name().unwrap();
+    /// let second = posix_ipc::SharedMemory::create(name, 4096)?;
     /// assert!(first.created() && !second.created());
-    /// assert!(!posix_ipc::SharedMemory::open(&name)?.created());
-    /// first.unlink()?;
+    /// assert!(!posix_ipc::SharedMemory::open(name)?.created());
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn created(&self) -> bool {

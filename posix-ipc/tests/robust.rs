@@ -99,7 +99,7 @@ fn four_processes_count_exactly_when_one_is_killed_holding_the_mutex() {
     let map = shm.map().unwrap();
     // SAFETY: fresh memory; the workers open it only after this.
     let mutex = unsafe { RobustMutex::init_at(&map, offset_of!(Record, mutex)) }.unwrap();
-    let random = ipc_common::os_random_u64().unwrap();
+    let random = ipc_common::__private::os_random_u64().unwrap();
     let victim = usize::try_from(random % WORKERS as u64).unwrap();
     let kill_at = INCREMENTS / 4 + (random >> 8) % (INCREMENTS / 2);
     let name = shm.name().unwrap().to_string();

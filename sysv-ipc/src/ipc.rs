@@ -97,7 +97,7 @@ fn create_or_open_with(
     mut open: impl FnMut() -> Result<i32>,
     check_existing: impl FnOnce(i32) -> Result<()>,
 ) -> Result<(i32, bool)> {
-    for _ in 0..ipc_common::UNIQUE_ATTEMPTS {
+    for _ in 0..ipc_common::__private::UNIQUE_ATTEMPTS {
         match create() {
             Ok(id) => return Ok((id, true)),
             Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
@@ -118,13 +118,13 @@ fn create_or_open_with(
         format!(
             "the {what} with key {key} was removed and re-created by other processes {} \
              times while this call tried to open it; try again",
-            ipc_common::UNIQUE_ATTEMPTS
+            ipc_common::__private::UNIQUE_ATTEMPTS
         ),
     ))
 }
 
 /// Refuses the existing object `id` (found under `key`) unless both its owner
-/// (`uid`) and its creator (`cuid`) are trusted ([`ipc_common::check_owner`]:
+/// (`uid`) and its creator (`cuid`) are trusted ([`ipc_common::__private::check_owner`]:
 /// this process's effective user or root). Both matter: the creator keeps the
 /// right to change and remove the object, and may hand the ownership to anyone
 /// with `IPC_SET`, so an object "given" to this user by another one is still
@@ -148,8 +148,8 @@ fn check_owners<C: Control>(what: &str, key: Key, id: i32) -> Result<()> {
     })?;
     let p = C::perm(&ds);
     let (uid, cuid) = (p.uid, p.cuid);
-    ipc_common::check_owner(C::GET, uid, || format!("the {what} with key {key}"))?;
-    ipc_common::check_owner(C::GET, cuid, || {
+    ipc_common::__private::check_owner(C::GET, uid, || format!("the {what} with key {key}"))?;
+    ipc_common::__private::check_owner(C::GET, cuid, || {
         format!("the {what} with key {key} (created by another user, who handed it to uid {uid})")
     })
 }
@@ -313,7 +313,7 @@ pub(crate) fn stat<C: Control>(id: i32) -> Result<C::Ds> {
     let mut ds = C::Ds::default();
     // SAFETY: `ds` is a valid, writable Ds.
     let rc = unsafe { C::ctl(id, sys::IPC_STAT, &mut ds) };
-    ipc_common::check(C::OP, rc).map_err(|e| ctl_error::<C>(id, sys::IPC_STAT, e))?;
+    ipc_common::__private::check(C::OP, rc).map_err(|e| ctl_error::<C>(id, sys::IPC_STAT, e))?;
     Ok(ds)
 }
 
@@ -328,7 +328,7 @@ pub(crate) fn set_perm<C: Control>(
     change(C::perm_mut(&mut ds));
     // SAFETY: `ds` is a valid Ds filled by IPC_STAT.
     let rc = unsafe { C::ctl(id, sys::IPC_SET, &mut ds) };
-    ipc_common::check(C::OP, rc).map_err(|e| ctl_error::<C>(id, sys::IPC_SET, e))?;
+    ipc_common::__private::check(C::OP, rc).map_err(|e| ctl_error::<C>(id, sys::IPC_SET, e))?;
     Ok(())
 }
 
@@ -354,7 +354,7 @@ pub(crate) fn set_gid<C: Control>(id: i32, key: Key, gid: libc::gid_t) -> Result
 pub(crate) fn remove<C: Control>(id: i32) -> Result<()> {
     // SAFETY: IPC_RMID ignores the buffer; null is allowed.
     let rc = unsafe { C::ctl(id, sys::IPC_RMID, std::ptr::null_mut()) };
-    ipc_common::check(C::OP, rc).map_err(|e| ctl_error::<C>(id, sys::IPC_RMID, e))?;
+    ipc_common::__private::check(C::OP, rc).map_err(|e| ctl_error::<C>(id, sys::IPC_RMID, e))?;
     Ok(())
 }
 

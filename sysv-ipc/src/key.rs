@@ -157,10 +157,12 @@ pub fn ftok(path: impl AsRef<Path>, id: u8) -> Result<Key> {
         .map_err(|_| Error::invalid_input("ftok", format!("path {path:?} contains a NUL byte")))?;
     // SAFETY: `c` is a valid NUL-terminated path; ftok only reads it.
     let key = unsafe { sys::ftok(c.as_ptr(), libc::c_int::from(id)) };
-    ipc_common::check("ftok", key).map(Key).map_err(|e| {
-        let msg = format!("cannot stat {path:?} to derive a key: {}", e.message());
-        e.with_message(msg)
-    })
+    ipc_common::__private::check("ftok", key)
+        .map(Key)
+        .map_err(|e| {
+            let msg = format!("cannot stat {path:?} to derive a key: {}", e.message());
+            e.with_message(msg)
+        })
 }
 
 /// A random key from the OS random source: never [`Key::PRIVATE`].
@@ -176,7 +178,7 @@ pub(crate) fn with_unique_key<T>(
     op: &'static str,
     mut create: impl FnMut(Key) -> Result<T>,
 ) -> Result<T> {
-    ipc_common::with_unique(op, |r| create(random_key(r)))
+    ipc_common::__private::with_unique(op, |r| create(random_key(r)))
 }
 
 /// The error for a failed `*get` call (`semget`, `shmget`, `msgget`), with a

@@ -4,6 +4,38 @@
 //! silent wrap-arounds turned into typed errors, and objects that C programs and
 //! Python's `sysv_ipc` open as their own.
 //!
+//! ```
+//! use sysv_ipc::{MessageQueue, Selector, Semaphore, SemaphoreSet, SemOp, SharedMemory, Timeout, Wait};
+//!
+//! fn main() -> Result<(), sysv_ipc::Error> {
+//!     // A semaphore: P/V/Z with real timeouts (semtimedop), undo, and an RAII guard.
+//!     let sem = Semaphore::create_unique(1)?.remove_on_drop();
+//!     sem.acquire(1, Timeout::Immediate)?;
+//!     sem.release(1)?;
+//!
+//!     // Semaphore sets with atomic, all-or-nothing batches.
+//!     let set = SemaphoreSet::options().len(2).initial_value(1).create_unique()?.remove_on_drop();
+//!     set.apply(&[SemOp::acquire(0, 1), SemOp::acquire(1, 1)], Timeout::Immediate)?;
+//!
+//!     // Shared memory: one attach is one mapping, detached on drop.
+//!     let shm = SharedMemory::create_unique(4096)?.remove_on_drop();
+//!     let view = shm.attach()?;
+//!     view.write_at(0, b"hi")?;
+//!
+//!     // Typed messages with selectors (any, exact type, lowest type <= t, all but t).
+//!     let q = MessageQueue::create_unique()?.remove_on_drop();
+//!     q.send(b"three", 3, Wait::Block)?;
+//!     assert_eq!(q.receive_vec(Selector::Except(1), Wait::NoWait)?.data, b"three");
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # Feature flags
+//!
+//! - `bytemuck` (off by default): typed copies of plain-old-data values in and
+//!   out of an attachment's [`Region`](ipc_common::Region) (`read_obj`, `write_obj`, `read_slice`,
+//!   `write_slice`).
+//!
 //! # Conventions
 //!
 //! - **Keys** ([`Key`]) are `key_t` values, never truncated; [`ftok`] derives
@@ -187,9 +219,13 @@
 ///     sysv_ipc::SharedMemory::open(name)?; // Error into io::Error
 ///     Ok(())
 /// }
-/// let e = open_config(sysv_ipc::Key::new(testkit::unique_key())).unwrap_err(); // a key no one uses
+/// let gone = sysv_ipc::SharedMemory::create_unique(1)?;
+/// let key = gone.key();
+/// gone.remove()?; // now a key no one uses
+/// let e = open_config(key).unwrap_err();
 /// assert_eq!(e.raw_os_error(), Some(libc::ENOENT));
 /// assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
+/// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 ///
 /// ---

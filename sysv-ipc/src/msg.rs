@@ -603,7 +603,7 @@ fn check_max_message_size(bytes: usize) -> Result<()> {
 fn msgget(key: Key, flags: c_int) -> Result<i32> {
     // SAFETY: msgget has no memory-safety preconditions.
     let rc = unsafe { sys::msgget(key.as_raw(), flags) };
-    ipc_common::check("msgget", rc).map_err(|e| msgget_error(key, e))
+    ipc_common::__private::check("msgget", rc).map_err(|e| msgget_error(key, e))
 }
 
 fn msgget_error(key: Key, e: Error) -> Error {
@@ -967,7 +967,7 @@ impl MessageQueue {
                     std::ptr::copy_nonoverlapping(data.as_ptr(), buf.add(1).cast(), data.len());
                     sys::msgsnd(self.id, buf.cast(), data.len(), flags)
                 };
-                ipc_common::check("msgsnd", rc).map(drop)
+                ipc_common::__private::check("msgsnd", rc).map(drop)
             })
         };
         // Even a blocking send first tries without waiting: when the queue
@@ -1100,7 +1100,9 @@ impl MessageQueue {
         // SAFETY: the caller guarantees `mb` has room for the type and `size`
         // bytes; msgrcv writes the type and at most `size` bytes of text.
         let n = unsafe { sys::msgrcv(self.id, mb.cast(), size, msgtyp, flags) };
-        let n = ipc_common::check("msgrcv", n)?.unsigned_abs().min(size);
+        let n = ipc_common::__private::check("msgrcv", n)?
+            .unsigned_abs()
+            .min(size);
         // SAFETY: msgrcv succeeded, so it wrote the (aligned) type word.
         Ok((n, unsafe { mb.read() }))
     }
@@ -1364,18 +1366,19 @@ impl MessageQueue {
         ds.msg_qbytes = qbytes;
         // SAFETY: `ds` is a valid msqid_ds filled by IPC_STAT.
         let rc = unsafe { Msg::ctl(id, sys::IPC_SET, &mut ds) };
-        ipc_common::check("msgctl", rc).map(drop).map_err(|e| {
-            let msgmnb = read_kernel_limit("msgmnb");
-            match msgmnb {
-                Ok(mnb) if e.raw_os_error() == Some(libc::EPERM) && bytes > mnb => {
-                    e.with_message(format!(
-                        "raising max_size to {bytes} bytes, above kernel.msgmnb ({mnb}), needs \
+        ipc_common::__private::check("msgctl", rc)
+            .map(drop)
+            .map_err(|e| {
+                let msgmnb = read_kernel_limit("msgmnb");
+                match msgmnb {
+                    Ok(mnb) if e.raw_os_error() == Some(libc::EPERM) && bytes > mnb => e
+                        .with_message(format!(
+                            "raising max_size to {bytes} bytes, above kernel.msgmnb ({mnb}), needs \
                          the CAP_SYS_RESOURCE capability"
-                    ))
+                        )),
+                    _ => ipc::ctl_error::<Msg>(id, sys::IPC_SET, e),
                 }
-                _ => ipc::ctl_error::<Msg>(id, sys::IPC_SET, e),
-            }
-        })
+            })
     }
 
     /// Time of the last send (sysv_ipc's `last_send_time`); `None` before the first.
@@ -1715,8 +1718,10 @@ fn alloc_error(op: &'static str, bytes: usize) -> Error {
 
 /// Reads `/proc/sys/kernel/<name>` as a number.
 fn read_kernel_limit(name: &str) -> Result<u64> {
-    let [v] =
-        ipc_common::read_proc_numbers("message_queue_limits", &format!("/proc/sys/kernel/{name}"))?;
+    let [v] = ipc_common::__private::read_proc_numbers(
+        "message_queue_limits",
+        &format!("/proc/sys/kernel/{name}"),
+    )?;
     Ok(v)
 }
 
@@ -1808,7 +1813,8 @@ mod tests {
 
     #[test]
     fn msgmax_hint_matches_the_kernel() {
-        let [msgmax] = ipc_common::read_proc_numbers("t", "/proc/sys/kernel/msgmax").unwrap();
+        let [msgmax] =
+            ipc_common::__private::read_proc_numbers("t", "/proc/sys/kernel/msgmax").unwrap();
         assert_eq!(msgmax_hint(true), Some(usize::try_from(msgmax).unwrap()));
         assert_eq!(msgmax_hint(false), Some(usize::try_from(msgmax).unwrap()));
         assert!(too_long(9000, 8192).contains("kernel.msgmax = 8192"));

@@ -3,6 +3,7 @@
 //! batches), plus what both share: opening, `semtimedop`, `semctl` and the
 //! error messages that go with them.
 
+use ipc_common::__private::TimeoutSpec;
 use std::ffi::c_void;
 use std::marker::PhantomData;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -173,7 +174,7 @@ pub struct SemaphoreLimits {
 /// ```
 pub fn semaphore_limits() -> Result<SemaphoreLimits> {
     let [semmsl, semmns, semopm, semmni] =
-        ipc_common::read_proc_numbers("semaphore_limits", "/proc/sys/kernel/sem")?;
+        ipc_common::__private::read_proc_numbers("semaphore_limits", "/proc/sys/kernel/sem")?;
     let narrow = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
     Ok(SemaphoreLimits {
         semmsl: narrow(semmsl),
@@ -454,7 +455,7 @@ impl Handle {
     fn get(&self, index: u16, cmd: libc::c_int) -> Result<u32> {
         // SAFETY: these commands take no fourth argument.
         let rc = unsafe { sys::semctl(self.id, libc::c_int::from(index), cmd) };
-        let v = ipc_common::check("semctl", rc).map_err(|e| {
+        let v = ipc_common::__private::check("semctl", rc).map_err(|e| {
             self.reused("semctl")
                 .unwrap_or_else(|| ctl_error(self.id, cmd, e))
         })?;
@@ -484,7 +485,8 @@ impl Handle {
                 libc::c_int::from(value),
             )
         };
-        ipc_common::check("semctl", rc).map_err(|e| ctl_error(self.id, sys::SETVAL, e))?;
+        ipc_common::__private::check("semctl", rc)
+            .map_err(|e| ctl_error(self.id, sys::SETVAL, e))?;
         Ok(())
     }
 
@@ -533,7 +535,7 @@ fn unexpected(op: &'static str, v: impl std::fmt::Display) -> Error {
 fn semget(what: &'static str, key: Key, len: u16, flags: libc::c_int) -> Result<i32> {
     // SAFETY: semget has no memory-safety preconditions.
     let id = unsafe { sys::semget(key.as_raw(), libc::c_int::from(len), flags) };
-    ipc_common::check("semget", id).map_err(|e| match e.raw_os_error() {
+    ipc_common::__private::check("semget", id).map_err(|e| match e.raw_os_error() {
         Some(libc::EINVAL) => {
             let msg = if flags & IPC_CREAT != 0 {
                 format!(
@@ -629,7 +631,7 @@ fn set_val(id: i32, index: u16, value: u16) -> Result<()> {
             libc::c_int::from(value),
         )
     };
-    ipc_common::check("semctl", rc).map_err(|e| ctl_error(id, sys::SETVAL, e))?;
+    ipc_common::__private::check("semctl", rc).map_err(|e| ctl_error(id, sys::SETVAL, e))?;
     Ok(())
 }
 
@@ -645,7 +647,7 @@ fn set_all(id: i32, key: Key, values: &[u16]) -> Result<()> {
     // even a set that replaced ours under the same id and is larger cannot make
     // the kernel read past our data (it fails with EFAULT instead).
     let rc = unsafe { sys::semctl_array(id, 0, sys::SETALL, buf.as_mut_ptr()) };
-    ipc_common::check("semctl", rc).map_err(|e| array_error(id, sys::SETALL, e))?;
+    ipc_common::__private::check("semctl", rc).map_err(|e| array_error(id, sys::SETALL, e))?;
     Ok(())
 }
 
@@ -656,7 +658,7 @@ fn get_all(id: i32, key: Key, out: &mut [u16]) -> Result<()> {
     // SAFETY: as in set_all: a larger set under a reused id makes the kernel
     // fault on the guard page (EFAULT) instead of writing past `buf`.
     let rc = unsafe { sys::semctl_array(id, 0, sys::GETALL, buf.as_mut_ptr()) };
-    ipc_common::check("semctl", rc).map_err(|e| array_error(id, sys::GETALL, e))?;
+    ipc_common::__private::check("semctl", rc).map_err(|e| array_error(id, sys::GETALL, e))?;
     // Another set under a reused id (a smaller one would leave the tail as
     // zeros): checked after the call, so the values read were ours.
     check_same_set(id, key, out.len())?;
@@ -740,7 +742,7 @@ impl GuardedBuf {
         };
         // SAFETY: the last page lies inside the mapping made above.
         let rc = unsafe { libc::mprotect(guard.cast(), page, libc::PROT_NONE) };
-        ipc_common::check("mprotect", rc)?;
+        ipc_common::__private::check("mprotect", rc)?;
         Ok(buf)
     }
 
@@ -794,7 +796,7 @@ fn semop(id: i32, ops: &mut [sys::sembuf], timeout: Timeout) -> Result<()> {
     // SAFETY: `ops` is valid for ops.len() sembufs and `ts_ptr` is null or points
     // to a valid timespec; the kernel only reads both.
     let rc = unsafe { sys::semtimedop(id, ops.as_mut_ptr(), ops.len(), ts_ptr) };
-    match ipc_common::check("semtimedop", rc) {
+    match ipc_common::__private::check("semtimedop", rc) {
         Ok(_) => Ok(()),
         Err(e) => {
             let timed = ts.is_some() && ops.iter().all(|op| op.sem_flg & NOWAIT == 0);

@@ -101,7 +101,9 @@ fn shmlba() -> usize {
 pub fn max_segment_size() -> usize {
     let cap = isize::MAX.unsigned_abs();
     #[cfg(target_os = "linux")]
-    if let Ok([v]) = ipc_common::read_proc_numbers("max_segment_size", "/proc/sys/kernel/shmmax") {
+    if let Ok([v]) =
+        ipc_common::__private::read_proc_numbers("max_segment_size", "/proc/sys/kernel/shmmax")
+    {
         return usize::try_from(v).map_or(cap, |v| v.min(cap));
     }
     cap
@@ -141,7 +143,7 @@ pub struct SharedMemoryLimits {
 #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
 pub fn shared_memory_limits() -> Result<SharedMemoryLimits> {
     let read = |name: &str| -> Result<u64> {
-        let [v] = ipc_common::read_proc_numbers(
+        let [v] = ipc_common::__private::read_proc_numbers(
             "shared_memory_limits",
             &format!("/proc/sys/kernel/{name}"),
         )?;
@@ -536,7 +538,7 @@ fn check_size(size: usize) -> Result<()> {
 fn get(key: Key, size: usize, flags: libc::c_int) -> Result<i32> {
     // SAFETY: shmget takes plain values.
     let rc = unsafe { sys::shmget(key.as_raw(), size, flags) };
-    ipc_common::check("shmget", rc).map_err(|e| {
+    ipc_common::__private::check("shmget", rc).map_err(|e| {
         let creating = flags & IPC_CREAT != 0 || key.is_private();
         let msg = match e.raw_os_error() {
             Some(libc::EINVAL) if creating => format!(

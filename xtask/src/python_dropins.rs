@@ -49,7 +49,7 @@ enum Outcome {
 }
 
 /// Every upstream test that may not pass. The drop-ins' deliberate
-/// differences from the originals (README, "Python drop-ins") change no
+/// differences from the originals (PARITY.md, "Python drop-ins") change no
 /// upstream outcome; the one entry is upstream's own skip on Linux.
 const ALLOWED: &[Allowed] = &[Allowed {
     suite: "sysv_ipc",

@@ -25,7 +25,7 @@ pub(crate) const CHECKED: [&str; 3] = [
 pub(crate) const TESTED_CRATES: [&str; 8] = [
     "ipc-common",
     "posix-ipc-sys",
-    "posix-ipc",
+    "posix-ipc-rs",
     "sysv-ipc",
     "ipc-inventory",
     "ipc-tool",
@@ -270,14 +270,14 @@ mod tests {
 
     #[test]
     fn aarch64_gets_its_linker_and_runner() {
-        let command = cargo_for("test", EMULATED, &["posix-ipc"], &["--all-features"]);
+        let command = cargo_for("test", EMULATED, &["posix-ipc-rs"], &["--all-features"]);
         let shown = cmd::display(&command);
         assert!(
             shown.contains("--target aarch64-unknown-linux-gnu"),
             "{shown}"
         );
         assert!(
-            shown.contains("--package posix-ipc --all-features"),
+            shown.contains("--package posix-ipc-rs --all-features"),
             "{shown}"
         );
         if std::env::var_os("CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER").is_none() {

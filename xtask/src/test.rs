@@ -2,6 +2,7 @@
 //! failure. To add a step, add an entry to [`steps`].
 
 use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -192,7 +193,7 @@ fn mount_mqueue() -> Result<Outcome, String> {
 
 /// The Python interpreter of the interop tests, once `python_peers` ran:
 /// `Ok(path)`, or why there is none.
-static PYTHON: std::sync::OnceLock<Result<std::path::PathBuf, String>> = std::sync::OnceLock::new();
+static PYTHON: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
 
 /// Creates (or checks) the virtual environment with Python's `posix_ipc` and
 /// `sysv_ipc`, for the interop tests.
@@ -383,10 +384,12 @@ fn leak_report(leaks: &[ipcs::Object]) -> String {
     report
 }
 
-/// `cargo package` for every publishable member. `--workspace` packages the
-/// members in dependency order and resolves the not-yet-published local path
-/// dependencies (posix-ipc-sys, ipc-common) itself (checked with cargo 1.95),
-/// but it also packages `publish = false` members, so those are excluded.
+/// `cargo package` for every publishable member, then each package unpacked
+/// on its own, outside the workspace, built and its tests compiled: what a
+/// user of crates.io gets. `--workspace` packages the members in dependency
+/// order and resolves the not-yet-published local path dependencies
+/// (posix-ipc-sys, ipc-common) itself (checked with cargo 1.95), but it also
+/// packages `publish = false` members, so those are excluded.
 fn package() -> Result<Outcome, String> {
     let mut args: Vec<String> = ["package", "--workspace", "--no-verify", "--allow-dirty"]
         .map(String::from)
@@ -395,21 +398,125 @@ fn package() -> Result<Outcome, String> {
         args.push("--exclude".to_owned());
         args.push(name);
     }
-    plain(cmd::cargo(args))
+    cmd::run(&mut cmd::cargo(args))?;
+    check_unpacked(&published_members()?).map(|()| Outcome::Ok)
+}
+
+/// Unpacks the `.crate` of every package in `names` into a scratch folder
+/// outside the workspace, and runs `cargo build` and `cargo test --no-run
+/// --all-features` in each, with the not-yet-published sibling packages
+/// patched in from their unpacked copies. Offline: the dependencies are those
+/// the workspace build already fetched, at the versions of each package's
+/// `Cargo.lock`.
+fn check_unpacked(names: &[String]) -> Result<(), String> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| cmd::workspace_root().join("target"));
+    let packages = target.join("package");
+    let scratch = std::env::temp_dir().join(format!("ipc-rs-packages-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch)
+        .map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
+    let mut unpacked = Vec::new();
+    for name in names {
+        let file = newest_crate_file(&packages, name)?;
+        cmd::run(
+            Command::new("tar")
+                .arg("xzf")
+                .arg(&file)
+                .arg("-C")
+                .arg(&scratch),
+        )?;
+        let stem = file
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        unpacked.push((name.clone(), scratch.join(stem)));
+    }
+    let mut patches = Vec::new();
+    for (name, dir) in &unpacked {
+        patches.push("--config".to_owned());
+        patches.push(format!(
+            "patch.crates-io.{name}.path={:?}",
+            dir.display().to_string()
+        ));
+    }
+    let result = unpacked.iter().try_for_each(|(_, dir)| {
+        for step in [&["build"][..], &["test", "--no-run", "--all-features"][..]] {
+            let mut command = cmd::cargo(step.iter().copied());
+            command
+                .args(["--offline", "--quiet"])
+                .args(&patches)
+                .current_dir(dir)
+                .env("CARGO_TARGET_DIR", scratch.join("target"));
+            cmd::run(&mut command)?;
+        }
+        Ok::<(), String>(())
+    });
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+/// The newest `target/package/<name>-<version>.crate`.
+fn newest_crate_file(packages: &Path, name: &str) -> Result<PathBuf, String> {
+    let entries = std::fs::read_dir(packages)
+        .map_err(|e| format!("cannot list {}: {e}", packages.display()))?;
+    entries
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            file.strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(|rest| {
+                    rest.starts_with(|c: char| c.is_ascii_digit()) && rest.ends_with(".crate")
+                })
+        })
+        .max_by_key(|entry| entry.metadata().and_then(|m| m.modified()).ok())
+        .map(|entry| entry.path())
+        .ok_or_else(|| format!("no {name}-<version>.crate in {}", packages.display()))
+}
+
+/// The names of the workspace members that may be published.
+fn published_members() -> Result<Vec<String>, String> {
+    Ok(member_manifests()?
+        .iter()
+        .filter_map(|text| package_name(text).filter(|_| unpublished_package_name(text).is_none()))
+        .collect())
+}
+
+/// The text of every workspace member's manifest.
+fn member_manifests() -> Result<Vec<String>, String> {
+    let mut metadata = cmd::cargo(["metadata", "--no-deps", "--format-version", "1"]);
+    let json = cmd::output(&mut metadata)
+        .ok_or_else(|| format!("`{}` failed", cmd::display(&metadata)))?;
+    json_string_values(&json, "manifest_path")
+        .into_iter()
+        .map(|manifest| {
+            std::fs::read_to_string(manifest).map_err(|e| format!("cannot read {manifest}: {e}"))
+        })
+        .collect()
+}
+
+/// The `name` of a manifest's `[package]` table.
+fn package_name(manifest: &str) -> Option<String> {
+    let mut in_package = false;
+    for line in manifest.lines() {
+        let line: String = line.split('#').next()?.split_whitespace().collect();
+        if line.starts_with('[') {
+            in_package = line == "[package]";
+        } else if let Some(value) = line.strip_prefix("name=").filter(|_| in_package) {
+            return Some(value.trim_matches(['"', '\'']).to_owned());
+        }
+    }
+    None
 }
 
 /// The names of the workspace members whose manifest says `publish = false`.
 fn unpublished_members() -> Result<Vec<String>, String> {
-    let mut metadata = cmd::cargo(["metadata", "--no-deps", "--format-version", "1"]);
-    let json = cmd::output(&mut metadata)
-        .ok_or_else(|| format!("`{}` failed", cmd::display(&metadata)))?;
-    let mut names = Vec::new();
-    for manifest in json_string_values(&json, "manifest_path") {
-        let text = std::fs::read_to_string(manifest)
-            .map_err(|e| format!("cannot read {manifest}: {e}"))?;
-        names.extend(unpublished_package_name(&text));
-    }
-    Ok(names)
+    Ok(member_manifests()?
+        .iter()
+        .filter_map(|text| unpublished_package_name(text))
+        .collect())
 }
 
 /// Every string value of `"key":"…"` in `cargo metadata` output (enough for
@@ -467,9 +574,19 @@ mod tests {
     fn excludes_exactly_the_unpublished_members_of_this_workspace() {
         let names = unpublished_members().unwrap();
         assert!(names.iter().any(|n| n == "xtask"), "{names:?}");
-        for published in ["ipc-common", "posix-ipc-sys", "posix-ipc", "sysv-ipc"] {
-            assert!(!names.iter().any(|n| n == published), "{names:?}");
+        let published = published_members().unwrap();
+        for name in [
+            "ipc-common",
+            "posix-ipc-sys",
+            "posix-ipc-rs",
+            "sysv-ipc",
+            "ipc-inventory",
+            "ipc-tool",
+        ] {
+            assert!(!names.iter().any(|n| n == name), "{names:?}");
+            assert!(published.iter().any(|n| n == name), "{published:?}");
         }
+        assert!(!published.iter().any(|n| n == "xtask"), "{published:?}");
     }
 
     #[test]
@@ -514,5 +631,200 @@ mod tests {
             report.contains("      /dev/shm/other  (outside this project's naming convention)\n"),
             "{report}"
         );
+    }
+}
+
+/// PORTING.md names every public name of the two Python packages, as listed
+/// in the reference inventories of posix_ipc 1.3.2 and sysv_ipc 1.2.0.
+#[cfg(test)]
+mod porting_guide {
+    const POSIX_IPC: &[&str] = &[
+        "BusyError",
+        "Error",
+        "ExistentialError",
+        "MESSAGE_QUEUES_SUPPORTED",
+        "MessageQueue",
+        "O_CREAT",
+        "O_CREX",
+        "O_EXCL",
+        "O_NONBLOCK",
+        "O_RDONLY",
+        "O_RDWR",
+        "O_TRUNC",
+        "O_WRONLY",
+        "PAGE_SIZE",
+        "PermissionsError",
+        "QUEUE_MESSAGES_MAX_DEFAULT",
+        "QUEUE_MESSAGE_SIZE_MAX_DEFAULT",
+        "QUEUE_PRIORITY_MAX",
+        "SEMAPHORE_TIMEOUT_SUPPORTED",
+        "SEMAPHORE_VALUE_MAX",
+        "SEMAPHORE_VALUE_SUPPORTED",
+        "Semaphore",
+        "SharedMemory",
+        "SignalError",
+        "USER_SIGNAL_MAX",
+        "USER_SIGNAL_MIN",
+        "VERSION",
+        "__author__",
+        "__copyright__",
+        "__enter__",
+        "__exit__",
+        "__license__",
+        "__version__",
+        "acquire",
+        "block",
+        "close",
+        "close_fd",
+        "current_messages",
+        "fd",
+        "fileno",
+        "max_messages",
+        "max_message_size",
+        "mode",
+        "mqd",
+        "name",
+        "read_only",
+        "receive",
+        "release",
+        "request_notification",
+        "send",
+        "size",
+        "unlink",
+        "unlink_message_queue",
+        "unlink_semaphore",
+        "unlink_shared_memory",
+        "value",
+    ];
+    const SYSV_IPC: &[&str] = &[
+        "BusyError",
+        "Error",
+        "ExistentialError",
+        "IPC_CREAT",
+        "IPC_CREX",
+        "IPC_EXCL",
+        "IPC_NOWAIT",
+        "IPC_PRIVATE",
+        "InternalError",
+        "KEY_MAX",
+        "KEY_MIN",
+        "MSG_NOERROR",
+        "MessageQueue",
+        "NotAttachedError",
+        "PAGE_SIZE",
+        "PermissionsError",
+        "SEMAPHORE_TIMEOUT_SUPPORTED",
+        "SEMAPHORE_VALUE_MAX",
+        "SEM_UNDO",
+        "SHM_EXEC",
+        "SHM_HUGETLB",
+        "SHM_NORESERVE",
+        "SHM_RDONLY",
+        "SHM_REMAP",
+        "SHM_RND",
+        "Semaphore",
+        "SharedMemory",
+        "VERSION",
+        "Z",
+        "__author__",
+        "__copyright__",
+        "__enter__",
+        "__exit__",
+        "__license__",
+        "__version__",
+        "acquire",
+        "address",
+        "attach",
+        "attached",
+        "block",
+        "cgid",
+        "creator_pid",
+        "cuid",
+        "current_messages",
+        "detach",
+        "ftok",
+        "get_random_key",
+        "gid",
+        "id",
+        "key",
+        "last_attach_time",
+        "last_change_time",
+        "last_detach_time",
+        "last_pid",
+        "last_receive_pid",
+        "last_receive_time",
+        "last_send_pid",
+        "last_send_time",
+        "max_size",
+        "mode",
+        "number_attached",
+        "o_time",
+        "read",
+        "receive",
+        "release",
+        "remove",
+        "remove_message_queue",
+        "remove_semaphore",
+        "remove_shared_memory",
+        "send",
+        "size",
+        "uid",
+        "undo",
+        "value",
+        "waiting_for_nonzero",
+        "waiting_for_zero",
+        "write",
+    ];
+
+    /// Whether `text` has `name` as a whole word (between non-identifier
+    /// characters).
+    fn mentions(text: &str, name: &str) -> bool {
+        let ident = |c: char| c.is_ascii_alphanumeric() || c == '_';
+        text.match_indices(name).any(|(at, _)| {
+            !text[..at].ends_with(ident) && !text[at + name.len()..].starts_with(ident)
+        })
+    }
+
+    #[test]
+    fn porting_guide_names_every_python_name() {
+        let path = crate::cmd::workspace_root().join("PORTING.md");
+        let guide = std::fs::read_to_string(&path).unwrap();
+        let missing: Vec<String> = [("posix_ipc", POSIX_IPC), ("sysv_ipc", SYSV_IPC)]
+            .iter()
+            .flat_map(|(module, names)| {
+                let section = guide
+                    .split(&format!("## {module}, name by name"))
+                    .nth(1)
+                    .unwrap_or("");
+                let section = section.split("\n## ").next().unwrap_or("");
+                names
+                    .iter()
+                    .filter(|name| !mentions(section, name))
+                    .map(move |name| format!("{module}.{name}"))
+            })
+            .collect();
+        assert!(missing.is_empty(), "PORTING.md does not map: {missing:?}");
+    }
+
+    /// Where the reference inventories sit beside the workspace (the team's
+    /// shared folder), every name listed here is one of theirs.
+    #[test]
+    fn the_names_come_from_the_inventories() {
+        let reference = crate::cmd::workspace_root().join("../shared/reference");
+        for (file, names) in [("posix_ipc.md", POSIX_IPC), ("sysv_ipc.md", SYSV_IPC)] {
+            let Ok(inventory) = std::fs::read_to_string(reference.join(file)) else {
+                continue;
+            };
+            for name in names {
+                assert!(mentions(&inventory, name), "{name} is not in {file}");
+            }
+        }
+    }
+
+    #[test]
+    fn mentions_whole_words_only() {
+        assert!(mentions("`Z(timeout)`", "Z"));
+        assert!(!mentions("`SHM_RND`", "SHM_R"));
+        assert!(!mentions("`last_pid`", "pid"));
     }
 }

@@ -15,12 +15,14 @@ mod notify;
 pub use async_tokio::AsyncMessageQueue;
 pub use notify::SignalNumber;
 
+use ipc_common::__private::TimeoutSpec;
 use std::fmt;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::ptr;
 
+use ipc_common::__private::check;
 use ipc_common::__private::options::{FlagBits, OpenOptions};
-use ipc_common::{Error, ErrorKind, IntoMode, Mode, Result, Timeout, check};
+use ipc_common::{Error, ErrorKind, IntoMode, Mode, Result, Timeout};
 use posix_ipc_sys as sys;
 
 use crate::flags::{self, O_NONBLOCK};
@@ -208,7 +210,7 @@ impl MessageQueueOptions {
     /// [`MessageQueue::created`] tells which happened.
     ///
     /// ```
-    /// let name = format!("/ipcrs-doc-{:x}", ipc_common::os_random_u64()?);
+    /// let name = format!("/ipcrs-doc-{:x}", ipc_common::__private::os_random_u64()?);
     /// let q = posix_ipc::MessageQueue::options().create(true).max_message_size(16).open(&name)?;
     /// let again = posix_ipc::MessageQueue::options().create(true).open(&name)?; // opens it
     /// assert_eq!(again.max_message_size(), 16);
@@ -341,7 +343,7 @@ impl MessageQueueOptions {
     /// asked for an existing queue, or a new one.
     ///
     /// ```
-    /// let name = format!("/ipcrs-doc-{:x}", ipc_common::os_random_u64()?);
+    /// let name = format!("/ipcrs-doc-{:x}", ipc_common::__private::os_random_u64()?);
     /// let mine = posix_ipc::MessageQueue::create_new(&name)?;
     /// // Our own queue is opened either way.
     /// let again = posix_ipc::MessageQueue::options()
@@ -501,7 +503,7 @@ impl MessageQueueOptions {
         };
         // On failure `q` drops here and closes the descriptor.
         if create && !created && !self.open.allows_foreign_owner() {
-            ipc_common::check_owner("mq_open", q.stat()?.st_uid, || {
+            ipc_common::__private::check_owner("mq_open", q.stat()?.st_uid, || {
                 format!("message queue {}", q.shown())
             })?;
         }
@@ -755,7 +757,7 @@ impl MessageQueue {
     /// sizes if it does not exist (`O_CREAT`, mode `0o600`).
     ///
     /// ```
-    /// let name = format!("/ipcrs-doc-{:x}", ipc_common::os_random_u64()?);
+    /// let name = format!("/ipcrs-doc-{:x}", ipc_common::__private::os_random_u64()?);
     /// let q = posix_ipc::MessageQueue::create(&name)?;
     /// assert!(q.max_messages() >= 1);
     /// q.unlink()?;
@@ -771,7 +773,7 @@ impl MessageQueue {
     ///
     /// ```
     /// use posix_ipc::{ErrorKind, MessageQueue};
-    /// let name = format!("/ipcrs-doc-{:x}", ipc_common::os_random_u64()?);
+    /// let name = format!("/ipcrs-doc-{:x}", ipc_common::__private::os_random_u64()?);
     /// let q = MessageQueue::create_new(&name)?;
     /// assert_eq!(MessageQueue::create_new(&name).unwrap_err().kind(), ErrorKind::AlreadyExists);
     /// q.unlink()?;
@@ -827,7 +829,7 @@ impl MessageQueue {
     /// opening on `AlreadyExists`.
     ///
     /// ```
-    /// let name = format!("/ipcrs-doc-{:x}", ipc_common::os_random_u64()?);
+    /// let name = format!("/ipcrs-doc-{:x}", ipc_common::__private::os_random_u64()?);
     /// let first = posix_ipc::MessageQueue::create(&name)?;
     /// let second = posix_ipc::MessageQueue::create(&name)?;
     /// assert!(first.created() && !second.created());

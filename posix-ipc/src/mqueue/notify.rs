@@ -9,7 +9,8 @@ use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use ipc_common::{Error, ErrorKind, Result, check};
+use ipc_common::__private::check;
+use ipc_common::{Error, ErrorKind, Result};
 use posix_ipc_sys as sys;
 
 use super::MessageQueue;

@@ -6,7 +6,8 @@ use std::ops::Deref;
 use std::os::fd::{AsRawFd, BorrowedFd};
 use std::ptr::NonNull;
 
-use ipc_common::{Error, ErrorKind, Region, Result, check, check_ptr};
+use ipc_common::__private::{check, check_ptr};
+use ipc_common::{Error, ErrorKind, Region, Result};
 
 use crate::limits::page_size;
 

@@ -3,7 +3,7 @@
 //! attributes, constants and exceptions, without the original's crashes.
 //!
 //! Each Python method is one thin function over the crate. What differs from
-//! the original on purpose is listed in the README ("Python drop-ins") and
+//! the original on purpose is listed in PARITY.md ("Python drop-ins") and
 //! named in the harness that runs the upstream test suite (`cargo xtask test`).
 //!
 //! Build it with maturin (`maturin build -m python/posix_ipc/Cargo.toml`); the

@@ -290,8 +290,12 @@ impl SemaphoreSetOptions {
     /// given with [`len`](Self::len)). The same as [`SemaphoreSet::options`].
     ///
     /// ```
-    /// let e = sysv_ipc::SemaphoreSetOptions::new().open(testkit::unique_key()).unwrap_err();
+    /// let gone = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
+    /// let key = gone.key();
+    /// gone.remove()?;
+    /// let e = sysv_ipc::SemaphoreSetOptions::new().open(key).unwrap_err();
     /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::NotFound);
+    /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn new() -> Self {
         SemaphoreSetOptions {

@@ -143,8 +143,12 @@ impl SemaphoreOptions {
     /// [`Semaphore::options`].
     ///
     /// ```
-    /// let e = sysv_ipc::SemaphoreOptions::new().open(testkit::unique_key()).unwrap_err();
+    /// let gone = sysv_ipc::Semaphore::create_unique(0)?;
+    /// let key = gone.key();
+    /// gone.remove()?;
+    /// let e = sysv_ipc::SemaphoreOptions::new().open(key).unwrap_err();
     /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::NotFound);
+    /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn new() -> Self {
         SemaphoreOptions {

@@ -38,12 +38,7 @@ use crate::key::Key;
 /// operation, and the mapping stays valid until the attachment is dropped.
 ///
 /// ```
-/// # let seg = loop {
-/// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 4096) {
-/// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-/// #         r => break r?.remove_on_drop(),
-/// #     }
-/// # };
+/// let seg = sysv_ipc::SharedMemory::create_unique(4096)?.remove_on_drop();
 /// use std::sync::atomic::Ordering;
 /// let a = seg.attach()?;
 /// a.write_at(8, b"hello")?;
@@ -84,8 +79,12 @@ impl Attachment {
         // at `addr`, which without SHM_REMAP must not overlap any existing
         // mapping, else EINVAL); it touches no memory of ours.
         let p = unsafe { sys::shmat(id, addr.cast(), flags) };
-        let p = ipc_common::check_ptr("shmat", p, std::ptr::without_provenance_mut(usize::MAX))
-            .map_err(|e| attach_error(id, addr, flags, e))?;
+        let p = ipc_common::__private::check_ptr(
+            "shmat",
+            p,
+            std::ptr::without_provenance_mut(usize::MAX),
+        )
+        .map_err(|e| attach_error(id, addr, flags, e))?;
         let stat = ipc::stat::<SharedMemory>(id).and_then(|ds| match key {
             Some(key) => ipc::check_key::<SharedMemory>(id, key, &ds).map(|()| ds),
             None => Ok(ds),
@@ -119,12 +118,7 @@ impl Attachment {
     /// The id of the attached segment.
     ///
     /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
+    /// let seg = sysv_ipc::SharedMemory::create_unique(64)?.remove_on_drop();
     /// assert_eq!(seg.attach()?.id(), seg.id());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
@@ -142,12 +136,7 @@ impl Attachment {
     /// read-only attachment faults.
     ///
     /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 4) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
+    /// let seg = sysv_ipc::SharedMemory::create_unique(4)?.remove_on_drop();
     /// let mut a = seg.attach()?;
     /// // SAFETY: the attachment is writable and this process is the only user.
     /// unsafe { a.as_mut_slice().copy_from_slice(b"abcd") };
@@ -162,12 +151,7 @@ impl Attachment {
     /// Detaches (`shmdt`), returning the error that dropping would ignore.
     ///
     /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
+    /// let seg = sysv_ipc::SharedMemory::create_unique(64)?.remove_on_drop();
     /// let a = seg.attach()?;
     /// assert_eq!(seg.number_attached()?, 1);
     /// a.detach()?;
@@ -179,14 +163,16 @@ impl Attachment {
         // SAFETY: the address is the one shmat returned for this attachment,
         // which is still attached; `this` is never used again.
         let rc = unsafe { sys::shmdt(this.region.as_ptr().cast()) };
-        ipc_common::check("shmdt", rc).map(drop).map_err(|e| {
-            if e.raw_os_error() == Some(libc::EINVAL) {
-                e.with_kind(ErrorKind::NotAttached)
-                    .with_message("no segment is attached at this address any more")
-            } else {
-                e
-            }
-        })
+        ipc_common::__private::check("shmdt", rc)
+            .map(drop)
+            .map_err(|e| {
+                if e.raw_os_error() == Some(libc::EINVAL) {
+                    e.with_kind(ErrorKind::NotAttached)
+                        .with_message("no segment is attached at this address any more")
+                } else {
+                    e
+                }
+            })
     }
 }
 
