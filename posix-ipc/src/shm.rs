@@ -87,6 +87,7 @@ pub const SHARED_MEMORY_SIZE_MAX: usize = if (libc::off_t::MAX as u128) < (usize
 /// mistakes, not against a process that swaps the file at that moment.
 ///
 /// ```
+/// # #[cfg(all(target_os = "linux", target_env = "gnu"))] {
 /// use posix_ipc::{Semaphore, SharedMemory};
 /// let sem = Semaphore::create_unique(1)?;
 /// let alias = format!("/sem.{}", &sem.name().to_string()[1..]);
@@ -97,6 +98,7 @@ pub const SHARED_MEMORY_SIZE_MAX: usize = if (libc::off_t::MAX as u128) < (usize
 /// let shm = SharedMemory::create_new(alias.as_str(), 4096)?;
 /// assert_eq!(SharedMemory::open(alias.as_str())?.size()?, 4096);
 /// shm.unlink()?;
+/// # }
 /// # Ok::<(), posix_ipc::Error>(())
 /// ```
 ///

@@ -9,7 +9,9 @@ use posix_ipc::{
     unlink_shared_memory,
 };
 
-use crate::{Cleanup, fresh, fresh_name, page, pattern_vec};
+#[cfg(target_env = "gnu")]
+use crate::Cleanup;
+use crate::{fresh, fresh_name, page, pattern_vec};
 
 /// Asserts `e` is InvalidInput and its message mentions every one of `words`.
 fn invalid(e: posix_ipc::Error, words: &[&str]) {
@@ -311,7 +313,10 @@ fn one_mapping_is_shared_by_threads() {
     assert!(SharedMemory::open(&name).is_ok());
 }
 
+/// glibc keeps semaphores in `/dev/shm/sem.<name>` (musl under the bare
+/// name, so there `/sem.x` is never a semaphore's file).
 #[test]
+#[cfg(target_env = "gnu")]
 fn a_semaphores_backing_file_cannot_be_opened_as_shared_memory() {
     // On glibc the semaphore "/x" lives in /dev/shm/sem.x, the shared memory
     // object "/sem.x"; shrinking it through SharedMemory would make the
@@ -332,7 +337,10 @@ fn a_semaphores_backing_file_cannot_be_opened_as_shared_memory() {
     assert_eq!(sem.value().unwrap(), 2);
 }
 
+/// glibc keeps semaphores in `/dev/shm/sem.<name>` (musl under the bare
+/// name, so there `/sem.x` is never a semaphore's file).
 #[test]
+#[cfg(target_env = "gnu")]
 fn shared_memory_named_sem_dot_that_is_no_semaphore_opens_and_unlinks() {
     // As a C program (or posix_ipc) makes it: shm_open + ftruncate, under a
     // name that glibc would also use for the semaphore "/ipcrs-...".
