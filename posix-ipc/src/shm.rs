@@ -8,6 +8,7 @@ use std::fmt;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ipc_common::__private::options::{FlagBits, OpenOptions};
 use ipc_common::{Error, ErrorKind, IntoMode, Mode, Permissions, Result, check};
@@ -128,7 +129,9 @@ pub const SHARED_MEMORY_SIZE_MAX: usize = if (libc::off_t::MAX as u128) < (usize
 ///
 /// `SharedMemory` is `Send + Sync`: it is a file descriptor, and every method
 /// takes `&self` and makes one system call (`fstat`, `ftruncate`, `fchmod`,
-/// `mmap`, `shm_unlink`), which the kernel serialises.
+/// `mmap`, `shm_unlink`), which the kernel serialises. A
+/// [`map`](SharedMemory::map) while another thread resizes the object through
+/// the same handle maps either the old or the new size.
 ///
 /// # Differences from posix_ipc
 ///
@@ -159,6 +162,10 @@ pub struct SharedMemory {
     read_only: bool,
     created: bool,
     sparse: bool,
+    /// The size this handle last gave the object (a size when opening, or
+    /// [`set_len`](SharedMemory::set_len)), 0 when it gave none: what
+    /// [`map`](SharedMemory::map) maps without asking the kernel.
+    known_size: AtomicUsize,
 }
 
 /// How messages name an object: `"/name"`, or the descriptor of an adopted
@@ -464,7 +471,7 @@ impl SharedMemoryOptions {
 
     fn open_name(&self, name: Name, creation: Creation) -> Result<SharedMemory> {
         let mode = self.open.checked_mode("shared memory object")?;
-        check_size("shm_open", self.size)?;
+        let len = check_size("shm_open", self.size)?;
         if self.read_only && self.size != 0 {
             return Err(Error::invalid_input(
                 "shm_open",
@@ -511,6 +518,7 @@ impl SharedMemoryOptions {
                     read_only: self.read_only,
                     created: false,
                     sparse: self.sparse,
+                    known_size: AtomicUsize::new(0),
                 })
             })?;
         shm.created = created;
@@ -521,10 +529,11 @@ impl SharedMemoryOptions {
             })?;
         }
         if self.truncate && !created {
-            shm.resize(0)?;
+            shm.resize_checked(0, 0)?;
         }
+        // The size passed both checks above, before the object was opened.
         if self.size != 0
-            && let Err(e) = shm.resize(self.size)
+            && let Err(e) = shm.resize_checked(len, self.size)
         {
             if created {
                 // This call created the object and nobody has seen its
@@ -1021,10 +1030,19 @@ impl SharedMemory {
     fn resize(&self, size: usize) -> Result<()> {
         let len = check_size("ftruncate", size)?;
         check_file_size_limit(self.shown(), size)?;
+        self.resize_checked(len, size)
+    }
+
+    /// [`resize`](Self::resize) once `size` (as `len`) has passed
+    /// [`check_size`] and [`check_file_size_limit`]: reserves, sets the
+    /// length, and remembers it for [`map`](Self::map).
+    fn resize_checked(&self, len: libc::off_t, size: usize) -> Result<()> {
         if !self.sparse && len > 0 {
             self.reserve(len, size)?;
         }
-        self.ftruncate(len, size)
+        self.ftruncate(len, size)?;
+        self.known_size.store(size, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Allocates the pages of bytes `0..len` (`posix_fallocate`), growing the
@@ -1276,8 +1294,25 @@ impl SharedMemory {
     ///
     /// An empty object cannot be mapped: that is an
     /// [`InvalidInput`](ErrorKind::InvalidInput) error telling you to set a
-    /// size first. The mapping has the size the object has now; map again
-    /// after a resize to see the new extent.
+    /// size first. Map again after a resize to see the new extent.
+    ///
+    /// # What is mapped
+    ///
+    /// - A handle that gave the object its size itself (a size when opening,
+    ///   as [`create`](Self::create) and [`create_new`](Self::create_new)
+    ///   do, or [`set_len`](Self::set_len)) maps the size it last gave,
+    ///   without asking the kernel, as a C program maps the length it passed
+    ///   to `ftruncate`.
+    /// - Any other handle (opened without a size, a
+    ///   [`try_clone`](Self::try_clone), an adopted descriptor) maps the size
+    ///   the object has now, read with `fstat`.
+    ///
+    /// So a resize by another handle or process after this handle's own is
+    /// not seen by `map()`: use [`map_range`](Self::map_range)`(0,
+    /// `[`size()`](Self::size)`?)`, which checks against the current size,
+    /// or open a new handle. As with any mapping, touching bytes that another
+    /// process cut off by shrinking the object raises `SIGBUS`; agree on
+    /// sizes before shrinking (see [`set_len`](Self::set_len)).
     ///
     /// ```
     /// let shm = posix_ipc::SharedMemory::create_unique(3333)?;
@@ -1292,7 +1327,10 @@ impl SharedMemory {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn map(&self) -> Result<Mapping> {
-        let size = self.size()?;
+        let size = match self.known_size.load(Ordering::Relaxed) {
+            0 => self.size()?,
+            known => known,
+        };
         if size == 0 {
             return Err(Error::invalid_input(
                 "mmap",
@@ -1474,6 +1512,7 @@ impl SharedMemory {
             read_only,
             created: false,
             sparse: false,
+            known_size: AtomicUsize::new(0),
         })
     }
 
@@ -1499,6 +1538,7 @@ impl SharedMemory {
             read_only: self.read_only,
             created: false,
             sparse: self.sparse,
+            known_size: AtomicUsize::new(0),
         })
     }
 
