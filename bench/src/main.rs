@@ -47,6 +47,13 @@
 //!   `as_slice()`), exactly the work the C program does. Their safety
 //!   condition holds: only one process touches the memory at a time (the
 //!   reader starts after the writer is done, released through a pipe).
+//!
+//! `posix_shm_lifecycle` creates its object with the library's defaults,
+//! which reserve the pages (`posix_fallocate`) so that a full `/dev/shm` is
+//! an error at the call instead of a `SIGBUS` at the first touch. The C
+//! cycle calls `posix_fallocate` too: a fair comparison is like with like,
+//! the safe C program against the safe default (a `sparse(true)` handle
+//! makes exactly the plain C calls, minus the reservation).
 
 use std::error::Error;
 use std::ffi::CString;

@@ -25,7 +25,9 @@
 //! pthread calls in C. The shared-memory scenarios also run the C program's
 //! `memcpy` variant, whose read copies through a 64 KiB buffer as the safe
 //! Rust read does: its row, `[C memcpy]`, compares that read with the Rust
-//! default one, i.e. `Region::read_at` with `memcpy`.
+//! default one, i.e. `Region::read_at` with `memcpy`. In
+//! `posix_shm_lifecycle` both sides reserve the page with `posix_fallocate`,
+//! as the library does by default (its full-`/dev/shm` safety).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
