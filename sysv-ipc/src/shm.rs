@@ -894,7 +894,12 @@ impl SharedMemory {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn attach(&self) -> Result<Attachment> {
-        self.prepared(Attachment::new(self.id, Some(self.key), std::ptr::null(), 0))
+        self.prepared(Attachment::new(
+            self.id,
+            Some(self.key),
+            std::ptr::null(),
+            0,
+        ))
     }
 
     /// Attaches the segment read-only (`SHM_RDONLY`): writes through the
@@ -975,7 +980,12 @@ impl SharedMemory {
             ));
         }
         let flags = if round { sys::SHM_RND } else { 0 };
-        self.prepared(Attachment::new(self.id, Some(self.key), addr.as_ptr(), flags))
+        self.prepared(Attachment::new(
+            self.id,
+            Some(self.key),
+            addr.as_ptr(),
+            flags,
+        ))
     }
 
     /// A new attachment for the handle's internal view.

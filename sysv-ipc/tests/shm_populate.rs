@@ -63,7 +63,10 @@ fn a_populating_handle_maps_every_page_before_returning_an_attachment() {
     let plain = seg.attach().unwrap();
     assert_eq!(resident_kib(&plain), 0);
     drop(plain);
-    let populating = SharedMemory::options().populate(true).open(seg.key()).unwrap();
+    let populating = SharedMemory::options()
+        .populate(true)
+        .open(seg.key())
+        .unwrap();
     for a in [
         populating.attach().unwrap(),
         populating.attach_read_only().unwrap(),

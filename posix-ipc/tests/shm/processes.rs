@@ -86,7 +86,10 @@ fn resize_in_one_process_is_seen_by_the_other() {
     assert_eq!(map.len(), 5 * page() + 1);
     assert_eq!(map.read_vec(map.len() - 1, 1).unwrap(), [0x5A]);
     // A handle that sized nothing maps the current size.
-    let map = SharedMemory::open(shm.name().unwrap()).unwrap().map().unwrap();
+    let map = SharedMemory::open(shm.name().unwrap())
+        .unwrap()
+        .map()
+        .unwrap();
     assert_eq!(map.len(), 5 * page() + 1);
     assert_eq!(map.read_vec(map.len() - 1, 1).unwrap(), [0x5A]);
 }
