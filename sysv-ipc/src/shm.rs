@@ -388,8 +388,8 @@ impl SharedMemoryOptions {
     /// [`attach_at`](SharedMemory::attach_at) and the handle's own
     /// [`attachment`](SharedMemory::attachment) maps all its pages before it
     /// is returned, with [`Region::populate`](ipc_common::Region::populate)
-    /// (`madvise(MADV_POPULATE_WRITE)`, or `MADV_POPULATE_READ` for a
-    /// read-only attachment, on Linux 5.14+; one touched byte per page
+    /// (`madvise(MADV_POPULATE_READ)` on Linux 5.14+, which maps the pages of
+    /// a read-write attachment writable too; one byte read per page
     /// elsewhere).
     ///
     /// System V segments have no fault-around: the first pass over a fresh

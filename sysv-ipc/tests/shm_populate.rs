@@ -1,8 +1,9 @@
 //! Pre-faulting attachments (`SharedMemoryOptions::populate`,
 //! `Region::populate`): every page of a fresh attachment is in this process's
 //! page tables before the first access, by `madvise` or by the fallback that
-//! touches one byte per page, for read-write and read-only attachments, and
-//! the contents never change. The pages mapped are read from
+//! reads one byte per page, for read-write and read-only attachments (whose
+//! pages are then mapped writable: writing them takes no fault), and the
+//! contents never change. The pages mapped are read from
 //! `/proc/self/smaps` (the mapping's `Rss`).
 
 mod shm_support;
@@ -10,6 +11,29 @@ mod shm_support;
 use ipc_common::__private::populate::{Populated, populate, touch};
 use shm_support::new_segment;
 use sysv_ipc::{Attachment, SharedMemory};
+
+/// This thread's minor page faults so far.
+fn minor_faults() -> i64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::uninit();
+    // SAFETY: getrusage fills in the rusage it is given.
+    assert_eq!(
+        unsafe { libc::getrusage(libc::RUSAGE_THREAD, usage.as_mut_ptr()) },
+        0
+    );
+    // SAFETY: getrusage succeeded, so it filled in `usage`.
+    unsafe { usage.assume_init() }.ru_minflt
+}
+
+/// Writes one byte into every page of `a` and returns the page faults that
+/// took: none when the pages are mapped writable already.
+fn faults_writing_every_page(a: &Attachment) -> i64 {
+    let page = sysv_ipc::limits::page_size();
+    let before = minor_faults();
+    for offset in (0..a.len()).step_by(page) {
+        a.write_at(offset, &[pattern(offset)]).unwrap();
+    }
+    minor_faults() - before
+}
 
 /// The resident size in KiB of the mapping that starts at `a`'s address.
 fn resident_kib(a: &Attachment) -> u64 {
@@ -74,6 +98,10 @@ fn a_populating_handle_maps_every_page_before_returning_an_attachment() {
         assert_eq!(resident_kib(&a), all_pages_kib(size), "{a:?}");
         assert_pattern(&a, size);
     }
+    // A read-write attachment's pages are mapped writable: writing them
+    // takes no fault (a plain attachment takes one per page).
+    assert!(faults_writing_every_page(&seg.attach().unwrap()) >= 64);
+    assert_eq!(faults_writing_every_page(&populating.attach().unwrap()), 0);
     // The handle's own attachment too.
     assert_eq!(
         resident_kib(populating.attachment().unwrap()),
@@ -121,4 +149,7 @@ fn the_fallback_touches_every_page_and_changes_no_byte() {
         assert_eq!(resident_kib(&a), all_pages_kib(size), "{a:?}");
         assert_pattern(&a, size);
     }
+    let a = seg.attach().unwrap();
+    touch(&a);
+    assert_eq!(faults_writing_every_page(&a), 0);
 }
