@@ -16,10 +16,8 @@ use sysv_ipc::{Attachment, SharedMemory};
 fn minor_faults() -> i64 {
     let mut usage = std::mem::MaybeUninit::<libc::rusage>::uninit();
     // SAFETY: getrusage fills in the rusage it is given.
-    assert_eq!(
-        unsafe { libc::getrusage(libc::RUSAGE_THREAD, usage.as_mut_ptr()) },
-        0
-    );
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_THREAD, usage.as_mut_ptr()) };
+    assert_eq!(rc, 0);
     // SAFETY: getrusage succeeded, so it filled in `usage`.
     unsafe { usage.assume_init() }.ru_minflt
 }
