@@ -7,7 +7,7 @@
  *   posix_mq_pingpong N | posix_mq_throughput N S | posix_shm_bandwidth MIB
  *   posix_shm_lifecycle N | sysv_sem_pingpong N | sysv_msg_pingpong N
  *   sysv_shm_bandwidth MIB | robust_mutex_uncontended N | robust_condvar_pingpong N
- *   sysv_shm_first_pass MIB
+ *   sysv_shm_first_pass MIB | posix_shm_first_pass MIB
  *
  * The shared-memory bandwidth scenarios take an optional `memcpy` after MIB:
  * the reader then copies the memory into a 64 KiB buffer with memcpy and sums
@@ -717,6 +717,42 @@ static void sysv_shm_first_pass(long mib)
     printf("sysv_shm_first_pass.read %.2f GB/s\n", (double)size / (double)ns[2]);
 }
 
+/* posix_shm_first_pass (beyond the reference): mmap plus the first write
+ * pass (memset) through a fresh mapping of an object in use (written once
+ * before, untimed, through another mapping), as a second process would map
+ * it: every page write-faults on its own, as fault-around only serves
+ * reads. The Rust side maps with pre-faulting. One process. */
+static void posix_shm_first_pass(long mib)
+{
+    size_t size = (size_t)mib << 20;
+    const char *name = posix_name("pshmf", "m", K_SHM);
+    int fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600);
+    if (fd == -1)
+        die("shm_open");
+    int rc = posix_fallocate(fd, 0, (off_t)size);
+    if (rc != 0) {
+        errno = rc;
+        die("posix_fallocate");
+    }
+    if (ftruncate(fd, (off_t)size) == -1)
+        die("ftruncate");
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED)
+        die("mmap");
+    memset(p, 0xAB, size);
+    munmap(p, size);
+    uint64_t t0 = now_ns();
+    p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED)
+        die("mmap");
+    memset(p, 0xCD, size);
+    uint64_t t1 = now_ns();
+    munmap(p, size);
+    close(fd);
+    cleanup();
+    printf("posix_shm_first_pass.write %.2f GB/s\n", (double)size / (double)(t1 - t0));
+}
+
 /* A POSIX shared-memory page for the robust scenarios, made and mapped by the parent. */
 static void *robust_page(const char *name, int create)
 {
@@ -878,6 +914,8 @@ int main(int argc, char **argv)
         sysv_msg_pingpong(arg_long(argc, argv, 2, "N"));
     else if (!strcmp(s, "sysv_shm_bandwidth"))
         sysv_shm_bandwidth(arg_long(argc, argv, 2, "MIB"), memcpy_variant(argc, argv, 3));
+    else if (!strcmp(s, "posix_shm_first_pass"))
+        posix_shm_first_pass(arg_long(argc, argv, 2, "MIB"));
     else if (!strcmp(s, "sysv_shm_first_pass"))
         sysv_shm_first_pass(arg_long(argc, argv, 2, "MIB"));
     else if (!strcmp(s, "robust_mutex_uncontended"))
