@@ -404,11 +404,14 @@ impl SharedMemoryOptions {
     /// (`madvise(MADV_POPULATE_READ)` on Linux 5.14+, one byte read per page
     /// elsewhere).
     ///
-    /// It pays off for writing: the first write pass through a fresh mapping
-    /// takes one page fault per page, and pre-faulting made it about 3x
-    /// faster on a 64 MiB object (2 GB/s plain, 6-7 GB/s with the mapping
-    /// pre-faulted). Reading gains nothing: read faults on POSIX objects
-    /// already map 16 pages at a time (fault-around). A page that cannot be
+    /// It pays off for writing to an object in use: the first write pass
+    /// through a fresh mapping takes one page fault per page, and
+    /// pre-faulting made it 2-3x faster on a 64 MiB object (about 2 GB/s
+    /// plain, 4-7 GB/s pre-faulted; the `posix_shm_first_pass` benchmark).
+    /// Pages never written yet are zeroed by the kernel at their first touch
+    /// either way, which dominates and leaves little to gain. Reading gains
+    /// nothing: read faults on POSIX objects already map 16 pages at a time
+    /// (fault-around). A page that cannot be
     /// allocated (a [sparse](Self::sparse) object on a full `/dev/shm`) is a
     /// [`LimitExceeded`](ErrorKind::LimitExceeded) error from `map` instead
     /// of a `SIGBUS` at the first touch.
