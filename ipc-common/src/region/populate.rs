@@ -40,7 +40,7 @@ pub(crate) fn populate(region: &Region) -> Result<Populated> {
     if region.len == 0 {
         return Ok(Populated::Madvise);
     }
-    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[cfg(target_os = "linux")]
     {
         let page = page_size();
         let start = region.ptr.as_ptr() as usize;
