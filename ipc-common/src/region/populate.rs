@@ -14,7 +14,7 @@ fn page_size() -> usize {
     usize::try_from(v).ok().filter(|&p| p > 0).unwrap_or(4096)
 }
 
-/// How [`populate`] pre-faulted a region.
+/// How [`Region::populate`] pre-faulted a region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Populated {
     /// One `madvise(MADV_POPULATE_READ)` call (Linux 5.14+).
