@@ -7,6 +7,7 @@
  *   posix_mq_pingpong N | posix_mq_throughput N S | posix_shm_bandwidth MIB
  *   posix_shm_lifecycle N | sysv_sem_pingpong N | sysv_msg_pingpong N
  *   sysv_shm_bandwidth MIB | robust_mutex_uncontended N | robust_condvar_pingpong N
+ *   sysv_shm_first_pass MIB | posix_shm_first_pass MIB
  *
  * The shared-memory bandwidth scenarios take an optional `memcpy` after MIB:
  * the reader then copies the memory into a 64 KiB buffer with memcpy and sums
@@ -515,7 +516,11 @@ static void posix_shm_bandwidth(long mib, int through_memcpy)
     print_bandwidth("posix_shm_bandwidth", through_memcpy, size, t1 - t0, t2 - t1, r);
 }
 
-/* 7 */
+/* 7. posix_shm_lifecycle: the cycle reserves the page with posix_fallocate
+ * before ftruncate, as the Rust library does by default (so that a full
+ * /dev/shm is an error at the call, not SIGBUS at the first touch; see
+ * SharedMemory's "Memory is reserved"). Both sides pay the same reservation,
+ * so the ratio compares the libraries' own overhead. */
 static void posix_shm_lifecycle(long n)
 {
     const char *name = posix_name("pshml", "m", K_SHM);
@@ -526,6 +531,11 @@ static void posix_shm_lifecycle(long n)
         int fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600);
         if (fd == -1)
             die("shm_open");
+        int rc = posix_fallocate(fd, 0, 4096);
+        if (rc != 0) {
+            errno = rc;
+            die("posix_fallocate");
+        }
         if (ftruncate(fd, 4096) == -1)
             die("ftruncate");
         void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
@@ -668,6 +678,79 @@ static void sysv_shm_bandwidth(long mib, int through_memcpy)
     shmdt(p);
     cleanup();
     print_bandwidth("sysv_shm_bandwidth", through_memcpy, size, t1 - t0, t2 - t1, r);
+}
+
+/* sysv_shm_first_pass (beyond the reference): the first pass over a fresh
+ * attachment, as a C programmer writes it, each time covering shmat and the
+ * pass:
+ *   write_new  shmat + memset of a new segment (every page is allocated,
+ *              zeroed and faulted in on first touch);
+ *   write      a second attachment + memset (the pages exist, but each
+ *              faults again: SysV shared memory has no fault-around);
+ *   read       a read-only attachment + the word sum (the same faults).
+ * The Rust side attaches with pre-faulting. One process. */
+static void sysv_shm_first_pass(long mib)
+{
+    size_t size = (size_t)mib << 20;
+    key_t key = sysv_key(0, K_SYSV_SHM);
+    int id = shmget(key, size, IPC_CREAT | IPC_EXCL | 0600);
+    if (id == -1)
+        die("shmget");
+    uint64_t ns[3];
+    for (int pass = 0; pass < 3; pass++) {
+        uint64_t t0 = now_ns();
+        void *p = shmat(id, NULL, pass == 2 ? SHM_RDONLY : 0);
+        if (p == (void *)-1)
+            die("shmat");
+        if (pass < 2) {
+            memset(p, pass == 0 ? 0xAB : 0xCD, size);
+        } else if (sum_words(p, size) != PATTERN * (size / 8)) {
+            fail("read back the wrong bytes");
+        }
+        ns[pass] = now_ns() - t0;
+        if (shmdt(p) == -1)
+            die("shmdt");
+    }
+    cleanup();
+    printf("sysv_shm_first_pass.write_new %.2f GB/s\n", (double)size / (double)ns[0]);
+    printf("sysv_shm_first_pass.write %.2f GB/s\n", (double)size / (double)ns[1]);
+    printf("sysv_shm_first_pass.read %.2f GB/s\n", (double)size / (double)ns[2]);
+}
+
+/* posix_shm_first_pass (beyond the reference): mmap plus the first write
+ * pass (memset) through a fresh mapping of an object in use (written once
+ * before, untimed, through another mapping), as a second process would map
+ * it: every page write-faults on its own, as fault-around only serves
+ * reads. The Rust side maps with pre-faulting. One process. */
+static void posix_shm_first_pass(long mib)
+{
+    size_t size = (size_t)mib << 20;
+    const char *name = posix_name("pshmf", "m", K_SHM);
+    int fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600);
+    if (fd == -1)
+        die("shm_open");
+    int rc = posix_fallocate(fd, 0, (off_t)size);
+    if (rc != 0) {
+        errno = rc;
+        die("posix_fallocate");
+    }
+    if (ftruncate(fd, (off_t)size) == -1)
+        die("ftruncate");
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED)
+        die("mmap");
+    memset(p, 0xAB, size);
+    munmap(p, size);
+    uint64_t t0 = now_ns();
+    p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED)
+        die("mmap");
+    memset(p, 0xCD, size);
+    uint64_t t1 = now_ns();
+    munmap(p, size);
+    close(fd);
+    cleanup();
+    printf("posix_shm_first_pass.write %.2f GB/s\n", (double)size / (double)(t1 - t0));
 }
 
 /* A POSIX shared-memory page for the robust scenarios, made and mapped by the parent. */
@@ -831,6 +914,10 @@ int main(int argc, char **argv)
         sysv_msg_pingpong(arg_long(argc, argv, 2, "N"));
     else if (!strcmp(s, "sysv_shm_bandwidth"))
         sysv_shm_bandwidth(arg_long(argc, argv, 2, "MIB"), memcpy_variant(argc, argv, 3));
+    else if (!strcmp(s, "posix_shm_first_pass"))
+        posix_shm_first_pass(arg_long(argc, argv, 2, "MIB"));
+    else if (!strcmp(s, "sysv_shm_first_pass"))
+        sysv_shm_first_pass(arg_long(argc, argv, 2, "MIB"));
     else if (!strcmp(s, "robust_mutex_uncontended"))
         robust_mutex_uncontended(arg_long(argc, argv, 2, "N"));
     else if (!strcmp(s, "robust_condvar_pingpong"))

@@ -103,4 +103,23 @@ pub mod __private {
     pub mod options {
         pub use crate::options::{FlagBits, OpenOptions, check_mode};
     }
+    /// The two ways [`Region::populate`](crate::Region::populate) pre-faults,
+    /// each on its own, so that tests can run the fallback on any kernel.
+    pub mod populate {
+        use crate::{Region, Result};
+
+        pub use crate::region::populate::Populated;
+
+        /// [`Region::populate`](crate::Region::populate), saying which way
+        /// it went.
+        pub fn populate(region: &Region) -> Result<Populated> {
+            crate::region::populate::populate(region)
+        }
+
+        /// The fallback of [`Region::populate`](crate::Region::populate):
+        /// one atomic access per page.
+        pub fn touch(region: &Region) {
+            crate::region::populate::touch(region)
+        }
+    }
 }

@@ -4,6 +4,7 @@
 //! themselves; this type only knows how to read, write and lend atomics safely.
 
 mod copy;
+pub(crate) mod populate;
 
 use std::ptr::NonNull;
 use std::sync::atomic::{
@@ -343,6 +344,40 @@ impl Region {
         // SAFETY: the range is inside the writable mapped region (checked above).
         unsafe { copy::fill(self.ptr.as_ptr().add(offset), len, byte) };
         Ok(())
+    }
+
+    /// Pre-faults the whole region: maps every page into this process's page
+    /// tables now, so that the first pass over fresh shared memory does not
+    /// take one page fault per page (System V segments have no fault-around,
+    /// so each 4 KiB page of a new attachment faults on its own).
+    ///
+    /// On Linux 5.14+ this is one `madvise(MADV_POPULATE_READ)` call, also for
+    /// a writable region: on shared memory a read fault allocates a missing
+    /// page and maps it writable, and it maps neighbouring pages too where
+    /// the file has fault-around (POSIX objects), so it was measured faster
+    /// than `MADV_POPULATE_WRITE`, which takes one write fault per page
+    /// (6-7 against 3.5 GB/s for the first write pass through a 64 MiB POSIX
+    /// mapping). Where the kernel lacks the advice (`EINVAL`), and on other
+    /// systems, it reads one byte per page instead, with atomic loads. The
+    /// contents are never changed.
+    ///
+    /// Pages that cannot be backed are an error here instead of a `SIGBUS`
+    /// later, where `madvise` reports them:
+    /// [`LimitExceeded`](ErrorKind::LimitExceeded) when memory or the file
+    /// system is full, [`Interrupted`](ErrorKind::Interrupted) when a signal
+    /// interrupts it.
+    ///
+    /// ```
+    /// # use ipc_common::Region;
+    /// # let mut b = vec![7u8; 3 * 4096];
+    /// # // SAFETY: `b` outlives the region.
+    /// # let r = unsafe { Region::from_raw_parts(std::ptr::NonNull::new(b.as_mut_ptr()).unwrap(), b.len(), true) };
+    /// r.populate()?;
+    /// assert_eq!(r.read_vec(0, 3)?, [7, 7, 7]); // contents unchanged
+    /// # Ok::<(), ipc_common::Error>(())
+    /// ```
+    pub fn populate(&self) -> Result<()> {
+        populate::populate(self).map(drop)
     }
 
     fn aligned<T>(&self, op: &'static str, offset: usize) -> Result<*mut T> {

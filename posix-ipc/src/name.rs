@@ -69,8 +69,10 @@ impl Name {
 
     fn from_bytes(bytes: Cow<'_, [u8]>) -> Result<Name> {
         let bad = |why: String| Err(Error::invalid_input("name", why));
-        let shown = String::from_utf8_lossy(&bytes).escape_debug().to_string();
+        // Only error messages show the name: escape it only for them.
+        let shown = || String::from_utf8_lossy(&bytes).escape_debug().to_string();
         let Some(rest) = bytes.strip_prefix(b"/") else {
+            let shown = shown();
             return bad(format!(
                 "\"{shown}\" must start with '/' (for example \"/{shown}\")"
             ));
@@ -80,19 +82,22 @@ impl Name {
         }
         if let Some(i) = rest.iter().position(|&b| b == 0) {
             return bad(format!(
-                "\"{shown}\" contains a NUL byte at index {}; names are C strings",
+                "\"{}\" contains a NUL byte at index {}; names are C strings",
+                shown(),
                 i + 1
             ));
         }
         if rest.contains(&b'/') {
             return bad(format!(
-                "\"{shown}\" contains '/' after the first byte; only the leading '/' is allowed"
+                "\"{}\" contains '/' after the first byte; only the leading '/' is allowed",
+                shown()
             ));
         }
         if rest == b"." || rest == b".." {
             return bad(format!(
-                "\"{shown}\" is the directory entry \"{}\" of the file system that holds \
+                "\"{}\" is the directory entry \"{}\" of the file system that holds \
                  the objects, not an object name; choose another name",
+                shown(),
                 String::from_utf8_lossy(rest)
             ));
         }
@@ -102,7 +107,10 @@ impl Name {
                 rest.len()
             ));
         }
-        let c = CString::new(bytes.into_owned()).map_err(|_| {
+        // Room for the NUL, so that CString::new does not reallocate.
+        let mut owned = Vec::with_capacity(bytes.len() + 1);
+        owned.extend_from_slice(&bytes);
+        let c = CString::new(owned).map_err(|_| {
             Error::invalid_input("name", "the name contains a NUL byte; names are C strings")
         })?;
         Ok(Name(c))

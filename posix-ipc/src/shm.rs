@@ -8,6 +8,7 @@ use std::fmt;
 use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ipc_common::__private::check;
 use ipc_common::__private::options::{FlagBits, OpenOptions};
@@ -131,7 +132,9 @@ pub const SHARED_MEMORY_SIZE_MAX: usize = if (libc::off_t::MAX as u128) < (usize
 ///
 /// `SharedMemory` is `Send + Sync`: it is a file descriptor, and every method
 /// takes `&self` and makes one system call (`fstat`, `ftruncate`, `fchmod`,
-/// `mmap`, `shm_unlink`), which the kernel serialises.
+/// `mmap`, `shm_unlink`), which the kernel serialises. A
+/// [`map`](SharedMemory::map) while another thread resizes the object through
+/// the same handle maps either the old or the new size.
 ///
 /// # Differences from posix_ipc
 ///
@@ -162,6 +165,12 @@ pub struct SharedMemory {
     read_only: bool,
     created: bool,
     sparse: bool,
+    /// The size this handle last gave the object (a size when opening, or
+    /// [`set_len`](SharedMemory::set_len)), 0 when it gave none: what
+    /// [`map`](SharedMemory::map) maps without asking the kernel.
+    known_size: AtomicUsize,
+    /// Whether mappings are pre-faulted ([`SharedMemoryOptions::populate`]).
+    populate: bool,
 }
 
 /// How messages name an object: `"/name"`, or the descriptor of an adopted
@@ -213,6 +222,7 @@ pub struct SharedMemoryOptions {
     read_only: bool,
     size: usize,
     sparse: bool,
+    populate: bool,
 }
 
 /// What [`SharedMemoryOptions::flags`] accepts.
@@ -238,6 +248,7 @@ impl SharedMemoryOptions {
             read_only: false,
             size: 0,
             sparse: false,
+            populate: false,
         }
     }
 
@@ -384,6 +395,37 @@ impl SharedMemoryOptions {
         self
     }
 
+    /// Pre-fault every mapping the handle makes (default `false`):
+    /// [`map`](SharedMemory::map) and [`map_range`](SharedMemory::map_range)
+    /// map all pages of the new [`Mapping`] before returning it, with
+    /// [`Region::populate`](ipc_common::Region::populate)
+    /// (`madvise(MADV_POPULATE_READ)` on Linux 5.14+, one byte read per page
+    /// elsewhere).
+    ///
+    /// It pays off for writing to an object in use: the first write pass
+    /// through a fresh mapping takes one page fault per page, and
+    /// pre-faulting made it 2-3x faster on a 64 MiB object (about 2 GB/s
+    /// plain, 4-7 GB/s pre-faulted; the `posix_shm_first_pass` benchmark).
+    /// Pages never written yet are zeroed by the kernel at their first touch
+    /// either way, which dominates and leaves little to gain. Reading gains
+    /// nothing: read faults on POSIX objects already map 16 pages at a time
+    /// (fault-around). A page that cannot be
+    /// allocated (a [sparse](Self::sparse) object on a full `/dev/shm`) is a
+    /// [`LimitExceeded`](ErrorKind::LimitExceeded) error from `map` instead
+    /// of a `SIGBUS` at the first touch.
+    ///
+    /// ```
+    /// let shm = posix_ipc::SharedMemory::options().populate(true).size(1 << 20).create_unique()?;
+    /// let map = shm.map()?; // every page already mapped
+    /// map.fill(0, map.len(), 0xCD)?;
+    /// shm.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn populate(&mut self, populate: bool) -> &mut Self {
+        self.populate = populate;
+        self
+    }
+
     /// Let an open-or-create ([`create`](Self::create), `O_CREAT`) open an
     /// existing object that belongs to another user (default `false`).
     ///
@@ -461,7 +503,7 @@ impl SharedMemoryOptions {
 
     fn open_name(&self, name: Name, creation: Creation) -> Result<SharedMemory> {
         let mode = self.open.checked_mode("shared memory object")?;
-        check_size("shm_open", self.size)?;
+        let len = check_size("shm_open", self.size)?;
         if self.read_only && self.size != 0 {
             return Err(Error::invalid_input(
                 "shm_open",
@@ -508,6 +550,8 @@ impl SharedMemoryOptions {
                     read_only: self.read_only,
                     created: false,
                     sparse: self.sparse,
+                    known_size: AtomicUsize::new(0),
+                    populate: self.populate,
                 })
             })?;
         shm.created = created;
@@ -518,10 +562,11 @@ impl SharedMemoryOptions {
             })?;
         }
         if self.truncate && !created {
-            shm.resize(0)?;
+            shm.resize_checked(0, 0)?;
         }
+        // The size passed both checks above, before the object was opened.
         if self.size != 0
-            && let Err(e) = shm.resize(self.size)
+            && let Err(e) = shm.resize_checked(len, self.size)
         {
             if created {
                 // This call created the object and nobody has seen its
@@ -1013,10 +1058,19 @@ impl SharedMemory {
     fn resize(&self, size: usize) -> Result<()> {
         let len = check_size("ftruncate", size)?;
         check_file_size_limit(self.shown(), size)?;
+        self.resize_checked(len, size)
+    }
+
+    /// [`resize`](Self::resize) once `size` (as `len`) has passed
+    /// [`check_size`] and [`check_file_size_limit`]: reserves, sets the
+    /// length, and remembers it for [`map`](Self::map).
+    fn resize_checked(&self, len: libc::off_t, size: usize) -> Result<()> {
         if !self.sparse && len > 0 {
             self.reserve(len, size)?;
         }
-        self.ftruncate(len, size)
+        self.ftruncate(len, size)?;
+        self.known_size.store(size, Ordering::Relaxed);
+        Ok(())
     }
 
     /// Allocates the pages of bytes `0..len` (`posix_fallocate`), growing the
@@ -1268,8 +1322,25 @@ impl SharedMemory {
     ///
     /// An empty object cannot be mapped: that is an
     /// [`InvalidInput`](ErrorKind::InvalidInput) error telling you to set a
-    /// size first. The mapping has the size the object has now; map again
-    /// after a resize to see the new extent.
+    /// size first. Map again after a resize to see the new extent.
+    ///
+    /// # What is mapped
+    ///
+    /// - A handle that gave the object its size itself (a size when opening,
+    ///   as [`create`](Self::create) and [`create_new`](Self::create_new)
+    ///   do, or [`set_len`](Self::set_len)) maps the size it last gave,
+    ///   without asking the kernel, as a C program maps the length it passed
+    ///   to `ftruncate`.
+    /// - Any other handle (opened without a size, a
+    ///   [`try_clone`](Self::try_clone), an adopted descriptor) maps the size
+    ///   the object has now, read with `fstat`.
+    ///
+    /// So a resize by another handle or process after this handle's own is
+    /// not seen by `map()`: use [`map_range`](Self::map_range)`(0,
+    /// `[`size()`](Self::size)`?)`, which checks against the current size,
+    /// or open a new handle. As with any mapping, touching bytes that another
+    /// process cut off by shrinking the object raises `SIGBUS`; agree on
+    /// sizes before shrinking (see [`set_len`](Self::set_len)).
     ///
     /// ```
     /// let shm = posix_ipc::SharedMemory::create_unique(3333)?;
@@ -1284,7 +1355,10 @@ impl SharedMemory {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn map(&self) -> Result<Mapping> {
-        let size = self.size()?;
+        let size = match self.known_size.load(Ordering::Relaxed) {
+            0 => self.size()?,
+            known => known,
+        };
         if size == 0 {
             return Err(Error::invalid_input(
                 "mmap",
@@ -1295,7 +1369,18 @@ impl SharedMemory {
                 ),
             ));
         }
-        Mapping::new(self.as_fd(), 0, size, !self.read_only)
+        self.prepared(Mapping::new(self.as_fd(), 0, size, !self.read_only))
+    }
+
+    /// `mapped`, pre-faulted if the handle was opened with
+    /// [`populate(true)`](SharedMemoryOptions::populate); on a failure the
+    /// mapping is unmapped again.
+    fn prepared(&self, mapped: Result<Mapping>) -> Result<Mapping> {
+        let map = mapped?;
+        if self.populate {
+            map.populate()?;
+        }
+        Ok(map)
     }
 
     /// Maps `len` bytes starting at byte `offset` of the object.
@@ -1338,7 +1423,7 @@ impl SharedMemory {
                 ),
             ));
         }
-        Mapping::new(self.as_fd(), offset, len, !self.read_only)
+        self.prepared(Mapping::new(self.as_fd(), offset, len, !self.read_only))
     }
 
     /// Removes the object's name (`shm_unlink`); see [`unlink_shared_memory`].
@@ -1466,6 +1551,8 @@ impl SharedMemory {
             read_only,
             created: false,
             sparse: false,
+            known_size: AtomicUsize::new(0),
+            populate: false,
         })
     }
 
@@ -1491,6 +1578,8 @@ impl SharedMemory {
             read_only: self.read_only,
             created: false,
             sparse: self.sparse,
+            known_size: AtomicUsize::new(0),
+            populate: self.populate,
         })
     }
 

@@ -691,6 +691,14 @@ fn timed_transfer_error(op: &'static str, timeout: Timeout, dir: Dir) -> Error {
     transfer_error(e, dir)
 }
 
+/// [`transfer_error`] of `errno` after `op` failed: out of line, so the
+/// hot paths keep only the test of the return value.
+#[cold]
+#[inline(never)]
+fn last_transfer_error(op: &'static str, dir: Dir) -> Error {
+    transfer_error(Error::last_os_error(op), dir)
+}
+
 /// Makes send/receive errno errors say what happened (static messages: the
 /// non-blocking path creates them often and must not allocate).
 fn transfer_error(e: Error, dir: Dir) -> Error {
@@ -981,60 +989,79 @@ impl MessageQueue {
         nix::sys::stat::fstat(self.as_fd()).map_err(|e| Error::from_errno("fstat", e as i32))
     }
 
+    /// Refuses what the kernel would refuse or misread, before `mq_send`.
+    /// The test is inlined into the hot path; the errors are built out of
+    /// line ([`send_refused`](Self::send_refused)).
     #[inline]
     fn check_send(&self, message: &[u8], priority: u32) -> Result<()> {
+        // Every system allows priorities below 32 (POSIX's smallest
+        // MQ_PRIO_MAX), so the common ones skip the limit lookup.
+        if self.write
+            && message.len() <= self.max_message_size
+            && (priority < 32 || priority <= limits::message_priority_max())
+        {
+            Ok(())
+        } else {
+            Err(self.send_refused(message.len(), priority))
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn send_refused(&self, len: usize, priority: u32) -> Error {
         if !self.write {
-            return Err(Error::new(
+            return Error::new(
                 ErrorKind::PermissionDenied,
                 "mq_send",
                 "the queue is not open for writing; open it with .write(true)",
-            ));
+            );
         }
-        if message.len() > self.max_message_size {
-            return Err(Error::invalid_input(
+        if len > self.max_message_size {
+            return Error::invalid_input(
                 "mq_send",
                 format!(
-                    "the message is {} bytes; this queue's messages may be at most {} bytes \
+                    "the message is {len} bytes; this queue's messages may be at most {} bytes \
                      (max_message_size)",
-                    message.len(),
                     self.max_message_size
                 ),
-            ));
+            );
         }
         let max = limits::message_priority_max();
-        if priority > max {
-            return Err(Error::invalid_input(
-                "mq_send",
-                format!(
-                    "priority {priority} is above the highest allowed, MQ_PRIO_MAX - 1 = {max}"
-                ),
-            ));
-        }
-        Ok(())
+        Error::invalid_input(
+            "mq_send",
+            format!("priority {priority} is above the highest allowed, MQ_PRIO_MAX - 1 = {max}"),
+        )
     }
 
+    /// Refuses a handle not open for reading or a buffer shorter than the
+    /// largest message, before `mq_receive`; errors built out of line.
     #[inline]
     fn check_receive(&self, buf: &[u8]) -> Result<()> {
+        if self.read && buf.len() >= self.max_message_size {
+            Ok(())
+        } else {
+            Err(self.receive_refused(buf.len()))
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn receive_refused(&self, len: usize) -> Error {
         if !self.read {
-            return Err(Error::new(
+            return Error::new(
                 ErrorKind::PermissionDenied,
                 "mq_receive",
                 "the queue is not open for reading; open it with .read(true)",
-            ));
+            );
         }
-        if buf.len() < self.max_message_size {
-            return Err(Error::invalid_input(
-                "mq_receive",
-                format!(
-                    "the buffer is {} bytes; this queue's messages may be up to {} bytes, so \
-                     receive needs a buffer of at least {} bytes (max_message_size())",
-                    buf.len(),
-                    self.max_message_size,
-                    self.max_message_size
-                ),
-            ));
-        }
-        Ok(())
+        Error::invalid_input(
+            "mq_receive",
+            format!(
+                "the buffer is {len} bytes; this queue's messages may be up to {} bytes, so \
+                 receive needs a buffer of at least {} bytes (max_message_size())",
+                self.max_message_size, self.max_message_size
+            ),
+        )
     }
 
     /// Sends `message` with `priority` (0 to [`limits::message_priority_max()`],
@@ -1064,7 +1091,9 @@ impl MessageQueue {
         // SAFETY: the pointer and length describe `message`, which the kernel only reads.
         let rc =
             unsafe { sys::mq_send(self.mqd, message.as_ptr().cast(), message.len(), priority) };
-        check("mq_send", rc).map_err(|e| transfer_error(e, Dir::Send))?;
+        if rc != 0 {
+            return Err(last_transfer_error("mq_send", Dir::Send));
+        }
         Ok(())
     }
 
@@ -1146,8 +1175,11 @@ impl MessageQueue {
         // `priority` is a valid, writable unsigned int.
         let n =
             unsafe { sys::mq_receive(self.mqd, buf.as_mut_ptr().cast(), buf.len(), &mut priority) };
-        let n = check("mq_receive", n).map_err(|e| transfer_error(e, Dir::Receive))?;
-        Ok((n.unsigned_abs(), priority))
+        // mq_receive returns the length, or -1 with errno set.
+        let Ok(n) = usize::try_from(n) else {
+            return Err(last_transfer_error("mq_receive", Dir::Receive));
+        };
+        Ok((n, priority))
     }
 
     /// [`receive`](Self::receive) waiting at most `timeout` for a message (see

@@ -3,6 +3,7 @@
 //! every bad input (`errors`).
 
 mod errors;
+mod populate;
 mod posix_ipc_suite;
 mod processes;
 #[path = "../support/mod.rs"]

@@ -1,0 +1,98 @@
+//! Pre-faulted mappings (`SharedMemoryOptions::populate`): every page of a
+//! new mapping is in this process's page tables before the first access
+//! (the mapping's `Rss` in `/proc/self/smaps`), writable ones writable
+//! (writing them takes no fault), and the contents never change.
+
+use posix_ipc::{Mapping, SharedMemory};
+
+use crate::{fresh, page, pattern, pattern_vec};
+
+/// This thread's minor page faults so far.
+fn minor_faults() -> i64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::uninit();
+    // SAFETY: getrusage fills in the rusage it is given.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_THREAD, usage.as_mut_ptr()) };
+    assert_eq!(rc, 0);
+    // SAFETY: getrusage succeeded, so it filled in `usage`.
+    unsafe { usage.assume_init() }.ru_minflt
+}
+
+/// The resident size in KiB of the mapping that holds `map`'s first byte.
+fn resident_kib(map: &Mapping) -> u64 {
+    let addr = map.as_ptr() as usize;
+    let start = format!("{:x}-", addr - addr % page());
+    let smaps = std::fs::read_to_string("/proc/self/smaps").expect("read /proc/self/smaps");
+    let mut lines = smaps.lines().skip_while(|l| !l.starts_with(&start));
+    assert!(lines.next().is_some(), "no mapping at {start} in smaps");
+    let rss = lines
+        .find_map(|l| l.strip_prefix("Rss:"))
+        .expect("an Rss line");
+    rss.trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .expect("Rss in kB")
+}
+
+fn kib(bytes: usize) -> u64 {
+    (bytes.div_ceil(page()) * page() / 1024) as u64
+}
+
+/// Writes one byte (the pattern's) into every page of `map` and returns
+/// the page faults that took.
+fn faults_writing_every_page(map: &Mapping) -> i64 {
+    let before = minor_faults();
+    for offset in (0..map.len()).step_by(page()) {
+        map.write_at(offset, &[pattern(1, offset)]).unwrap();
+    }
+    minor_faults() - before
+}
+
+#[test]
+fn a_populating_handle_maps_every_page_before_returning_a_mapping() {
+    let size = 64 * page();
+    let (shm, _g) = fresh(size);
+    shm.map()
+        .unwrap()
+        .write_at(0, &pattern_vec(1, size))
+        .unwrap();
+    let name = shm.name().unwrap();
+
+    let plain = SharedMemory::open(name).unwrap().map().unwrap();
+    assert_eq!(resident_kib(&plain), 0);
+    assert!(faults_writing_every_page(&plain) >= 64);
+    drop(plain);
+
+    let populating = SharedMemory::options().populate(true).open(name).unwrap();
+    let map = populating.map().unwrap();
+    assert_eq!(resident_kib(&map), kib(size));
+    assert_eq!(faults_writing_every_page(&map), 0);
+    assert_eq!(map.read_vec(0, size).unwrap(), pattern_vec(1, size));
+    // A range that starts inside a page: its pages, not the whole object.
+    let range = populating.map_range(3 * page() + 5, 2 * page()).unwrap();
+    assert_eq!(resident_kib(&range), kib(3 * page()));
+
+    let read_only = SharedMemory::options()
+        .read_only(true)
+        .populate(true)
+        .open(name)
+        .unwrap();
+    let map = read_only.map().unwrap();
+    assert_eq!(resident_kib(&map), kib(size));
+    assert_eq!(map.read_vec(0, size).unwrap(), pattern_vec(1, size));
+}
+
+#[test]
+fn a_sparse_object_gets_its_pages_when_a_populating_handle_maps_it() {
+    let size = 32 * page();
+    let (shm, _g) = fresh(0);
+    let sparse = SharedMemory::options()
+        .sparse(true)
+        .populate(true)
+        .size(size)
+        .open(shm.name().unwrap())
+        .unwrap();
+    let map = sparse.map().unwrap();
+    assert_eq!(resident_kib(&map), kib(size));
+    assert!(map.read_vec(0, size).unwrap().iter().all(|&b| b == 0));
+}
