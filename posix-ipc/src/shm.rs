@@ -500,7 +500,7 @@ impl SharedMemoryOptions {
                 let oflag = c.oflag() | access;
                 // SAFETY: the name is a valid NUL-terminated C string; shm_open only reads it.
                 let rc = unsafe {
-                    sys::shm_open(name.as_c_str().as_ptr(), oflag, mode.bits() as libc::mode_t)
+                    sys::shm_open(name.as_c_str().as_ptr(), oflag, raw_mode(mode))
                 };
                 let fd = check("shm_open", rc).map_err(|e| open_error(e, &name, self.truncate))?;
                 // SAFETY: shm_open succeeded, so `fd` is a fresh descriptor nobody else owns.
@@ -621,9 +621,12 @@ fn file_size_limit() -> Option<(Option<u64>, Option<u64>)> {
     if unsafe { libc::getrlimit(libc::RLIMIT_FSIZE, &mut r) } != 0 {
         return None;
     }
-    // `rlim_t` is 32 bits on i686.
+    // `rlim_t` is 32 bits on i686 and signed (`i64`) on FreeBSD, where the
+    // only negative value is RLIM_INFINITY (checked first).
     #[allow(clippy::useless_conversion)]
-    let conv = |v: libc::rlim_t| (v != libc::RLIM_INFINITY).then_some(u64::from(v));
+    let conv = |v: libc::rlim_t| {
+        (v != libc::RLIM_INFINITY).then(|| u64::try_from(v).unwrap_or(u64::MAX))
+    };
     Some((conv(r.rlim_cur), conv(r.rlim_max)))
 }
 
@@ -654,6 +657,13 @@ fn check_file_size_limit(name: Shown<'_>, size: usize) -> Result<()> {
              unit) or with setrlimit(RLIMIT_FSIZE) up to the hard limit"
         ),
     ))
+}
+
+/// `mode` as the `mode_t` of a call (`u16` on macOS and the BSDs, where the
+/// bits `Mode::MAX_BITS` allows still fit).
+#[allow(clippy::useless_conversion)]
+fn raw_mode(mode: Mode) -> libc::mode_t {
+    libc::mode_t::try_from(mode.bits() & Mode::MAX_BITS).unwrap_or(0)
 }
 
 /// The permission bits of a `stat` (`mode_t` is `u16` on macOS and the BSDs).
@@ -1267,7 +1277,7 @@ impl SharedMemory {
     pub fn set_mode(&self, mode: impl IntoMode) -> Result<()> {
         let mode = flags::object_mode(mode.into_mode_bits(), "shared memory object")?;
         // SAFETY: fchmod on a descriptor this handle owns; no memory is passed.
-        let rc = unsafe { libc::fchmod(self.fd.as_raw_fd(), mode.bits() as libc::mode_t) };
+        let rc = unsafe { libc::fchmod(self.fd.as_raw_fd(), raw_mode(mode)) };
         check("fchmod", rc).map(drop)
     }
 

@@ -24,6 +24,7 @@ use std::path::PathBuf;
 
 use ipc_common::Mode;
 
+#[cfg(target_os = "linux")]
 use crate::name::Name;
 
 /// What opening learned about a semaphore's file.
