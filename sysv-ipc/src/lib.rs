@@ -136,6 +136,9 @@
 //! object. [`RobustMutex`] and [`Condvar`] come from `ipc-common` and are
 //! re-exported here (Linux and FreeBSD; see [`ROBUST_MUTEX_SUPPORTED`]).
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// The prose links to items some targets lack (System V message queues on
+// macOS, Linux-only limits); the Linux documentation build checks every link.
+#![cfg_attr(not(target_os = "linux"), allow(rustdoc::broken_intra_doc_links))]
 #![deny(missing_docs)]
 
 /// The error of every call of this crate, re-exported from `ipc-common`
@@ -219,10 +222,25 @@ pub use shm::{
     Attachment, SharedMemory, SharedMemoryOptions, SharedMemoryStat, attach, remove_shared_memory,
 };
 #[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
 pub use shm::{SHM_HUGETLB, SHM_NORESERVE};
 
 // ---- Message queues (msg.rs) ----
+/// True where this crate has System V message queues: everywhere but
+/// macOS. macOS has them, but the `libc` crate declares neither `msgget` &
+/// co. nor `struct msqid_ds` for it, and this family writes no struct layout
+/// by hand, so [`MessageQueue`] and its companions are absent there (a
+/// compile error, never a run-time failure). sysv_ipc has no such flag; it is
+/// the counterpart of posix_ipc's `MESSAGE_QUEUES_SUPPORTED`.
+///
+/// ```
+/// assert_eq!(sysv_ipc::MESSAGE_QUEUES_SUPPORTED, !cfg!(target_vendor = "apple"));
+/// ```
+pub const MESSAGE_QUEUES_SUPPORTED: bool = cfg!(not(target_vendor = "apple"));
+#[cfg(not(target_vendor = "apple"))]
 mod msg;
+#[cfg(not(target_vendor = "apple"))]
+#[cfg_attr(docsrs, doc(cfg(not(target_vendor = "apple"))))]
 pub use msg::{
     DEFAULT_MAX_MESSAGE_SIZE, Message, MessageQueue, MessageQueueOptions, MessageQueueStat,
     STACK_MESSAGE_SIZE, Selector, Wait, remove_message_queue,

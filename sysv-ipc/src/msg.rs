@@ -340,7 +340,10 @@ impl From<&sys::msqid_ds> for MessageQueueStat {
             receive_time: ipc::time(ds.msg_rtime),
             change_time: ipc::change_time(ds.msg_ctime),
             current_messages: u64::from(ds.msg_qnum),
+            #[cfg(target_os = "linux")]
             current_bytes: u64::from(ds.__msg_cbytes),
+            #[cfg(target_os = "freebsd")]
+            current_bytes: u64::from(ds.msg_cbytes),
             max_size: u64::from(ds.msg_qbytes),
             last_send_pid: ipc::pid(ds.msg_lspid),
             last_receive_pid: ipc::pid(ds.msg_lrpid),
