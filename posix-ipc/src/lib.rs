@@ -22,7 +22,8 @@
 //!   refuses an existing object of another user (see [Security](#security)),
 //!   and `created()` tells whether it created the object.
 //! - **Names are validated before any system call** ([`Name`]): `/` + 1 to 255
-//!   bytes (251 for semaphores), no further `/`, no NUL.
+//!   bytes (251 for semaphores; 29 for both on macOS, see [`NAME_MAX`]), no
+//!   further `/`, no NUL.
 //! - **Ownership**: a handle closes itself on drop; `close(self)` returns the
 //!   error if you want it. Unlinking is always explicit (`unlink(&self)`, the
 //!   module `unlink_*` functions), or opt-in: `unlink_on_drop(self)` wraps any
