@@ -1030,6 +1030,10 @@ impl SharedMemory {
     /// (unless this handle is sparse), then sets the length.
     fn resize(&self, size: usize) -> Result<()> {
         let len = check_size("ftruncate", size)?;
+        #[cfg(target_vendor = "apple")]
+        if self.sized_once(size)? {
+            return Ok(());
+        }
         check_file_size_limit(self.shown(), size)?;
         if !self.sparse && len > 0 {
             self.reserve(len, size)?;
@@ -1120,6 +1124,32 @@ impl SharedMemory {
         )
     }
 
+    /// macOS gives a shared memory object its size once: a second
+    /// `ftruncate` fails with a bare `EINVAL`, even to the same size. Returns
+    /// `true` when the object already has `size` bytes (nothing to do), and
+    /// an [`Unsupported`](ErrorKind::Unsupported) error that says so when it
+    /// has another non-zero size.
+    #[cfg(target_vendor = "apple")]
+    fn sized_once(&self, size: usize) -> Result<bool> {
+        let now = self.size()?;
+        if now == 0 {
+            return Ok(false);
+        }
+        if now == size {
+            return Ok(true);
+        }
+        Err(Error::new(
+            ErrorKind::Unsupported,
+            "ftruncate",
+            format!(
+                "cannot resize {} from {now} to {size} bytes: macOS sets a shared memory \
+                 object's size only once, when it is first sized. Create a new object of \
+                 the size you need (and unlink this one), or open it without a size",
+                self.shown()
+            ),
+        ))
+    }
+
     /// `ftruncate` to `len` (= `size`, checked).
     fn ftruncate(&self, len: libc::off_t, size: usize) -> Result<()> {
         // SAFETY: ftruncate on a descriptor this handle owns; no memory is passed.
@@ -1170,6 +1200,13 @@ impl SharedMemory {
     /// Shrinking under existing [`Mapping`]s (here or in other processes) is
     /// allowed by the OS, but touching their bytes past the new end then
     /// raises `SIGBUS`; agree on sizes before shrinking.
+    ///
+    /// On macOS an object is sized once: setting the size of an object that
+    /// already has a different non-zero size (including truncating it to 0)
+    /// fails with [`Unsupported`](ErrorKind::Unsupported), and setting the
+    /// size it already has does nothing. The same holds for the size given
+    /// to `SharedMemory::create` for an existing object, and for
+    /// `truncate(true)`.
     ///
     /// ```
     /// let shm = posix_ipc::SharedMemory::create_unique(0)?;
