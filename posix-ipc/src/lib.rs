@@ -179,13 +179,42 @@ pub use name::{IntoName, NAME_MAX, Name, SEMAPHORE_NAME_MAX, UNIQUE_NAME_LEN};
 
 /// True where `sem_timedwait` exists, so [`Timeout::After`] works for
 /// semaphores (everywhere but macOS).
+///
+/// On macOS `Semaphore::acquire` still takes a [`Timeout`], so that code
+/// reads the same everywhere: `Forever` and `Immediate` work, and a
+/// non-zero `After` fails with [`ErrorKind::Unsupported`] before any call
+/// (posix_ipc silently waits forever instead). On Linux with musl, which has
+/// no `sem_clockwait`, the wait is `sem_timedwait` against the realtime
+/// clock, so a wall-clock jump lengthens or shortens it (glibc waits on the
+/// monotonic clock).
+///
+/// ```
+/// assert_eq!(posix_ipc::SEMAPHORE_TIMEOUT_SUPPORTED, !cfg!(target_vendor = "apple"));
+/// ```
 pub const SEMAPHORE_TIMEOUT_SUPPORTED: bool = cfg!(not(target_vendor = "apple"));
 
-/// True where `sem_getvalue` works (everywhere but macOS).
+/// True where `sem_getvalue` works (everywhere but macOS, where it exists
+/// but always fails): `Semaphore::value` is absent on macOS, a compile
+/// error rather than a call that always fails.
+///
+/// ```
+/// assert_eq!(posix_ipc::SEMAPHORE_VALUE_SUPPORTED, !cfg!(target_vendor = "apple"));
+/// ```
 pub const SEMAPHORE_VALUE_SUPPORTED: bool = cfg!(not(target_vendor = "apple"));
 
-/// True where POSIX message queues exist (everywhere but macOS).
-pub const MESSAGE_QUEUES_SUPPORTED: bool = cfg!(not(target_vendor = "apple"));
+/// True where this crate has POSIX message queues ([`MessageQueue`]): Linux.
+///
+/// macOS has no POSIX message queues. FreeBSD has them (their descriptor
+/// comes from `mq_getfd_np`, which `posix-ipc-sys` declares), but this
+/// crate's [`MessageQueue`] is written for Linux, where a queue descriptor is
+/// a file descriptor, and is not yet ported there: until it is, the type is
+/// absent on FreeBSD and this constant is false, so it never promises a type
+/// that does not exist.
+///
+/// ```
+/// assert_eq!(posix_ipc::MESSAGE_QUEUES_SUPPORTED, cfg!(target_os = "linux"));
+/// ```
+pub const MESSAGE_QUEUES_SUPPORTED: bool = cfg!(target_os = "linux");
 
 // ---- Semaphores (semaphore.rs) ----
 mod semaphore;

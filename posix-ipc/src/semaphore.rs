@@ -740,7 +740,10 @@ impl Semaphore {
     ///   [`TimedOut`](ErrorKind::TimedOut) (errno `ETIMEDOUT`). On
     ///   Linux/glibc the deadline is on `CLOCK_MONOTONIC` (`sem_clockwait`),
     ///   so changing the wall clock does not stretch or cut the wait; elsewhere
-    ///   `sem_timedwait` measures it on `CLOCK_REALTIME`. A duration too long
+    ///   (Linux/musl, which has no `sem_clockwait`, and FreeBSD)
+    ///   `sem_timedwait` measures it on `CLOCK_REALTIME`, so setting the wall
+    ///   clock forward ends the wait early and setting it back lengthens it
+    ///   by as much. A duration too long
     ///   for the clock is [`InvalidInput`](ErrorKind::InvalidInput) (use
     ///   `Forever`). Where [`SEMAPHORE_TIMEOUT_SUPPORTED`](crate::SEMAPHORE_TIMEOUT_SUPPORTED)
     ///   is false (macOS), a non-zero `After` is
@@ -1072,7 +1075,9 @@ fn timed_wait(sem: *mut sys::sem_t, timeout: Timeout) -> Result<libc::c_int> {
     })
 }
 
-/// `sem_timedwait` on `CLOCK_REALTIME` (no `sem_clockwait` here).
+/// `sem_timedwait` on `CLOCK_REALTIME`: musl and FreeBSD have no
+/// `sem_clockwait`, so a wall-clock jump moves the deadline (documented on
+/// `acquire`).
 #[cfg(not(any(all(target_os = "linux", target_env = "gnu"), target_vendor = "apple")))]
 fn timed_wait(sem: *mut sys::sem_t, timeout: Timeout) -> Result<libc::c_int> {
     let deadline = timeout.deadline(libc::CLOCK_REALTIME)?;
