@@ -499,9 +499,7 @@ impl SharedMemoryOptions {
             flags::create_or_open("shared memory object", &name, creation, |c| {
                 let oflag = c.oflag() | access;
                 // SAFETY: the name is a valid NUL-terminated C string; shm_open only reads it.
-                let rc = unsafe {
-                    sys::shm_open(name.as_c_str().as_ptr(), oflag, raw_mode(mode))
-                };
+                let rc = unsafe { sys::shm_open(name.as_c_str().as_ptr(), oflag, raw_mode(mode)) };
                 let fd = check("shm_open", rc).map_err(|e| open_error(e, &name, self.truncate))?;
                 // SAFETY: shm_open succeeded, so `fd` is a fresh descriptor nobody else owns.
                 let fd = unsafe { OwnedFd::from_raw_fd(fd) };
@@ -624,9 +622,8 @@ fn file_size_limit() -> Option<(Option<u64>, Option<u64>)> {
     // `rlim_t` is 32 bits on i686 and signed (`i64`) on FreeBSD, where the
     // only negative value is RLIM_INFINITY (checked first).
     #[allow(clippy::useless_conversion)]
-    let conv = |v: libc::rlim_t| {
-        (v != libc::RLIM_INFINITY).then(|| u64::try_from(v).unwrap_or(u64::MAX))
-    };
+    let conv =
+        |v: libc::rlim_t| (v != libc::RLIM_INFINITY).then(|| u64::try_from(v).unwrap_or(u64::MAX));
     Some((conv(r.rlim_cur), conv(r.rlim_max)))
 }
 
