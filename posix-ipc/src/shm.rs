@@ -621,7 +621,7 @@ fn file_size_limit() -> Option<(Option<u64>, Option<u64>)> {
     }
     // `rlim_t` is 32 bits on i686 and signed (`i64`) on FreeBSD, where the
     // only negative value is RLIM_INFINITY (checked first).
-    #[allow(clippy::useless_conversion)]
+    #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
     let conv =
         |v: libc::rlim_t| (v != libc::RLIM_INFINITY).then(|| u64::try_from(v).unwrap_or(u64::MAX));
     Some((conv(r.rlim_cur), conv(r.rlim_max)))
