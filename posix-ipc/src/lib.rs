@@ -129,7 +129,7 @@
 /// | `Interrupted` | a signal handler installed without `SA_RESTART` interrupted a wait |
 /// | `InvalidInput` | a bad name, flags, mode, size, priority, buffer or signal, refused before any system call; a file under a semaphore's name that is no semaphore |
 /// | `LimitExceeded` | a system limit: open files, `RLIMIT_MSGQUEUE`, `RLIMIT_FSIZE`, a full `/dev/shm`, `SEM_VALUE_MAX`, memory |
-/// | `Unsupported` | the platform lacks it (a timed semaphore wait on macOS, a missing `/proc` file) |
+/// | `Unsupported` | the platform lacks it (a timed semaphore wait on macOS, resizing sized shared memory on macOS, a missing `/proc` file); a named semaphore made by another C library or word size (musl and glibc, 32- and 64-bit glibc), which this program cannot share |
 /// | `NotRecoverable` | a [`RobustMutex`] whose dead owner's data was never marked consistent |
 /// | `Other` | anything else; [`Error::raw_os_error`] has the errno |
 ///
