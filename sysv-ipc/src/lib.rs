@@ -34,7 +34,9 @@
 //! - **Blocking calls take `impl Into<`[`Timeout`]`>`** (a `Timeout`, or a
 //!   [`Duration`](std::time::Duration) for `After`), implemented with
 //!   `semtimedop` on Linux (sysv_ipc's Linux wheels silently ignore
-//!   timeouts); an expired one is [`ErrorKind::TimedOut`], `Immediate` that
+//!   timeouts; macOS and FreeBSD have no `semtimedop`, so there a non-zero
+//!   `After` is [`ErrorKind::Unsupported`], see
+//!   [`SEMAPHORE_TIMEOUT_SUPPORTED`]); an expired one is [`ErrorKind::TimedOut`], `Immediate` that
 //!   cannot proceed [`ErrorKind::WouldBlock`]. Message queues have no kernel
 //!   timeout: their sends and receives take a [`Wait`] (block or not) in the
 //!   same last position, and never pretend to time out. A signal
