@@ -272,6 +272,20 @@ mod tests {
     }
 
     #[test]
+    fn raw_keys_round_trip_and_widen_without_loss() {
+        assert_eq!(Key::from_raw(-7).as_raw(), -7);
+        assert_eq!(Key::from_raw(sys::IPC_PRIVATE), Key::PRIVATE);
+        // Where key_t is 32 bits a hex constant with the top bit set is a
+        // negative key, and widening keeps it negative (as C's cast does).
+        assert_eq!(i64::from(Key::from_bits(0xFFFF_FFFF)), -1);
+        assert_eq!(i64::from(Key::new(i32::MIN)), i64::from(i32::MIN));
+        assert_eq!(
+            Key::try_from(i64::from(Key::new(0x1C5A))).unwrap(),
+            Key::new(0x1C5A)
+        );
+    }
+
+    #[test]
     fn display_is_hex() {
         assert_eq!(Key::new(42).to_string(), "0x0000002a");
         assert_eq!(format!("{:?}", Key::new(-1)), "Key(0xffffffff)");

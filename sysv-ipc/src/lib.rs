@@ -163,7 +163,7 @@
 /// | `NotAttached` | the shared memory handle's own attachment was detached |
 /// | `InvalidInput` | a bad key, flags, mode, size, delta, index, value, selector or message type, refused before any system call; a message above `msgmax`; a read past the end |
 /// | `LimitExceeded` | a system limit: `SEMMNI`, `SEMMNS`, `SHMMNI`, `SHMALL`, `MSGMNI`, `SEMVMX` (a release that would pass it), memory |
-/// | `Unsupported` | a limit the running system does not publish; a [`Timeout`] a message queue cannot honour (`Wait::try_from`) |
+/// | `Unsupported` | a limit the running system does not publish; a [`Timeout`] a message queue cannot honour (`Wait::try_from`); a semaphore [`Timeout::After`] on macOS and FreeBSD, which have no `semtimedop` |
 /// | `NotRecoverable` | a [`RobustMutex`] whose dead owner's data was never marked consistent |
 /// | `Other` | anything else; [`Error::raw_os_error`] has the errno |
 ///
