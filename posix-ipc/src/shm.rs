@@ -71,12 +71,12 @@ pub const SHARED_MEMORY_SIZE_MAX: usize = if (libc::off_t::MAX as u128) < (usize
 ///
 /// # Names starting with `/sem.`
 ///
-/// On Linux, glibc and musl keep the named semaphore `/x` in the file
+/// On Linux, glibc keeps the named semaphore `/x` in the file
 /// `/dev/shm/sem.x`, which is also the file of the shared memory object
 /// `/sem.x`. A C program or Python's posix_ipc may well name shared memory
 /// `/sem.something`, and such objects open, resize and unlink here as any
 /// other. Only a name whose file really holds a semaphore (exactly the size
-/// of a `sem_t` and, with glibc, the contents `sem_open` writes) is refused,
+/// of a `sem_t` and the contents glibc's `sem_open` writes) is refused,
 /// by [`open`](SharedMemoryOptions::open) and [`unlink_shared_memory`], with
 /// an [`InvalidInput`](ErrorKind::InvalidInput) error that names the
 /// semaphore and says to use [`Semaphore`](crate::Semaphore) or
@@ -84,6 +84,12 @@ pub const SHARED_MEMORY_SIZE_MAX: usize = if (libc::off_t::MAX as u128) < (usize
 /// shared memory would corrupt the semaphore (a shrink kills its users with
 /// `SIGBUS`). The file is read before the call: this guards against
 /// mistakes, not against a process that swaps the file at that moment.
+///
+/// musl keeps the semaphore `/x` in `/dev/shm/x`, the file of the shared
+/// memory object `/x` itself, and its `sem_t` has no word that tells it from
+/// 32 bytes of shared memory: there nothing is refused, and a program must
+/// not use one name for both (nor open glibc's `/dev/shm/sem.x` semaphores,
+/// which musl programs cannot share anyway).
 ///
 /// ```
 /// use posix_ipc::{Semaphore, SharedMemory};
@@ -732,8 +738,9 @@ fn shm_name(op: &'static str, name: impl IntoName) -> Result<Name> {
     Ok(name)
 }
 
-/// On Linux the named semaphore `/x` lives in `/dev/shm/sem.x` (glibc and
-/// musl), which is also the file of the shared memory object `/sem.x`.
+/// With glibc the named semaphore `/x` lives in `/dev/shm/sem.x`, which is
+/// also the file of the shared memory object `/sem.x` (musl: see
+/// [`SharedMemory`](SharedMemory#names-starting-with-sem)).
 /// Opening a semaphore's file as shared memory and resizing or writing it
 /// would corrupt a live semaphore (a shrink makes every user of the
 /// semaphore die of `SIGBUS`), so such a name is refused, but only when its
@@ -742,12 +749,12 @@ fn shm_name(op: &'static str, name: impl IntoName) -> Result<Name> {
 /// objects named `/sem.x` made by C programs or Python (any other size, or
 /// other contents) open and unlink as usual, and so does a name with no
 /// file yet. The check reads the file before the call; it guards against
-/// mistakes, not against a process racing to swap the file.
+/// mistakes, not against a process racing to swap the file. glibc only.
 fn refuse_semaphore_file(op: &'static str, name: &Name) -> Result<()> {
     let Some(semaphore) = name.as_bytes().strip_prefix(b"/sem.") else {
         return Ok(());
     };
-    if !cfg!(target_os = "linux") || !is_semaphore_file(name) {
+    if !cfg!(all(target_os = "linux", target_env = "gnu")) || !is_semaphore_file(name) {
         return Ok(());
     }
     let semaphore = String::from_utf8_lossy(semaphore);
