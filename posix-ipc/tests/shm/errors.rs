@@ -72,7 +72,11 @@ fn sizes_beyond_off_t_are_invalid_input() {
     // posix_ipc: size=2**64 wraps to 0, size=-1 and 2**63 unlink the segment.
     let (shm, _g) = fresh(4096);
     shm.map().unwrap().write_at(0, b"keep").unwrap();
-    for size in [SHARED_MEMORY_SIZE_MAX + 1, 1 << 63, usize::MAX] {
+    for size in [
+        SHARED_MEMORY_SIZE_MAX + 1,
+        1 << (usize::BITS - 1),
+        usize::MAX,
+    ] {
         let e = SharedMemory::options()
             .size(size)
             .open(shm.name().unwrap())
