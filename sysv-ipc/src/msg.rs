@@ -1794,7 +1794,14 @@ mod tests {
     #[test]
     fn staging_memory_that_cannot_be_had_is_limit_exceeded() {
         let q = MessageQueue::new(Key::PRIVATE, -1, DEFAULT_MAX_MESSAGE_SIZE);
-        let huge = isize::MAX.unsigned_abs() - 64;
+        // On 64-bit targets no allocator has isize::MAX - 64 bytes to give.
+        // A 32-bit process may well get those 2 GiB, so there the size is
+        // one whose staging words (header included) exceed isize::MAX.
+        let huge = if cfg!(target_pointer_width = "64") {
+            isize::MAX.unsigned_abs() - 64
+        } else {
+            isize::MAX.unsigned_abs()
+        };
         let e = q
             .with_msgbuf("msgrcv", huge, |_| -> Result<()> {
                 unreachable!("no buffer")
