@@ -24,6 +24,9 @@
 //!
 //! - POSIX shared memory: the files of `/dev/shm` (name, size, mode, owner,
 //!   times); glibc's named semaphores are the `sem.<name>` files there.
+//!   musl keeps the semaphore `/x` in `/dev/shm/x`, the file of the shared
+//!   memory object `/x`, with nothing that tells the two apart: musl
+//!   programs' semaphores are listed (and cleared) as shared memory.
 //! - POSIX message queues: the files of the mqueue filesystem, wherever
 //!   `/proc/mounts` says it is mounted (`QSIZE` and the notification
 //!   registration from the file, capacity and message count from
