@@ -383,9 +383,10 @@ impl SharedMemoryOptions {
     /// only a small part is ever touched, and accept that risk.
     ///
     /// ```
-    /// // 1 TiB of address space, nothing allocated until touched.
-    /// let shm = posix_ipc::SharedMemory::options().sparse(true).size(1 << 40).create_unique()?;
-    /// assert_eq!(shm.size()?, 1 << 40);
+    /// // 1 TiB (1 GiB on 32-bit targets), nothing allocated until touched.
+    /// let size = 1usize << if cfg!(target_pointer_width = "64") { 40 } else { 30 };
+    /// let shm = posix_ipc::SharedMemory::options().sparse(true).size(size).create_unique()?;
+    /// assert_eq!(shm.size()?, size);
     /// shm.map_range(0, 4096)?.write_at(0, b"only this page is allocated")?;
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
