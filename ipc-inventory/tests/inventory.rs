@@ -73,6 +73,24 @@ fn euid() -> libc::uid_t {
     unsafe { libc::geteuid() }
 }
 
+/// The kind under which the inventory lists a semaphore this program made:
+/// glibc keeps the semaphore `/x` in `/dev/shm/sem.x`, which the inventory
+/// lists as a semaphore; musl keeps it in `/dev/shm/x`, the file of the
+/// shared memory object `/x`, which nothing tells apart from shared memory,
+/// so there it is listed (and cleared) as shared memory.
+const SEM_KIND: Kind = if cfg!(target_env = "musl") {
+    Kind::PosixSharedMemory
+} else {
+    Kind::PosixSemaphore
+};
+
+/// The prefix of a semaphore's file name in `/dev/shm` (see [`SEM_KIND`]).
+const SEM_FILE_PREFIX: &str = if cfg!(target_env = "musl") {
+    ""
+} else {
+    "sem."
+};
+
 fn find<'a>(objects: &'a [Object], kind: Kind, label: &str) -> &'a Object {
     objects
         .iter()
@@ -133,15 +151,23 @@ fn posix_objects_with_sizes_owners_and_holders() {
     assert!(holder.command.is_some());
     assert!(matches!(&o.staleness, Staleness::InUse(r) if r.contains(&me().to_string())));
 
-    let o = find(&inventory.objects, Kind::PosixSemaphore, &sem_name);
+    let o = find(&inventory.objects, SEM_KIND, &sem_name);
     assert_eq!(
         o.path.as_deref(),
         Some(std::path::Path::new(&format!(
-            "/dev/shm/sem.{}",
+            "/dev/shm/{SEM_FILE_PREFIX}{}",
             &sem_name[1..]
         )))
     );
-    assert_eq!(o.size, None, "a semaphore has no size");
+    if cfg!(target_env = "musl") {
+        assert_eq!(
+            o.size,
+            Some(32),
+            "listed as shared memory of a sem_t's size"
+        );
+    } else {
+        assert_eq!(o.size, None, "a semaphore has no size");
+    }
     let holder = o
         .holders
         .as_ref()
@@ -188,7 +214,7 @@ fn posix_objects_with_sizes_owners_and_holders() {
     let inventory = ipc_inventory::list().unwrap();
     for (kind, name) in [
         (Kind::PosixSharedMemory, &shm_name),
-        (Kind::PosixSemaphore, &sem_name),
+        (SEM_KIND, &sem_name),
         (Kind::PosixMessageQueue, &mq_name),
     ] {
         if kind == Kind::PosixMessageQueue && !have_mqueue {
@@ -361,7 +387,7 @@ fn a_killed_runs_objects_are_stale_and_remove_stale_takes_only_them() {
 
     let inventory = ipc_inventory::list().unwrap();
     for (kind, label) in [
-        (Kind::PosixSemaphore, sem.clone()),
+        (SEM_KIND, sem.clone()),
         (Kind::PosixSharedMemory, shm.clone()),
         (Kind::SysvSemaphoreSet, key_label(key)),
         (Kind::SysvSharedMemory, key_label(key)),
@@ -432,8 +458,7 @@ fn crashed_last_run_recipe_frees_the_names_and_refuses_a_live_instance() {
     // The next run: exclusive creates fail until the leftovers are cleared.
     let e = posix_ipc::Semaphore::create_new(sem.as_str(), 1).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::AlreadyExists);
-    let Cleared::Removed(old) = ipc_inventory::clear_stale(Kind::PosixSemaphore, &sem).unwrap()
-    else {
+    let Cleared::Removed(old) = ipc_inventory::clear_stale(SEM_KIND, &sem).unwrap() else {
         panic!("the killed run's semaphore was not removed");
     };
     assert_eq!(old.label(), sem);
@@ -456,7 +481,7 @@ fn crashed_last_run_recipe_frees_the_names_and_refuses_a_live_instance() {
         Cleared::Absent
     ));
     // A live instance (this process) keeps its objects: Busy, naming it.
-    let e = ipc_inventory::clear_stale(Kind::PosixSemaphore, &sem).unwrap_err();
+    let e = ipc_inventory::clear_stale(SEM_KIND, &sem).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Busy, "{e}");
     assert!(e.message().contains(&format!("pid {}", me())), "{e}");
     let e = ipc_inventory::clear_stale_key(Kind::SysvSemaphoreSet, key).unwrap_err();

@@ -60,7 +60,8 @@
 //!   refuses an existing object of another user (see [Security](#security)),
 //!   and `created()` tells whether it created the object.
 //! - **Names are validated before any system call** ([`Name`]): `/` + 1 to 255
-//!   bytes (251 for semaphores), no further `/`, no NUL.
+//!   bytes (251 for semaphores; 29 for both on macOS, see [`NAME_MAX`]), no
+//!   further `/`, no NUL.
 //! - **Ownership**: a handle closes itself on drop; `close(self)` returns the
 //!   error if you want it. Unlinking is always explicit (`unlink(&self)`, the
 //!   module `unlink_*` functions), or opt-in: `unlink_on_drop(self)` wraps any
@@ -142,6 +143,10 @@
 //! object. [`RobustMutex`] and [`Condvar`] come from `ipc-common` and are
 //! re-exported here (Linux and FreeBSD; see [`ROBUST_MUTEX_SUPPORTED`]).
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// The prose links to items some targets lack (message queues on macOS and,
+// for now, FreeBSD; robust mutexes on macOS); the Linux documentation build
+// checks every link.
+#![cfg_attr(not(target_os = "linux"), allow(rustdoc::broken_intra_doc_links))]
 #![deny(missing_docs)]
 
 /// The error of every call of this crate, re-exported from `ipc-common`
@@ -162,7 +167,7 @@
 /// | `Interrupted` | a signal handler installed without `SA_RESTART` interrupted a wait |
 /// | `InvalidInput` | a bad name, flags, mode, size, priority, buffer or signal, refused before any system call; a file under a semaphore's name that is no semaphore |
 /// | `LimitExceeded` | a system limit: open files, `RLIMIT_MSGQUEUE`, `RLIMIT_FSIZE`, a full `/dev/shm`, `SEM_VALUE_MAX`, memory |
-/// | `Unsupported` | the platform lacks it (a timed semaphore wait on macOS, a missing `/proc` file) |
+/// | `Unsupported` | the platform lacks it (a timed semaphore wait on macOS, resizing sized shared memory on macOS, a missing `/proc` file); a named semaphore made by another C library or word size (musl and glibc, 32- and 64-bit glibc), which this program cannot share |
 /// | `NotRecoverable` | a [`RobustMutex`] whose dead owner's data was never marked consistent |
 /// | `Other` | anything else; [`Error::raw_os_error`] has the errno |
 ///
@@ -212,13 +217,42 @@ pub use name::{IntoName, NAME_MAX, Name, SEMAPHORE_NAME_MAX, UNIQUE_NAME_LEN};
 
 /// True where `sem_timedwait` exists, so [`Timeout::After`] works for
 /// semaphores (everywhere but macOS).
+///
+/// On macOS `Semaphore::acquire` still takes a [`Timeout`], so that code
+/// reads the same everywhere: `Forever` and `Immediate` work, and a
+/// non-zero `After` fails with [`ErrorKind::Unsupported`] before any call
+/// (posix_ipc silently waits forever instead). On Linux with musl, which has
+/// no `sem_clockwait`, the wait is `sem_timedwait` against the realtime
+/// clock, so a wall-clock jump lengthens or shortens it (glibc waits on the
+/// monotonic clock).
+///
+/// ```
+/// assert_eq!(posix_ipc::SEMAPHORE_TIMEOUT_SUPPORTED, !cfg!(target_vendor = "apple"));
+/// ```
 pub const SEMAPHORE_TIMEOUT_SUPPORTED: bool = cfg!(not(target_vendor = "apple"));
 
-/// True where `sem_getvalue` works (everywhere but macOS).
+/// True where `sem_getvalue` works (everywhere but macOS, where it exists
+/// but always fails): `Semaphore::value` is absent on macOS, a compile
+/// error rather than a call that always fails.
+///
+/// ```
+/// assert_eq!(posix_ipc::SEMAPHORE_VALUE_SUPPORTED, !cfg!(target_vendor = "apple"));
+/// ```
 pub const SEMAPHORE_VALUE_SUPPORTED: bool = cfg!(not(target_vendor = "apple"));
 
-/// True where POSIX message queues exist (everywhere but macOS).
-pub const MESSAGE_QUEUES_SUPPORTED: bool = cfg!(not(target_vendor = "apple"));
+/// True where this crate has POSIX message queues ([`MessageQueue`]): Linux.
+///
+/// macOS has no POSIX message queues. FreeBSD has them (their descriptor
+/// comes from `mq_getfd_np`, which `posix-ipc-sys` declares), but this
+/// crate's [`MessageQueue`] is written for Linux, where a queue descriptor is
+/// a file descriptor, and is not yet ported there: until it is, the type is
+/// absent on FreeBSD and this constant is false, so it never promises a type
+/// that does not exist.
+///
+/// ```
+/// assert_eq!(posix_ipc::MESSAGE_QUEUES_SUPPORTED, cfg!(target_os = "linux"));
+/// ```
+pub const MESSAGE_QUEUES_SUPPORTED: bool = cfg!(target_os = "linux");
 
 // ---- Semaphores (semaphore.rs) ----
 mod semaphore;

@@ -9,15 +9,43 @@ use std::path::{Path, PathBuf};
 use ipc_common::{Error, Result};
 
 /// The longest name after the leading `/` that shared memory and message
-/// queues accept on Linux (`NAME_MAX`).
+/// queues accept: 255 (`NAME_MAX`) on Linux and FreeBSD, 29 on macOS.
+///
+/// macOS's kernel refuses a shared memory or semaphore name whose length,
+/// counted with the `/` and the terminating NUL as it copies the string in,
+/// is above `PSHMNAMLEN`/`PSEMNAMLEN` (31): so `/` and at most 29 bytes.
+/// Longer names are refused here, before any call, with a message that says
+/// so (posix_ipc leaves it to the kernel's bare `ENAMETOOLONG`).
+#[cfg(not(target_vendor = "apple"))]
 pub const NAME_MAX: usize = 255;
 
-/// The longest semaphore name after the leading `/` on Linux: glibc stores a
-/// semaphore as `/dev/shm/sem.<name>`, so four bytes of `NAME_MAX` are taken.
+/// The longest name after the leading `/` that shared memory and message
+/// queues accept: 255 (`NAME_MAX`) on Linux and FreeBSD, 29 on macOS.
+///
+/// macOS's kernel refuses a shared memory or semaphore name whose length,
+/// counted with the `/` and the terminating NUL as it copies the string in,
+/// is above `PSHMNAMLEN`/`PSEMNAMLEN` (31): so `/` and at most 29 bytes.
+/// Longer names are refused here, before any call, with a message that says
+/// so (posix_ipc leaves it to the kernel's bare `ENAMETOOLONG`).
+#[cfg(target_vendor = "apple")]
+pub const NAME_MAX: usize = 31 - 2;
+
+/// The longest semaphore name after the leading `/`: on Linux glibc stores
+/// a semaphore as `/dev/shm/sem.<name>`, so four bytes of `NAME_MAX` are
+/// taken (251); elsewhere it is [`NAME_MAX`] (29 on macOS, whose limit
+/// `PSEMNAMLEN` equals `PSHMNAMLEN`).
+#[cfg(target_os = "linux")]
 pub const SEMAPHORE_NAME_MAX: usize = NAME_MAX - 4;
 
+/// The longest semaphore name after the leading `/`: on Linux glibc stores
+/// a semaphore as `/dev/shm/sem.<name>`, so four bytes of `NAME_MAX` are
+/// taken (251); elsewhere it is [`NAME_MAX`] (29 on macOS, whose limit
+/// `PSEMNAMLEN` equals `PSHMNAMLEN`).
+#[cfg(not(target_os = "linux"))]
+pub const SEMAPHORE_NAME_MAX: usize = NAME_MAX;
+
 /// The length (including the `/`) of names made by the unique-name
-/// constructors: short enough for macOS's 31-byte limit.
+/// constructors: short enough for macOS's limit (see [`NAME_MAX`]).
 pub const UNIQUE_NAME_LEN: usize = 22;
 
 /// A POSIX IPC object name: `/` followed by 1 to [`NAME_MAX`] bytes, none of
@@ -78,7 +106,9 @@ impl Name {
             ));
         };
         if rest.is_empty() {
-            return bad("\"/\" is empty after the leading '/'; add 1 to 255 bytes".into());
+            return bad(format!(
+                "\"/\" is empty after the leading '/'; add 1 to {NAME_MAX} bytes"
+            ));
         }
         if let Some(i) = rest.iter().position(|&b| b == 0) {
             return bad(format!(
@@ -103,8 +133,13 @@ impl Name {
         }
         if rest.len() > NAME_MAX {
             return bad(format!(
-                "the name is {} bytes after the leading '/'; the limit is {NAME_MAX}",
-                rest.len()
+                "the name is {} bytes after the leading '/'; the limit is {NAME_MAX}{}",
+                rest.len(),
+                if cfg!(target_vendor = "apple") {
+                    " on macOS (PSHMNAMLEN and PSEMNAMLEN, 31 bytes with the '/' and the NUL)"
+                } else {
+                    ""
+                }
             ));
         }
         // Room for the NUL, so that CString::new does not reallocate.

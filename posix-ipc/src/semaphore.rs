@@ -384,6 +384,8 @@ impl SemaphoreOptions {
         if creation.create {
             check_initial_value(self.initial_value)?;
         }
+        #[cfg(all(target_os = "linux", target_env = "musl"))]
+        check_no_glibc_semaphore(&name)?;
         let ((mut sem, backing), created) =
             flags::create_or_open("semaphore", &name, creation, |c| {
                 // Only an existing semaphore whose owner is to be checked
@@ -397,6 +399,8 @@ impl SemaphoreOptions {
             check_semaphore_owner(&name, backing.as_ref())?;
         }
         if !created && let Some(backing) = &backing {
+            #[cfg(all(target_os = "linux", target_env = "gnu"))]
+            check_word_size(&name, backing)?;
             check_size(&name, backing)?;
             sem.check_contents(backing)?;
         }
@@ -477,6 +481,73 @@ fn check_semaphore_owner(name: &Name, backing: Option<&Backing>) -> Result<()> {
             ),
         )),
     }
+}
+
+/// Refuses a semaphore that glibc made for the other word size: a 32-bit
+/// glibc `sem_t` is 16 bytes and a 64-bit one 32, with different layouts and
+/// waiter protocols, so the two sides misread each other's value and lose
+/// wake-ups. Recognised by the file's size and glibc's `private` word (see
+/// `backing::glibc_layout`), before anything reads the `sem_t`.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn check_word_size(name: &Name, backing: &Backing) -> Result<()> {
+    use backing::GlibcLayout;
+    if backing.len == std::mem::size_of::<sys::sem_t>() as u64 {
+        return Ok(());
+    }
+    let ours = GlibcLayout::NATIVE;
+    let found = match backing::glibc_layout(&backing.path) {
+        Some(found) if found != ours => found,
+        _ => return Ok(()),
+    };
+    Err(Error::new(
+        ErrorKind::Unsupported,
+        "sem_open",
+        format!(
+            "semaphore {name:?} ({}, {} bytes) was made by {}, and this program is {}: the two \
+             lay out a named semaphore differently, so each would misread the other's value \
+             and miss its wake-ups. Share named semaphores only between programs built for \
+             the same C library and word size, or use a System V semaphore (sysv-ipc), a \
+             kernel object every program shares",
+            backing.path.display(),
+            backing.len,
+            found.maker(),
+            ours.maker(),
+        ),
+    ))
+}
+
+/// Refuses a name whose semaphore only glibc programs can see. musl keeps
+/// the semaphore `/x` in `/dev/shm/x` and glibc in `/dev/shm/sem.x`, so the
+/// two never share one: opening glibc's would fail with a bare `NotFound`,
+/// and an open-or-create would silently make a second semaphore that the
+/// glibc programs never see. When glibc's file holds a glibc semaphore
+/// (`backing::glibc_layout`) and musl's file does not exist, this is an
+/// [`Unsupported`](ErrorKind::Unsupported) error that explains it. (A
+/// glibc program cannot tell musl's semaphore file from a shared memory
+/// object of 32 bytes, so the reverse is not detected.)
+#[cfg(all(target_os = "linux", target_env = "musl"))]
+fn check_no_glibc_semaphore(name: &Name) -> Result<()> {
+    let glibc = backing::glibc_path(name);
+    let Some(layout) = backing::glibc_layout(&glibc) else {
+        return Ok(());
+    };
+    if std::fs::symlink_metadata(backing::path(name)).is_ok() {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::Unsupported,
+        "sem_open",
+        format!(
+            "semaphore {name:?} exists only as {}, made by {}; this program uses musl, which \
+             keeps the semaphore {name:?} in {} instead, so the two C libraries can never share \
+             it (an open-or-create would silently make a second semaphore that the glibc \
+             programs never see). Build both programs for the same C library, or use a System \
+             V semaphore (sysv-ipc), a kernel object every program shares",
+            glibc.display(),
+            layout.maker(),
+            backing::path(name).display(),
+        ),
+    ))
 }
 
 /// A file too small to hold a `sem_t` is not a semaphore (posix_ipc issue
@@ -736,7 +807,10 @@ impl Semaphore {
     ///   [`TimedOut`](ErrorKind::TimedOut) (errno `ETIMEDOUT`). On
     ///   Linux/glibc the deadline is on `CLOCK_MONOTONIC` (`sem_clockwait`),
     ///   so changing the wall clock does not stretch or cut the wait; elsewhere
-    ///   `sem_timedwait` measures it on `CLOCK_REALTIME`. A duration too long
+    ///   (Linux/musl, which has no `sem_clockwait`, and FreeBSD)
+    ///   `sem_timedwait` measures it on `CLOCK_REALTIME`, so setting the wall
+    ///   clock forward ends the wait early and setting it back lengthens it
+    ///   by as much. A duration too long
     ///   for the clock is [`InvalidInput`](ErrorKind::InvalidInput) (use
     ///   `Forever`). Where [`SEMAPHORE_TIMEOUT_SUPPORTED`](crate::SEMAPHORE_TIMEOUT_SUPPORTED)
     ///   is false (macOS), a non-zero `After` is
@@ -1066,7 +1140,9 @@ fn timed_wait(sem: *mut sys::sem_t, timeout: Timeout) -> Result<libc::c_int> {
     })
 }
 
-/// `sem_timedwait` on `CLOCK_REALTIME` (no `sem_clockwait` here).
+/// `sem_timedwait` on `CLOCK_REALTIME`: musl and FreeBSD have no
+/// `sem_clockwait`, so a wall-clock jump moves the deadline (documented on
+/// `acquire`).
 #[cfg(not(any(all(target_os = "linux", target_env = "gnu"), target_vendor = "apple")))]
 fn timed_wait(sem: *mut sys::sem_t, timeout: Timeout) -> Result<libc::c_int> {
     let deadline = timeout.deadline(libc::CLOCK_REALTIME)?;

@@ -73,12 +73,12 @@ pub const SHARED_MEMORY_SIZE_MAX: usize = if (libc::off_t::MAX as u128) < (usize
 ///
 /// # Names starting with `/sem.`
 ///
-/// On Linux, glibc and musl keep the named semaphore `/x` in the file
+/// On Linux, glibc keeps the named semaphore `/x` in the file
 /// `/dev/shm/sem.x`, which is also the file of the shared memory object
 /// `/sem.x`. A C program or Python's posix_ipc may well name shared memory
 /// `/sem.something`, and such objects open, resize and unlink here as any
 /// other. Only a name whose file really holds a semaphore (exactly the size
-/// of a `sem_t` and, with glibc, the contents `sem_open` writes) is refused,
+/// of a `sem_t` and the contents glibc's `sem_open` writes) is refused,
 /// by [`open`](SharedMemoryOptions::open) and [`unlink_shared_memory`], with
 /// an [`InvalidInput`](ErrorKind::InvalidInput) error that names the
 /// semaphore and says to use [`Semaphore`](crate::Semaphore) or
@@ -87,13 +87,22 @@ pub const SHARED_MEMORY_SIZE_MAX: usize = if (libc::off_t::MAX as u128) < (usize
 /// `SIGBUS`). The file is read before the call: this guards against
 /// mistakes, not against a process that swaps the file at that moment.
 ///
+/// musl keeps the semaphore `/x` in `/dev/shm/x`, the file of the shared
+/// memory object `/x` itself, and its `sem_t` has no word that tells it from
+/// 32 bytes of shared memory: there nothing is refused, and a program must
+/// not use one name for both (nor open glibc's `/dev/shm/sem.x` semaphores,
+/// which musl programs cannot share anyway).
+///
 /// ```
 /// # #[cfg(all(target_os = "linux", target_env = "gnu"))] {
 /// use posix_ipc::{Semaphore, SharedMemory};
 /// let sem = Semaphore::create_unique(1)?;
 /// let alias = format!("/sem.{}", &sem.name().to_string()[1..]);
-/// let e = SharedMemory::open(alias.as_str()).unwrap_err();
-/// assert!(e.is_invalid_input() && e.message().contains("Semaphore::open"));
+/// if cfg!(target_env = "gnu") {
+///     // glibc: the alias is the semaphore's file.
+///     let e = SharedMemory::open(alias.as_str()).unwrap_err();
+///     assert!(e.is_invalid_input() && e.message().contains("Semaphore::open"));
+/// }
 /// sem.unlink()?;
 /// // Not a semaphore's file: an ordinary object.
 /// let shm = SharedMemory::create_new(alias.as_str(), 4096)?;
@@ -383,9 +392,10 @@ impl SharedMemoryOptions {
     /// only a small part is ever touched, and accept that risk.
     ///
     /// ```
-    /// // 1 TiB of address space, nothing allocated until touched.
-    /// let shm = posix_ipc::SharedMemory::options().sparse(true).size(1 << 40).create_unique()?;
-    /// assert_eq!(shm.size()?, 1 << 40);
+    /// // 1 TiB (1 GiB on 32-bit targets), nothing allocated until touched.
+    /// let size = 1usize << if cfg!(target_pointer_width = "64") { 40 } else { 30 };
+    /// let shm = posix_ipc::SharedMemory::options().sparse(true).size(size).create_unique()?;
+    /// assert_eq!(shm.size()?, size);
     /// shm.map_range(0, 4096)?.write_at(0, b"only this page is allocated")?;
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
@@ -538,9 +548,7 @@ impl SharedMemoryOptions {
             flags::create_or_open("shared memory object", &name, creation, |c| {
                 let oflag = c.oflag() | access;
                 // SAFETY: the name is a valid NUL-terminated C string; shm_open only reads it.
-                let rc = unsafe {
-                    sys::shm_open(name.as_c_str().as_ptr(), oflag, mode.bits() as libc::mode_t)
-                };
+                let rc = unsafe { sys::shm_open(name.as_c_str().as_ptr(), oflag, raw_mode(mode)) };
                 let fd = check("shm_open", rc).map_err(|e| open_error(e, &name, self.truncate))?;
                 // SAFETY: shm_open succeeded, so `fd` is a fresh descriptor nobody else owns.
                 let fd = unsafe { OwnedFd::from_raw_fd(fd) };
@@ -663,9 +671,11 @@ fn file_size_limit() -> Option<(Option<u64>, Option<u64>)> {
     if unsafe { libc::getrlimit(libc::RLIMIT_FSIZE, &mut r) } != 0 {
         return None;
     }
-    // `rlim_t` is 32 bits on i686.
-    #[allow(clippy::useless_conversion)]
-    let conv = |v: libc::rlim_t| (v != libc::RLIM_INFINITY).then_some(u64::from(v));
+    // `rlim_t` is 32 bits on i686 and signed (`i64`) on FreeBSD, where the
+    // only negative value is RLIM_INFINITY (checked first).
+    #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
+    let conv =
+        |v: libc::rlim_t| (v != libc::RLIM_INFINITY).then(|| u64::try_from(v).unwrap_or(u64::MAX));
     Some((conv(r.rlim_cur), conv(r.rlim_max)))
 }
 
@@ -696,6 +706,13 @@ fn check_file_size_limit(name: Shown<'_>, size: usize) -> Result<()> {
              unit) or with setrlimit(RLIMIT_FSIZE) up to the hard limit"
         ),
     ))
+}
+
+/// `mode` as the `mode_t` of a call (`u16` on macOS and the BSDs, where the
+/// bits `Mode::MAX_BITS` allows still fit).
+#[allow(clippy::useless_conversion)]
+fn raw_mode(mode: Mode) -> libc::mode_t {
+    libc::mode_t::try_from(mode.bits() & Mode::MAX_BITS).unwrap_or(0)
 }
 
 /// The permission bits of a `stat` (`mode_t` is `u16` on macOS and the BSDs).
@@ -767,8 +784,9 @@ fn shm_name(op: &'static str, name: impl IntoName) -> Result<Name> {
     Ok(name)
 }
 
-/// On Linux the named semaphore `/x` lives in `/dev/shm/sem.x` (glibc and
-/// musl), which is also the file of the shared memory object `/sem.x`.
+/// With glibc the named semaphore `/x` lives in `/dev/shm/sem.x`, which is
+/// also the file of the shared memory object `/sem.x` (musl: see
+/// [`SharedMemory`](SharedMemory#names-starting-with-sem)).
 /// Opening a semaphore's file as shared memory and resizing or writing it
 /// would corrupt a live semaphore (a shrink makes every user of the
 /// semaphore die of `SIGBUS`), so such a name is refused, but only when its
@@ -777,12 +795,12 @@ fn shm_name(op: &'static str, name: impl IntoName) -> Result<Name> {
 /// objects named `/sem.x` made by C programs or Python (any other size, or
 /// other contents) open and unlink as usual, and so does a name with no
 /// file yet. The check reads the file before the call; it guards against
-/// mistakes, not against a process racing to swap the file.
+/// mistakes, not against a process racing to swap the file. glibc only.
 fn refuse_semaphore_file(op: &'static str, name: &Name) -> Result<()> {
     let Some(semaphore) = name.as_bytes().strip_prefix(b"/sem.") else {
         return Ok(());
     };
-    if !cfg!(target_os = "linux") || !is_semaphore_file(name) {
+    if !cfg!(all(target_os = "linux", target_env = "gnu")) || !is_semaphore_file(name) {
         return Ok(());
     }
     let semaphore = String::from_utf8_lossy(semaphore);
@@ -1057,6 +1075,10 @@ impl SharedMemory {
     /// (unless this handle is sparse), then sets the length.
     fn resize(&self, size: usize) -> Result<()> {
         let len = check_size("ftruncate", size)?;
+        #[cfg(target_vendor = "apple")]
+        if self.sized_once(size)? {
+            return Ok(());
+        }
         check_file_size_limit(self.shown(), size)?;
         self.resize_checked(len, size)
     }
@@ -1156,6 +1178,32 @@ impl SharedMemory {
         )
     }
 
+    /// macOS gives a shared memory object its size once: a second
+    /// `ftruncate` fails with a bare `EINVAL`, even to the same size. Returns
+    /// `true` when the object already has `size` bytes (nothing to do), and
+    /// an [`Unsupported`](ErrorKind::Unsupported) error that says so when it
+    /// has another non-zero size.
+    #[cfg(target_vendor = "apple")]
+    fn sized_once(&self, size: usize) -> Result<bool> {
+        let now = self.size()?;
+        if now == 0 {
+            return Ok(false);
+        }
+        if now == size {
+            return Ok(true);
+        }
+        Err(Error::new(
+            ErrorKind::Unsupported,
+            "ftruncate",
+            format!(
+                "cannot resize {} from {now} to {size} bytes: macOS sets a shared memory \
+                 object's size only once, when it is first sized. Create a new object of \
+                 the size you need (and unlink this one), or open it without a size",
+                self.shown()
+            ),
+        ))
+    }
+
     /// `ftruncate` to `len` (= `size`, checked).
     fn ftruncate(&self, len: libc::off_t, size: usize) -> Result<()> {
         // SAFETY: ftruncate on a descriptor this handle owns; no memory is passed.
@@ -1206,6 +1254,13 @@ impl SharedMemory {
     /// Shrinking under existing [`Mapping`]s (here or in other processes) is
     /// allowed by the OS, but touching their bytes past the new end then
     /// raises `SIGBUS`; agree on sizes before shrinking.
+    ///
+    /// On macOS an object is sized once: setting the size of an object that
+    /// already has a different non-zero size (including truncating it to 0)
+    /// fails with [`Unsupported`](ErrorKind::Unsupported), and setting the
+    /// size it already has does nothing. The same holds for the size given
+    /// to `SharedMemory::create` for an existing object, and for
+    /// `truncate(true)`.
     ///
     /// ```
     /// let shm = posix_ipc::SharedMemory::create_unique(0)?;
@@ -1313,7 +1368,7 @@ impl SharedMemory {
     pub fn set_mode(&self, mode: impl IntoMode) -> Result<()> {
         let mode = flags::object_mode(mode.into_mode_bits(), "shared memory object")?;
         // SAFETY: fchmod on a descriptor this handle owns; no memory is passed.
-        let rc = unsafe { libc::fchmod(self.fd.as_raw_fd(), mode.bits() as libc::mode_t) };
+        let rc = unsafe { libc::fchmod(self.fd.as_raw_fd(), raw_mode(mode)) };
         check("fchmod", rc).map(drop)
     }
 

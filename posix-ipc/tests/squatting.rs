@@ -94,7 +94,7 @@ fn open_or_create_refuses_objects_planted_by_another_user() {
 
     // Semaphore: every open-or-create form refuses, closes what it opened and
     // applies nothing (not the initial value).
-    // glibc's semaphore file; musl keeps it under the bare name.
+    // glibc keeps the semaphore "/x" in /dev/shm/sem.x, musl in /dev/shm/x.
     let prefix = if cfg!(target_env = "musl") {
         ""
     } else {

@@ -184,7 +184,7 @@ pub(crate) fn options_mode(options: &OpenOptions, what: &str) -> Result<libc::c_
 /// One System V object kind, for the shared control calls.
 pub(crate) trait Control {
     /// The `*id_ds` structure of `IPC_STAT`/`IPC_SET`.
-    type Ds: Default + Copy;
+    type Ds: Copy;
     /// The kind's name in messages ("semaphore", "shared memory segment", ...).
     const WHAT: &'static str;
     /// The control call's name in errors ("semctl", "shmctl", "msgctl").
@@ -310,7 +310,9 @@ pub(crate) fn stat_by_id<C: Control>(id: i32) -> Result<C::Ds> {
 
 /// `IPC_STAT`: every attribute of object `id`.
 pub(crate) fn stat<C: Control>(id: i32) -> Result<C::Ds> {
-    let mut ds = C::Ds::default();
+    // SAFETY: every `*id_ds` is a C struct of integers (and, on FreeBSD, a
+    // pointer the kernel ignores here), for which all-zero bytes are valid.
+    let mut ds: C::Ds = unsafe { std::mem::zeroed() };
     // SAFETY: `ds` is a valid, writable Ds.
     let rc = unsafe { C::ctl(id, sys::IPC_STAT, &mut ds) };
     ipc_common::__private::check(C::OP, rc).map_err(|e| ctl_error::<C>(id, sys::IPC_STAT, e))?;
@@ -365,7 +367,9 @@ pub(crate) fn permissions(p: &sys::ipc_perm) -> Permissions {
         gid: p.gid,
         cuid: p.cuid,
         cgid: p.cgid,
-        mode: Mode::from_raw(p.mode),
+        // `mode_t` is u16 on macOS and FreeBSD.
+        #[allow(clippy::useless_conversion)]
+        mode: Mode::from_raw(u32::from(p.mode)),
     }
 }
 
@@ -391,8 +395,21 @@ pub(crate) fn pid(p: libc::pid_t) -> Option<libc::pid_t> {
 }
 
 /// The key stored in an `ipc_perm`.
+#[cfg(target_os = "linux")]
 pub(crate) fn key_of(p: &sys::ipc_perm) -> Key {
     Key::new(p.__key)
+}
+
+/// The key stored in an `ipc_perm`.
+#[cfg(target_vendor = "apple")]
+pub(crate) fn key_of(p: &sys::ipc_perm) -> Key {
+    Key::new(p._key)
+}
+
+/// The key stored in an `ipc_perm` (a `long` on FreeBSD).
+#[cfg(target_os = "freebsd")]
+pub(crate) fn key_of(p: &sys::ipc_perm) -> Key {
+    Key::from_raw(p.key)
 }
 
 #[cfg(test)]

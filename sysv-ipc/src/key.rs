@@ -8,7 +8,14 @@ use std::path::Path;
 use ipc_common::{Error, ErrorKind, Result};
 use posix_ipc_sys as sys;
 
-/// A System V IPC key (`key_t`, a 32-bit signed integer on Linux).
+/// A System V IPC key (`key_t`: a 32-bit signed integer on Linux and macOS,
+/// a 64-bit `long` on FreeBSD).
+///
+/// On FreeBSD a key is 64 bits wide, and C's `(key_t) 0xDEADBEEF` and
+/// `ftok` with a project id of 128 or more give positive keys above
+/// `i32::MAX`: there [`Key::from_bits`] zero-extends (as that C cast does),
+/// every `i64` is a key, and `i32::from(key)` does not exist (use
+/// `i64::from(key)`, which works everywhere).
 ///
 /// Processes that agree on a key meet on the same semaphore set, segment or
 /// queue; C programs usually write keys in hex, which is how `ipcs` shows them
@@ -40,18 +47,39 @@ impl Key {
     /// ```
     /// assert_eq!(sysv_ipc::Key::new(42).as_raw(), 42);
     /// ```
+    #[allow(clippy::unnecessary_cast)] // widening where `key_t` is a `long`
     pub const fn new(key: i32) -> Key {
+        Key(key as sys::key_t)
+    }
+
+    /// The key with this raw `key_t` value (`i32`, or `i64` on FreeBSD).
+    ///
+    /// ```
+    /// assert_eq!(sysv_ipc::Key::from_raw(7).as_raw(), 7);
+    /// ```
+    pub const fn from_raw(key: sys::key_t) -> Key {
         Key(key)
     }
 
     /// The key whose 32 bits are `bits`, the way C code writes
-    /// `(key_t) 0xDEADBEEF` (the result is negative when the top bit is set).
+    /// `(key_t) 0xDEADBEEF`: negative when the top bit is set where `key_t`
+    /// is 32 bits (Linux, macOS), zero-extended on FreeBSD.
     ///
     /// ```
+    /// # #[cfg(not(target_os = "freebsd"))]
     /// assert_eq!(sysv_ipc::Key::from_bits(0xFFFF_FFFF).as_raw(), -1);
     /// ```
+    #[cfg(not(target_os = "freebsd"))]
     pub const fn from_bits(bits: u32) -> Key {
         Key(i32::from_ne_bytes(bits.to_ne_bytes()))
+    }
+
+    /// The key whose 32 bits are `bits`, the way C code writes
+    /// `(key_t) 0xDEADBEEF`: zero-extended on FreeBSD, whose `key_t` is a
+    /// `long` (negative where `key_t` is 32 bits).
+    #[cfg(target_os = "freebsd")]
+    pub const fn from_bits(bits: u32) -> Key {
+        Key(bits as sys::key_t)
     }
 
     /// The raw `key_t`.
@@ -75,21 +103,32 @@ impl Key {
 
 impl From<i32> for Key {
     fn from(k: i32) -> Key {
-        Key(k)
+        Key::new(k)
     }
 }
 
+/// Where `key_t` is 32 bits (not FreeBSD).
+#[cfg(not(target_os = "freebsd"))]
 impl From<Key> for i32 {
     fn from(k: Key) -> i32 {
         k.0
     }
 }
 
+impl From<Key> for i64 {
+    #[allow(clippy::useless_conversion)] // `key_t` is an `i64` on FreeBSD
+    fn from(k: Key) -> i64 {
+        i64::from(k.0)
+    }
+}
+
 impl TryFrom<i64> for Key {
     type Error = Error;
-    /// Fails with `InvalidInput` outside `i32::MIN..=i32::MAX` (`key_t`).
+    /// Fails with `InvalidInput` outside `key_t`: `i32::MIN..=i32::MAX`,
+    /// except on FreeBSD, where every `i64` is a key.
+    #[allow(clippy::useless_conversion)] // `key_t` is an `i64` on FreeBSD
     fn try_from(k: i64) -> Result<Key> {
-        i32::try_from(k).map(Key).map_err(|_| {
+        sys::key_t::try_from(k).map(Key).map_err(|_| {
             Error::invalid_input(
                 "key",
                 format!(
@@ -104,8 +143,9 @@ impl TryFrom<i64> for Key {
 
 impl TryFrom<u32> for Key {
     type Error = Error;
-    /// Fails with `InvalidInput` above `i32::MAX`; use [`Key::from_bits`] to
-    /// reinterpret a hex constant on purpose.
+    /// Fails with `InvalidInput` above `i32::MAX` where `key_t` is 32 bits
+    /// (never on FreeBSD); use [`Key::from_bits`] to reinterpret a hex
+    /// constant on purpose.
     fn try_from(k: u32) -> Result<Key> {
         Key::try_from(i64::from(k))
     }
@@ -231,6 +271,20 @@ mod tests {
         assert!(Key::try_from(u32::MAX).is_err());
         assert_eq!(Key::try_from(7u32).unwrap(), Key::new(7));
         assert_eq!(i32::from(Key::from(9)), 9);
+    }
+
+    #[test]
+    fn raw_keys_round_trip_and_widen_without_loss() {
+        assert_eq!(Key::from_raw(-7).as_raw(), -7);
+        assert_eq!(Key::from_raw(sys::IPC_PRIVATE), Key::PRIVATE);
+        // Where key_t is 32 bits a hex constant with the top bit set is a
+        // negative key, and widening keeps it negative (as C's cast does).
+        assert_eq!(i64::from(Key::from_bits(0xFFFF_FFFF)), -1);
+        assert_eq!(i64::from(Key::new(i32::MIN)), i64::from(i32::MIN));
+        assert_eq!(
+            Key::try_from(i64::from(Key::new(0x1C5A))).unwrap(),
+            Key::new(0x1C5A)
+        );
     }
 
     #[test]

@@ -66,7 +66,9 @@
 //! - **Blocking calls take `impl Into<`[`Timeout`]`>`** (a `Timeout`, or a
 //!   [`Duration`](std::time::Duration) for `After`), implemented with
 //!   `semtimedop` on Linux (sysv_ipc's Linux wheels silently ignore
-//!   timeouts); an expired one is [`ErrorKind::TimedOut`], `Immediate` that
+//!   timeouts; macOS and FreeBSD have no `semtimedop`, so there a non-zero
+//!   `After` is [`ErrorKind::Unsupported`], see
+//!   [`SEMAPHORE_TIMEOUT_SUPPORTED`]); an expired one is [`ErrorKind::TimedOut`], `Immediate` that
 //!   cannot proceed [`ErrorKind::WouldBlock`]. Message queues have no kernel
 //!   timeout: their sends and receives take a [`Wait`] (block or not) in the
 //!   same last position, and never pretend to time out. A signal
@@ -168,6 +170,9 @@
 //! object. [`RobustMutex`] and [`Condvar`] come from `ipc-common` and are
 //! re-exported here (Linux and FreeBSD; see [`ROBUST_MUTEX_SUPPORTED`]).
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// The prose links to items some targets lack (System V message queues on
+// macOS, Linux-only limits); the Linux documentation build checks every link.
+#![cfg_attr(not(target_os = "linux"), allow(rustdoc::broken_intra_doc_links))]
 #![deny(missing_docs)]
 
 /// The error of every call of this crate, re-exported from `ipc-common`
@@ -190,7 +195,7 @@
 /// | `NotAttached` | the shared memory handle's own attachment was detached |
 /// | `InvalidInput` | a bad key, flags, mode, size, delta, index, value, selector or message type, refused before any system call; a message above `msgmax`; a read past the end |
 /// | `LimitExceeded` | a system limit: `SEMMNI`, `SEMMNS`, `SHMMNI`, `SHMALL`, `MSGMNI`, `SEMVMX` (a release that would pass it), memory |
-/// | `Unsupported` | a limit the running system does not publish; a [`Timeout`] a message queue cannot honour (`Wait::try_from`) |
+/// | `Unsupported` | a limit the running system does not publish; a [`Timeout`] a message queue cannot honour (`Wait::try_from`); a semaphore [`Timeout::After`] on macOS and FreeBSD, which have no `semtimedop` |
 /// | `NotRecoverable` | a [`RobustMutex`] whose dead owner's data was never marked consistent |
 /// | `Other` | anything else; [`Error::raw_os_error`] has the errno |
 ///
@@ -255,10 +260,25 @@ pub use shm::{
     Attachment, SharedMemory, SharedMemoryOptions, SharedMemoryStat, attach, remove_shared_memory,
 };
 #[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
 pub use shm::{SHM_HUGETLB, SHM_NORESERVE};
 
 // ---- Message queues (msg.rs) ----
+/// True where this crate has System V message queues: everywhere but
+/// macOS. macOS has them, but the `libc` crate declares neither `msgget` &
+/// co. nor `struct msqid_ds` for it, and this family writes no struct layout
+/// by hand, so [`MessageQueue`] and its companions are absent there (a
+/// compile error, never a run-time failure). sysv_ipc has no such flag; it is
+/// the counterpart of posix_ipc's `MESSAGE_QUEUES_SUPPORTED`.
+///
+/// ```
+/// assert_eq!(sysv_ipc::MESSAGE_QUEUES_SUPPORTED, !cfg!(target_vendor = "apple"));
+/// ```
+pub const MESSAGE_QUEUES_SUPPORTED: bool = cfg!(not(target_vendor = "apple"));
+#[cfg(not(target_vendor = "apple"))]
 mod msg;
+#[cfg(not(target_vendor = "apple"))]
+#[cfg_attr(docsrs, doc(cfg(not(target_vendor = "apple"))))]
 pub use msg::{
     DEFAULT_MAX_MESSAGE_SIZE, Message, MessageQueue, MessageQueueOptions, MessageQueueStat,
     STACK_MESSAGE_SIZE, Selector, Wait, remove_message_queue,

@@ -340,7 +340,10 @@ impl From<&sys::msqid_ds> for MessageQueueStat {
             receive_time: ipc::time(ds.msg_rtime),
             change_time: ipc::change_time(ds.msg_ctime),
             current_messages: u64::from(ds.msg_qnum),
+            #[cfg(target_os = "linux")]
             current_bytes: u64::from(ds.__msg_cbytes),
+            #[cfg(target_os = "freebsd")]
+            current_bytes: u64::from(ds.msg_cbytes),
             max_size: u64::from(ds.msg_qbytes),
             last_send_pid: ipc::pid(ds.msg_lspid),
             last_receive_pid: ipc::pid(ds.msg_lrpid),
@@ -1796,7 +1799,14 @@ mod tests {
     #[test]
     fn staging_memory_that_cannot_be_had_is_limit_exceeded() {
         let q = MessageQueue::new(Key::PRIVATE, -1, DEFAULT_MAX_MESSAGE_SIZE);
-        let huge = isize::MAX.unsigned_abs() - 64;
+        // On 64-bit targets no allocator has isize::MAX - 64 bytes to give.
+        // A 32-bit process may well get those 2 GiB, so there the size is
+        // one whose staging words (header included) exceed isize::MAX.
+        let huge = if cfg!(target_pointer_width = "64") {
+            isize::MAX.unsigned_abs() - 64
+        } else {
+            isize::MAX.unsigned_abs()
+        };
         let e = q
             .with_msgbuf("msgrcv", huge, |_| -> Result<()> {
                 unreachable!("no buffer")

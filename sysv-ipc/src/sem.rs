@@ -36,13 +36,21 @@ pub use single::{Semaphore, SemaphoreOptions};
 /// ```
 pub const SEMAPHORE_VALUE_MAX: u16 = 32767;
 
-/// True: timeouts are honoured, always with `semtimedop` on Linux (sysv_ipc's
-/// Linux wheels were built without it and silently wait forever).
+/// True where `semtimedop` exists (Linux), so a semaphore wait honours
+/// [`Timeout::After`] (sysv_ipc's Linux wheels were built without it and
+/// silently wait forever).
+///
+/// False on macOS and FreeBSD, which have no `semtimedop` (sysv_ipc's own
+/// flag is false there too). There `Timeout::Forever` and
+/// `Timeout::Immediate` work as everywhere (`semop`, with `IPC_NOWAIT` for
+/// `Immediate`), and a non-zero `Timeout::After` fails with
+/// [`Unsupported`](ErrorKind::Unsupported) before any call, instead of
+/// waiting forever as sysv_ipc does.
 ///
 /// ```
-/// const { assert!(sysv_ipc::SEMAPHORE_TIMEOUT_SUPPORTED) };
+/// assert_eq!(sysv_ipc::SEMAPHORE_TIMEOUT_SUPPORTED, cfg!(target_os = "linux"));
 /// ```
-pub const SEMAPHORE_TIMEOUT_SUPPORTED: bool = true;
+pub const SEMAPHORE_TIMEOUT_SUPPORTED: bool = cfg!(target_os = "linux");
 
 /// `IPC_NOWAIT` and `SEM_UNDO` as `sembuf.sem_flg` bits (both fit an `i16`).
 const NOWAIT: i16 = flag_bits(sys::IPC_NOWAIT);
@@ -792,10 +800,7 @@ fn semop(id: i32, ops: &mut [sys::sembuf], timeout: Timeout) -> Result<()> {
             Error::invalid_input("semtimedop", msg)
         })?
     };
-    let ts_ptr = ts.as_ref().map_or(std::ptr::null(), std::ptr::from_ref);
-    // SAFETY: `ops` is valid for ops.len() sembufs and `ts_ptr` is null or points
-    // to a valid timespec; the kernel only reads both.
-    let rc = unsafe { sys::semtimedop(id, ops.as_mut_ptr(), ops.len(), ts_ptr) };
+    let rc = call_semop(id, ops, ts.as_ref())?;
     match ipc_common::__private::check("semtimedop", rc) {
         Ok(_) => Ok(()),
         Err(e) => {
@@ -803,6 +808,33 @@ fn semop(id: i32, ops: &mut [sys::sembuf], timeout: Timeout) -> Result<()> {
             Err(semop_error(id, timed, e))
         }
     }
+}
+
+/// `semtimedop(id, ops, ts)`, the one call that honours a timeout.
+#[cfg(target_os = "linux")]
+fn call_semop(id: i32, ops: &mut [sys::sembuf], ts: Option<&libc::timespec>) -> Result<i32> {
+    let ts_ptr = ts.map_or(std::ptr::null(), std::ptr::from_ref);
+    // SAFETY: `ops` is valid for ops.len() sembufs and `ts_ptr` is null or points
+    // to a valid timespec; the kernel only reads both.
+    Ok(unsafe { sys::semtimedop(id, ops.as_mut_ptr(), ops.len(), ts_ptr) })
+}
+
+/// `semop(id, ops)`: macOS and FreeBSD have no `semtimedop`, so a timeout
+/// (`Timeout::After`) is `Unsupported` before any call
+/// ([`SEMAPHORE_TIMEOUT_SUPPORTED`] is false).
+#[cfg(not(target_os = "linux"))]
+fn call_semop(id: i32, ops: &mut [sys::sembuf], ts: Option<&libc::timespec>) -> Result<i32> {
+    if ts.is_some() {
+        return Err(Error::new(
+            ErrorKind::Unsupported,
+            "semtimedop",
+            "this system has no semtimedop, so a System V semaphore wait cannot time out \
+             (SEMAPHORE_TIMEOUT_SUPPORTED is false); use Timeout::Forever, or poll with \
+             Timeout::Immediate",
+        ));
+    }
+    // SAFETY: `ops` is valid for ops.len() sembufs; the kernel only reads them.
+    Ok(unsafe { sys::semop(id, ops.as_mut_ptr(), ops.len()) })
 }
 
 fn semop_error(id: i32, timed: bool, e: Error) -> Error {

@@ -447,6 +447,8 @@ impl SharedMemoryOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn flags(&mut self, flags: i32) -> &mut Self {
+        // Elsewhere than on Linux no extra flag is known, so nothing to set.
+        #[cfg_attr(not(target_os = "linux"), allow(clippy::bad_bit_mask))]
         if let Some(extra) = self.open.flags(flags, &FLAGS) {
             self.huge_pages = extra & HUGETLB_BIT != 0;
             self.no_reserve = extra & NORESERVE_BIT != 0;
@@ -578,6 +580,8 @@ fn check_size(size: usize) -> Result<()> {
 }
 
 /// `shmget(key, size, flags)` with messages for each error.
+// HUGETLB_BIT is 0 elsewhere than on Linux, where huge pages do not exist.
+#[cfg_attr(not(target_os = "linux"), allow(clippy::bad_bit_mask))]
 fn get(key: Key, size: usize, flags: libc::c_int) -> Result<i32> {
     // SAFETY: shmget takes plain values.
     let rc = unsafe { sys::shmget(key.as_raw(), size, flags) };
@@ -694,7 +698,11 @@ impl Control for SharedMemory {
     /// reports key 0 (`IPC_PRIVATE`) with `SHM_DEST`: still the same segment.
     fn same_key(ds: &sys::shmid_ds, key: Key) -> bool {
         let now = ipc::key_of(&ds.shm_perm);
-        key.is_private() || now == key || (now.is_private() && ds.shm_perm.mode & SHM_DEST != 0)
+        #[cfg(target_os = "linux")]
+        let removed = ds.shm_perm.mode & SHM_DEST != 0;
+        #[cfg(not(target_os = "linux"))]
+        let removed = false;
+        key.is_private() || now == key || (now.is_private() && removed)
     }
 }
 
@@ -1219,7 +1227,7 @@ impl SharedMemory {
     /// attachments keep reading and writing, `IPC_STAT` by id still works,
     /// its key becomes [`Key::PRIVATE`] (0) so opening by key fails with
     /// `NotFound` and the key is free for a new segment, its mode shows
-    /// `SHM_DEST` ([`SharedMemoryStat::is_removed`]), removing it again
+    /// `SHM_DEST` (`SharedMemoryStat::is_removed`), removing it again
     /// succeeds, and other processes may still attach it by id. Once nothing
     /// is attached the id is gone (`Removed`).
     ///
@@ -1657,6 +1665,8 @@ impl SharedMemoryStat {
     /// True when the segment was removed but is still attached somewhere
     /// (`SHM_DEST` in the mode).
     ///
+    /// Linux only: the BSDs and macOS keep no such bit in the mode.
+    ///
     /// ```
     /// # let seg = loop {
     /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
@@ -1670,12 +1680,15 @@ impl SharedMemoryStat {
     /// assert!(seg.stat()?.is_removed());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    #[cfg(target_os = "linux")]
+    #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
     pub fn is_removed(&self) -> bool {
         self.permissions.mode.bits() & SHM_DEST != 0
     }
 
     /// True when the segment is locked in memory (`SHM_LOCKED`, after
-    /// `shmctl(SHM_LOCK)`).
+    /// `shmctl(SHM_LOCK)`). Linux only: the BSDs and macOS keep no such bit
+    /// in the mode.
     ///
     /// ```
     /// # let seg = loop {
@@ -1687,12 +1700,16 @@ impl SharedMemoryStat {
     /// assert!(!seg.stat()?.is_locked());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
+    #[cfg(target_os = "linux")]
+    #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
     pub fn is_locked(&self) -> bool {
         self.permissions.mode.bits() & SHM_LOCKED != 0
     }
 }
 
+#[cfg(target_os = "linux")]
 const SHM_DEST: u32 = sys::SHM_DEST.unsigned_abs();
+#[cfg(target_os = "linux")]
 const SHM_LOCKED: u32 = sys::SHM_LOCKED.unsigned_abs();
 
 /// Attaches the segment with id `id` read-write (sysv_ipc's module

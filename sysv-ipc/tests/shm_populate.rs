@@ -12,25 +12,15 @@ use ipc_common::__private::populate::{Populated, populate, touch};
 use shm_support::new_segment;
 use sysv_ipc::{Attachment, SharedMemory};
 
-/// This thread's minor page faults so far.
-fn minor_faults() -> i64 {
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::uninit();
-    // SAFETY: getrusage fills in the rusage it is given.
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_THREAD, usage.as_mut_ptr()) };
-    assert_eq!(rc, 0);
-    // SAFETY: getrusage succeeded, so it filled in `usage`.
-    unsafe { usage.assume_init() }.ru_minflt
-}
-
 /// Writes one byte into every page of `a` and returns the page faults that
 /// took: none when the pages are mapped writable already.
 fn faults_writing_every_page(a: &Attachment) -> i64 {
     let page = sysv_ipc::limits::page_size();
-    let before = minor_faults();
+    let before = testkit::minor_faults();
     for offset in (0..a.len()).step_by(page) {
         a.write_at(offset, &[pattern(offset)]).unwrap();
     }
-    minor_faults() - before
+    testkit::minor_faults() - before
 }
 
 /// The resident size in KiB of the mapping that starts at `a`'s address.

@@ -36,9 +36,19 @@ const ARGS_ENV: &str = "IPCRS_TEST_ARGS";
 
 fn random_u64() -> u64 {
     let mut b = [0u8; 8];
-    // SAFETY: `b` is a valid, writable 8-byte buffer.
-    let n = unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), 0) };
-    assert_eq!(n, 8, "getrandom failed");
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: `b` is a valid, writable 8-byte buffer.
+        let n = unsafe { libc::getrandom(b.as_mut_ptr().cast(), b.len(), 0) };
+        assert_eq!(n, 8, "getrandom failed");
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        // SAFETY: `b` is a valid, writable 8-byte buffer (getentropy takes at
+        // most 256 bytes).
+        let rc = unsafe { libc::getentropy(b.as_mut_ptr().cast(), b.len()) };
+        assert_eq!(rc, 0, "getentropy failed");
+    }
     u64::from_ne_bytes(b)
 }
 
@@ -169,6 +179,7 @@ impl ChildProcess {
     /// to the test thread blocked in the call under test, so tests of
     /// "a signal interrupts a wait" use this (the child must have installed a
     /// handler for `signal`).
+    #[cfg(target_os = "linux")]
     pub fn signal_all_threads(&self, signal: i32) {
         let pid = libc::pid_t::try_from(self.id()).expect("pid fits pid_t");
         for entry in
@@ -237,8 +248,24 @@ impl Drop for ChildProcess {
     }
 }
 
+#[cfg(target_os = "linux")]
 fn ipc_errno() -> i32 {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
+}
+
+/// This thread's minor page faults so far (`getrusage(RUSAGE_THREAD)`), to
+/// tell whether an access had to fault a page in.
+#[cfg(target_os = "linux")]
+pub fn minor_faults() -> i64 {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::uninit();
+    // SAFETY: getrusage fills in the rusage it is given.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_THREAD, usage.as_mut_ptr()) };
+    assert_eq!(rc, 0, "getrusage: {}", std::io::Error::last_os_error());
+    // SAFETY: getrusage succeeded, so it filled in `usage`.
+    let faults = unsafe { usage.assume_init() }.ru_minflt;
+    // A `long`: 32 bits on i686.
+    #[allow(clippy::useless_conversion)]
+    i64::from(faults)
 }
 
 /// Polls `cond` every millisecond until it is true or `limit` passes; returns

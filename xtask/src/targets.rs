@@ -33,8 +33,23 @@ pub(crate) const TESTED_CRATES: [&str; 8] = [
     "testkit",
 ];
 
-/// The crates checked for macOS and FreeBSD in this phase of the port.
-pub(crate) const CHECKED_CRATES: [&str; 2] = ["ipc-common", "posix-ipc-sys"];
+/// The crates type-checked, linted and documented for macOS and FreeBSD:
+/// every crate a user depends on.
+pub(crate) const CHECKED_CRATES: [&str; 5] = [
+    "ipc-common",
+    "posix-ipc-sys",
+    "posix-ipc",
+    "sysv-ipc",
+    "ipc-inventory",
+];
+
+/// The checked crates whose tests, examples and benches are type-checked
+/// for macOS and FreeBSD too (`--all-targets`). The others' tests exercise
+/// Linux itself (`/proc`, `/dev/shm`, mount namespaces, the mqueue file
+/// system, real-time signals) and run on the Linux targets only, so for
+/// them the library is checked (`--lib`), which is what a dependent
+/// program compiles.
+pub(crate) const CHECKED_ALL_TARGETS: [&str; 2] = ["ipc-common", "posix-ipc-sys"];
 
 /// Every target `cargo xtask test` needs rustup to have.
 pub(crate) fn all() -> Vec<&'static str> {
@@ -242,7 +257,13 @@ mod tests {
         let mut linux = vec!["x86_64-unknown-linux-gnu"];
         linux.extend(NATIVE);
         linux.push(EMULATED);
-        for krate in ["ipc-common", "posix-ipc-sys", "posix-ipc", "sysv-ipc"] {
+        for krate in [
+            "ipc-common",
+            "posix-ipc-sys",
+            "posix-ipc",
+            "sysv-ipc",
+            "ipc-inventory",
+        ] {
             let manifest = std::fs::read_to_string(root.join(krate).join("Cargo.toml")).unwrap();
             let mut listed = docs_rs_targets(&manifest);
             let mut expected: Vec<String> = linux.iter().map(|t| (*t).to_owned()).collect();
@@ -252,6 +273,13 @@ mod tests {
             listed.sort_unstable();
             expected.sort_unstable();
             assert_eq!(listed, expected, "{krate}/Cargo.toml");
+        }
+    }
+
+    #[test]
+    fn fully_checked_crates_are_checked_crates() {
+        for krate in CHECKED_ALL_TARGETS {
+            assert!(CHECKED_CRATES.contains(&krate), "{krate}");
         }
     }
 

@@ -24,6 +24,7 @@ use std::path::PathBuf;
 
 use ipc_common::Mode;
 
+#[cfg(target_os = "linux")]
 use crate::name::Name;
 
 /// What opening learned about a semaphore's file.
@@ -137,8 +138,80 @@ fn hex(digits: &[u8]) -> Option<u64> {
 /// `op | FUTEX_PRIVATE_FLAG ^ private`. Any other value makes every futex
 /// call on the semaphore an invalid operation, and glibc aborts the process
 /// on the unexpected error.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[cfg(target_os = "linux")]
 const FUTEX_SHARED: i32 = 128;
+
+/// The two layouts of glibc's `sem_t` (see [`read_fields`]), which is all a
+/// semaphore file holds: programs of one C library and word size share a
+/// named semaphore, others misread it (see the README's platform table).
+#[cfg(target_os = "linux")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum GlibcLayout {
+    /// 16 bytes: `value << 1` in a 32-bit word, `private` at offset 4
+    /// (32-bit glibc: i686, armv7, ...).
+    Bits32,
+    /// 32 bytes: the value in the low half of a 64-bit word whose high half
+    /// counts waiters, `private` at offset 8 (64-bit glibc, and x32).
+    Bits64,
+}
+
+#[cfg(target_os = "linux")]
+impl GlibcLayout {
+    /// This target's layout.
+    #[cfg(target_env = "gnu")]
+    pub(super) const NATIVE: GlibcLayout =
+        if cfg!(any(target_pointer_width = "64", target_arch = "x86_64")) {
+            GlibcLayout::Bits64
+        } else {
+            GlibcLayout::Bits32
+        };
+
+    /// Who makes semaphores of this layout, for messages.
+    pub(super) fn maker(self) -> &'static str {
+        match self {
+            GlibcLayout::Bits32 => "a 32-bit glibc program (i686, armv7), whose sem_t is 16 bytes",
+            GlibcLayout::Bits64 => {
+                "a 64-bit glibc program (x86_64, aarch64), whose sem_t is 32 bytes"
+            }
+        }
+    }
+}
+
+/// Which glibc made the file at `path`, if it is a glibc semaphore: its size
+/// is one of the two `sem_t` sizes and its `private` word (where that size's
+/// layout has it) is the value glibc's `sem_open` always writes. `None` for
+/// anything else (musl writes 0 there), a symlink, or a file this process
+/// cannot read.
+#[cfg(target_os = "linux")]
+pub(super) fn glibc_layout(path: &std::path::Path) -> Option<GlibcLayout> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)
+        .ok()?;
+    let meta = file.metadata().ok()?;
+    let (layout, len, at) = match meta.len() {
+        16 if meta.is_file() => (GlibcLayout::Bits32, 16, 4),
+        32 if meta.is_file() => (GlibcLayout::Bits64, 32, 8),
+        _ => return None,
+    };
+    let mut bytes = [0u8; 32];
+    (&file).read_exact(bytes.get_mut(..len)?).ok()?;
+    let private = i32::from_ne_bytes(bytes.get(at..at + 4)?.try_into().ok()?);
+    (private == FUTEX_SHARED).then_some(layout)
+}
+
+/// Where glibc keeps the semaphore `name`: `/dev/shm/sem.<name without the
+/// slash>` (for musl's check of a glibc semaphore of the same name).
+#[cfg(all(target_os = "linux", target_env = "musl"))]
+pub(super) fn glibc_path(name: &Name) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    let mut path = b"/dev/shm/sem.".to_vec();
+    path.extend_from_slice(&name.as_bytes()[1..]);
+    std::ffi::OsStr::from_bytes(&path).into()
+}
 
 /// The two fields of a glibc `sem_t` that can be checked: the value and the
 /// `private` (futex sharing) word.

@@ -74,7 +74,11 @@ fn sizes_beyond_off_t_are_invalid_input() {
     // posix_ipc: size=2**64 wraps to 0, size=-1 and 2**63 unlink the segment.
     let (shm, _g) = fresh(4096);
     shm.map().unwrap().write_at(0, b"keep").unwrap();
-    for size in [SHARED_MEMORY_SIZE_MAX + 1, 1 << 63, usize::MAX] {
+    for size in [
+        SHARED_MEMORY_SIZE_MAX + 1,
+        1 << (usize::BITS - 1),
+        usize::MAX,
+    ] {
         let e = SharedMemory::options()
             .size(size)
             .open(shm.name().unwrap())
@@ -338,14 +342,13 @@ fn one_mapping_is_shared_by_threads() {
     assert!(SharedMemory::open(&name).is_ok());
 }
 
-/// glibc keeps semaphores in `/dev/shm/sem.<name>` (musl under the bare
-/// name, so there `/sem.x` is never a semaphore's file).
-#[test]
 #[cfg(target_env = "gnu")]
+#[test]
 fn a_semaphores_backing_file_cannot_be_opened_as_shared_memory() {
     // On glibc the semaphore "/x" lives in /dev/shm/sem.x, the shared memory
     // object "/sem.x"; shrinking it through SharedMemory would make the
-    // semaphore's users die of SIGBUS.
+    // semaphore's users die of SIGBUS. (musl keeps it in /dev/shm/x, the
+    // shared memory object "/x", with nothing that tells the two apart.)
     let sem = posix_ipc::Semaphore::create_unique(1)
         .unwrap()
         .unlink_on_drop();

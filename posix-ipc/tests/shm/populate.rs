@@ -7,16 +7,6 @@ use posix_ipc::{Mapping, SharedMemory};
 
 use crate::{fresh, page, pattern, pattern_vec};
 
-/// This thread's minor page faults so far.
-fn minor_faults() -> i64 {
-    let mut usage = std::mem::MaybeUninit::<libc::rusage>::uninit();
-    // SAFETY: getrusage fills in the rusage it is given.
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_THREAD, usage.as_mut_ptr()) };
-    assert_eq!(rc, 0);
-    // SAFETY: getrusage succeeded, so it filled in `usage`.
-    unsafe { usage.assume_init() }.ru_minflt
-}
-
 /// The resident size in KiB of the mapping that holds `map`'s first byte.
 fn resident_kib(map: &Mapping) -> u64 {
     let addr = map.as_ptr() as usize;
@@ -41,11 +31,11 @@ fn kib(bytes: usize) -> u64 {
 /// Writes one byte (the pattern's) into every page of `map` and returns
 /// the page faults that took.
 fn faults_writing_every_page(map: &Mapping) -> i64 {
-    let before = minor_faults();
+    let before = testkit::minor_faults();
     for offset in (0..map.len()).step_by(page()) {
         map.write_at(offset, &[pattern(1, offset)]).unwrap();
     }
-    minor_faults() - before
+    testkit::minor_faults() - before
 }
 
 #[test]

@@ -524,7 +524,10 @@ impl Semaphore {
     /// reports it), `Interrupted` (a signal handler ran,
     /// with or without `SA_RESTART`, or, on Linux, the process was stopped and
     /// continued; the wait is never resumed silently), `Removed` (the
-    /// semaphore was removed before or during the wait), `PermissionDenied`.
+    /// semaphore was removed before or during the wait), `PermissionDenied`,
+    /// and on macOS and FreeBSD `Unsupported` for a non-zero `After` (no
+    /// `semtimedop` there; see
+    /// [`SEMAPHORE_TIMEOUT_SUPPORTED`](crate::SEMAPHORE_TIMEOUT_SUPPORTED)).
     ///
     /// ```
     /// use std::time::Duration;

@@ -74,6 +74,7 @@ impl Attachment {
         addr: *const u8,
         flags: libc::c_int,
     ) -> Result<Attachment> {
+        #[cfg(target_os = "linux")]
         debug_assert_eq!(flags & sys::SHM_REMAP, 0);
         // SAFETY: shmat maps the segment at an address the kernel chooses (or
         // at `addr`, which without SHM_REMAP must not overlap any existing
