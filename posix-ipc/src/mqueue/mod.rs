@@ -701,8 +701,10 @@ type RlimitResource = libc::__rlimit_resource_t;
 type RlimitResource = libc::c_int;
 
 /// (soft, hard) of a resource limit, `None` = unlimited.
-// `rlim_t` is 32 bits on 32-bit glibc, where the conversion is not useless.
-#[allow(clippy::useless_conversion)]
+// `rlim_t` is unsigned on Linux (32 bits on 32-bit glibc, where the
+// conversion cannot fail; 64 bits elsewhere, where it is the identity) and
+// `i64` on FreeBSD, where it can fail.
+#[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
 fn rlimit(resource: RlimitResource) -> (Option<u64>, Option<u64>) {
     let mut r = libc::rlimit {
         rlim_cur: 0,
