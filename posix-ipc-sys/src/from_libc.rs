@@ -82,3 +82,13 @@ pub const SETALL: libc::c_int = 9;
 #[cfg(target_os = "freebsd")]
 #[cfg_attr(docsrs, doc(cfg(target_os = "freebsd")))]
 pub const SEM_UNDO: libc::c_int = 0o10000;
+
+/// FreeBSD `<sys/signal.h>`: the first real-time signal (`libc` declares
+/// FreeBSD's `SIGRTMIN` nowhere).
+#[cfg(target_os = "freebsd")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "freebsd")))]
+pub const SIGRTMIN: libc::c_int = 65;
+/// FreeBSD `<sys/signal.h>`: the last real-time signal.
+#[cfg(target_os = "freebsd")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "freebsd")))]
+pub const SIGRTMAX: libc::c_int = 126;

@@ -32,8 +32,8 @@
 //!
 //! # Feature flags
 //!
-//! - `tokio` (off by default; Linux): `AsyncMessageQueue`, async send and
-//!   receive on tokio's readiness for the queue descriptor.
+//! - `tokio` (off by default; Linux and FreeBSD): `AsyncMessageQueue`, async
+//!   send and receive on tokio's readiness for the queue descriptor.
 //! - `bytemuck` (off by default): typed copies of plain-old-data values in and
 //!   out of a mapping's [`Region`](ipc_common::Region) (`read_obj`, `write_obj`, `read_slice`,
 //!   `write_slice`).
@@ -143,9 +143,9 @@
 //! object. [`RobustMutex`] and [`Condvar`] come from `ipc-common` and are
 //! re-exported here (Linux and FreeBSD; see [`ROBUST_MUTEX_SUPPORTED`]).
 #![cfg_attr(docsrs, feature(doc_cfg))]
-// The prose links to items some targets lack (message queues on macOS and,
-// for now, FreeBSD; robust mutexes on macOS); the Linux documentation build
-// checks every link.
+// The prose links to items some targets lack (message queues on macOS,
+// robust mutexes on macOS, descriptor conversions on FreeBSD); the Linux
+// documentation build checks every link.
 #![cfg_attr(not(target_os = "linux"), allow(rustdoc::broken_intra_doc_links))]
 #![deny(missing_docs)]
 
@@ -240,19 +240,24 @@ pub const SEMAPHORE_TIMEOUT_SUPPORTED: bool = cfg!(not(target_vendor = "apple"))
 /// ```
 pub const SEMAPHORE_VALUE_SUPPORTED: bool = cfg!(not(target_vendor = "apple"));
 
-/// True where this crate has POSIX message queues ([`MessageQueue`]): Linux.
+/// True where this crate has POSIX message queues ([`MessageQueue`]): Linux
+/// and FreeBSD. macOS has none, and there the type is absent.
 ///
-/// macOS has no POSIX message queues. FreeBSD has them (their descriptor
-/// comes from `mq_getfd_np`, which `posix-ipc-sys` declares), but this
-/// crate's [`MessageQueue`] is written for Linux, where a queue descriptor is
-/// a file descriptor, and is not yet ported there: until it is, the type is
-/// absent on FreeBSD and this constant is false, so it never promises a type
-/// that does not exist.
+/// On FreeBSD a queue descriptor is a pointer to the C library's record, not a
+/// file descriptor: [`MessageQueue`] lends the file descriptor that
+/// `mq_getfd_np` returns through `AsFd`/`AsRawFd` (for `poll`, `kqueue` and
+/// `AsyncMessageQueue`), and the conversions that treat the queue descriptor
+/// as a file descriptor (`OwnedFd`, `IntoRawFd`, `from_fd`, `try_clone`),
+/// callback notifications and the Linux limits (`HARD_MSGMAX`,
+/// `HARD_MSGSIZEMAX`) are Linux only.
 ///
 /// ```
-/// assert_eq!(posix_ipc::MESSAGE_QUEUES_SUPPORTED, cfg!(target_os = "linux"));
+/// assert_eq!(
+///     posix_ipc::MESSAGE_QUEUES_SUPPORTED,
+///     cfg!(any(target_os = "linux", target_os = "freebsd"))
+/// );
 /// ```
-pub const MESSAGE_QUEUES_SUPPORTED: bool = cfg!(target_os = "linux");
+pub const MESSAGE_QUEUES_SUPPORTED: bool = cfg!(any(target_os = "linux", target_os = "freebsd"));
 
 // ---- Semaphores (semaphore.rs) ----
 mod semaphore;
@@ -266,15 +271,18 @@ pub use shm::{
 
 // ---- Message queues (mqueue.rs) ----
 mod mqueue;
-#[cfg(all(target_os = "linux", feature = "tokio"))]
-#[cfg_attr(docsrs, doc(cfg(all(target_os = "linux", feature = "tokio"))))]
+#[cfg(all(any(target_os = "linux", target_os = "freebsd"), feature = "tokio"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(all(any(target_os = "linux", target_os = "freebsd"), feature = "tokio")))
+)]
 pub use mqueue::AsyncMessageQueue;
 #[cfg(target_os = "linux")]
 #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
-pub use mqueue::{
-    HARD_MSGMAX, HARD_MSGSIZEMAX, MessageQueue, MessageQueueOptions, SignalNumber,
-    unlink_message_queue,
-};
+pub use mqueue::{HARD_MSGMAX, HARD_MSGSIZEMAX};
+#[cfg(any(target_os = "linux", target_os = "freebsd"))]
+#[cfg_attr(docsrs, doc(cfg(any(target_os = "linux", target_os = "freebsd"))))]
+pub use mqueue::{MessageQueue, MessageQueueOptions, SignalNumber, unlink_message_queue};
 
 // ---- Crash survival (ipc-common's robust.rs) ----
 pub use ipc_common::ROBUST_MUTEX_SUPPORTED;

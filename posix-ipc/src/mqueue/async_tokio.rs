@@ -18,6 +18,8 @@ use crate::guard::{Sealed, Unlink, UnlinkOnDrop};
 /// (send) or empty (receive) it waits for the descriptor to become writable
 /// or readable, without a thread. Input errors (message too long, priority
 /// out of range, buffer too short, wrong access) are returned at once.
+/// On FreeBSD the descriptor tokio watches (with `kqueue`) is the one
+/// `mq_getfd_np` returns, which the queue owns until it closes.
 /// `AsyncMessageQueue` is `Send + Sync`; tasks may share one by reference or
 /// `Arc`. Wrapped in [`UnlinkOnDrop`] (see
 /// [`UnlinkOnDrop::<MessageQueue>::into_async`](UnlinkOnDrop::into_async))

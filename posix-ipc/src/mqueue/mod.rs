@@ -5,7 +5,16 @@
 //!
 //! On Linux a queue descriptor is a file descriptor: [`MessageQueue`]
 //! implements [`AsFd`]/[`AsRawFd`], so `poll`, `epoll` and tokio can wait on it.
-#![cfg(target_os = "linux")]
+//!
+//! On FreeBSD a queue descriptor (`mqd_t`) is a pointer to the C library's
+//! record, which owns a file descriptor (`mq_getfd_np`): [`AsFd`]/[`AsRawFd`]
+//! lend that one, for `poll`, `kqueue` and tokio. What assumes that the queue
+//! descriptor *is* a file descriptor (into or from an [`OwnedFd`](std::os::fd::OwnedFd),
+//! `IntoRawFd`, `MessageQueue::from_fd`, `MessageQueue::try_clone`) is Linux
+//! only, and so are callback notifications (`notify_callback`) and the
+//! Linux kernel's limits (`HARD_MSGMAX`, `/proc/sys/fs/mqueue`,
+//! `RLIMIT_MSGQUEUE`).
+#![cfg(any(target_os = "linux", target_os = "freebsd"))]
 
 #[cfg(feature = "tokio")]
 mod async_tokio;
@@ -17,7 +26,9 @@ pub use notify::SignalNumber;
 
 use ipc_common::__private::TimeoutSpec;
 use std::fmt;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+#[cfg(target_os = "linux")]
+use std::os::fd::{FromRawFd, IntoRawFd, OwnedFd};
 use std::ptr;
 
 use ipc_common::__private::check;
@@ -28,15 +39,83 @@ use posix_ipc_sys as sys;
 use crate::flags::{self, O_NONBLOCK};
 use crate::guard::{Sealed, Unlink, UnlinkOnDrop};
 use crate::limits;
-use crate::name::{self, IntoName, Name, with_unique_name};
+#[cfg(target_os = "linux")]
+use crate::name;
+use crate::name::{IntoName, Name, with_unique_name};
 
+#[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
 /// The most messages a privileged process (`CAP_SYS_RESOURCE`) may ask for;
 /// the kernel's `HARD_MSGMAX`, which no setting can raise.
 pub const HARD_MSGMAX: usize = 65_536;
 
+#[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
 /// The largest message size a privileged process (`CAP_SYS_RESOURCE`) may ask
 /// for; the kernel's `HARD_MSGSIZEMAX` (16 MiB), which no setting can raise.
 pub const HARD_MSGSIZEMAX: usize = 16 * 1024 * 1024;
+
+/// What a closed handle holds in place of its queue descriptor (drop skips it).
+#[cfg(target_os = "linux")]
+const CLOSED: sys::mqd_t = -1;
+/// What a closed handle holds in place of its queue descriptor (drop skips
+/// it): FreeBSD's `mq_open` returns a pointer to a record it allocates, never
+/// NULL.
+#[cfg(target_os = "freebsd")]
+const CLOSED: sys::mqd_t = ptr::null_mut();
+
+/// The file descriptor behind a queue descriptor: on Linux they are the same.
+///
+/// # Safety
+///
+/// `mqd` must be an open queue descriptor (on FreeBSD it is dereferenced).
+#[cfg(target_os = "linux")]
+#[inline]
+unsafe fn raw_fd(mqd: sys::mqd_t) -> RawFd {
+    mqd
+}
+
+/// The file descriptor behind a queue descriptor: on FreeBSD `mqd_t` points to
+/// the C library's record, and `mq_getfd_np` returns the descriptor it owns
+/// (closed by `mq_close`), for `poll`, `kqueue` and `fstat`.
+///
+/// # Safety
+///
+/// `mqd` must be an open queue descriptor (`mq_getfd_np` dereferences it).
+#[cfg(target_os = "freebsd")]
+#[inline]
+unsafe fn raw_fd(mqd: sys::mqd_t) -> RawFd {
+    // SAFETY: the caller guarantees `mqd` came from mq_open and is not closed.
+    unsafe { sys::mq_getfd_np(mqd) }
+}
+
+/// `mq_open`'s result as a `Result`: the descriptor, or the errno for `-1`.
+#[cfg(target_os = "linux")]
+fn check_mqd(op: &'static str, mqd: sys::mqd_t) -> Result<sys::mqd_t> {
+    check(op, mqd)
+}
+
+/// `mq_open`'s result as a `Result`: FreeBSD's `mqd_t` is a pointer, and
+/// failure is `(mqd_t)-1`.
+#[cfg(target_os = "freebsd")]
+fn check_mqd(op: &'static str, mqd: sys::mqd_t) -> Result<sys::mqd_t> {
+    if mqd.addr() == usize::MAX {
+        Err(Error::last_os_error(op))
+    } else {
+        Ok(mqd)
+    }
+}
+
+/// An `mq_attr` with these fields and every other (reserved) byte zero.
+fn new_attr(flags: libc::c_long, maxmsg: libc::c_long, msgsize: libc::c_long) -> sys::mq_attr {
+    // SAFETY: mq_attr holds integers only (the four fields and reserved
+    // words), for which all-zero bytes are a valid value.
+    let mut attr: sys::mq_attr = unsafe { std::mem::zeroed() };
+    attr.mq_flags = flags;
+    attr.mq_maxmsg = maxmsg;
+    attr.mq_msgsize = msgsize;
+    attr
+}
 
 /// A POSIX message queue (`mq_open`), opened for sending and/or receiving.
 ///
@@ -53,7 +132,7 @@ pub const HARD_MSGSIZEMAX: usize = 16 * 1024 * 1024;
 /// queue itself lives on until it is unlinked ([`unlink`](Self::unlink),
 /// [`unlink_message_queue`]) and its last descriptor is closed.
 ///
-/// `MessageQueue` is `Send + Sync`: the kernel serialises operations on a queue,
+/// `MessageQueue` is `Send + Sync` (on Linux and FreeBSD alike): the kernel serialises operations on a queue,
 /// so threads may share one handle (e.g. in an `Arc`) and send and receive
 /// concurrently.
 ///
@@ -70,7 +149,9 @@ pub const HARD_MSGSIZEMAX: usize = 16 * 1024 * 1024;
 ///
 /// # Notifications
 ///
-/// Semantics on Linux:
+/// Semantics on Linux (FreeBSD's `mq_notify` follows POSIX too, and differs
+/// in details such as which close cancels a registration: see its
+/// `mq_notify(2)`; there only [`notify_signal`](Self::notify_signal) exists):
 ///
 /// - A queue has at most one registration, held by one process. Registering
 ///   while another process holds it fails with [`ErrorKind::Busy`]; registering
@@ -152,7 +233,9 @@ pub struct MessageQueue {
 /// chose for queues nobody sized, what every C peer gets, and they keep a queue
 /// within the per-user memory limit (`RLIMIT_MSGQUEUE`) on systems where the
 /// maxima have been raised. The sizes are ignored when an existing queue is
-/// opened (the OS keeps the queue's own).
+/// opened (the OS keeps the queue's own). On FreeBSD the defaults are the
+/// kernel's built-in 10 messages of 1024 bytes, and the maxima the sysctls
+/// `kern.mqueue.maxmsg` and `kern.mqueue.maxmsgsize`.
 ///
 /// ```
 /// use posix_ipc::MessageQueue;
@@ -452,13 +535,7 @@ impl MessageQueueOptions {
             let sizes = self.sizes()?;
             // Checked in `sizes` to fit the kernel's `long`.
             #[allow(clippy::cast_possible_truncation, clippy::cast_possible_wrap)]
-            let attr = sizes.map(|(n, size)| sys::mq_attr {
-                mq_flags: 0,
-                mq_maxmsg: n as libc::c_long,
-                mq_msgsize: size as libc::c_long,
-                mq_curmsgs: 0,
-                ..Default::default()
-            });
+            let attr = sizes.map(|(n, size)| new_attr(0, n as libc::c_long, size as libc::c_long));
             Some((mode, sizes, attr))
         } else {
             None
@@ -481,13 +558,13 @@ impl MessageQueueOptions {
                             attr_ptr,
                         )
                     };
-                    check("mq_open", rc).map_err(|e| open_error(e, &name, Some(*sizes)))
+                    check_mqd("mq_open", rc).map_err(|e| open_error(e, &name, Some(*sizes)))
                 }
                 _ => {
                     // SAFETY: the name is a NUL-terminated C string; without
                     // O_CREAT mq_open reads no variadic arguments.
                     let rc = unsafe { sys::mq_open(name.as_c_str().as_ptr(), oflag) };
-                    check("mq_open", rc).map_err(|e| open_error(e, &name, None))
+                    check_mqd("mq_open", rc).map_err(|e| open_error(e, &name, None))
                 }
             }
         })?;
@@ -519,18 +596,13 @@ impl MessageQueueOptions {
         if self.max_messages.is_none() && self.max_message_size.is_none() {
             return Ok(None);
         }
-        let defaults = |file_default: &str, file_max: &str| -> Result<usize> {
-            let d = limits::read_proc_u64(file_default)?;
-            let m = limits::read_proc_u64(file_max)?;
-            Ok(usize::try_from(d.min(m)).unwrap_or(usize::MAX))
-        };
         let n = match self.max_messages {
             Some(n) => n,
-            None => defaults("msg_default", "msg_max")?,
+            None => default_size("msg_default", "msg_max")?,
         };
         let size = match self.max_message_size {
             Some(s) => s,
-            None => defaults("msgsize_default", "msgsize_max")?,
+            None => default_size("msgsize_default", "msgsize_max")?,
         };
         for (what, v) in [("max_messages", n), ("max_message_size", size)] {
             if v == 0 {
@@ -550,11 +622,35 @@ impl MessageQueueOptions {
     }
 }
 
+/// The size the kernel gives a queue created without attributes: the
+/// `/proc/sys/fs/mqueue` default, capped by the maximum.
+#[cfg(target_os = "linux")]
+fn default_size(file_default: &str, file_max: &str) -> Result<usize> {
+    let d = limits::read_proc_u64(file_default)?;
+    let m = limits::read_proc_u64(file_max)?;
+    Ok(usize::try_from(d.min(m)).unwrap_or(usize::MAX))
+}
+
+/// The size the kernel gives a queue created without attributes. FreeBSD's
+/// defaults are compiled into the kernel (`default_maxmsg` = 10 messages,
+/// `default_msgsize` = 1024 bytes in `uipc_mqueue.c`), not tunable.
+#[cfg(target_os = "freebsd")]
+// The Linux version reads files and can fail; keep one signature.
+#[allow(clippy::unnecessary_wraps)]
+fn default_size(file_default: &str, _file_max: &str) -> Result<usize> {
+    Ok(if file_default == "msg_default" {
+        10
+    } else {
+        1024
+    })
+}
+
 /// Turns an `mq_open` failure into an error that says what to do.
 fn open_error(e: Error, name: &Name, sizes: Option<Option<(usize, usize)>>) -> Error {
     let Some(errno) = e.raw_os_error() else {
         return e;
     };
+    #[cfg(target_os = "linux")]
     let creating = sizes.is_some();
     let msg = match errno {
         libc::EEXIST => format!(
@@ -568,13 +664,21 @@ fn open_error(e: Error, name: &Name, sizes: Option<Option<(usize, usize)>>) -> E
              (read/write), or the name is not allowed"
         ),
         libc::EINVAL => invalid_sizes_message(sizes.flatten()),
+        #[cfg(target_os = "linux")]
         libc::EMFILE if creating => rlimit_message(sizes.flatten()),
         libc::EMFILE => format!(
             "this process has reached its open-file limit (RLIMIT_NOFILE = {}); close descriptors \
              or raise it with `ulimit -n`",
             show_limit(rlimit(libc::RLIMIT_NOFILE).0)
         ),
+        #[cfg(target_os = "linux")]
         libc::ENFILE => "the system-wide limit on open files has been reached".to_owned(),
+        #[cfg(target_os = "freebsd")]
+        libc::ENFILE => "the system-wide number of message queues (sysctl kern.mqueue.maxmq) or \
+            of open files is reached; unlink unused queues or raise it with \
+            `sysctl kern.mqueue.maxmq=N` (root)"
+            .to_owned(),
+        #[cfg(target_os = "linux")]
         libc::ENOSPC => format!(
             "the system-wide number of message queues (/proc/sys/fs/mqueue/queues_max = {}) is \
              reached; unlink unused queues or raise it with `sysctl fs.mqueue.queues_max=N` (root)",
@@ -597,8 +701,10 @@ type RlimitResource = libc::__rlimit_resource_t;
 type RlimitResource = libc::c_int;
 
 /// (soft, hard) of a resource limit, `None` = unlimited.
-// `rlim_t` is 32 bits on 32-bit glibc, where the conversion is not useless.
-#[allow(clippy::useless_conversion)]
+// `rlim_t` is unsigned on Linux (32 bits on 32-bit glibc, where the
+// conversion cannot fail; 64 bits elsewhere, where it is the identity) and
+// `i64` on FreeBSD, where it can fail.
+#[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
 fn rlimit(resource: RlimitResource) -> (Option<u64>, Option<u64>) {
     let mut r = libc::rlimit {
         rlim_cur: 0,
@@ -608,10 +714,15 @@ fn rlimit(resource: RlimitResource) -> (Option<u64>, Option<u64>) {
     if unsafe { libc::getrlimit(resource, &mut r) } != 0 {
         return (None, None);
     }
-    let conv = |v: libc::rlim_t| (v != libc::RLIM_INFINITY).then_some(u64::from(v));
+    let conv = |v: libc::rlim_t| {
+        (v != libc::RLIM_INFINITY)
+            .then(|| u64::try_from(v).ok())
+            .flatten()
+    };
     (conv(r.rlim_cur), conv(r.rlim_max))
 }
 
+#[cfg(target_os = "linux")]
 fn rlimit_message(sizes: Option<(usize, usize)>) -> String {
     let (soft, hard) = limits::rlimit_msgqueue().map_or((None, None), |l| (l.soft, l.hard));
     let need = match sizes {
@@ -633,6 +744,20 @@ fn rlimit_message(sizes: Option<(usize, usize)>) -> String {
     )
 }
 
+#[cfg(target_os = "freebsd")]
+fn invalid_sizes_message(sizes: Option<(usize, usize)>) -> String {
+    let Some((n, size)) = sizes else {
+        return "the kernel rejected the queue's parameters".to_owned();
+    };
+    format!(
+        "the kernel rejected max_messages = {n}, max_message_size = {size}: a queue may hold at \
+         most `sysctl kern.mqueue.maxmsg` messages (100 unless changed) of at most \
+         `sysctl kern.mqueue.maxmsgsize` bytes (16384 unless changed); raise them with \
+         `sysctl kern.mqueue.maxmsg=N` as root, or ask for less"
+    )
+}
+
+#[cfg(target_os = "linux")]
 fn invalid_sizes_message(sizes: Option<(usize, usize)>) -> String {
     let Some((n, size)) = sizes else {
         return "the kernel rejected the queue's parameters".to_owned();
@@ -823,7 +948,7 @@ impl MessageQueue {
     fn shown(&self) -> String {
         match &self.name {
             Some(name) => format!("\"{name}\""),
-            None => format!("the unnamed queue of descriptor {}", self.mqd),
+            None => format!("the unnamed queue of descriptor {}", self.as_raw_fd()),
         }
     }
 
@@ -899,13 +1024,7 @@ impl MessageQueue {
     }
 
     fn attr(&self) -> Result<sys::mq_attr> {
-        let mut attr = sys::mq_attr {
-            mq_flags: 0,
-            mq_maxmsg: 0,
-            mq_msgsize: 0,
-            mq_curmsgs: 0,
-            ..Default::default()
-        };
+        let mut attr = new_attr(0, 0, 0);
         // SAFETY: `attr` is a valid, writable mq_attr; the descriptor is ours.
         check("mq_getattr", unsafe {
             sys::mq_getattr(self.mqd, &mut attr)
@@ -953,17 +1072,12 @@ impl MessageQueue {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn set_block(&self, block: bool) -> Result<()> {
-        let attr = sys::mq_attr {
-            mq_flags: if block {
-                0
-            } else {
-                libc::c_long::from(libc::O_NONBLOCK)
-            },
-            mq_maxmsg: 0,
-            mq_msgsize: 0,
-            mq_curmsgs: 0,
-            ..Default::default()
+        let flags = if block {
+            0
+        } else {
+            libc::c_long::from(libc::O_NONBLOCK)
         };
+        let attr = new_attr(flags, 0, 0);
         // SAFETY: `attr` is a valid mq_attr; a NULL old-attributes pointer is allowed.
         check("mq_setattr", unsafe {
             sys::mq_setattr(self.mqd, &attr, ptr::null_mut())
@@ -981,7 +1095,10 @@ impl MessageQueue {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn mode(&self) -> Result<Mode> {
-        Ok(Mode::from_raw(self.stat()?.st_mode).permissions())
+        // `mode_t` is 16 bits on FreeBSD.
+        #[allow(clippy::useless_conversion)]
+        let mode = u32::from(self.stat()?.st_mode);
+        Ok(Mode::from_raw(mode).permissions())
     }
 
     /// `fstat` of the queue descriptor (a file in the mqueue file system).
@@ -1335,20 +1452,32 @@ impl MessageQueue {
     /// Closes the descriptor (once: the handle is left with `-1`, which drop
     /// skips), dropping the callbacks whose registration the close ends.
     fn close_fd(&mut self) -> libc::c_int {
-        let mqd = std::mem::replace(&mut self.mqd, -1);
-        if mqd < 0 {
+        let mqd = std::mem::replace(&mut self.mqd, CLOSED);
+        if mqd == CLOSED {
             return 0;
         }
         self.notify.close(mqd)
     }
 
+    #[cfg(target_os = "linux")]
     /// Takes the descriptor out of the handle (leaving `-1`, which drop skips)
     /// and forgets this handle's pending callback.
     fn take_fd(&mut self) -> sys::mqd_t {
         self.notify.forget_callback();
-        std::mem::replace(&mut self.mqd, -1)
+        std::mem::replace(&mut self.mqd, CLOSED)
     }
 }
+
+// SAFETY: on FreeBSD `mqd_t` is a pointer to the C library's record of the
+// queue (its descriptor and notification node), which the handle owns alone.
+// librt's `mq_*` functions only read the descriptor from it, and `mq_notify`
+// updates the record under librt's own lock, so the handle may move to and
+// be shared by other threads, as on Linux where `mqd_t` is the descriptor.
+#[cfg(target_os = "freebsd")]
+unsafe impl Send for MessageQueue {}
+// SAFETY: see `Send` above: every `&self` call is thread-safe in librt.
+#[cfg(target_os = "freebsd")]
+unsafe impl Sync for MessageQueue {}
 
 impl Drop for MessageQueue {
     fn drop(&mut self) {
@@ -1386,6 +1515,10 @@ impl AsFd for MessageQueue {
     /// The queue descriptor, for `poll`/`epoll`: readable when the queue holds
     /// a message, writable when it has room.
     ///
+    /// On FreeBSD this is the file descriptor `mq_getfd_np` returns, for
+    /// `poll` and `kqueue`; it stays owned by the queue, which closes it in
+    /// `mq_close`.
+    ///
     /// ```
     /// use std::os::fd::AsFd;
     /// use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
@@ -1398,12 +1531,13 @@ impl AsFd for MessageQueue {
     /// ```
     fn as_fd(&self) -> BorrowedFd<'_> {
         // SAFETY: the descriptor stays open as long as `self` lives.
-        unsafe { BorrowedFd::borrow_raw(self.mqd) }
+        unsafe { BorrowedFd::borrow_raw(self.as_raw_fd()) }
     }
 }
 
 impl AsRawFd for MessageQueue {
-    /// The queue descriptor (Python's `mqd`/`fileno()`).
+    /// The queue descriptor (Python's `mqd`/`fileno()`); on FreeBSD the file
+    /// descriptor of `mq_getfd_np`, still owned by the queue.
     ///
     /// ```
     /// use std::os::fd::AsRawFd;
@@ -1413,10 +1547,13 @@ impl AsRawFd for MessageQueue {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     fn as_raw_fd(&self) -> RawFd {
-        self.mqd
+        // SAFETY: `self.mqd` is open as long as `self` lives.
+        unsafe { raw_fd(self.mqd) }
     }
 }
 
+#[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
 impl From<MessageQueue> for OwnedFd {
     /// The queue descriptor, still open (on Linux a queue descriptor is a
     /// file descriptor, closed by `close`). A pending callback notification
@@ -1439,6 +1576,8 @@ impl From<MessageQueue> for OwnedFd {
     }
 }
 
+#[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
 impl TryFrom<OwnedFd> for MessageQueue {
     type Error = Error;
 
@@ -1448,6 +1587,10 @@ impl TryFrom<OwnedFd> for MessageQueue {
     }
 }
 
+/// Linux only: on FreeBSD a queue descriptor (`mqd_t`) is a pointer to the C
+/// library's own record, which no file descriptor can be turned back into.
+#[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
 impl MessageQueue {
     /// Adopts a queue descriptor, e.g. one received from another process
     /// over a Unix socket (`SCM_RIGHTS`) or one made by C code; the handle
@@ -1550,6 +1693,8 @@ impl MessageQueue {
     }
 }
 
+#[cfg(target_os = "linux")]
+#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
 impl IntoRawFd for MessageQueue {
     /// Gives up ownership of the descriptor (the caller must `mq_close` it). A
     /// pending callback notification of this handle is forgotten and will not
@@ -1622,6 +1767,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(target_os = "linux")]
     fn size_messages_name_the_limits() {
         let m = invalid_sizes_message(Some((100_000, 8)));
         assert!(m.contains("max_messages = 100000"), "{m}");

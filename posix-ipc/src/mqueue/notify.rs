@@ -1,12 +1,21 @@
 //! Queue notifications (`mq_notify`): by signal, or by a callback on a thread.
 //!
 //! The semantics are documented on [`MessageQueue`] (section *Notifications*).
+//!
+//! On FreeBSD only signals are offered (see `notify_callback`), so the
+//! callback table below stays empty there; it stays compiled so that
+//! registering, cancelling and closing keep one code path on both systems.
+#![cfg_attr(target_os = "freebsd", allow(dead_code))]
 
 use std::collections::BTreeMap;
+#[cfg(target_os = "linux")]
 use std::mem::{offset_of, size_of};
+#[cfg(target_os = "linux")]
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
+#[cfg(target_os = "linux")]
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use ipc_common::__private::check;
@@ -14,6 +23,7 @@ use ipc_common::{Error, ErrorKind, Result};
 use posix_ipc_sys as sys;
 
 use super::MessageQueue;
+#[cfg(target_os = "linux")]
 use crate::limits;
 
 type Callback = Box<dyn FnOnce() + Send + 'static>;
@@ -38,7 +48,7 @@ fn queue_id(mqd: sys::mqd_t) -> Option<QueueId> {
     // SAFETY: `st` is a valid, writable stat buffer; fstat only fills it.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: as above; a bad descriptor only makes fstat fail.
-    let rc = unsafe { libc::fstat(mqd, &mut st) };
+    let rc = unsafe { libc::fstat(super::raw_fd(mqd), &mut st) };
     (rc == 0).then_some((st.st_dev, u64::from(st.st_ino)))
 }
 
@@ -87,7 +97,26 @@ impl From<nix::sys::signal::Signal> for SignalNumber {
 
 /// The first real-time signal of the kernel; the C library reserves those
 /// below its `SIGRTMIN`.
+#[cfg(target_os = "linux")]
 const KERNEL_SIGRTMIN: i32 = 32;
+
+/// The first signal above the standard ones on FreeBSD: 32 (`SIGTHR`) and 33
+/// (`SIGLIBRT`) belong to the C library, and 34 to 64 are unassigned, below
+/// `SIGRTMIN` (65).
+#[cfg(target_os = "freebsd")]
+const KERNEL_SIGRTMIN: i32 = 32;
+
+/// `(SIGRTMIN, SIGRTMAX)` as the C library defines them.
+#[cfg(target_os = "linux")]
+fn user_signal_range() -> (i32, i32) {
+    (limits::user_signal_min(), limits::user_signal_max())
+}
+
+/// `(SIGRTMIN, SIGRTMAX)` as the C library defines them.
+#[cfg(target_os = "freebsd")]
+fn user_signal_range() -> (i32, i32) {
+    (sys::SIGRTMIN, sys::SIGRTMAX)
+}
 
 /// Serialises "cancel, then register" (and closing) across all handles of this
 /// process, so that two handles of one queue replace each other's
@@ -166,6 +195,7 @@ impl NotifyState {
     }
 }
 
+#[cfg(target_os = "linux")]
 /// `struct sigevent` as glibc and musl declare it for `SIGEV_THREAD`: the
 /// `libc` crate's `sigevent` only exposes `sigev_notify_thread_id` of the
 /// union, where these two members live.
@@ -179,11 +209,13 @@ struct ThreadSigevent {
     _pad: [usize; SIGEV_PAD],
 }
 
+#[cfg(target_os = "linux")]
 const SIGEV_PAD: usize = (size_of::<libc::sigevent>()
     - offset_of!(libc::sigevent, sigev_notify_thread_id)
     - 2 * size_of::<usize>())
     / size_of::<usize>();
 
+#[cfg(target_os = "linux")]
 // The layout must match the C library's, which `libc::sigevent` mirrors.
 const _: () = {
     assert!(size_of::<ThreadSigevent>() == size_of::<libc::sigevent>());
@@ -195,6 +227,7 @@ const _: () = {
     assert!(offset_of!(ThreadSigevent, sigev_notify) == offset_of!(libc::sigevent, sigev_notify));
 };
 
+#[cfg(target_os = "linux")]
 /// Runs on the thread the C library starts for a `SIGEV_THREAD` notification.
 /// The value is the token, never dereferenced.
 extern "C" fn run_callback(value: libc::sigval) {
@@ -305,7 +338,7 @@ impl MessageQueue {
     /// ```
     pub fn notify_signal(&self, signal: impl Into<SignalNumber>) -> Result<()> {
         let signal = signal.into().as_raw();
-        let (min, max) = (limits::user_signal_min(), limits::user_signal_max());
+        let (min, max) = user_signal_range();
         if !(1..=max).contains(&signal) {
             return Err(Error::invalid_input(
                 "mq_notify",
@@ -369,6 +402,14 @@ impl MessageQueue {
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
+    ///
+    /// Linux only. FreeBSD's C library has `SIGEV_THREAD` for queues too, but
+    /// the `libc` crate's FreeBSD `sigevent` exposes only
+    /// `sigev_notify_thread_id` of the union that holds the function and its
+    /// attributes, and this crate writes no struct layout it cannot check
+    /// against `libc`; use [`notify_signal`](Self::notify_signal) there.
+    #[cfg(target_os = "linux")]
+    #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
     pub fn notify_callback<F>(&self, callback: F) -> Result<()>
     where
         F: FnOnce() + Send + 'static,
@@ -459,6 +500,10 @@ impl MessageQueue {
     /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
+    ///
+    /// Linux only, like [`notify_callback`](Self::notify_callback).
+    #[cfg(target_os = "linux")]
+    #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
     pub fn take_notification_panic(&self) -> Option<String> {
         lock(&self.notify.panic).take()
     }
