@@ -5,6 +5,7 @@
 //! All FFI calls for semaphores live in this module, and every return code
 //! becomes a `Result` through [`ipc_common::__private::check`] / [`ipc_common::__private::check_ptr`].
 
+#[cfg(not(target_vendor = "apple"))]
 use ipc_common::__private::TimeoutSpec;
 use std::fmt;
 use std::mem::ManuallyDrop;

@@ -5,7 +5,9 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 
 use super::Region;
-use crate::{Error, ErrorKind, Result};
+use crate::Result;
+#[cfg(target_os = "linux")]
+use crate::{Error, ErrorKind};
 
 /// The page size of this system (`sysconf(_SC_PAGESIZE)`, 4096 if unknown).
 fn page_size() -> usize {
