@@ -69,10 +69,46 @@ const NO_MQ_NOTIFY: &str = "registers a queue notification: qemu-user 7.2 (Debia
 const QEMU_MSG_LRPID: &str = "reads msg_lrpid: qemu-user 7.2 converts the IPC_STAT pids of \
                               msqid_ds as 8-byte fields, so the last receiver's pid reads as 0";
 
+/// Why the tests of a robust mutex whose holder dies cannot run under qemu-user.
+const NO_ROBUST_LIST: &str = "a holder dies with a robust mutex locked: qemu-user does not pass \
+                              set_robust_list to the kernel, so nothing marks the mutex \
+                              owner-died and the next locker waits for ever";
+
 /// Tests that cannot run under qemu-user, by exact name (unique in the
 /// workspace), with the reason. They run on every native target. Re-executing
 /// the test binary works: testkit starts children through the runner.
 pub(crate) const SKIPPED_UNDER_QEMU: &[(&str, &str)] = &[
+    // ipc-common tests/robust.rs
+    (
+        "owner_died_then_make_consistent_restores_normal_locking",
+        NO_ROBUST_LIST,
+    ),
+    (
+        "dropping_the_inconsistent_guard_makes_the_mutex_unrecoverable",
+        NO_ROBUST_LIST,
+    ),
+    (
+        "a_wait_reacquiring_from_a_dead_owner_reports_owner_died",
+        NO_ROBUST_LIST,
+    ),
+    // posix-ipc tests/robust.rs and tests/crash.rs
+    (
+        "four_processes_count_exactly_when_one_is_killed_holding_the_mutex",
+        NO_ROBUST_LIST,
+    ),
+    (
+        "a_condvar_wait_reacquiring_from_a_killed_holder_reports_owner_died",
+        NO_ROBUST_LIST,
+    ),
+    (
+        "a_robust_mutex_held_by_a_killed_process_reports_owner_died",
+        NO_ROBUST_LIST,
+    ),
+    // sysv-ipc tests/crash.rs
+    (
+        "a_robust_mutex_in_an_attachment_reports_a_killed_owner",
+        NO_ROBUST_LIST,
+    ),
     // posix-ipc tests/mqueue_notify.rs
     (
         "a_callback_whose_registration_a_close_ended_is_dropped_not_leaked",
