@@ -4,7 +4,7 @@
 #![cfg(target_os = "linux")]
 
 use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -54,7 +54,10 @@ fn one_at_a_time() -> MutexGuard<'static, ()> {
 }
 
 fn ipc(args: &[&str]) -> Output {
-    Command::new(IPC).args(args).output().expect("run ipc")
+    testkit::target_command(IPC)
+        .args(args)
+        .output()
+        .expect("run ipc")
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -420,7 +423,7 @@ fn another_users_removal_is_refused_with_exit_code_3() {
         .unwrap();
     let k = ipc_inventory::format_key(key);
     let as_nobody = |args: &[&str]| {
-        Command::new(IPC)
+        testkit::target_command(IPC)
             .args(args)
             .uid(65534)
             .gid(65534)

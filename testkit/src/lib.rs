@@ -110,6 +110,20 @@ fn runner() -> Option<Vec<String>> {
     (!words.is_empty()).then_some(words)
 }
 
+/// A command that runs `program`, a binary built for the target under test:
+/// through the runner of [`RUNNER_ENV`] when one is set (emulation), else
+/// directly.
+pub fn target_command(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    match runner() {
+        Some(runner) => {
+            let mut c = Command::new(&runner[0]);
+            c.args(&runner[1..]).arg(program);
+            c
+        }
+        None => Command::new(program),
+    }
+}
+
 /// A child test process; killed on drop if it is still running.
 #[derive(Debug)]
 pub struct ChildProcess {
@@ -132,14 +146,7 @@ pub fn spawn_child_with(
     configure: impl FnOnce(&mut Command),
 ) -> ChildProcess {
     let exe = std::env::current_exe().expect("current test executable");
-    let mut cmd = match runner() {
-        Some(runner) => {
-            let mut c = Command::new(&runner[0]);
-            c.args(&runner[1..]).arg(exe);
-            c
-        }
-        None => Command::new(exe),
-    };
+    let mut cmd = target_command(exe);
     cmd.args([
         OsString::from(test),
         "--exact".into(),
