@@ -121,6 +121,8 @@ pub(crate) const SKIPPED_UNDER_QEMU: &[(&str, &str)] = &[
         "a_callback_whose_registration_a_close_ended_is_dropped_not_leaked",
         NO_MQ_NOTIFY,
     ),
+    // posix-ipc tests/api_snippets.rs
+    ("notify_signal_takes_a_nix_signal", NO_MQ_NOTIFY),
     (
         "a_panicking_callback_is_reported_by_the_next_registration",
         NO_MQ_NOTIFY,
