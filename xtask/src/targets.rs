@@ -79,6 +79,11 @@ const QEMU_HOST_SYSCALLS: &str = "finds a task blocked in msgrcv through /proc/<
                                   under qemu-user the emulated task shows the host's (x86_64) \
                                   system call number, not aarch64's";
 
+/// Why two pre-fault tests of POSIX mappings cannot run under qemu-user.
+const QEMU_MADVISE: &str = "counts the resident pages after MADV_POPULATE_READ: qemu-user \
+                            accepts madvise without passing it to the kernel, so nothing is \
+                            populated";
+
 /// Tests that cannot run under qemu-user, by exact name (unique in the
 /// workspace), with the reason. They run on every native target. Re-executing
 /// the test binary works: testkit starts children through the runner.
@@ -120,6 +125,15 @@ pub(crate) const SKIPPED_UNDER_QEMU: &[(&str, &str)] = &[
     (
         "a_callback_whose_registration_a_close_ended_is_dropped_not_leaked",
         NO_MQ_NOTIFY,
+    ),
+    // posix-ipc tests/shm/populate.rs
+    (
+        "populate::a_populating_handle_maps_every_page_before_returning_a_mapping",
+        QEMU_MADVISE,
+    ),
+    (
+        "populate::a_sparse_object_gets_its_pages_when_a_populating_handle_maps_it",
+        QEMU_MADVISE,
     ),
     // posix-ipc tests/api_snippets.rs
     ("notify_signal_takes_a_nix_signal", NO_MQ_NOTIFY),
