@@ -84,6 +84,11 @@ const QEMU_MADVISE: &str = "counts the resident pages after MADV_POPULATE_READ: 
                             accepts madvise without passing it to the kernel, so nothing is \
                             populated";
 
+/// Why the address-space-limit tests cannot run under qemu-user.
+const QEMU_RLIMIT_AS: &str = "lowers RLIMIT_AS to just above the process's size: qemu-user's \
+                              own reservations for the guest count against it, so the limit \
+                              does not measure the emulated program's allocations";
+
 /// Tests that cannot run under qemu-user, by exact name (unique in the
 /// workspace), with the reason. They run on every native target. Re-executing
 /// the test binary works: testkit starts children through the runner.
@@ -134,6 +139,15 @@ pub(crate) const SKIPPED_UNDER_QEMU: &[(&str, &str)] = &[
     (
         "populate::a_sparse_object_gets_its_pages_when_a_populating_handle_maps_it",
         QEMU_MADVISE,
+    ),
+    // sysv-ipc tests/shm_errors.rs and tests/msg_memory.rs
+    (
+        "reading_more_than_can_be_allocated_is_an_error_not_an_abort",
+        QEMU_RLIMIT_AS,
+    ),
+    (
+        "under_a_small_address_space_limit_a_receive_never_aborts",
+        QEMU_RLIMIT_AS,
     ),
     // posix-ipc tests/api_snippets.rs
     ("notify_signal_takes_a_nix_signal", NO_MQ_NOTIFY),
