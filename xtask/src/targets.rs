@@ -80,9 +80,9 @@ const QEMU_HOST_SYSCALLS: &str = "finds a task blocked in msgrcv through /proc/<
                                   system call number, not aarch64's";
 
 /// Why two pre-fault tests of POSIX mappings cannot run under qemu-user.
-const QEMU_MADVISE: &str = "counts the resident pages after MADV_POPULATE_READ: qemu-user \
-                            accepts madvise without passing it to the kernel, so nothing is \
-                            populated";
+const QEMU_MADVISE: &str = "counts a mapping's resident pages after pre-faulting: qemu-user \
+                            accepts madvise without passing it to the kernel and maps guest \
+                            memory its own way, so residency says nothing about the program";
 
 /// Why the address-space-limit tests cannot run under qemu-user.
 const QEMU_RLIMIT_AS: &str = "lowers RLIMIT_AS to just above the process's size: qemu-user's \
@@ -148,6 +148,23 @@ pub(crate) const SKIPPED_UNDER_QEMU: &[(&str, &str)] = &[
     (
         "under_a_small_address_space_limit_a_receive_never_aborts",
         QEMU_RLIMIT_AS,
+    ),
+    // sysv-ipc tests/shm_populate.rs
+    (
+        "a_new_segment_created_populating_is_mapped_and_zero",
+        QEMU_MADVISE,
+    ),
+    (
+        "a_populating_handle_maps_every_page_before_returning_an_attachment",
+        QEMU_MADVISE,
+    ),
+    (
+        "populate_uses_madvise_on_linux_5_14_and_later",
+        QEMU_MADVISE,
+    ),
+    (
+        "the_fallback_touches_every_page_and_changes_no_byte",
+        QEMU_MADVISE,
     ),
     // posix-ipc tests/api_snippets.rs
     ("notify_signal_takes_a_nix_signal", NO_MQ_NOTIFY),
