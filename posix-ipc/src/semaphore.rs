@@ -156,7 +156,7 @@ impl Drop for RawSem {
 ///
 /// ```
 /// use posix_ipc::Semaphore;
-/// # let name = format!("/ipcrs-doc-{}", std::process::id());
+/// # let name = format!("/ipcrs-doc-{}-sem1", std::process::id());
 /// let sem = Semaphore::options()
 ///     .create_new(true)
 ///     .mode(0o600)
@@ -206,7 +206,7 @@ impl SemaphoreOptions {
     ///
     /// ```
     /// use posix_ipc::Semaphore;
-    /// # let name = format!("/ipcrs-doc-{}", std::process::id());
+    /// # let name = format!("/ipcrs-doc-{}-sem2", std::process::id());
     /// let a = Semaphore::options().create(true).initial_value(2).open(&name)?;
     /// let b = Semaphore::options().create(true).initial_value(9).open(&name)?;
     /// assert_eq!(b.value()?, 2); // b opened a's semaphore
@@ -225,7 +225,7 @@ impl SemaphoreOptions {
     ///
     /// ```
     /// use posix_ipc::{ErrorKind, Semaphore};
-    /// # let name = format!("/ipcrs-doc-{}", std::process::id());
+    /// # let name = format!("/ipcrs-doc-{}-sem3", std::process::id());
     /// let sem = Semaphore::options().create_new(true).open(&name)?;
     /// let e = Semaphore::options().create_new(true).open(&name).unwrap_err();
     /// assert_eq!(e.kind(), ErrorKind::AlreadyExists);
@@ -313,7 +313,7 @@ impl SemaphoreOptions {
     ///
     /// ```
     /// use posix_ipc::{Semaphore, O_CREX, O_EXCL};
-    /// # let name = format!("/ipcrs-doc-{}", std::process::id());
+    /// # let name = format!("/ipcrs-doc-{}-sem4", std::process::id());
     /// // posix_ipc.Semaphore(name, O_CREX, 0o600, 1)
     /// let sem = Semaphore::options().flags(O_CREX).mode(0o600).initial_value(1).open(&name)?;
     /// assert!(Semaphore::options().flags(O_EXCL).open(&name).unwrap_err().is_invalid_input());
@@ -989,7 +989,7 @@ impl Semaphore {
     ///
     /// ```
     /// use posix_ipc::Semaphore;
-    /// # let name = format!("/ipcrs-doc-{}", std::process::id());
+    /// # let name = format!("/ipcrs-doc-{}-sem5", std::process::id());
     /// let sem = Semaphore::create_new(name.as_str(), 0)?;
     /// assert_eq!(sem.name().to_str(), Some(name.as_str()));
     /// sem.unlink()?;
