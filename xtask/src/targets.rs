@@ -38,7 +38,7 @@ pub(crate) const TESTED_CRATES: [&str; 8] = [
 pub(crate) const CHECKED_CRATES: [&str; 5] = [
     "ipc-common",
     "posix-ipc-sys",
-    "posix-ipc",
+    "posix-ipc-rs",
     "sysv-ipc",
     "ipc-inventory",
 ];
@@ -353,14 +353,15 @@ mod tests {
         let mut linux = vec!["x86_64-unknown-linux-gnu"];
         linux.extend(NATIVE);
         linux.push(EMULATED);
-        for krate in [
-            "ipc-common",
-            "posix-ipc-sys",
-            "posix-ipc",
-            "sysv-ipc",
-            "ipc-inventory",
+        // (directory, package): the POSIX crate's package name differs.
+        for (dir, krate) in [
+            ("ipc-common", "ipc-common"),
+            ("posix-ipc-sys", "posix-ipc-sys"),
+            ("posix-ipc", "posix-ipc-rs"),
+            ("sysv-ipc", "sysv-ipc"),
+            ("ipc-inventory", "ipc-inventory"),
         ] {
-            let manifest = std::fs::read_to_string(root.join(krate).join("Cargo.toml")).unwrap();
+            let manifest = std::fs::read_to_string(root.join(dir).join("Cargo.toml")).unwrap();
             let mut listed = docs_rs_targets(&manifest);
             let mut expected: Vec<String> = linux.iter().map(|t| (*t).to_owned()).collect();
             if CHECKED_CRATES.contains(&krate) {
