@@ -63,12 +63,12 @@
 
 mod error;
 mod options;
+mod os;
 mod perm;
 mod random;
 mod region;
 #[cfg(any(target_os = "linux", target_os = "freebsd"))]
 mod robust;
-mod sysctl;
 mod timeout;
 
 pub use error::{Error, ErrorKind, Result, errno_name};
@@ -97,9 +97,11 @@ pub use timeout::Timeout;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::error::{SysReturn, check, check_ptr, errno};
+    pub use crate::os::{
+        ResourceLimit, RlimitResource, fstat, page_size, read_proc_numbers, rlimit, sysconf,
+    };
     pub use crate::perm::{check_owner, is_trusted_owner};
     pub use crate::random::{UNIQUE_ATTEMPTS, os_random_u64, with_unique};
-    pub use crate::sysctl::read_proc_numbers;
     pub use crate::timeout::TimeoutSpec;
 
     /// The one options core of every `Type::options()` builder.

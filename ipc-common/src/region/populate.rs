@@ -6,15 +6,9 @@ use std::sync::atomic::{AtomicU8, Ordering};
 
 use super::Region;
 use crate::Result;
+use crate::os::page_size;
 #[cfg(target_os = "linux")]
 use crate::{Error, ErrorKind};
-
-/// The page size of this system (`sysconf(_SC_PAGESIZE)`, 4096 if unknown).
-fn page_size() -> usize {
-    // SAFETY: sysconf only reads a system constant.
-    let v = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    usize::try_from(v).ok().filter(|&p| p > 0).unwrap_or(4096)
-}
 
 /// How [`Region::populate`] pre-faulted a region.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
