@@ -543,13 +543,25 @@ minus_one_is_failure!(i16, i32, i64, isize);
 /// let e = check("close", unsafe { libc::close(-1) }).unwrap_err();
 /// assert_eq!(e.raw_os_error(), Some(libc::EBADF));
 /// ```
+///
+/// The success path inlines to one comparison; building the error is a
+/// separate cold function, so hot paths (a semaphore's `sem_post`) pay
+/// nothing for it.
 #[inline]
 pub fn check<T: SysReturn>(op: &'static str, ret: T) -> Result<T> {
     if ret.is_failure() {
-        Err(Error::last_os_error(op))
+        Err(os_failure(op))
     } else {
         Ok(ret)
     }
+}
+
+/// The error for the current `errno`: the out-of-line failure path of
+/// [`check`] and [`check_ptr`].
+#[cold]
+#[inline(never)]
+fn os_failure(op: &'static str) -> Error {
+    Error::last_os_error(op)
 }
 
 /// Like [`check`] for calls that return a pointer, with the call's own failure
@@ -563,7 +575,7 @@ pub fn check<T: SysReturn>(op: &'static str, ret: T) -> Result<T> {
 #[inline]
 pub fn check_ptr<T>(op: &'static str, ret: *mut T, failed: *mut T) -> Result<*mut T> {
     if ret == failed {
-        Err(Error::last_os_error(op))
+        Err(os_failure(op))
     } else {
         Ok(ret)
     }
