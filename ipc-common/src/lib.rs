@@ -62,6 +62,7 @@
 #![deny(missing_docs)]
 
 mod error;
+mod guard;
 mod options;
 mod os;
 mod perm;
@@ -96,6 +97,7 @@ pub use timeout::Timeout;
 /// instead.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::__drop_guard as drop_guard;
     pub use crate::error::{SysReturn, check, check_ptr, errno};
     pub use crate::os::{
         ResourceLimit, RlimitResource, fstat, page_size, read_proc_numbers, rlimit, sysconf,

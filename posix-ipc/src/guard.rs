@@ -2,10 +2,6 @@
 //! guard, for every POSIX object kind that implements the sealed [`Unlink`]
 //! trait.
 
-use std::fmt;
-use std::mem::ManuallyDrop;
-use std::ops::{Deref, DerefMut};
-
 use ipc_common::Result;
 
 mod sealed {
@@ -46,62 +42,54 @@ pub trait Unlink: Sealed {
     fn unlink(&self) -> Result<()>;
 }
 
-/// A handle that unlinks its object's name when it drops (ignoring errors,
-/// e.g. someone else unlinked it already), then closes the handle; made by
-/// the `unlink_on_drop()` of
-/// [`Semaphore`](crate::Semaphore::unlink_on_drop),
-/// [`SharedMemory`](crate::SharedMemory::unlink_on_drop) and (Linux)
-/// `MessageQueue`. A queue in the guard becomes an async queue in the
-/// guard with `into_async()` (feature `tokio`).
-///
-/// Nothing else in this crate unlinks implicitly: use it for objects that
-/// belong to one owner and should not outlive it (posix_ipc's issue #17). It
-/// derefs to the handle; [`into_inner`](Self::into_inner) disarms it.
-/// Unlinking only removes the name: other processes' handles (and shared
-/// memory mappings) keep the object alive until they are gone.
-///
-/// The guard is `#[must_use]`: a guard dropped at once unlinks at once, so
-/// `sem.unlink_on_drop();` as a statement (which would unlink the name on
-/// that very line) is a warning, and an error under
-/// `#![deny(unused_must_use)]`:
-///
-/// ```compile_fail
-/// #![deny(unused_must_use)]
-/// let sem = posix_ipc::Semaphore::create_unique(0)?;
-/// sem.unlink_on_drop(); // error: unused `UnlinkOnDrop` that must be used
-/// # Ok::<(), posix_ipc::Error>(())
-/// ```
-///
-/// Keeping it compiles:
-///
-/// ```
-/// #![deny(unused_must_use)]
-/// let sem = posix_ipc::Semaphore::create_unique(0)?;
-/// let _sem = sem.unlink_on_drop(); // unlinked at the end of the scope
-/// # Ok::<(), posix_ipc::Error>(())
-/// ```
-///
-/// ```
-/// use posix_ipc::{Semaphore, Timeout};
-/// let name = {
-///     let sem = Semaphore::create_unique(1)?.unlink_on_drop();
-///     sem.acquire(Timeout::Immediate)?; // derefs to Semaphore
-///     sem.name().clone()
-/// }; // unlinked here
-/// assert!(Semaphore::open(&name).unwrap_err().is_existential());
-/// # Ok::<(), posix_ipc::Error>(())
-/// ```
-#[must_use = "dropping an UnlinkOnDrop unlinks the name at once; bind it to a variable that lives as long as the object should"]
-pub struct UnlinkOnDrop<T: Unlink> {
-    inner: ManuallyDrop<T>,
-}
-
-impl<T: Unlink> UnlinkOnDrop<T> {
-    pub(crate) fn new(inner: T) -> Self {
-        UnlinkOnDrop {
-            inner: ManuallyDrop::new(inner),
-        }
-    }
+ipc_common::__private::drop_guard! {
+    /// A handle that unlinks its object's name when it drops (ignoring errors,
+    /// e.g. someone else unlinked it already), then closes the handle; made by
+    /// the `unlink_on_drop()` of
+    /// [`Semaphore`](crate::Semaphore::unlink_on_drop),
+    /// [`SharedMemory`](crate::SharedMemory::unlink_on_drop) and (Linux)
+    /// `MessageQueue`. A queue in the guard becomes an async queue in the
+    /// guard with `into_async()` (feature `tokio`).
+    ///
+    /// Nothing else in this crate unlinks implicitly: use it for objects that
+    /// belong to one owner and should not outlive it (posix_ipc's issue #17). It
+    /// derefs to the handle; [`into_inner`](Self::into_inner) disarms it.
+    /// Unlinking only removes the name: other processes' handles (and shared
+    /// memory mappings) keep the object alive until they are gone.
+    ///
+    /// The guard is `#[must_use]`: a guard dropped at once unlinks at once, so
+    /// `sem.unlink_on_drop();` as a statement (which would unlink the name on
+    /// that very line) is a warning, and an error under
+    /// `#![deny(unused_must_use)]`:
+    ///
+    /// ```compile_fail
+    /// #![deny(unused_must_use)]
+    /// let sem = posix_ipc::Semaphore::create_unique(0)?;
+    /// sem.unlink_on_drop(); // error: unused `UnlinkOnDrop` that must be used
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    ///
+    /// Keeping it compiles:
+    ///
+    /// ```
+    /// #![deny(unused_must_use)]
+    /// let sem = posix_ipc::Semaphore::create_unique(0)?;
+    /// let _sem = sem.unlink_on_drop(); // unlinked at the end of the scope
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    ///
+    /// ```
+    /// use posix_ipc::{Semaphore, Timeout};
+    /// let name = {
+    ///     let sem = Semaphore::create_unique(1)?.unlink_on_drop();
+    ///     sem.acquire(Timeout::Immediate)?; // derefs to Semaphore
+    ///     sem.name().clone()
+    /// }; // unlinked here
+    /// assert!(Semaphore::open(&name).unwrap_err().is_existential());
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    #[must_use = "dropping an UnlinkOnDrop unlinks the name at once; bind it to a variable that lives as long as the object should"]
+    pub struct UnlinkOnDrop<T: Unlink> calls unlink;
 
     /// Disarms the guard and returns the handle, which will not be unlinked.
     ///
@@ -111,41 +99,7 @@ impl<T: Unlink> UnlinkOnDrop<T> {
     /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
-    pub fn into_inner(self) -> T {
-        let mut this = ManuallyDrop::new(self);
-        // SAFETY: `this` is never dropped, so the handle is taken out exactly
-        // once and the guard's Drop (which would unlink) never runs.
-        unsafe { ManuallyDrop::take(&mut this.inner) }
-    }
-}
-
-impl<T: Unlink> Deref for UnlinkOnDrop<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.inner
-    }
-}
-
-impl<T: Unlink> DerefMut for UnlinkOnDrop<T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.inner
-    }
-}
-
-impl<T: Unlink> Drop for UnlinkOnDrop<T> {
-    fn drop(&mut self) {
-        // Errors are ignored: the name may already be unlinked by someone else.
-        let _ = self.inner.unlink();
-        // SAFETY: `self.inner` is dropped exactly once, here, and not used after.
-        unsafe { ManuallyDrop::drop(&mut self.inner) };
-    }
-}
-
-impl<T: Unlink + fmt::Debug> fmt::Debug for UnlinkOnDrop<T> {
-    /// `UnlinkOnDrop(<the handle's Debug>)`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("UnlinkOnDrop").field(&*self.inner).finish()
-    }
+    pub fn into_inner;
 }
 
 #[cfg(test)]

@@ -2,10 +2,6 @@
 //! drops" guard, for every System V object kind that implements the sealed
 //! [`Remove`] trait.
 
-use std::fmt;
-use std::mem::ManuallyDrop;
-use std::ops::{Deref, DerefMut};
-
 use ipc_common::Result;
 
 mod sealed {
@@ -46,58 +42,50 @@ pub trait Remove: Sealed {
     fn remove(&self) -> Result<()>;
 }
 
-/// A handle that removes its kernel object when it drops (ignoring errors,
-/// e.g. someone else removed it already); made by the `remove_on_drop()` of
-/// [`Semaphore`](crate::Semaphore::remove_on_drop),
-/// [`SemaphoreSet`](crate::SemaphoreSet::remove_on_drop),
-/// [`SharedMemory`](crate::SharedMemory::remove_on_drop) and
-/// [`MessageQueue`](crate::MessageQueue::remove_on_drop).
-///
-/// Nothing else in this crate removes implicitly: use it for tests, scratch
-/// objects and objects that belong to one owner. It derefs (also mutably) to
-/// the handle; [`into_inner`](Self::into_inner) disarms it.
-///
-/// The guard is `#[must_use]`: a guard dropped at once removes at once, so
-/// `sem.remove_on_drop();` as a statement is a warning, and an error under
-/// `#![deny(unused_must_use)]`:
-///
-/// ```compile_fail
-/// #![deny(unused_must_use)]
-/// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-/// sem.remove_on_drop(); // error: unused `RemoveOnDrop` that must be used
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
-///
-/// Keeping it compiles:
-///
-/// ```
-/// #![deny(unused_must_use)]
-/// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-/// let _sem = sem.remove_on_drop(); // removed at the end of the scope
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
-///
-/// ```
-/// use sysv_ipc::{Semaphore, Timeout};
-/// let id = {
-///     let sem = Semaphore::create_unique(1)?.remove_on_drop();
-///     sem.acquire(1, Timeout::Immediate)?; // derefs to Semaphore
-///     sem.id()
-/// }; // removed here
-/// assert!(Semaphore::from_id(id).is_err());
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
-#[must_use = "dropping a RemoveOnDrop removes the object at once; bind it to a variable that lives as long as the object should"]
-pub struct RemoveOnDrop<T: Remove> {
-    inner: ManuallyDrop<T>,
-}
-
-impl<T: Remove> RemoveOnDrop<T> {
-    pub(crate) fn new(inner: T) -> Self {
-        RemoveOnDrop {
-            inner: ManuallyDrop::new(inner),
-        }
-    }
+ipc_common::__private::drop_guard! {
+    /// A handle that removes its kernel object when it drops (ignoring errors,
+    /// e.g. someone else removed it already); made by the `remove_on_drop()` of
+    /// [`Semaphore`](crate::Semaphore::remove_on_drop),
+    /// [`SemaphoreSet`](crate::SemaphoreSet::remove_on_drop),
+    /// [`SharedMemory`](crate::SharedMemory::remove_on_drop) and
+    /// [`MessageQueue`](crate::MessageQueue::remove_on_drop).
+    ///
+    /// Nothing else in this crate removes implicitly: use it for tests, scratch
+    /// objects and objects that belong to one owner. It derefs (also mutably) to
+    /// the handle; [`into_inner`](Self::into_inner) disarms it.
+    ///
+    /// The guard is `#[must_use]`: a guard dropped at once removes at once, so
+    /// `sem.remove_on_drop();` as a statement is a warning, and an error under
+    /// `#![deny(unused_must_use)]`:
+    ///
+    /// ```compile_fail
+    /// #![deny(unused_must_use)]
+    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// sem.remove_on_drop(); // error: unused `RemoveOnDrop` that must be used
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    ///
+    /// Keeping it compiles:
+    ///
+    /// ```
+    /// #![deny(unused_must_use)]
+    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// let _sem = sem.remove_on_drop(); // removed at the end of the scope
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    ///
+    /// ```
+    /// use sysv_ipc::{Semaphore, Timeout};
+    /// let id = {
+    ///     let sem = Semaphore::create_unique(1)?.remove_on_drop();
+    ///     sem.acquire(1, Timeout::Immediate)?; // derefs to Semaphore
+    ///     sem.id()
+    /// }; // removed here
+    /// assert!(Semaphore::from_id(id).is_err());
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    #[must_use = "dropping a RemoveOnDrop removes the object at once; bind it to a variable that lives as long as the object should"]
+    pub struct RemoveOnDrop<T: Remove> calls remove;
 
     /// Disarms the guard and returns the handle; the object is not removed.
     ///
@@ -107,41 +95,7 @@ impl<T: Remove> RemoveOnDrop<T> {
     /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn into_inner(self) -> T {
-        let mut this = ManuallyDrop::new(self);
-        // SAFETY: `this` is never dropped, so the handle is taken out exactly
-        // once and the guard's Drop (which would remove) never runs.
-        unsafe { ManuallyDrop::take(&mut this.inner) }
-    }
-}
-
-impl<T: Remove> Deref for RemoveOnDrop<T> {
-    type Target = T;
-    fn deref(&self) -> &T {
-        &self.inner
-    }
-}
-
-impl<T: Remove> DerefMut for RemoveOnDrop<T> {
-    fn deref_mut(&mut self) -> &mut T {
-        &mut self.inner
-    }
-}
-
-impl<T: Remove> Drop for RemoveOnDrop<T> {
-    fn drop(&mut self) {
-        // Errors are ignored: the object may already be removed by someone else.
-        let _ = self.inner.remove();
-        // SAFETY: `self.inner` is dropped exactly once, here, and not used after.
-        unsafe { ManuallyDrop::drop(&mut self.inner) };
-    }
-}
-
-impl<T: Remove + fmt::Debug> fmt::Debug for RemoveOnDrop<T> {
-    /// `RemoveOnDrop(<the handle's Debug>)`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("RemoveOnDrop").field(&*self.inner).finish()
-    }
+    pub fn into_inner;
 }
 
 #[cfg(test)]
