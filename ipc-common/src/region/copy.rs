@@ -76,13 +76,53 @@
     all(target_arch = "x86", target_feature = "sse2"),
     all(target_arch = "aarch64", target_feature = "neon"),
 ))]
-pub(super) use arch::{fill, load, store};
+pub(super) use arch::fill;
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "x86", target_feature = "sse2"),
+    all(target_arch = "aarch64", target_feature = "neon"),
+))]
+pub(super) use wide::{load, store};
 #[cfg(not(any(
     target_arch = "x86_64",
     all(target_arch = "x86", target_feature = "sse2"),
     all(target_arch = "aarch64", target_feature = "neon"),
 )))]
 pub(super) use portable::{fill, load, store};
+
+/// The two directions of a copy, over the target's [`arch::copy`].
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "x86", target_feature = "sse2"),
+    all(target_arch = "aarch64", target_feature = "neon"),
+))]
+mod wide {
+    use super::arch::copy;
+
+    /// Copies `dst.len()` bytes from shared memory at `src` into `dst`.
+    ///
+    /// # Safety
+    ///
+    /// `src..src + dst.len()` must be mapped and readable.
+    #[inline]
+    pub(in crate::region) unsafe fn load(src: *const u8, dst: &mut [u8]) {
+        // SAFETY: `dst` is writable private memory, the source is readable
+        // (caller), and a private `&mut [u8]` cannot overlap it.
+        unsafe { copy(dst.as_mut_ptr(), src, dst.len()) }
+    }
+
+    /// Copies `src` into shared memory at `dst`.
+    ///
+    /// # Safety
+    ///
+    /// `dst..dst + src.len()` must be mapped and writable.
+    #[inline]
+    pub(in crate::region) unsafe fn store(dst: *mut u8, src: &[u8]) {
+        // SAFETY: the destination is writable (caller); `src` is readable
+        // and, being a shared borrow, is not the destination being written.
+        unsafe { copy(dst, src.as_ptr(), src.len()) }
+    }
+}
 
 /// x86 and x86_64 (with SSE2, the x86_64 baseline and the default of Rust's
 /// `i686` targets).
@@ -122,30 +162,6 @@ mod arch {
         (1..64).contains(&distance)
     }
 
-    /// Copies `dst.len()` bytes from shared memory at `src` into `dst`.
-    ///
-    /// # Safety
-    ///
-    /// `src..src + dst.len()` must be mapped and readable.
-    #[inline]
-    pub(in crate::region) unsafe fn load(src: *const u8, dst: &mut [u8]) {
-        // SAFETY: `dst` is writable private memory, the source is readable
-        // (caller), and a private `&mut [u8]` cannot overlap it.
-        unsafe { copy(dst.as_mut_ptr(), src, dst.len()) }
-    }
-
-    /// Copies `src` into shared memory at `dst`.
-    ///
-    /// # Safety
-    ///
-    /// `dst..dst + src.len()` must be mapped and writable.
-    #[inline]
-    pub(in crate::region) unsafe fn store(dst: *mut u8, src: &[u8]) {
-        // SAFETY: the destination is writable (caller); `src` is readable
-        // and, being a shared borrow, is not the destination being written.
-        unsafe { copy(dst, src.as_ptr(), src.len()) }
-    }
-
     /// Copies `len` bytes from `src` to `dst`.
     ///
     /// # Safety
@@ -160,7 +176,7 @@ mod arch {
     /// compare-and-branch preserve the flags; the direction flag is clear on
     /// entry to every asm block (Rust's asm rules), so `rep movsb` counts up.
     #[inline]
-    unsafe fn copy(dst: *mut u8, src: *const u8, len: usize) {
+    pub(super) unsafe fn copy(dst: *mut u8, src: *const u8, len: usize) {
         if len >= 32 {
             if len >= REP_FROM && fast_strings() && !four_k_aliasing(dst, src) {
                 // SAFETY: see above.
@@ -485,30 +501,6 @@ mod arch {
 mod arch {
     use std::arch::asm;
 
-    /// Copies `dst.len()` bytes from shared memory at `src` into `dst`.
-    ///
-    /// # Safety
-    ///
-    /// `src..src + dst.len()` must be mapped and readable.
-    #[inline]
-    pub(in crate::region) unsafe fn load(src: *const u8, dst: &mut [u8]) {
-        // SAFETY: `dst` is writable private memory, the source is readable
-        // (caller), and a private `&mut [u8]` cannot overlap it.
-        unsafe { copy(dst.as_mut_ptr(), src, dst.len()) }
-    }
-
-    /// Copies `src` into shared memory at `dst`.
-    ///
-    /// # Safety
-    ///
-    /// `dst..dst + src.len()` must be mapped and writable.
-    #[inline]
-    pub(in crate::region) unsafe fn store(dst: *mut u8, src: &[u8]) {
-        // SAFETY: the destination is writable (caller); `src` is readable
-        // and, being a shared borrow, is not the destination being written.
-        unsafe { copy(dst, src.as_ptr(), src.len()) }
-    }
-
     /// Copies `len` bytes from `src` to `dst`: 64 bytes per iteration with
     /// `ldp`/`stp` of q registers (as glibc's aarch64 `memcpy`), and
     /// overlapping first/last moves for the rest.
@@ -524,7 +516,7 @@ mod arch {
     /// behaviour is the module's documentation. No block touches the stack,
     /// and only the loop changes the flags.
     #[inline]
-    unsafe fn copy(dst: *mut u8, src: *const u8, len: usize) {
+    pub(super) unsafe fn copy(dst: *mut u8, src: *const u8, len: usize) {
         let se = src.wrapping_add(len);
         let de = dst.wrapping_add(len);
         if len >= 64 {
@@ -900,8 +892,8 @@ mod tests {
         ))]
         all.push(Impl {
             name: "assembly",
-            load: super::arch::load,
-            store: super::arch::store,
+            load: super::wide::load,
+            store: super::wide::store,
             fill: super::arch::fill,
         });
         all
