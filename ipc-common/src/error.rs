@@ -936,6 +936,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn each_python_family_predicate_holds_for_its_kinds_only() {
+        use ErrorKind::*;
+        // (kind, existential, permissions, busy, signal, invalid input)
+        let table = [
+            (NotFound, true, false, false, false, false),
+            (AlreadyExists, true, false, false, false, false),
+            (Removed, true, false, false, false, false),
+            (PermissionDenied, false, true, false, false, false),
+            (ForeignOwner, false, true, false, false, false),
+            (WouldBlock, false, false, true, false, false),
+            (TimedOut, false, false, true, false, false),
+            (Busy, false, false, true, false, false),
+            (Interrupted, false, false, false, true, false),
+            (InvalidInput, false, false, false, false, true),
+            (NotAttached, false, false, false, false, false),
+            (LimitExceeded, false, false, false, false, false),
+            (Unsupported, false, false, false, false, false),
+            (NotRecoverable, false, false, false, false, false),
+            (Other, false, false, false, false, false),
+        ];
+        for (kind, existential, permissions, busy, signal, invalid) in table {
+            let e = Error::new(kind, "op", "message");
+            let got = (
+                e.is_existential(),
+                e.is_permissions(),
+                e.is_busy(),
+                e.is_signal(),
+                e.is_invalid_input(),
+            );
+            assert_eq!(got, (existential, permissions, busy, signal, invalid), "{kind:?}");
+        }
+    }
+
+    #[test]
     fn every_documented_errno_maps_to_its_kind() {
         let table = [
             (libc::ENOENT, ErrorKind::NotFound),
