@@ -16,9 +16,10 @@ mod shm;
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 
-use ipc_common::{ErrorKind, Timeout};
+use ipc_python_glue::Exceptions;
+pub(crate) use ipc_python_glue::{Truthy, timeout_arg};
 use pyo3::create_exception;
-use pyo3::exceptions::{PyException, PyMemoryError, PyOSError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyException, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyString};
 
@@ -56,68 +57,19 @@ create_exception!(
 /// The version of posix_ipc whose API this module offers.
 const VERSION: &str = "1.3.2";
 
-/// The message of every bad timeout (posix_ipc's exact text and type).
-const TIMEOUT_TYPE_ERROR: &str = "The timeout must be None or a non-negative number";
+/// posix_ipc's exceptions, for [`to_py`].
+static EXCEPTIONS: Exceptions = Exceptions {
+    signal: SignalError::new_err,
+    existential: ExistentialError::new_err,
+    busy: BusyError::new_err,
+    permissions: PermissionsError::new_err,
+    not_attached: None,
+};
 
-/// Turns an error of the crates into the exception posix_ipc raises for it.
-///
-/// A wait interrupted by a signal first runs the Python signal handlers, so a
-/// handler's exception (such as `KeyboardInterrupt`) is what the caller sees;
-/// without one it is `SignalError`.
+/// Turns an error of the crates into the exception posix_ipc raises for it
+/// (`SignalError` for an interrupted wait whose handlers raised nothing).
 fn to_py(py: Python<'_>, e: ipc_common::Error) -> PyErr {
-    let text = e.to_string();
-    if e.is_signal() {
-        if let Err(handler) = py.check_signals() {
-            return handler;
-        }
-        return SignalError::new_err(text);
-    }
-    if e.is_existential() {
-        return ExistentialError::new_err(text);
-    }
-    if e.is_busy() {
-        return BusyError::new_err(text);
-    }
-    match e.kind() {
-        ErrorKind::PermissionDenied | ErrorKind::ForeignOwner => PermissionsError::new_err(text),
-        ErrorKind::InvalidInput => PyValueError::new_err(text),
-        _ if e.raw_os_error() == Some(libc::ENOMEM) => PyMemoryError::new_err(text),
-        _ => match e.raw_os_error() {
-            Some(errno) => PyOSError::new_err((errno, text)),
-            None => PyOSError::new_err(text),
-        },
-    }
-}
-
-/// `timeout=` of `acquire`, `send` and `receive`: `None` waits for ever, 0
-/// never waits, a positive number of seconds (int, float or bool) waits that
-/// long. Anything else is posix_ipc's `TypeError`; NaN and values too large
-/// for a timeout are a `ValueError` (posix_ipc turned them into a misleading
-/// `ExistentialError` or an immediate `BusyError`).
-fn timeout_arg(timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Timeout> {
-    let Some(timeout) = timeout.filter(|t| !t.is_none()) else {
-        return Ok(Timeout::Forever);
-    };
-    let secs: f64 = timeout
-        .extract()
-        .map_err(|_| PyTypeError::new_err(TIMEOUT_TYPE_ERROR))?;
-    if secs < 0.0 {
-        return Err(PyTypeError::new_err(TIMEOUT_TYPE_ERROR));
-    }
-    Timeout::from_secs_f64(secs).map_err(|e| PyValueError::new_err(e.to_string()))
-}
-
-/// An argument taken for its truth, as posix_ipc takes `read`, `write` and
-/// `block` (any object: `None`, `0` and `[]` are false).
-#[derive(Debug, Clone, Copy)]
-struct Truthy(bool);
-
-impl<'a, 'py> FromPyObject<'a, 'py> for Truthy {
-    type Error = PyErr;
-
-    fn extract(obj: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
-        obj.is_truthy().map(Truthy)
-    }
+    ipc_python_glue::to_py(py, e, &EXCEPTIONS)
 }
 
 /// The bytes of a name given as `str` or `bytes` (posix_ipc's rule: anything

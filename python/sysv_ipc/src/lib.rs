@@ -17,11 +17,10 @@ mod shm;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use ipc_common::{ErrorKind, Timeout};
+use ipc_python_glue::Exceptions;
+pub(crate) use ipc_python_glue::{Truthy, timeout_arg};
 use pyo3::create_exception;
-use pyo3::exceptions::{
-    PyException, PyMemoryError, PyOSError, PyTypeError, PyValueError, PyWarning,
-};
+use pyo3::exceptions::{PyException, PyOSError, PyTypeError, PyValueError, PyWarning};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyBytes, PyInt, PyString};
 
@@ -65,55 +64,19 @@ create_exception!(
 /// The version of sysv_ipc whose API this module offers.
 const VERSION: &str = "1.2.0";
 
-/// The message of every bad timeout (sysv_ipc's exact text and type).
-const TIMEOUT_TYPE_ERROR: &str = "The timeout must be None or a non-negative number";
+/// sysv_ipc's exceptions, for [`to_py`]: an interrupted wait whose handlers
+/// raised nothing is sysv_ipc's `Error("Signaled while waiting")`.
+static EXCEPTIONS: Exceptions = Exceptions {
+    signal: |text| Error::new_err(format!("Signaled while waiting ({text})")),
+    existential: ExistentialError::new_err,
+    busy: BusyError::new_err,
+    permissions: PermissionsError::new_err,
+    not_attached: Some(NotAttachedError::new_err),
+};
 
 /// Turns an error of the crate into the exception sysv_ipc raises for it.
-///
-/// A wait interrupted by a signal first runs the Python signal handlers, so a
-/// handler's exception (such as `KeyboardInterrupt`) is what the caller sees;
-/// without one it is sysv_ipc's `Error("Signaled while waiting")`.
 fn to_py(py: Python<'_>, e: ipc_common::Error) -> PyErr {
-    let text = e.to_string();
-    if e.is_signal() {
-        if let Err(handler) = py.check_signals() {
-            return handler;
-        }
-        return Error::new_err(format!("Signaled while waiting ({text})"));
-    }
-    if e.is_existential() {
-        return ExistentialError::new_err(text);
-    }
-    if e.is_busy() {
-        return BusyError::new_err(text);
-    }
-    match e.kind() {
-        ErrorKind::PermissionDenied | ErrorKind::ForeignOwner => PermissionsError::new_err(text),
-        ErrorKind::NotAttached => NotAttachedError::new_err(text),
-        ErrorKind::InvalidInput => PyValueError::new_err(text),
-        _ if e.raw_os_error() == Some(libc::ENOMEM) => PyMemoryError::new_err(text),
-        _ => match e.raw_os_error() {
-            Some(errno) => PyOSError::new_err((errno, text)),
-            None => PyOSError::new_err(text),
-        },
-    }
-}
-
-/// `timeout=` of `acquire` and `Z`: `None` waits for ever, 0 never waits, a
-/// positive number of seconds (int, float or bool) waits that long. Anything
-/// else is sysv_ipc's `TypeError`; NaN and values too large for a timeout are
-/// a `ValueError` (sysv_ipc's `ExistentialError` for them was misleading).
-fn timeout_arg(timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Timeout> {
-    let Some(timeout) = timeout.filter(|t| !t.is_none()) else {
-        return Ok(Timeout::Forever);
-    };
-    let secs: f64 = timeout
-        .extract()
-        .map_err(|_| PyTypeError::new_err(TIMEOUT_TYPE_ERROR))?;
-    if secs < 0.0 {
-        return Err(PyTypeError::new_err(TIMEOUT_TYPE_ERROR));
-    }
-    Timeout::from_secs_f64(secs).map_err(|e| PyValueError::new_err(e.to_string()))
+    ipc_python_glue::to_py(py, e, &EXCEPTIONS)
 }
 
 /// A key argument: `None` (a new random key; needs `IPC_CREX`) or an int in
@@ -165,18 +128,6 @@ fn mode_arg(mode: i64) -> PyResult<u32> {
                 "mode {mode:#o} is not a set of permission bits (0 to 0o777)"
             ))
         })
-}
-
-/// An argument taken for its truth, as sysv_ipc takes `block` and `undo`.
-#[derive(Debug, Clone, Copy)]
-struct Truthy(bool);
-
-impl<'a, 'py> FromPyObject<'a, 'py> for Truthy {
-    type Error = PyErr;
-
-    fn extract(obj: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
-        obj.is_truthy().map(Truthy)
-    }
 }
 
 /// The value of an attribute setter (`mode`, `uid`, `gid`, `max_size`): an
