@@ -965,7 +965,11 @@ mod tests {
                 e.is_signal(),
                 e.is_invalid_input(),
             );
-            assert_eq!(got, (existential, permissions, busy, signal, invalid), "{kind:?}");
+            assert_eq!(
+                got,
+                (existential, permissions, busy, signal, invalid),
+                "{kind:?}"
+            );
         }
     }
 

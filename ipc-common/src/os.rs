@@ -165,7 +165,10 @@ mod tests {
         // SAFETY: sysconf has no preconditions.
         let raw = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
         assert_eq!(page_size(), usize::try_from(raw).unwrap());
-        assert_eq!(sysconf("t", libc::_SC_PAGESIZE).unwrap(), page_size() as i64);
+        assert_eq!(
+            sysconf("t", libc::_SC_PAGESIZE).unwrap(),
+            page_size() as i64
+        );
         let e = sysconf("t", -1).unwrap_err();
         assert_eq!((e.kind(), e.operation()), (ErrorKind::Unsupported, "t"));
         let l = rlimit(libc::RLIMIT_NOFILE).unwrap();

@@ -89,8 +89,26 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![allow(non_camel_case_types, non_upper_case_globals, non_snake_case)]
 
-/// Bindgen output for the current target (see the crate docs for how it is made).
-#[cfg(all(target_os = "linux", target_env = "gnu", target_arch = "x86_64"))]
+/// Bindgen output for the current target (see the crate docs for how it is
+/// made). To add a target, add its file here and to the `compile_error!`
+/// below, and to `TARGETS` in `posix-ipc-sys/gen`.
+#[cfg(target_os = "linux")]
+#[cfg_attr(
+    all(target_env = "gnu", target_arch = "x86_64"),
+    path = "generated/x86_64-unknown-linux-gnu.rs"
+)]
+#[cfg_attr(
+    all(target_env = "gnu", target_arch = "aarch64"),
+    path = "generated/aarch64-unknown-linux-gnu.rs"
+)]
+#[cfg_attr(
+    all(target_env = "gnu", target_arch = "x86"),
+    path = "generated/i686-unknown-linux-gnu.rs"
+)]
+#[cfg_attr(
+    all(target_env = "musl", target_arch = "x86_64"),
+    path = "generated/x86_64-unknown-linux-musl.rs"
+)]
 #[allow(
     missing_docs,
     unreachable_pub,
@@ -100,49 +118,6 @@
     clippy::missing_safety_doc
 )]
 #[rustfmt::skip]
-#[path = "generated/x86_64-unknown-linux-gnu.rs"]
-pub mod generated;
-
-/// Bindgen output for the current target (see the crate docs for how it is made).
-#[cfg(all(target_os = "linux", target_env = "gnu", target_arch = "aarch64"))]
-#[allow(
-    missing_docs,
-    unreachable_pub,
-    missing_debug_implementations,
-    clippy::all,
-    clippy::undocumented_unsafe_blocks,
-    clippy::missing_safety_doc
-)]
-#[rustfmt::skip]
-#[path = "generated/aarch64-unknown-linux-gnu.rs"]
-pub mod generated;
-
-/// Bindgen output for the current target (see the crate docs for how it is made).
-#[cfg(all(target_os = "linux", target_env = "gnu", target_arch = "x86"))]
-#[allow(
-    missing_docs,
-    unreachable_pub,
-    missing_debug_implementations,
-    clippy::all,
-    clippy::undocumented_unsafe_blocks,
-    clippy::missing_safety_doc
-)]
-#[rustfmt::skip]
-#[path = "generated/i686-unknown-linux-gnu.rs"]
-pub mod generated;
-
-/// Bindgen output for the current target (see the crate docs for how it is made).
-#[cfg(all(target_os = "linux", target_env = "musl", target_arch = "x86_64"))]
-#[allow(
-    missing_docs,
-    unreachable_pub,
-    missing_debug_implementations,
-    clippy::all,
-    clippy::undocumented_unsafe_blocks,
-    clippy::missing_safety_doc
-)]
-#[rustfmt::skip]
-#[path = "generated/x86_64-unknown-linux-musl.rs"]
 pub mod generated;
 
 #[cfg(all(

@@ -77,18 +77,18 @@
     all(target_arch = "aarch64", target_feature = "neon"),
 ))]
 pub(super) use arch::fill;
-#[cfg(any(
-    target_arch = "x86_64",
-    all(target_arch = "x86", target_feature = "sse2"),
-    all(target_arch = "aarch64", target_feature = "neon"),
-))]
-pub(super) use wide::{load, store};
 #[cfg(not(any(
     target_arch = "x86_64",
     all(target_arch = "x86", target_feature = "sse2"),
     all(target_arch = "aarch64", target_feature = "neon"),
 )))]
 pub(super) use portable::{fill, load, store};
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "x86", target_feature = "sse2"),
+    all(target_arch = "aarch64", target_feature = "neon"),
+))]
+pub(super) use wide::{load, store};
 
 /// The two directions of a copy, over the target's [`arch::copy`].
 #[cfg(any(
