@@ -174,15 +174,20 @@ impl fmt::Display for ErrorKind {
 /// assert_eq!(os.raw_os_error(), Some(libc::ENOENT));
 /// assert!(ipc_common::Error::invalid_input("open", "bad").source().is_none());
 /// ```
-#[derive(thiserror::Error)]
 pub struct Error {
     kind: ErrorKind,
     /// The system's error for the errno (`io::Error::from_raw_os_error`,
     /// which allocates nothing), kept so `source()` can hand it out.
-    #[source]
     os: Option<std::io::Error>,
     op: &'static str,
     message: Cow<'static, str>,
+}
+
+impl std::error::Error for Error {
+    /// The system's error for the errno, when a system call failed.
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.os.as_ref().map(|e| e as _)
+    }
 }
 
 impl Clone for Error {
