@@ -379,3 +379,28 @@ pub fn largest_allocation_during(f: impl FnOnce()) -> usize {
     LARGEST.with(|c| c.set(outer.max(largest)));
     largest
 }
+
+/// The uid and gid of `nobody`, the unprivileged user permission tests run as.
+pub const NOBODY: libc::uid_t = 65534;
+
+/// Drops this process to uid and gid [`NOBODY`] with no supplementary
+/// groups, for a child process whose permission checks must not pass merely
+/// because the suite runs as root. Panics if it cannot (call it only when
+/// [`is_root`] is true).
+pub fn become_nobody() {
+    // SAFETY: setgroups/setgid/setuid have no memory-safety preconditions;
+    // an empty group list needs no pointer.
+    unsafe {
+        assert_eq!(libc::setgroups(0, std::ptr::null()), 0, "setgroups");
+        assert_eq!(libc::setgid(NOBODY), 0, "setgid");
+        assert_eq!(libc::setuid(NOBODY), 0, "setuid");
+        assert_eq!(libc::geteuid(), NOBODY);
+    }
+}
+
+/// Whether this process runs as root (and so may start children as
+/// [`NOBODY`]).
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
