@@ -88,7 +88,6 @@ pub fn page_size() -> usize {
         sysconf("sysconf", libc::_SC_PAGESIZE)
             .ok()
             .and_then(|v| usize::try_from(v).ok())
-            .filter(|&v| v > 0)
             .unwrap_or(4096)
     })
 }

@@ -225,3 +225,43 @@ fn copies_allocate_nothing_at_any_length() {
     assert_eq!(n, 0, "the copies allocated {n} times");
     assert!(r.read_vec(1, 4).unwrap() == [0xA5; 4]);
 }
+
+/// How many of the pages under `r` are in this process's page tables
+/// (`mincore`; the region must start on a page boundary).
+#[cfg(target_os = "linux")]
+fn resident_pages(r: &Region) -> usize {
+    let page = ipc_common::__private::page_size();
+    let mut vec = vec![0u8; r.len().div_ceil(page)];
+    // SAFETY: the range is the region's mapping, and `vec` has one byte per
+    // page of it.
+    let rc = unsafe { libc::mincore(r.as_ptr() as *mut libc::c_void, r.len(), vec.as_mut_ptr()) };
+    assert_eq!(rc, 0, "mincore: {}", std::io::Error::last_os_error());
+    vec.iter().filter(|&&b| b & 1 != 0).count()
+}
+
+/// Pre-faulting maps every page of fresh shared memory, both through
+/// `madvise(MADV_POPULATE_READ)` and through the one-access-per-page
+/// fallback (older kernels, other systems), and neither changes a byte.
+#[cfg(target_os = "linux")]
+#[test]
+fn pre_faulting_maps_every_page_without_changing_it() {
+    use ipc_common::__private::populate::{Populated, populate, touch};
+    let pages = 16;
+    let size = pages * ipc_common::__private::page_size();
+    for (tag, fault_in) in [("madvise", true), ("touch", false)] {
+        let shm = Shm::create(&testkit::unique_name(tag), size);
+        let r = shm.region();
+        // A fresh tmpfs object has no pages yet, so none can be mapped.
+        assert_eq!(resident_pages(&r), 0, "{tag}: before");
+        if fault_in {
+            assert_eq!(populate(&r).unwrap(), Populated::Madvise);
+        } else {
+            touch(&r);
+        }
+        assert_eq!(resident_pages(&r), pages, "{tag}: after");
+        assert!(
+            r.read_vec(0, size).unwrap().iter().all(|&b| b == 0),
+            "{tag}"
+        );
+    }
+}
