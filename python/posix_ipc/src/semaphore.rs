@@ -21,10 +21,17 @@ pub(crate) struct Semaphore {
 
 impl Semaphore {
     fn handle(&self) -> PyResult<Arc<posix_ipc::Semaphore>> {
+        self.with_handle(Arc::clone)
+    }
+
+    /// Runs `f` on the open semaphore under the read lock (for calls that
+    /// never wait: the GIL stays held).
+    fn with_handle<T>(&self, f: impl FnOnce(&Arc<posix_ipc::Semaphore>) -> T) -> PyResult<T> {
         self.handle
             .read()
             .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+            .as_ref()
+            .map(f)
             .ok_or_else(|| ExistentialError::new_err("The semaphore has been closed"))
     }
 }
@@ -62,13 +69,20 @@ impl Semaphore {
     #[pyo3(signature = (timeout = None))]
     fn acquire(&self, py: Python<'_>, timeout: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
         let timeout = crate::timeout_arg(timeout)?;
+        // An uncontended acquire does not wait: try it with the GIL held and
+        // no reference-count traffic, and release the GIL only to wait.
+        match self.with_handle(|sem| sem.acquire(posix_ipc::Timeout::Immediate))? {
+            Err(e) if e.is_busy() && !timeout.is_immediate() => {}
+            done => return done.map_err(|e| to_py(py, e)),
+        }
         let sem = self.handle()?;
         py.detach(|| sem.acquire(timeout)).map_err(|e| to_py(py, e))
     }
 
     /// Increments the semaphore.
     fn release(&self, py: Python<'_>) -> PyResult<()> {
-        self.handle()?.release().map_err(|e| to_py(py, e))
+        self.with_handle(|sem| sem.release())?
+            .map_err(|e| to_py(py, e))
     }
 
     /// Closes this handle (the semaphore itself stays until unlinked).
