@@ -2,9 +2,13 @@
 //! the crates becomes a Python exception, and how the arguments both modules
 //! take alike (`timeout=`, truth-valued flags) are read.
 
+use std::borrow::Cow;
+
 use ipc_common::{Error, ErrorKind, Timeout};
+use pyo3::buffer::PyBuffer;
 use pyo3::exceptions::{PyMemoryError, PyOSError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyString};
 
 /// The message of every bad timeout (posix_ipc's and sysv_ipc's exact text and
 /// type).
@@ -89,4 +93,30 @@ impl<'a, 'py> FromPyObject<'a, 'py> for Truthy {
     fn extract(obj: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
         obj.is_truthy().map(Truthy)
     }
+}
+
+/// The bytes of data to send or write: a `str` (encoded as UTF-8) or any
+/// object with the buffer protocol; anything else is a `TypeError` whose text
+/// is `what` followed by the type's name. The originals crashed on some
+/// wrong types.
+///
+/// `str` and `bytes` are borrowed, not copied: both are immutable, so the
+/// borrow stays valid (and may be read with the GIL released) for as long as
+/// `data` lives. Other buffers (a `bytearray`, a `memoryview`) may change
+/// under a released GIL, so they are copied.
+pub fn bytes_arg<'a>(data: &'a Bound<'_, PyAny>, what: &str) -> PyResult<Cow<'a, [u8]>> {
+    if let Ok(s) = data.cast::<PyString>() {
+        return Ok(Cow::Borrowed(s.to_str()?.as_bytes()));
+    }
+    if let Ok(b) = data.cast::<PyBytes>() {
+        return Ok(Cow::Borrowed(b.as_bytes()));
+    }
+    let buffer = PyBuffer::<u8>::get(data).map_err(|_| {
+        let name = data
+            .get_type()
+            .name()
+            .map_or_else(|_| "?".into(), |n| n.to_string());
+        PyTypeError::new_err(format!("{what}{name}"))
+    })?;
+    buffer.to_vec(data.py()).map(Cow::Owned)
 }

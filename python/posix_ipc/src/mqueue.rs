@@ -1,11 +1,12 @@
 //! `posix_ipc.MessageQueue`.
 
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::sync::{Arc, PoisonError, RwLock};
 
-use pyo3::buffer::PyBuffer;
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyInt, PyString, PyTuple};
+use pyo3::types::{PyBool, PyBytes, PyInt, PyTuple};
 
 use crate::{
     ExistentialError, Truthy, check_flags, mode_arg, name_bytes, name_text, os_name, to_py,
@@ -49,23 +50,22 @@ impl MessageQueue {
 
 /// The bytes of a message: a `str` (encoded as UTF-8) or any object with the
 /// buffer protocol. posix_ipc crashed on anything else.
-fn message_bytes(message: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
-    if let Ok(s) = message.cast::<PyString>() {
-        return Ok(s.to_str()?.as_bytes().to_vec());
-    }
-    if let Ok(b) = message.cast::<PyBytes>() {
-        return Ok(b.as_bytes().to_vec());
-    }
-    let buffer = PyBuffer::<u8>::get(message).map_err(|_| {
-        PyTypeError::new_err(format!(
-            "the message must be a str or a bytes-like object, not {}",
-            message
-                .get_type()
-                .name()
-                .map_or_else(|_| "?".into(), |n| n.to_string())
-        ))
-    })?;
-    buffer.to_vec(message.py())
+fn message_bytes<'a>(message: &'a Bound<'_, PyAny>) -> PyResult<Cow<'a, [u8]>> {
+    ipc_python_glue::bytes_arg(
+        message,
+        "the message must be a str or a bytes-like object, not ",
+    )
+}
+
+/// The largest receive buffer a thread keeps between calls (the default
+/// queue's 8 KiB messages fit many times over); larger messages get a buffer
+/// of their own.
+const KEPT_BUFFER: usize = 64 * 1024;
+
+thread_local! {
+    /// Each thread's receive buffer, so that `receive` allocates only the
+    /// `bytes` it returns.
+    static RECEIVE_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 #[pymethods]
@@ -158,10 +158,23 @@ impl MessageQueue {
     ) -> PyResult<(Py<PyBytes>, u32)> {
         let timeout = crate::timeout_arg(timeout)?;
         let q = self.handle()?;
-        let (data, priority) = py
-            .detach(|| q.receive_vec_timeout(timeout))
-            .map_err(|e| to_py(py, e))?;
-        Ok((PyBytes::new(py, &data).unbind(), priority))
+        let max = q.max_message_size();
+        let receive = |buf: &mut Vec<u8>| {
+            if buf.len() < max {
+                buf.resize(max, 0);
+            }
+            let slot = &mut buf[..max];
+            let (n, priority) = py.detach(|| q.receive_timeout(slot, timeout))?;
+            Ok((PyBytes::new(py, &buf[..n]).unbind(), priority))
+        };
+        // The thread's buffer, unless it is in use further up this thread's
+        // stack (Python code run by an allocation, such as a finaliser,
+        // called receive again) or the messages are too large to keep.
+        let kept = (max <= KEPT_BUFFER)
+            .then(|| RECEIVE_BUFFER.with(|b| b.try_borrow_mut().ok().map(|mut b| receive(&mut b))))
+            .flatten();
+        kept.unwrap_or_else(|| receive(&mut Vec::new()))
+            .map_err(|e| to_py(py, e))
     }
 
     /// Asks to be told when a message arrives in the empty queue: `None`

@@ -22,7 +22,7 @@ pub(crate) use ipc_python_glue::{Truthy, timeout_arg};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyOSError, PyTypeError, PyValueError, PyWarning};
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyInt, PyString};
+use pyo3::types::{PyBool, PyInt};
 
 create_exception!(
     sysv_ipc,
@@ -152,22 +152,8 @@ fn epoch_secs(t: Option<SystemTime>) -> i64 {
 
 /// The bytes of data to write or send: a `str` (encoded as UTF-8) or any
 /// object with the buffer protocol. sysv_ipc could crash on a wrong argument.
-fn data_bytes(data: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
-    if let Ok(s) = data.cast::<PyString>() {
-        return Ok(s.to_str()?.as_bytes().to_vec());
-    }
-    if let Ok(b) = data.cast::<PyBytes>() {
-        return Ok(b.as_bytes().to_vec());
-    }
-    let buffer = pyo3::buffer::PyBuffer::<u8>::get(data).map_err(|_| {
-        PyTypeError::new_err(format!(
-            "a str or a bytes-like object is required, not {}",
-            data.get_type()
-                .name()
-                .map_or_else(|_| "?".into(), |n| n.to_string())
-        ))
-    })?;
-    buffer.to_vec(data.py())
+fn data_bytes<'a>(data: &'a Bound<'_, PyAny>) -> PyResult<std::borrow::Cow<'a, [u8]>> {
+    ipc_python_glue::bytes_arg(data, "a str or a bytes-like object is required, not ")
 }
 
 /// `ftok(path, id, silence_warning=False)`: a key derived from a file's

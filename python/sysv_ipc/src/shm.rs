@@ -190,8 +190,10 @@ impl SharedMemory {
         } else {
             byte_count.min(available)
         };
-        let data = a.read_vec(offset, n).map_err(|e| to_py(py, e))?;
-        Ok(PyBytes::new(py, &data))
+        // Straight into the new `bytes` object: one allocation, one copy.
+        PyBytes::new_with(py, n, |buf| {
+            a.read_at(offset, buf).map_err(|e| to_py(py, e))
+        })
     }
 
     /// Writes `s` (str or bytes-like) at `offset`; all of it or nothing.
