@@ -649,7 +649,7 @@ def main(argv: list[str] | None = None) -> int:
         metavar="scenario",
         help=f"scenarios to run (default: all): {', '.join(SCENARIOS)}",
     )
-    args = parser.parse_args(argv)
+    args = parser.parse_intermixed_args(argv)
     unknown = [s for s in args.scenarios if s not in SCENARIOS]
     if unknown:
         parser.error(f"unknown scenario(s) {', '.join(unknown)}; choose from {', '.join(SCENARIOS)}")
