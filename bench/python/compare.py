@@ -15,8 +15,9 @@ distribution provides its ``posix_ipc`` and ``sysv_ipc`` modules; a mix-up
 ``PYTHONPATH``) stops the run.  The scenarios run under ``python -I``, so
 neither ``PYTHONPATH`` nor the user site can change that afterwards.
 
-``scenarios.py`` runs under each interpreter in turn, alternating, ``R``
-times (default 3).  With ``--pin`` every two-process scenario also runs under
+Each scenario runs ``R`` times (default 3) under each interpreter, the two
+sides back to back (which one first alternates), so that both see the same
+machine load; every run is a fresh ``scenarios.py`` process.  With ``--pin`` every two-process scenario also runs under
 ``taskset -c 0`` (both processes on CPU 0, rows suffixed ``@cpu0``), the rows
 that compare libraries rather than this machine's cross-CPU wake-ups.
 
@@ -240,14 +241,13 @@ def main() -> int:
     status = 0
     try:
         for i in range(args.runs):
-            for pin, todo in ((False, names), (True, pinned)):
-                if not todo:
-                    continue
-                # Alternate which side goes first, so neither always runs
-                # right after the other.
-                for side in list(sides)[:: 1 if i % 2 == 0 else -1]:
-                    print(f"run {i + 1}/{args.runs} {side}{' @cpu0' if pin else ''}", file=sys.stderr)
-                    pid, results = run_once(sides[side], todo, args.quick, pin)
+            print(f"run {i + 1}/{args.runs}", file=sys.stderr)
+            jobs = [(name, False) for name in names] + [(name, True) for name in pinned]
+            for j, (name, pin) in enumerate(jobs):
+                # The two sides of a row run back to back, so that they see
+                # the same machine load; which goes first alternates.
+                for side in list(sides)[:: 1 if (i + j) % 2 == 0 else -1]:
+                    pid, results = run_once(sides[side], [name], args.quick, pin)
                     pids.append(pid)
                     for key, value in results.items():
                         samples[side].setdefault(key, []).append(value)

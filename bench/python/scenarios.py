@@ -127,10 +127,20 @@ class Interrupted(BaseException):
 
 
 def _on_signal(signum: int, _frame: object) -> None:
-    # Clean up right here as well: the exception may be swallowed by a
+    # Stop the child first (it would only fail on the removed objects), and
+    # clean up right here as well: the exception may be swallowed by a
     # library call that is in the middle of being interrupted.
+    global _caught
+    _caught = signum
+    if _peer is not None:
+        _peer.kill()
     run_cleanups()
     raise Interrupted(signum)
+
+
+_caught = 0
+"""The last signal handled by ``_on_signal`` (0: none).  posix_ipc 1.3.2
+replaces the handler's exception with its own ``SignalError``."""
 
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGALRM)
@@ -172,28 +182,29 @@ class Peer:
         os.close(c2p_w)
         self.pid = pid
         self.status: int | None = None
+        self.killed = False
         self.rfd = c2p_r
         self.wfd = p2c_w
         _peer = self
 
     def recv(self) -> bytes:
-        """One message from the child (a line); fails if the child died."""
-        data = b""
-        while not data.endswith(b"\n"):
-            chunk = os.read(self.rfd, 256)
-            if not chunk:
-                raise BenchError("the child exited before answering")
-            data += chunk
-        return data[:-1]
+        """One line from the child; fails if the child died."""
+        return read_line(self.rfd, "the child exited before answering")
 
     def send(self, data: bytes = b"go") -> None:
         """Sends one line to the child."""
-        os.write(self.wfd, data + b"\n")
+        write_line(self.wfd, data)
+
+    def close_pipes(self) -> None:
+        """Closes this side of both pipes (once)."""
+        for fd in (self.rfd, self.wfd):
+            if fd >= 0:
+                os.close(fd)
+        self.rfd = self.wfd = -1
 
     def finish(self) -> None:
         """Waits for the child; fails unless it exited with status 0."""
-        os.close(self.wfd)
-        os.close(self.rfd)
+        self.close_pipes()
         self.reap(0)
         if self.status != 0:
             raise BenchError(f"the child failed (wait status {self.status:#x})")
@@ -211,16 +222,13 @@ class Peer:
     def kill(self) -> None:
         """Kills and reaps the child if it still runs (error paths)."""
         if self.pid:
+            self.killed = True
             try:
                 os.kill(self.pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
             self.reap(0)
-            for fd in (self.rfd, self.wfd):
-                try:
-                    os.close(fd)
-                except OSError:
-                    pass
+        self.close_pipes()
 
 
 _peer: Peer | None = None
@@ -233,24 +241,34 @@ def _on_sigchld(_signum: int, _frame: object) -> None:
     peer = _peer
     if peer is not None:
         peer.reap(os.WNOHANG)
-        if peer.status:
+        if peer.status and not peer.killed:
             raise BenchError(f"the child failed (wait status {peer.status:#x})")
 
 
-def child_recv(rfd: int) -> bytes:
-    """In the child: one line from the parent."""
+def read_line(fd: int, eof_message: str) -> bytes:
+    """One line from the pipe ``fd``, without its newline."""
     data = b""
     while not data.endswith(b"\n"):
-        chunk = os.read(rfd, 256)
+        chunk = os.read(fd, 256)
         if not chunk:
-            raise BenchError("the parent closed the pipe")
+            raise BenchError(eof_message)
         data += chunk
     return data[:-1]
 
 
+def write_line(fd: int, data: bytes) -> None:
+    """Writes ``data`` and a newline to the pipe ``fd``."""
+    os.write(fd, data + b"\n")
+
+
+def child_recv(rfd: int) -> bytes:
+    """In the child: one line from the parent."""
+    return read_line(rfd, "the parent closed the pipe")
+
+
 def child_send(wfd: int, data: bytes = b"ok") -> None:
     """In the child: one line to the parent."""
-    os.write(wfd, data + b"\n")
+    write_line(wfd, data)
 
 
 def with_peer(body: Callable[[int, int], None], parent: Callable[[Peer], None]) -> None:
@@ -674,6 +692,8 @@ def main(argv: list[str] | None = None) -> int:
             return 128 + exc.signum
         except Exception as exc:
             print(f"{name}: {type(exc).__name__}: {exc}", file=sys.stderr)
+            if _caught:
+                return 128 + _caught
             status = 1
         finally:
             signal.alarm(0)
