@@ -24,6 +24,10 @@ that compare libraries rather than this machine's cross-CPU wake-ups.
 The table gives, per scenario and unit, the median of each side, the cost
 ratio (drop-in / original for times, original / drop-in for rates: above 1
 means the drop-in is worse) and each side's spread, (max - min) / 2 / median.
+The last column, ``CPU ×``, is the drop-in's median CPU time (user + system,
+of the scenario process and its peer, for the whole process: start-up and
+setup included) over the original's: on a loaded machine wall-clock times
+mostly measure the other tenants, CPU time much less so.
 ``--check`` exits with status 1 when a cost ratio exceeds 1.05 and lists
 those rows.
 
@@ -39,6 +43,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -134,16 +139,20 @@ def verify(side: str, python: str) -> str:
     return "; ".join(summary)
 
 
-def run_once(python: str, names: list[str], quick: bool, pin: bool) -> tuple[int, dict]:
-    """Runs scenarios.py once; returns its pid and {(row, unit): value}."""
+def run_once(python: str, names: list[str], quick: bool, pin: bool) -> tuple[int, dict, float]:
+    """Runs scenarios.py once; returns its pid, {(row, unit): value} and the
+    CPU seconds (user + system) of the process and its peers."""
     cmd = [python, "-I", str(HERE / "scenarios.py")]
     if quick:
         cmd.append("--quick")
     cmd += names
     if pin:
         cmd = ["taskset", "-c", "0", *cmd]  # taskset execs: the pid stays
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     out, err = proc.communicate()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
     if err:
         sys.stderr.write(err)
     if proc.returncode != 0:
@@ -155,7 +164,7 @@ def run_once(python: str, names: list[str], quick: bool, pin: bool) -> tuple[int
             raise CompareError(f"unexpected output line from {python}: {line!r}")
         row = parts[0][3:] + ("@cpu0" if pin else "")
         results[(row, parts[2])] = float(parts[1])
-    return proc.pid, results
+    return proc.pid, results, cpu
 
 
 def spread(values: list[float]) -> float:
@@ -236,6 +245,7 @@ def main() -> int:
 
     load_before = os.getloadavg()
     samples: dict[str, dict[tuple[str, str], list[float]]] = {s: {} for s in sides}
+    cpu: dict[str, dict[str, list[float]]] = {s: {} for s in sides}
     order: list[tuple[str, str]] = []
     pids: list[int] = []
     status = 0
@@ -247,8 +257,9 @@ def main() -> int:
                 # The two sides of a row run back to back, so that they see
                 # the same machine load; which goes first alternates.
                 for side in list(sides)[:: 1 if (i + j) % 2 == 0 else -1]:
-                    pid, results = run_once(sides[side], [name], args.quick, pin)
+                    pid, results, seconds = run_once(sides[side], [name], args.quick, pin)
                     pids.append(pid)
+                    cpu[side].setdefault(name + ("@cpu0" if pin else ""), []).append(seconds)
                     for key, value in results.items():
                         samples[side].setdefault(key, []).append(value)
                         if key not in order:
@@ -275,14 +286,34 @@ def main() -> int:
         orig, drop = samples["original"][key], samples["drop-in"][key]
         mo, md = statistics.median(orig), statistics.median(drop)
         ratio = mo / md if unit in RATE_UNITS else md / mo
+        job = row.split(".")[0].split("@")[0] + ("@cpu0" if row.endswith("@cpu0") else "")
+        cpu_ratio = statistics.median(cpu["drop-in"][job]) / statistics.median(cpu["original"][job])
         rows.append(
-            [row, unit, fmt(mo), fmt(md), f"{ratio:.2f}", f"±{spread(orig):.0%}", f"±{spread(drop):.0%}"]
+            [
+                row,
+                unit,
+                fmt(mo),
+                fmt(md),
+                f"{ratio:.2f}",
+                f"±{spread(orig):.0%}",
+                f"±{spread(drop):.0%}",
+                f"{cpu_ratio:.2f}",
+            ]
         )
         if ratio > THRESHOLD:
             over.append(f"{row} [{unit}]: {ratio:.2f}")
-    header = ["scenario", "unit", "original", "drop-in", "cost ×", "orig spread", "drop-in spread"]
+    header = [
+        "scenario",
+        "unit",
+        "original",
+        "drop-in",
+        "cost ×",
+        "orig spread",
+        "drop-in spread",
+        "CPU ×",
+    ]
     print(f"| {' | '.join(header)} |")
-    print("|---|---|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         print(f"| {' | '.join(r)} |")
     print(
