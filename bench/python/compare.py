@@ -17,19 +17,20 @@ neither ``PYTHONPATH`` nor the user site can change that afterwards.
 
 Each scenario runs ``R`` times (default 3) under each interpreter, the two
 sides back to back (which one first alternates), so that both see the same
-machine load; every run is a fresh ``scenarios.py`` process.  With ``--pin`` every two-process scenario also runs under
-``taskset -c 0`` (both processes on CPU 0, rows suffixed ``@cpu0``), the rows
-that compare libraries rather than this machine's cross-CPU wake-ups.
+machine load; every run is a fresh ``scenarios.py`` process.  With ``--pin``
+every two-process scenario also runs under ``taskset -c 0`` (both processes
+on CPU 0, rows suffixed ``@cpu0``), the rows that compare libraries rather
+than this machine's cross-CPU wake-ups.
 
 The table gives, per scenario and unit, the median of each side, the cost
 ratio (drop-in / original for times, original / drop-in for rates: above 1
 means the drop-in is worse) and each side's spread, (max - min) / 2 / median.
 The last column, ``CPU ×``, is the drop-in's median CPU time (user + system,
 of the scenario process and its peer, for the whole process: start-up and
-setup included) over the original's: on a loaded machine wall-clock times
-mostly measure the other tenants, CPU time much less so.
-``--check`` exits with status 1 when a cost ratio exceeds 1.05 and lists
-those rows.
+setup included; one figure for both sizes of ``posix_mq_throughput``) over
+the original's: on a loaded machine wall-clock times mostly measure the
+other tenants, CPU time much less so.  ``--check`` exits with status 1 when
+a cost ratio exceeds 1.05 and lists those rows.
 
 After the runs, ``/dev/shm``, ``/dev/mqueue`` and ``/proc/sysvipc/*`` are
 searched for objects of the runs (their names and keys embed the pid of the
@@ -212,7 +213,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description="Compare the posix_ipc/sysv_ipc drop-ins with the originals."
     )
-    parser.add_argument("original", metavar="ORIGINAL_PYTHON", help="interpreter with the PyPI modules")
+    parser.add_argument(
+        "original", metavar="ORIGINAL_PYTHON", help="interpreter with the PyPI modules"
+    )
     parser.add_argument("dropin", metavar="DROPIN_PYTHON", help="interpreter with the drop-ins")
     parser.add_argument("--runs", type=int, default=3, help="runs per interpreter (default 3)")
     parser.add_argument("--quick", action="store_true", help="pass --quick: N / 10")
