@@ -7,22 +7,9 @@
 
 use std::sync::OnceLock;
 
-use ipc_common::{Error, ErrorKind, Result};
-
-// `c_long` is `i32` on 32-bit targets, where the conversion is not useless.
-#[allow(clippy::useless_conversion)]
-fn sysconf(op: &'static str, name: libc::c_int) -> Result<i64> {
-    // SAFETY: sysconf has no memory-safety preconditions.
-    let v = unsafe { libc::sysconf(name) };
-    if v < 0 {
-        return Err(Error::new(
-            ErrorKind::Unsupported,
-            op,
-            "the system does not report this limit (sysconf returned -1)",
-        ));
-    }
-    Ok(i64::from(v))
-}
+use ipc_common::__private::sysconf;
+#[cfg(target_os = "linux")]
+use ipc_common::Result;
 
 /// The largest value a POSIX semaphore can hold (`SEM_VALUE_MAX`, from
 /// `sysconf(_SC_SEM_VALUE_MAX)`; 2147483647 on Linux).
@@ -50,13 +37,7 @@ pub fn semaphore_value_max() -> u32 {
 /// assert!(posix_ipc::limits::page_size().is_power_of_two());
 /// ```
 pub fn page_size() -> usize {
-    static V: OnceLock<usize> = OnceLock::new();
-    *V.get_or_init(|| {
-        sysconf("sysconf", libc::_SC_PAGESIZE)
-            .ok()
-            .and_then(|v| usize::try_from(v).ok())
-            .unwrap_or(4096)
-    })
+    ipc_common::__private::page_size()
 }
 
 /// `MQ_PRIO_MAX` (`sysconf(_SC_MQ_PRIO_MAX)`, 32768 on Linux): message
@@ -177,16 +158,9 @@ pub fn message_queue_limits() -> Result<MessageQueueLimits> {
     })
 }
 
-/// A resource limit's soft and hard values; `None` means unlimited.
 #[cfg(target_os = "linux")]
 #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ResourceLimit {
-    /// The limit in force (raise it up to `hard` with `setrlimit` or `ulimit`).
-    pub soft: Option<u64>,
-    /// The ceiling for `soft` (only root may raise it).
-    pub hard: Option<u64>,
-}
+pub use ipc_common::__private::ResourceLimit;
 
 /// `RLIMIT_MSGQUEUE`: the bytes of message-queue memory this user may have
 /// allocated across all queues (each queue counts roughly
@@ -200,27 +174,14 @@ pub struct ResourceLimit {
 /// ```
 #[cfg(target_os = "linux")]
 #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
-// `rlim_t` is 32 bits on 32-bit glibc, where the conversion is not useless.
-#[allow(clippy::useless_conversion)]
 pub fn rlimit_msgqueue() -> Result<ResourceLimit> {
-    let mut r = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `r` is a valid, writable rlimit.
-    ipc_common::__private::check("getrlimit", unsafe {
-        libc::getrlimit(libc::RLIMIT_MSGQUEUE, &mut r)
-    })?;
-    let conv = |v: libc::rlim_t| (v != libc::RLIM_INFINITY).then_some(u64::from(v));
-    Ok(ResourceLimit {
-        soft: conv(r.rlim_cur),
-        hard: conv(r.rlim_max),
-    })
+    ipc_common::__private::rlimit(libc::RLIMIT_MSGQUEUE)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ipc_common::ErrorKind;
 
     #[test]
     fn values_match_the_running_system() {
@@ -234,6 +195,8 @@ mod tests {
         let raw = std::fs::read_to_string("/proc/sys/fs/mqueue/msg_max").unwrap();
         assert_eq!(l.msg_max.to_string(), raw.trim());
         assert!(l.queues_max > 0);
+        let q = rlimit_msgqueue().unwrap();
+        assert!(q.soft.is_some_and(|s| q.hard.is_none_or(|h| s <= h)));
     }
 
     #[test]

@@ -5,13 +5,12 @@
 //! return codes become errors through [`ipc_common::__private::check`] only.
 
 use std::fmt;
-use std::mem::MaybeUninit;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use ipc_common::__private::check;
 use ipc_common::__private::options::{FlagBits, OpenOptions};
+use ipc_common::__private::{check, fstat, rlimit};
 use ipc_common::{Error, ErrorKind, IntoMode, Mode, Permissions, Result};
 use posix_ipc_sys as sys;
 
@@ -660,25 +659,6 @@ const SHM_DIR: &str = if cfg!(target_os = "linux") {
     "the shared memory file system"
 };
 
-/// This process's file size limit (`RLIMIT_FSIZE`): (soft, hard), `None`
-/// meaning unlimited, or `None` altogether if it cannot be read.
-fn file_size_limit() -> Option<(Option<u64>, Option<u64>)> {
-    let mut r = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `r` is a valid, writable rlimit.
-    if unsafe { libc::getrlimit(libc::RLIMIT_FSIZE, &mut r) } != 0 {
-        return None;
-    }
-    // `rlim_t` is 32 bits on i686 and signed (`i64`) on FreeBSD, where the
-    // only negative value is RLIM_INFINITY (checked first).
-    #[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
-    let conv =
-        |v: libc::rlim_t| (v != libc::RLIM_INFINITY).then(|| u64::try_from(v).unwrap_or(u64::MAX));
-    Some((conv(r.rlim_cur), conv(r.rlim_max)))
-}
-
 /// Refuses a size above this process's file size limit (`RLIMIT_FSIZE`,
 /// `ulimit -f`, systemd's `LimitFSIZE=`) before any call: growing a file past
 /// it makes the kernel send `SIGXFSZ`, whose default action kills the
@@ -688,7 +668,12 @@ fn file_size_limit() -> Option<(Option<u64>, Option<u64>)> {
 /// lowers the limit between this check and the call, the signal can still
 /// come.) A size of exactly the limit is allowed, as by the kernel.
 fn check_file_size_limit(name: Shown<'_>, size: usize) -> Result<()> {
-    let Some((Some(soft), hard)) = file_size_limit() else {
+    // An unreadable limit is no reason to refuse: the kernel still checks.
+    let Ok(ipc_common::__private::ResourceLimit {
+        soft: Some(soft),
+        hard,
+    }) = rlimit(libc::RLIMIT_FSIZE)
+    else {
         return Ok(());
     };
     if as_u64(size) <= soft {
@@ -1035,14 +1020,7 @@ impl SharedMemory {
     }
 
     fn stat(&self) -> Result<libc::stat> {
-        let mut st = MaybeUninit::<libc::stat>::uninit();
-        // SAFETY: the descriptor is open (owned by self) and `st` is writable
-        // memory for one `struct stat`.
-        check("fstat", unsafe {
-            libc::fstat(self.fd.as_raw_fd(), st.as_mut_ptr())
-        })?;
-        // SAFETY: fstat succeeded, so it filled in `st`.
-        Ok(unsafe { st.assume_init() })
+        fstat(self.fd.as_fd())
     }
 
     /// The object's current size in bytes, read with `fstat` each time, so
@@ -1163,10 +1141,11 @@ impl SharedMemory {
             let (b, u) = (blocks.try_into(), unit.try_into());
             b.ok().zip(u.ok()).map_or(0, |(b, u)| b.saturating_mul(u))
         }
-        let mut st = MaybeUninit::<libc::statvfs>::uninit();
+        let mut st = std::mem::MaybeUninit::<libc::statvfs>::uninit();
         // SAFETY: the descriptor is open and `st` is writable memory for one
         // `struct statvfs`.
-        if unsafe { libc::fstatvfs(self.fd.as_raw_fd(), st.as_mut_ptr()) } != 0 {
+        let rc = unsafe { libc::fstatvfs(self.fd.as_raw_fd(), st.as_mut_ptr()) };
+        if check("fstatvfs", rc).is_err() {
             return format!("{SHM_DIR} is full");
         }
         // SAFETY: fstatvfs succeeded, so it filled in `st`.
@@ -1567,12 +1546,7 @@ impl SharedMemory {
     /// ```
     pub fn from_fd(fd: OwnedFd) -> Result<SharedMemory> {
         let raw = fd.as_raw_fd();
-        let mut st = MaybeUninit::<libc::stat>::uninit();
-        // SAFETY: the descriptor is open (owned by `fd`) and `st` is writable
-        // memory for one `struct stat`.
-        check("fstat", unsafe { libc::fstat(raw, st.as_mut_ptr()) })?;
-        // SAFETY: fstat succeeded, so it filled in `st`.
-        let st = unsafe { st.assume_init() };
+        let st = fstat(fd.as_fd())?;
         if st.st_mode & libc::S_IFMT != libc::S_IFREG {
             return Err(Error::invalid_input(
                 "from_fd",

@@ -31,8 +31,8 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::os::fd::{FromRawFd, IntoRawFd, OwnedFd};
 use std::ptr;
 
-use ipc_common::__private::check;
 use ipc_common::__private::options::{FlagBits, OpenOptions};
+use ipc_common::__private::{check, fstat, rlimit};
 use ipc_common::{Error, ErrorKind, IntoMode, Mode, Result, Timeout};
 use posix_ipc_sys as sys;
 
@@ -108,13 +108,27 @@ fn check_mqd(op: &'static str, mqd: sys::mqd_t) -> Result<sys::mqd_t> {
 
 /// An `mq_attr` with these fields and every other (reserved) byte zero.
 fn new_attr(flags: libc::c_long, maxmsg: libc::c_long, msgsize: libc::c_long) -> sys::mq_attr {
-    // SAFETY: mq_attr holds integers only (the four fields and reserved
-    // words), for which all-zero bytes are a valid value.
-    let mut attr: sys::mq_attr = unsafe { std::mem::zeroed() };
+    // Fields set one by one: FreeBSD's reserved words are private fields
+    // of `libc`'s struct, which a struct literal cannot name.
+    let mut attr = zeroed_attr();
     attr.mq_flags = flags;
     attr.mq_maxmsg = maxmsg;
     attr.mq_msgsize = msgsize;
     attr
+}
+
+/// An all-zero `mq_attr`: the Linux bindings derive `Default`.
+#[cfg(target_os = "linux")]
+fn zeroed_attr() -> sys::mq_attr {
+    sys::mq_attr::default()
+}
+
+/// An all-zero `mq_attr`: `libc` declares FreeBSD's without `Default`.
+#[cfg(target_os = "freebsd")]
+fn zeroed_attr() -> sys::mq_attr {
+    // SAFETY: mq_attr holds integers only (four fields and reserved words),
+    // for which all-zero bytes are a valid value.
+    unsafe { std::mem::zeroed() }
 }
 
 /// A POSIX message queue (`mq_open`), opened for sending and/or receiving.
@@ -669,7 +683,7 @@ fn open_error(e: Error, name: &Name, sizes: Option<Option<(usize, usize)>>) -> E
         libc::EMFILE => format!(
             "this process has reached its open-file limit (RLIMIT_NOFILE = {}); close descriptors \
              or raise it with `ulimit -n`",
-            show_limit(rlimit(libc::RLIMIT_NOFILE).0)
+            open_file_limit()
         ),
         #[cfg(target_os = "linux")]
         libc::ENFILE => "the system-wide limit on open files has been reached".to_owned(),
@@ -694,32 +708,9 @@ fn show_limit(v: Option<u64>) -> String {
     v.map_or_else(|| "unlimited".to_owned(), |v| v.to_string())
 }
 
-/// `getrlimit`'s resource type: an enum on glibc, `int` elsewhere.
-#[cfg(target_env = "gnu")]
-type RlimitResource = libc::__rlimit_resource_t;
-#[cfg(not(target_env = "gnu"))]
-type RlimitResource = libc::c_int;
-
-/// (soft, hard) of a resource limit, `None` = unlimited.
-// `rlim_t` is unsigned on Linux (32 bits on 32-bit glibc, where the
-// conversion cannot fail; 64 bits elsewhere, where it is the identity) and
-// `i64` on FreeBSD, where it can fail.
-#[allow(clippy::useless_conversion, clippy::unnecessary_fallible_conversions)]
-fn rlimit(resource: RlimitResource) -> (Option<u64>, Option<u64>) {
-    let mut r = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `r` is a valid, writable rlimit.
-    if unsafe { libc::getrlimit(resource, &mut r) } != 0 {
-        return (None, None);
-    }
-    let conv = |v: libc::rlim_t| {
-        (v != libc::RLIM_INFINITY)
-            .then(|| u64::try_from(v).ok())
-            .flatten()
-    };
-    (conv(r.rlim_cur), conv(r.rlim_max))
+/// This process's open-file limit (`RLIMIT_NOFILE`), for messages.
+fn open_file_limit() -> String {
+    rlimit(libc::RLIMIT_NOFILE).map_or_else(|_| "unknown".to_owned(), |l| show_limit(l.soft))
 }
 
 #[cfg(target_os = "linux")]
@@ -740,7 +731,7 @@ fn rlimit_message(sizes: Option<(usize, usize)>) -> String {
          root can raise that). EMFILE also means the open-file limit RLIMIT_NOFILE ({}) is reached",
         show_limit(soft),
         show_limit(hard),
-        show_limit(rlimit(libc::RLIMIT_NOFILE).0)
+        open_file_limit()
     )
 }
 
@@ -1024,7 +1015,7 @@ impl MessageQueue {
     }
 
     fn attr(&self) -> Result<sys::mq_attr> {
-        let mut attr = new_attr(0, 0, 0);
+        let mut attr = zeroed_attr();
         // SAFETY: `attr` is a valid, writable mq_attr; the descriptor is ours.
         check("mq_getattr", unsafe {
             sys::mq_getattr(self.mqd, &mut attr)
@@ -1103,7 +1094,7 @@ impl MessageQueue {
 
     /// `fstat` of the queue descriptor (a file in the mqueue file system).
     fn stat(&self) -> Result<libc::stat> {
-        nix::sys::stat::fstat(self.as_fd()).map_err(|e| Error::from_errno("fstat", e as i32))
+        fstat(self.as_fd())
     }
 
     /// Refuses what the kernel would refuse or misread, before `mq_send`.
@@ -1624,7 +1615,7 @@ impl MessageQueue {
     /// ```
     pub fn from_fd(fd: OwnedFd) -> Result<MessageQueue> {
         let mqd = fd.as_raw_fd();
-        let mut attr = sys::mq_attr::default();
+        let mut attr = zeroed_attr();
         // SAFETY: `attr` is a valid, writable mq_attr; `fd` owns the descriptor.
         check("mq_getattr", unsafe { sys::mq_getattr(mqd, &mut attr) }).map_err(|e| {
             if matches!(e.raw_os_error(), Some(libc::EBADF | libc::EINVAL)) {

@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 #[cfg(target_os = "linux")]
 use std::mem::{offset_of, size_of};
+use std::os::fd::BorrowedFd;
 #[cfg(target_os = "linux")]
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::ptr;
@@ -18,7 +19,7 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use ipc_common::__private::check;
+use ipc_common::__private::{check, fstat};
 use ipc_common::{Error, ErrorKind, Result};
 use posix_ipc_sys as sys;
 
@@ -44,12 +45,13 @@ type QueueId = (u64, u64);
 
 // `ino_t` is 32 bits on 32-bit glibc, where the conversion is not useless.
 #[allow(clippy::useless_conversion)]
-fn queue_id(mqd: sys::mqd_t) -> Option<QueueId> {
-    // SAFETY: `st` is a valid, writable stat buffer; fstat only fills it.
-    let mut st: libc::stat = unsafe { std::mem::zeroed() };
-    // SAFETY: as above; a bad descriptor only makes fstat fail.
-    let rc = unsafe { libc::fstat(super::raw_fd(mqd), &mut st) };
-    (rc == 0).then_some((st.st_dev, u64::from(st.st_ino)))
+fn queue_id(mqd: sys::mqd_t) -> Result<QueueId> {
+    // SAFETY: every caller passes a queue descriptor that stays open for the
+    // call (it closes it, if at all, afterwards), so its file descriptor is
+    // open while borrowed here.
+    let fd = unsafe { BorrowedFd::borrow_raw(super::raw_fd(mqd)) };
+    let st = fstat(fd)?;
+    Ok((st.st_dev, u64::from(st.st_ino)))
 }
 
 /// The signal [`MessageQueue::notify_signal`] asks for: a `nix`
@@ -151,7 +153,7 @@ fn take_queue(mqd: sys::mqd_t, token: usize) -> Vec<Pending> {
     let queue = if lock(&PENDING).is_empty() {
         None
     } else {
-        queue_id(mqd)
+        queue_id(mqd).ok()
     };
     let mut map = lock(&PENDING);
     let stale: Vec<usize> = map
@@ -423,7 +425,7 @@ impl MessageQueue {
             Pending {
                 callback: Box::new(callback),
                 panic: Arc::clone(&self.notify.panic),
-                queue: queue_id(self.mqd),
+                queue: queue_id(self.mqd).ok(),
             },
         );
         debug_assert!(previous.is_none());
