@@ -37,6 +37,8 @@
 //! - `bytemuck` (off by default): typed copies of plain-old-data values in and
 //!   out of a mapping's [`Region`](ipc_common::Region) (`read_obj`, `write_obj`, `read_slice`,
 //!   `write_slice`).
+//! - `nix` (off by default; Linux and FreeBSD): `SignalNumber` from a `nix`
+//!   `Signal`, so that `MessageQueue::notify_signal` takes one directly.
 //!
 //! The package is `posix-ipc-rs` (`cargo add posix-ipc-rs`; `posix-ipc` on
 //! crates.io is an unrelated crate); the library is `posix_ipc`.

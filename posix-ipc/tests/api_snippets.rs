@@ -185,7 +185,12 @@ fn notify_signal_takes_a_nix_signal() {
         .create_unique()
         .unwrap()
         .unlink_on_drop();
-    mq.notify_signal(Signal::SIGUSR2).unwrap();
+    // A nix `Signal` with the `nix` feature, its number without.
+    #[cfg(feature = "nix")]
+    let signal = posix_ipc::SignalNumber::from(Signal::SIGUSR2);
+    #[cfg(not(feature = "nix"))]
+    let signal = Signal::SIGUSR2 as libc::c_int;
+    mq.notify_signal(signal).unwrap();
     mq.send(b"wake", 0).unwrap();
     assert!(testkit::eventually(Duration::from_secs(5), || GOT.load(Ordering::SeqCst)));
     // A raw number still works, and is still checked.

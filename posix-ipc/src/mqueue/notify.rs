@@ -55,16 +55,16 @@ fn queue_id(mqd: sys::mqd_t) -> Result<QueueId> {
 }
 
 /// The signal [`MessageQueue::notify_signal`] asks for: a `nix`
-/// [`Signal`](nix::sys::signal::Signal), or a raw signal number (for the
+/// [`Signal`](https://docs.rs/nix/latest/nix/sys/signal/enum.Signal.html) (with the `nix` feature), or a raw signal number (for the
 /// real-time signals from [`limits::user_signal_min()`] to
 /// [`limits::user_signal_max()`], which `nix`'s `Signal` cannot name). A raw
 /// number is checked when it is used: 1 to `SIGRTMAX`, and not one of the
 /// real-time signals the C library keeps for itself.
 ///
 /// ```
-/// use nix::sys::signal::Signal;
 /// use posix_ipc::SignalNumber;
-/// assert_eq!(SignalNumber::from(Signal::SIGUSR1).as_raw(), libc::SIGUSR1);
+/// # #[cfg(feature = "nix")]
+/// assert_eq!(SignalNumber::from(nix::sys::signal::Signal::SIGUSR1).as_raw(), libc::SIGUSR1);
 /// assert_eq!(SignalNumber::from(libc::SIGUSR2).as_raw(), libc::SIGUSR2);
 /// let rt = SignalNumber::from(posix_ipc::limits::user_signal_min() + 1);
 /// assert!(rt.as_raw() > libc::SIGUSR2);
@@ -90,6 +90,8 @@ impl From<i32> for SignalNumber {
     }
 }
 
+#[cfg(feature = "nix")]
+#[cfg_attr(docsrs, doc(cfg(feature = "nix")))]
 impl From<nix::sys::signal::Signal> for SignalNumber {
     /// A standard signal, as `nix` names it.
     fn from(signal: nix::sys::signal::Signal) -> SignalNumber {
@@ -302,7 +304,7 @@ impl MessageQueue {
     /// the empty queue (`SIGEV_SIGNAL`; one-shot, see the [notification
     /// semantics](MessageQueue#notifications)). Install a handler first (e.g. with
     /// `nix::sys::signal::sigaction`): the default action of most signals ends
-    /// the process. Takes a `nix` [`Signal`](nix::sys::signal::Signal) or a
+    /// the process. Takes a `nix` [`Signal`](https://docs.rs/nix/latest/nix/sys/signal/enum.Signal.html) (with the `nix` feature) or a
     /// raw number ([`SignalNumber`]). Real-time signals from
     /// [`limits::user_signal_min()`] to [`limits::user_signal_max()`]
     /// (Python's `USER_SIGNAL_MIN/MAX`) suit this best; any signal number
@@ -327,7 +329,7 @@ impl MessageQueue {
     /// unsafe { sigaction(Signal::SIGUSR1, &action) }.unwrap();
     ///
     /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?;
-    /// q.notify_signal(Signal::SIGUSR1)?; // or libc::SIGUSR1
+    /// q.notify_signal(libc::SIGUSR1)?; // or Signal::SIGUSR1 with the `nix` feature
     /// q.send(b"wake", 0)?;
     /// let start = std::time::Instant::now();
     /// while !GOT.load(Ordering::SeqCst) && start.elapsed().as_secs() < 5 {
