@@ -150,6 +150,9 @@
 // documentation build checks every link.
 #![cfg_attr(not(target_os = "linux"), allow(rustdoc::broken_intra_doc_links))]
 #![deny(missing_docs)]
+// The system calls live in the modules that allow `unsafe` below (limits,
+// semaphores, shared memory, message queues); the rest is safe Rust.
+#![deny(unsafe_code)]
 
 /// The error of every call of this crate, re-exported from `ipc-common`
 /// (its own documentation follows the line below): a [kind](Error::kind),
@@ -210,6 +213,7 @@ pub use ipc_common::{ErrorKind, IntoMode, Mode, Permissions, Result, Timeout};
 
 mod flags;
 mod guard;
+#[allow(unsafe_code)]
 pub mod limits;
 mod name;
 
@@ -262,16 +266,19 @@ pub const SEMAPHORE_VALUE_SUPPORTED: bool = cfg!(not(target_vendor = "apple"));
 pub const MESSAGE_QUEUES_SUPPORTED: bool = cfg!(any(target_os = "linux", target_os = "freebsd"));
 
 // ---- Semaphores (semaphore.rs) ----
+#[allow(unsafe_code)]
 mod semaphore;
 pub use semaphore::{Semaphore, SemaphoreGuard, SemaphoreOptions, unlink_semaphore};
 
 // ---- Shared memory (shm.rs) ----
+#[allow(unsafe_code)]
 mod shm;
 pub use shm::{
     Mapping, SHARED_MEMORY_SIZE_MAX, SharedMemory, SharedMemoryOptions, unlink_shared_memory,
 };
 
 // ---- Message queues (mqueue.rs) ----
+#[allow(unsafe_code)]
 mod mqueue;
 #[cfg(all(any(target_os = "linux", target_os = "freebsd"), feature = "tokio"))]
 #[cfg_attr(
