@@ -855,8 +855,12 @@ impl Semaphore {
             t if t.is_immediate() => ("sem_trywait", unsafe { sys::sem_trywait(sem) }),
             t => return timed_wait(sem, t).map(drop).map_err(wait_error),
         };
-        // The failure branch is out of line, so the success path stays as
-        // small as the C call it wraps.
+        // The failure branch is one out-of-line call, so the success path
+        // stays as small as the C call it wraps. Not `check` and then
+        // `wait_error`: two calls on the failure path make the caller save a
+        // register on the success path as well (2 more instructions per
+        // acquire/release pair under callgrind, about 0.3 ns in
+        // `ipc-bench posix_sem_uncontended`); `release` is the same.
         if rc == 0 {
             Ok(())
         } else {
