@@ -7,7 +7,6 @@
 use std::fmt;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ipc_common::__private::options::{FlagBits, OpenOptions};
 use ipc_common::__private::{check, fstat, rlimit};
@@ -173,10 +172,6 @@ pub struct SharedMemory {
     read_only: bool,
     created: bool,
     sparse: bool,
-    /// The size this handle last gave the object (a size when opening, or
-    /// [`set_len`](SharedMemory::set_len)), 0 when it gave none: what
-    /// [`map`](SharedMemory::map) maps without asking the kernel.
-    known_size: AtomicUsize,
     /// Whether mappings are pre-faulted ([`SharedMemoryOptions::populate`]).
     populate: bool,
 }
@@ -557,7 +552,6 @@ impl SharedMemoryOptions {
                     read_only: self.read_only,
                     created: false,
                     sparse: self.sparse,
-                    known_size: AtomicUsize::new(0),
                     populate: self.populate,
                 })
             })?;
@@ -610,6 +604,71 @@ impl SharedMemoryOptions {
         with_unique_name("shm_open", |name| {
             options.open_name(name, Creation::EXCLUSIVE)
         })
+    }
+
+    /// [`open`](Self::open), then maps the whole object
+    /// ([`SharedMemory::map`]) in the same call: the handle and its mapping.
+    ///
+    /// With a [`size`](Self::size), the mapping has that size, the one this
+    /// call just gave the object, without asking the kernel again (as a C
+    /// program maps the length it passed to `ftruncate`): no other code of
+    /// this process runs between the resize and the `mmap`, so the size is
+    /// as current as an `fstat` would be. A later
+    /// [`SharedMemory::map`] reads the size again, since by then another
+    /// process may have resized the object. Without a size, the object's
+    /// current size is read (`fstat`), as `map` does.
+    ///
+    /// If mapping fails (an empty object, for one) and this call created
+    /// the object, the object is unlinked again, as when sizing it fails.
+    ///
+    /// ```
+    /// let (shm, map) = posix_ipc::SharedMemory::options()
+    ///     .create_new(true)
+    ///     .size(4096)
+    ///     .open_mapped(format!("/ipcrs-doc-open-mapped-{}", std::process::id()))?;
+    /// map.write_at(0, b"hi")?;
+    /// assert_eq!((map.len(), shm.map()?.read_vec(0, 2)?), (4096, b"hi".to_vec()));
+    /// shm.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn open_mapped(&self, name: impl IntoName) -> Result<(SharedMemory, Mapping)> {
+        self.mapped(self.open(name)?)
+    }
+
+    /// [`create_unique`](Self::create_unique), then maps the whole object
+    /// in the same call, with the size just given (see
+    /// [`open_mapped`](Self::open_mapped)).
+    ///
+    /// ```
+    /// let (shm, map) = posix_ipc::SharedMemory::options().size(100).create_unique_mapped()?;
+    /// assert_eq!(map.len(), 100);
+    /// shm.unlink()?;
+    /// # Ok::<(), posix_ipc::Error>(())
+    /// ```
+    pub fn create_unique_mapped(&self) -> Result<(SharedMemory, Mapping)> {
+        self.mapped(self.create_unique()?)
+    }
+
+    /// Maps `shm`, which [`open`](Self::open) or
+    /// [`create_unique`](Self::create_unique) with these options returned
+    /// just now: a size given in the options is the object's size (the
+    /// opening call set it, or failed).
+    fn mapped(&self, shm: SharedMemory) -> Result<(SharedMemory, Mapping)> {
+        let size = if self.size != 0 {
+            Ok(self.size)
+        } else {
+            shm.size()
+        };
+        match size.and_then(|size| shm.map_whole(size)) {
+            Ok(map) => Ok((shm, map)),
+            Err(e) => {
+                if shm.created {
+                    // As in open_name: nobody has seen the new object yet.
+                    let _ = shm.unlink();
+                }
+                Err(e)
+            }
+        }
     }
 }
 
@@ -1062,14 +1121,13 @@ impl SharedMemory {
     }
 
     /// [`resize`](Self::resize) once `size` (as `len`) has passed
-    /// [`check_size`] and [`check_file_size_limit`]: reserves, sets the
-    /// length, and remembers it for [`map`](Self::map).
+    /// [`check_size`] and [`check_file_size_limit`]: reserves, then sets
+    /// the length.
     fn resize_checked(&self, len: libc::off_t, size: usize) -> Result<()> {
         if !self.sparse && len > 0 {
             self.reserve(len, size)?;
         }
         self.ftruncate(len, size)?;
-        self.known_size.store(size, Ordering::Relaxed);
         Ok(())
     }
 
@@ -1360,21 +1418,15 @@ impl SharedMemory {
     ///
     /// # What is mapped
     ///
-    /// - A handle that gave the object its size itself (a size when opening,
-    ///   as [`create`](Self::create) and [`create_new`](Self::create_new)
-    ///   do, or [`set_len`](Self::set_len)) maps the size it last gave,
-    ///   without asking the kernel, as a C program maps the length it passed
-    ///   to `ftruncate`.
-    /// - Any other handle (opened without a size, a
-    ///   [`try_clone`](Self::try_clone), an adopted descriptor) maps the size
-    ///   the object has now, read with `fstat`.
-    ///
-    /// So a resize by another handle or process after this handle's own is
-    /// not seen by `map()`: use [`map_range`](Self::map_range)`(0,
-    /// `[`size()`](Self::size)`?)`, which checks against the current size,
-    /// or open a new handle. As with any mapping, touching bytes that another
-    /// process cut off by shrinking the object raises `SIGBUS`; agree on
-    /// sizes before shrinking (see [`set_len`](Self::set_len)).
+    /// The size the object has now, read with `fstat`, never a size this
+    /// handle remembers: another handle or process may have resized the
+    /// object since this handle last sized it, and a mapping longer than
+    /// the object raises `SIGBUS` when its tail is touched. To size and map
+    /// in one call without asking the kernel again, open with
+    /// [`SharedMemoryOptions::open_mapped`]. As with any mapping, touching
+    /// bytes that another process cuts off by shrinking the object later
+    /// raises `SIGBUS`; agree on sizes before shrinking (see
+    /// [`set_len`](Self::set_len)).
     ///
     /// ```
     /// let shm = posix_ipc::SharedMemory::create_unique(3333)?;
@@ -1389,10 +1441,12 @@ impl SharedMemory {
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn map(&self) -> Result<Mapping> {
-        let size = match self.known_size.load(Ordering::Relaxed) {
-            0 => self.size()?,
-            known => known,
-        };
+        self.map_whole(self.size()?)
+    }
+
+    /// Maps bytes `0..size`, `size` being the object's size as of the
+    /// caller's last system call on it (an `fstat`, or its own `ftruncate`).
+    fn map_whole(&self, size: usize) -> Result<Mapping> {
         if size == 0 {
             return Err(Error::invalid_input(
                 "mmap",
@@ -1580,7 +1634,6 @@ impl SharedMemory {
             read_only,
             created: false,
             sparse: false,
-            known_size: AtomicUsize::new(0),
             populate: false,
         })
     }
@@ -1607,7 +1660,6 @@ impl SharedMemory {
             read_only: self.read_only,
             created: false,
             sparse: self.sparse,
-            known_size: AtomicUsize::new(0),
             populate: self.populate,
         })
     }

@@ -112,28 +112,26 @@ fn empty_objects_and_empty_ranges_cannot_be_mapped() {
 }
 
 #[test]
-fn map_maps_the_size_this_handle_gave_or_else_the_current_one() {
+fn map_maps_the_current_size_whoever_sized_it() {
     let (shm, _g) = fresh(3 * page());
     let other = SharedMemory::open(shm.name().unwrap()).unwrap();
-    // Nothing sized through `other` yet: it reads the current size.
     assert_eq!(other.map().unwrap().len(), 3 * page());
     other.set_len(page() + 1).unwrap();
     assert_eq!(other.map().unwrap().len(), page() + 1);
-    // `shm` sized the object itself and maps that size, without fstat; a
-    // shrink elsewhere is seen by size() and map_range.
+    // `shm` sized the object last, then `other` shrank it: `shm` must not
+    // map the size it gave (touching the tail would raise SIGBUS).
     shm.set_len(2 * page()).unwrap();
     other.set_len(page()).unwrap();
     assert_eq!(shm.size().unwrap(), page());
-    assert_eq!(shm.map_range(0, shm.size().unwrap()).unwrap().len(), page());
-    assert_eq!(shm.map().unwrap().len(), 2 * page());
-    // A clone sized nothing: the current size.
+    assert_eq!(shm.map().unwrap().len(), page());
     assert_eq!(shm.try_clone().unwrap().map().unwrap().len(), page());
-    // Truncating on open forgets the size: an empty object is refused.
+    // Truncated to 0 elsewhere: an empty object is refused.
     let truncated = SharedMemory::options()
         .truncate(true)
         .open(shm.name().unwrap())
         .unwrap();
     invalid(truncated.map().unwrap_err(), &["0 bytes", "set_len"]);
+    invalid(shm.map().unwrap_err(), &["0 bytes", "set_len"]);
 }
 
 #[test]

@@ -79,9 +79,9 @@ fn resize_in_one_process_is_seen_by_the_other() {
     assert!(out.contains("child-resized"), "{out}");
     assert_eq!(shm.size().unwrap(), 5 * page() + 1);
     assert_eq!(other.size().unwrap(), 5 * page() + 1);
-    // `shm` gave the object its size itself, so map() maps that size;
-    // map_range checks against the current one.
-    assert_eq!(shm.map().unwrap().len(), page());
+    // `shm` gave the object its size itself, but map() maps the current
+    // one, which the child set.
+    assert_eq!(shm.map().unwrap().len(), 5 * page() + 1);
     let map = shm.map_range(0, shm.size().unwrap()).unwrap();
     assert_eq!(map.len(), 5 * page() + 1);
     assert_eq!(map.read_vec(map.len() - 1, 1).unwrap(), [0x5A]);
