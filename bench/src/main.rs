@@ -58,7 +58,11 @@
 //! an error at the call instead of a `SIGBUS` at the first touch. The C
 //! cycle calls `posix_fallocate` too: a fair comparison is like with like,
 //! the safe C program against the safe default (a `sparse(true)` handle
-//! makes exactly the plain C calls, minus the reservation).
+//! makes exactly the plain C calls, minus the reservation). It sizes and maps
+//! in one call (`open_mapped`), so the mapping's length is the one the call
+//! just gave, as in C; the one system call more than C is
+//! `getrlimit(RLIMIT_FSIZE)`, which turns a size the kernel would answer
+//! with a fatal `SIGXFSZ` into an error.
 
 use std::error::Error;
 use std::ffi::CString;
@@ -896,12 +900,11 @@ fn posix_shm_lifecycle(pid: libc::pid_t, n: u64) -> Result<()> {
     let name = posix_name("pshml", pid, "m");
     register(vec![Object::Shm(cstring(&name))]);
     let cycle = || -> Result<()> {
-        let shm = SharedMemory::options()
+        let (shm, map) = SharedMemory::options()
             .create_new(true)
             .mode(0o600)
             .size(4096)
-            .open(&name)?;
-        let map = shm.map()?;
+            .open_mapped(&name)?;
         map.unmap()?;
         shm.unlink()?;
         shm.close()?;
