@@ -548,7 +548,8 @@ impl SharedMemoryOptions {
                 let fd = unsafe { OwnedFd::from_raw_fd(fd) };
                 Ok(SharedMemory {
                     fd,
-                    name: Some(name.clone()),
+                    // Set below, once `create_or_open` no longer borrows it.
+                    name: None,
                     read_only: self.read_only,
                     created: false,
                     sparse: self.sparse,
@@ -556,6 +557,7 @@ impl SharedMemoryOptions {
                 })
             })?;
         shm.created = created;
+        shm.name = Some(name);
         // Dropping `shm` on an error below closes the descriptor.
         if creation.create && !created && !self.open.allows_foreign_owner() {
             ipc_common::__private::check_owner("shm_open", shm.stat()?.st_uid, || {
