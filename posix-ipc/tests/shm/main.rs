@@ -2,6 +2,7 @@
 //! translated (`posix_ipc_suite`), real second processes (`processes`), and
 //! every bad input (`errors`).
 
+mod api;
 mod errors;
 mod populate;
 mod posix_ipc_suite;
