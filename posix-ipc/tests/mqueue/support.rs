@@ -1,48 +1,52 @@
-//! Helpers shared by the message-queue integration tests.
+//! Helpers shared by the message-queue tests: the test name, and test queues
+//! that unlink themselves (the library's `UnlinkOnDrop`), also when a test
+//! fails.
 #![allow(dead_code)]
 
-use posix_ipc::{MessageQueue, unlink_message_queue};
+use posix_ipc::{ErrorKind, MessageQueue, MessageQueueOptions, UnlinkOnDrop};
 
-/// Unlinks the queue name when dropped, also when the test fails.
-#[derive(Debug)]
-pub(crate) struct Unlink(pub(crate) String);
+/// A queue that is unlinked when the test ends.
+pub(crate) type Queue = UnlinkOnDrop<MessageQueue>;
 
-impl Drop for Unlink {
-    fn drop(&mut self) {
-        let _ = unlink_message_queue(self.0.as_str());
-    }
+/// A fresh test name (`/ipcrs-mq-…`); nothing is created. A test that
+/// creates a queue under it wraps the handle with `unlink_on_drop()`.
+pub(crate) fn fresh_name() -> String {
+    testkit::unique_name("mq")
 }
 
-/// A fresh test name and its guard (nothing is created).
-pub(crate) fn fresh_name() -> (String, Unlink) {
-    let name = testkit::unique_name("mq");
-    (name.clone(), Unlink(name))
+/// Creates a new queue with `options` under a fresh test name (exclusively,
+/// drawing another name if one is taken).
+pub(crate) fn create(options: &MessageQueueOptions) -> Queue {
+    let mut options = options.clone();
+    options.create_new(true);
+    testkit::create_with_retry(
+        "mq",
+        |name| options.open(name),
+        |e| e.kind() == ErrorKind::AlreadyExists,
+    )
+    .unlink_on_drop()
 }
 
 /// posix_ipc's test fixture: a new queue of 10 messages of 10 bytes.
-pub(crate) fn fixture() -> (MessageQueue, Unlink) {
+pub(crate) fn fixture() -> Queue {
     sized(10, 10)
 }
 
 /// A new queue of `n` messages of `size` bytes under a test name.
-pub(crate) fn sized(n: usize, size: usize) -> (MessageQueue, Unlink) {
-    let (name, guard) = fresh_name();
-    let q = MessageQueue::options()
-        .create_new(true)
-        .max_messages(n)
-        .max_message_size(size)
-        .open(name.as_str())
-        .expect("create test queue");
-    (q, guard)
+pub(crate) fn sized(n: usize, size: usize) -> Queue {
+    create(
+        MessageQueue::options()
+            .max_messages(n)
+            .max_message_size(size),
+    )
 }
 
-/// A queue made by `create_unique` (named `/pipc_...`) and its guard.
-pub(crate) fn unique(n: usize, size: usize) -> (MessageQueue, Unlink) {
-    let q = MessageQueue::options()
+/// A queue made by `create_unique` (named `/pipc_...`).
+pub(crate) fn unique(n: usize, size: usize) -> Queue {
+    MessageQueue::options()
         .max_messages(n)
         .max_message_size(size)
         .create_unique()
-        .expect("create unique queue");
-    let guard = Unlink(q.name().unwrap().to_string());
-    (q, guard)
+        .expect("create unique queue")
+        .unlink_on_drop()
 }
