@@ -1,6 +1,10 @@
 //! Notifications by signal (posix_ipc's four signal tests, translated) and
 //! signals interrupting waits. Each test uses its own real-time signal, so
 //! tests running in parallel threads do not count each other's signals.
+//!
+//! A binary of its own: these tests install process-wide signal handlers
+//! (with and without `SA_RESTART`), which would change how the waits of
+//! every other test in the same process end.
 
 #[path = "mqueue/support.rs"]
 mod support;

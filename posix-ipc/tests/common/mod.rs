@@ -1,5 +1,6 @@
-//! Helpers for the tests that run a child process as another user or expect
-//! a child to die of a signal.
+//! Helpers shared by the test binaries (each primitive's support module
+//! re-exports them): children that run as another user or must die of a
+//! signal, descriptors and mappings of a file, a private `/dev/shm`.
 #![allow(dead_code)]
 
 use std::os::unix::fs::MetadataExt;
