@@ -18,6 +18,8 @@ use posix_ipc::{
 mod support;
 use support::*;
 
+/// What each method documents, one test per documented case.
+mod api;
 
 /// `TestSemaphoreCreation` (11 tests).
 mod creation;
