@@ -514,3 +514,18 @@ fn flags_set_the_options_and_remember_errors() -> Result<()> {
     assert_eq!(shm.size()?, 0);
     Ok(())
 }
+
+#[test]
+fn mapping_offset() -> Result<()> {
+    let shm = SharedMemory::create_unique(8192)?.unlink_on_drop();
+    assert_eq!(shm.map()?.offset(), 0);
+    assert_eq!(shm.map_range(4100, 10)?.offset(), 4100);
+    Ok(())
+}
+
+#[test]
+fn mapping_unmap() -> Result<()> {
+    let shm = SharedMemory::create_unique(16)?.unlink_on_drop();
+    shm.map()?.unmap()?;
+    Ok(())
+}
