@@ -219,7 +219,8 @@ fn a_signal_interrupting_a_wait_is_interrupted_not_retried() {
         interrupt_until_done(thread, sig, &done);
         let e = worker.join().unwrap().unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Interrupted, "{e}");
-        assert!(e.is_signal());
+        // is_signal, and no other group (not a permission or busy error).
+        support::assert_error_groups(&e);
     }
 }
 
@@ -335,6 +336,7 @@ fn sa_restart_hides_interruptions_except_from_timed_semaphore_waits() {
         )
         .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Interrupted, "{e}");
+        support::assert_error_groups(&e);
         println!("timed wait interrupted");
         return;
     }

@@ -16,6 +16,54 @@ pub(crate) fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
+/// The process umask, read without changing it (another thread's objects
+/// would be created under a changed one).
+pub(crate) fn umask() -> u32 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("Umask:"))
+        .expect("Umask: line");
+    u32::from_str_radix(line.split_whitespace().nth(1).expect("a value"), 8).expect("octal")
+}
+
+/// Asserts that the porting predicates of `e` say what its kind says, and
+/// nothing else: `is_permissions` only for `PermissionDenied` and
+/// `ForeignOwner`, `is_signal` only for `Interrupted`, `is_existential`
+/// only for `NotFound`, `AlreadyExists` and `Removed`, `is_busy` only for
+/// `WouldBlock`, `TimedOut` and `Busy`, `is_invalid_input` only for
+/// `InvalidInput`.
+pub(crate) fn assert_error_groups(e: &posix_ipc::Error) {
+    use posix_ipc::ErrorKind as K;
+    let kind = e.kind();
+    let expect = [
+        (
+            "is_permissions",
+            e.is_permissions(),
+            matches!(kind, K::PermissionDenied | K::ForeignOwner),
+        ),
+        ("is_signal", e.is_signal(), kind == K::Interrupted),
+        (
+            "is_existential",
+            e.is_existential(),
+            matches!(kind, K::NotFound | K::AlreadyExists | K::Removed),
+        ),
+        (
+            "is_busy",
+            e.is_busy(),
+            matches!(kind, K::WouldBlock | K::TimedOut | K::Busy),
+        ),
+        (
+            "is_invalid_input",
+            e.is_invalid_input(),
+            kind == K::InvalidInput,
+        ),
+    ];
+    for (predicate, got, want) in expect {
+        assert_eq!(got, want, "{predicate}() of a {kind:?} error: {e}");
+    }
+}
+
 /// Says loudly that a test did not run, and why.
 pub(crate) fn skip(test: &str, why: &str) {
     eprintln!("SKIPPED {test}: {why}");

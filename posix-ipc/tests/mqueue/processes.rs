@@ -6,7 +6,7 @@ use std::os::fd::AsFd;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use crate::support::sized;
+use crate::support::{self, sized};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use posix_ipc::{ErrorKind, MessageQueue, Timeout, limits};
 
@@ -204,4 +204,93 @@ fn poll_wakes_when_another_process_sends() {
         (b"from child".to_vec(), 3)
     );
     child.wait_success(LIMIT);
+}
+
+/// The mode given when creating is the queue's mode, exactly. Checked as
+/// `nobody`, since root opens anything whatever the mode: root's 0o600
+/// queue is refused to nobody even for receiving, a 0o644 one can be
+/// received from but not sent to.
+#[test]
+fn created_modes_are_exact_for_another_user() {
+    const TEST: &str = "processes::created_modes_are_exact_for_another_user";
+    if let Some(args) = testkit::child_args(TEST) {
+        support::become_nobody();
+        let (private, readable) = (args[0].as_str(), args[1].as_str());
+        let receive_only = |name| MessageQueue::options().write(false).open(name);
+        let e = receive_only(private).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::PermissionDenied, "0o600: {e}");
+        support::assert_error_groups(&e);
+        let e = MessageQueue::options()
+            .read(false)
+            .open(readable)
+            .unwrap_err();
+        assert_eq!(
+            e.kind(),
+            ErrorKind::PermissionDenied,
+            "0o644 for sending: {e}"
+        );
+        support::assert_error_groups(&e);
+        let q = receive_only(readable).unwrap();
+        assert_eq!(q.receive_vec().unwrap(), (b"0644".to_vec(), 0));
+        println!("modes-exact");
+        return;
+    }
+    if !support::is_root() {
+        support::skip(TEST, "needs root to start the child as uid 65534");
+        return;
+    }
+    if support::umask() & 0o044 != 0 {
+        support::skip(TEST, "the umask takes away the read bits this test needs");
+        return;
+    }
+    let private = support::create(
+        MessageQueue::options()
+            .mode(0o600)
+            .max_messages(1)
+            .max_message_size(8),
+    );
+    let readable = support::create(
+        MessageQueue::options()
+            .mode(0o644)
+            .max_messages(1)
+            .max_message_size(8),
+    );
+    assert_eq!(private.mode().unwrap().bits(), 0o600);
+    assert_eq!(readable.mode().unwrap().bits(), 0o644);
+    readable.send(b"0644", 0).unwrap();
+    let out = testkit::spawn_child(
+        TEST,
+        &[
+            &private.name().unwrap().to_string(),
+            &readable.name().unwrap().to_string(),
+        ],
+    )
+    .wait_success(LIMIT);
+    assert!(out.contains("modes-exact"), "{out}");
+}
+
+/// The porting predicates of the errors queues build say what the kind
+/// says, and nothing else.
+#[test]
+fn error_predicates_match_the_kind() {
+    let q = sized(1, 8);
+    let name = q.name().unwrap();
+    let receiver = MessageQueue::options().write(false).open(name).unwrap();
+    q.send(b"full", 0).unwrap();
+    let mut buf = [0u8; 8];
+    let errors = [
+        MessageQueue::create_new(name).unwrap_err(),
+        MessageQueue::open(support::fresh_name().as_str()).unwrap_err(),
+        MessageQueue::open("no-slash").unwrap_err(),
+        q.send_timeout(b"x", 0, Timeout::Immediate).unwrap_err(),
+        q.send_timeout(b"x", 0, Duration::from_millis(5))
+            .unwrap_err(),
+        receiver.send(b"x", 0).unwrap_err(),
+        q.receive(&mut buf[..2]).unwrap_err(),
+        q.notify_signal(0).unwrap_err(),
+    ];
+    for e in &errors {
+        support::assert_error_groups(e);
+    }
+    assert!(errors[5].is_permissions() && !errors[5].is_signal());
 }

@@ -3,6 +3,10 @@
 //! fails.
 #![allow(dead_code)]
 
+#[path = "../common/mod.rs"]
+mod common;
+pub(crate) use common::*;
+
 use posix_ipc::{ErrorKind, MessageQueue, MessageQueueOptions, UnlinkOnDrop};
 
 /// A queue that is unlinked when the test ends.

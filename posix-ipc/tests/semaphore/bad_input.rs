@@ -235,3 +235,32 @@ fn empty_backing_file_is_an_error_not_sigbus() {
     let sem = Semaphore::create_new(&name, 1).unwrap().unlink_on_drop();
     sem.try_acquire().unwrap();
 }
+
+/// The porting predicates of the errors semaphores build say what the kind
+/// says, and nothing else.
+#[test]
+fn error_predicates_match_the_kind() {
+    let sem = fixture();
+    sem.try_acquire().unwrap();
+    let full = Semaphore::options()
+        .initial_value(limits::semaphore_value_max())
+        .create_unique()
+        .unwrap()
+        .unlink_on_drop();
+    let errors = [
+        Semaphore::create_new(sem.name(), 0).unwrap_err(),
+        Semaphore::open(fresh_name().as_str()).unwrap_err(),
+        Semaphore::open("no-slash").unwrap_err(),
+        sem.try_acquire().unwrap_err(),
+        sem.acquire(Duration::from_millis(5)).unwrap_err(),
+        full.release().unwrap_err(),
+        Semaphore::options()
+            .mode(0o4600)
+            .create_unique()
+            .unwrap_err(),
+    ];
+    for e in &errors {
+        assert_error_groups(e);
+    }
+    assert!(!errors[4].is_signal() && !errors[4].is_permissions());
+}

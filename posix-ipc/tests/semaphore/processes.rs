@@ -170,3 +170,62 @@ fn unique_name_is_shared_with_a_child() {
     child.wait_success(LIMIT);
     assert_eq!(sem.value().unwrap(), 7);
 }
+
+/// The mode given when creating is the semaphore's mode, exactly. Checked
+/// as `nobody`, since root opens anything whatever the mode. A semaphore is
+/// opened for reading and writing, so nobody needs both bits: root's 0o600
+/// and 0o644 semaphores are refused, a 0o666 one opens. A root child with
+/// umask 0 creates them, so that 0o666 is not cut down by this process's
+/// umask (changing it here would affect the tests running beside).
+#[test]
+fn created_modes_are_exact_for_another_user() {
+    const TEST: &str = "processes::created_modes_are_exact_for_another_user";
+    if let Some(args) = testkit::child_args(TEST) {
+        let names = &args[1..];
+        if args[0] == "create" {
+            set_umask(0);
+            for (name, mode) in names.iter().zip([0o600, 0o644, 0o666]) {
+                let sem = Semaphore::options()
+                    .create_new(true)
+                    .mode(mode)
+                    .initial_value(1)
+                    .open(name.as_str())
+                    .unwrap();
+                assert_eq!(sem.mode().bits(), mode);
+            }
+            println!("created");
+            return;
+        }
+        become_nobody();
+        for name in &names[..2] {
+            let e = Semaphore::open(name.as_str()).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{name}: {e}");
+            assert_error_groups(&e);
+        }
+        let shared = Semaphore::open(names[2].as_str()).unwrap();
+        shared.try_acquire().unwrap();
+        shared.release().unwrap();
+        println!("modes-exact");
+        return;
+    }
+    if !is_root() {
+        skip(TEST, "needs root to start a child as uid 65534");
+        return;
+    }
+    let names = [fresh_name(), fresh_name(), fresh_name()];
+    let args = |role| {
+        let mut args = vec![role];
+        args.extend(names.iter().map(String::as_str));
+        args
+    };
+    let out = testkit::spawn_child(TEST, &args("create")).wait_success(LIMIT);
+    assert!(out.contains("created"), "{out}");
+    let sems: Vec<_> = names
+        .iter()
+        .map(|n| Semaphore::open(n.as_str()).unwrap().unlink_on_drop())
+        .collect();
+    let modes: Vec<u32> = sems.iter().map(|s| s.mode().bits()).collect();
+    assert_eq!(modes, [0o600, 0o644, 0o666]);
+    let out = testkit::spawn_child(TEST, &args("open")).wait_success(LIMIT);
+    assert!(out.contains("modes-exact"), "{out}");
+}

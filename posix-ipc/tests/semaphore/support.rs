@@ -58,10 +58,3 @@ pub(crate) fn sem_file_id(name: &Name) -> (u64, u64) {
 pub(crate) fn exists(name: &Name) -> bool {
     std::path::Path::new(&backing_file(name)).exists()
 }
-
-/// The process umask, read without changing it.
-pub(crate) fn umask() -> u32 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|l| l.starts_with("Umask:")).unwrap();
-    u32::from_str_radix(line.split_whitespace().nth(1).unwrap(), 8).unwrap()
-}

@@ -3,6 +3,8 @@
 
 use posix_ipc::{Result, SHARED_MEMORY_SIZE_MAX, SharedMemory, SharedMemoryOptions};
 
+use crate::support::{assert_error_groups, fresh_name};
+
 #[test]
 fn size_max_is_off_t_max() -> Result<()> {
     #[cfg(target_pointer_width = "64")]
@@ -527,5 +529,44 @@ fn mapping_offset() -> Result<()> {
 fn mapping_unmap() -> Result<()> {
     let shm = SharedMemory::create_unique(16)?.unlink_on_drop();
     shm.map()?.unmap()?;
+    Ok(())
+}
+
+/// `set_mode` sets the bits exactly: it takes bits away as well as adding
+/// them, as the object's file in `/dev/shm` shows.
+#[test]
+fn set_mode_takes_bits_away() -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let shm = SharedMemory::create_unique(16)?.unlink_on_drop();
+    let file = format!("/dev/shm{}", shm.name().unwrap());
+    let file_mode = || std::fs::metadata(&file).unwrap().permissions().mode() & 0o7777;
+    shm.set_mode(0o666)?;
+    assert_eq!((shm.mode()?.bits(), file_mode()), (0o666, 0o666));
+    shm.set_mode(0o600)?;
+    assert_eq!((shm.mode()?.bits(), file_mode()), (0o600, 0o600));
+    shm.set_mode(0o640)?;
+    assert_eq!((shm.mode()?.bits(), file_mode()), (0o640, 0o640));
+    Ok(())
+}
+
+/// The porting predicates of the errors shared memory builds say what the
+/// kind says, and nothing else.
+#[test]
+fn error_predicates_match_the_kind() -> Result<()> {
+    let shm = SharedMemory::create_unique(16)?.unlink_on_drop();
+    let name = shm.name().unwrap();
+    let ro = SharedMemory::options().read_only(true).open(name)?;
+    let errors = [
+        SharedMemory::create_new(name, 16).unwrap_err(),
+        SharedMemory::open(fresh_name()).unwrap_err(),
+        SharedMemory::open("no-slash").unwrap_err(),
+        ro.set_len(32).unwrap_err(),
+        ro.map()?.write_at(0, b"x").unwrap_err(),
+        shm.set_mode(0o4600).unwrap_err(),
+    ];
+    for e in &errors {
+        assert_error_groups(e);
+    }
+    assert!(errors[3].is_permissions() && !errors[3].is_signal());
     Ok(())
 }

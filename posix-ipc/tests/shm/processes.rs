@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use posix_ipc::{ErrorKind, SharedMemory};
 
-use crate::support::{self, fresh, fresh_name, page, pattern, pattern_vec};
+use crate::support::{self, create, fresh, fresh_name, page, pattern, pattern_vec};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -448,4 +448,59 @@ fn permission_bits_are_enforced_for_another_user() {
     let out = spawn(TEST, &[&shm.name().unwrap().to_string()]).wait_success(LIMIT);
     assert!(out.contains("child-denied"), "{out}");
     assert_eq!(shm.size().unwrap(), 16);
+}
+
+/// The mode given when creating is the object's mode, exactly. Checked as
+/// `nobody`, since root opens anything whatever the mode: a 0o600 object of
+/// root's is refused to nobody even for reading, a 0o644 one is readable
+/// but not writable.
+#[test]
+fn created_modes_are_exact_for_another_user() {
+    const TEST: &str = "created_modes_are_exact_for_another_user";
+    if let Some(args) = child(TEST) {
+        support::become_nobody();
+        let (private, readable) = (args[0].as_str(), args[1].as_str());
+        let e = SharedMemory::options()
+            .read_only(true)
+            .open(private)
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::PermissionDenied, "0o600: {e}");
+        support::assert_error_groups(&e);
+        let e = SharedMemory::open(readable).unwrap_err();
+        assert_eq!(
+            e.kind(),
+            ErrorKind::PermissionDenied,
+            "0o644 for writing: {e}"
+        );
+        support::assert_error_groups(&e);
+        let ro = SharedMemory::options()
+            .read_only(true)
+            .open(readable)
+            .unwrap();
+        assert_eq!(ro.map().unwrap().read_vec(0, 4).unwrap(), b"0644");
+        println!("modes-exact");
+        return;
+    }
+    if !support::is_root() {
+        support::skip(TEST, "needs root to start the child as uid 65534");
+        return;
+    }
+    if support::umask() & 0o044 != 0 {
+        support::skip(TEST, "the umask takes away the read bits this test needs");
+        return;
+    }
+    let private = create(SharedMemory::options().mode(0o600).size(16));
+    let readable = create(SharedMemory::options().mode(0o644).size(16));
+    assert_eq!(private.mode().unwrap().bits(), 0o600);
+    assert_eq!(readable.mode().unwrap().bits(), 0o644);
+    readable.map().unwrap().write_at(0, b"0644").unwrap();
+    let out = spawn(
+        TEST,
+        &[
+            &private.name().unwrap().to_string(),
+            &readable.name().unwrap().to_string(),
+        ],
+    )
+    .wait_success(LIMIT);
+    assert!(out.contains("modes-exact"), "{out}");
 }
