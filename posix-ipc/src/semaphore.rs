@@ -62,7 +62,7 @@ use backing::Backing;
 /// - Opening checks the file (Linux): large enough for a `sem_t` and, with
 ///   glibc, holding what `sem_open` writes; anything else is
 ///   [`InvalidInput`](ErrorKind::InvalidInput) naming it, never a glibc abort
-///   later.
+///   later. Other C libraries get the size check only, other systems none.
 /// - A file truncated after the open makes the next wait, release or `value()`
 ///   die of `SIGBUS`. The default mode `0o600` and the refusal of other users'
 ///   semaphores ([`SemaphoreOptions::allow_foreign_owner`]) leave that to the
@@ -229,7 +229,8 @@ impl SemaphoreOptions {
 
     /// Creates a semaphore under a fresh random name (`/pipc_` and 16 hex digits
     /// from the OS random source, 22 bytes, within macOS's limit), drawing again
-    /// while it is taken; posix_ipc's `name=None`. Creation is always exclusive.
+    /// while it is taken; posix_ipc's `name=None`. Creation is always exclusive
+    /// (the creation settings do not apply; invalid flags are still reported).
     pub fn create_unique(&self) -> Result<Semaphore> {
         self.open.check()?;
         with_unique_name("sem_open", |name| self.open_name(name, Creation::EXCLUSIVE))

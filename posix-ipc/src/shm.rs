@@ -46,7 +46,8 @@ pub const SHARED_MEMORY_SIZE_MAX: usize = if (libc::off_t::MAX as u128) < (usize
 /// resize), [`create_new`](Self::create_new) and
 /// [`create_unique`](Self::create_unique); or adopt a descriptor with
 /// [`from_fd`](Self::from_fd). It is `Send + Sync`: every method makes one
-/// system call, which the kernel serialises.
+/// system call, which the kernel serialises (a `map` racing a resize through
+/// the same handle maps the old or the new size).
 ///
 /// ```
 /// use posix_ipc::SharedMemory;

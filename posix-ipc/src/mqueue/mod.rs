@@ -909,8 +909,8 @@ impl MessageQueue {
         Ok((n.unsigned_abs(), priority))
     }
 
-    /// Receives a message into a new `Vec` (Python's `receive()`); use
-    /// [`receive`](Self::receive) with a reused buffer where allocation matters.
+    /// Receives a message into a new `Vec` of `max_message_size` bytes, shrunk to
+    /// the message (Python's `receive()`); [`receive`](Self::receive) reuses a buffer.
     pub fn receive_vec(&self) -> Result<(Vec<u8>, u32)> {
         self.receive_vec_timeout(Timeout::Forever)
     }

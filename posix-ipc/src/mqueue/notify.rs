@@ -370,7 +370,7 @@ impl MessageQueue {
 
     /// Runs `callback` on a new thread (started by the C library, `SIGEV_THREAD`)
     /// when a message arrives on the empty queue; one-shot, see
-    /// [Notifications](Self::notify_signal#notifications).
+    /// the rules on [`notify_signal`](Self::notify_signal).
     ///
     /// The callback waits in a process-wide table under a number, and the OS is
     /// given the number, never a pointer: a notification that arrives after its

@@ -1,6 +1,6 @@
 //! posix_ipc 1.3.2's `test_message_queues.py` (44 tests) and the message-queue
 //! tests of `test_module.py`, translated. Test names keep the Python names.
-//! The four signal notification tests live in `mqueue_signal.rs` (they install
+//! The four signal notification tests live in `tests/signals.rs` (they install
 //! process-wide signal handlers).
 
 use std::ffi::{CString, OsStr};
