@@ -262,3 +262,52 @@ async fn a_cancelled_send_sends_nothing() {
         "the cancelled send never happened"
     );
 }
+
+// ---- What each method of AsyncMessageQueue documents ----
+
+#[tokio::test]
+async fn new_makes_the_descriptor_non_blocking() {
+    let q = sized(1, 8).into_inner();
+    let q = posix_ipc::AsyncMessageQueue::new(q).unwrap();
+    assert!(!q.get_ref().block().unwrap());
+    q.get_ref().unlink().unwrap();
+}
+
+#[tokio::test]
+async fn send_checks_like_the_blocking_send() {
+    let q = sized(1, 4).into_async().unwrap();
+    q.send(b"abcd", 0).await.unwrap();
+    assert!(q.send(b"abcde", 0).await.unwrap_err().is_invalid_input());
+}
+
+#[tokio::test]
+async fn receive_vec_returns_the_message() {
+    let q = sized(1, 8).into_async().unwrap();
+    q.send(b"vec", 2).await.unwrap();
+    assert_eq!(q.receive_vec().await.unwrap(), (b"vec".to_vec(), 2));
+}
+
+#[tokio::test]
+async fn get_ref_reaches_the_other_methods() {
+    let q = sized(1, 8).into_async().unwrap();
+    assert_eq!(q.get_ref().current_messages().unwrap(), 0);
+}
+
+#[tokio::test]
+async fn descriptors_are_the_queue_s() {
+    use std::os::fd::{AsFd, AsRawFd};
+    let q = sized(1, 8).into_async().unwrap();
+    assert_eq!(q.as_fd().as_raw_fd(), q.get_ref().as_raw_fd());
+    assert!(q.as_raw_fd() >= 0);
+}
+
+#[tokio::test]
+async fn into_async_of_a_bare_queue_sends() {
+    let q = MessageQueue::options()
+        .max_message_size(8)
+        .create_unique()
+        .unwrap();
+    let q = q.into_async().unwrap();
+    q.send(b"x", 0).await.unwrap();
+    q.get_ref().unlink().unwrap();
+}
