@@ -9,7 +9,6 @@ use posix_ipc::{
     unlink_shared_memory,
 };
 
-#[cfg(target_env = "gnu")]
 use crate::support::{fresh, fresh_name, page, pattern_vec};
 
 /// Asserts `e` is InvalidInput and its message mentions every one of `words`.
