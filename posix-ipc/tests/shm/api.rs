@@ -17,7 +17,7 @@ fn sem_dot_names_are_refused_only_for_semaphore_files() -> Result<()> {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         use posix_ipc::{Semaphore, SharedMemory};
-        let sem = Semaphore::create_unique(1)?;
+        let sem = Semaphore::create_unique(1)?.unlink_on_drop();
         let alias = format!("/sem.{}", &sem.name().to_string()[1..]);
         if cfg!(target_env = "gnu") {
             // glibc: the alias is the semaphore's file.
@@ -26,9 +26,8 @@ fn sem_dot_names_are_refused_only_for_semaphore_files() -> Result<()> {
         }
         sem.unlink()?;
         // Not a semaphore's file: an ordinary object.
-        let shm = SharedMemory::create_new(alias.as_str(), 4096)?;
+        let _shm = SharedMemory::create_new(alias.as_str(), 4096)?.unlink_on_drop();
         assert_eq!(SharedMemory::open(alias.as_str())?.size()?, 4096);
-        shm.unlink()?;
     }
     Ok(())
 }
