@@ -1,9 +1,5 @@
-//! POSIX named semaphores ([`Semaphore`]): `sem_open`, `sem_wait` /
-//! `sem_trywait` / `sem_clockwait`, `sem_post`, `sem_getvalue`, `sem_close`,
-//! `sem_unlink`.
-//!
-//! All FFI calls for semaphores live in this module, and every return code
-//! becomes a `Result` through [`ipc_common::__private::check`] / [`ipc_common::__private::check_ptr`].
+//! POSIX named semaphores ([`Semaphore`]): `sem_open`, the waits, `sem_post`,
+//! `sem_getvalue`, `sem_close`, `sem_unlink`; every return code goes through `check`.
 
 #[cfg(not(target_vendor = "apple"))]
 use ipc_common::__private::TimeoutSpec;
@@ -25,80 +21,56 @@ use crate::limits;
 use crate::name::{IntoName, Name, SEMAPHORE_NAME_MAX, with_unique_name};
 use backing::Backing;
 
-/// A POSIX named semaphore (`sem_open`), posix_ipc's `Semaphore`.
+/// A POSIX named semaphore (`sem_open`): a counting semaphore that any process
+/// on the machine opens by its [`Name`], C programs and Python's `posix_ipc`
+/// included. [`acquire`](Self::acquire) decrements the value, waiting while it
+/// is zero; [`release`](Self::release) increments it and wakes one waiter;
+/// [`lock`](Self::lock) returns a [`SemaphoreGuard`] that releases on drop.
 ///
-/// A counting semaphore that any process on the machine can open by its
-/// [`Name`]; C programs and Python's `posix_ipc` open the same objects.
-/// [`acquire`](Self::acquire) decrements the value, waiting while it is zero;
-/// [`release`](Self::release) increments it and wakes one waiter.
-///
-/// - Open it like [`std::fs::OpenOptions`] with [`Semaphore::options`], or with
-///   the short forms [`open`](Self::open) (existing only),
-///   [`create`](Self::create) (open or create),
-///   [`create_new`](Self::create_new) (create exclusively) and
-///   [`create_unique`](Self::create_unique) (posix_ipc's `name=None`).
-/// - [`acquire_guard`](Self::acquire_guard) / [`lock`](Self::lock) return a
-///   [`SemaphoreGuard`] that releases on drop (Python's `with sem:`).
-/// - Dropping the handle closes it (`sem_close`); [`close`](Self::close)
-///   returns the error instead. The semaphore itself lives on until it is
-///   unlinked ([`unlink`](Self::unlink), [`unlink_semaphore`], or the opt-in
-///   [`UnlinkOnDrop`] guard of [`unlink_on_drop`](Self::unlink_on_drop)) and
-///   every handle is closed.
-///
-/// A `Semaphore` is `Send + Sync`: the `sem_t` that `sem_open` maps is made for
-/// concurrent use by many threads and processes, so one handle can be shared
-/// (e.g. in an `Arc`) and acquired or released from several threads at once.
-///
-/// `Debug` shows what posix_ipc's `repr` shows: `Semaphore("/name", mode=0o600)`.
+/// Open it with [`options`](Self::options) or the short forms
+/// [`open`](Self::open), [`create`](Self::create),
+/// [`create_new`](Self::create_new) and [`create_unique`](Self::create_unique).
+/// Dropping the handle closes it (`sem_close`); the semaphore lives until it
+/// is unlinked and every handle is closed. It is `Send + Sync`: a `sem_t` is
+/// made for concurrent use. `Debug` shows `Semaphore("/name", mode=0o600)`.
 ///
 /// ```
 /// use posix_ipc::{Semaphore, Timeout};
-/// let sem = Semaphore::create_unique(1)?;
-/// sem.acquire(Timeout::Forever)?;
-/// assert!(sem.try_acquire().unwrap_err().is_busy()); // value is 0 now
-/// sem.release()?;
-/// assert_eq!(sem.value()?, 1);
-/// assert!(format!("{sem:?}").starts_with("Semaphore(\"/pipc_"));
-/// sem.unlink()?;
+/// let sem = Semaphore::create_unique(1)?.unlink_on_drop();
+/// {
+///     let _held = sem.lock()?; // released when the guard drops
+///     assert!(sem.try_acquire().unwrap_err().is_busy());
+/// }
+/// sem.acquire(Timeout::Immediate)?;
 /// # Ok::<(), posix_ipc::Error>(())
 /// ```
 ///
 /// # A holder that dies loses its unit
 ///
-/// Nothing gives back a unit that a process acquired when that process dies
-/// (killed, crashed, or exits without releasing): not the kernel, not the C
-/// library. A [`SemaphoreGuard`] releases when it drops, but a killed process
-/// runs no destructors, so a semaphore used as a lock stays locked for good.
-/// System V semaphores can undo a dead process's operations (`SEM_UNDO`, see
-/// `sysv_ipc::Semaphore::set_undo`); use one of those, with undo on, where a
-/// holder may die.
+/// Nothing gives back a unit that a process acquired when it dies (killed,
+/// crashed, or exiting without releasing): a killed process runs no
+/// destructors, so a semaphore used as a lock stays locked for good. Where a
+/// holder may die, use a System V semaphore with undo
+/// (`sysv_ipc::Semaphore::set_undo`).
 ///
 /// # Write access is memory access
 ///
-/// A POSIX semaphore is memory: on Linux, `sem_open` maps the file
-/// `/dev/shm/sem.<name>` and the `sem_t` lives in it, so whoever may write the
-/// file may write the semaphore's memory directly, set any value, or truncate
-/// the file. This is unlike a System V semaphore, which lives in the kernel
-/// and is changed only through `semop`/`semctl`, with permission checks on
-/// every call.
+/// On Linux `sem_open` maps the file `/dev/shm/sem.<name>`, so whoever may
+/// write that file may set any value or truncate it, unlike a System V
+/// semaphore that the kernel guards on every call.
 ///
-/// - Opening checks what can be checked (Linux): the file is large enough to
-///   hold a `sem_t`, and with glibc its fields hold what `sem_open` writes
-///   (value at most `SEM_VALUE_MAX`, glibc's process-shared word). A file
-///   that fails is refused with [`InvalidInput`](ErrorKind::InvalidInput)
-///   naming it, never a glibc abort later. With other C libraries only the
-///   size is checked; elsewhere than Linux nothing is.
-/// - A file truncated by another process after the open makes the next
-///   wait, release or `value()` die of `SIGBUS`: the memory is gone, and
-///   nothing portable can detect that before touching it. With the default
-///   mode `0o600` only the owner (and root) may write or truncate the file,
-///   and an open-or-create refuses semaphores of other users
-///   ([`SemaphoreOptions::allow_foreign_owner`]), so this takes the owner's
-///   own doing (or a mode opened up to others).
-/// - A value overwritten after the open is reported by
-///   [`value`](Self::value) as an error, never as a made-up 0.
+/// - Opening checks the file (Linux): large enough for a `sem_t` and, with
+///   glibc, holding what `sem_open` writes; anything else is
+///   [`InvalidInput`](ErrorKind::InvalidInput) naming it, never a glibc abort
+///   later. Other C libraries get the size check only, other systems none.
+/// - A file truncated after the open makes the next wait, release or `value()`
+///   die of `SIGBUS`. The default mode `0o600` and the refusal of other users'
+///   semaphores ([`SemaphoreOptions::allow_foreign_owner`]) leave that to the
+///   owner's own doing.
+/// - A value overwritten after the open is an error from
+///   [`value`](Self::value), never a made-up 0.
 ///
-/// Using a closed handle does not compile:
+/// A closed handle cannot be used:
 ///
 /// ```compile_fail,E0382
 /// let sem = posix_ipc::Semaphore::create_unique(0)?;
@@ -148,22 +120,13 @@ impl Drop for RawSem {
 }
 
 /// Options for opening or creating a [`Semaphore`], like
-/// [`std::fs::OpenOptions`]. Made by [`Semaphore::options`].
-///
-/// Without [`create`](Self::create) or [`create_new`](Self::create_new),
-/// [`open`](Self::open) opens an existing semaphore. Every value is checked
-/// when [`open`](Self::open) is called, before any system call.
+/// [`std::fs::OpenOptions`]; made by [`Semaphore::options`]. Without
+/// [`create`](Self::create) or [`create_new`](Self::create_new) it opens an
+/// existing semaphore. Every value is checked before any system call.
 ///
 /// ```
-/// use posix_ipc::Semaphore;
-/// # let name = format!("/ipcrs-doc-{}-sem1", std::process::id());
-/// let sem = Semaphore::options()
-///     .create_new(true)
-///     .mode(0o600)
-///     .initial_value(3)
-///     .open(&name)?;
+/// let sem = posix_ipc::Semaphore::options().mode(0o600).initial_value(3).create_unique()?.unlink_on_drop();
 /// assert_eq!(sem.value()?, 3);
-/// sem.unlink()?;
 /// # Ok::<(), posix_ipc::Error>(())
 /// ```
 #[derive(Debug, Clone)]
@@ -183,14 +146,8 @@ impl Default for SemaphoreOptions {
 }
 
 impl SemaphoreOptions {
-    /// Options that open an existing semaphore; when creating: mode `0o600`,
-    /// initial value 0 (posix_ipc's defaults).
-    ///
-    /// ```
-    /// let opts = posix_ipc::SemaphoreOptions::new();
-    /// let e = opts.open("/ipcrs-doc-surely-absent").unwrap_err();
-    /// assert_eq!(e.kind(), posix_ipc::ErrorKind::NotFound);
-    /// ```
+    /// Options that open an existing semaphore; when creating, mode `0o600` and
+    /// initial value 0.
     pub fn new() -> Self {
         SemaphoreOptions {
             open: OpenOptions::new(),
@@ -198,21 +155,11 @@ impl SemaphoreOptions {
         }
     }
 
-    /// Create the semaphore if it does not exist (`O_CREAT`); an existing one
-    /// is opened as it is, ignoring [`mode`](Self::mode) and
-    /// [`initial_value`](Self::initial_value), unless another user owns it
-    /// (see [`allow_foreign_owner`](Self::allow_foreign_owner)).
+    /// Create the semaphore if it does not exist (`O_CREAT`); an existing one is
+    /// opened as it is, ignoring [`mode`](Self::mode) and
+    /// [`initial_value`](Self::initial_value), unless another user owns it (see
+    /// [`allow_foreign_owner`](Self::allow_foreign_owner)).
     /// [`Semaphore::created`] tells which happened.
-    ///
-    /// ```
-    /// use posix_ipc::Semaphore;
-    /// # let name = format!("/ipcrs-doc-{}-sem2", std::process::id());
-    /// let a = Semaphore::options().create(true).initial_value(2).open(&name)?;
-    /// let b = Semaphore::options().create(true).initial_value(9).open(&name)?;
-    /// assert_eq!(b.value()?, 2); // b opened a's semaphore
-    /// a.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
     pub fn create(&mut self, create: bool) -> &mut Self {
         self.open.create(create);
         self
@@ -220,106 +167,46 @@ impl SemaphoreOptions {
 
     /// Create a new semaphore, failing with
     /// [`AlreadyExists`](ErrorKind::AlreadyExists) if the name is taken
-    /// (`O_CREAT | O_EXCL`). Wins over [`create`](Self::create), as in
-    /// [`std::fs::OpenOptions`].
-    ///
-    /// ```
-    /// use posix_ipc::{ErrorKind, Semaphore};
-    /// # let name = format!("/ipcrs-doc-{}-sem3", std::process::id());
-    /// let sem = Semaphore::options().create_new(true).open(&name)?;
-    /// let e = Semaphore::options().create_new(true).open(&name).unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::AlreadyExists);
-    /// sem.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
+    /// (`O_CREAT | O_EXCL`); wins over [`create`](Self::create).
     pub fn create_new(&mut self, create_new: bool) -> &mut Self {
         self.open.create_new(create_new);
         self
     }
 
-    /// The permission bits a new semaphore gets (default `0o600`), reduced by
-    /// the process umask. Bits above `0o777` (setuid, setgid, sticky, which
-    /// mean nothing for a semaphore, and anything higher) are rejected by
-    /// [`open`](Self::open) with [`InvalidInput`](ErrorKind::InvalidInput).
-    /// Takes a `u32` or a [`Mode`].
-    ///
-    /// ```
-    /// use posix_ipc::Mode;
-    /// let sem = posix_ipc::Semaphore::options().mode(0o640).create_unique()?;
-    /// assert_eq!(sem.mode().bits(), 0o640); // with the usual umask 022
-    /// let again = posix_ipc::Semaphore::options().mode(Mode::OWNER_READ_WRITE).create_unique()?;
-    /// sem.unlink()?;
-    /// again.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
+    /// The permission bits of a new semaphore (default `0o600`; a `u32` or a
+    /// [`Mode`]), reduced by the umask. Bits above `0o777` are
+    /// [`InvalidInput`](ErrorKind::InvalidInput) when opening.
     pub fn mode(&mut self, mode: impl IntoMode) -> &mut Self {
         self.open.mode(mode.into_mode_bits());
         self
     }
 
-    /// The value a new semaphore starts with (default 0). Values above
-    /// [`limits::semaphore_value_max`] are rejected by [`open`](Self::open).
-    ///
-    /// ```
-    /// let sem = posix_ipc::Semaphore::options().initial_value(7).create_unique()?;
-    /// assert_eq!(sem.value()?, 7);
-    /// sem.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
+    /// The value a new semaphore starts with (default 0); above
+    /// [`limits::semaphore_value_max`] it is refused when opening.
     pub fn initial_value(&mut self, value: u32) -> &mut Self {
         self.initial_value = value;
         self
     }
 
-    /// Let an open-or-create ([`create`](Self::create), `O_CREAT`) open an
-    /// existing semaphore that belongs to another user (default `false`).
-    ///
-    /// By default such an open fails with
-    /// [`ForeignOwner`](ErrorKind::ForeignOwner), naming the owner, and
-    /// changes nothing: anyone can create a name in `/dev/shm` before this
-    /// program does, with mode `0o666`, then read and change its semaphore
-    /// and truncate the file under it (see the crate's
-    /// [Security](crate#security) section). Semaphores of this process's
-    /// effective user and of root are always accepted. Plain opens (without
-    /// `create`) and [`create_new`](Self::create_new) do not check the
-    /// owner: the caller asked for an existing semaphore, or a new one.
-    ///
-    /// On systems other than Linux the owner of an existing semaphore cannot
-    /// be learned: there, an open-or-create that finds one fails with
-    /// [`Unsupported`](ErrorKind::Unsupported) unless this is set.
-    ///
-    /// ```
-    /// use posix_ipc::Semaphore;
-    /// let mine = Semaphore::create_unique(1)?.unlink_on_drop();
-    /// // Our own semaphore is opened either way.
-    /// let again = Semaphore::options().create(true).allow_foreign_owner(false).open(mine.name())?;
-    /// assert!(!again.created());
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
+    /// Let an open-or-create ([`create`](Self::create), `O_CREAT`) open a
+    /// semaphore of another user (default `false`). By default that fails with
+    /// [`ForeignOwner`](ErrorKind::ForeignOwner) and changes nothing: a squatter
+    /// could read and set the value and truncate the file (see
+    /// [Security](crate#security)). Semaphores of this process's effective user
+    /// and of root are always accepted; plain opens and
+    /// [`create_new`](Self::create_new) do not check. Where the owner cannot be
+    /// learned (not Linux), such an open is [`Unsupported`](ErrorKind::Unsupported)
+    /// unless this is set.
     pub fn allow_foreign_owner(&mut self, allow: bool) -> &mut Self {
         self.open.allow_foreign_owner(allow);
         self
     }
 
-    /// Sets [`create`](Self::create) and [`create_new`](Self::create_new)
-    /// from posix_ipc-style flags: `0`, [`O_CREAT`](crate::O_CREAT) or
-    /// [`O_CREX`](crate::O_CREX), for line-by-line ports. The flags replace
-    /// what those two setters set, exactly as if
-    /// `create(flags & O_CREAT != 0).create_new(flags & O_CREX == O_CREX)` were
-    /// called, so a later `create(false)` makes the open open only, as for
-    /// every options type of both crates.
-    /// [`O_EXCL`](crate::O_EXCL) without `O_CREAT` and any other bit make
-    /// [`open`](Self::open) fail with [`InvalidInput`](ErrorKind::InvalidInput).
-    ///
-    /// ```
-    /// use posix_ipc::{Semaphore, O_CREX, O_EXCL};
-    /// # let name = format!("/ipcrs-doc-{}-sem4", std::process::id());
-    /// // posix_ipc.Semaphore(name, O_CREX, 0o600, 1)
-    /// let sem = Semaphore::options().flags(O_CREX).mode(0o600).initial_value(1).open(&name)?;
-    /// assert!(Semaphore::options().flags(O_EXCL).open(&name).unwrap_err().is_invalid_input());
-    /// sem.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
+    /// Sets [`create`](Self::create) and [`create_new`](Self::create_new) from
+    /// posix_ipc's flags (`0`, [`O_CREAT`](crate::O_CREAT),
+    /// [`O_CREX`](crate::O_CREX)), replacing what those setters set.
+    /// [`O_EXCL`](crate::O_EXCL) without `O_CREAT`, or any other bit, is
+    /// [`InvalidInput`](ErrorKind::InvalidInput) when opening.
     pub fn flags(&mut self, flags: i32) -> &mut Self {
         self.open.flags(flags, &FLAGS);
         self
@@ -327,53 +214,23 @@ impl SemaphoreOptions {
 
     /// Opens (or creates, as configured) the semaphore called `name`.
     ///
-    /// Fails with [`InvalidInput`](ErrorKind::InvalidInput) before any system
-    /// call when the name breaks a rule of [`Name`] or is longer than
-    /// [`SEMAPHORE_NAME_MAX`](crate::SEMAPHORE_NAME_MAX) bytes after the `/`,
-    /// or when the flags, mode or initial value are out of range. System
-    /// errors carry a message that says what to do, e.g.
-    /// [`NotFound`](ErrorKind::NotFound) names the way to create the
-    /// semaphore.
-    ///
-    /// An existing semaphore's file is checked before the handle is returned
-    /// (see [Write access is memory access](Semaphore#write-access-is-memory-access)):
-    /// on Linux, a file in `/dev/shm` too small to be a semaphore
-    /// (`touch /dev/shm/sem.x`; posix_ipc maps it and dies of `SIGBUS` on
-    /// first use, its issue #51) is an
-    /// [`InvalidInput`](ErrorKind::InvalidInput) error naming the file, and
-    /// so, with glibc, is a file whose `sem_t` holds what `sem_open` never
-    /// writes (a value above `SEM_VALUE_MAX`, or a process-shared word other
-    /// than glibc's), which would make glibc abort the process.
-    ///
-    /// ```
-    /// use posix_ipc::{ErrorKind, Semaphore};
-    /// let e = Semaphore::options().open("/ipcrs-doc-surely-absent").unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::NotFound);
-    /// assert!(e.message().contains("create it with"));
-    /// let e = Semaphore::options().open("no-slash").unwrap_err();
-    /// assert!(e.is_invalid_input());
-    /// ```
+    /// A name breaking the rules of [`Name`] or longer than
+    /// [`SEMAPHORE_NAME_MAX`](crate::SEMAPHORE_NAME_MAX), and out-of-range flags,
+    /// mode or value, are [`InvalidInput`](ErrorKind::InvalidInput) before any
+    /// call. An existing semaphore's file is checked (see
+    /// [Write access is memory access](Semaphore#write-access-is-memory-access)):
+    /// on Linux a file too small for a `sem_t` (`touch /dev/shm/sem.x`) or, with
+    /// glibc, holding what `sem_open` never writes is `InvalidInput` naming it.
     pub fn open(&self, name: impl IntoName) -> Result<Semaphore> {
         self.open.check()?;
         let name = semaphore_name(name)?;
         self.open_name(name, flags::creation(&self.open))
     }
 
-    /// Creates a semaphore under a fresh unique name (`/pipc_` + 16 random hex
-    /// digits from the OS random source, 22 bytes, so it also fits macOS's
-    /// 31-byte limit), drawing again while the name is taken. This is
-    /// posix_ipc's `Semaphore(None, O_CREX, ...)`; the
-    /// [`create`](Self::create)/[`create_new`](Self::create_new)/
-    /// [`flags`](Self::flags) settings do not apply (creation is always
-    /// exclusive; invalid flags are still reported). Read the name with
-    /// [`Semaphore::name`].
-    ///
-    /// ```
-    /// let sem = posix_ipc::Semaphore::options().initial_value(1).create_unique()?;
-    /// assert!(sem.name().to_str().unwrap().starts_with("/pipc_"));
-    /// sem.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
+    /// Creates a semaphore under a fresh random name (`/pipc_` and 16 hex digits
+    /// from the OS random source, 22 bytes, within macOS's limit), drawing again
+    /// while it is taken; posix_ipc's `name=None`. Creation is always exclusive
+    /// (the creation settings do not apply; invalid flags are still reported).
     pub fn create_unique(&self) -> Result<Semaphore> {
         self.open.check()?;
         with_unique_name("sem_open", |name| self.open_name(name, Creation::EXCLUSIVE))
@@ -408,8 +265,7 @@ impl SemaphoreOptions {
         Ok(sem)
     }
 
-    /// One `sem_open` call with `creation` (exclusive create or plain open),
-    /// and what it tells about the semaphore's file.
+    /// One `sem_open` with `creation`, and what it tells about the file.
     fn sem_open(
         &self,
         name: &Name,
@@ -464,8 +320,7 @@ impl SemaphoreOptions {
     }
 }
 
-/// The ownership check of an open-or-create that opened an existing
-/// semaphore (see [`SemaphoreOptions::allow_foreign_owner`]).
+/// The owner check of an open-or-create that found an existing semaphore.
 fn check_semaphore_owner(name: &Name, backing: Option<&Backing>) -> Result<()> {
     match backing {
         Some(b) => ipc_common::__private::check_owner("sem_open", b.uid, || {
@@ -484,11 +339,9 @@ fn check_semaphore_owner(name: &Name, backing: Option<&Backing>) -> Result<()> {
     }
 }
 
-/// Refuses a semaphore that glibc made for the other word size: a 32-bit
-/// glibc `sem_t` is 16 bytes and a 64-bit one 32, with different layouts and
-/// waiter protocols, so the two sides misread each other's value and lose
-/// wake-ups. Recognised by the file's size and glibc's `private` word (see
-/// `backing::glibc_layout`), before anything reads the `sem_t`.
+/// Refuses a semaphore glibc made for the other word size (a 16-byte 32-bit
+/// `sem_t` against a 32-byte 64-bit one, whose values and wake-ups the two
+/// sides misread), recognised by size and glibc's `private` word.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn check_word_size(name: &Name, backing: &Backing) -> Result<()> {
     use backing::GlibcLayout;
@@ -517,15 +370,11 @@ fn check_word_size(name: &Name, backing: &Backing) -> Result<()> {
     ))
 }
 
-/// Refuses a name whose semaphore only glibc programs can see. musl keeps
-/// the semaphore `/x` in `/dev/shm/x` and glibc in `/dev/shm/sem.x`, so the
-/// two never share one: opening glibc's would fail with a bare `NotFound`,
-/// and an open-or-create would silently make a second semaphore that the
-/// glibc programs never see. When glibc's file holds a glibc semaphore
-/// (`backing::glibc_layout`) and musl's file does not exist, this is an
-/// [`Unsupported`](ErrorKind::Unsupported) error that explains it. (A
-/// glibc program cannot tell musl's semaphore file from a shared memory
-/// object of 32 bytes, so the reverse is not detected.)
+/// Refuses (musl) a name whose semaphore only glibc programs can see: musl
+/// keeps `/x` in `/dev/shm/x`, glibc in `/dev/shm/sem.x`, so opening would be
+/// a bare `NotFound` and an open-or-create would make a second semaphore.
+/// [`Unsupported`](ErrorKind::Unsupported) when glibc's file holds a glibc
+/// semaphore and musl's does not exist.
 #[cfg(all(target_os = "linux", target_env = "musl"))]
 fn check_no_glibc_semaphore(name: &Name) -> Result<()> {
     let glibc = backing::glibc_path(name);
@@ -716,48 +565,20 @@ fn wait_error(e: Error) -> Error {
 
 impl Semaphore {
     /// A builder for opening or creating a semaphore (see [`SemaphoreOptions`]).
-    ///
-    /// ```
-    /// let sem = posix_ipc::Semaphore::options().initial_value(1).mode(0o600).create_unique()?;
-    /// assert_eq!(sem.value()?, 1);
-    /// sem.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
     pub fn options() -> SemaphoreOptions {
         SemaphoreOptions::new()
     }
 
-    /// Opens an existing semaphore (posix_ipc's `Semaphore(name)`); fails with
-    /// [`NotFound`](ErrorKind::NotFound) if there is none.
-    ///
-    /// ```
-    /// use posix_ipc::Semaphore;
-    /// let first = Semaphore::create_unique(4)?;
-    /// let second = Semaphore::open(first.name())?;
-    /// assert_eq!(second.value()?, 4);
-    /// first.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
+    /// Opens an existing semaphore; [`NotFound`](ErrorKind::NotFound) if there
+    /// is none.
     pub fn open(name: impl IntoName) -> Result<Semaphore> {
         SemaphoreOptions::new().open(name)
     }
 
-    /// Opens the semaphore `name`, creating it with mode `0o600` and
-    /// `initial_value` if it does not exist (`O_CREAT`; posix_ipc's
-    /// `Semaphore(name, O_CREAT, initial_value=...)`).
-    ///
-    /// As with `sem_open`, `initial_value` applies only when this call creates
-    /// the semaphore: an existing one is opened with the value it has.
-    /// [`created`](Self::created) tells which happened; use
-    /// [`create_new`](Self::create_new) to be sure the value is yours.
-    ///
-    /// ```
-    /// use posix_ipc::Semaphore;
-    /// let sem = Semaphore::create_unique(1)?.unlink_on_drop();
-    /// let same = Semaphore::create(sem.name(), 5)?; // opens it; 5 is ignored
-    /// assert_eq!(same.value()?, 1);
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
+    /// Opens `name`, creating it with mode `0o600` and `initial_value` if it does
+    /// not exist (`O_CREAT`). As with `sem_open`, an existing semaphore keeps its
+    /// value; [`created`](Self::created) tells which happened, and
+    /// [`create_new`](Self::create_new) makes sure the value is yours.
     pub fn create(name: impl IntoName, initial_value: u32) -> Result<Semaphore> {
         SemaphoreOptions::new()
             .create(true)
@@ -765,17 +586,8 @@ impl Semaphore {
             .open(name)
     }
 
-    /// Creates a new semaphore with mode `0o600` and `initial_value`, failing
-    /// with [`AlreadyExists`](ErrorKind::AlreadyExists) if the name is taken
-    /// (`O_CREAT | O_EXCL`; posix_ipc's `Semaphore(name, O_CREX,
-    /// initial_value=...)`).
-    ///
-    /// ```
-    /// use posix_ipc::Semaphore;
-    /// let sem = Semaphore::create_unique(1)?.unlink_on_drop();
-    /// assert!(Semaphore::create_new(sem.name(), 1).unwrap_err().is_existential());
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
+    /// Creates `name` with mode `0o600` and `initial_value`, failing with
+    /// [`AlreadyExists`](ErrorKind::AlreadyExists) if it exists (`O_CREX`).
     pub fn create_new(name: impl IntoName, initial_value: u32) -> Result<Semaphore> {
         SemaphoreOptions::new()
             .create_new(true)
@@ -783,15 +595,8 @@ impl Semaphore {
             .open(name)
     }
 
-    /// Creates a new semaphore with mode `0o600` and `initial_value` under a
-    /// fresh unique name (see [`SemaphoreOptions::create_unique`]).
-    ///
-    /// ```
-    /// let sem = posix_ipc::Semaphore::create_unique(0)?;
-    /// assert_eq!(sem.name().as_bytes().len(), posix_ipc::UNIQUE_NAME_LEN);
-    /// sem.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
+    /// Creates a semaphore with mode `0o600` and `initial_value` under a fresh
+    /// random name (see [`SemaphoreOptions::create_unique`]).
     pub fn create_unique(initial_value: u32) -> Result<Semaphore> {
         SemaphoreOptions::new()
             .initial_value(initial_value)
@@ -799,50 +604,26 @@ impl Semaphore {
     }
 
     /// Decrements the semaphore, waiting while its value is 0 as `timeout`
-    /// allows (posix_ipc's `acquire(timeout)`):
+    /// allows: [`Timeout::Forever`] (`sem_wait`); [`Timeout::Immediate`]
+    /// (`sem_trywait`; [`WouldBlock`](ErrorKind::WouldBlock) at 0);
+    /// [`Timeout::After`] ([`TimedOut`](ErrorKind::TimedOut) when it expires).
+    /// Takes a [`Timeout`], a `Duration` or an `Option<Duration>` (`None` waits
+    /// for ever). Allocates nothing, also when it fails.
     ///
-    /// - [`Timeout::Forever`]: `sem_wait`, waits as long as it takes;
-    /// - [`Timeout::Immediate`] (or `After(0)`): `sem_trywait`, fails at once
-    ///   with [`WouldBlock`](ErrorKind::WouldBlock) if the value is 0;
-    /// - [`Timeout::After`]`(d)`: waits at most `d`, then fails with
-    ///   [`TimedOut`](ErrorKind::TimedOut) (errno `ETIMEDOUT`). On
-    ///   Linux/glibc the deadline is on `CLOCK_MONOTONIC` (`sem_clockwait`),
-    ///   so changing the wall clock does not stretch or cut the wait; elsewhere
-    ///   (Linux/musl, which has no `sem_clockwait`, and FreeBSD)
-    ///   `sem_timedwait` measures it on `CLOCK_REALTIME`, so setting the wall
-    ///   clock forward ends the wait early and setting it back lengthens it
-    ///   by as much. A duration too long
-    ///   for the clock is [`InvalidInput`](ErrorKind::InvalidInput) (use
-    ///   `Forever`). Where [`SEMAPHORE_TIMEOUT_SUPPORTED`](crate::SEMAPHORE_TIMEOUT_SUPPORTED)
-    ///   is false (macOS), a non-zero `After` is
-    ///   [`Unsupported`](ErrorKind::Unsupported) instead of blocking forever as
-    ///   in posix_ipc.
-    ///
-    /// A signal handler interrupting the wait makes it fail with
-    /// [`Interrupted`](ErrorKind::Interrupted) (posix_ipc's `SignalError`);
-    /// this crate never retries it, so Ctrl-C handlers get their chance to
-    /// run. That holds for handlers installed without `SA_RESTART`. With
-    /// `SA_RESTART` (glibc's `signal()` sets it, and so do many
-    /// signal-handling libraries) the kernel restarts a `Forever` wait
-    /// (`sem_wait`) after the handler returns, so it keeps waiting and never
-    /// returns `Interrupted`; an `After` wait (`sem_clockwait`,
-    /// `sem_timedwait`) is not restarted and still returns it.
-    ///
-    /// Takes a [`Timeout`], or a `Duration` (`After`) or `Option<Duration>`
-    /// (`None` is `Forever`). Allocates nothing, also when it fails.
+    /// Timed waits use `CLOCK_MONOTONIC` with glibc (`sem_clockwait`) and the wall
+    /// clock elsewhere (`sem_timedwait`, which clock changes move); a duration too
+    /// long for the clock is [`InvalidInput`](ErrorKind::InvalidInput); on macOS
+    /// ([`SEMAPHORE_TIMEOUT_SUPPORTED`](crate::SEMAPHORE_TIMEOUT_SUPPORTED)) a
+    /// non-zero `After` is [`Unsupported`](ErrorKind::Unsupported). A signal
+    /// handler interrupts the wait with [`Interrupted`](ErrorKind::Interrupted)
+    /// as the crate's [conventions](crate#conventions) describe (under
+    /// `SA_RESTART` only timed waits return it).
     ///
     /// ```
     /// use std::time::Duration;
-    /// use posix_ipc::{ErrorKind, Semaphore, Timeout};
-    /// let sem = Semaphore::create_unique(1)?;
-    /// sem.acquire(Duration::from_millis(10))?;
-    /// sem.release()?;
-    /// sem.acquire(Timeout::Forever)?;
-    /// assert_eq!(sem.acquire(Timeout::Immediate).unwrap_err().kind(), ErrorKind::WouldBlock);
-    /// let e = sem.acquire(Timeout::After(Duration::from_millis(10))).unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::TimedOut);
-    /// assert!(e.is_busy()); // Python's BusyError covers both
-    /// sem.unlink()?;
+    /// let sem = posix_ipc::Semaphore::create_unique(0)?.unlink_on_drop();
+    /// let e = sem.acquire(Duration::from_millis(10)).unwrap_err();
+    /// assert!(e.is_busy()); // TimedOut (or WouldBlock): nothing to take
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     #[inline]
@@ -868,77 +649,29 @@ impl Semaphore {
         }
     }
 
-    /// [`acquire`](Self::acquire) with [`Timeout::Immediate`]: takes the
-    /// semaphore if its value is above 0, else fails with
-    /// [`WouldBlock`](ErrorKind::WouldBlock) (`is_busy()`).
-    ///
-    /// ```
-    /// let sem = posix_ipc::Semaphore::create_unique(1)?;
-    /// sem.try_acquire()?;
-    /// assert!(sem.try_acquire().unwrap_err().is_busy());
-    /// sem.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
+    /// [`acquire`](Self::acquire) with [`Timeout::Immediate`].
     #[inline]
     pub fn try_acquire(&self) -> Result<()> {
         self.acquire(Timeout::Immediate)
     }
 
-    /// Acquires like [`acquire`](Self::acquire) and returns a guard that
-    /// releases the semaphore when dropped (Python's `with sem:`), also when
-    /// the code in between returns early or panics.
-    ///
-    /// ```
-    /// use posix_ipc::{Semaphore, Timeout};
-    /// let sem = Semaphore::create_unique(1)?;
-    /// {
-    ///     let _guard = sem.acquire_guard(Timeout::Immediate)?;
-    ///     assert_eq!(sem.value()?, 0);
-    /// }
-    /// assert_eq!(sem.value()?, 1);
-    /// sem.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
+    /// Acquires like [`acquire`](Self::acquire) and returns a guard that releases
+    /// when dropped, also on an early return or a panic.
     pub fn acquire_guard(&self, timeout: impl Into<Timeout>) -> Result<SemaphoreGuard<'_>> {
         self.acquire(timeout)?;
         Ok(SemaphoreGuard { sem: self })
     }
 
-    /// [`acquire_guard`](Self::acquire_guard) with [`Timeout::Forever`]: use a
-    /// semaphore with value 1 as a lock between processes.
-    ///
-    /// ```
-    /// let sem = posix_ipc::Semaphore::create_unique(1)?;
-    /// {
-    ///     let _held = sem.lock()?;
-    ///     assert!(sem.try_acquire().is_err());
-    /// }
-    /// sem.try_acquire()?;
-    /// sem.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
+    /// [`acquire_guard`](Self::acquire_guard) waiting for ever: a semaphore of
+    /// value 1 as a lock between processes.
     pub fn lock(&self) -> Result<SemaphoreGuard<'_>> {
         self.acquire_guard(Timeout::Forever)
     }
 
-    /// Increments the semaphore (`sem_post`), waking one waiter if any
-    /// (posix_ipc's `release()`).
-    ///
-    /// At [`limits::semaphore_value_max`] it fails with
-    /// [`LimitExceeded`](ErrorKind::LimitExceeded) and leaves the value
-    /// unchanged (posix_ipc raises a bare `OSError [Errno 75]`). Allocates
+    /// Increments the semaphore (`sem_post`), waking one waiter. At
+    /// [`limits::semaphore_value_max`] it fails with
+    /// [`LimitExceeded`](ErrorKind::LimitExceeded), value unchanged. Allocates
     /// nothing unless it fails.
-    ///
-    /// ```
-    /// use posix_ipc::{ErrorKind, Semaphore, limits};
-    /// let sem = Semaphore::create_unique(limits::semaphore_value_max() - 1)?;
-    /// sem.release()?;
-    /// let e = sem.release().unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::LimitExceeded);
-    /// assert!(e.message().contains("SEM_VALUE_MAX"));
-    /// sem.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
     #[inline]
     pub fn release(&self) -> Result<()> {
         // SAFETY: `self.raw` is a live semaphore from sem_open.
@@ -946,25 +679,11 @@ impl Semaphore {
         if rc == 0 { Ok(()) } else { Err(failed_post()) }
     }
 
-    /// The current value (`sem_getvalue`; posix_ipc's `value`). Other
-    /// processes may change it at any moment, so it is a snapshot.
-    ///
-    /// Absent where [`SEMAPHORE_VALUE_SUPPORTED`](crate::SEMAPHORE_VALUE_SUPPORTED)
-    /// is false (macOS). POSIX lets a system report waiters as a negative
-    /// value; Linux never does, so there a negative value means the
-    /// semaphore's memory holds an impossible value (someone with write
-    /// access to its file overwrote it) and is an
-    /// [`Other`](ErrorKind::Other) error, never a made-up 0. Elsewhere a
-    /// negative value is reported as 0 (taken, with waiters).
-    ///
-    /// ```
-    /// let sem = posix_ipc::Semaphore::create_unique(2)?;
-    /// assert_eq!(sem.value()?, 2);
-    /// sem.release()?;
-    /// assert_eq!(sem.value()?, 3);
-    /// sem.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
+    /// The current value (`sem_getvalue`), a snapshot. Absent on macOS
+    /// ([`SEMAPHORE_VALUE_SUPPORTED`](crate::SEMAPHORE_VALUE_SUPPORTED)). Linux
+    /// never reports waiters as a negative value, so there a negative value means
+    /// an overwritten `sem_t` and is an [`Other`](ErrorKind::Other) error;
+    /// elsewhere it is 0.
     #[cfg(not(target_vendor = "apple"))]
     #[cfg_attr(docsrs, doc(cfg(not(target_vendor = "apple"))))]
     pub fn value(&self) -> Result<u32> {
@@ -989,110 +708,41 @@ impl Semaphore {
         }
     }
 
-    /// The semaphore's name (posix_ipc's `name`).
-    ///
-    /// ```
-    /// use posix_ipc::Semaphore;
-    /// # let name = format!("/ipcrs-doc-{}-sem5", std::process::id());
-    /// let sem = Semaphore::create_new(name.as_str(), 0)?;
-    /// assert_eq!(sem.name().to_str(), Some(name.as_str()));
-    /// sem.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
+    /// The semaphore's name.
     pub fn name(&self) -> &Name {
         &self.name
     }
 
-    /// The semaphore's permission bits (posix_ipc's `mode`).
-    ///
-    /// On Linux this is the real mode of the semaphore's file
-    /// `/dev/shm/sem.<name>`, read when this handle was opened: after the
-    /// umask for a semaphore this call created, and the creator's mode for one
-    /// it opened (posix_ipc returns the constructor's `mode` argument in both
-    /// cases). If the file was already unlinked when it was examined, and on
-    /// other systems, it is the mode given to [`SemaphoreOptions::mode`].
-    ///
-    /// ```
-    /// use posix_ipc::Semaphore;
-    /// let sem = Semaphore::options().mode(0o640).create_unique()?;
-    /// let other = Semaphore::options().mode(0o600).open(sem.name())?;
-    /// assert_eq!(other.mode().bits(), 0o640); // the real mode, not the argument
-    /// sem.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
+    /// The permission bits: on Linux the real mode of `/dev/shm/sem.<name>` when
+    /// this handle was opened (after the umask, or the creator's); if the file
+    /// was gone by then, and elsewhere, the mode given to
+    /// [`SemaphoreOptions::mode`].
     pub fn mode(&self) -> Mode {
         self.mode
     }
 
-    /// Whether the call that opened this handle created the semaphore (and
-    /// so gave it its mode and initial value): always true for
-    /// [`create_new`](Self::create_new) and
-    /// [`create_unique`](Self::create_unique), false for [`open`](Self::open),
-    /// and for an open-or-create ([`create`](Self::create),
-    /// [`SemaphoreOptions::create`], `O_CREAT`) whichever happened. An
-    /// open-or-create learns it by trying an exclusive create first and
-    /// opening on `AlreadyExists`.
-    ///
-    /// ```
-    /// use posix_ipc::Semaphore;
-    /// let first = Semaphore::create_unique(1)?.unlink_on_drop();
-    /// let second = Semaphore::create(first.name(), 1)?;
-    /// assert!(first.created() && !second.created());
-    /// assert!(!Semaphore::open(first.name())?.created());
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
+    /// Whether the call that opened this handle created the semaphore (and gave
+    /// it its mode and value): true for `create_new` and `create_unique`, false
+    /// for `open`, whichever happened for an open-or-create.
     pub fn created(&self) -> bool {
         self.created
     }
 
-    /// Unlinks the semaphore's name (`sem_unlink`; posix_ipc's `unlink()`).
-    ///
-    /// The name becomes free at once (a new semaphore created under it is a
-    /// different one); the semaphore itself lives on until every handle to it
-    /// is closed, so this handle keeps working. Fails with
-    /// [`NotFound`](ErrorKind::NotFound) if the name is already gone.
-    ///
-    /// ```
-    /// let sem = posix_ipc::Semaphore::create_unique(0)?;
-    /// sem.unlink()?;
-    /// sem.release()?; // still usable
-    /// assert!(posix_ipc::Semaphore::open(sem.name()).unwrap_err().is_existential());
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
+    /// Unlinks the name (`sem_unlink`): it is free at once, while the semaphore
+    /// lives until every handle is closed, this one included.
+    /// [`NotFound`](ErrorKind::NotFound) if the name is gone.
     pub fn unlink(&self) -> Result<()> {
         unlink_name(&self.name)
     }
 
-    /// Closes the handle (`sem_close`) and returns the error, if any; dropping
-    /// the handle does the same and ignores it. Does not unlink.
-    ///
-    /// ```
-    /// use posix_ipc::Semaphore;
-    /// let sem = Semaphore::create_unique(1)?;
-    /// let name = sem.name().clone();
-    /// sem.close()?;
-    /// let again = Semaphore::open(&name)?; // still exists
-    /// again.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
+    /// Closes the handle (`sem_close`) and returns the error, which drop ignores.
+    /// Does not unlink.
     pub fn close(self) -> Result<()> {
         self.raw.close()
     }
 
-    /// Wraps the handle in an [`UnlinkOnDrop`] guard that unlinks the
-    /// semaphore when it drops (and then closes it): the opt-in clean-up
-    /// posix_ipc's issue #17 asked for. [`UnlinkOnDrop::into_inner`] disarms it.
-    ///
-    /// ```
-    /// use posix_ipc::Semaphore;
-    /// let name = {
-    ///     let sem = Semaphore::create_unique(1)?.unlink_on_drop();
-    ///     sem.acquire(posix_ipc::Timeout::Immediate)?; // derefs to Semaphore
-    ///     sem.name().clone()
-    /// };
-    /// assert!(Semaphore::open(&name).unwrap_err().is_existential());
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
+    /// Wraps the handle in an [`UnlinkOnDrop`] guard that unlinks the semaphore
+    /// when it drops.
     #[must_use = "the guard unlinks when it drops: dropped at once, it unlinks at once"]
     pub fn unlink_on_drop(self) -> UnlinkOnDrop<Semaphore> {
         UnlinkOnDrop::new(self)
@@ -1181,21 +831,9 @@ fn unlink_name(name: &Name) -> Result<()> {
     .map_err(|e| unlink_error(e, name))
 }
 
-/// Unlinks the semaphore called `name` (`sem_unlink`; posix_ipc's module
-/// function `unlink_semaphore`).
-///
-/// The name is validated first ([`InvalidInput`](ErrorKind::InvalidInput)
-/// for a bad one); a name that does not exist is
+/// Unlinks the semaphore called `name` (`sem_unlink`): a bad name is
+/// [`InvalidInput`](ErrorKind::InvalidInput), a missing one
 /// [`NotFound`](ErrorKind::NotFound). Open handles keep working.
-///
-/// ```
-/// use posix_ipc::{Semaphore, unlink_semaphore};
-/// let sem = Semaphore::create_unique(0)?;
-/// unlink_semaphore(sem.name())?;
-/// assert_eq!(unlink_semaphore(sem.name()).unwrap_err().kind(), posix_ipc::ErrorKind::NotFound);
-/// assert!(unlink_semaphore("/a\0b").unwrap_err().is_invalid_input());
-/// # Ok::<(), posix_ipc::Error>(())
-/// ```
 pub fn unlink_semaphore(name: impl IntoName) -> Result<()> {
     unlink_name(&semaphore_name(name)?)
 }
@@ -1215,25 +853,10 @@ impl fmt::Debug for Semaphore {
     }
 }
 
-/// Holds one unit of a [`Semaphore`] and releases it when dropped; made by
-/// [`Semaphore::acquire_guard`] and [`Semaphore::lock`] (Python's `with sem:`).
-///
-/// It releases on drop, also during a panic's unwinding, but not when the
-/// process dies (killed by a signal, `abort`, a panic with `panic = "abort"`,
-/// `std::process::exit`): then the unit is lost for good, and other processes
-/// waiting for it wait forever (see
-/// [A holder that dies loses its unit](Semaphore#a-holder-that-dies-loses-its-unit);
-/// System V semaphores with undo restore it).
-///
-/// ```
-/// let sem = posix_ipc::Semaphore::create_unique(1)?;
-/// let guard = sem.lock()?;
-/// assert_eq!(sem.value()?, 0);
-/// drop(guard);
-/// assert_eq!(sem.value()?, 1);
-/// sem.unlink()?;
-/// # Ok::<(), posix_ipc::Error>(())
-/// ```
+/// Holds one unit of a [`Semaphore`] and releases it when dropped, also while
+/// a panic unwinds; made by [`Semaphore::acquire_guard`] and
+/// [`Semaphore::lock`]. A process that dies holding it loses the unit (see
+/// [A holder that dies loses its unit](Semaphore#a-holder-that-dies-loses-its-unit)).
 #[must_use = "dropping the guard releases the semaphore at once"]
 pub struct SemaphoreGuard<'a> {
     sem: &'a Semaphore,
@@ -1241,29 +864,11 @@ pub struct SemaphoreGuard<'a> {
 
 impl<'a> SemaphoreGuard<'a> {
     /// The semaphore this guard holds.
-    ///
-    /// ```
-    /// let sem = posix_ipc::Semaphore::create_unique(1)?;
-    /// let guard = sem.lock()?;
-    /// assert_eq!(guard.semaphore().name(), sem.name());
-    /// # drop(guard);
-    /// sem.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
     pub fn semaphore(&self) -> &'a Semaphore {
         self.sem
     }
 
-    /// Releases now and returns the error, if any (dropping the guard
-    /// releases too, ignoring errors).
-    ///
-    /// ```
-    /// let sem = posix_ipc::Semaphore::create_unique(1)?;
-    /// sem.lock()?.release()?;
-    /// assert_eq!(sem.value()?, 1);
-    /// sem.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
+    /// Releases now and returns the error, which drop ignores.
     pub fn release(self) -> Result<()> {
         let sem = self.sem;
         std::mem::forget(self);
@@ -1288,33 +893,6 @@ impl fmt::Debug for SemaphoreGuard<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn options_validate_before_any_call() {
-        let name = "/ipcrs-unit-never-created";
-        let e = Semaphore::options()
-            .create_new(true)
-            .mode(0o10000)
-            .open(name)
-            .unwrap_err();
-        assert!(
-            e.is_invalid_input() && e.message().contains("above 0o777"),
-            "{e}"
-        );
-        let e = Semaphore::options()
-            .create(true)
-            .initial_value(u32::MAX)
-            .open(name)
-            .unwrap_err();
-        assert!(e.message().contains("SEM_VALUE_MAX"), "{e}");
-        let e = Semaphore::options()
-            .flags(crate::O_TRUNC)
-            .open(name)
-            .unwrap_err();
-        assert!(e.message().contains("semaphore does not accept"), "{e}");
-        let e = unlink_semaphore(name).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::NotFound);
-    }
 
     #[test]
     fn flags_map_onto_creation() {
@@ -1344,12 +922,5 @@ mod tests {
             assert_eq!((e.kind(), e.raw_os_error()), (kind, Some(errno)));
             assert!(e.message().contains("semaphore") || e.message().contains("signal"));
         }
-    }
-
-    #[test]
-    fn handle_is_send_sync() {
-        fn assert_traits<T: Send + Sync>() {}
-        assert_traits::<Semaphore>();
-        assert_traits::<SemaphoreGuard<'_>>();
     }
 }

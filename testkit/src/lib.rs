@@ -19,6 +19,9 @@
 //! }
 //! ```
 
+pub mod posix;
+pub use posix::create_with_retry;
+
 use std::ffi::OsString;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};

@@ -42,13 +42,12 @@ use crate::guard::{Sealed, Unlink, UnlinkOnDrop};
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().enable_io().enable_time().build().unwrap().block_on(async {
 /// use std::time::Duration;
-/// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?.into_async()?;
+/// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?.unlink_on_drop().into_async()?;
 /// let mut buf = [0u8; 8];
 /// // Cancelled while waiting on the empty queue.
 /// assert!(tokio::time::timeout(Duration::from_millis(10), q.receive(&mut buf)).await.is_err());
 /// q.send(b"kept", 1).await?;
 /// assert_eq!(q.receive(&mut buf).await?, (4, 1)); // nothing was lost
-/// q.get_ref().unlink()?;
 /// # Ok::<(), posix_ipc::Error>(())
 /// # }).unwrap();
 /// ```
@@ -56,12 +55,11 @@ use crate::guard::{Sealed, Unlink, UnlinkOnDrop};
 /// ```
 /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
 /// use posix_ipc::MessageQueue;
-/// let q = MessageQueue::options().max_message_size(32).create_unique()?.into_async()?;
+/// let q = MessageQueue::options().max_message_size(32).create_unique()?.unlink_on_drop().into_async()?;
 /// q.send(b"async hello", 4).await?;
 /// let mut buf = [0u8; 32];
 /// let (n, prio) = q.receive(&mut buf).await?;
 /// assert_eq!((&buf[..n], prio), (&b"async hello"[..], 4));
-/// q.get_ref().unlink()?;
 /// # Ok::<(), posix_ipc::Error>(())
 /// # }).unwrap();
 /// ```
@@ -88,16 +86,6 @@ impl AsyncMessageQueue {
     /// runtime built without I/O (no `enable_io()`/`enable_all()`), tokio's
     /// registration panics; that panic is caught (the panic hook still prints
     /// it) and returned as an error too, the queue closed.
-    ///
-    /// ```
-    /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
-    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?;
-    /// let q = posix_ipc::AsyncMessageQueue::new(q)?;
-    /// assert!(!q.get_ref().block()?);
-    /// q.get_ref().unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// # }).unwrap();
-    /// ```
     pub fn new(queue: MessageQueue) -> Result<AsyncMessageQueue> {
         if tokio::runtime::Handle::try_current().is_err() {
             return Err(Error::new(
@@ -155,16 +143,6 @@ impl AsyncMessageQueue {
 
     /// Sends `message` with `priority`, waiting (asynchronously) while the
     /// queue is full. Checks as [`MessageQueue::send`] does.
-    ///
-    /// ```
-    /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
-    /// let q = posix_ipc::MessageQueue::options().max_message_size(4).create_unique()?.into_async()?;
-    /// q.send(b"abcd", 0).await?;
-    /// assert!(q.send(b"abcde", 0).await.unwrap_err().is_invalid_input());
-    /// q.get_ref().unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// # }).unwrap();
-    /// ```
     pub async fn send(&self, message: &[u8], priority: u32) -> Result<()> {
         loop {
             match self.inner.get_ref().send(message, priority) {
@@ -188,14 +166,13 @@ impl AsyncMessageQueue {
     /// ```
     /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
     /// use std::sync::Arc;
-    /// let q = Arc::new(posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?.into_async()?);
+    /// let q = Arc::new(posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?.unlink_on_drop().into_async()?);
     /// let sender = Arc::clone(&q);
     /// let task = async move { sender.send(b"later", 1).await };
     /// let mut buf = [0u8; 8];
     /// let (got, sent) = tokio::join!(q.receive(&mut buf), task);
     /// sent?;
     /// assert_eq!(&buf[..got?.0], b"later");
-    /// q.get_ref().unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// # }).unwrap();
     /// ```
@@ -216,16 +193,6 @@ impl AsyncMessageQueue {
 
     /// Receives a message into a new `Vec` (see
     /// [`MessageQueue::receive_vec`]).
-    ///
-    /// ```
-    /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
-    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?.into_async()?;
-    /// q.send(b"vec", 2).await?;
-    /// assert_eq!(q.receive_vec().await?, (b"vec".to_vec(), 2));
-    /// q.get_ref().unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// # }).unwrap();
-    /// ```
     pub async fn receive_vec(&self) -> Result<(Vec<u8>, u32)> {
         let mut buf = vec![0u8; self.get_ref().max_message_size()];
         let (n, priority) = self.receive(&mut buf).await?;
@@ -237,31 +204,12 @@ impl AsyncMessageQueue {
     /// The queue, for its other methods (attributes, notifications, unlink).
     /// Its blocking calls fail with [`ErrorKind::WouldBlock`] instead of
     /// waiting, since the descriptor is non-blocking.
-    ///
-    /// ```
-    /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
-    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?.into_async()?;
-    /// assert_eq!(q.get_ref().current_messages()?, 0);
-    /// q.get_ref().unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// # }).unwrap();
-    /// ```
     pub fn get_ref(&self) -> &MessageQueue {
         self.inner.get_ref()
     }
 
     /// Deregisters from the reactor and gives the queue back (still
     /// non-blocking; [`MessageQueue::set_block`] changes that).
-    ///
-    /// ```
-    /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
-    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?.into_async()?;
-    /// let q = q.into_inner();
-    /// q.set_block(true)?;
-    /// q.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// # }).unwrap();
-    /// ```
     pub fn into_inner(self) -> MessageQueue {
         self.inner.into_inner()
     }
@@ -269,16 +217,6 @@ impl AsyncMessageQueue {
 
 impl AsFd for AsyncMessageQueue {
     /// The queue descriptor.
-    ///
-    /// ```
-    /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
-    /// use std::os::fd::{AsFd, AsRawFd};
-    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?.into_async()?;
-    /// assert_eq!(q.as_fd().as_raw_fd(), q.get_ref().as_raw_fd());
-    /// q.get_ref().unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// # }).unwrap();
-    /// ```
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.inner.get_ref().as_fd()
     }
@@ -286,16 +224,6 @@ impl AsFd for AsyncMessageQueue {
 
 impl AsRawFd for AsyncMessageQueue {
     /// The queue descriptor.
-    ///
-    /// ```
-    /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
-    /// use std::os::fd::AsRawFd;
-    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?.into_async()?;
-    /// assert!(q.as_raw_fd() >= 0);
-    /// q.get_ref().unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// # }).unwrap();
-    /// ```
     fn as_raw_fd(&self) -> RawFd {
         self.inner.get_ref().as_raw_fd()
     }
@@ -350,15 +278,6 @@ impl MessageQueue {
     /// error outside a tokio runtime with I/O. A queue in an
     /// [`UnlinkOnDrop`] guard has its own
     /// [`into_async`](UnlinkOnDrop::into_async) that keeps the guard.
-    ///
-    /// ```
-    /// # tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap().block_on(async {
-    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?.into_async()?;
-    /// q.send(b"x", 0).await?;
-    /// q.get_ref().unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// # }).unwrap();
-    /// ```
     #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
     pub fn into_async(self) -> Result<AsyncMessageQueue> {
         AsyncMessageQueue::new(self)

@@ -1,6 +1,6 @@
 //! Queue notifications (`mq_notify`): by signal, or by a callback on a thread.
 //!
-//! The semantics are documented on [`MessageQueue`] (section *Notifications*).
+//! The semantics are documented on [`MessageQueue::notify_signal`].
 //!
 //! On FreeBSD only signals are offered (see `notify_callback`), so the
 //! callback table below stays empty there; it stays compiled so that
@@ -55,29 +55,17 @@ fn queue_id(mqd: sys::mqd_t) -> Result<QueueId> {
 }
 
 /// The signal [`MessageQueue::notify_signal`] asks for: a `nix`
-/// [`Signal`](https://docs.rs/nix/latest/nix/sys/signal/enum.Signal.html) (with the `nix` feature), or a raw signal number (for the
-/// real-time signals from [`limits::user_signal_min()`] to
-/// [`limits::user_signal_max()`], which `nix`'s `Signal` cannot name). A raw
-/// number is checked when it is used: 1 to `SIGRTMAX`, and not one of the
-/// real-time signals the C library keeps for itself.
-///
-/// ```
-/// use posix_ipc::SignalNumber;
-/// # #[cfg(feature = "nix")]
-/// assert_eq!(SignalNumber::from(nix::sys::signal::Signal::SIGUSR1).as_raw(), libc::SIGUSR1);
-/// assert_eq!(SignalNumber::from(libc::SIGUSR2).as_raw(), libc::SIGUSR2);
-/// let rt = SignalNumber::from(posix_ipc::limits::user_signal_min() + 1);
-/// assert!(rt.as_raw() > libc::SIGUSR2);
-/// ```
+/// [`Signal`](https://docs.rs/nix/latest/nix/sys/signal/enum.Signal.html)
+/// (with the `nix` feature), or a raw number (for the real-time
+/// signals from [`limits::user_signal_min()`] to
+/// [`limits::user_signal_max()`], which `nix` cannot name). A raw number is
+/// checked when used: 1 to `SIGRTMAX`, and not a real-time signal the C
+/// library keeps for itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct SignalNumber(i32);
 
 impl SignalNumber {
     /// The raw signal number (unchecked until used).
-    ///
-    /// ```
-    /// assert_eq!(posix_ipc::SignalNumber::from(10).as_raw(), 10);
-    /// ```
     pub const fn as_raw(self) -> i32 {
         self.0
     }
@@ -300,35 +288,42 @@ impl MessageQueue {
         Ok(())
     }
 
-    /// Asks the OS to send `signal` to this process when a message arrives on
-    /// the empty queue (`SIGEV_SIGNAL`; one-shot, see the [notification
-    /// semantics](MessageQueue#notifications)). Install a handler first (e.g. with
-    /// `nix::sys::signal::sigaction`): the default action of most signals ends
-    /// the process. Takes a `nix` [`Signal`](https://docs.rs/nix/latest/nix/sys/signal/enum.Signal.html) (with the `nix` feature) or a
-    /// raw number ([`SignalNumber`]). Real-time signals from
-    /// [`limits::user_signal_min()`] to [`limits::user_signal_max()`]
-    /// (Python's `USER_SIGNAL_MIN/MAX`) suit this best; any signal number
-    /// from 1 to `SIGRTMAX` is accepted.
+    /// Asks the OS to send `signal` to this process when a message arrives on the
+    /// empty queue (`SIGEV_SIGNAL`). Install a handler first: the default action
+    /// of most signals ends the process. Takes a `nix`
+    /// [`Signal`](https://docs.rs/nix/latest/nix/sys/signal/enum.Signal.html)
+    /// (with the `nix` feature) or a raw number ([`SignalNumber`]);
+    /// real-time signals from [`limits::user_signal_min()`] suit best. A number
+    /// outside 1 to `SIGRTMAX` is [`ErrorKind::InvalidInput`].
     ///
-    /// Errors: [`ErrorKind::InvalidInput`] for a number outside 1 to
-    /// `SIGRTMAX`; [`ErrorKind::Busy`] when another process is registered.
+    /// # Notifications
     ///
-    /// The handler below is installed without `SA_RESTART`, so a blocking
-    /// send or receive that the notification's signal interrupts returns
-    /// [`ErrorKind::Interrupted`] instead of being restarted by the kernel
-    /// (see [Signals](MessageQueue#signals)).
+    /// How `mq_notify` registrations behave on Linux (FreeBSD follows POSIX too,
+    /// see its `mq_notify(2)`), for this method and
+    /// [`notify_callback`](Self::notify_callback):
+    ///
+    /// - A queue has one registration, held by one process: registering while
+    ///   another process holds it is [`ErrorKind::Busy`]; registering again in this
+    ///   process, through any handle, replaces the earlier one.
+    /// - It fires **once**, when a message arrives on an **empty** queue with no
+    ///   receiver waiting (a waiting receiver gets the message and the
+    ///   registration stays). Register again, also from the handler or callback.
+    /// - Closing any descriptor of the queue in the registering process cancels it.
+    ///
+    /// A handler installed without `SA_RESTART`, as below, makes a send or
+    /// receive it interrupts return [`ErrorKind::Interrupted`] (see the crate's
+    /// [conventions](crate#conventions)).
     ///
     /// ```
     /// use std::sync::atomic::{AtomicBool, Ordering};
     /// use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
     /// static GOT: AtomicBool = AtomicBool::new(false);
     /// extern "C" fn on_signal(_: libc::c_int) { GOT.store(true, Ordering::SeqCst); }
-    /// // No SA_RESTART: waits interrupted by the signal come back as Interrupted.
     /// let action = SigAction::new(SigHandler::Handler(on_signal), SaFlags::empty(), SigSet::empty());
     /// // SAFETY: the handler only stores to an atomic.
     /// unsafe { sigaction(Signal::SIGUSR1, &action) }.unwrap();
     ///
-    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?;
+    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?.unlink_on_drop();
     /// q.notify_signal(libc::SIGUSR1)?; // or Signal::SIGUSR1 with the `nix` feature
     /// q.send(b"wake", 0)?;
     /// let start = std::time::Instant::now();
@@ -336,8 +331,6 @@ impl MessageQueue {
     ///     std::thread::yield_now();
     /// }
     /// assert!(GOT.load(Ordering::SeqCst));
-    /// assert!(q.notify_signal(0).unwrap_err().is_invalid_input());
-    /// q.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn notify_signal(&self, signal: impl Into<SignalNumber>) -> Result<()> {
@@ -381,37 +374,27 @@ impl MessageQueue {
         result
     }
 
-    /// Runs `callback` on a new thread when a message arrives on the empty
-    /// queue (`SIGEV_THREAD`; one-shot, see the [notification
-    /// semantics](MessageQueue#notifications) for re-arming, cancelling, dropping
-    /// and panics).
+    /// Runs `callback` on a new thread (started by the C library, `SIGEV_THREAD`)
+    /// when a message arrives on the empty queue; one-shot, see
+    /// the rules on [`notify_signal`](Self::notify_signal).
     ///
-    /// Errors: [`ErrorKind::Busy`] when another process is registered;
-    /// [`ErrorKind::Other`] reporting an earlier callback's panic (nothing is
-    /// registered then; call again).
+    /// The callback waits in a process-wide table under a number, and the OS is
+    /// given the number, never a pointer: a notification that arrives after its
+    /// callback was cancelled, replaced or dropped finds nothing, so dropping a
+    /// queue with a pending notification is safe. A callback that captures an
+    /// `Arc<MessageQueue>` keeps the queue open until it has run or been
+    /// cancelled; capture a `Weak` to avoid that.
     ///
-    /// ```
-    /// use std::sync::{mpsc, Arc};
-    /// use std::time::Duration;
-    /// use posix_ipc::{MessageQueue, Timeout};
-    /// let q = Arc::new(MessageQueue::options().max_message_size(16).create_unique()?);
-    /// let (tx, rx) = mpsc::channel();
-    /// let q2 = Arc::clone(&q);
-    /// q.notify_callback(move || {
-    ///     let (msg, _) = q2.receive_vec_timeout(Timeout::Immediate).unwrap();
-    ///     tx.send(msg).unwrap();
-    /// })?;
-    /// q.send(b"ding", 0)?;
-    /// assert_eq!(rx.recv_timeout(Duration::from_secs(5)).unwrap(), b"ding");
-    /// q.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
+    /// A panic in the callback is caught at the thread boundary (the panic hook
+    /// prints it) and kept on the handle: [`take_notification_panic`](Self::take_notification_panic)
+    /// returns it, and the next `notify_*` or
+    /// [`cancel_notification`](Self::cancel_notification) call returns it as an
+    /// [`ErrorKind::Other`] error, registering nothing (call again). Another
+    /// process's registration is [`ErrorKind::Busy`].
     ///
-    /// Linux only. FreeBSD's C library has `SIGEV_THREAD` for queues too, but
-    /// the `libc` crate's FreeBSD `sigevent` exposes only
-    /// `sigev_notify_thread_id` of the union that holds the function and its
-    /// attributes, and this crate writes no struct layout it cannot check
-    /// against `libc`; use [`notify_signal`](Self::notify_signal) there.
+    /// Linux only: the `libc` crate's FreeBSD `sigevent` does not expose the
+    /// union members `SIGEV_THREAD` needs, and this crate writes no layout it
+    /// cannot check; use [`notify_signal`](Self::notify_signal) there.
     #[cfg(target_os = "linux")]
     #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
     pub fn notify_callback<F>(&self, callback: F) -> Result<()>
@@ -456,21 +439,10 @@ impl MessageQueue {
         result
     }
 
-    /// Cancels this process's notification registration on the queue and
-    /// forgets this handle's callback (posix_ipc's `request_notification()`
-    /// without argument). Cancelling when nothing is registered, or when
-    /// another process is, does nothing. Reports an unreported callback panic
-    /// (after cancelling) as an [`ErrorKind::Other`] error.
-    ///
-    /// ```
-    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?;
-    /// q.notify_callback(|| unreachable!("cancelled"))?;
-    /// q.cancel_notification()?;
-    /// q.cancel_notification()?;
-    /// q.send(b"quiet", 0)?;
-    /// q.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
+    /// Cancels this process's registration on the queue and forgets this handle's
+    /// callback (posix_ipc's `request_notification()` without argument); nothing
+    /// to cancel, or another process's registration, is not an error. Reports an
+    /// unreported callback panic (after cancelling) as [`ErrorKind::Other`].
     pub fn cancel_notification(&self) -> Result<()> {
         let registration = lock(&REGISTRATION);
         let mut token = lock(&self.notify.token);
@@ -485,27 +457,8 @@ impl MessageQueue {
         }
     }
 
-    /// The message of a notification callback's panic that has not been
-    /// reported yet, clearing it.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// let q = posix_ipc::MessageQueue::options().max_message_size(8).create_unique()?;
-    /// q.notify_callback(|| panic!("boom"))?;
-    /// q.send(b"x", 0)?;
-    /// let start = std::time::Instant::now();
-    /// let mut reported = None;
-    /// while reported.is_none() && start.elapsed() < Duration::from_secs(5) {
-    ///     std::thread::sleep(Duration::from_millis(1));
-    ///     reported = q.take_notification_panic();
-    /// }
-    /// assert_eq!(reported.as_deref(), Some("boom"));
-    /// assert_eq!(q.take_notification_panic(), None);
-    /// q.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
-    ///
-    /// Linux only, like [`notify_callback`](Self::notify_callback).
+    /// The message of a notification callback's panic not reported yet, clearing
+    /// it. Linux only, like [`notify_callback`](Self::notify_callback).
     #[cfg(target_os = "linux")]
     #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
     pub fn take_notification_panic(&self) -> Option<String> {

@@ -71,9 +71,8 @@ use crate::limits::page_size;
 ///
 /// ```
 /// use std::sync::atomic::Ordering;
-/// let shm = posix_ipc::SharedMemory::create_unique(4096)?;
+/// let shm = posix_ipc::SharedMemory::create_unique(4096)?.unlink_on_drop();
 /// let map = shm.map()?;
-/// shm.unlink()?;
 /// drop(shm); // the mapping stays valid, even unlinked and closed
 /// map.write_at(8, b"payload")?;
 /// map.atomic_u32(0)?.store(1, Ordering::Release); // "payload ready"
@@ -172,14 +171,6 @@ impl Mapping {
 
     /// The offset in the object of this mapping's first byte (0 for
     /// [`SharedMemory::map`](super::SharedMemory::map)).
-    ///
-    /// ```
-    /// let shm = posix_ipc::SharedMemory::create_unique(8192)?;
-    /// assert_eq!(shm.map()?.offset(), 0);
-    /// assert_eq!(shm.map_range(4100, 10)?.offset(), 4100);
-    /// shm.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
     pub fn offset(&self) -> usize {
         self.offset
     }
@@ -197,13 +188,12 @@ impl Mapping {
     /// faults. No one may shrink the object below this mapping meanwhile.
     ///
     /// ```
-    /// let shm = posix_ipc::SharedMemory::create_unique(16)?;
+    /// let shm = posix_ipc::SharedMemory::create_unique(16)?.unlink_on_drop();
     /// let mut map = shm.map()?;
-    /// // SAFETY: the object is new and unnamed to anyone else; nothing else
-    /// // touches it while the slice lives.
+    /// // SAFETY: the object is new and its name unknown to anyone else;
+    /// // nothing else touches it while the slice lives.
     /// unsafe { map.as_mut_slice()[..3].copy_from_slice(b"abc") };
     /// assert_eq!(map.read_vec(0, 3)?, b"abc");
-    /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub unsafe fn as_mut_slice(&mut self) -> &mut [u8] {
@@ -221,13 +211,6 @@ impl Mapping {
 
     /// Unmaps now and reports a failure (dropping the mapping does the same,
     /// silently).
-    ///
-    /// ```
-    /// let shm = posix_ipc::SharedMemory::create_unique(16)?;
-    /// shm.map()?.unmap()?;
-    /// shm.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
     pub fn unmap(self) -> Result<()> {
         let this = ManuallyDrop::new(self);
         this.munmap()

@@ -9,9 +9,7 @@ use posix_ipc::{
     unlink_shared_memory,
 };
 
-#[cfg(target_env = "gnu")]
-use crate::Cleanup;
-use crate::{fresh, fresh_name, page, pattern_vec};
+use crate::support::{fresh, fresh_name, page, pattern_vec};
 
 /// Asserts `e` is InvalidInput and its message mentions every one of `words`.
 fn invalid(e: posix_ipc::Error, words: &[&str]) {
@@ -25,7 +23,7 @@ fn invalid(e: posix_ipc::Error, words: &[&str]) {
 fn read_only_open_with_a_size_leaves_the_object_intact() {
     // posix_ipc: SharedMemory(name, read_only=True, size=8192) on an existing
     // segment raises ValueError *and unlinks the segment*.
-    let (shm, _g) = fresh(4096);
+    let shm = fresh(4096);
     shm.map()
         .unwrap()
         .write_at(0, &pattern_vec(5, 4096))
@@ -43,7 +41,7 @@ fn read_only_open_with_a_size_leaves_the_object_intact() {
         pattern_vec(5, 4096)
     );
     // Same for a new object: nothing is created.
-    let (name, _g2) = fresh_name();
+    let name = fresh_name();
     let e = SharedMemory::options()
         .create(true)
         .read_only(true)
@@ -59,7 +57,7 @@ fn read_only_open_with_a_size_leaves_the_object_intact() {
 
 #[test]
 fn read_only_with_truncate_is_refused_before_any_call() {
-    let (shm, _g) = fresh(100);
+    let shm = fresh(100);
     let e = SharedMemory::options()
         .read_only(true)
         .truncate(true)
@@ -72,7 +70,7 @@ fn read_only_with_truncate_is_refused_before_any_call() {
 #[test]
 fn sizes_beyond_off_t_are_invalid_input() {
     // posix_ipc: size=2**64 wraps to 0, size=-1 and 2**63 unlink the segment.
-    let (shm, _g) = fresh(4096);
+    let shm = fresh(4096);
     shm.map().unwrap().write_at(0, b"keep").unwrap();
     for size in [
         SHARED_MEMORY_SIZE_MAX + 1,
@@ -85,7 +83,7 @@ fn sizes_beyond_off_t_are_invalid_input() {
             .unwrap_err();
         invalid(e, &[&size.to_string(), &SHARED_MEMORY_SIZE_MAX.to_string()]);
         invalid(shm.set_len(size).unwrap_err(), &[&size.to_string()]);
-        let (name, _g2) = fresh_name();
+        let name = fresh_name();
         assert!(
             SharedMemory::create_new(&name, size)
                 .unwrap_err()
@@ -102,7 +100,7 @@ fn sizes_beyond_off_t_are_invalid_input() {
 
 #[test]
 fn empty_objects_and_empty_ranges_cannot_be_mapped() {
-    let (shm, _g) = fresh(0);
+    let shm = fresh(0);
     invalid(shm.map().unwrap_err(), &["0 bytes", "set_len"]);
     invalid(shm.map_range(0, 0).unwrap_err(), &["0 bytes"]);
     invalid(shm.map_range(0, 1).unwrap_err(), &["0-byte object"]);
@@ -113,7 +111,7 @@ fn empty_objects_and_empty_ranges_cannot_be_mapped() {
 
 #[test]
 fn map_maps_the_current_size_whoever_sized_it() {
-    let (shm, _g) = fresh(3 * page());
+    let shm = fresh(3 * page());
     let other = SharedMemory::open(shm.name().unwrap()).unwrap();
     assert_eq!(other.map().unwrap().len(), 3 * page());
     other.set_len(page() + 1).unwrap();
@@ -137,7 +135,7 @@ fn map_maps_the_current_size_whoever_sized_it() {
 #[test]
 fn ranges_past_the_end_are_invalid_input_with_the_numbers() {
     let size = 2 * page() + 10;
-    let (shm, _g) = fresh(size);
+    let shm = fresh(size);
     let s = size.to_string();
     let cases: [(usize, usize); 5] = [
         (size, 1),
@@ -157,7 +155,7 @@ fn ranges_past_the_end_are_invalid_input_with_the_numbers() {
 
 #[test]
 fn accesses_outside_a_mapping_are_invalid_input() {
-    let (shm, _g) = fresh(100);
+    let shm = fresh(100);
     let map = shm.map().unwrap();
     let mut buf = [0u8; 8];
     invalid(map.read_at(96, &mut buf).unwrap_err(), &["96", "100-byte"]);
@@ -172,7 +170,7 @@ fn accesses_outside_a_mapping_are_invalid_input() {
 
 #[test]
 fn bad_flags_and_modes_are_refused_before_any_call() {
-    let (name, _g) = fresh_name();
+    let name = fresh_name();
     // posix_ipc: flags=-1 wraps and reaches the OS (ENOTDIR).
     for (flags, why) in [
         (-1, "does not accept"),
@@ -191,11 +189,12 @@ fn bad_flags_and_modes_are_refused_before_any_call() {
         .flags(O_CREAT)
         .size(8)
         .open(&name)
-        .unwrap();
+        .unwrap()
+        .unlink_on_drop();
     assert_eq!(shm.size().unwrap(), 8);
     // Setuid, setgid and sticky bits mean nothing for shared memory: refused
     // like any higher bit, when creating and in set_mode.
-    let (other, _g2) = fresh_name();
+    let other = fresh_name();
     for bad in [0o4600, 0o2660, 0o1666, 0o10000, u32::MAX] {
         let e = SharedMemory::options()
             .create(true)
@@ -236,7 +235,7 @@ fn bad_names_are_refused_before_any_call() {
 fn permissions_and_owner_are_the_real_values() {
     // posix_ipc's `mode` echoes the constructor argument (0o600 by default,
     // whatever the object's real mode).
-    let (shm, _g) = fresh(0);
+    let shm = fresh(0);
     shm.set_mode(0o640).unwrap();
     let other = SharedMemory::options()
         .mode(0o777)
@@ -262,7 +261,7 @@ fn permissions_and_owner_are_the_real_values() {
 
 #[test]
 fn created_mode_is_subject_to_the_umask() {
-    let (name, _g) = fresh_name();
+    let name = fresh_name();
     // SAFETY: umask only reads/sets the process mask; restored right away.
     let mask = unsafe { libc::umask(0o022) };
     // SAFETY: as above.
@@ -271,15 +270,15 @@ fn created_mode_is_subject_to_the_umask() {
         .create_new(true)
         .mode(0o666)
         .open(&name)
-        .unwrap();
+        .unwrap()
+        .unlink_on_drop();
     assert_eq!(shm.mode().unwrap().bits(), 0o666 & !mask);
 }
 
 #[test]
 fn guard_unlinks_on_drop_and_can_be_disarmed() {
-    let (shm, _g) = fresh(16);
-    let name = shm.name().unwrap().clone();
-    let guard = shm.unlink_on_drop();
+    let guard = fresh(16);
+    let name = guard.name().unwrap().clone();
     let map = guard.map().unwrap();
     drop(guard);
     assert_eq!(
@@ -290,20 +289,20 @@ fn guard_unlinks_on_drop_and_can_be_disarmed() {
     map.write_at(0, b"alive").unwrap();
     assert_eq!(map.read_vec(0, 5).unwrap(), b"alive");
 
-    let (shm, _g2) = fresh(16);
-    let kept = shm.unlink_on_drop().into_inner();
+    let kept = fresh(16).into_inner();
     assert!(SharedMemory::open(kept.name().unwrap()).is_ok());
+    kept.unlink().unwrap();
 }
 
 #[test]
 fn mappings_outlive_the_handle_and_share_bytes_at_any_offset() {
     let size = 3 * page();
-    let (shm, _g) = fresh(size);
+    let shm = fresh(size);
     let whole = shm.map().unwrap();
     let odd = shm.map_range(page() + 3, 100).unwrap();
     let aligned = shm.map_range(2 * page(), page()).unwrap();
     shm.unlink().unwrap();
-    shm.close().unwrap();
+    shm.into_inner().close().unwrap();
     odd.write_at(0, b"odd").unwrap();
     let p = page();
     assert_eq!(whole.read_vec(p + 3, 3).unwrap(), b"odd");
@@ -318,7 +317,7 @@ fn mappings_outlive_the_handle_and_share_bytes_at_any_offset() {
 
 #[test]
 fn one_mapping_is_shared_by_threads() {
-    let (shm, _g) = fresh(8);
+    let shm = fresh(8);
     let map = shm.map().unwrap();
     let counter = map.atomic_u64(0).unwrap();
     std::thread::scope(|s| {
@@ -332,12 +331,12 @@ fn one_mapping_is_shared_by_threads() {
     });
     assert_eq!(counter.load(Ordering::SeqCst), 40_000);
     // Handles move to other threads too.
-    let name = shm.name().unwrap().clone();
-    let size = std::thread::spawn(move || shm.size().unwrap())
+    let handle = shm.try_clone().unwrap();
+    let size = std::thread::spawn(move || handle.size().unwrap())
         .join()
         .unwrap();
     assert_eq!(size, 8);
-    assert!(SharedMemory::open(&name).is_ok());
+    assert!(SharedMemory::open(shm.name().unwrap()).is_ok());
 }
 
 #[cfg(target_env = "gnu")]
@@ -371,7 +370,7 @@ fn shared_memory_named_sem_dot_that_is_no_semaphore_opens_and_unlinks() {
     // As a C program (or posix_ipc) makes it: shm_open + ftruncate, under a
     // name that glibc would also use for the semaphore "/ipcrs-...".
     let name = format!("/sem.{}", &testkit::unique_name("shm")[1..]);
-    let _g = Cleanup(posix_ipc::Name::new(name.as_str()).unwrap());
+    let _g = crate::support::RemovePath(format!("/dev/shm{name}"));
     let c_name = std::ffi::CString::new(name.as_str()).unwrap();
     for size in [4096, std::mem::size_of::<libc::sem_t>()] {
         // SAFETY: a valid NUL-terminated name; the descriptor is closed below.
@@ -399,8 +398,8 @@ fn shared_memory_named_sem_dot_that_is_no_semaphore_opens_and_unlinks() {
 /// does) but did not create it.
 #[test]
 fn created_tells_whether_this_call_made_it() {
-    let (name, _g) = fresh_name();
-    let made = SharedMemory::create(&name, 4096).unwrap();
+    let name = fresh_name();
+    let made = SharedMemory::create(&name, 4096).unwrap().unlink_on_drop();
     assert!(made.created());
     let again = SharedMemory::create(&name, 8192).unwrap();
     assert!(!again.created());
@@ -426,7 +425,7 @@ fn created_tells_whether_this_call_made_it() {
 /// failed").
 #[test]
 fn directories_and_links_in_dev_shm_are_named() {
-    let (name, _g) = fresh_name();
+    let name = fresh_name();
     let path = format!("/dev/shm{name}");
     let _remove = crate::support::RemovePath(path.clone());
     std::fs::create_dir(&path).unwrap();

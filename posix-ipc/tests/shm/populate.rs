@@ -5,7 +5,7 @@
 
 use posix_ipc::{Mapping, SharedMemory};
 
-use crate::{fresh, page, pattern, pattern_vec};
+use crate::support::{fresh, page, pattern, pattern_vec};
 
 /// The resident size in KiB of the mapping that holds `map`'s first byte.
 fn resident_kib(map: &Mapping) -> u64 {
@@ -41,7 +41,7 @@ fn faults_writing_every_page(map: &Mapping) -> i64 {
 #[test]
 fn a_populating_handle_maps_every_page_before_returning_a_mapping() {
     let size = 64 * page();
-    let (shm, _g) = fresh(size);
+    let shm = fresh(size);
     shm.map()
         .unwrap()
         .write_at(0, &pattern_vec(1, size))
@@ -75,7 +75,7 @@ fn a_populating_handle_maps_every_page_before_returning_a_mapping() {
 #[test]
 fn a_sparse_object_gets_its_pages_when_a_populating_handle_maps_it() {
     let size = 32 * page();
-    let (shm, _g) = fresh(0);
+    let shm = fresh(0);
     let sparse = SharedMemory::options()
         .sparse(true)
         .populate(true)

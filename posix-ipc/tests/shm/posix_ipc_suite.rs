@@ -11,24 +11,18 @@ use std::time::Duration;
 
 use posix_ipc::{ErrorKind, Name, O_CREAT, O_CREX, O_EXCL, SharedMemory, unlink_shared_memory};
 
-use crate::{Cleanup, fresh, fresh_name, page};
+use crate::support::{Shm, create, fresh, fresh_name, page};
 
 const FIXTURE_SIZE: usize = 3333;
 
 /// posix_ipc's fixture: `SharedMemory('/foo', O_CREX, size=3333)`.
-fn fixture() -> (SharedMemory, Cleanup) {
-    let (name, guard) = fresh_name();
-    let shm = SharedMemory::options()
-        .flags(O_CREX)
-        .size(FIXTURE_SIZE)
-        .open(&name)
-        .unwrap();
-    (shm, guard)
+fn fixture() -> Shm {
+    create(SharedMemory::options().flags(O_CREX).size(FIXTURE_SIZE))
 }
 
 #[test]
 fn ctor_no_flags_existing() {
-    let (mem, _g) = fixture();
+    let mem = fixture();
     let other = SharedMemory::open(mem.name().unwrap()).unwrap();
     assert_eq!(other.name(), mem.name());
     assert_eq!(other.size().unwrap(), FIXTURE_SIZE);
@@ -36,7 +30,7 @@ fn ctor_no_flags_existing() {
 
 #[test]
 fn ctor_no_flags_non_existent() {
-    let (name, _g) = fresh_name();
+    let name = fresh_name();
     let e = SharedMemory::open(&name).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound);
     assert!(e.is_existential());
@@ -46,7 +40,7 @@ fn ctor_no_flags_non_existent() {
 
 #[test]
 fn ctor_o_creat_existing() {
-    let (mem, _g) = fixture();
+    let mem = fixture();
     let other = SharedMemory::options()
         .flags(O_CREAT)
         .open(mem.name().unwrap())
@@ -62,19 +56,20 @@ fn ctor_o_creat_existing() {
 
 #[test]
 fn o_creat_new() {
-    let (name, _g) = fresh_name();
+    let name = fresh_name();
     let mem = SharedMemory::options()
         .flags(O_CREAT)
         .size(4096)
         .open(&name)
-        .unwrap();
+        .unwrap()
+        .unlink_on_drop();
     assert_eq!(mem.size().unwrap(), 4096);
     mem.unlink().unwrap();
 }
 
 #[test]
 fn o_excl() {
-    let (mem, _g) = fixture();
+    let mem = fixture();
     let e = SharedMemory::options()
         .flags(O_CREAT | O_EXCL)
         .open(mem.name().unwrap())
@@ -86,7 +81,7 @@ fn o_excl() {
 
 #[test]
 fn o_crex() {
-    let (mem, _g) = fixture();
+    let mem = fixture();
     for opts in [
         SharedMemory::options().flags(O_CREX).clone(),
         SharedMemory::options().create_new(true).clone(),
@@ -102,8 +97,8 @@ fn o_crex() {
 
 #[test]
 fn create_opens_or_creates_and_resizes_like_o_creat_with_a_size() {
-    let (name, _g) = fresh_name();
-    let mem = SharedMemory::create(&name, 100).unwrap();
+    let name = fresh_name();
+    let mem = SharedMemory::create(&name, 100).unwrap().unlink_on_drop();
     assert_eq!(mem.size().unwrap(), 100);
     mem.map().unwrap().write_at(0, b"kept").unwrap();
     // posix_ipc.SharedMemory(name, O_CREAT, size=...) on an existing object
@@ -122,7 +117,7 @@ fn create_opens_or_creates_and_resizes_like_o_creat_with_a_size() {
 
 #[test]
 fn o_trunc() {
-    let (mem, _g) = fixture();
+    let mem = fixture();
     let other = SharedMemory::options()
         .flags(posix_ipc::O_TRUNC)
         .open(mem.name().unwrap())
@@ -144,32 +139,33 @@ fn o_trunc() {
 
 #[test]
 fn randomly_generated_name() {
-    let mem = SharedMemory::create_unique(1024).unwrap();
-    let _g = Cleanup(mem.name().unwrap().clone());
+    let mem = SharedMemory::create_unique(1024).unwrap().unlink_on_drop();
     let name = mem.name().unwrap().to_str().unwrap();
     assert!(name.starts_with('/'));
     assert!(name.len() >= 2);
     assert!(name.len() <= 31, "unique names fit macOS: {name}");
     assert_eq!(mem.size().unwrap(), 1024);
-    let other = SharedMemory::create_unique(1024).unwrap();
-    let _g2 = Cleanup(other.name().unwrap().clone());
+    let other = SharedMemory::create_unique(1024).unwrap().unlink_on_drop();
     assert_ne!(other.name(), mem.name());
 }
 
 #[test]
 fn name_as_bytes() {
     // A bytes name round-trips; here also one that is not UTF-8.
-    let (text, _g) = fresh_name();
+    let text = fresh_name();
     let c = CString::new(text.as_bytes()).unwrap();
-    let mem = SharedMemory::create_new(c.as_c_str(), 4096).unwrap();
+    let mem = SharedMemory::create_new(c.as_c_str(), 4096)
+        .unwrap()
+        .unlink_on_drop();
     assert_eq!(mem.name().unwrap(), &text);
     assert_eq!(mem.name().unwrap().to_str(), text.to_str());
 
     let mut raw = text.as_bytes().to_vec();
     raw.extend_from_slice(b"\xff\xfe");
     let odd = Name::new(OsStr::from_bytes(&raw)).unwrap();
-    let _g2 = Cleanup(odd.clone());
-    let mem = SharedMemory::create_new(OsStr::from_bytes(&raw), 16).unwrap();
+    let mem = SharedMemory::create_new(OsStr::from_bytes(&raw), 16)
+        .unwrap()
+        .unlink_on_drop();
     assert_eq!(mem.name().unwrap().as_bytes(), &raw[..]);
     assert_eq!(mem.name().unwrap().to_str(), None);
     assert_eq!(SharedMemory::open(&odd).unwrap().size().unwrap(), 16);
@@ -177,7 +173,7 @@ fn name_as_bytes() {
 
 #[test]
 fn mmap_size() {
-    let (mem, _g) = fixture();
+    let mem = fixture();
     // Linux reports the exact size; posix_ipc also allows a page-rounded one.
     assert_eq!(mem.size().unwrap(), FIXTURE_SIZE);
     let map = mem.map().unwrap();
@@ -188,7 +184,7 @@ fn mmap_size() {
 
 #[test]
 fn ctor_read_only_flag() {
-    let (mem, _g) = fixture();
+    let mem = fixture();
     mem.map().unwrap().write_at(0, b"original").unwrap();
     let ro = SharedMemory::options()
         .read_only(true)
@@ -215,11 +211,12 @@ fn ctor_fd_can_become_zero() {
     if testkit::child_args("posix_ipc_suite::ctor_fd_can_become_zero").is_some() {
         // SAFETY: closing stdin, which this single-purpose child never uses.
         assert_eq!(unsafe { libc::close(0) }, 0);
-        let (mem, _g) = fixture();
+        let mem = fixture();
         assert_eq!(mem.as_raw_fd(), 0);
         assert_eq!(mem.size().unwrap(), FIXTURE_SIZE);
         mem.map().unwrap().write_at(0, b"fd0").unwrap();
-        mem.close().unwrap();
+        mem.unlink().unwrap();
+        mem.into_inner().close().unwrap();
         println!("fd-zero-ok");
         return;
     }
@@ -230,16 +227,16 @@ fn ctor_fd_can_become_zero() {
 
 #[test]
 fn object_method_close_fd() {
-    let (mem, _g) = fixture();
+    let mem = fixture();
     let map = mem.map().unwrap();
     let name = mem.name().unwrap().clone();
     // Python: close_fd() sets fd to -1 and os.fdopen(-1) fails. Here close()
     // consumes the handle (using it afterwards is a compile error, see the
     // compile_fail doctest on SharedMemory::close) and reports the result.
-    mem.close().unwrap();
+    mem.into_inner().close().unwrap();
     // Closing has no effect on existing mappings, nor on the object.
     map.write_at(0, b"after close").unwrap();
-    let again = SharedMemory::open(&name).unwrap();
+    let again = SharedMemory::open(&name).unwrap().unlink_on_drop();
     assert_eq!(
         again.map().unwrap().read_vec(0, 11).unwrap(),
         b"after close"
@@ -248,10 +245,10 @@ fn object_method_close_fd() {
 
 #[test]
 fn unlink() {
-    let (mem, _g) = fixture();
+    let mem = fixture();
     let name = mem.name().unwrap().clone();
     let kept = SharedMemory::open(&name).unwrap();
-    mem.close().unwrap();
+    mem.into_inner().close().unwrap();
     kept.unlink().unwrap();
     let e = SharedMemory::open(&name).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound);
@@ -267,7 +264,7 @@ fn unlink() {
 
 #[test]
 fn name_property() {
-    let (mem, _g) = fixture();
+    let mem = fixture();
     let name = mem.name().unwrap().as_bytes();
     assert!(name.starts_with(b"/"));
     assert!(name.len() >= 2);
@@ -277,7 +274,7 @@ fn name_property() {
 
 #[test]
 fn fd_property() {
-    let (mem, _g) = fixture();
+    let mem = fixture();
     let fd = mem.as_raw_fd();
     assert!(fd >= 0);
     // The descriptor is open and close-on-exec (glibc's shm_open adds O_CLOEXEC).
@@ -289,10 +286,11 @@ fn fd_property() {
 
 #[test]
 fn fileno() {
-    let (mem, _g) = fixture();
+    let mem = fixture();
     let fd = mem.as_raw_fd();
     assert_eq!(mem.as_fd().as_raw_fd(), fd);
-    assert_eq!(mem.into_raw_fd(), fd);
+    mem.unlink().unwrap();
+    assert_eq!(mem.into_inner().into_raw_fd(), fd);
     // SAFETY: into_raw_fd handed over ownership of `fd`.
     let owned = unsafe { OwnedFd::from_raw_fd(fd) };
     let st = nix_fstat_size(&owned);
@@ -309,7 +307,7 @@ fn nix_fstat_size(fd: &OwnedFd) -> libc::off_t {
 
 #[test]
 fn size_property() {
-    let (mem, _g) = fixture();
+    let mem = fixture();
     let size: usize = mem.size().unwrap();
     assert_eq!(size, FIXTURE_SIZE);
     // Live: a resize by any means shows at once.
@@ -320,13 +318,13 @@ fn size_property() {
 
 // ---- TestMemoryResize: fixture SharedMemory(None, O_CREX, size=2*PAGESIZE) ----
 
-fn resize_fixture() -> (SharedMemory, Cleanup) {
+fn resize_fixture() -> Shm {
     fresh(2 * page())
 }
 
 #[test]
 fn ctor_second_handle_default_size_no_change() {
-    let (mem, _g) = resize_fixture();
+    let mem = resize_fixture();
     let other = SharedMemory::open(mem.name().unwrap()).unwrap();
     assert_eq!(mem.size().unwrap(), 2 * page());
     assert_eq!(other.size().unwrap(), 2 * page());
@@ -334,7 +332,7 @@ fn ctor_second_handle_default_size_no_change() {
 
 #[test]
 fn ctor_second_handle_explicit_size_no_change() {
-    let (mem, _g) = resize_fixture();
+    let mem = resize_fixture();
     // As in posix_ipc, size 0 means "leave the size alone".
     let other = SharedMemory::options()
         .size(0)
@@ -346,7 +344,7 @@ fn ctor_second_handle_explicit_size_no_change() {
 
 #[test]
 fn ctor_second_handle_size_increase() {
-    let (mem, _g) = resize_fixture();
+    let mem = resize_fixture();
     let other = SharedMemory::options()
         .size(4 * page())
         .open(mem.name().unwrap())
@@ -357,7 +355,7 @@ fn ctor_second_handle_size_increase() {
 
 #[test]
 fn ctor_second_handle_size_decrease() {
-    let (mem, _g) = resize_fixture();
+    let mem = resize_fixture();
     let other = SharedMemory::options()
         .size(page())
         .open(mem.name().unwrap())
@@ -369,7 +367,7 @@ fn ctor_second_handle_size_decrease() {
 #[test]
 fn ftruncate_increase() {
     // posix_ipc's version leaks its segment; this one is unlinked by the guard.
-    let (mem, _g) = fresh(0);
+    let mem = fresh(0);
     assert_eq!(mem.size().unwrap(), 0);
     // SAFETY: ftruncate on a descriptor owned by `mem` (Python: os.ftruncate).
     let rc = unsafe { libc::ftruncate(mem.as_raw_fd(), libc::off_t::try_from(page()).unwrap()) };

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use posix_ipc::{ErrorKind, SharedMemory};
 
-use crate::{fresh, fresh_name, page, pattern, pattern_vec, support};
+use crate::support::{self, create, fresh, fresh_name, page, pattern, pattern_vec};
 
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -37,7 +37,7 @@ fn pattern_written_by_one_process_is_read_by_another() {
         return;
     }
     let size = 3 * page() + 123;
-    let (shm, _g) = fresh(size);
+    let shm = fresh(size);
     let len = size;
     let map = shm.map().unwrap();
     map.write_at(0, &pattern_vec(1, len)).unwrap();
@@ -67,7 +67,7 @@ fn resize_in_one_process_is_seen_by_the_other() {
         println!("child-resized");
         return;
     }
-    let (shm, _g) = fresh(page());
+    let shm = fresh(page());
     let other = SharedMemory::open(shm.name().unwrap()).unwrap();
     other.set_len(2 * page()).unwrap();
     assert_eq!(shm.size().unwrap(), 2 * page());
@@ -122,7 +122,7 @@ fn read_only_opener_cannot_write() {
         println!("child-denied {}", denied.len());
         return;
     }
-    let (shm, _g) = fresh(4096);
+    let shm = fresh(4096);
     shm.map()
         .unwrap()
         .write_at(0, &pattern_vec(3, 4096))
@@ -166,7 +166,7 @@ fn atomic_counter_from_two_processes_ends_exact() {
         println!("child-counted");
         return;
     }
-    let (shm, _g) = fresh(64);
+    let shm = fresh(64);
     let map = shm.map().unwrap();
     let child = spawn(TEST, &[&shm.name().unwrap().to_string()]);
     let ready = map.atomic_u32(READY).unwrap();
@@ -239,19 +239,21 @@ fn sizes_above_rlimit_fsize_are_errors_not_sigxfsz() {
         }
 
         // Exactly the limit is allowed, as by the kernel.
-        let at_limit = SharedMemory::create_new(exact.as_str(), LIMIT_BYTES).unwrap();
+        let at_limit = SharedMemory::create_new(exact.as_str(), LIMIT_BYTES)
+            .unwrap()
+            .unlink_on_drop();
         assert_eq!(at_limit.size().unwrap(), LIMIT_BYTES);
         println!("no-sigxfsz");
         return;
     }
-    let (shm, _g) = fresh(4096);
+    let shm = fresh(4096);
     shm.map()
         .unwrap()
         .write_at(0, &pattern_vec(4, 4096))
         .unwrap();
-    let (new_name, _g2) = fresh_name();
-    let (created_name, _g3) = fresh_name();
-    let (exact_name, _g4) = fresh_name();
+    let new_name = fresh_name();
+    let created_name = fresh_name();
+    let exact_name = fresh_name();
     let out = spawn(
         TEST,
         &[
@@ -303,7 +305,7 @@ fn a_full_dev_shm_is_an_error_at_the_call() {
             }
         };
         full(SharedMemory::create_unique(EIGHT_MIB).unwrap_err());
-        let (name, _g) = fresh_name();
+        let name = fresh_name();
         full(SharedMemory::create_new(&name, EIGHT_MIB).unwrap_err());
         full(
             SharedMemory::options()
@@ -315,7 +317,7 @@ fn a_full_dev_shm_is_an_error_at_the_call() {
         assert_eq!(entries(), 0, "objects these calls created are unlinked");
 
         // An existing object keeps its size and bytes.
-        let (small, _g2) = fresh(4096);
+        let small = fresh(4096);
         small.map().unwrap().write_at(0, b"kept").unwrap();
         full(small.set_len(EIGHT_MIB).unwrap_err());
         full(SharedMemory::create(small.name().unwrap(), EIGHT_MIB).unwrap_err());
@@ -372,10 +374,12 @@ fn a_read_only_dev_shm_is_named() {
             println!("cannot-mount: {why}");
             return;
         }
-        let (shm, _g1) = fresh(16);
+        let shm = fresh(16);
         shm.map().unwrap().write_at(0, b"there").unwrap();
         let existing = shm.name().unwrap().clone();
-        drop(shm); // a file open for writing would keep the remount busy
+        // Closed (a file open for writing would keep the remount busy), not
+        // unlinked: the private /dev/shm goes away with the child.
+        drop(shm.into_inner());
         support::remount_dev_shm_read_only();
         let opened = SharedMemory::options()
             .create(true)
@@ -384,7 +388,7 @@ fn a_read_only_dev_shm_is_named() {
             .unwrap();
         assert!(!opened.created());
         assert_eq!(opened.map().unwrap().read_vec(0, 5).unwrap(), b"there");
-        let (name, _g) = fresh_name();
+        let name = fresh_name();
         for e in [
             SharedMemory::create_new(&name, 0).unwrap_err(),
             SharedMemory::create(&name, 0).unwrap_err(),
@@ -438,10 +442,65 @@ fn permission_bits_are_enforced_for_another_user() {
         println!("child-denied");
         return;
     }
-    let (shm, _g) = fresh(16);
+    let shm = fresh(16);
     shm.map().unwrap().write_at(0, b"ok").unwrap();
     shm.set_mode(if root { 0o644 } else { 0o400 }).unwrap();
     let out = spawn(TEST, &[&shm.name().unwrap().to_string()]).wait_success(LIMIT);
     assert!(out.contains("child-denied"), "{out}");
     assert_eq!(shm.size().unwrap(), 16);
+}
+
+/// The mode given when creating is the object's mode, exactly. Checked as
+/// `nobody`, since root opens anything whatever the mode: a 0o600 object of
+/// root's is refused to nobody even for reading, a 0o644 one is readable
+/// but not writable.
+#[test]
+fn created_modes_are_exact_for_another_user() {
+    const TEST: &str = "created_modes_are_exact_for_another_user";
+    if let Some(args) = child(TEST) {
+        support::become_nobody();
+        let (private, readable) = (args[0].as_str(), args[1].as_str());
+        let e = SharedMemory::options()
+            .read_only(true)
+            .open(private)
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::PermissionDenied, "0o600: {e}");
+        support::assert_error_groups(&e);
+        let e = SharedMemory::open(readable).unwrap_err();
+        assert_eq!(
+            e.kind(),
+            ErrorKind::PermissionDenied,
+            "0o644 for writing: {e}"
+        );
+        support::assert_error_groups(&e);
+        let ro = SharedMemory::options()
+            .read_only(true)
+            .open(readable)
+            .unwrap();
+        assert_eq!(ro.map().unwrap().read_vec(0, 4).unwrap(), b"0644");
+        println!("modes-exact");
+        return;
+    }
+    if !support::is_root() {
+        support::skip(TEST, "needs root to start the child as uid 65534");
+        return;
+    }
+    if support::umask() & 0o044 != 0 {
+        support::skip(TEST, "the umask takes away the read bits this test needs");
+        return;
+    }
+    let private = create(SharedMemory::options().mode(0o600).size(16));
+    let readable = create(SharedMemory::options().mode(0o644).size(16));
+    assert_eq!(private.mode().unwrap().bits(), 0o600);
+    assert_eq!(readable.mode().unwrap().bits(), 0o644);
+    readable.map().unwrap().write_at(0, b"0644").unwrap();
+    let out = spawn(
+        TEST,
+        &[
+            &private.name().unwrap().to_string(),
+            &readable.name().unwrap().to_string(),
+        ],
+    )
+    .wait_success(LIMIT);
+    assert!(out.contains("modes-exact"), "{out}");
 }

@@ -1,35 +1,21 @@
-//! Sizing and mapping shared memory in one call (`open_mapped`,
-//! `create_unique_mapped`), and the limits read through ipc-common.
+//! Sizing and mapping in one call (`open_mapped`, `create_unique_mapped`):
+//! the size the call gave, or else the current one; an empty object refused
+//! (and removed again when the call created it); read-only handles.
 
-use posix_ipc::{ErrorKind, Name, SharedMemory, unlink_shared_memory};
+use posix_ipc::{ErrorKind, SharedMemory};
 
-/// Unlinks the name when dropped (also when the test fails).
-struct Cleanup(Name);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let _ = unlink_shared_memory(&self.0);
-    }
-}
-
-fn fresh_name() -> (Name, Cleanup) {
-    let name = Name::new(testkit::unique_name("ffi")).expect("valid test name");
-    (name.clone(), Cleanup(name))
-}
-
-fn page() -> usize {
-    posix_ipc::limits::page_size()
-}
+use crate::support::{fresh_name, page};
 
 #[test]
 fn open_mapped_maps_the_size_the_call_gave_or_else_the_current_one() {
-    let (name, _g) = fresh_name();
+    let name = fresh_name();
     let size = 3 * page() + 5;
     let (shm, map) = SharedMemory::options()
         .create_new(true)
         .size(size)
         .open_mapped(&name)
         .unwrap();
+    let shm = shm.unlink_on_drop();
     assert!(shm.created());
     assert_eq!((map.len(), shm.size().unwrap()), (size, size));
     map.write_at(size - 2, b"ok").unwrap();
@@ -55,7 +41,7 @@ fn open_mapped_maps_the_size_the_call_gave_or_else_the_current_one() {
 
 #[test]
 fn open_mapped_refuses_an_empty_object_and_removes_one_it_created() {
-    let (name, _g) = fresh_name();
+    let name = fresh_name();
     let e = SharedMemory::options()
         .create_new(true)
         .open_mapped(&name)
@@ -67,21 +53,21 @@ fn open_mapped_refuses_an_empty_object_and_removes_one_it_created() {
     assert_eq!(gone.kind(), ErrorKind::NotFound);
 
     // An empty object it only opened stays.
-    let empty = SharedMemory::create_new(&name, 0).unwrap();
+    let _empty = SharedMemory::create_new(&name, 0).unwrap().unlink_on_drop();
     let e = SharedMemory::options().open_mapped(&name).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     assert_eq!(SharedMemory::open(&name).unwrap().size().unwrap(), 0);
-    empty.unlink().unwrap();
 }
 
 #[test]
 fn open_mapped_respects_read_only_and_bad_options() {
-    let (name, _g) = fresh_name();
+    let name = fresh_name();
     let (shm, _map) = SharedMemory::options()
         .create_new(true)
         .size(64)
         .open_mapped(&name)
         .unwrap();
+    let shm = shm.unlink_on_drop();
     let (ro, map) = SharedMemory::options()
         .read_only(true)
         .open_mapped(&name)
@@ -108,7 +94,7 @@ fn create_unique_mapped_maps_the_new_object() {
         .size(2 * page())
         .create_unique_mapped()
         .unwrap();
-    let _g = Cleanup(shm.name().unwrap().clone());
+    let shm = shm.unlink_on_drop();
     assert!(shm.created());
     assert_eq!(map.len(), 2 * page());
     map.fill(0, map.len(), 0xA5).unwrap();
@@ -126,28 +112,8 @@ fn create_unique_mapped_maps_the_new_object() {
         .nth(1)
         .expect("the message names the object");
     assert!(named.starts_with("/pipc_"), "{e}");
-    let _g = Cleanup(Name::new(named).unwrap());
     assert_eq!(
         SharedMemory::open(named).unwrap_err().kind(),
         ErrorKind::NotFound
     );
-}
-
-#[test]
-fn limits_come_from_the_running_system() {
-    let l: posix_ipc::limits::ResourceLimit = posix_ipc::limits::rlimit_msgqueue().unwrap();
-    let mut raw = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: `raw` is a valid, writable rlimit.
-    let rc = unsafe { libc::getrlimit(libc::RLIMIT_MSGQUEUE, &mut raw) };
-    assert_eq!(rc, 0);
-    // `rlim_t` is 32 bits on 32-bit glibc.
-    #[allow(clippy::useless_conversion)]
-    let conv = |v: libc::rlim_t| (v != libc::RLIM_INFINITY).then(|| u64::from(v));
-    assert_eq!((l.soft, l.hard), (conv(raw.rlim_cur), conv(raw.rlim_max)));
-    // SAFETY: sysconf has no preconditions.
-    let raw_page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    assert_eq!(Ok(page()), usize::try_from(raw_page));
 }

@@ -91,7 +91,7 @@ fn zeroed_iov() -> libc::iovec {
 
 #[test]
 fn descriptors_received_over_a_unix_socket_are_adopted() {
-    const TEST: &str = "descriptors_received_over_a_unix_socket_are_adopted";
+    const TEST: &str = "descriptors::descriptors_received_over_a_unix_socket_are_adopted";
     if let Some(args) = testkit::child_args(TEST) {
         let sock = UnixStream::connect(&args[0]).unwrap();
         let mut fds = receive_fds(&sock).into_iter();

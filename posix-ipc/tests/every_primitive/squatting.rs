@@ -3,7 +3,7 @@
 //! dropped to `nobody` plants one object of each kind; the test (as root)
 //! must refuse them with `ForeignOwner` unless it opts in.
 
-mod support;
+use crate::support;
 
 use std::os::fd::AsFd;
 use std::os::unix::fs::MetadataExt;
@@ -15,6 +15,8 @@ use posix_ipc::{
 };
 
 /// Unlinks the three planted objects when dropped, also when the test fails.
+/// By name, not with `UnlinkOnDrop`: the test must hold no handle of them
+/// while it checks that every refused open closed its own.
 struct Planted {
     sem: String,
     shm: String,
@@ -46,7 +48,7 @@ fn assert_foreign(e: &posix_ipc::Error) {
 
 #[test]
 fn open_or_create_refuses_objects_planted_by_another_user() {
-    const TEST: &str = "open_or_create_refuses_objects_planted_by_another_user";
+    const TEST: &str = "squatting::open_or_create_refuses_objects_planted_by_another_user";
     if let Some(args) = testkit::child_args(TEST) {
         // The squatter: nobody, with a umask that lets mode 0o666 through.
         support::become_nobody();
@@ -84,9 +86,9 @@ fn open_or_create_refuses_objects_planted_by_another_user() {
         return;
     }
     let planted = Planted {
-        sem: testkit::unique_name("squat"),
-        shm: testkit::unique_name("squat"),
-        mq: testkit::unique_name("squat"),
+        sem: crate::support::fresh_name(),
+        shm: crate::support::fresh_name(),
+        mq: crate::support::fresh_name(),
     };
     let out = testkit::spawn_child(TEST, &[&planted.sem, &planted.shm, &planted.mq])
         .wait_success(Duration::from_secs(60));

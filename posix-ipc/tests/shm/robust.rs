@@ -61,7 +61,7 @@ fn lock_or_repair<'a>(mutex: &'a RobustMutex, map: &Mapping) -> MutexGuard<'a> {
 #[test]
 fn four_processes_count_exactly_when_one_is_killed_holding_the_mutex() {
     const TEST: &str = "four_processes_count_exactly_when_one_is_killed_holding_the_mutex";
-    if let Some(args) = testkit::child_args(TEST) {
+    if let Some(args) = testkit::child_args(&format!("robust::{TEST}")) {
         let shm = SharedMemory::open(args[0].as_str()).unwrap();
         let map = shm.map().unwrap();
         let me: usize = args[1].parse().unwrap();
@@ -110,7 +110,7 @@ fn four_processes_count_exactly_when_one_is_killed_holding_the_mutex() {
             } else {
                 "never".to_owned()
             };
-            testkit::spawn_child(TEST, &[&name, &w.to_string(), &at])
+            testkit::spawn_child(&format!("robust::{TEST}"), &[&name, &w.to_string(), &at])
         })
         .collect();
     let holding = map
@@ -161,7 +161,7 @@ const COND: usize = 128;
 #[test]
 fn a_condvar_wait_reacquiring_from_a_killed_holder_reports_owner_died() {
     const TEST: &str = "a_condvar_wait_reacquiring_from_a_killed_holder_reports_owner_died";
-    if let Some(args) = testkit::child_args(TEST) {
+    if let Some(args) = testkit::child_args(&format!("robust::{TEST}")) {
         let shm = SharedMemory::open(args[0].as_str()).unwrap();
         let map = shm.map().unwrap();
         // SAFETY: the parent initialised both before starting this child.
@@ -196,7 +196,10 @@ fn a_condvar_wait_reacquiring_from_a_killed_holder_reports_owner_died() {
     };
     let flag = map.atomic::<AtomicU32>(FLAG).unwrap();
     let mut guard = mutex.lock().unwrap().recover(|| {}).unwrap();
-    let child = testkit::spawn_child(TEST, &[&shm.name().unwrap().to_string()]);
+    let child = testkit::spawn_child(
+        &format!("robust::{TEST}"),
+        &[&shm.name().unwrap().to_string()],
+    );
     std::thread::scope(|s| {
         // Kills the child once it holds the mutex (this thread is then
         // blocked re-acquiring it inside the wait).

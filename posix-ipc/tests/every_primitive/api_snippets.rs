@@ -160,7 +160,7 @@ fn a_queue_converts_into_an_owned_fd() -> posix_ipc::Result<()> {
 #[test]
 fn notify_signal_takes_a_nix_signal() {
     // In a child process: the signal must not interrupt other tests' waits.
-    const TEST: &str = "notify_signal_takes_a_nix_signal";
+    const TEST: &str = "api_snippets::notify_signal_takes_a_nix_signal";
     if testkit::child_args(TEST).is_none() {
         let out = testkit::spawn_child(TEST, &[]).wait_success(Duration::from_secs(30));
         assert!(out.contains("notified"), "{out}");
@@ -203,7 +203,7 @@ fn notify_signal_takes_a_nix_signal() {
 #[test]
 fn io_errors_keep_the_errno() {
     use std::error::Error as _;
-    let err = Semaphore::open(testkit::unique_name("absent")).unwrap_err();
+    let err = Semaphore::open(crate::support::fresh_name()).unwrap_err();
     assert!(err.source().is_some(), "the OS error is the source");
     let io: std::io::Error = err.into();
     assert_eq!(io.raw_os_error(), Some(libc::ENOENT));

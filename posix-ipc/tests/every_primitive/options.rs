@@ -4,45 +4,38 @@
 
 use posix_ipc::{
     ErrorKind, MessageQueue, MessageQueueOptions, Mode, O_CREAT, O_CREX, O_EXCL, Semaphore,
-    SemaphoreOptions, SharedMemory, SharedMemoryOptions, unlink_message_queue, unlink_semaphore,
-    unlink_shared_memory,
+    SemaphoreOptions, SharedMemory, SharedMemoryOptions,
 };
 
-/// Unlinks a name of each kind when dropped, also when the test fails.
-struct Cleanup(String);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let _ = unlink_semaphore(self.0.as_str());
-        let _ = unlink_shared_memory(self.0.as_str());
-        let _ = unlink_message_queue(self.0.as_str());
-    }
-}
-
-fn fresh() -> (String, Cleanup) {
-    let name = testkit::unique_name("opt");
-    (name.clone(), Cleanup(name))
-}
+use crate::support::fresh_name;
 
 /// Runs the same checks on one options type: `$new` makes fresh options,
-/// `$open` opens a name with them and returns `created()`.
+/// `$open` opens a name with them and returns the handle. The first object
+/// created is held in its `UnlinkOnDrop` guard until the end.
 macro_rules! same_semantics {
     ($new:expr, $open:expr) => {{
         let open = $open;
         // flags(O_CREAT).create(false) only opens: nothing is created.
-        let (name, _c) = fresh();
+        let name = fresh_name();
         let e = open($new.flags(O_CREAT).create(false), &name).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
         // flags() replaces: O_CREX, then 0, only opens.
         let e = open($new.flags(O_CREX).flags(0), &name).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
         // create_new wins over create, whatever their order.
-        assert!(open($new.create_new(true).create(false), &name).unwrap());
+        let first = open($new.create_new(true).create(false), &name)
+            .unwrap()
+            .unlink_on_drop();
+        assert!(first.created());
         let e = open($new.create(true).create_new(true), &name).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::AlreadyExists, "{e}");
         // flags(O_CREAT) opens or creates; create_new(false) undoes only itself.
-        assert!(!open($new.flags(O_CREAT), &name).unwrap());
-        assert!(!open($new.create(true).create_new(true).create_new(false), &name).unwrap());
+        assert!(!open($new.flags(O_CREAT), &name).unwrap().created());
+        assert!(
+            !open($new.create(true).create_new(true).create_new(false), &name)
+                .unwrap()
+                .created()
+        );
         // Bad flags and modes are reported by open, as InvalidInput.
         let e = open($new.flags(O_EXCL).create(true), &name).unwrap_err();
         assert!(
@@ -55,16 +48,20 @@ macro_rules! same_semantics {
             "{e}"
         );
         // A later good flags() clears a bad one.
-        assert!(!open($new.flags(O_EXCL).flags(O_CREAT), &name).unwrap());
-        // mode takes a Mode as well as a u32.
-        let (other, _c2) = fresh();
         assert!(
-            open(
-                $new.create_new(true).mode(Mode::new(0o640).unwrap()),
-                &other
-            )
-            .unwrap()
+            !open($new.flags(O_EXCL).flags(O_CREAT), &name)
+                .unwrap()
+                .created()
         );
+        // mode takes a Mode as well as a u32.
+        let other = fresh_name();
+        let second = open(
+            $new.create_new(true).mode(Mode::new(0o640).unwrap()),
+            &other,
+        )
+        .unwrap()
+        .unlink_on_drop();
+        assert!(second.created());
     }};
 }
 
@@ -72,7 +69,7 @@ macro_rules! same_semantics {
 fn semaphore_options_follow_the_shared_rules() {
     same_semantics!(
         SemaphoreOptions::new(),
-        |o: &mut SemaphoreOptions, n: &str| o.open(n).map(|s| s.created())
+        |o: &mut SemaphoreOptions, n: &str| o.open(n)
     );
     assert_eq!(
         format!("{:?}", SemaphoreOptions::default()),
@@ -84,7 +81,7 @@ fn semaphore_options_follow_the_shared_rules() {
 fn shared_memory_options_follow_the_shared_rules() {
     same_semantics!(
         SharedMemoryOptions::new(),
-        |o: &mut SharedMemoryOptions, n: &str| o.open(n).map(|s| s.created())
+        |o: &mut SharedMemoryOptions, n: &str| o.open(n)
     );
     assert_eq!(
         format!("{:?}", SharedMemoryOptions::default()),
@@ -96,11 +93,7 @@ fn shared_memory_options_follow_the_shared_rules() {
 fn message_queue_options_follow_the_shared_rules() {
     same_semantics!(
         MessageQueueOptions::new(),
-        |o: &mut MessageQueueOptions, n: &str| o
-            .max_message_size(16)
-            .max_messages(2)
-            .open(n)
-            .map(|q| q.created())
+        |o: &mut MessageQueueOptions, n: &str| o.max_message_size(16).max_messages(2).open(n)
     );
     assert_eq!(
         format!("{:?}", MessageQueueOptions::default()),
@@ -111,11 +104,17 @@ fn message_queue_options_follow_the_shared_rules() {
 #[test]
 fn modes_given_as_mode_reach_the_object() {
     let mode = Mode::new(0o640).unwrap();
-    let sem = Semaphore::options().mode(mode).create_unique().unwrap();
-    let _c = Cleanup(sem.name().to_string());
+    let sem = Semaphore::options()
+        .mode(mode)
+        .create_unique()
+        .unwrap()
+        .unlink_on_drop();
     assert_eq!(sem.mode().permissions().bits() & 0o700, 0o600);
-    let shm = SharedMemory::options().mode(mode).create_unique().unwrap();
-    let _c2 = Cleanup(shm.name().unwrap().to_string());
+    let shm = SharedMemory::options()
+        .mode(mode)
+        .create_unique()
+        .unwrap()
+        .unlink_on_drop();
     shm.set_mode(Mode::new(0o604).unwrap()).unwrap();
     assert_eq!(shm.mode().unwrap().bits(), 0o604);
     shm.set_mode(0o600).unwrap();
@@ -124,12 +123,13 @@ fn modes_given_as_mode_reach_the_object() {
 
 #[test]
 fn flags_replace_the_message_queue_block_setting() {
-    let (name, _c) = fresh();
+    let name = fresh_name();
     let q = MessageQueue::options()
         .flags(O_CREX | posix_ipc::O_NONBLOCK)
         .max_message_size(8)
         .open(name.as_str())
-        .unwrap();
+        .unwrap()
+        .unlink_on_drop();
     assert!(!q.block().unwrap());
     // A later flags() without O_NONBLOCK replaces it, as block(true) would.
     let q = MessageQueue::options()

@@ -1,13 +1,11 @@
 //! Every bad input and limit error of message queues, and posix_ipc's crashes
 //! (reference §1.11) as typed errors.
 
-mod mqueue_support;
-
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::time::Duration;
 
-use mqueue_support::{fixture, fresh_name};
+use crate::support::{fixture, fresh_name};
 use posix_ipc::{
     ErrorKind, HARD_MSGMAX, HARD_MSGSIZEMAX, MessageQueue, O_CREAT, O_EXCL, O_RDWR, O_TRUNC,
     O_WRONLY, Timeout, limits, unlink_message_queue,
@@ -38,7 +36,7 @@ fn bad_names_are_invalid_input_before_any_call() {
 
 #[test]
 fn neither_read_nor_write_is_rejected() {
-    let (name, _guard) = fresh_name();
+    let name = fresh_name();
     let e = MessageQueue::options()
         .create(true)
         .read(false)
@@ -51,7 +49,7 @@ fn neither_read_nor_write_is_rejected() {
 
 #[test]
 fn bad_flags_are_rejected_with_a_hint() {
-    let (name, _guard) = fresh_name();
+    let name = fresh_name();
     let open = |flags| MessageQueue::options().flags(flags).open(name.as_str());
     let e = open(O_WRONLY).unwrap_err();
     assert!(e.message().contains(".read(true)/.write(true)"), "{e}");
@@ -72,7 +70,7 @@ fn bad_flags_are_rejected_with_a_hint() {
 /// higher bit, and nothing is created.
 #[test]
 fn bad_mode_is_rejected() {
-    let (name, _guard) = fresh_name();
+    let name = fresh_name();
     for bad in [0o4600, 0o2600, 0o1666, 0o10000, u32::MAX] {
         let e = MessageQueue::options()
             .create(true)
@@ -91,7 +89,7 @@ fn bad_mode_is_rejected() {
 
 #[test]
 fn zero_sizes_are_rejected_before_the_call() {
-    let (name, _guard) = fresh_name();
+    let name = fresh_name();
     for (n, size, what) in [(0, 8, "max_messages"), (1, 0, "max_message_size")] {
         let e = MessageQueue::options()
             .create(true)
@@ -118,7 +116,7 @@ fn zero_sizes_are_rejected_before_the_call() {
 fn too_many_messages_names_msg_max_and_how_to_raise_it() {
     // posix_ipc issue #42: "ValueError: Invalid parameter(s)". Above the hard
     // cap, so it fails for root too.
-    let (name, _guard) = fresh_name();
+    let name = fresh_name();
     let n = HARD_MSGMAX + 34_464; // 100_000
     let e = MessageQueue::options()
         .create_new(true)
@@ -144,7 +142,7 @@ fn too_many_messages_names_msg_max_and_how_to_raise_it() {
 
 #[test]
 fn too_large_messages_names_msgsize_max_and_how_to_raise_it() {
-    let (name, _guard) = fresh_name();
+    let name = fresh_name();
     let e = MessageQueue::options()
         .create_new(true)
         .max_messages(1)
@@ -164,7 +162,7 @@ fn too_large_messages_names_msgsize_max_and_how_to_raise_it() {
     }
 }
 
-const RLIMIT_TEST: &str = "rlimit_msgqueue_exhaustion_names_the_limit_and_ulimit_q";
+const RLIMIT_TEST: &str = "errors::rlimit_msgqueue_exhaustion_names_the_limit_and_ulimit_q";
 
 #[test]
 fn rlimit_msgqueue_exhaustion_names_the_limit_and_ulimit_q() {
@@ -203,7 +201,7 @@ fn rlimit_msgqueue_exhaustion_names_the_limit_and_ulimit_q() {
         println!("child saw: {text}");
         return;
     }
-    let (name, _guard) = fresh_name();
+    let name = fresh_name();
     let out = testkit::spawn_child(RLIMIT_TEST, &[&name]).wait_success(Duration::from_secs(60));
     assert!(out.contains("child saw: mq_open"), "{out}");
     assert_eq!(
@@ -214,7 +212,7 @@ fn rlimit_msgqueue_exhaustion_names_the_limit_and_ulimit_q() {
 
 #[test]
 fn priority_above_the_maximum_never_wraps() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     let max = limits::message_priority_max();
     for bad in [max + 1, u32::MAX, 1 << 31] {
         let e = q.send(b"", bad).unwrap_err();
@@ -234,7 +232,7 @@ fn priority_above_the_maximum_never_wraps() {
 fn a_message_longer_than_the_queue_allows_states_the_limit() {
     // posix_ipc prepares "must be no longer than N bytes" but reports "The
     // message is too long" (reference §1.10).
-    let (q, _guard) = fixture();
+    let q = fixture();
     for len in [11, 20_000] {
         let e = q.send(&vec![0; len], 0).unwrap_err();
         assert!(e.is_invalid_input());
@@ -251,7 +249,7 @@ fn a_message_longer_than_the_queue_allows_states_the_limit() {
 
 #[test]
 fn a_short_receive_buffer_states_the_needed_size() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     q.send(b"abc", 0).unwrap();
     let e = q.receive(&mut [0u8; 9]).unwrap_err();
     assert!(e.is_invalid_input());
@@ -268,7 +266,7 @@ fn a_short_receive_buffer_states_the_needed_size() {
 
 #[test]
 fn wrong_direction_is_permission_denied_before_the_call() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     let r = MessageQueue::options()
         .write(false)
         .open(q.name().unwrap())
@@ -292,7 +290,7 @@ fn wrong_direction_is_permission_denied_before_the_call() {
 
 #[test]
 fn a_timeout_too_long_for_the_clock_is_invalid_input() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     let forever_ish = Timeout::After(Duration::MAX);
     assert!(
         q.send_timeout(b"x", 0, forever_ish)
@@ -321,7 +319,7 @@ fn a_timeout_too_long_for_the_clock_is_invalid_input() {
 
 #[test]
 fn missing_and_existing_queues() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     let e = MessageQueue::options()
         .create_new(true)
         .open(q.name().unwrap())
@@ -344,14 +342,15 @@ fn missing_and_existing_queues() {
 /// sizes), for every form of open.
 #[test]
 fn created_tells_whether_this_call_made_it() {
-    let (name, _guard) = fresh_name();
+    let name = fresh_name();
     let open = |o: &mut posix_ipc::MessageQueueOptions| o.open(name.as_str()).unwrap();
     let made = open(
         MessageQueue::options()
             .create(true)
             .max_messages(3)
             .max_message_size(5),
-    );
+    )
+    .unlink_on_drop();
     assert!(made.created());
     let again = open(
         MessageQueue::options()
@@ -368,7 +367,10 @@ fn created_tells_whether_this_call_made_it() {
     made.unlink().unwrap();
     assert!(open(MessageQueue::options().flags(O_CREAT).max_message_size(8)).created());
     made.unlink().unwrap();
-    assert!(MessageQueue::create_new(name.as_str()).unwrap().created());
-    let (unique, _g2) = mqueue_support::unique(1, 8);
+    let last = MessageQueue::create_new(name.as_str())
+        .unwrap()
+        .unlink_on_drop();
+    assert!(last.created());
+    let unique = crate::support::unique(1, 8);
     assert!(unique.created());
 }

@@ -1,19 +1,17 @@
 //! Async send/receive on tokio's readiness (feature `tokio`).
 #![cfg(feature = "tokio")]
 
-mod mqueue_support;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use mqueue_support::sized;
-use posix_ipc::{AsyncMessageQueue, ErrorKind, MessageQueue, Timeout};
+use crate::support::sized;
+use posix_ipc::{ErrorKind, MessageQueue, Timeout};
 
 const LIMIT: Duration = Duration::from_secs(30);
 
 #[tokio::test]
 async fn send_then_receive() {
-    let (q, _guard) = sized(4, 16);
+    let q = sized(4, 16);
     let q = q.into_async().unwrap();
     assert!(
         !q.get_ref().block().unwrap(),
@@ -29,8 +27,8 @@ async fn send_then_receive() {
 
 #[tokio::test]
 async fn receive_waits_for_a_later_send() {
-    let (q, _guard) = sized(4, 16);
-    let q = Arc::new(AsyncMessageQueue::new(q).unwrap());
+    let q = sized(4, 16);
+    let q = Arc::new(q.into_async().unwrap());
     let sender = {
         let q = Arc::clone(&q);
         tokio::spawn(async move {
@@ -48,7 +46,7 @@ async fn receive_waits_for_a_later_send() {
 
 #[tokio::test]
 async fn send_waits_while_the_queue_is_full() {
-    let (q, _guard) = sized(1, 8);
+    let q = sized(1, 8);
     let q = Arc::new(q.into_async().unwrap());
     q.send(b"first", 0).await.unwrap();
     let blocked = {
@@ -70,7 +68,7 @@ async fn send_waits_while_the_queue_is_full() {
 async fn many_messages_through_a_small_queue() {
     // A task and a blocking thread in both directions: every wait is a
     // readiness wait woken by the other side.
-    let (q, _guard) = sized(4, 8);
+    let q = sized(4, 8);
     let blocking = MessageQueue::open(q.name().unwrap()).unwrap();
     let q = Arc::new(q.into_async().unwrap());
     let producer = {
@@ -107,7 +105,7 @@ async fn many_messages_through_a_small_queue() {
 
 #[tokio::test]
 async fn input_errors_return_at_once() {
-    let (q, _guard) = sized(1, 4);
+    let q = sized(1, 4);
     let q = q.into_async().unwrap();
     let e = q.send(b"12345", 0).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
@@ -126,7 +124,7 @@ async fn input_errors_return_at_once() {
 
 #[tokio::test]
 async fn receive_from_another_process() {
-    if let Some(args) = testkit::child_args("receive_from_another_process") {
+    if let Some(args) = testkit::child_args("tokio::receive_from_another_process") {
         let q = MessageQueue::options()
             .read(false)
             .open(args[0].as_str())
@@ -138,9 +136,10 @@ async fn receive_from_another_process() {
         }
         return;
     }
-    let (q, guard) = sized(2, 8);
+    let q = sized(2, 8);
+    let name = q.name().unwrap().to_string();
     let q = q.into_async().unwrap();
-    let child = testkit::spawn_child("receive_from_another_process", &[&guard.0]);
+    let child = testkit::spawn_child("tokio::receive_from_another_process", &[&name]);
     let mut seen = Vec::new();
     let mut buf = [0u8; 8];
     while seen.len() < 100 {
@@ -161,8 +160,9 @@ async fn receive_from_another_process() {
 
 #[tokio::test]
 async fn into_inner_gives_the_queue_back() {
-    let (q, _guard) = sized(1, 8);
-    let q = q.into_async().unwrap().into_inner();
+    // Out of the guard for the round trip, back in it afterwards.
+    let q = sized(1, 8).into_inner();
+    let q = q.into_async().unwrap().into_inner().unlink_on_drop();
     assert!(q.receive_vec().unwrap_err().is_busy());
     q.set_block(true).unwrap();
     assert!(q.block().unwrap());
@@ -193,7 +193,7 @@ fn dup_of(q: &MessageQueue) -> std::os::fd::OwnedFd {
 #[test]
 fn into_async_outside_a_runtime_is_an_error() {
     use std::os::fd::AsRawFd;
-    let (q, _guard) = sized(4, 16);
+    let q = sized(4, 16);
     let dup = dup_of(&q);
     let e = q.into_async().unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Other, "{e}");
@@ -206,7 +206,7 @@ fn into_async_outside_a_runtime_is_an_error() {
 #[test]
 fn into_async_in_a_runtime_without_io_is_an_error() {
     use std::os::fd::AsRawFd;
-    let (q, _guard) = sized(4, 16);
+    let q = sized(4, 16);
     let dup = dup_of(&q);
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
@@ -224,7 +224,7 @@ async fn poll_once<F: std::future::Future + Unpin>(fut: &mut F) -> std::task::Po
 
 #[tokio::test]
 async fn a_cancelled_receive_loses_no_message() {
-    let (q, _guard) = sized(4, 16);
+    let q = sized(4, 16);
     let other = MessageQueue::open(q.name().unwrap()).unwrap();
     let q = q.into_async().unwrap();
     let mut buf = [0u8; 16];
@@ -244,7 +244,7 @@ async fn a_cancelled_receive_loses_no_message() {
 
 #[tokio::test]
 async fn a_cancelled_send_sends_nothing() {
-    let (q, _guard) = sized(1, 8);
+    let q = sized(1, 8);
     let q = q.into_async().unwrap();
     q.send(b"fills", 0).await.unwrap();
     let mut blocked = Box::pin(q.send(b"dropped", 1));
@@ -261,4 +261,53 @@ async fn a_cancelled_send_sends_nothing() {
             .is_busy(),
         "the cancelled send never happened"
     );
+}
+
+// ---- What each method of AsyncMessageQueue documents ----
+
+#[tokio::test]
+async fn new_makes_the_descriptor_non_blocking() {
+    let q = sized(1, 8).into_inner();
+    let q = posix_ipc::AsyncMessageQueue::new(q).unwrap();
+    assert!(!q.get_ref().block().unwrap());
+    q.get_ref().unlink().unwrap();
+}
+
+#[tokio::test]
+async fn send_checks_like_the_blocking_send() {
+    let q = sized(1, 4).into_async().unwrap();
+    q.send(b"abcd", 0).await.unwrap();
+    assert!(q.send(b"abcde", 0).await.unwrap_err().is_invalid_input());
+}
+
+#[tokio::test]
+async fn receive_vec_returns_the_message() {
+    let q = sized(1, 8).into_async().unwrap();
+    q.send(b"vec", 2).await.unwrap();
+    assert_eq!(q.receive_vec().await.unwrap(), (b"vec".to_vec(), 2));
+}
+
+#[tokio::test]
+async fn get_ref_reaches_the_other_methods() {
+    let q = sized(1, 8).into_async().unwrap();
+    assert_eq!(q.get_ref().current_messages().unwrap(), 0);
+}
+
+#[tokio::test]
+async fn descriptors_are_the_queue_s() {
+    use std::os::fd::{AsFd, AsRawFd};
+    let q = sized(1, 8).into_async().unwrap();
+    assert_eq!(q.as_fd().as_raw_fd(), q.get_ref().as_raw_fd());
+    assert!(q.as_raw_fd() >= 0);
+}
+
+#[tokio::test]
+async fn into_async_of_a_bare_queue_sends() {
+    let q = MessageQueue::options()
+        .max_message_size(8)
+        .create_unique()
+        .unwrap();
+    let q = q.into_async().unwrap();
+    q.send(b"x", 0).await.unwrap();
+    q.get_ref().unlink().unwrap();
 }

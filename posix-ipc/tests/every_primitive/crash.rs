@@ -44,7 +44,7 @@ fn wait_for_the_kill() -> ! {
 
 #[test]
 fn a_semaphore_acquired_by_a_killed_process_stays_decremented() {
-    const TEST: &str = "a_semaphore_acquired_by_a_killed_process_stays_decremented";
+    const TEST: &str = "crash::a_semaphore_acquired_by_a_killed_process_stays_decremented";
     if let Some(args) = testkit::child_args(TEST) {
         let sem = Semaphore::open(args[1].as_str()).unwrap();
         match args[0].as_str() {
@@ -62,7 +62,7 @@ fn a_semaphore_acquired_by_a_killed_process_stays_decremented() {
     let sem = Semaphore::options()
         .create_new(true)
         .initial_value(1)
-        .open(testkit::unique_name("crash").as_str())
+        .open(crate::support::fresh_name().as_str())
         .unwrap()
         .unlink_on_drop();
     let name = sem.name().to_string();
@@ -87,7 +87,7 @@ fn a_semaphore_acquired_by_a_killed_process_stays_decremented() {
 
 #[test]
 fn shared_memory_and_its_bytes_outlive_a_process_killed_mid_write() {
-    const TEST: &str = "shared_memory_and_its_bytes_outlive_a_process_killed_mid_write";
+    const TEST: &str = "crash::shared_memory_and_its_bytes_outlive_a_process_killed_mid_write";
     if let Some(args) = testkit::child_args(TEST) {
         let shm = SharedMemory::open(args[0].as_str()).unwrap();
         let map = shm.map().unwrap();
@@ -104,7 +104,7 @@ fn shared_memory_and_its_bytes_outlive_a_process_killed_mid_write() {
     let shm = SharedMemory::options()
         .create_new(true)
         .size(4096)
-        .open(testkit::unique_name("crash").as_str())
+        .open(crate::support::fresh_name().as_str())
         .unwrap()
         .unlink_on_drop();
     let map = shm.map().unwrap();
@@ -127,7 +127,7 @@ fn shared_memory_and_its_bytes_outlive_a_process_killed_mid_write() {
 
 #[test]
 fn messages_sent_by_a_killed_process_stay_queued() {
-    const TEST: &str = "messages_sent_by_a_killed_process_stay_queued";
+    const TEST: &str = "crash::messages_sent_by_a_killed_process_stay_queued";
     if let Some(args) = testkit::child_args(TEST) {
         let q = MessageQueue::open(args[0].as_str()).unwrap();
         for i in 0..4u32 {
@@ -141,7 +141,7 @@ fn messages_sent_by_a_killed_process_stay_queued() {
         .create_new(true)
         .max_messages(4)
         .max_message_size(64)
-        .open(testkit::unique_name("crash").as_str())
+        .open(crate::support::fresh_name().as_str())
         .unwrap()
         .unlink_on_drop();
     let child = testkit::spawn_child(TEST, &[&q.name().unwrap().to_string()]);
@@ -171,7 +171,7 @@ const MUTEX: usize = 64;
 
 #[test]
 fn a_robust_mutex_held_by_a_killed_process_reports_owner_died() {
-    const TEST: &str = "a_robust_mutex_held_by_a_killed_process_reports_owner_died";
+    const TEST: &str = "crash::a_robust_mutex_held_by_a_killed_process_reports_owner_died";
     if let Some(args) = testkit::child_args(TEST) {
         let shm = SharedMemory::open(args[0].as_str()).unwrap();
         let map = shm.map().unwrap();
@@ -191,7 +191,7 @@ fn a_robust_mutex_held_by_a_killed_process_reports_owner_died() {
     let shm = SharedMemory::options()
         .create_new(true)
         .size(4096)
-        .open(testkit::unique_name("crash").as_str())
+        .open(crate::support::fresh_name().as_str())
         .unwrap()
         .unlink_on_drop();
     let map = shm.map().unwrap();

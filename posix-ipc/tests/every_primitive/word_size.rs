@@ -27,23 +27,6 @@ fn time_t_is_32_bits() -> bool {
     std::mem::size_of_val(&ts.tv_sec) == 4
 }
 
-/// Unlinks a POSIX name when dropped, whatever the test made under it.
-struct Names(String);
-
-impl Names {
-    fn new(tag: &str) -> Names {
-        Names(testkit::unique_name(tag))
-    }
-}
-
-impl Drop for Names {
-    fn drop(&mut self) {
-        let _ = posix_ipc::unlink_shared_memory(self.0.as_str());
-        let _ = posix_ipc::unlink_semaphore(self.0.as_str());
-        let _ = posix_ipc::unlink_message_queue(self.0.as_str());
-    }
-}
-
 #[test]
 fn shared_memory_size_limit_is_off_t_max() {
     if off_t_is_32_bits() {
@@ -55,12 +38,12 @@ fn shared_memory_size_limit_is_off_t_max() {
 
 #[test]
 fn sizes_beyond_off_t_are_refused_before_any_call() {
-    let name = Names::new("wsz");
+    let name = crate::support::fresh_name();
     // Just past the limit (2^31 where off_t has 32 bits, 2^63 elsewhere) and
     // the largest size a usize holds. (Sizes are usize, so 2^32, which would
     // wrap to 0 in a 32-bit off_t, cannot even be given on i686.)
     for size in [SHARED_MEMORY_SIZE_MAX + 1, usize::MAX] {
-        let e = SharedMemory::create_new(name.0.as_str(), size).unwrap_err();
+        let e = SharedMemory::create_new(name.as_str(), size).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput, "{size}: {e}");
         assert!(e.message().contains(&size.to_string()), "{e}");
         assert!(
@@ -68,14 +51,16 @@ fn sizes_beyond_off_t_are_refused_before_any_call() {
             "{e}"
         );
         assert!(
-            SharedMemory::open(name.0.as_str())
+            SharedMemory::open(name.as_str())
                 .unwrap_err()
                 .is_existential(),
             "{size}: nothing may be created"
         );
     }
     // Resizing an existing object: refused, the object keeps its size.
-    let shm = SharedMemory::create_new(name.0.as_str(), 4096).unwrap();
+    let shm = SharedMemory::create_new(name.as_str(), 4096)
+        .unwrap()
+        .unlink_on_drop();
     let e = shm.set_len(SHARED_MEMORY_SIZE_MAX + 1).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
     let e = shm.set_len(usize::MAX).unwrap_err();
@@ -91,7 +76,7 @@ fn sizes_beyond_off_t_are_refused_before_any_call() {
 
 #[test]
 fn queue_sizes_beyond_the_kernels_long_are_refused() {
-    let name = Names::new("wmq");
+    let name = crate::support::fresh_name();
     // `mq_attr` holds `long`s: 2^31 does not fit on 32-bit targets.
     let mut too_big = vec![usize::MAX];
     if let Some(past_long) = usize::try_from(libc::c_long::MAX)
@@ -106,7 +91,7 @@ fn queue_sizes_beyond_the_kernels_long_are_refused() {
                 .create_new(true)
                 .max_messages(messages)
                 .max_message_size(size)
-                .open(name.0.as_str())
+                .open(name.as_str())
                 .unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidInput, "{messages}×{size}: {e}");
             assert!(
@@ -116,7 +101,7 @@ fn queue_sizes_beyond_the_kernels_long_are_refused() {
         }
     }
     assert!(
-        MessageQueue::open(name.0.as_str())
+        MessageQueue::open(name.as_str())
             .unwrap_err()
             .is_existential()
     );
@@ -144,12 +129,13 @@ fn timeout_just_before_2038() -> Duration {
 
 #[test]
 fn semaphore_timeouts_at_the_32_bit_boundary() {
-    let name = Names::new("wsem");
+    let name = crate::support::fresh_name();
     let sem = Semaphore::options()
         .create_new(true)
         .initial_value(1)
-        .open(name.0.as_str())
-        .unwrap();
+        .open(name.as_str())
+        .unwrap()
+        .unlink_on_drop();
     // A deadline that fits is accepted (the value is 1: no waiting).
     sem.acquire(Timeout::After(timeout_just_before_2038()))
         .unwrap();
@@ -164,13 +150,14 @@ fn semaphore_timeouts_at_the_32_bit_boundary() {
 
 #[test]
 fn queue_timeouts_at_the_32_bit_boundary() {
-    let name = Names::new("wmqt");
+    let name = crate::support::fresh_name();
     let q = MessageQueue::options()
         .create_new(true)
         .max_messages(1)
         .max_message_size(8)
-        .open(name.0.as_str())
-        .unwrap();
+        .open(name.as_str())
+        .unwrap()
+        .unlink_on_drop();
     q.send_timeout(b"x", 0, Timeout::After(timeout_just_before_2038()))
         .unwrap();
     let mut buf = [0u8; 8];

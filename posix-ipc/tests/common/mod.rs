@@ -1,5 +1,6 @@
-//! Helpers for the tests that run a child process as another user or expect
-//! a child to die of a signal.
+//! Helpers shared by the test binaries (each primitive's support module
+//! re-exports them): children that run as another user or must die of a
+//! signal, descriptors and mappings of a file, a private `/dev/shm`.
 #![allow(dead_code)]
 
 use std::os::unix::fs::MetadataExt;
@@ -13,6 +14,54 @@ pub(crate) const NOBODY: u32 = 65534;
 pub(crate) fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
     unsafe { libc::geteuid() == 0 }
+}
+
+/// The process umask, read without changing it (another thread's objects
+/// would be created under a changed one).
+pub(crate) fn umask() -> u32 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("Umask:"))
+        .expect("Umask: line");
+    u32::from_str_radix(line.split_whitespace().nth(1).expect("a value"), 8).expect("octal")
+}
+
+/// Asserts that the porting predicates of `e` say what its kind says, and
+/// nothing else: `is_permissions` only for `PermissionDenied` and
+/// `ForeignOwner`, `is_signal` only for `Interrupted`, `is_existential`
+/// only for `NotFound`, `AlreadyExists` and `Removed`, `is_busy` only for
+/// `WouldBlock`, `TimedOut` and `Busy`, `is_invalid_input` only for
+/// `InvalidInput`.
+pub(crate) fn assert_error_groups(e: &posix_ipc::Error) {
+    use posix_ipc::ErrorKind as K;
+    let kind = e.kind();
+    let expect = [
+        (
+            "is_permissions",
+            e.is_permissions(),
+            matches!(kind, K::PermissionDenied | K::ForeignOwner),
+        ),
+        ("is_signal", e.is_signal(), kind == K::Interrupted),
+        (
+            "is_existential",
+            e.is_existential(),
+            matches!(kind, K::NotFound | K::AlreadyExists | K::Removed),
+        ),
+        (
+            "is_busy",
+            e.is_busy(),
+            matches!(kind, K::WouldBlock | K::TimedOut | K::Busy),
+        ),
+        (
+            "is_invalid_input",
+            e.is_invalid_input(),
+            kind == K::InvalidInput,
+        ),
+    ];
+    for (predicate, got, want) in expect {
+        assert_eq!(got, want, "{predicate}() of a {kind:?} error: {e}");
+    }
 }
 
 /// Says loudly that a test did not run, and why.

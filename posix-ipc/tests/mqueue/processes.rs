@@ -2,13 +2,11 @@
 //! many messages checked one by one, notification ownership across processes,
 //! and `poll` readiness.
 
-mod mqueue_support;
-
 use std::os::fd::AsFd;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use mqueue_support::sized;
+use crate::support::{self, sized};
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use posix_ipc::{ErrorKind, MessageQueue, Timeout, limits};
 
@@ -25,7 +23,7 @@ fn message(i: u32, out: &mut Vec<u8>) {
 #[test]
 fn producer_process_consumer_process_every_message_checked() {
     if let Some(args) =
-        testkit::child_args("producer_process_consumer_process_every_message_checked")
+        testkit::child_args("processes::producer_process_consumer_process_every_message_checked")
     {
         let q = MessageQueue::options()
             .read(false)
@@ -39,10 +37,10 @@ fn producer_process_consumer_process_every_message_checked() {
         }
         return;
     }
-    let (q, guard) = sized(10, 64);
+    let q = sized(10, 64);
     let child = testkit::spawn_child(
-        "producer_process_consumer_process_every_message_checked",
-        &[&guard.0],
+        "processes::producer_process_consumer_process_every_message_checked",
+        &[&q.name().unwrap().to_string()],
     );
     let mut buf = [0u8; 64];
     let mut expect = Vec::new();
@@ -60,7 +58,9 @@ fn producer_process_consumer_process_every_message_checked() {
 
 #[test]
 fn priorities_order_messages_from_another_process() {
-    if let Some(args) = testkit::child_args("priorities_order_messages_from_another_process") {
+    if let Some(args) =
+        testkit::child_args("processes::priorities_order_messages_from_another_process")
+    {
         let q = MessageQueue::options()
             .read(false)
             .open(args[0].as_str())
@@ -70,10 +70,10 @@ fn priorities_order_messages_from_another_process() {
         }
         return;
     }
-    let (q, guard) = sized(10, 8);
+    let q = sized(10, 8);
     testkit::spawn_child(
-        "priorities_order_messages_from_another_process",
-        &[&guard.0],
+        "processes::priorities_order_messages_from_another_process",
+        &[&q.name().unwrap().to_string()],
     )
     .wait_success(LIMIT);
     let mut got = Vec::new();
@@ -87,7 +87,7 @@ fn priorities_order_messages_from_another_process() {
 #[test]
 fn another_process_gets_busy_while_this_one_is_registered() {
     if let Some(args) =
-        testkit::child_args("another_process_gets_busy_while_this_one_is_registered")
+        testkit::child_args("processes::another_process_gets_busy_while_this_one_is_registered")
     {
         let q = MessageQueue::open(args[0].as_str()).unwrap();
         let e = q.notify_signal(limits::user_signal_min()).unwrap_err();
@@ -101,12 +101,12 @@ fn another_process_gets_busy_while_this_one_is_registered() {
         println!("child saw Busy");
         return;
     }
-    let (q, guard) = sized(4, 8);
+    let q = sized(4, 8);
     let (tx, rx) = mpsc::channel();
     q.notify_callback(move || tx.send(()).unwrap()).unwrap();
     let out = testkit::spawn_child(
-        "another_process_gets_busy_while_this_one_is_registered",
-        &[&guard.0],
+        "processes::another_process_gets_busy_while_this_one_is_registered",
+        &[&q.name().unwrap().to_string()],
     )
     .wait_success(LIMIT);
     assert!(out.contains("child saw Busy"), "{out}");
@@ -117,7 +117,9 @@ fn another_process_gets_busy_while_this_one_is_registered() {
 
 #[test]
 fn a_registration_ends_with_the_process_that_held_it() {
-    if let Some(args) = testkit::child_args("a_registration_ends_with_the_process_that_held_it") {
+    if let Some(args) =
+        testkit::child_args("processes::a_registration_ends_with_the_process_that_held_it")
+    {
         let q = MessageQueue::open(args[0].as_str()).unwrap();
         q.notify_callback(|| {}).unwrap();
         // Never close the descriptor: the registration must end with the process.
@@ -131,12 +133,16 @@ fn a_registration_ends_with_the_process_that_held_it() {
         assert_eq!(msg, b"done");
         return;
     }
-    let (q, guard) = sized(4, 8);
-    let (to_parent, to_parent_guard) = sized(1, 16);
-    let (to_child, to_child_guard) = sized(1, 16);
+    let q = sized(4, 8);
+    let to_parent = sized(1, 16);
+    let to_child = sized(1, 16);
     let child = testkit::spawn_child(
-        "a_registration_ends_with_the_process_that_held_it",
-        &[&guard.0, &to_parent_guard.0, &to_child_guard.0],
+        "processes::a_registration_ends_with_the_process_that_held_it",
+        &[
+            &q.name().unwrap().to_string(),
+            &to_parent.name().unwrap().to_string(),
+            &to_child.name().unwrap().to_string(),
+        ],
     );
     let (msg, _) = to_parent
         .receive_vec_timeout(Timeout::After(Duration::from_secs(30)))
@@ -164,7 +170,7 @@ fn ready(q: &MessageQueue, flags: PollFlags, timeout: PollTimeout) -> PollFlags 
 
 #[test]
 fn poll_reports_readable_and_writable() {
-    let (q, _guard) = sized(2, 8);
+    let q = sized(2, 8);
     let both = PollFlags::POLLIN | PollFlags::POLLOUT;
     assert_eq!(ready(&q, both, PollTimeout::ZERO), PollFlags::POLLOUT);
     q.send(b"1", 0).unwrap();
@@ -176,7 +182,7 @@ fn poll_reports_readable_and_writable() {
 
 #[test]
 fn poll_wakes_when_another_process_sends() {
-    if let Some(args) = testkit::child_args("poll_wakes_when_another_process_sends") {
+    if let Some(args) = testkit::child_args("processes::poll_wakes_when_another_process_sends") {
         let q = MessageQueue::options()
             .read(false)
             .open(args[0].as_str())
@@ -185,9 +191,12 @@ fn poll_wakes_when_another_process_sends() {
         q.send(b"from child", 3).unwrap();
         return;
     }
-    let (q, guard) = sized(2, 16);
+    let q = sized(2, 16);
     q.set_block(false).unwrap();
-    let child = testkit::spawn_child("poll_wakes_when_another_process_sends", &[&guard.0]);
+    let child = testkit::spawn_child(
+        "processes::poll_wakes_when_another_process_sends",
+        &[&q.name().unwrap().to_string()],
+    );
     let revents = ready(&q, PollFlags::POLLIN, PollTimeout::from(20_000u16));
     assert_eq!(revents, PollFlags::POLLIN);
     assert_eq!(
@@ -195,4 +204,93 @@ fn poll_wakes_when_another_process_sends() {
         (b"from child".to_vec(), 3)
     );
     child.wait_success(LIMIT);
+}
+
+/// The mode given when creating is the queue's mode, exactly. Checked as
+/// `nobody`, since root opens anything whatever the mode: root's 0o600
+/// queue is refused to nobody even for receiving, a 0o644 one can be
+/// received from but not sent to.
+#[test]
+fn created_modes_are_exact_for_another_user() {
+    const TEST: &str = "processes::created_modes_are_exact_for_another_user";
+    if let Some(args) = testkit::child_args(TEST) {
+        support::become_nobody();
+        let (private, readable) = (args[0].as_str(), args[1].as_str());
+        let receive_only = |name| MessageQueue::options().write(false).open(name);
+        let e = receive_only(private).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::PermissionDenied, "0o600: {e}");
+        support::assert_error_groups(&e);
+        let e = MessageQueue::options()
+            .read(false)
+            .open(readable)
+            .unwrap_err();
+        assert_eq!(
+            e.kind(),
+            ErrorKind::PermissionDenied,
+            "0o644 for sending: {e}"
+        );
+        support::assert_error_groups(&e);
+        let q = receive_only(readable).unwrap();
+        assert_eq!(q.receive_vec().unwrap(), (b"0644".to_vec(), 0));
+        println!("modes-exact");
+        return;
+    }
+    if !support::is_root() {
+        support::skip(TEST, "needs root to start the child as uid 65534");
+        return;
+    }
+    if support::umask() & 0o044 != 0 {
+        support::skip(TEST, "the umask takes away the read bits this test needs");
+        return;
+    }
+    let private = support::create(
+        MessageQueue::options()
+            .mode(0o600)
+            .max_messages(1)
+            .max_message_size(8),
+    );
+    let readable = support::create(
+        MessageQueue::options()
+            .mode(0o644)
+            .max_messages(1)
+            .max_message_size(8),
+    );
+    assert_eq!(private.mode().unwrap().bits(), 0o600);
+    assert_eq!(readable.mode().unwrap().bits(), 0o644);
+    readable.send(b"0644", 0).unwrap();
+    let out = testkit::spawn_child(
+        TEST,
+        &[
+            &private.name().unwrap().to_string(),
+            &readable.name().unwrap().to_string(),
+        ],
+    )
+    .wait_success(LIMIT);
+    assert!(out.contains("modes-exact"), "{out}");
+}
+
+/// The porting predicates of the errors queues build say what the kind
+/// says, and nothing else.
+#[test]
+fn error_predicates_match_the_kind() {
+    let q = sized(1, 8);
+    let name = q.name().unwrap();
+    let receiver = MessageQueue::options().write(false).open(name).unwrap();
+    q.send(b"full", 0).unwrap();
+    let mut buf = [0u8; 8];
+    let errors = [
+        MessageQueue::create_new(name).unwrap_err(),
+        MessageQueue::open(support::fresh_name().as_str()).unwrap_err(),
+        MessageQueue::open("no-slash").unwrap_err(),
+        q.send_timeout(b"x", 0, Timeout::Immediate).unwrap_err(),
+        q.send_timeout(b"x", 0, Duration::from_millis(5))
+            .unwrap_err(),
+        receiver.send(b"x", 0).unwrap_err(),
+        q.receive(&mut buf[..2]).unwrap_err(),
+        q.notify_signal(0).unwrap_err(),
+    ];
+    for e in &errors {
+        support::assert_error_groups(e);
+    }
+    assert!(errors[5].is_permissions() && !errors[5].is_signal());
 }

@@ -1,9 +1,7 @@
 //! posix_ipc 1.3.2's `test_message_queues.py` (44 tests) and the message-queue
 //! tests of `test_module.py`, translated. Test names keep the Python names.
-//! The four signal notification tests live in `mqueue_signal.rs` (they install
+//! The four signal notification tests live in `tests/signals.rs` (they install
 //! process-wide signal handlers).
-
-mod mqueue_support;
 
 use std::ffi::{CString, OsStr};
 use std::os::fd::{AsFd, AsRawFd};
@@ -11,7 +9,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::sync::{Arc, Weak, mpsc};
 use std::time::{Duration, Instant};
 
-use mqueue_support::{fixture, fresh_name, sized, unique};
+use crate::support::{Queue, fixture, fresh_name, sized, unique};
 use posix_ipc::{ErrorKind, MessageQueue, O_CREAT, O_CREX, O_NONBLOCK, Timeout, limits};
 
 const TIMEOUT: Duration = Duration::from_millis(300);
@@ -43,10 +41,10 @@ fn recv(q: &MessageQueue) -> (Vec<u8>, u32) {
 
 #[test]
 fn test_unlink_message_queue() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     posix_ipc::unlink_message_queue(q.name().unwrap()).unwrap();
     let name = q.name().unwrap().clone();
-    q.close().unwrap();
+    q.into_inner().close().unwrap();
     let e = MessageQueue::open(&name).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound);
     assert!(e.is_existential());
@@ -54,7 +52,7 @@ fn test_unlink_message_queue() {
 
 #[test]
 fn test_constant_queue_priority_max() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     let max = limits::message_priority_max();
     assert_eq!(max, limits::mq_prio_max() - 1);
     let mut buf = [0u8; 10];
@@ -71,14 +69,14 @@ fn test_constant_queue_priority_max() {
 
 #[test]
 fn test_no_flags() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     let same = MessageQueue::open(q.name().unwrap()).unwrap();
     assert_eq!(same.name(), q.name());
 }
 
 #[test]
 fn test_o_creat_existing() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     let same = MessageQueue::options()
         .flags(O_CREAT)
         .open(q.name().unwrap())
@@ -90,7 +88,7 @@ fn test_o_creat_existing() {
 
 #[test]
 fn test_o_creat_new() {
-    let (name, _guard) = fresh_name();
+    let name = fresh_name();
     assert_eq!(
         MessageQueue::open(name.as_str()).unwrap_err().kind(),
         ErrorKind::NotFound
@@ -99,13 +97,14 @@ fn test_o_creat_new() {
         .flags(O_CREAT)
         .max_message_size(10)
         .open(name.as_str())
-        .unwrap();
+        .unwrap()
+        .unlink_on_drop();
     assert_eq!(q.name().unwrap().to_str(), Some(name.as_str()));
 }
 
 #[test]
 fn test_o_crex() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     let e = MessageQueue::options()
         .flags(O_CREX)
         .open(q.name().unwrap())
@@ -116,7 +115,7 @@ fn test_o_crex() {
 
 #[test]
 fn test_randomly_generated_name() {
-    let (q, _guard) = unique(10, 10);
+    let q = unique(10, 10);
     let name = q.name().unwrap().as_bytes();
     assert!(name.starts_with(b"/"));
     assert!(name.len() >= 2);
@@ -125,13 +124,14 @@ fn test_randomly_generated_name() {
 
 #[test]
 fn test_name_as_bytes() {
-    let (name, _guard) = fresh_name();
+    let name = fresh_name();
     let bytes = OsStr::from_bytes(name.as_bytes());
     let q = MessageQueue::options()
         .create_new(true)
         .max_message_size(10)
         .open(bytes)
-        .unwrap();
+        .unwrap()
+        .unlink_on_drop();
     assert_eq!(q.name().unwrap().as_bytes(), name.as_bytes());
     let c = CString::new(name.clone()).unwrap();
     assert_eq!(MessageQueue::open(c.as_c_str()).unwrap().name(), q.name());
@@ -139,7 +139,7 @@ fn test_name_as_bytes() {
 
 #[test]
 fn test_max_messages() {
-    let (q, _guard) = sized(1, 10);
+    let q = sized(1, 10);
     q.send(b"", 0).unwrap();
     let e = q.send_timeout(b"", 0, Timeout::Immediate).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::WouldBlock);
@@ -148,7 +148,7 @@ fn test_max_messages() {
 
 #[test]
 fn test_max_message_size() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     let e = q.send(&[b' '; 11], 0).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
     assert!(e.message().contains("at most 10 bytes"), "{e}");
@@ -156,13 +156,14 @@ fn test_max_message_size() {
 
 #[test]
 fn test_read_flag_new_queue() {
-    let (name, _guard) = fresh_name();
+    let name = fresh_name();
     let q = MessageQueue::options()
         .create_new(true)
         .max_message_size(10)
         .read(false)
         .open(name.as_str())
-        .unwrap();
+        .unwrap()
+        .unlink_on_drop();
     q.send(b"foo", 0).unwrap();
     let e = q.receive_vec_timeout(Timeout::Immediate).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::PermissionDenied);
@@ -171,7 +172,7 @@ fn test_read_flag_new_queue() {
 
 #[test]
 fn test_read_flag_existing_queue() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     let w = MessageQueue::options()
         .read(false)
         .open(q.name().unwrap())
@@ -184,13 +185,14 @@ fn test_read_flag_existing_queue() {
 
 #[test]
 fn test_write_flag_new_queue() {
-    let (name, _guard) = fresh_name();
+    let name = fresh_name();
     let q = MessageQueue::options()
         .create_new(true)
         .max_message_size(10)
         .write(false)
         .open(name.as_str())
-        .unwrap();
+        .unwrap()
+        .unlink_on_drop();
     let e = q.send(b"foo", 0).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::PermissionDenied);
     assert!(e.message().contains("not open for writing"), "{e}");
@@ -198,7 +200,7 @@ fn test_write_flag_new_queue() {
 
 #[test]
 fn test_write_flag_existing_queue() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     let r = MessageQueue::options()
         .write(false)
         .open(q.name().unwrap())
@@ -210,7 +212,7 @@ fn test_write_flag_existing_queue() {
 
 #[test]
 fn test_kwargs() {
-    let (name, _guard) = fresh_name();
+    let name = fresh_name();
     let q = MessageQueue::options()
         .flags(O_CREX)
         .mode(0o600)
@@ -219,7 +221,8 @@ fn test_kwargs() {
         .read(true)
         .write(true)
         .open(name.as_str())
-        .unwrap();
+        .unwrap()
+        .unlink_on_drop();
     assert_eq!((q.max_messages(), q.max_message_size()), (1, 256));
     assert!(q.can_read() && q.can_write());
 }
@@ -228,14 +231,14 @@ fn test_kwargs() {
 
 #[test]
 fn test_send() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     q.send(b"foo", 0).unwrap();
     assert_eq!(q.current_messages().unwrap(), 1);
 }
 
 #[test]
 fn test_send_timeout_keyword() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     fill(&q);
     let e = q
         .send_timeout(b"foo", 0, Timeout::After(Duration::ZERO))
@@ -245,7 +248,7 @@ fn test_send_timeout_keyword() {
 
 #[test]
 fn test_send_timeout_positional() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     fill(&q);
     let e = q.send_timeout(b"foo", 0, Timeout::Immediate).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::WouldBlock);
@@ -255,14 +258,14 @@ fn test_send_timeout_positional() {
 
 #[test]
 fn test_send_timeout_zero_success() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     q.send_timeout(b"foo", 0, Timeout::Immediate).unwrap();
     assert_eq!(recv(&q).0, b"foo");
 }
 
 #[test]
 fn test_send_timeout_zero_fails() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     fill(&q);
     let start = Instant::now();
     assert!(
@@ -275,7 +278,7 @@ fn test_send_timeout_zero_fails() {
 
 #[test]
 fn test_send_nonzero_timeout() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     fill(&q);
     let start = Instant::now();
     let e = q
@@ -288,14 +291,14 @@ fn test_send_nonzero_timeout() {
 
 #[test]
 fn test_send_priority_default() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     q.send(b"foo", 0).unwrap();
     assert_eq!(recv(&q), (b"foo".to_vec(), 0));
 }
 
 #[test]
 fn test_send_fifo_default() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     for c in b"abcdefg" {
         q.send(&[*c], 0).unwrap();
     }
@@ -305,7 +308,7 @@ fn test_send_fifo_default() {
 
 #[test]
 fn test_send_priority() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     for p in [1, 3, 2] {
         q.send(p.to_string().as_bytes(), p).unwrap();
     }
@@ -315,21 +318,21 @@ fn test_send_priority() {
 
 #[test]
 fn test_send_priority_keyword() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     q.send(b"foo", 42).unwrap();
     assert_eq!(recv(&q), (b"foo".to_vec(), 42));
 }
 
 #[test]
 fn test_send_priority_positional() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     q.send_timeout(b"foo", 42, Timeout::Immediate).unwrap();
     assert_eq!(recv(&q), (b"foo".to_vec(), 42));
 }
 
 #[test]
 fn test_send_kwargs() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     q.send_timeout(b"foo", 0, Timeout::from_secs_f64(0.0).unwrap())
         .unwrap();
     assert_eq!(recv(&q), (b"foo".to_vec(), 0));
@@ -337,7 +340,7 @@ fn test_send_kwargs() {
 
 #[test]
 fn test_receive() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     q.send(b"foo", 3).unwrap();
     let mut buf = [0u8; 10];
     let (n, p) = q.receive(&mut buf).unwrap();
@@ -346,7 +349,7 @@ fn test_receive() {
 
 #[test]
 fn test_receive_timeout_positional() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     let mut buf = [0u8; 10];
     let e = q.receive_timeout(&mut buf, Timeout::Immediate).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::WouldBlock);
@@ -356,7 +359,7 @@ fn test_receive_timeout_positional() {
 
 #[test]
 fn test_receive_nonzero_timeout() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     let mut buf = [0u8; 10];
     let start = Instant::now();
     let e = q
@@ -369,7 +372,7 @@ fn test_receive_nonzero_timeout() {
 
 #[test]
 fn test_receive_max_length() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     q.send(b"0123456789", 0).unwrap();
     let mut buf = [0u8; 10];
     let (n, _) = q.receive(&mut buf).unwrap();
@@ -384,7 +387,7 @@ fn test_receive_max_length() {
 
 #[test]
 fn test_request_notification_threaded_one_shot() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     let (tx, rx) = mpsc::channel();
     q.notify_callback(move || tx.send(std::thread::current().id()).unwrap())
         .unwrap();
@@ -401,8 +404,8 @@ fn test_request_notification_threaded_one_shot() {
     );
 }
 
-fn arm(q: &Arc<MessageQueue>, tx: mpsc::Sender<u32>, round: u32) {
-    let weak: Weak<MessageQueue> = Arc::downgrade(q);
+fn arm(q: &Arc<Queue>, tx: mpsc::Sender<u32>, round: u32) {
+    let weak: Weak<Queue> = Arc::downgrade(q);
     q.notify_callback(move || {
         if let Some(q) = weak.upgrade() {
             // Re-arm first, then report, so the next send is always seen.
@@ -415,7 +418,7 @@ fn arm(q: &Arc<MessageQueue>, tx: mpsc::Sender<u32>, round: u32) {
 
 #[test]
 fn test_request_notification_threaded_rearm() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     let q = Arc::new(q);
     let (tx, rx) = mpsc::channel();
     arm(&q, tx, 0);
@@ -431,10 +434,10 @@ fn test_request_notification_threaded_rearm() {
 
 #[test]
 fn test_close_and_unlink() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     let name = q.name().unwrap().clone();
     q.unlink().unwrap();
-    q.close().unwrap();
+    q.into_inner().close().unwrap();
     assert_eq!(
         MessageQueue::open(&name).unwrap_err().kind(),
         ErrorKind::NotFound
@@ -446,39 +449,39 @@ fn test_close_and_unlink() {
 
 #[test]
 fn test_property_name() {
-    let (q, guard) = fixture();
+    let q = fixture();
     assert!(q.name().unwrap().as_bytes().starts_with(b"/"));
     assert!(q.name().unwrap().as_bytes().len() >= 2);
-    assert_eq!(q.name().unwrap().to_string(), guard.0);
+    assert!(q.name().unwrap().to_string().starts_with("/ipcrs-mq-"));
 }
 
 #[test]
 fn test_property_mqd() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     assert!(q.as_raw_fd() >= 0);
 }
 
 #[test]
 fn test_fileno() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     assert_eq!(q.as_fd().as_raw_fd(), q.as_raw_fd());
 }
 
 #[test]
 fn test_property_max_messages() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     assert_eq!(q.max_messages(), 10);
 }
 
 #[test]
 fn test_property_max_message_size() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     assert_eq!(q.max_message_size(), 10);
 }
 
 #[test]
 fn test_property_current_messages() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     assert_eq!(q.current_messages().unwrap(), 0);
     q.send(b"", 0).unwrap();
     assert_eq!(q.current_messages().unwrap(), 1);
@@ -495,7 +498,7 @@ fn test_property_current_messages() {
 
 #[test]
 fn test_block_flag_default_value_and_writability() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     assert!(q.block().unwrap());
     q.set_block(false).unwrap();
     assert!(!q.block().unwrap());
@@ -505,7 +508,7 @@ fn test_block_flag_default_value_and_writability() {
 
 #[test]
 fn test_block_flag_false() {
-    let (q, _guard) = sized(3, 10);
+    let q = sized(3, 10);
     q.set_block(false).unwrap();
     let mut buf = [0u8; 10];
     let start = Instant::now();
@@ -525,7 +528,7 @@ fn test_block_flag_false() {
 
 #[test]
 fn block_is_per_descriptor_and_o_nonblock_flag_works() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     let nb = MessageQueue::options()
         .flags(O_NONBLOCK)
         .open(q.name().unwrap())
@@ -542,7 +545,7 @@ fn block_is_per_descriptor_and_o_nonblock_flag_works() {
 
 #[test]
 fn mode_is_the_real_mode_and_debug_is_like_repr() {
-    let (name, _guard) = fresh_name();
+    let name = fresh_name();
     let q = MessageQueue::options()
         .create_new(true)
         .mode(0o640)
@@ -550,7 +553,8 @@ fn mode_is_the_real_mode_and_debug_is_like_repr() {
         .max_message_size(16)
         .write(false)
         .open(name.as_str())
-        .unwrap();
+        .unwrap()
+        .unlink_on_drop();
     let umask = nix::sys::stat::umask(nix::sys::stat::Mode::empty());
     nix::sys::stat::umask(umask);
     assert_eq!(q.mode().unwrap().bits(), 0o640 & !umask.bits());
@@ -571,7 +575,7 @@ fn mode_is_the_real_mode_and_debug_is_like_repr() {
 
 #[test]
 fn creat_on_existing_queue_keeps_its_attributes() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     let other = MessageQueue::options()
         .create(true)
         .max_messages(3)
@@ -584,8 +588,10 @@ fn creat_on_existing_queue_keeps_its_attributes() {
 #[test]
 fn default_sizes_are_the_kernel_defaults() {
     let l = limits::message_queue_limits().unwrap();
-    let (name, _guard) = fresh_name();
-    let q = MessageQueue::create(name.as_str()).unwrap();
+    let name = fresh_name();
+    let q = MessageQueue::create(name.as_str())
+        .unwrap()
+        .unlink_on_drop();
     let expect = |d: u64, m: u64| usize::try_from(d.min(m)).unwrap();
     assert_eq!(q.max_messages(), expect(l.msg_default, l.msg_max));
     assert_eq!(
@@ -593,19 +599,20 @@ fn default_sizes_are_the_kernel_defaults() {
         expect(l.msgsize_default, l.msgsize_max)
     );
     drop(q);
-    let (name, _guard2) = fresh_name();
+    let name = fresh_name();
     let q = MessageQueue::options()
         .create(true)
         .max_message_size(7)
         .open(name.as_str())
-        .unwrap();
+        .unwrap()
+        .unlink_on_drop();
     assert_eq!(q.max_messages(), expect(l.msg_default, l.msg_max));
     assert_eq!(q.max_message_size(), 7);
 }
 
 #[test]
 fn empty_and_binary_messages_round_trip() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     q.send(b"", 5).unwrap();
     q.send(b"a\0b\xff", 4).unwrap();
     q.send("hé".as_bytes(), 3).unwrap();
@@ -616,7 +623,7 @@ fn empty_and_binary_messages_round_trip() {
 
 #[test]
 fn threads_share_one_handle() {
-    let (q, _guard) = sized(4, 8);
+    let q = sized(4, 8);
     let q = Arc::new(q);
     let sender = {
         let q = Arc::clone(&q);

@@ -1,20 +1,18 @@
 //! Callback notifications: cancelling, replacing, panics, and dropping a queue
 //! with a pending or running callback.
 
-mod mqueue_support;
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, mpsc};
 use std::time::Duration;
 
-use mqueue_support::{fixture, sized};
+use crate::support::{fixture, sized};
 use posix_ipc::{ErrorKind, MessageQueue, Timeout};
 
 const QUIET: Duration = Duration::from_millis(200);
 
 #[test]
 fn cancel_stops_the_callback_and_drops_it() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     let alive = Arc::new(());
     let held = Arc::clone(&alive);
     let (tx, rx) = mpsc::channel::<()>();
@@ -45,7 +43,7 @@ fn panic_in_callback(q: &MessageQueue, text: &'static str) {
 
 #[test]
 fn a_panicking_callback_is_reported_by_the_next_registration() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     panic_in_callback(&q, "callback failed on purpose");
     // The panic is recorded right after it unwinds; the next registration
     // reports it instead of registering.
@@ -69,7 +67,7 @@ fn a_panicking_callback_is_reported_by_the_next_registration() {
 
 #[test]
 fn take_notification_panic_and_cancel_report_the_panic() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     panic_in_callback(&q, "first");
     let mut text = None;
     assert!(testkit::eventually(Duration::from_secs(5), || {
@@ -90,7 +88,7 @@ fn take_notification_panic_and_cancel_report_the_panic() {
 
 #[test]
 fn a_str_panic_payload_is_kept_too() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     let (tx, rx) = mpsc::channel();
     q.notify_callback(move || {
         tx.send(()).unwrap();
@@ -109,7 +107,7 @@ fn a_str_panic_payload_is_kept_too() {
 
 #[test]
 fn dropping_a_queue_with_a_pending_callback_is_safe() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     let name = q.name().unwrap().clone();
     let runs = Arc::new(AtomicUsize::new(0));
     let r = Arc::clone(&runs);
@@ -117,13 +115,13 @@ fn dropping_a_queue_with_a_pending_callback_is_safe() {
         r.fetch_add(1, Ordering::SeqCst);
     })
     .unwrap();
-    drop(q);
+    drop(q.into_inner()); // closed, not unlinked
     assert_eq!(
         Arc::strong_count(&runs),
         1,
         "the callback was dropped with the queue"
     );
-    let q = MessageQueue::open(&name).unwrap();
+    let q = MessageQueue::open(&name).unwrap().unlink_on_drop();
     q.send(b"", 0).unwrap();
     std::thread::sleep(QUIET);
     assert_eq!(runs.load(Ordering::SeqCst), 0);
@@ -141,7 +139,7 @@ fn dropping_handles_while_notifications_fire_is_safe() {
     // Races the notification thread against dropping the registering handle:
     // whichever wins, the callback runs at most once and touches only its own
     // captures.
-    let (q, _guard) = sized(1, 8);
+    let q = sized(1, 8);
     let runs = Arc::new(AtomicUsize::new(0));
     let mut buf = [0u8; 8];
     for round in 0..200 {
@@ -172,7 +170,7 @@ fn dropping_handles_while_notifications_fire_is_safe() {
 
 #[test]
 fn a_second_handle_in_the_same_process_takes_over() {
-    let (a, _guard) = fixture();
+    let a = fixture();
     let b = MessageQueue::open(a.name().unwrap()).unwrap();
     let (tx, rx) = mpsc::channel();
     let tx2 = tx.clone();
@@ -185,7 +183,7 @@ fn a_second_handle_in_the_same_process_takes_over() {
 
 #[test]
 fn a_waiting_receiver_gets_the_message_instead_of_the_notification() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     let q = Arc::new(q);
     let (tx, rx) = mpsc::channel::<()>();
     q.notify_callback(move || tx.send(()).unwrap()).unwrap();
@@ -205,7 +203,7 @@ fn a_waiting_receiver_gets_the_message_instead_of_the_notification() {
 
 #[test]
 fn the_callback_may_hold_the_queue_and_receive() {
-    let (q, _guard) = fixture();
+    let q = fixture();
     let q = Arc::new(q);
     let (tx, rx) = mpsc::channel();
     let q2 = Arc::clone(&q);
@@ -225,7 +223,7 @@ fn handles_of_one_queue_racing_to_register_replace_each_other_never_busy() {
     // The kernel keeps one registration per process and queue; registering
     // through another handle of the same queue replaces it (never EBUSY,
     // which means another process).
-    let (a, _guard) = fixture();
+    let a = fixture();
     let b = MessageQueue::open(a.name().unwrap()).unwrap();
     std::thread::scope(|s| {
         for q in [&a, &b] {
@@ -245,7 +243,7 @@ fn a_callback_whose_registration_a_close_ended_is_dropped_not_leaked() {
     // Closing any descriptor of the queue in this process ends the process's
     // registration, so the callback waiting on it can never run: it (and what
     // it owns) must be dropped then, not kept forever.
-    let (q, _guard) = fixture();
+    let q = fixture();
     let q = Arc::new(q);
     let owned = Arc::clone(&q);
     q.notify_callback(move || drop(owned)).unwrap();
