@@ -16,6 +16,13 @@ use crate::flags::{self, Creation};
 
 mod backing;
 
+/// Whether the file at `path` holds a semaphore that glibc's `sem_open` made
+/// (of either word size), for shared memory's refusal of `/sem.x` names.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub(crate) fn is_glibc_semaphore_file(path: &std::path::Path) -> bool {
+    backing::glibc_layout(path).is_some()
+}
+
 use crate::guard::{Sealed, Unlink, UnlinkOnDrop};
 use crate::limits;
 use crate::name::{IntoName, Name, SEMAPHORE_NAME_MAX, with_unique_name};

@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
-use std::os::unix::ffi::OsStrExt;
 
 use ipc_common::__private::options::{FlagBits, OpenOptions};
 use ipc_common::__private::{check, fstat, rlimit};
@@ -355,45 +354,26 @@ impl SharedMemoryOptions {
         })
     }
 
-    /// [`open`](Self::open), then maps the whole object
-    /// ([`SharedMemory::map`]) in the same call: the handle and its mapping.
-    ///
-    /// With a [`size`](Self::size), the mapping has that size, the one this
-    /// call just gave the object, without asking the kernel again (as a C
-    /// program maps the length it passed to `ftruncate`): no other code of
-    /// this process runs between the resize and the `mmap`, so the size is
-    /// as current as an `fstat` would be. A later
-    /// [`SharedMemory::map`] reads the size again, since by then another
-    /// process may have resized the object. Without a size, the object's
-    /// current size is read (`fstat`), as `map` does.
-    ///
-    /// If mapping fails (an empty object, for one) and this call created
-    /// the object, the object is unlinked again, as when sizing it fails.
+    /// [`open`](Self::open), then maps the whole object in the same call. With
+    /// a [`size`](Self::size), the mapping has the size this call just gave the
+    /// object, without asking the kernel again (nothing of this process runs
+    /// between the resize and the `mmap`, as in C's `ftruncate` then `mmap`);
+    /// without one, the current size (`fstat`). If mapping fails and this call
+    /// created the object, it is unlinked again.
     ///
     /// ```
-    /// let (shm, map) = posix_ipc::SharedMemory::options()
-    ///     .create_new(true)
-    ///     .size(4096)
-    ///     .open_mapped(format!("/ipcrs-doc-open-mapped-{}", std::process::id()))?;
+    /// let (shm, map) = posix_ipc::SharedMemory::options().size(4096).create_unique_mapped()?;
+    /// let shm = shm.unlink_on_drop();
     /// map.write_at(0, b"hi")?;
     /// assert_eq!((map.len(), shm.map()?.read_vec(0, 2)?), (4096, b"hi".to_vec()));
-    /// shm.unlink()?;
     /// # Ok::<(), posix_ipc::Error>(())
     /// ```
     pub fn open_mapped(&self, name: impl IntoName) -> Result<(SharedMemory, Mapping)> {
         self.mapped(self.open(name)?)
     }
 
-    /// [`create_unique`](Self::create_unique), then maps the whole object
-    /// in the same call, with the size just given (see
-    /// [`open_mapped`](Self::open_mapped)).
-    ///
-    /// ```
-    /// let (shm, map) = posix_ipc::SharedMemory::options().size(100).create_unique_mapped()?;
-    /// assert_eq!(map.len(), 100);
-    /// shm.unlink()?;
-    /// # Ok::<(), posix_ipc::Error>(())
-    /// ```
+    /// [`create_unique`](Self::create_unique), then maps the whole object in
+    /// the same call (see [`open_mapped`](Self::open_mapped)).
     pub fn create_unique_mapped(&self) -> Result<(SharedMemory, Mapping)> {
         self.mapped(self.create_unique()?)
     }
@@ -575,7 +555,7 @@ fn refuse_semaphore_file(op: &'static str, name: &Name) -> Result<()> {
     let Some(semaphore) = name.as_bytes().strip_prefix(b"/sem.") else {
         return Ok(());
     };
-    if !cfg!(all(target_os = "linux", target_env = "gnu")) || !is_semaphore_file(name) {
+    if !is_semaphore_file(name) {
         return Ok(());
     }
     let semaphore = String::from_utf8_lossy(semaphore);
@@ -592,47 +572,21 @@ fn refuse_semaphore_file(op: &'static str, name: &Name) -> Result<()> {
     ))
 }
 
-/// Whether the file of `name` holds a glibc semaphore: a regular file of
-/// exactly `size_of::<sem_t>()` bytes whose `private` word is what `sem_open`
-/// writes.
+/// Whether the file of `name` holds a semaphore that glibc's `sem_open` made
+/// (musl's semaphore files cannot be told from shared memory).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn is_semaphore_file(name: &Name) -> bool {
-    use std::io::Read;
-    let mut path = b"/dev/shm".to_vec();
+    use std::os::unix::ffi::OsStrExt;
+    let mut path = SHM_DIR.as_bytes().to_vec();
     path.extend_from_slice(name.as_bytes());
-    let path = std::path::Path::new(std::ffi::OsStr::from_bytes(&path));
-    let Ok(meta) = std::fs::symlink_metadata(path) else {
-        return false;
-    };
-    let size = std::mem::size_of::<sys::sem_t>();
-    if !meta.is_file() || usize::try_from(meta.len()).ok() != Some(size) {
-        return false;
-    }
-    if cfg!(not(target_env = "gnu")) {
-        return true;
-    }
-    let mut bytes = [0u8; 64];
-    let Some(buf) = bytes.get_mut(..size) else {
-        return true;
-    };
-    let read = std::fs::File::open(path).and_then(|mut f| f.read_exact(buf));
-    // An unreadable file of a semaphore's size: assume the worst.
-    read.is_err() || glibc_private_word(buf) == GLIBC_FUTEX_SHARED
+    crate::semaphore::is_glibc_semaphore_file(std::path::Path::new(std::ffi::OsStr::from_bytes(
+        &path,
+    )))
 }
 
-/// What `sem_open` writes in the `private` word of a glibc `sem_t`.
-const GLIBC_FUTEX_SHARED: i32 = 128;
-
-/// The `private` word of a glibc `sem_t`'s bytes (after a 64-bit word where
-/// glibc has 64-bit atomics, after a 32-bit one elsewhere).
-fn glibc_private_word(sem: &[u8]) -> i32 {
-    let at = if cfg!(any(target_pointer_width = "64", target_arch = "x86_64")) {
-        8
-    } else {
-        4
-    };
-    sem.get(at..at + 4)
-        .and_then(|b| <[u8; 4]>::try_from(b).ok())
-        .map_or(0, i32::from_ne_bytes)
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn is_semaphore_file(_: &Name) -> bool {
+    false
 }
 
 fn unlink_name(name: &Name) -> Result<()> {
