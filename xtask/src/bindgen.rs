@@ -1,5 +1,6 @@
-//! `cargo xtask bindgen [--check]`: run the `posix-ipc-sys-gen` generator,
-//! which regenerates `posix-ipc-sys/src/generated/<target>.rs` (or, with
+//! `cargo xtask bindgen [--check]`: lint and run the `posix-ipc-sys-gen`
+//! generator (a workspace of its own, outside the project's, so that bindgen
+//! and libclang never enter the project's builds), which regenerates `posix-ipc-sys/src/generated/<target>.rs` (or, with
 //! `--check`, compares in memory and exits with status 1 on a difference),
 //! after making sure libclang and the other targets' C headers are installed.
 
@@ -24,11 +25,15 @@ pub(crate) fn run(check: bool) -> Result<(), String> {
     println!("    libclang: {}", libclang.display());
     // The headers of the other targets (aarch64 and i686 glibc, musl).
     crate::setup::ensure_packages(&crate::setup::HEADERS)?;
-    let mut args = vec!["run", "--quiet", "--package", "posix-ipc-sys-gen"];
+    // The generator is a workspace of its own (bindgen stays out of the
+    // project's builds): lint it here, then run it.
+    cmd::run(
+        generator_cargo(["clippy", "--quiet", "--all-targets"]).args(["--", "-D", "warnings"]),
+    )?;
+    let mut generator = generator_cargo(["run", "--quiet"]);
     if check {
-        args.extend(["--", "--check"]);
+        generator.args(["--", "--check"]);
     }
-    let mut generator = cmd::cargo(args);
     generator.env("LIBCLANG_PATH", &libclang);
     let shown = cmd::display(&generator);
     println!("    $ {shown}");
@@ -45,6 +50,24 @@ pub(crate) fn run(check: bool) -> Result<(), String> {
         ),
         _ => Err(format!("`{shown}` failed ({status})")),
     }
+}
+
+/// The generator's manifest, relative to the workspace root.
+pub(crate) const GENERATOR_MANIFEST: &str = "posix-ipc-sys/gen/Cargo.toml";
+
+/// `cargo <args> --manifest-path posix-ipc-sys/gen/Cargo.toml`, building in
+/// the workspace's target directory (unless `CARGO_TARGET_DIR` says
+/// otherwise) rather than one of the generator's own.
+fn generator_cargo<const N: usize>(args: [&str; N]) -> Command {
+    let root = cmd::workspace_root();
+    let mut command = cmd::cargo(args);
+    command
+        .arg("--manifest-path")
+        .arg(root.join(GENERATOR_MANIFEST));
+    if std::env::var_os("CARGO_TARGET_DIR").is_none() {
+        command.arg("--target-dir").arg(root.join("target"));
+    }
+    command
 }
 
 /// What `LIBCLANG_PATH` must be (the directory holding libclang, or the
@@ -200,6 +223,38 @@ fn has_builtin_headers(libclang_dir: Option<&Path>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The `[workspace.lints.*]` tables and the `key = value` lines of
+    /// `keys`, from a manifest's text.
+    fn shared_settings(manifest: &str, keys: &[&str]) -> Vec<String> {
+        let mut settings = Vec::new();
+        let mut in_lints = false;
+        for line in manifest.lines().map(str::trim) {
+            if line.starts_with('[') {
+                in_lints = line.starts_with("[workspace.lints.");
+            }
+            let key = line.split('=').next().unwrap_or("").trim();
+            let inherited = line.contains(".workspace");
+            if in_lints && !line.is_empty() || keys.contains(&key) && !inherited {
+                settings.push(line.to_owned());
+            }
+        }
+        settings
+    }
+
+    /// The generator, a workspace of its own, keeps the project's lints and
+    /// edition (it cannot inherit them).
+    #[test]
+    fn the_generator_keeps_the_project_lints_and_edition() {
+        let root = cmd::workspace_root();
+        let read = |path: PathBuf| std::fs::read_to_string(&path).unwrap();
+        let project = read(root.join("Cargo.toml"));
+        let generator = read(root.join(GENERATOR_MANIFEST));
+        let keys = ["edition", "rust-version", "license"];
+        let project = shared_settings(&project, &keys);
+        assert!(project.len() > keys.len() + 4, "{project:?}");
+        assert_eq!(shared_settings(&generator, &keys), project);
+    }
 
     #[test]
     fn recognises_libclang_file_names() {
