@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::cmd;
+use crate::setup::{self, Install};
 
 /// Where Debian/Ubuntu (and most other distributions) put libclang.
 const SEARCH_DIRS: &[&str] = &[
@@ -18,13 +19,19 @@ const SEARCH_DIRS: &[&str] = &[
     "/usr/local/lib",
 ];
 
-/// Finds (or installs) libclang, then runs the generator with `LIBCLANG_PATH`
-/// pointing at it.
-pub(crate) fn run(check: bool) -> Result<(), String> {
+/// Finds (or, unless `install` is refused, installs) libclang and the other
+/// targets' C headers, then lints the generator and runs it with
+/// `LIBCLANG_PATH` pointing at libclang.
+pub(crate) fn run(check: bool, install: Install) -> Result<(), String> {
+    if install == Install::Refused
+        && let Some(missing) = missing()
+    {
+        return Err(format!("{missing} (--no-install: nothing was installed)"));
+    }
     let libclang = ensure_libclang()?;
     println!("    libclang: {}", libclang.display());
     // The headers of the other targets (aarch64 and i686 glibc, musl).
-    crate::setup::ensure_packages(&crate::setup::HEADERS)?;
+    setup::ensure_packages(&setup::HEADERS, install)?;
     // The generator is a workspace of its own (bindgen stays out of the
     // project's builds): lint it here, then run it.
     cmd::run(
@@ -70,6 +77,21 @@ fn generator_cargo<const N: usize>(args: [&str; N]) -> Command {
     command
 }
 
+/// What the generator needs and the machine lacks (libclang, a target's C
+/// headers), with the commands that install it; `None` when nothing is
+/// missing. Installs nothing.
+pub(crate) fn missing() -> Option<String> {
+    let libclang = find_libclang().is_none().then(|| {
+        format!("missing libclang: install with `{INSTALL_LIBCLANG}` or set LIBCLANG_PATH")
+    });
+    let headers = setup::check(&setup::HEADERS, &[]);
+    let missing: Vec<String> = libclang.into_iter().chain(headers).collect();
+    (!missing.is_empty()).then(|| missing.join("; "))
+}
+
+/// The command that installs libclang (and clang's builtin headers).
+const INSTALL_LIBCLANG: &str = "sudo apt-get install libclang-dev";
+
 /// What `LIBCLANG_PATH` must be (the directory holding libclang, or the
 /// library the user named in `LIBCLANG_PATH`), installing `libclang-dev` with apt-get
 /// first when it is missing and we are root.
@@ -97,14 +119,14 @@ fn ensure_libclang() -> Result<PathBuf, String> {
             // The headers may live somewhere we don't look: let bindgen try.
             println!(
                 "    warning: {missing} near {}; if bindgen fails, run \
-                 `sudo apt-get install libclang-dev` (Debian/Ubuntu)",
+                 `{INSTALL_LIBCLANG}` (Debian/Ubuntu)",
                 libclang.display()
             );
             Ok(libclang)
         }
         (None, false) => Err(format!(
             "{missing} (looked in LIBCLANG_PATH, /usr/lib/llvm-*/lib and {}): install it with \
-             `sudo apt-get install libclang-dev` (Debian/Ubuntu) or set LIBCLANG_PATH to the \
+             `{INSTALL_LIBCLANG}` (Debian/Ubuntu) or set LIBCLANG_PATH to the \
              directory that contains libclang.so",
             SEARCH_DIRS.join(", ")
         )),
@@ -121,7 +143,7 @@ fn ensure_libclang() -> Result<PathBuf, String> {
 
 /// `apt-get update` then `apt-get install -y package`, saying why.
 fn apt_install(package: &str, why: &str) -> Result<(), String> {
-    println!("    {why}: installing {package} with apt-get");
+    println!("    installing {package} with apt-get: {why}, which bindgen needs");
     cmd::run(Command::new("apt-get").arg("update"))?;
     cmd::run(
         Command::new("apt-get")
