@@ -17,6 +17,11 @@
 //! - `cargo xtask bench [--quick] [--pin] [--runs R] [--check]`: the
 //!   benchmark scenarios, raw C and the Rust library side by side, with
 //!   ratios; `--check` fails when a ratio is above its target.
+//! - `cargo xtask mutants [--since REV | --all | FILE...] [--min-score N]
+//!   [--jobs N] [--no-install]`: mutation testing of the library crates with
+//!   cargo-mutants (installed on demand), a per-file table of caught and
+//!   missed mutants, and a failure when a file scores below `--min-score`.
+//!   Not part of `test`.
 //! - `cargo xtask clean [--force]`: remove IPC objects that this project's
 //!   tests, examples, demos and benches left behind (and only those; only
 //!   stale ones unless `--force`).
@@ -42,6 +47,7 @@ mod demo;
 mod ipcs;
 #[cfg(test)]
 mod leak_check_tests;
+mod mutants;
 mod python;
 mod python_dropins;
 mod setup;
@@ -77,6 +83,16 @@ commands:
                      -c 0), --runs R: medians of R runs each, --check: list every
                      ratio above its target (1.05 unless a row says otherwise) with
                      the reason, and fail if there is one
+  mutants [--since REV | --all | FILE...] [--min-score N] [--jobs N] [--no-install]
+                     mutation testing with cargo-mutants (installed with `cargo
+                     install cargo-mutants --locked` if missing) of the library files
+                     of ipc-common, posix-ipc, sysv-ipc and ipc-inventory changed
+                     since REV (default main), the FILEs named, or --all; one crate
+                     at a time, its own tests only, in a copy of the tree; prints a
+                     per-file table (caught, missed, timeout, unviable, score =
+                     caught/(caught+missed)) and the missed mutants, and fails if a
+                     file scores below N% (default 90); exclusions with reasons in
+                     .cargo/mutants.toml; not part of `test` (minutes per file)
   dropins            build the Python drop-ins (python/) with maturin into
                      target/py-dropins and run the upstream posix_ipc and sysv_ipc
                      suites and python/tests against them (a step of `test`)
@@ -118,6 +134,7 @@ fn main() -> ExitCode {
             bindgen::run(flags.contains(&"--check"), Install::from_flags(flags))
         }
         ["bench", options @ ..] => bench::run(options),
+        ["mutants", options @ ..] => mutants::run(options),
         ["clean"] => clean::run(false),
         ["clean", "--force"] => clean::run(true),
         ["dropins"] => python_dropins::run().and_then(|done| {
