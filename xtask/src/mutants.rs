@@ -381,6 +381,13 @@ fn mutate(found: &Crate, files: &[String], jobs: usize) -> Result<PathBuf, Strin
         .join(found.package);
     std::fs::create_dir_all(&output)
         .map_err(|e| format!("cannot create {}: {e}", output.display()))?;
+    // A run that finds no mutant writes no lists: never read an earlier
+    // run's.
+    let out = output.join("mutants.out");
+    if out.exists() {
+        std::fs::remove_dir_all(&out)
+            .map_err(|e| format!("cannot remove the previous {}: {e}", out.display()))?;
+    }
     let mut command = cmd::cargo(["mutants", "--package", found.package]);
     command
         .args(["--test-workspace=false", "--all-features", "--jobs"])
@@ -404,7 +411,6 @@ fn mutate(found: &Crate, files: &[String], jobs: usize) -> Result<PathBuf, Strin
     let status = command
         .status()
         .map_err(|e| format!("could not run `{shown}`: {e}"))?;
-    let out = output.join("mutants.out");
     // cargo-mutants: 0 all caught, 2 some missed, 3 some timed out.
     match status.code() {
         Some(0 | 2 | 3) => Ok(out),
