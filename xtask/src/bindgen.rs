@@ -1,5 +1,6 @@
-//! `cargo xtask bindgen [--check]`: run the `posix-ipc-sys-gen` generator,
-//! which regenerates `posix-ipc-sys/src/generated/<target>.rs` (or, with
+//! `cargo xtask bindgen [--check]`: lint and run the `posix-ipc-sys-gen`
+//! generator (a workspace of its own, outside the project's, so that bindgen
+//! and libclang never enter the project's builds), which regenerates `posix-ipc-sys/src/generated/<target>.rs` (or, with
 //! `--check`, compares in memory and exits with status 1 on a difference),
 //! after making sure libclang and the other targets' C headers are installed.
 
@@ -7,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::cmd;
+use crate::setup::{self, Install};
 
 /// Where Debian/Ubuntu (and most other distributions) put libclang.
 const SEARCH_DIRS: &[&str] = &[
@@ -17,18 +19,28 @@ const SEARCH_DIRS: &[&str] = &[
     "/usr/local/lib",
 ];
 
-/// Finds (or installs) libclang, then runs the generator with `LIBCLANG_PATH`
-/// pointing at it.
-pub(crate) fn run(check: bool) -> Result<(), String> {
+/// Finds (or, unless `install` is refused, installs) libclang and the other
+/// targets' C headers, then lints the generator and runs it with
+/// `LIBCLANG_PATH` pointing at libclang.
+pub(crate) fn run(check: bool, install: Install) -> Result<(), String> {
+    if install == Install::Refused
+        && let Some(missing) = missing()
+    {
+        return Err(format!("{missing} (--no-install: nothing was installed)"));
+    }
     let libclang = ensure_libclang()?;
     println!("    libclang: {}", libclang.display());
     // The headers of the other targets (aarch64 and i686 glibc, musl).
-    crate::setup::ensure_packages(&crate::setup::HEADERS)?;
-    let mut args = vec!["run", "--quiet", "--package", "posix-ipc-sys-gen"];
+    setup::ensure_packages(&setup::HEADERS, install)?;
+    // The generator is a workspace of its own (bindgen stays out of the
+    // project's builds): lint it here, then run it.
+    cmd::run(
+        generator_cargo(["clippy", "--quiet", "--all-targets"]).args(["--", "-D", "warnings"]),
+    )?;
+    let mut generator = generator_cargo(["run", "--quiet"]);
     if check {
-        args.extend(["--", "--check"]);
+        generator.args(["--", "--check"]);
     }
-    let mut generator = cmd::cargo(args);
     generator.env("LIBCLANG_PATH", &libclang);
     let shown = cmd::display(&generator);
     println!("    $ {shown}");
@@ -46,6 +58,39 @@ pub(crate) fn run(check: bool) -> Result<(), String> {
         _ => Err(format!("`{shown}` failed ({status})")),
     }
 }
+
+/// The generator's manifest, relative to the workspace root.
+pub(crate) const GENERATOR_MANIFEST: &str = "posix-ipc-sys/gen/Cargo.toml";
+
+/// `cargo <args> --manifest-path posix-ipc-sys/gen/Cargo.toml`, building in
+/// the workspace's target directory (unless `CARGO_TARGET_DIR` says
+/// otherwise) rather than one of the generator's own.
+fn generator_cargo<const N: usize>(args: [&str; N]) -> Command {
+    let root = cmd::workspace_root();
+    let mut command = cmd::cargo(args);
+    command
+        .arg("--manifest-path")
+        .arg(root.join(GENERATOR_MANIFEST));
+    if std::env::var_os("CARGO_TARGET_DIR").is_none() {
+        command.arg("--target-dir").arg(root.join("target"));
+    }
+    command
+}
+
+/// What the generator needs and the machine lacks (libclang, a target's C
+/// headers), with the commands that install it; `None` when nothing is
+/// missing. Installs nothing.
+pub(crate) fn missing() -> Option<String> {
+    let libclang = find_libclang().is_none().then(|| {
+        format!("missing libclang: install with `{INSTALL_LIBCLANG}` or set LIBCLANG_PATH")
+    });
+    let headers = setup::check(&setup::HEADERS, &[]);
+    let missing: Vec<String> = libclang.into_iter().chain(headers).collect();
+    (!missing.is_empty()).then(|| missing.join("; "))
+}
+
+/// The command that installs libclang (and clang's builtin headers).
+const INSTALL_LIBCLANG: &str = "sudo apt-get install libclang-dev";
 
 /// What `LIBCLANG_PATH` must be (the directory holding libclang, or the
 /// library the user named in `LIBCLANG_PATH`), installing `libclang-dev` with apt-get
@@ -74,14 +119,14 @@ fn ensure_libclang() -> Result<PathBuf, String> {
             // The headers may live somewhere we don't look: let bindgen try.
             println!(
                 "    warning: {missing} near {}; if bindgen fails, run \
-                 `sudo apt-get install libclang-dev` (Debian/Ubuntu)",
+                 `{INSTALL_LIBCLANG}` (Debian/Ubuntu)",
                 libclang.display()
             );
             Ok(libclang)
         }
         (None, false) => Err(format!(
             "{missing} (looked in LIBCLANG_PATH, /usr/lib/llvm-*/lib and {}): install it with \
-             `sudo apt-get install libclang-dev` (Debian/Ubuntu) or set LIBCLANG_PATH to the \
+             `{INSTALL_LIBCLANG}` (Debian/Ubuntu) or set LIBCLANG_PATH to the \
              directory that contains libclang.so",
             SEARCH_DIRS.join(", ")
         )),
@@ -98,7 +143,7 @@ fn ensure_libclang() -> Result<PathBuf, String> {
 
 /// `apt-get update` then `apt-get install -y package`, saying why.
 fn apt_install(package: &str, why: &str) -> Result<(), String> {
-    println!("    {why}: installing {package} with apt-get");
+    println!("    installing {package} with apt-get: {why}, which bindgen needs");
     cmd::run(Command::new("apt-get").arg("update"))?;
     cmd::run(
         Command::new("apt-get")
@@ -200,6 +245,38 @@ fn has_builtin_headers(libclang_dir: Option<&Path>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The `[workspace.lints.*]` tables and the `key = value` lines of
+    /// `keys`, from a manifest's text.
+    fn shared_settings(manifest: &str, keys: &[&str]) -> Vec<String> {
+        let mut settings = Vec::new();
+        let mut in_lints = false;
+        for line in manifest.lines().map(str::trim) {
+            if line.starts_with('[') {
+                in_lints = line.starts_with("[workspace.lints.");
+            }
+            let key = line.split('=').next().unwrap_or("").trim();
+            let inherited = line.contains(".workspace");
+            if in_lints && !line.is_empty() || keys.contains(&key) && !inherited {
+                settings.push(line.to_owned());
+            }
+        }
+        settings
+    }
+
+    /// The generator, a workspace of its own, keeps the project's lints and
+    /// edition (it cannot inherit them).
+    #[test]
+    fn the_generator_keeps_the_project_lints_and_edition() {
+        let root = cmd::workspace_root();
+        let read = |path: PathBuf| std::fs::read_to_string(&path).unwrap();
+        let project = read(root.join("Cargo.toml"));
+        let generator = read(root.join(GENERATOR_MANIFEST));
+        let keys = ["edition", "rust-version", "license"];
+        let project = shared_settings(&project, &keys);
+        assert!(project.len() > keys.len() + 4, "{project:?}");
+        assert_eq!(shared_settings(&generator, &keys), project);
+    }
 
     #[test]
     fn recognises_libclang_file_names() {

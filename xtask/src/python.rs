@@ -52,6 +52,12 @@ pub(crate) fn ensure_venv() -> Result<Result<PathBuf, String>, String> {
             .arg(&dir),
     )
     .map_err(|e| format!("{e} (on Debian the venv module is in the python3-venv package)"))?;
+    println!(
+        "    installing {} with pip into {}: the Python peers of the interop tests and \
+         the demo",
+        PACKAGES.join(" "),
+        dir.display()
+    );
     cmd::run(
         Command::new(venv_python())
             .args([

@@ -146,6 +146,10 @@ fn ensure_venv() -> Result<(), String> {
             .arg(venv_dir()),
     )
     .map_err(|e| format!("{e} (on Debian the venv module is in the python3-venv package)"))?;
+    println!(
+        "    installing {MATURIN} with pip into {}: it builds the drop-ins' wheels",
+        venv_dir().display()
+    );
     cmd::run(Command::new(venv_python()).args([
         "-m",
         "pip",

@@ -59,6 +59,19 @@ pub(crate) fn all() -> Vec<&'static str> {
     all
 }
 
+/// Why `cargo xtask test` needs `target`, as printed when rustup adds it.
+pub(crate) fn purpose(target: &str) -> &'static str {
+    if NATIVE.contains(&target) {
+        "the test suite runs natively on it"
+    } else if target == EMULATED {
+        "the test suite runs on it under qemu"
+    } else if CHECKED.contains(&target) {
+        "the crates are checked, linted and documented for it"
+    } else {
+        "a target of the suite"
+    }
+}
+
 /// Where Debian's aarch64 cross C library lives (qemu's `-L`).
 const AARCH64_SYSROOT: &str = "/usr/aarch64-linux-gnu";
 

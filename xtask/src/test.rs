@@ -1,5 +1,11 @@
-//! `cargo xtask test`: every check CI runs, in order, stopping at the first
-//! failure. To add a step, add an entry to [`steps`].
+//! `cargo xtask test [--no-install]`: every check CI runs, in order,
+//! stopping at the first failure. To add a step, add an entry to [`steps`].
+//!
+//! The machine changes it makes (mounting the mqueue filesystem, `rustup
+//! target add`, `apt-get install`) are each announced on a line saying what
+//! and why. With `--no-install` it makes none: a step that needs a missing
+//! piece is SKIPPED, naming the piece and the command that would install it,
+//! and the summary lists it as skipped.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -9,21 +15,26 @@ use std::time::{Duration, Instant};
 use crate::cmd;
 use crate::ipcs;
 use crate::python;
-use crate::setup;
+use crate::setup::{self, Install};
 use crate::targets;
 
 /// One named step of `cargo xtask test`.
 struct Step {
     name: &'static str,
-    run: fn() -> Result<Outcome, String>,
+    run: fn(Install) -> Result<Outcome, String>,
 }
 
 /// How a step that did not fail went.
+#[derive(Debug, PartialEq, Eq)]
 enum Outcome {
     Ok,
     /// It carried on, but something is missing (printed, and shown in the
     /// summary).
     Warning(String),
+    /// It did not run: a piece it needs is missing and `--no-install` kept
+    /// us from installing it (printed with the install command, and shown
+    /// in the summary).
+    Skipped(String),
 }
 
 /// The steps, in the order they run.
@@ -39,11 +50,11 @@ fn steps() -> Vec<Step> {
         },
         Step {
             name: "rustfmt",
-            run: || plain(cmd::cargo(["fmt", "--all", "--", "--check"])),
+            run: |_| plain(cmd::cargo(["fmt", "--all", "--", "--check"])),
         },
         Step {
             name: "clippy",
-            run: || {
+            run: |_| {
                 plain(cmd::cargo([
                     "clippy",
                     "--workspace",
@@ -57,15 +68,15 @@ fn steps() -> Vec<Step> {
         },
         Step {
             name: "bindings up to date",
-            run: || crate::bindgen::run(true).map(|()| Outcome::Ok),
+            run: bindings,
         },
         Step {
             name: "python peers",
-            run: python_peers,
+            run: |_| python_peers(),
         },
         Step {
             name: "python drop-ins",
-            run: || match crate::python_dropins::run()? {
+            run: |_| match crate::python_dropins::run()? {
                 Ok(report) => {
                     println!("    {report}");
                     Ok(Outcome::Ok)
@@ -77,27 +88,27 @@ fn steps() -> Vec<Step> {
         },
         Step {
             name: "tests x86_64-unknown-linux-gnu (with IPC leak check)",
-            run: || leak_checked(run_all_tests),
+            run: |_| leak_checked(run_all_tests),
         },
         Step {
             name: "tests x86_64-unknown-linux-musl (with IPC leak check)",
-            run: || leak_checked(|| cross_tests("x86_64-unknown-linux-musl")),
+            run: |_| target_tests("x86_64-unknown-linux-musl"),
         },
         Step {
             name: "tests i686-unknown-linux-gnu (with IPC leak check)",
-            run: || leak_checked(|| cross_tests("i686-unknown-linux-gnu")),
+            run: |_| target_tests("i686-unknown-linux-gnu"),
         },
         Step {
             name: "tests aarch64-unknown-linux-gnu under qemu (with IPC leak check)",
-            run: || leak_checked(|| cross_tests(targets::EMULATED)),
+            run: |_| target_tests(targets::EMULATED),
         },
         Step {
             name: "check, clippy and rustdoc for macOS and FreeBSD",
-            run: checked_targets,
+            run: |_| checked_targets(),
         },
         Step {
             name: "rustdoc",
-            run: || {
+            run: |_| {
                 let mut doc = cmd::cargo(["doc", "--workspace", "--no-deps", "--all-features"]);
                 doc.env("RUSTDOCFLAGS", "-D warnings");
                 plain(doc)
@@ -105,25 +116,26 @@ fn steps() -> Vec<Step> {
         },
         Step {
             name: "package",
-            run: package,
+            run: |_| package(),
         },
     ]
 }
 
 /// Runs every step, stopping at the first failure.
-pub(crate) fn run() -> Result<(), String> {
+pub(crate) fn run(install: Install) -> Result<(), String> {
     let started = Instant::now();
     let steps = steps();
     let mut summary = Vec::new();
     let mut failure = None;
+    let mut skipped = 0;
     for step in &steps {
         if failure.is_some() {
-            summary.push(format!("{} skipped", step.name));
+            summary.push(format!("{} not run", step.name));
             continue;
         }
         println!("==> {}", step.name);
         let step_started = Instant::now();
-        let result = (step.run)();
+        let result = (step.run)(install);
         let took = seconds(step_started.elapsed());
         match result {
             Ok(Outcome::Ok) => {
@@ -134,6 +146,11 @@ pub(crate) fn run() -> Result<(), String> {
                 println!("    ok with warning ({took}): {warning}");
                 summary.push(format!("{} warning", step.name));
             }
+            Ok(Outcome::Skipped(why)) => {
+                println!("    SKIPPED ({took}): {why}");
+                summary.push(format!("{} SKIPPED", step.name));
+                skipped += 1;
+            }
             Err(message) => {
                 println!("    FAILED ({took}): {message}");
                 summary.push(format!("{} FAILED", step.name));
@@ -141,13 +158,22 @@ pub(crate) fn run() -> Result<(), String> {
             }
         }
     }
-    let verdict = if failure.is_some() { "FAILED" } else { "ok" };
     println!(
-        "xtask test {verdict} in {}: {}",
+        "xtask test {} in {}: {}",
+        verdict(failure.is_some(), skipped),
         seconds(started.elapsed()),
         summary.join(", ")
     );
     failure.map_or(Ok(()), Err)
+}
+
+/// The summary's first word(s): a run with skipped steps is not simply "ok".
+fn verdict(failed: bool, skipped: usize) -> String {
+    match (failed, skipped) {
+        (true, _) => "FAILED".to_owned(),
+        (false, 0) => "ok".to_owned(),
+        (false, n) => format!("ok but {n} step(s) SKIPPED"),
+    }
 }
 
 fn seconds(duration: Duration) -> String {
@@ -160,12 +186,19 @@ fn plain(mut command: Command) -> Result<Outcome, String> {
 
 /// Makes sure the mqueue filesystem is mounted so the leak check sees POSIX
 /// message queues: mounts it at `/dev/mqueue` if we may.
-fn mount_mqueue() -> Result<Outcome, String> {
+fn mount_mqueue(install: Install) -> Result<Outcome, String> {
     if let Some(dir) = ipcs::mqueue_dir() {
         println!("    mounted at {}", dir.display());
         return Ok(Outcome::Ok);
     }
     let cannot_see = "the leak check cannot see POSIX message queues";
+    if install == Install::Refused {
+        return Ok(Outcome::Skipped(format!(
+            "the mqueue filesystem is not mounted and --no-install does not mount it, so \
+             {cannot_see} (as root: mkdir -p {0} && mount -t mqueue none {0})",
+            ipcs::MQUEUE_DIR
+        )));
+    }
     if !cmd::is_root() {
         return Ok(Outcome::Warning(format!(
             "the mqueue filesystem is not mounted and we are not root, so {cannot_see} \
@@ -173,6 +206,11 @@ fn mount_mqueue() -> Result<Outcome, String> {
             ipcs::MQUEUE_DIR
         )));
     }
+    println!(
+        "    mounting the mqueue filesystem at {}: the leak check lists POSIX message queues \
+         there",
+        ipcs::MQUEUE_DIR
+    );
     let mounted = std::fs::create_dir_all(ipcs::MQUEUE_DIR)
         .map_err(|e| format!("cannot create {}: {e}", ipcs::MQUEUE_DIR))
         .and_then(|()| {
@@ -230,16 +268,48 @@ fn run_all_tests() -> Result<Option<String>, String> {
 
 /// Adds the Rust targets and installs the cross toolchains that the musl,
 /// i686 and aarch64 runs and the macOS/FreeBSD checks need (nothing when
-/// they are there).
-fn toolchains() -> Result<Outcome, String> {
-    let added = setup::ensure_rust_targets(&targets::all())?;
+/// they are there). With `--no-install`, only says what is missing: the
+/// steps that need it are skipped.
+fn toolchains(install: Install) -> Result<Outcome, String> {
     let mut requirements = setup::HEADERS.to_vec();
     requirements.extend(setup::CROSS);
-    let installed = setup::ensure_packages(&requirements)?;
-    if added.is_empty() && installed.is_empty() {
-        println!("    all there: {}", targets::all().join(" "));
+    if install == Install::Refused {
+        if let Some(missing) = setup::check(&requirements, &targets::all()) {
+            return Ok(Outcome::Skipped(format!(
+                "{missing} (--no-install: nothing was installed; the steps that need them \
+                 are skipped)"
+            )));
+        }
+    } else {
+        let added = setup::ensure_rust_targets(&targets::all(), install)?;
+        let installed = setup::ensure_packages(&requirements, install)?;
+        if !(added.is_empty() && installed.is_empty()) {
+            return Ok(Outcome::Ok);
+        }
     }
+    println!("    all there: {}", targets::all().join(" "));
     Ok(Outcome::Ok)
+}
+
+/// The committed bindings' check, skipped when `--no-install` leaves
+/// libclang or a target's C headers missing.
+fn bindings(install: Install) -> Result<Outcome, String> {
+    if install == Install::Refused
+        && let Some(missing) = crate::bindgen::missing()
+    {
+        return Ok(Outcome::Skipped(missing));
+    }
+    crate::bindgen::run(true, install).map(|()| Outcome::Ok)
+}
+
+/// The test suite on `target` with the leak check, skipped when its Rust
+/// target, headers or cross tools are missing (which only `--no-install`
+/// leaves so: otherwise the toolchains step installed them).
+fn target_tests(target: &'static str) -> Result<Outcome, String> {
+    match setup::check(&setup::requirements_of(target), &[target]) {
+        Some(missing) => Ok(Outcome::Skipped(missing)),
+        None => leak_checked(|| cross_tests(target)),
+    }
 }
 
 /// The test suite of the crates that make sense on every Linux target, built
@@ -303,6 +373,9 @@ fn cross_tests(target: &'static str) -> Result<Option<String>, String> {
 /// `CHECKED_ALL_TARGETS`, the libraries of the others (their tests run on
 /// Linux only).
 fn checked_targets() -> Result<Outcome, String> {
+    if let Some(missing) = setup::check(&[], &targets::CHECKED) {
+        return Ok(Outcome::Skipped(missing));
+    }
     let libs_only: Vec<&str> = targets::CHECKED_CRATES
         .into_iter()
         .filter(|c| !targets::CHECKED_ALL_TARGETS.contains(c))
@@ -608,6 +681,29 @@ mod tests {
             json_string_values(json, "manifest_path"),
             ["/w/a/Cargo.toml", "/w/b/Cargo.toml"]
         );
+    }
+
+    #[test]
+    fn skipped_steps_show_in_the_verdict() {
+        assert_eq!(verdict(false, 0), "ok");
+        assert_eq!(verdict(false, 2), "ok but 2 step(s) SKIPPED");
+        assert_eq!(verdict(true, 2), "FAILED");
+    }
+
+    /// A target whose Rust standard library is missing is skipped, naming
+    /// the command that adds it, before anything is built.
+    #[test]
+    fn a_missing_target_skips_its_tests() {
+        let target = "x86_64-ipcrs-none";
+        match target_tests(target) {
+            Ok(Outcome::Skipped(why)) => {
+                assert!(
+                    why.contains(&format!("`rustup target add {target}`")),
+                    "{why}"
+                );
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
