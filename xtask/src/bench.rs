@@ -15,6 +15,9 @@
 //!   (the rows to compare libraries with; cross-CPU wake-ups on a VM are
 //!   tens of µs of noise);
 //! - `--runs R` runs every program R times and reports the medians;
+//! - `--python` runs the scenarios in Python instead
+//!   (`bench/python/compare.py`): the drop-ins of `python/` against the PyPI
+//!   originals, with the same `--quick`, `--pin`, `--runs` and `--check`;
 //! - `--check` then lists every ratio above its target (see [`target`]; 1.05
 //!   unless a row says otherwise) with the reason, and fails if there is one.
 //!   Default-scheduling rows of two-process loops are not checked when their
@@ -159,6 +162,7 @@ struct Options {
     pin: bool,
     runs: usize,
     check: bool,
+    python: bool,
 }
 
 fn parse_options(args: &[&str]) -> Result<Options, String> {
@@ -167,6 +171,7 @@ fn parse_options(args: &[&str]) -> Result<Options, String> {
         pin: false,
         runs: 1,
         check: false,
+        python: false,
     };
     let mut args = args.iter();
     while let Some(arg) = args.next() {
@@ -174,6 +179,7 @@ fn parse_options(args: &[&str]) -> Result<Options, String> {
             "--quick" => options.quick = true,
             "--pin" => options.pin = true,
             "--check" => options.check = true,
+            "--python" => options.python = true,
             "--runs" => {
                 let value = args.next().ok_or("--runs needs a number")?;
                 options.runs = value
@@ -184,7 +190,7 @@ fn parse_options(args: &[&str]) -> Result<Options, String> {
             }
             other => {
                 return Err(format!(
-                    "unknown bench option '{other}' (use --quick, --pin, --runs R, --check)"
+                    "unknown bench option '{other}' (use --quick, --pin, --runs R, --check, --python)"
                 ));
             }
         }
@@ -284,6 +290,9 @@ struct Programs {
 
 pub(crate) fn run(args: &[&str]) -> Result<(), String> {
     let options = parse_options(args)?;
+    if options.python {
+        return run_python(options);
+    }
     cmd::run(&mut cmd::cargo([
         "build",
         "--release",
@@ -623,6 +632,33 @@ fn is_bench_object(object: &Object) -> bool {
     }
 }
 
+/// `--python`: the scenarios in Python (`bench/python/compare.py`), run with
+/// the PyPI originals (the interop venv) and with the drop-ins (built and
+/// installed first), side by side; the other options pass through.
+fn run_python(options: Options) -> Result<(), String> {
+    let original = crate::python::ensure_venv()?
+        .map_err(|why| format!("--python needs the PyPI originals: {why}"))?;
+    let dropins = crate::python_dropins::install()?
+        .map_err(|why| format!("--python needs the drop-ins: {why}"))?;
+    let script = cmd::workspace_root().join("bench/python/compare.py");
+    let mut command = Command::new(&original);
+    command
+        .arg(script)
+        .arg(&original)
+        .arg(&dropins)
+        .args(["--runs", &options.runs.to_string()]);
+    for (on, flag) in [
+        (options.quick, "--quick"),
+        (options.pin, "--pin"),
+        (options.check, "--check"),
+    ] {
+        if on {
+            command.arg(flag);
+        }
+    }
+    cmd::run(&mut command)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -667,9 +703,11 @@ mod tests {
                 pin: true,
                 runs: 3,
                 check: false,
+                python: false,
             }
         );
         assert!(parse_options(&["--check"]).unwrap().check);
+        assert!(parse_options(&["--python", "--quick"]).unwrap().python);
         assert!(parse_options(&["--runs", "0"]).is_err());
         assert!(parse_options(&["--fast"]).is_err());
         assert_eq!(format_value(1_962_124.4), "1,962,124");

@@ -14,9 +14,10 @@
 //!   generator of the committed bindings of `posix-ipc-sys` (a workspace of
 //!   its own, `posix-ipc-sys/gen`) for every Linux target, installing libclang
 //!   and the targets' C headers first when needed.
-//! - `cargo xtask bench [--quick] [--pin] [--runs R] [--check]`: the
-//!   benchmark scenarios, raw C and the Rust library side by side, with
-//!   ratios; `--check` fails when a ratio is above its target.
+//! - `cargo xtask bench [--quick] [--pin] [--runs R] [--check] [--python]`:
+//!   the benchmark scenarios, raw C and the Rust library side by side, with
+//!   ratios; `--check` fails when a ratio is above its target; `--python`
+//!   compares the Python drop-ins with the PyPI originals instead.
 //! - `cargo xtask mutants [--since REV | --all | FILE...] [--min-score N]
 //!   [--jobs N] [--no-install]`: mutation testing of the library crates with
 //!   cargo-mutants (installed on demand), a per-file table of caught and
@@ -77,12 +78,13 @@ commands:
                      of its own) that regenerates posix-ipc-sys/src/generated/
                      (installs libclang and the targets' C headers if needed);
                      --check fails if the committed bindings are stale
-  bench [--quick] [--pin] [--runs R] [--check]
+  bench [--quick] [--pin] [--runs R] [--check] [--python]
                      the benchmark scenarios in C and with the Rust library, side by
                      side, with ratios; --quick: N/10, --pin: add @cpu0 rows (taskset
                      -c 0), --runs R: medians of R runs each, --check: list every
                      ratio above its target (1.05 unless a row says otherwise) with
-                     the reason, and fail if there is one
+                     the reason, and fail if there is one; --python: the scenarios in
+                     Python instead, the drop-ins against the PyPI originals
   mutants [--since REV | --all | FILE...] [--min-score N] [--jobs N] [--no-install]
                      mutation testing with cargo-mutants (installed with `cargo
                      install cargo-mutants --locked` if missing) of the library files

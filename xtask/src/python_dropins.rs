@@ -67,13 +67,13 @@ fn venv_python() -> PathBuf {
     venv_dir().join("bin").join("python")
 }
 
-/// Runs the whole Python part; `Ok(Err(why))` when the machine has no
-/// Python, so the step is skipped with a warning.
-pub(crate) fn run() -> Result<Result<String, String>, String> {
+/// Builds the drop-ins' wheels and installs them into their virtual
+/// environment (made on first use): the interpreter to run them with, or
+/// `Ok(Err(why))` when the machine has no Python.
+pub(crate) fn install() -> Result<Result<PathBuf, String>, String> {
     if !cmd::in_path("python3") {
         return Ok(Err("python3 is not installed".to_owned()));
     }
-    let started = Instant::now();
     let root = cmd::workspace_root();
     ensure_venv()?;
     let wheels = root.join("target").join("wheels").join("dropins");
@@ -104,8 +104,19 @@ pub(crate) fn run() -> Result<Result<String, String>, String> {
         install.arg(entry.map_err(|e| e.to_string())?.path());
     }
     cmd::run(&mut install)?;
+    Ok(Ok(venv_python()))
+}
+
+/// Runs the whole Python part; `Ok(Err(why))` when the machine has no
+/// Python, so the step is skipped with a warning.
+pub(crate) fn run() -> Result<Result<String, String>, String> {
+    let started = Instant::now();
+    if let Err(why) = install()? {
+        return Ok(Err(why));
+    }
     let built = started.elapsed();
 
+    let root = cmd::workspace_root();
     let sdists = download_sdists()?;
     let mut report = Vec::new();
     for (package, version) in SDISTS {

@@ -144,6 +144,11 @@ pub(crate) const SKIPPED_UNDER_QEMU: &[(&str, &str)] = &[
         "a_callback_whose_registration_a_close_ended_is_dropped_not_leaked",
         NO_MQ_NOTIFY,
     ),
+    // ipc-common tests/region.rs
+    (
+        "pre_faulting_maps_every_page_without_changing_it",
+        QEMU_MADVISE,
+    ),
     // posix-ipc tests/shm/populate.rs
     (
         "populate::a_populating_handle_maps_every_page_before_returning_a_mapping",
@@ -245,6 +250,85 @@ pub(crate) const SKIPPED_UNDER_QEMU: &[(&str, &str)] = &[
         "producer_and_consumer_exchange_typed_messages",
         QEMU_MSG_LRPID,
     ),
+    // posix-ipc, after its tests moved into one binary per primitive
+    // (the names above without a module path are those of sysv-ipc and
+    // interop, or of posix-ipc before the move).
+    (
+        "robust::four_processes_count_exactly_when_one_is_killed_holding_the_mutex",
+        NO_ROBUST_LIST,
+    ),
+    (
+        "robust::a_condvar_wait_reacquiring_from_a_killed_holder_reports_owner_died",
+        NO_ROBUST_LIST,
+    ),
+    (
+        "crash::a_robust_mutex_held_by_a_killed_process_reports_owner_died",
+        NO_ROBUST_LIST,
+    ),
+    (
+        "api_snippets::notify_signal_takes_a_nix_signal",
+        NO_MQ_NOTIFY,
+    ),
+    (
+        "posix_ipc_suite::test_request_notification_threaded_one_shot",
+        NO_MQ_NOTIFY,
+    ),
+    (
+        "posix_ipc_suite::test_request_notification_threaded_rearm",
+        NO_MQ_NOTIFY,
+    ),
+    (
+        "processes::another_process_gets_busy_while_this_one_is_registered",
+        NO_MQ_NOTIFY,
+    ),
+    (
+        "processes::a_registration_ends_with_the_process_that_held_it",
+        NO_MQ_NOTIFY,
+    ),
+    (
+        "notify::a_callback_whose_registration_a_close_ended_is_dropped_not_leaked",
+        NO_MQ_NOTIFY,
+    ),
+    (
+        "notify::a_panicking_callback_is_reported_by_the_next_registration",
+        NO_MQ_NOTIFY,
+    ),
+    (
+        "notify::a_second_handle_in_the_same_process_takes_over",
+        NO_MQ_NOTIFY,
+    ),
+    ("notify::a_str_panic_payload_is_kept_too", NO_MQ_NOTIFY),
+    (
+        "notify::a_waiting_receiver_gets_the_message_instead_of_the_notification",
+        NO_MQ_NOTIFY,
+    ),
+    (
+        "notify::cancel_stops_the_callback_and_drops_it",
+        NO_MQ_NOTIFY,
+    ),
+    (
+        "notify::dropping_a_queue_with_a_pending_callback_is_safe",
+        NO_MQ_NOTIFY,
+    ),
+    (
+        "notify::dropping_handles_while_notifications_fire_is_safe",
+        NO_MQ_NOTIFY,
+    ),
+    (
+        "notify::handles_of_one_queue_racing_to_register_replace_each_other_never_busy",
+        NO_MQ_NOTIFY,
+    ),
+    (
+        "notify::take_notification_panic_and_cancel_report_the_panic",
+        NO_MQ_NOTIFY,
+    ),
+    (
+        "notify::the_callback_may_hold_the_queue_and_receive",
+        NO_MQ_NOTIFY,
+    ),
+    ("api::notify_callback", NO_MQ_NOTIFY),
+    ("api::cancel_notification", NO_MQ_NOTIFY),
+    ("api::take_notification_panic", NO_MQ_NOTIFY),
 ];
 
 /// Documentation tests that cannot run under qemu-user: every example in a
