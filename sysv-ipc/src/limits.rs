@@ -35,7 +35,18 @@
 //! ```
 
 pub use crate::sem::{SemaphoreLimits, semaphore_limits};
-pub use crate::shm::{max_segment_size, page_size};
+pub use crate::shm::max_segment_size;
+
+/// The size of a memory page (`sysconf(_SC_PAGESIZE)`), read from the running
+/// system: the default size of a new segment (sysv_ipc's `PAGE_SIZE`, which it
+/// fixes at build time).
+///
+/// ```
+/// assert!(sysv_ipc::limits::page_size().is_power_of_two());
+/// ```
+pub fn page_size() -> usize {
+    ipc_common::__private::page_size()
+}
 
 #[cfg(target_os = "linux")]
 #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]

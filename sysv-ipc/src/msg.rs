@@ -11,21 +11,20 @@ use std::sync::{Mutex, TryLockError};
 use std::time::SystemTime;
 
 use ipc_common::__private::options::{FlagBits, OpenOptions};
-use ipc_common::{Error, ErrorKind, IntoMode, Mode, Permissions, Result};
+use ipc_common::{Error, ErrorKind, IntoMode, Permissions, Result};
 use libc::{c_int, c_long};
 use posix_ipc_sys as sys;
 
 use crate::Key;
-use crate::guard::{Remove, RemoveOnDrop, Sealed};
 use crate::ipc::{self, Control, Creation, IPC_CREAT, IPC_CREX};
 use crate::key::{get_error, with_unique_key};
 
 const WHAT: &str = "message queue";
 
 /// The message-queue kind for the shared `IPC_STAT`/`IPC_SET`/`IPC_RMID` calls.
-struct Msg;
+pub(crate) struct MsgCtl;
 
-impl Control for Msg {
+impl Control for MsgCtl {
     type Ds = sys::msqid_ds;
     const WHAT: &'static str = WHAT;
     const OP: &'static str = "msgctl";
@@ -334,8 +333,8 @@ impl From<&sys::msqid_ds> for MessageQueueStat {
     #[allow(clippy::useless_conversion)]
     fn from(ds: &sys::msqid_ds) -> MessageQueueStat {
         MessageQueueStat {
-            key: ipc::key_of(Msg::perm(ds)),
-            permissions: ipc::permissions(Msg::perm(ds)),
+            key: ipc::key_of(MsgCtl::perm(ds)),
+            permissions: ipc::permissions(MsgCtl::perm(ds)),
             send_time: ipc::time(ds.msg_stime),
             receive_time: ipc::time(ds.msg_rtime),
             change_time: ipc::change_time(ds.msg_ctime),
@@ -531,7 +530,7 @@ impl MessageQueueOptions {
         let (id, created) = if key.is_private() {
             (msgget(key, IPC_CREAT | mode)?, true)
         } else if creation.create && !creation.exclusive {
-            ipc::create_or_open::<Msg>(
+            ipc::create_or_open::<MsgCtl>(
                 WHAT,
                 key,
                 self.open.allows_foreign_owner(),
@@ -580,9 +579,9 @@ impl MessageQueueOptions {
     /// ```
     pub fn open_id(&self, id: i32) -> Result<MessageQueue> {
         check_max_message_size(self.max_message_size)?;
-        let ds = ipc::stat_by_id::<Msg>(id)?;
+        let ds = ipc::stat_by_id::<MsgCtl>(id)?;
         Ok(MessageQueue::new(
-            ipc::key_of(Msg::perm(&ds)),
+            ipc::key_of(MsgCtl::perm(&ds)),
             id,
             self.max_message_size,
         ))
@@ -807,47 +806,6 @@ impl MessageQueue {
         Self::options().open_id(id)
     }
 
-    /// The key the queue was opened with (cached).
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// assert_eq!(q.key(), q.stat()?.key);
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn key(&self) -> Key {
-        self.key
-    }
-
-    /// The queue's id (as `ipcs -q` shows it). Do not assume it is
-    /// non-negative: macOS hands out negative ids (sysv_ipc issue #63).
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// assert!(q.id() >= 0); // on Linux
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn id(&self) -> i32 {
-        self.id
-    }
-
-    /// True when the call that opened this handle created the queue; false
-    /// for handles that opened an existing queue, and for
-    /// [`from_id`](Self::from_id).
-    ///
-    /// ```
-    /// use sysv_ipc::MessageQueue;
-    /// let q = MessageQueue::create_unique()?;
-    /// assert!(q.created());
-    /// assert!(!MessageQueue::create(q.key())?.created());
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn created(&self) -> bool {
-        self.created
-    }
-
     /// This handle's client-side maximum message size (see
     /// [`MessageQueueOptions::max_message_size`]).
     ///
@@ -995,8 +953,8 @@ impl MessageQueue {
     /// whose capacity (`msg_qbytes`, [`max_size`](Self::max_size)) is smaller,
     /// or for a full queue that is not this handle's (its id was reused).
     fn never_fits(&self, len: usize) -> Option<Error> {
-        let ds = ipc::stat::<Msg>(self.id).ok()?;
-        if let Err(e) = ipc::check_key::<Msg>(self.id, self.key, &ds) {
+        let ds = ipc::stat::<MsgCtl>(self.id).ok()?;
+        if let Err(e) = ipc::check_key::<MsgCtl>(self.id, self.key, &ds) {
             return Some(e);
         }
         // `unsigned long`: 32 bits on 32-bit targets.
@@ -1318,7 +1276,7 @@ impl MessageQueue {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn stat(&self) -> Result<MessageQueueStat> {
-        Ok(MessageQueueStat::from(&ipc::stat_checked::<Msg>(
+        Ok(MessageQueueStat::from(&ipc::stat_checked::<MsgCtl>(
             self.id, self.key,
         )?))
     }
@@ -1351,7 +1309,7 @@ impl MessageQueue {
     /// ```
     pub fn set_max_size(&self, bytes: u64) -> Result<()> {
         let id = self.id;
-        let mut ds = ipc::stat_checked::<Msg>(id, self.key)?;
+        let mut ds = ipc::stat_checked::<MsgCtl>(id, self.key)?;
         // `msg_qbytes` is an `unsigned long`: 32 bits on 32-bit targets,
         // where a larger value must not wrap.
         #[allow(clippy::useless_conversion)]
@@ -1368,7 +1326,7 @@ impl MessageQueue {
         })?;
         ds.msg_qbytes = qbytes;
         // SAFETY: `ds` is a valid msqid_ds filled by IPC_STAT.
-        let rc = unsafe { Msg::ctl(id, sys::IPC_SET, &mut ds) };
+        let rc = unsafe { MsgCtl::ctl(id, sys::IPC_SET, &mut ds) };
         ipc_common::__private::check("msgctl", rc)
             .map(drop)
             .map_err(|e| {
@@ -1379,7 +1337,7 @@ impl MessageQueue {
                             "raising max_size to {bytes} bytes, above kernel.msgmnb ({mnb}), needs \
                          the CAP_SYS_RESOURCE capability"
                         )),
-                    _ => ipc::ctl_error::<Msg>(id, sys::IPC_SET, e),
+                    _ => ipc::ctl_error::<MsgCtl>(id, sys::IPC_SET, e),
                 }
             })
     }
@@ -1462,163 +1420,15 @@ impl MessageQueue {
     pub fn current_messages(&self) -> Result<u64> {
         Ok(self.stat()?.current_messages)
     }
+}
 
-    /// Owner, creator and mode from one `IPC_STAT`.
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// let p = q.permissions()?;
-    /// assert_eq!((p.uid, p.cuid), (p.cuid, p.uid));
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn permissions(&self) -> Result<Permissions> {
-        Ok(self.stat()?.permissions)
-    }
-
-    /// The permission bits.
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// assert_eq!(q.mode()?.bits(), 0o600);
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn mode(&self) -> Result<Mode> {
-        Ok(self.permissions()?.mode)
-    }
-
-    /// Sets the permission bits (`IPC_SET`); bits above `0o777` are
-    /// `InvalidInput` (sysv_ipc silently stored `0o7777` as `0o777`). Only the
-    /// owner, the creator or a privileged user may.
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// q.set_mode(0o640)?;
-    /// assert_eq!(q.mode()?.bits(), 0o640);
-    /// assert!(q.set_mode(0o7777).unwrap_err().is_invalid_input());
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn set_mode(&self, mode: impl IntoMode) -> Result<()> {
-        ipc::set_mode::<Msg>(self.id, self.key, mode.into_mode_bits())
-    }
-
-    /// The owner's user id.
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// // SAFETY: geteuid has no preconditions.
-    /// assert_eq!(q.uid()?, unsafe { libc::geteuid() });
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn uid(&self) -> Result<libc::uid_t> {
-        Ok(self.permissions()?.uid)
-    }
-
-    /// Sets the owner's user id (`IPC_SET`).
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// q.set_uid(q.uid()?)?;
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn set_uid(&self, uid: libc::uid_t) -> Result<()> {
-        ipc::set_uid::<Msg>(self.id, self.key, uid)
-    }
-
-    /// The owner's group id.
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// // SAFETY: getegid has no preconditions.
-    /// assert_eq!(q.gid()?, unsafe { libc::getegid() });
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn gid(&self) -> Result<libc::gid_t> {
-        Ok(self.permissions()?.gid)
-    }
-
-    /// Sets the owner's group id (`IPC_SET`).
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// q.set_gid(q.gid()?)?;
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn set_gid(&self, gid: libc::gid_t) -> Result<()> {
-        ipc::set_gid::<Msg>(self.id, self.key, gid)
-    }
-
-    /// The creator's user id.
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// assert_eq!(q.cuid()?, q.uid()?);
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn cuid(&self) -> Result<libc::uid_t> {
-        Ok(self.permissions()?.cuid)
-    }
-
-    /// The creator's group id.
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// assert_eq!(q.cgid()?, q.gid()?);
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn cgid(&self) -> Result<libc::gid_t> {
-        Ok(self.permissions()?.cgid)
-    }
-
+ipc::sysv_object! {
+    MessageQueue, MsgCtl, "message queue", new = "sysv_ipc::MessageQueue::create_unique()",
+    id = id, key = key, created = created;
     /// Removes the queue from the system (`IPC_RMID`). Waiting senders and
     /// receivers wake with `Removed`; messages still queued are lost. Removing
     /// twice is `Removed`.
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// q.remove()?;
-    /// assert_eq!(q.remove().unwrap_err().kind(), sysv_ipc::ErrorKind::Removed);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn remove(&self) -> Result<()> {
-        ipc::remove_checked::<Msg>(self.id, self.key)
-    }
-
-    /// Wraps the handle in a [`RemoveOnDrop`] guard that removes the queue
-    /// when it drops (ignoring errors, e.g. when it is already gone).
-    /// [`RemoveOnDrop::into_inner`] disarms it.
-    ///
-    /// ```
-    /// use sysv_ipc::{MessageQueue, Wait};
-    /// let id;
-    /// {
-    ///     let q = MessageQueue::create_unique()?.remove_on_drop();
-    ///     q.send(b"x", 1, Wait::Block)?; // the guard derefs to the queue
-    ///     id = q.id();
-    /// }
-    /// assert!(MessageQueue::from_id(id).is_err());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    #[must_use = "the guard removes when it drops: dropped at once, it removes at once"]
-    pub fn remove_on_drop(self) -> RemoveOnDrop<MessageQueue> {
-        RemoveOnDrop::new(self)
-    }
-}
-
-impl Sealed for MessageQueue {}
-
-impl Remove for MessageQueue {
-    fn remove(&self) -> Result<()> {
-        MessageQueue::remove(self)
-    }
+    fn remove;
 }
 
 /// Removes the queue with this id (`msgctl(IPC_RMID)`; sysv_ipc's
@@ -1634,7 +1444,7 @@ impl Remove for MessageQueue {
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub fn remove_message_queue(id: i32) -> Result<()> {
-    ipc::remove::<Msg>(id).map_err(|e| ipc::by_id::<Msg>(id, e))
+    ipc::remove::<MsgCtl>(id).map_err(|e| ipc::by_id::<MsgCtl>(id, e))
 }
 
 /// The kernel's System V message-queue limits, as they are now

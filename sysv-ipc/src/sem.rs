@@ -15,7 +15,7 @@ use posix_ipc_sys as sys;
 
 use crate::ipc::{self, Control, Creation, IPC_CREAT, IPC_CREX};
 use crate::key::{self, Key};
-use crate::shm::page_size;
+use ipc_common::__private::page_size;
 
 mod set;
 mod single;
@@ -132,10 +132,10 @@ pub struct SemaphoreStat {
     pub change_time: SystemTime,
 }
 
-impl SemaphoreStat {
+impl From<&sys::semid_ds> for SemaphoreStat {
     // `sem_nsems` is an `unsigned long` on glibc, an `unsigned short` on musl.
     #[allow(clippy::unnecessary_fallible_conversions)]
-    fn from_ds(ds: &sys::semid_ds) -> SemaphoreStat {
+    fn from(ds: &sys::semid_ds) -> SemaphoreStat {
         SemaphoreStat {
             key: ipc::key_of(SemCtl::perm(ds)),
             permissions: ipc::permissions(SemCtl::perm(ds)),
@@ -248,10 +248,12 @@ struct Handle {
     block: AtomicBool,
 }
 
-/// The initial values for a set this call creates.
-enum Init<'a> {
+/// The initial values for a set this call creates: one for every member, or
+/// one each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Init {
     All(u16),
-    Each(&'a [u16]),
+    Each(Vec<u16>),
 }
 
 impl Handle {
@@ -296,7 +298,7 @@ impl Handle {
         key: Key,
         opts: &OpenOptions,
         len: u16,
-        init: Init<'_>,
+        init: &Init,
         mark_initialised: bool,
     ) -> Result<Handle> {
         let mode = ipc::options_mode(opts, what)?;
@@ -309,7 +311,7 @@ impl Handle {
             ));
         }
         match init {
-            Init::All(v) => check_value("initial_value", v)?,
+            Init::All(v) => check_value("initial_value", *v)?,
             Init::Each(values) => {
                 if values.len() != usize::from(len) {
                     return Err(Error::invalid_input(
@@ -320,7 +322,7 @@ impl Handle {
                         ),
                     ));
                 }
-                for &v in values {
+                for &v in values.iter() {
                     check_value("initial_values", v)?;
                 }
             }
@@ -340,7 +342,7 @@ impl Handle {
             (semget(what, key, len, flags)?, creation.create)
         };
         let len = if created {
-            initialise(id, key, len, &init, mark_initialised).inspect_err(|_| {
+            initialise(id, key, len, init, mark_initialised).inspect_err(|_| {
                 // Do not leak the set this call made (sysv_ipc does).
                 let _ = ipc::remove::<SemCtl>(id);
             })?;
@@ -484,18 +486,7 @@ impl Handle {
         if let Some(e) = self.reused("semctl") {
             return Err(e);
         }
-        // SAFETY: SETVAL takes an int as its union semun argument.
-        let rc = unsafe {
-            sys::semctl_val(
-                self.id,
-                libc::c_int::from(index),
-                sys::SETVAL,
-                libc::c_int::from(value),
-            )
-        };
-        ipc_common::__private::check("semctl", rc)
-            .map_err(|e| ctl_error(self.id, sys::SETVAL, e))?;
-        Ok(())
+        set_val(self.id, index, value)
     }
 
     fn last_pid(&self, index: u16) -> Result<Option<libc::pid_t>> {
@@ -514,11 +505,7 @@ impl Handle {
     }
 
     fn stat(&self) -> Result<SemaphoreStat> {
-        Ok(SemaphoreStat::from_ds(&self.stat_ds()?))
-    }
-
-    fn permissions(&self) -> Result<Permissions> {
-        Ok(self.stat()?.permissions)
+        Ok(SemaphoreStat::from(&self.stat_ds()?))
     }
 
     fn values_into(&self, out: &mut [u16]) -> Result<()> {
@@ -588,10 +575,10 @@ fn stat_len(id: i32) -> Result<u16> {
 /// Gives a set this call created its values, then (with `mark`) performs one
 /// `semop` (a wait-for-zero on a member that is 0, or an acquire-and-release of
 /// member 0) so that `o_time` marks the set as initialised for Stevens' recipe.
-fn initialise(id: i32, key: Key, len: u16, init: &Init<'_>, mark: bool) -> Result<()> {
-    let zero_at = match *init {
+fn initialise(id: i32, key: Key, len: u16, init: &Init, mark: bool) -> Result<()> {
+    let zero_at = match init {
         Init::All(0) => Some(0),
-        Init::All(v) => {
+        &Init::All(v) => {
             if len == 1 {
                 set_val(id, 0, v)?;
             } else {
@@ -629,6 +616,7 @@ fn initialise(id: i32, key: Key, len: u16, init: &Init<'_>, mark: bool) -> Resul
     }
 }
 
+/// `SETVAL` of member `index` of set `id` (`value` checked by the caller).
 fn set_val(id: i32, index: u16, value: u16) -> Result<()> {
     // SAFETY: SETVAL takes an int as its union semun argument.
     let rc = unsafe {
@@ -730,9 +718,7 @@ impl GuardedBuf {
                 0,
             )
         };
-        if map == libc::MAP_FAILED {
-            return Err(Error::last_os_error("mmap"));
-        }
+        let map = ipc_common::__private::check_ptr("mmap", map, libc::MAP_FAILED)?;
         // SAFETY: data_pages - 2 * len and data_pages are inside the mapping of
         // map_len = data_pages + page bytes.
         let (data, guard) = unsafe {

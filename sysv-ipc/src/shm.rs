@@ -13,10 +13,9 @@ use std::sync::OnceLock;
 use std::time::SystemTime;
 
 use ipc_common::__private::options::{FlagBits, OpenOptions};
-use ipc_common::{Error, ErrorKind, IntoMode, Mode, Permissions, Result};
+use ipc_common::{Error, ErrorKind, IntoMode, Permissions, Result};
 use posix_ipc_sys as sys;
 
-use crate::guard::{Remove, RemoveOnDrop, Sealed};
 use crate::ipc::{self, Control, Creation, IPC_CREAT, IPC_CREX};
 use crate::key::{self, Key};
 
@@ -64,26 +63,10 @@ const EXTRA_FLAGS: i32 = 0;
 /// What [`SharedMemoryOptions::flags`] accepts.
 const FLAGS: FlagBits = ipc::flag_bits(EXTRA_FLAGS, WHAT);
 
-/// The size of a memory page (`sysconf(_SC_PAGESIZE)`), read from the running
-/// system: the default size of a new segment (sysv_ipc's `PAGE_SIZE`, which it
-/// fixes at build time).
-///
-/// ```
-/// assert!(sysv_ipc::limits::page_size().is_power_of_two());
-/// ```
-pub fn page_size() -> usize {
-    static V: OnceLock<usize> = OnceLock::new();
-    *V.get_or_init(|| {
-        // SAFETY: sysconf has no memory-safety preconditions.
-        let v = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-        usize::try_from(v).ok().filter(|&v| v > 0).unwrap_or(4096)
-    })
-}
-
 /// `SHMLBA`: the alignment of attach addresses (glibc defines it as the page
 /// size on Linux).
 fn shmlba() -> usize {
-    page_size()
+    ipc_common::__private::page_size()
 }
 
 /// The largest segment this system lets a process create: `SHMMAX`
@@ -296,7 +279,7 @@ impl SharedMemoryOptions {
     }
 
     /// The size in bytes. For a new segment the default is one page
-    /// ([`page_size`]) and 0 is refused; sizes above [`max_segment_size`] are
+    /// ([`page_size`](crate::limits::page_size)) and 0 is refused; sizes above [`max_segment_size`] are
     /// refused before any system call. When opening an existing segment the
     /// default accepts any size, and a larger size than the segment's fails
     /// with `InvalidInput`. Linux does not round sizes up to whole pages.
@@ -513,7 +496,7 @@ impl SharedMemoryOptions {
                 ));
             }
             Some(n) => n,
-            None => page_size(),
+            None => ipc_common::__private::page_size(),
         };
         let open_size = self.size.unwrap_or(0);
         check_size(create_size.max(open_size))?;
@@ -521,7 +504,7 @@ impl SharedMemoryOptions {
         let (id, created) = if creation.exclusive || key.is_private() {
             (get(key, create_size, IPC_CREX | mode | extra)?, true)
         } else if creation.create {
-            ipc::create_or_open::<SharedMemory>(
+            ipc::create_or_open::<ShmCtl>(
                 WHAT,
                 key,
                 self.open.allows_foreign_owner(),
@@ -538,7 +521,7 @@ impl SharedMemoryOptions {
             let filled = seg.attachment().and_then(|a| a.fill(0, a.len(), byte));
             if let Err(e) = filled {
                 drop(seg);
-                let _ = ipc::remove::<SharedMemory>(id);
+                let _ = ipc::remove::<ShmCtl>(id);
                 return Err(e);
             }
         }
@@ -678,7 +661,10 @@ pub struct SharedMemory {
     populate: bool,
 }
 
-impl Control for SharedMemory {
+/// The `shmctl` side of segments, for the shared control calls.
+pub(crate) struct ShmCtl;
+
+impl Control for ShmCtl {
     type Ds = sys::shmid_ds;
     const WHAT: &'static str = WHAT;
     const OP: &'static str = "shmctl";
@@ -832,61 +818,12 @@ impl SharedMemory {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn from_id(id: i32) -> Result<SharedMemory> {
-        let ds = ipc::stat_by_id::<SharedMemory>(id)?;
+        let ds = ipc::stat_by_id::<ShmCtl>(id)?;
         Ok(SharedMemory::from_parts(
             ipc::key_of(&ds.shm_perm),
             id,
             false,
         ))
-    }
-
-    /// The key this handle was opened with ([`Key::PRIVATE`] for private
-    /// segments). Cached: after [`remove`](Self::remove) the kernel reports key
-    /// 0 ([`SharedMemoryStat::key`]), this keeps the original.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// assert_eq!(seg.key(), seg.stat()?.key);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn key(&self) -> Key {
-        self.key
-    }
-
-    /// The segment's id.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// assert!(seg.id() >= 0);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn id(&self) -> i32 {
-        self.id
-    }
-
-    /// True when the call that opened this handle created the segment (and
-    /// so applied [`init_byte`](SharedMemoryOptions::init_byte)); false for
-    /// handles that opened an existing segment, and for
-    /// [`from_id`](Self::from_id).
-    ///
-    /// ```
-    /// let seg = sysv_ipc::SharedMemory::create_unique(64)?.remove_on_drop();
-    /// assert!(seg.created());
-    /// assert!(!sysv_ipc::SharedMemory::create(seg.key(), 64)?.created());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn created(&self) -> bool {
-        self.created
     }
 
     /// Attaches the segment read-write: a new [`Attachment`] (one mapping).
@@ -1221,59 +1158,6 @@ impl SharedMemory {
         self.view.take().map_or(Ok(()), Attachment::detach)
     }
 
-    /// Marks the segment for removal (`IPC_RMID`).
-    ///
-    /// On Linux the segment lives on until its last attachment detaches:
-    /// attachments keep reading and writing, `IPC_STAT` by id still works,
-    /// its key becomes [`Key::PRIVATE`] (0) so opening by key fails with
-    /// `NotFound` and the key is free for a new segment, its mode shows
-    /// `SHM_DEST` (`SharedMemoryStat::is_removed`), removing it again
-    /// succeeds, and other processes may still attach it by id. Once nothing
-    /// is attached the id is gone (`Removed`).
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?,
-    /// #     }
-    /// # };
-    /// use sysv_ipc::{ErrorKind, Key, SharedMemory};
-    /// let a = seg.attach()?;
-    /// seg.remove()?;
-    /// a.write_at(0, b"still")?;
-    /// assert!(seg.stat()?.is_removed());
-    /// assert_eq!(seg.stat()?.key, Key::PRIVATE);
-    /// assert_eq!(SharedMemory::open(seg.key()).unwrap_err().kind(), ErrorKind::NotFound);
-    /// drop(a);
-    /// assert_eq!(seg.size().unwrap_err().kind(), ErrorKind::Removed);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn remove(&self) -> Result<()> {
-        ipc::remove_checked::<SharedMemory>(self.id, self.key)
-    }
-
-    /// Wraps the handle in a [`RemoveOnDrop`] guard that removes the segment
-    /// when it drops (ignoring errors), e.g. for tests and scratch segments.
-    /// [`RemoveOnDrop::into_inner`] disarms it.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?,
-    /// #     }
-    /// # };
-    /// let id = seg.id();
-    /// drop(seg.remove_on_drop());
-    /// assert!(sysv_ipc::SharedMemory::from_id(id).is_err());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    #[must_use = "the guard removes when it drops: dropped at once, it removes at once"]
-    pub fn remove_on_drop(self) -> RemoveOnDrop<SharedMemory> {
-        RemoveOnDrop::new(self)
-    }
-
     /// Every attribute from one `IPC_STAT`.
     ///
     /// ```
@@ -1292,8 +1176,7 @@ impl SharedMemory {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn stat(&self) -> Result<SharedMemoryStat> {
-        ipc::stat_checked::<SharedMemory>(self.id, self.key)
-            .map(|ds| SharedMemoryStat::from_ds(&ds))
+        ipc::stat_checked::<ShmCtl>(self.id, self.key).map(|ds| SharedMemoryStat::from(&ds))
     }
 
     /// The size in bytes (`shm_segsz`).
@@ -1420,169 +1303,34 @@ impl SharedMemory {
     pub fn number_attached(&self) -> Result<u64> {
         Ok(self.stat()?.number_attached)
     }
-
-    /// Owner, creator and mode from one `IPC_STAT`.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// // SAFETY: geteuid has no preconditions.
-    /// assert_eq!(seg.permissions()?.cuid, unsafe { libc::geteuid() });
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn permissions(&self) -> Result<Permissions> {
-        Ok(self.stat()?.permissions)
-    }
-
-    /// The mode as the kernel reports it: the `0o777` permission bits plus the
-    /// status bits `SHM_DEST` (`0o1000`, removed but still attached) and
-    /// `SHM_LOCKED` (`0o2000`). [`Mode::permissions`] masks them off.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?,
-    /// #     }
-    /// # };
-    /// let _a = seg.attach()?;
-    /// seg.remove()?;
-    /// assert_eq!(seg.mode()?.bits(), 0o1600);
-    /// assert_eq!(seg.mode()?.permissions().bits(), 0o600);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn mode(&self) -> Result<Mode> {
-        Ok(self.stat()?.permissions.mode)
-    }
-
-    /// Sets the permission bits (only `0o777` are accepted; `InvalidInput`
-    /// otherwise). Only the owner, the creator or a privileged user may.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// seg.set_mode(0o640)?;
-    /// assert_eq!(seg.mode()?.bits(), 0o640);
-    /// assert!(seg.set_mode(0o1640).unwrap_err().is_invalid_input());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn set_mode(&self, mode: impl IntoMode) -> Result<()> {
-        ipc::set_mode::<SharedMemory>(self.id, self.key, mode.into_mode_bits())
-    }
-
-    /// The owner's user id.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// // SAFETY: geteuid has no preconditions.
-    /// assert_eq!(seg.uid()?, unsafe { libc::geteuid() });
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn uid(&self) -> Result<libc::uid_t> {
-        Ok(self.stat()?.permissions.uid)
-    }
-
-    /// Sets the owner's user id (owner, creator or privileged user only).
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// seg.set_uid(seg.uid()?)?; // updates change_time
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn set_uid(&self, uid: libc::uid_t) -> Result<()> {
-        ipc::set_uid::<SharedMemory>(self.id, self.key, uid)
-    }
-
-    /// The owner's group id.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// // SAFETY: getegid has no preconditions.
-    /// assert_eq!(seg.gid()?, unsafe { libc::getegid() });
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn gid(&self) -> Result<libc::gid_t> {
-        Ok(self.stat()?.permissions.gid)
-    }
-
-    /// Sets the owner's group id (owner, creator or privileged user only).
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// seg.set_gid(seg.gid()?)?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn set_gid(&self, gid: libc::gid_t) -> Result<()> {
-        ipc::set_gid::<SharedMemory>(self.id, self.key, gid)
-    }
-
-    /// The creator's user id.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// assert_eq!(seg.cuid()?, seg.uid()?);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn cuid(&self) -> Result<libc::uid_t> {
-        Ok(self.stat()?.permissions.cuid)
-    }
-
-    /// The creator's group id.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// assert_eq!(seg.cgid()?, seg.gid()?);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn cgid(&self) -> Result<libc::gid_t> {
-        Ok(self.stat()?.permissions.cgid)
-    }
 }
 
-impl Sealed for SharedMemory {}
-
-impl Remove for SharedMemory {
-    fn remove(&self) -> Result<()> {
-        SharedMemory::remove(self)
-    }
+ipc::sysv_object! {
+    SharedMemory, ShmCtl, "shared memory segment",
+    new = "sysv_ipc::SharedMemory::create_unique(8)",
+    id = id, key = key, created = created;
+    /// Marks the segment for removal (`IPC_RMID`).
+    ///
+    /// On Linux the segment lives on until its last attachment detaches:
+    /// attachments keep reading and writing, `IPC_STAT` by id still works,
+    /// its key becomes [`Key::PRIVATE`] (0) so opening by key fails with
+    /// `NotFound` and the key is free for a new segment, its mode shows
+    /// `SHM_DEST` ([`SharedMemoryStat::is_removed`]), removing it again
+    /// succeeds, and other processes may still attach it by id. Once nothing
+    /// is attached the id is gone (`Removed`).
+    ///
+    /// ```
+    /// use sysv_ipc::{ErrorKind, Key, SharedMemory};
+    /// let seg = SharedMemory::create_unique(8)?.remove_on_drop();
+    /// let a = seg.attach()?;
+    /// seg.remove()?;
+    /// a.write_at(0, b"still")?;
+    /// assert_eq!(seg.stat()?.key, Key::PRIVATE);
+    /// drop(a);
+    /// assert_eq!(seg.size().unwrap_err().kind(), ErrorKind::Removed);
+    /// # Ok::<(), sysv_ipc::Error>(())
+    /// ```
+    fn remove;
 }
 
 impl fmt::Debug for SharedMemory {
@@ -1644,14 +1392,14 @@ pub struct SharedMemoryStat {
     pub number_attached: u64,
 }
 
-impl SharedMemoryStat {
+impl From<&sys::shmid_ds> for SharedMemoryStat {
     // `shm_nattch` is an `unsigned long`: 32 bits on 32-bit targets, where
     // the conversion is not useless.
     #[allow(clippy::useless_conversion)]
-    fn from_ds(ds: &sys::shmid_ds) -> SharedMemoryStat {
+    fn from(ds: &sys::shmid_ds) -> SharedMemoryStat {
         SharedMemoryStat {
-            key: ipc::key_of(SharedMemory::perm(ds)),
-            permissions: ipc::permissions(SharedMemory::perm(ds)),
+            key: ipc::key_of(ShmCtl::perm(ds)),
+            permissions: ipc::permissions(ShmCtl::perm(ds)),
             size: ds.shm_segsz,
             attach_time: ipc::time(ds.shm_atime),
             detach_time: ipc::time(ds.shm_dtime),
@@ -1661,7 +1409,9 @@ impl SharedMemoryStat {
             number_attached: u64::from(ds.shm_nattch),
         }
     }
+}
 
+impl SharedMemoryStat {
     /// True when the segment was removed but is still attached somewhere
     /// (`SHM_DEST` in the mode).
     ///
@@ -1730,7 +1480,7 @@ const SHM_LOCKED: u32 = sys::SHM_LOCKED.unsigned_abs();
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub fn attach(id: i32) -> Result<Attachment> {
-    Attachment::new(id, None, std::ptr::null(), 0).map_err(|e| ipc::by_id::<SharedMemory>(id, e))
+    Attachment::new(id, None, std::ptr::null(), 0).map_err(|e| ipc::by_id::<ShmCtl>(id, e))
 }
 
 /// Removes the segment with id `id` (`IPC_RMID`); see [`SharedMemory::remove`]
@@ -1750,7 +1500,7 @@ pub fn attach(id: i32) -> Result<Attachment> {
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub fn remove_shared_memory(id: i32) -> Result<()> {
-    ipc::remove::<SharedMemory>(id).map_err(|e| ipc::by_id::<SharedMemory>(id, e))
+    ipc::remove::<ShmCtl>(id).map_err(|e| ipc::by_id::<ShmCtl>(id, e))
 }
 
 #[cfg(test)]
@@ -1763,7 +1513,7 @@ mod tests {
         fn check<T: Send + Sync>() {}
         check::<SharedMemory>();
         check::<Attachment>();
-        check::<RemoveOnDrop<SharedMemory>>();
+        check::<crate::RemoveOnDrop<SharedMemory>>();
     }
 
     #[test]
@@ -1803,7 +1553,7 @@ mod tests {
             },
             ..Default::default()
         };
-        let st = SharedMemoryStat::from_ds(&ds);
+        let st = SharedMemoryStat::from(&ds);
         assert_eq!(st.attach_time, None);
         assert_eq!(st.change_time, UNIX_EPOCH + Duration::from_secs(100));
         assert_eq!(st.last_pid, None);

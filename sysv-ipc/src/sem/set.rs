@@ -6,14 +6,13 @@ use std::mem::MaybeUninit;
 use std::time::SystemTime;
 
 use ipc_common::__private::options::OpenOptions;
-use ipc_common::{Error, IntoMode, Mode, Permissions, Result, Timeout};
+use ipc_common::{Error, IntoMode, Result, Timeout};
 use posix_ipc_sys as sys;
 
 use super::{
     FLAGS, Handle, Init, NOWAIT, SemCtl, SemaphoreGuard, SemaphoreStat, UNDO, check_delta,
     check_value,
 };
-use crate::guard::{Remove, RemoveOnDrop, Sealed};
 use crate::ipc;
 use crate::key::{self, Key};
 
@@ -266,15 +265,9 @@ impl SemOp {
 pub struct SemaphoreSetOptions {
     open: OpenOptions,
     len: u16,
-    init: InitValues,
+    init: Init,
     undo: bool,
     block: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum InitValues {
-    All(u16),
-    Each(Vec<u16>),
 }
 
 impl Default for SemaphoreSetOptions {
@@ -301,7 +294,7 @@ impl SemaphoreSetOptions {
         SemaphoreSetOptions {
             open: OpenOptions::new(),
             len: 0,
-            init: InitValues::All(0),
+            init: Init::All(0),
             undo: false,
             block: true,
         }
@@ -389,7 +382,7 @@ impl SemaphoreSetOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn initial_value(&mut self, value: u16) -> &mut Self {
-        self.init = InitValues::All(value);
+        self.init = Init::All(value);
         self
     }
 
@@ -403,7 +396,7 @@ impl SemaphoreSetOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn initial_values(&mut self, values: &[u16]) -> &mut Self {
-        self.init = InitValues::Each(values.to_vec());
+        self.init = Init::Each(values.to_vec());
         self
     }
 
@@ -474,16 +467,12 @@ impl SemaphoreSetOptions {
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn open(&self, key: impl Into<Key>) -> Result<SemaphoreSet> {
-        let init = match &self.init {
-            InitValues::All(v) => Init::All(*v),
-            InitValues::Each(values) => Init::Each(values),
-        };
         Handle::open(
             "semaphore set",
             key.into(),
             &self.open,
             self.len,
-            init,
+            &self.init,
             true,
         )
         .map(|h| SemaphoreSet {
@@ -557,30 +546,6 @@ impl SemaphoreSet {
         Handle::from_id(id).map(|h| SemaphoreSet { h })
     }
 
-    /// The key.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// assert!(!set.key().is_private());
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn key(&self) -> Key {
-        self.h.key
-    }
-
-    /// The kernel's id of the set.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// assert!(set.id() >= 0);
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn id(&self) -> i32 {
-        self.h.id
-    }
-
     /// The number of semaphores in the set (never 0).
     ///
     /// ```
@@ -592,18 +557,6 @@ impl SemaphoreSet {
     #[allow(clippy::len_without_is_empty)] // the kernel has no empty sets
     pub fn len(&self) -> usize {
         usize::from(self.h.len)
-    }
-
-    /// True when the call that opened this handle created the set.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// assert!(set.created());
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn created(&self) -> bool {
-        self.h.created
     }
 
     /// Performs every operation of `ops` atomically (one `semtimedop`): all or
@@ -949,152 +902,15 @@ impl SemaphoreSet {
     pub fn change_time(&self) -> Result<SystemTime> {
         Ok(self.stat()?.change_time)
     }
-
-    /// Owner, creator and mode from one `IPC_STAT`.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// assert_eq!(set.permissions()?, set.stat()?.permissions);
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn permissions(&self) -> Result<Permissions> {
-        self.h.permissions()
-    }
-
-    /// The permission bits.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).mode(0o640).create_unique()?;
-    /// assert_eq!(set.mode()?.bits(), 0o640);
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn mode(&self) -> Result<Mode> {
-        Ok(self.h.permissions()?.mode)
-    }
-
-    /// The owner's user id.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// // SAFETY: geteuid has no preconditions.
-    /// assert_eq!(set.uid()?, unsafe { libc::geteuid() });
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn uid(&self) -> Result<libc::uid_t> {
-        Ok(self.h.permissions()?.uid)
-    }
-
-    /// The owner's group id.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// // SAFETY: getegid has no preconditions.
-    /// assert_eq!(set.gid()?, unsafe { libc::getegid() });
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn gid(&self) -> Result<libc::gid_t> {
-        Ok(self.h.permissions()?.gid)
-    }
-
-    /// The creator's user id.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// assert_eq!(set.cuid()?, set.uid()?);
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn cuid(&self) -> Result<libc::uid_t> {
-        Ok(self.h.permissions()?.cuid)
-    }
-
-    /// The creator's group id.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// assert_eq!(set.cgid()?, set.gid()?);
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn cgid(&self) -> Result<libc::gid_t> {
-        Ok(self.h.permissions()?.cgid)
-    }
-
-    /// Changes the permission bits (`0o777` at most).
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// set.set_mode(0o660)?;
-    /// assert_eq!(set.stat()?.permissions.mode.bits(), 0o660);
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn set_mode(&self, mode: impl IntoMode) -> Result<()> {
-        ipc::set_mode::<SemCtl>(self.h.id, self.h.key, mode.into_mode_bits())
-    }
-
-    /// Gives the set to another owner.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// set.set_uid(set.stat()?.permissions.uid)?;
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn set_uid(&self, uid: libc::uid_t) -> Result<()> {
-        ipc::set_uid::<SemCtl>(self.h.id, self.h.key, uid)
-    }
-
-    /// Changes the owner's group.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// set.set_gid(set.stat()?.permissions.gid)?;
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn set_gid(&self, gid: libc::gid_t) -> Result<()> {
-        ipc::set_gid::<SemCtl>(self.h.id, self.h.key, gid)
-    }
-
-    /// Removes the set from the system; waiters wake with `Removed`.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// set.remove()?;
-    /// assert_eq!(set.value(0).unwrap_err().kind(), sysv_ipc::ErrorKind::Removed);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn remove(&self) -> Result<()> {
-        ipc::remove_checked::<SemCtl>(self.h.id, self.h.key)
-    }
-
-    /// Wraps the handle in a [`RemoveOnDrop`] guard that removes the set when
-    /// it drops (ignoring errors). [`RemoveOnDrop::into_inner`] disarms it.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?.remove_on_drop();
-    /// let id = set.id();
-    /// drop(set);
-    /// assert!(sysv_ipc::SemaphoreSet::from_id(id).is_err());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    #[must_use = "the guard removes when it drops: dropped at once, it removes at once"]
-    pub fn remove_on_drop(self) -> RemoveOnDrop<SemaphoreSet> {
-        RemoveOnDrop::new(self)
-    }
 }
 
-impl Sealed for SemaphoreSet {}
-
-impl Remove for SemaphoreSet {
-    fn remove(&self) -> Result<()> {
-        SemaphoreSet::remove(self)
-    }
+ipc::sysv_object! {
+    SemaphoreSet, SemCtl, "semaphore set",
+    new = "sysv_ipc::SemaphoreSet::options().len(2).create_unique()",
+    id = h.id, key = h.key, created = h.created;
+    /// Removes the set from the system (`IPC_RMID`); waiters wake with
+    /// `Removed`, and later calls on any handle fail with `Removed`.
+    fn remove;
 }
 
 impl fmt::Debug for SemaphoreSet {

@@ -4,10 +4,9 @@ use std::fmt;
 use std::time::SystemTime;
 
 use ipc_common::__private::options::OpenOptions;
-use ipc_common::{IntoMode, Mode, Permissions, Result, Timeout};
+use ipc_common::{IntoMode, Result, Timeout};
 
 use super::{FLAGS, Handle, Init, SemCtl, SemaphoreGuard, SemaphoreStat};
-use crate::guard::{Remove, RemoveOnDrop, Sealed};
 use crate::ipc;
 use crate::key::{self, Key};
 
@@ -340,13 +339,12 @@ impl SemaphoreOptions {
     /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::NotFound);
     /// ```
     pub fn open(&self, key: impl Into<Key>) -> Result<Semaphore> {
-        let init = Init::All(self.initial_value);
         Handle::open(
             "semaphore",
             key.into(),
             &self.open,
             1,
-            init,
+            &Init::All(self.initial_value),
             self.mark_initialised,
         )
         .map(|h| Semaphore {
@@ -474,44 +472,6 @@ impl Semaphore {
     /// ```
     pub fn from_id(id: i32) -> Result<Semaphore> {
         Handle::from_id(id).map(|h| Semaphore { h })
-    }
-
-    /// The key (as given, or the random one).
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_new(sysv_ipc::Key::new(0x1C5A_5E0B), 0)?;
-    /// assert_eq!(sem.key().as_raw(), 0x1C5A_5E0B);
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn key(&self) -> Key {
-        self.h.key
-    }
-
-    /// The kernel's id of the semaphore set.
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// assert!(sem.id() >= 0);
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn id(&self) -> i32 {
-        self.h.id
-    }
-
-    /// True when the call that opened this handle created the semaphore (and
-    /// so applied the initial value).
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// assert!(sem.created());
-    /// assert!(!sysv_ipc::Semaphore::open(sem.key())?.created());
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn created(&self) -> bool {
-        self.h.created
     }
 
     /// Decrements the value by `delta` (1..=32767), waiting up to `timeout`
@@ -704,120 +664,6 @@ impl Semaphore {
         self.h.set_value(0, value)
     }
 
-    /// Owner, creator and mode from one `IPC_STAT`.
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// let p = sem.permissions()?;
-    /// assert_eq!((p.cuid, p.mode.bits()), (p.uid, 0o600));
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn permissions(&self) -> Result<Permissions> {
-        self.h.permissions()
-    }
-
-    /// The permission bits.
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// assert_eq!(sem.mode()?.bits(), 0o600);
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn mode(&self) -> Result<Mode> {
-        Ok(self.h.permissions()?.mode)
-    }
-
-    /// Changes the permission bits (`0o777` at most; owner, creator or
-    /// privileged user only).
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// sem.set_mode(0o640)?;
-    /// assert_eq!(sem.mode()?.bits(), 0o640);
-    /// assert!(sem.set_mode(0o7777).unwrap_err().is_invalid_input());
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn set_mode(&self, mode: impl IntoMode) -> Result<()> {
-        ipc::set_mode::<SemCtl>(self.h.id, self.h.key, mode.into_mode_bits())
-    }
-
-    /// The owner's user id.
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// // SAFETY: geteuid has no preconditions.
-    /// assert_eq!(sem.uid()?, unsafe { libc::geteuid() });
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn uid(&self) -> Result<libc::uid_t> {
-        Ok(self.h.permissions()?.uid)
-    }
-
-    /// Gives the semaphore to another owner (owner, creator or privileged user only).
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// sem.set_uid(sem.uid()?)?;
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn set_uid(&self, uid: libc::uid_t) -> Result<()> {
-        ipc::set_uid::<SemCtl>(self.h.id, self.h.key, uid)
-    }
-
-    /// The owner's group id.
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// // SAFETY: getegid has no preconditions.
-    /// assert_eq!(sem.gid()?, unsafe { libc::getegid() });
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn gid(&self) -> Result<libc::gid_t> {
-        Ok(self.h.permissions()?.gid)
-    }
-
-    /// Changes the owner's group id (owner, creator or privileged user only).
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// sem.set_gid(sem.gid()?)?;
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn set_gid(&self, gid: libc::gid_t) -> Result<()> {
-        ipc::set_gid::<SemCtl>(self.h.id, self.h.key, gid)
-    }
-
-    /// The creator's user id.
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// assert_eq!(sem.cuid()?, sem.uid()?);
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn cuid(&self) -> Result<libc::uid_t> {
-        Ok(self.h.permissions()?.cuid)
-    }
-
-    /// The creator's group id.
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// assert_eq!(sem.cgid()?, sem.gid()?);
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn cgid(&self) -> Result<libc::gid_t> {
-        Ok(self.h.permissions()?.cgid)
-    }
-
     /// The process that last operated on the semaphore (`GETPID`); Linux also
     /// counts `set_value`. `None` if no process has.
     ///
@@ -897,9 +743,14 @@ impl Semaphore {
     pub fn stat(&self) -> Result<SemaphoreStat> {
         self.h.stat()
     }
+}
 
+ipc::sysv_object! {
+    Semaphore, SemCtl, "semaphore", new = "sysv_ipc::Semaphore::create_unique(0)",
+    id = h.id, key = h.key, created = h.created;
     /// Removes the semaphore from the system (`IPC_RMID`). Waiters wake with
-    /// `Removed`; later calls on any handle fail with `Removed`.
+    /// `Removed`; later calls on any handle fail with `Removed`, and so does a
+    /// second `remove`.
     ///
     /// ```
     /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
@@ -907,34 +758,7 @@ impl Semaphore {
     /// assert!(sem.remove().unwrap_err().is_existential());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn remove(&self) -> Result<()> {
-        ipc::remove_checked::<SemCtl>(self.h.id, self.h.key)
-    }
-
-    /// Wraps the handle in a [`RemoveOnDrop`] guard that removes the
-    /// semaphore when it drops (errors, e.g. "already removed", are ignored
-    /// then). [`RemoveOnDrop::into_inner`] disarms it.
-    ///
-    /// ```
-    /// let mut sem = sysv_ipc::Semaphore::create_unique(0)?.remove_on_drop();
-    /// sem.set_undo(true); // setters work through the guard
-    /// let id = sem.id();
-    /// drop(sem);
-    /// assert!(sysv_ipc::Semaphore::from_id(id).is_err());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    #[must_use = "the guard removes when it drops: dropped at once, it removes at once"]
-    pub fn remove_on_drop(self) -> RemoveOnDrop<Semaphore> {
-        RemoveOnDrop::new(self)
-    }
-}
-
-impl Sealed for Semaphore {}
-
-impl Remove for Semaphore {
-    fn remove(&self) -> Result<()> {
-        Semaphore::remove(self)
-    }
+    fn remove;
 }
 
 impl fmt::Debug for Semaphore {

@@ -8,7 +8,7 @@ use std::ptr::NonNull;
 use ipc_common::{Error, ErrorKind, Region, Result};
 use posix_ipc_sys as sys;
 
-use super::{SharedMemory, WHAT};
+use super::{ShmCtl, WHAT};
 use crate::ipc;
 use crate::key::Key;
 
@@ -86,8 +86,8 @@ impl Attachment {
             std::ptr::without_provenance_mut(usize::MAX),
         )
         .map_err(|e| attach_error(id, addr, flags, e))?;
-        let stat = ipc::stat::<SharedMemory>(id).and_then(|ds| match key {
-            Some(key) => ipc::check_key::<SharedMemory>(id, key, &ds).map(|()| ds),
+        let stat = ipc::stat::<ShmCtl>(id).and_then(|ds| match key {
+            Some(key) => ipc::check_key::<ShmCtl>(id, key, &ds).map(|()| ds),
             None => Ok(ds),
         });
         let ds = match stat {
@@ -200,7 +200,7 @@ fn attach_error(id: i32, addr: *const u8, flags: libc::c_int, e: Error) -> Error
             let msg = format!(
                 "cannot attach at address {addr:p}: it must be a multiple of SHMLBA ({}) unless \
                  rounding is asked for, and the segment must not overlap an existing mapping",
-                super::page_size()
+                ipc_common::__private::page_size()
             );
             e.with_message(msg)
         }
