@@ -1,11 +1,14 @@
-//! Helpers shared by the message-queue integration tests.
-#![allow(dead_code)]
+//! What the message queue tests share: queues under this project's test
+//! keys, removed by the library's [`RemoveOnDrop`] even when a test fails,
+//! keys no queue has, and a way to see a thread blocked in the kernel.
+#![allow(dead_code)] // each module (and the every_kind binary) uses a subset
 
 use std::time::Duration;
 
-use sysv_ipc::{ErrorKind, MessageQueue, MessageQueueOptions, RemoveOnDrop};
+use sysv_ipc::{ErrorKind, Key, MessageQueue, MessageQueueOptions, RemoveOnDrop};
+use testkit::sysv::UnusedKey;
 
-/// A new queue under a test key (`0x1C5A_xxxx`), removed when the guard drops.
+/// A new queue under a test key, removed when the guard drops.
 pub(crate) fn new_queue() -> RemoveOnDrop<MessageQueue> {
     new_queue_with(&MessageQueue::options())
 }
@@ -14,35 +17,22 @@ pub(crate) fn new_queue() -> RemoveOnDrop<MessageQueue> {
 pub(crate) fn new_queue_with(options: &MessageQueueOptions) -> RemoveOnDrop<MessageQueue> {
     let mut options = options.clone();
     options.create_new(true);
-    loop {
-        match options.open(testkit::unique_key()) {
-            Ok(q) => return q.remove_on_drop(),
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
-            Err(e) => panic!("cannot create a test queue: {e}"),
-        }
-    }
+    testkit::sysv::with_test_key(
+        "queue",
+        |k| options.open(k),
+        |e| e.kind() == ErrorKind::AlreadyExists,
+    )
+    .remove_on_drop()
 }
 
-/// A test key that no queue uses right now.
-pub(crate) fn unused_key() -> i32 {
-    loop {
-        let k = testkit::unique_key();
-        match MessageQueue::open(k) {
-            Err(e) if e.kind() == ErrorKind::NotFound => return k,
-            _ => continue,
-        }
-    }
-}
-
-/// Removes the queue with `key` (if any) when it drops.
-pub(crate) struct KeyGuard(pub(crate) i32);
-
-impl Drop for KeyGuard {
-    fn drop(&mut self) {
-        if let Ok(q) = MessageQueue::open(self.0) {
-            let _ = q.remove();
-        }
-    }
+/// A test key that no queue has now, with the guard that removes whatever
+/// queue the test then makes under it.
+pub(crate) fn unused_key() -> (Key, UnusedKey) {
+    let guard = testkit::sysv::unused_key(
+        |k| matches!(MessageQueue::open(k), Err(e) if e.kind() == ErrorKind::NotFound),
+        |k| drop(MessageQueue::options().mode(0).open(k).map(|q| q.remove())),
+    );
+    (Key::new(guard.key()), guard)
 }
 
 /// The calling thread's kernel thread id.
