@@ -414,24 +414,35 @@ pub(crate) fn key_of(p: &sys::ipc_perm) -> Key {
 
 /// Emits what every System V handle shares, written once: the inherent
 /// accessors `key id created permissions mode set_mode uid set_uid gid set_gid
-/// cuid cgid remove remove_on_drop` (docs with the kind's name spliced in),
+/// cuid cgid remove remove_on_drop` (docs with the kind's name spliced in), a
+/// getter for each listed field of the kind's stat struct,
 /// and the `Sealed` and `Remove` implementations behind [`RemoveOnDrop`].
 ///
 /// `$ty` is the handle, `$ctl` its [`Control`], `$what` its name in docs
 /// ("semaphore"), `$new` an expression making one for the examples;
-/// `id`, `key` and `created` name the handle's fields; the doc comments before
-/// `fn remove` say what removing this kind means. The handle must have a
-/// checked `stat()` whose result has a `permissions` field.
+/// `id`, `key` and `created` name the handle's fields; each `field: Type` of
+/// `stat { .. }` becomes a getter of that field of the handle's `stat()`
+/// (with the docs written before it); the doc comments before `fn remove` say
+/// what removing this kind means. The handle must have a checked `stat()`
+/// whose result has a `permissions` field.
 ///
 /// [`RemoveOnDrop`]: crate::RemoveOnDrop
 macro_rules! sysv_object {
     (
         $ty:ident, $ctl:ty, $what:literal, new = $new:literal,
         id = $($id:ident).+, key = $($key:ident).+, created = $($created:ident).+;
+        stat { $( $(#[$field_doc:meta])* $field:ident: $field_ty:ty ),* $(,)? }
         $(#[$remove_doc:meta])*
         fn remove;
     ) => {
         impl $ty {
+            $(
+                $(#[$field_doc])*
+                pub fn $field(&self) -> $crate::Result<$field_ty> {
+                    Ok(self.stat()?.$field)
+                }
+            )*
+
             #[doc = concat!(
                 "The key this handle was opened with ([`Key::PRIVATE`](crate::Key::PRIVATE) ",
                 "for a private ", $what, "). The handle keeps it: after the ", $what,

@@ -224,7 +224,7 @@
 ///     sysv_ipc::SharedMemory::open(name)?; // Error into io::Error
 ///     Ok(())
 /// }
-/// let gone = sysv_ipc::SharedMemory::create_unique(1)?;
+/// let gone = sysv_ipc::SharedMemory::create_unique(1)?.remove_on_drop();
 /// let key = gone.key();
 /// gone.remove()?; // now a key no one uses
 /// let e = open_config(key).unwrap_err();

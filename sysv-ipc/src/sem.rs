@@ -30,10 +30,6 @@ pub use single::{Semaphore, SemaphoreOptions};
 /// [`InvalidInput`](ErrorKind::InvalidInput) before any system call; a release
 /// that would take a value above it fails with
 /// [`LimitExceeded`](ErrorKind::LimitExceeded) (`ERANGE`).
-///
-/// ```
-/// assert_eq!(sysv_ipc::SEMAPHORE_VALUE_MAX, 32767);
-/// ```
 pub const SEMAPHORE_VALUE_MAX: u16 = 32767;
 
 /// True where `semtimedop` exists (Linux), so a semaphore wait honours
@@ -46,10 +42,6 @@ pub const SEMAPHORE_VALUE_MAX: u16 = 32767;
 /// `Immediate`), and a non-zero `Timeout::After` fails with
 /// [`Unsupported`](ErrorKind::Unsupported) before any call, instead of
 /// waiting forever as sysv_ipc does.
-///
-/// ```
-/// assert_eq!(sysv_ipc::SEMAPHORE_TIMEOUT_SUPPORTED, cfg!(target_os = "linux"));
-/// ```
 pub const SEMAPHORE_TIMEOUT_SUPPORTED: bool = cfg!(target_os = "linux");
 
 /// `IPC_NOWAIT` and `SEM_UNDO` as `sembuf.sem_flg` bits (both fit an `i16`).
@@ -92,30 +84,11 @@ impl Control for SemCtl {
 /// Fails with `NotFound` when no set has this id (as every call that takes an
 /// id does), and with `PermissionDenied` unless the caller owns or created
 /// the set or is privileged.
-///
-/// ```
-/// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-/// sysv_ipc::remove_semaphore(sem.id())?;
-/// assert_eq!(sem.value().unwrap_err().kind(), sysv_ipc::ErrorKind::Removed);
-/// assert_eq!(sysv_ipc::remove_semaphore(sem.id()).unwrap_err().kind(), sysv_ipc::ErrorKind::NotFound);
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
 pub fn remove_semaphore(id: i32) -> Result<()> {
     ipc::remove::<SemCtl>(id).map_err(|e| ipc::by_id::<SemCtl>(id, e))
 }
 
 /// Every `IPC_STAT` attribute of a semaphore set, read in one call.
-///
-/// ```
-/// let sem = sysv_ipc::Semaphore::create_unique(3)?;
-/// let st = sem.stat()?;
-/// assert_eq!(st.key, sem.key());
-/// assert_eq!(st.len, 1);
-/// assert_eq!(st.permissions.mode.bits(), 0o600);
-/// assert!(st.operation_time.is_some()); // the creator's initialising semop
-/// sem.remove()?;
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SemaphoreStat {
@@ -144,53 +117,6 @@ impl From<&sys::semid_ds> for SemaphoreStat {
             change_time: ipc::change_time(ds.sem_ctime),
         }
     }
-}
-
-/// The System V semaphore limits of the running system, from
-/// `/proc/sys/kernel/sem`, plus `SEMVMX`, which the kernel fixes at 32767 and
-/// does not publish (so it is [`SEMAPHORE_VALUE_MAX`], not read).
-///
-/// ```
-/// let l = sysv_ipc::limits::semaphore_limits()?;
-/// assert!(l.semmsl >= 1 && l.semopm >= 1 && l.semmni >= 1);
-/// assert_eq!(l.semvmx, sysv_ipc::SEMAPHORE_VALUE_MAX);
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SemaphoreLimits {
-    /// `SEMMSL`: most semaphores in one set.
-    pub semmsl: u32,
-    /// `SEMMNS`: most semaphores in all sets together.
-    pub semmns: u32,
-    /// `SEMOPM`: most operations in one `semop` call (one batch).
-    pub semopm: u32,
-    /// `SEMMNI`: most semaphore sets.
-    pub semmni: u32,
-    /// `SEMVMX`: the largest value ([`SEMAPHORE_VALUE_MAX`]).
-    pub semvmx: u16,
-}
-
-/// Reads the running system's semaphore limits (`/proc/sys/kernel/sem`: SEMMSL,
-/// SEMMNS, SEMOPM, SEMMNI), so programs need not bake them in. Administrators
-/// change them with `sysctl kernel.sem`.
-///
-/// ```
-/// let l = sysv_ipc::limits::semaphore_limits()?;
-/// println!("at most {} operations per batch", l.semopm);
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
-pub fn semaphore_limits() -> Result<SemaphoreLimits> {
-    let [semmsl, semmns, semopm, semmni] =
-        ipc_common::__private::read_proc_numbers("semaphore_limits", "/proc/sys/kernel/sem")?;
-    let narrow = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
-    Ok(SemaphoreLimits {
-        semmsl: narrow(semmsl),
-        semmns: narrow(semmns),
-        semopm: narrow(semopm),
-        semmni: narrow(semmni),
-        semvmx: SEMAPHORE_VALUE_MAX,
-    })
 }
 
 /// Checks an acquire/release delta: 1..=SEMVMX, never wrapped.
@@ -876,18 +802,6 @@ fn semop_error(id: i32, timed: bool, e: Error) -> Error {
 ///
 /// A killed process runs no `Drop`: without undo its guards' units stay taken
 /// (see [`Semaphore`](crate::Semaphore#when-a-process-dies)).
-///
-/// ```
-/// use sysv_ipc::{Semaphore, Timeout};
-/// let sem = Semaphore::create_unique(1)?;
-/// {
-///     let _held = sem.acquire_guard(1, Timeout::Forever)?;
-///     assert_eq!(sem.value()?, 0);
-/// }
-/// assert_eq!(sem.value()?, 1);
-/// sem.remove()?;
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
 #[must_use = "dropping the guard releases the semaphore at once"]
 #[derive(Debug)]
 pub struct SemaphoreGuard<'a> {
@@ -898,16 +812,6 @@ pub struct SemaphoreGuard<'a> {
 
 impl SemaphoreGuard<'_> {
     /// Releases now, reporting any error.
-    ///
-    /// ```
-    /// use sysv_ipc::{Semaphore, Timeout};
-    /// let sem = Semaphore::create_unique(2)?;
-    /// let held = sem.acquire_guard(2, Timeout::Immediate)?;
-    /// held.release()?;
-    /// assert_eq!(sem.value()?, 2);
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn release(mut self) -> Result<()> {
         let r = self.release_once();
         std::mem::forget(self);

@@ -3,6 +3,7 @@
 
 mod api_snippets;
 mod basics;
+mod docs;
 mod module;
 mod processes;
 mod set;

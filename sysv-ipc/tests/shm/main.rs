@@ -1,6 +1,7 @@
 //! System V shared memory: one test binary, one module per area, and
 //! `support` for what they share.
 
+mod docs;
 mod errors;
 mod populate;
 mod processes;
