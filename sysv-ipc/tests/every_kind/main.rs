@@ -9,6 +9,7 @@ mod crash;
 mod options;
 mod security;
 mod stale_ids;
+mod surface;
 mod word_size;
 
 #[path = "../msg/support.rs"]
