@@ -156,7 +156,7 @@
 //!
 //! What a process killed with `kill -9` (or crashing) leaves behind, and how
 //! the others recover. Each row is tested by SIGKILLing a real child process
-//! in the middle of the operation (`tests/crash.rs`).
+//! in the middle of the operation (`tests/every_kind/crash.rs`).
 //!
 //! | primitive | what the killed process leaves | how to recover |
 //! |---|---|---|

@@ -1,7 +1,7 @@
 //! sysv_ipc's `tests/test_semaphores.py` (42 cases) translated, with the weak
 //! ones strengthened, plus every bad input and sysv_ipc bug listed for
 //! semaphores in the reference inventory. One process; the cross-process
-//! scenarios are in `sem_process.rs`.
+//! scenarios are in `processes.rs`.
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -779,7 +779,7 @@ fn debug_shows_key_and_id_and_handles_are_send_sync() {
 
 #[test]
 fn opening_an_existing_semaphore_asks_for_the_requested_mode() {
-    // As root every mode is granted; the unprivileged case is in sem_process.rs.
+    // As root every mode is granted; the unprivileged case is in processes.rs.
     let sem = new_sem(0);
     sem.set_mode(0o400).unwrap();
     let other = Semaphore::options().mode(0o400).open(sem.key()).unwrap();
