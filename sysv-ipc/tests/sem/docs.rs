@@ -102,10 +102,13 @@ fn sem_options_new() -> sysv_ipc::Result<()> {
 #[test]
 fn sem_options_create() -> sysv_ipc::Result<()> {
     let (key, _key_guard) = crate::support::unused_key();
-    let _sem = sysv_ipc::Semaphore::options()
+    let sem = sysv_ipc::Semaphore::options()
         .create(true)
         .open(key)?
         .remove_on_drop();
+    assert!(sem.created());
+    let again = sysv_ipc::Semaphore::options().create(true).open(key)?;
+    assert_eq!((again.id(), again.created()), (sem.id(), false));
     Ok(())
 }
 
