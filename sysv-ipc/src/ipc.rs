@@ -412,6 +412,166 @@ pub(crate) fn key_of(p: &sys::ipc_perm) -> Key {
     Key::from_raw(p.key)
 }
 
+/// Emits what every System V handle shares, written once: the inherent
+/// accessors `key id created permissions mode set_mode uid set_uid gid set_gid
+/// cuid cgid remove remove_on_drop` (docs with the kind's name spliced in), a
+/// getter for each listed field of the kind's stat struct,
+/// and the `Sealed` and `Remove` implementations behind [`RemoveOnDrop`].
+///
+/// `$ty` is the handle, `$ctl` its [`Control`], `$what` its name in docs
+/// ("semaphore"), `$new` an expression making one for the examples;
+/// `id`, `key` and `created` name the handle's fields; each `field: Type` of
+/// `stat { .. }` becomes a getter of that field of the handle's `stat()`
+/// (with the docs written before it); the doc comments before `fn remove` say
+/// what removing this kind means. The handle must have a checked `stat()`
+/// whose result has a `permissions` field.
+///
+/// [`RemoveOnDrop`]: crate::RemoveOnDrop
+macro_rules! sysv_object {
+    (
+        $ty:ident, $ctl:ty, $what:literal, new = $new:literal,
+        id = $($id:ident).+, key = $($key:ident).+, created = $($created:ident).+;
+        stat { $( $(#[$field_doc:meta])* $field:ident: $field_ty:ty ),* $(,)? }
+        $(#[$remove_doc:meta])*
+        fn remove;
+    ) => {
+        impl $ty {
+            $(
+                $(#[$field_doc])*
+                pub fn $field(&self) -> $crate::Result<$field_ty> {
+                    Ok(self.stat()?.$field)
+                }
+            )*
+
+            #[doc = concat!(
+                "The key this handle was opened with ([`Key::PRIVATE`](crate::Key::PRIVATE) ",
+                "for a private ", $what, "). The handle keeps it: after the ", $what,
+                " is removed the kernel may report another key (Linux reports 0 for a ",
+                "removed segment that is still attached), this stays the original."
+            )]
+            pub fn key(&self) -> $crate::Key {
+                self.$($key).+
+            }
+
+            #[doc = concat!(
+                "The kernel's id of the ", $what, " (what `ipcs` shows). Do not assume it ",
+                "is non-negative: macOS hands out negative ids."
+            )]
+            pub fn id(&self) -> i32 {
+                self.$($id).+
+            }
+
+            #[doc = concat!(
+                "True when the call that opened this handle created the ", $what,
+                " (and so applied its initial values, size or fill); false when it opened ",
+                "an existing one, and for `from_id`."
+            )]
+            pub fn created(&self) -> bool {
+                self.$($created).+
+            }
+
+            #[doc = concat!("Owner, creator and mode of the ", $what, ", from one `IPC_STAT`.")]
+            pub fn permissions(&self) -> $crate::Result<$crate::Permissions> {
+                Ok(self.stat()?.permissions)
+            }
+
+            /// The mode as the kernel reports it: the `0o777` permission bits,
+            /// plus, for a shared memory segment on Linux, the status bits
+            /// `SHM_DEST` (`0o1000`, removed but still attached) and
+            /// `SHM_LOCKED` (`0o2000`). [`Mode::permissions`](crate::Mode::permissions)
+            /// masks them off.
+            pub fn mode(&self) -> $crate::Result<$crate::Mode> {
+                Ok(self.stat()?.permissions.mode)
+            }
+
+            #[doc = concat!(
+                "Replaces the permission bits of the ", $what, " (`IPC_SET`): bits ",
+                "can be taken away as well as given. Only the nine `0o777` bits are ",
+                "accepted ([`InvalidInput`](crate::ErrorKind::InvalidInput) otherwise, ",
+                "before any call), and only the owner, the creator or a privileged user ",
+                "may change them ([`PermissionDenied`](crate::ErrorKind::PermissionDenied)).\n\n",
+                "```\n",
+                "let x = ", $new, "?.remove_on_drop();\n",
+                "x.set_mode(0o640)?;\n",
+                "assert_eq!(x.mode()?.bits(), 0o640);\n",
+                "assert!(x.set_mode(0o1640).unwrap_err().is_invalid_input());\n",
+                "# Ok::<(), sysv_ipc::Error>(())\n",
+                "```"
+            )]
+            pub fn set_mode(&self, mode: impl $crate::IntoMode) -> $crate::Result<()> {
+                $crate::ipc::set_mode::<$ctl>(self.$($id).+, self.$($key).+, mode.into_mode_bits())
+            }
+
+            /// The owner's user id.
+            pub fn uid(&self) -> $crate::Result<libc::uid_t> {
+                Ok(self.stat()?.permissions.uid)
+            }
+
+            #[doc = concat!(
+                "Gives the ", $what, " to another owner (`IPC_SET`; owner, creator or ",
+                "privileged user only)."
+            )]
+            pub fn set_uid(&self, uid: libc::uid_t) -> $crate::Result<()> {
+                $crate::ipc::set_uid::<$ctl>(self.$($id).+, self.$($key).+, uid)
+            }
+
+            /// The owner's group id.
+            pub fn gid(&self) -> $crate::Result<libc::gid_t> {
+                Ok(self.stat()?.permissions.gid)
+            }
+
+            /// Changes the owner's group id (`IPC_SET`; owner, creator or
+            /// privileged user only).
+            pub fn set_gid(&self, gid: libc::gid_t) -> $crate::Result<()> {
+                $crate::ipc::set_gid::<$ctl>(self.$($id).+, self.$($key).+, gid)
+            }
+
+            /// The creator's user id (it never changes).
+            pub fn cuid(&self) -> $crate::Result<libc::uid_t> {
+                Ok(self.stat()?.permissions.cuid)
+            }
+
+            /// The creator's group id (it never changes).
+            pub fn cgid(&self) -> $crate::Result<libc::gid_t> {
+                Ok(self.stat()?.permissions.cgid)
+            }
+
+            $(#[$remove_doc])*
+            pub fn remove(&self) -> $crate::Result<()> {
+                $crate::ipc::remove_checked::<$ctl>(self.$($id).+, self.$($key).+)
+            }
+
+            #[doc = concat!(
+                "Wraps the handle in a [`RemoveOnDrop`](crate::RemoveOnDrop) guard that ",
+                "removes the ", $what, " when it drops (ignoring errors, e.g. \"already ",
+                "removed\"). The guard derefs to the handle; ",
+                "[`RemoveOnDrop::into_inner`](crate::RemoveOnDrop::into_inner) disarms it.\n\n",
+                "```\n",
+                "let x = ", $new, "?.remove_on_drop();\n",
+                "let id = x.id();\n",
+                "drop(x);\n",
+                "assert!(sysv_ipc::", stringify!($ty), "::from_id(id).is_err());\n",
+                "# Ok::<(), sysv_ipc::Error>(())\n",
+                "```"
+            )]
+            #[must_use = "the guard removes when it drops: dropped at once, it removes at once"]
+            pub fn remove_on_drop(self) -> $crate::RemoveOnDrop<$ty> {
+                $crate::RemoveOnDrop::new(self)
+            }
+        }
+
+        impl $crate::guard::Sealed for $ty {}
+
+        impl $crate::Remove for $ty {
+            fn remove(&self) -> $crate::Result<()> {
+                $ty::remove(self)
+            }
+        }
+    };
+}
+
+pub(crate) use sysv_object;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -156,7 +156,7 @@
 //!
 //! What a process killed with `kill -9` (or crashing) leaves behind, and how
 //! the others recover. Each row is tested by SIGKILLing a real child process
-//! in the middle of the operation (`tests/crash.rs`).
+//! in the middle of the operation (`tests/every_kind/crash.rs`).
 //!
 //! | primitive | what the killed process leaves | how to recover |
 //! |---|---|---|
@@ -224,7 +224,7 @@
 ///     sysv_ipc::SharedMemory::open(name)?; // Error into io::Error
 ///     Ok(())
 /// }
-/// let gone = sysv_ipc::SharedMemory::create_unique(1)?;
+/// let gone = sysv_ipc::SharedMemory::create_unique(1)?.remove_on_drop();
 /// let key = gone.key();
 /// gone.remove()?; // now a key no one uses
 /// let e = open_config(key).unwrap_err();

@@ -1,6 +1,6 @@
 //! System V message queues: [`MessageQueue`], the receive [`Selector`], [`Wait`],
 //! owned [`Message`]s, one-call [`MessageQueueStat`], [`remove_message_queue`]
-//! and the kernel's [`message_queue_limits`](crate::limits::message_queue_limits).
+//! and the kernel's limits ([`crate::limits`]).
 //!
 //! See [`MessageQueue`] for how buffers are staged and why there are no timeouts.
 
@@ -11,21 +11,21 @@ use std::sync::{Mutex, TryLockError};
 use std::time::SystemTime;
 
 use ipc_common::__private::options::{FlagBits, OpenOptions};
-use ipc_common::{Error, ErrorKind, IntoMode, Mode, Permissions, Result};
+use ipc_common::{Error, ErrorKind, IntoMode, Permissions, Result};
 use libc::{c_int, c_long};
 use posix_ipc_sys as sys;
 
 use crate::Key;
-use crate::guard::{Remove, RemoveOnDrop, Sealed};
 use crate::ipc::{self, Control, Creation, IPC_CREAT, IPC_CREX};
 use crate::key::{get_error, with_unique_key};
+use crate::limits::read_kernel_limit;
 
 const WHAT: &str = "message queue";
 
 /// The message-queue kind for the shared `IPC_STAT`/`IPC_SET`/`IPC_RMID` calls.
-struct Msg;
+pub(crate) struct MsgCtl;
 
-impl Control for Msg {
+impl Control for MsgCtl {
     type Ds = sys::msqid_ds;
     const WHAT: &'static str = WHAT;
     const OP: &'static str = "msgctl";
@@ -51,21 +51,10 @@ impl Control for Msg {
 ///
 /// Keeping sysv_ipc's default means a Python peer that receives with its own
 /// default can take every message this handle sends.
-///
-/// ```
-/// let q = sysv_ipc::MessageQueue::create_unique()?;
-/// assert_eq!(q.max_message_size(), sysv_ipc::DEFAULT_MAX_MESSAGE_SIZE);
-/// q.remove()?;
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 2048;
 
 /// Messages and receive buffers up to this many bytes are staged on the stack
 /// (see [buffers](MessageQueue#buffers-and-allocation)): 8192, the default Linux `msgmax`.
-///
-/// ```
-/// assert_eq!(sysv_ipc::STACK_MESSAGE_SIZE, 8192);
-/// ```
 pub const STACK_MESSAGE_SIZE: usize = 8192;
 
 /// `c_long` words of the stack staging buffer: the type plus the text.
@@ -89,10 +78,9 @@ const MAX_MESSAGE_SIZE_LIMIT: usize = i32::MAX.unsigned_abs() as usize;
 /// use sysv_ipc::{MessageQueue, Selector, Wait};
 /// assert_eq!(Wait::from(true), Wait::Block);
 /// assert_eq!(Wait::from(false), Wait::NoWait);
-/// let q = MessageQueue::create_unique()?;
+/// let q = MessageQueue::create_unique()?.remove_on_drop();
 /// let e = q.receive_vec(Selector::Any, Wait::NoWait).unwrap_err();
 /// assert!(e.is_busy());
-/// q.remove()?;
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -128,16 +116,6 @@ impl TryFrom<ipc_common::Timeout> for Wait {
     /// [`Wait::NoWait`]; a non-zero `After` is
     /// [`Unsupported`](ErrorKind::Unsupported): System V queues cannot wait
     /// for a limited time.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use sysv_ipc::{Timeout, Wait};
-    /// assert_eq!(Wait::try_from(Timeout::Forever)?, Wait::Block);
-    /// assert_eq!(Wait::try_from(Timeout::Immediate)?, Wait::NoWait);
-    /// let e = Wait::try_from(Timeout::After(Duration::from_secs(1))).unwrap_err();
-    /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::Unsupported);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     fn try_from(timeout: ipc_common::Timeout) -> Result<Wait> {
         match timeout {
             ipc_common::Timeout::Forever => Ok(Wait::Block),
@@ -163,7 +141,7 @@ impl TryFrom<ipc_common::Timeout> for Wait {
 ///
 /// ```
 /// use sysv_ipc::{MessageQueue, Selector, Wait};
-/// let q = MessageQueue::create_unique()?;
+/// let q = MessageQueue::create_unique()?.remove_on_drop();
 /// for t in [4, 3, 2, 1] {
 ///     q.send(format!("type{t}").as_bytes(), t, Wait::Block)?;
 /// }
@@ -172,7 +150,6 @@ impl TryFrom<ipc_common::Timeout> for Wait {
 /// assert_eq!(q.receive_vec(Selector::Except(4), Wait::NoWait)?.mtype, 2);
 /// assert_eq!(q.receive_vec(Selector::Any, Wait::NoWait)?.data, b"type4");
 /// assert!(Selector::Type(0).validate().is_err());
-/// q.remove()?;
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -203,15 +180,6 @@ impl Selector {
     /// [`Any`](Selector::Any), `t > 0` is [`Type(t)`](Selector::Type), `t < 0`
     /// is [`UpTo(-t)`](Selector::UpTo). `c_long::MIN` has no positive
     /// counterpart and is [`InvalidInput`](ErrorKind::InvalidInput).
-    ///
-    /// ```
-    /// use sysv_ipc::Selector;
-    /// assert_eq!(Selector::from_raw(0)?, Selector::Any);
-    /// assert_eq!(Selector::from_raw(5)?, Selector::Type(5));
-    /// assert_eq!(Selector::from_raw(-2)?, Selector::UpTo(2));
-    /// assert!(Selector::from_raw(libc::c_long::MIN).is_err());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn from_raw(msgtyp: c_long) -> Result<Selector> {
         match msgtyp {
             0 => Ok(Selector::Any),
@@ -229,14 +197,6 @@ impl Selector {
     }
 
     /// Checks the selector and returns the `msgtyp` and flag bits for `msgrcv`.
-    ///
-    /// ```
-    /// use sysv_ipc::Selector;
-    /// assert_eq!(Selector::UpTo(3).validate()?, (-3, 0));
-    /// let e = Selector::Type(-1).validate().unwrap_err();
-    /// assert!(e.message().contains("> 0"));
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn validate(self) -> Result<(c_long, c_int)> {
         let (t, msgtyp, flags) = match self {
             Selector::Any => return Ok((0, 0)),
@@ -272,16 +232,6 @@ impl fmt::Display for Selector {
 }
 
 /// A received message with its type (sysv_ipc's `(bytes, type)` tuple).
-///
-/// ```
-/// use sysv_ipc::{Message, MessageQueue, Selector, Wait};
-/// let q = MessageQueue::create_unique()?;
-/// q.send(b"seven", 7, Wait::Block)?;
-/// let m = q.receive_vec(Selector::Any, Wait::Block)?;
-/// assert_eq!(m, Message { mtype: 7, data: b"seven".to_vec() });
-/// q.remove()?;
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Message {
     /// The message type (always > 0).
@@ -294,14 +244,13 @@ pub struct Message {
 ///
 /// ```
 /// use sysv_ipc::{MessageQueue, Wait};
-/// let q = MessageQueue::create_unique()?;
+/// let q = MessageQueue::create_unique()?.remove_on_drop();
 /// q.send(b"abc", 1, Wait::Block)?;
 /// let s = q.stat()?;
 /// assert_eq!((s.current_messages, s.current_bytes), (1, 3));
 /// assert_eq!(s.key, q.key());
 /// assert_eq!(s.last_send_pid, Some(std::process::id() as i32));
 /// assert!(s.receive_time.is_none());
-/// q.remove()?;
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -334,8 +283,8 @@ impl From<&sys::msqid_ds> for MessageQueueStat {
     #[allow(clippy::useless_conversion)]
     fn from(ds: &sys::msqid_ds) -> MessageQueueStat {
         MessageQueueStat {
-            key: ipc::key_of(Msg::perm(ds)),
-            permissions: ipc::permissions(Msg::perm(ds)),
+            key: ipc::key_of(MsgCtl::perm(ds)),
+            permissions: ipc::permissions(MsgCtl::perm(ds)),
             send_time: ipc::time(ds.msg_stime),
             receive_time: ipc::time(ds.msg_rtime),
             change_time: ipc::change_time(ds.msg_ctime),
@@ -358,13 +307,12 @@ impl From<&sys::msqid_ds> for MessageQueueStat {
 ///
 /// ```
 /// use sysv_ipc::{MessageQueue, IPC_CREX};
-/// let q = MessageQueue::options().mode(0o640).max_message_size(256).create_unique()?;
+/// let q = MessageQueue::options().mode(0o640).max_message_size(256).create_unique()?.remove_on_drop();
 /// assert_eq!(q.mode()?.bits(), 0o640);
 /// assert_eq!(q.max_message_size(), 256);
 /// // sysv_ipc-style flags work too:
 /// let e = MessageQueue::options().flags(IPC_CREX).open(q.key()).unwrap_err();
 /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::AlreadyExists);
-/// q.remove()?;
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -388,24 +336,11 @@ impl Default for MessageQueueOptions {
 
 impl MessageQueueOptions {
     /// The defaults (same as [`MessageQueue::options`]).
-    ///
-    /// ```
-    /// let o = sysv_ipc::MessageQueueOptions::new();
-    /// assert_eq!(o, sysv_ipc::MessageQueue::options());
-    /// ```
     pub fn new() -> Self {
         Self::default()
     }
 
     /// Create the queue if no queue has the key (`IPC_CREAT`).
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// let again = sysv_ipc::MessageQueue::options().create(true).open(q.key())?;
-    /// assert_eq!(again.id(), q.id());
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn create(&mut self, create: bool) -> &mut Self {
         self.open.create(create);
         self
@@ -414,14 +349,6 @@ impl MessageQueueOptions {
     /// Create a new queue and fail with `AlreadyExists` if one has the key
     /// (`IPC_CREAT | IPC_EXCL`). Wins over [`create`](Self::create), as in
     /// [`std::fs::OpenOptions`].
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// let e = sysv_ipc::MessageQueue::options().create_new(true).open(q.key()).unwrap_err();
-    /// assert!(e.is_existential());
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn create_new(&mut self, create_new: bool) -> &mut Self {
         self.open.create_new(create_new);
         self
@@ -431,12 +358,7 @@ impl MessageQueueOptions {
     /// of a queue this call creates; when opening an existing queue the kernel
     /// checks that its mode grants them (as sysv_ipc does), so open another
     /// user's read-only queue with `mode(0o444)`. Takes a `u32` or a
-    /// [`Mode`].
-    ///
-    /// ```
-    /// let e = sysv_ipc::MessageQueue::options().mode(0o1600).create_unique().unwrap_err();
-    /// assert!(e.is_invalid_input());
-    /// ```
+    /// [`Mode`](crate::Mode).
     pub fn mode(&mut self, mode: impl IntoMode) -> &mut Self {
         self.open.mode(mode.into_mode_bits());
         self
@@ -448,13 +370,6 @@ impl MessageQueueOptions {
     /// `msgmax`, however large this is). Not a kernel setting (that is
     /// [`MessageQueue::set_max_size`] for the whole queue and `msgmax` for one
     /// message); at most `i32::MAX`.
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::options().max_message_size(10).create_unique()?;
-    /// assert!(q.send(&[0; 11], 1, sysv_ipc::Wait::Block).unwrap_err().is_invalid_input());
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn max_message_size(&mut self, bytes: usize) -> &mut Self {
         self.max_message_size = bytes;
         self
@@ -467,14 +382,6 @@ impl MessageQueueOptions {
     /// only opens, as for every options type). `IPC_EXCL` alone and any other bit
     /// (e.g. permission bits, which belong in [`mode`](Self::mode)) are
     /// rejected by `open`.
-    ///
-    /// ```
-    /// use sysv_ipc::{MessageQueue, IPC_CREX};
-    /// let q = MessageQueue::options().flags(IPC_CREX).create_unique()?;
-    /// assert!(MessageQueue::options().flags(0o600).open(q.key()).unwrap_err().is_invalid_input());
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn flags(&mut self, flags: i32) -> &mut Self {
         self.open.flags(flags, &FLAGS);
         self
@@ -486,15 +393,6 @@ impl MessageQueueOptions {
     /// with [`ErrorKind::ForeignOwner`], see [Security](crate#security)): its
     /// owner could read the messages sent to it and inject its own. Opening
     /// without `create` never checks the owner.
-    ///
-    /// ```
-    /// use sysv_ipc::MessageQueue;
-    /// let q = MessageQueue::create_unique()?;
-    /// let same = MessageQueue::options().create(true).allow_foreign_owner(true).open(q.key())?;
-    /// assert!(!same.created());
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn allow_foreign_owner(&mut self, yes: bool) -> &mut Self {
         self.open.allow_foreign_owner(yes);
         self
@@ -515,23 +413,13 @@ impl MessageQueueOptions {
     /// existing queue that another user owns or created is then refused with
     /// [`ErrorKind::ForeignOwner`] unless
     /// [`allow_foreign_owner`](Self::allow_foreign_owner).
-    ///
-    /// ```
-    /// use sysv_ipc::MessageQueue;
-    /// let q = MessageQueue::create_unique()?;
-    /// assert_eq!(MessageQueue::options().open(q.key())?.id(), q.id());
-    /// q.remove()?;
-    /// let e = MessageQueue::options().open(q.key()).unwrap_err();
-    /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::NotFound);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn open(&self, key: impl Into<Key>) -> Result<MessageQueue> {
         let key = key.into();
         let (creation, mode) = self.checked()?;
         let (id, created) = if key.is_private() {
             (msgget(key, IPC_CREAT | mode)?, true)
         } else if creation.create && !creation.exclusive {
-            ipc::create_or_open::<Msg>(
+            ipc::create_or_open::<MsgCtl>(
                 WHAT,
                 key,
                 self.open.allows_foreign_owner(),
@@ -549,14 +437,6 @@ impl MessageQueueOptions {
     /// Creates a new queue under a fresh random key from the OS random source
     /// (sysv_ipc's `key=None`), retrying while the key is taken. The creation
     /// settings are ignored: this always creates exclusively.
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::options().mode(0o644).create_unique()?;
-    /// assert!(!q.key().is_private());
-    /// assert_eq!(q.mode()?.bits(), 0o644);
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn create_unique(&self) -> Result<MessageQueue> {
         self.open.check()?;
         let mut options = self.clone();
@@ -568,21 +448,11 @@ impl MessageQueueOptions {
     /// with `IPC_STAT`, that it exists (`NotFound` otherwise) and reading its
     /// key. `IPC_STAT` needs read permission on the queue. Only
     /// [`max_message_size`](Self::max_message_size) applies.
-    ///
-    /// ```
-    /// use sysv_ipc::MessageQueue;
-    /// let q = MessageQueue::create_unique()?;
-    /// let by_id = MessageQueue::options().max_message_size(64).open_id(q.id())?;
-    /// assert_eq!((by_id.key(), by_id.max_message_size()), (q.key(), 64));
-    /// q.remove()?;
-    /// assert_eq!(MessageQueue::from_id(q.id()).unwrap_err().kind(), sysv_ipc::ErrorKind::NotFound);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn open_id(&self, id: i32) -> Result<MessageQueue> {
         check_max_message_size(self.max_message_size)?;
-        let ds = ipc::stat_by_id::<Msg>(id)?;
+        let ds = ipc::stat_by_id::<MsgCtl>(id)?;
         Ok(MessageQueue::new(
-            ipc::key_of(Msg::perm(&ds)),
+            ipc::key_of(MsgCtl::perm(&ds)),
             id,
             self.max_message_size,
         ))
@@ -611,7 +481,8 @@ fn msgget(key: Key, flags: c_int) -> Result<i32> {
 
 fn msgget_error(key: Key, e: Error) -> Error {
     let e = if e.raw_os_error() == Some(libc::ENOSPC) {
-        let limit = read_kernel_limit("msgmni").map_or_else(|e| e.to_string(), |n| n.to_string());
+        let limit =
+            read_kernel_limit("msgget", "msgmni").map_or_else(|e| e.to_string(), |n| n.to_string());
         e.with_message(format!(
             "the system-wide number of message queues (kernel.msgmni = {limit}) is reached; \
              remove unused queues (ipcs -q, ipcrm) or raise /proc/sys/kernel/msgmni"
@@ -687,12 +558,11 @@ fn msgget_error(key: Key, e: Error) -> Error {
 ///
 /// ```
 /// use sysv_ipc::{MessageQueue, Selector, Wait};
-/// let q = MessageQueue::create_unique()?;
+/// let q = MessageQueue::create_unique()?.remove_on_drop();
 /// q.send(b"hello", 2, Wait::Block)?;
 /// let mut buf = [0u8; 64];
 /// let (len, mtype) = q.receive(&mut buf, Selector::Type(2), Wait::NoWait)?;
 /// assert_eq!((&buf[..len], mtype), (&b"hello"[..], 2));
-/// q.remove()?;
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub struct MessageQueue {
@@ -728,25 +598,11 @@ impl MessageQueue {
     }
 
     /// The options builder (see [`MessageQueueOptions`]).
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::options().create_new(true).create_unique()?;
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn options() -> MessageQueueOptions {
         MessageQueueOptions::new()
     }
 
     /// Opens the existing queue with `key` (fails with `NotFound` if there is none).
-    ///
-    /// ```
-    /// use sysv_ipc::MessageQueue;
-    /// let q = MessageQueue::create_unique()?;
-    /// assert_eq!(MessageQueue::open(q.key())?.id(), q.id());
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn open(key: impl Into<Key>) -> Result<MessageQueue> {
         Self::options().open(key)
     }
@@ -755,108 +611,29 @@ impl MessageQueue {
     /// ([`created`](Self::created) tells which). An existing queue that another
     /// user owns or created is refused with [`ErrorKind::ForeignOwner`] (see
     /// [Security](crate#security)).
-    ///
-    /// ```
-    /// use sysv_ipc::MessageQueue;
-    /// let q = MessageQueue::create_unique()?;
-    /// assert_eq!(MessageQueue::create(q.key())?.id(), q.id());
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn create(key: impl Into<Key>) -> Result<MessageQueue> {
         Self::options().create(true).open(key)
     }
 
     /// Creates a new queue with `key` (mode `0o600`), failing with
     /// `AlreadyExists` if one exists.
-    ///
-    /// ```
-    /// use sysv_ipc::MessageQueue;
-    /// let q = MessageQueue::create_unique()?;
-    /// assert!(MessageQueue::create_new(q.key()).unwrap_err().is_existential());
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn create_new(key: impl Into<Key>) -> Result<MessageQueue> {
         Self::options().create_new(true).open(key)
     }
 
     /// Creates a new queue (mode `0o600`) under a fresh random key (see
     /// [`MessageQueueOptions::create_unique`]).
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// assert_eq!(q.current_messages()?, 0);
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn create_unique() -> Result<MessageQueue> {
         Self::options().create_unique()
     }
 
     /// Opens the queue with this id (see [`MessageQueueOptions::open_id`]).
-    ///
-    /// ```
-    /// use sysv_ipc::MessageQueue;
-    /// let q = MessageQueue::create_unique()?;
-    /// assert_eq!(MessageQueue::from_id(q.id())?.key(), q.key());
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn from_id(id: i32) -> Result<MessageQueue> {
         Self::options().open_id(id)
     }
 
-    /// The key the queue was opened with (cached).
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// assert_eq!(q.key(), q.stat()?.key);
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn key(&self) -> Key {
-        self.key
-    }
-
-    /// The queue's id (as `ipcs -q` shows it). Do not assume it is
-    /// non-negative: macOS hands out negative ids (sysv_ipc issue #63).
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// assert!(q.id() >= 0); // on Linux
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn id(&self) -> i32 {
-        self.id
-    }
-
-    /// True when the call that opened this handle created the queue; false
-    /// for handles that opened an existing queue, and for
-    /// [`from_id`](Self::from_id).
-    ///
-    /// ```
-    /// use sysv_ipc::MessageQueue;
-    /// let q = MessageQueue::create_unique()?;
-    /// assert!(q.created());
-    /// assert!(!MessageQueue::create(q.key())?.created());
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn created(&self) -> bool {
-        self.created
-    }
-
     /// This handle's client-side maximum message size (see
     /// [`MessageQueueOptions::max_message_size`]).
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// assert_eq!(q.max_message_size(), 2048);
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn max_message_size(&self) -> usize {
         self.max_message_size
     }
@@ -913,17 +690,6 @@ impl MessageQueue {
     /// one installed with `SA_RESTART`: Linux never restarts `msgsnd`);
     /// `PermissionDenied` without write permission. Allocates nothing (see
     /// [buffers](MessageQueue#buffers-and-allocation)).
-    ///
-    /// ```
-    /// use sysv_ipc::{MessageQueue, Wait};
-    /// let q = MessageQueue::create_unique()?;
-    /// q.send(b"", 1, Wait::NoWait)?;
-    /// assert!(q.send(b"x", 0, Wait::Block).unwrap_err().is_invalid_input());
-    /// assert!(q.send(&[0; 2049], 1, Wait::Block).unwrap_err().message().contains("2048"));
-    /// q.remove()?;
-    /// assert_eq!(q.send(b"x", 1, Wait::Block).unwrap_err().kind(), sysv_ipc::ErrorKind::Removed);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn send(&self, data: &[u8], mtype: c_long, wait: impl Into<Wait>) -> Result<()> {
         let wait = wait.into();
         if mtype <= 0 {
@@ -995,8 +761,8 @@ impl MessageQueue {
     /// whose capacity (`msg_qbytes`, [`max_size`](Self::max_size)) is smaller,
     /// or for a full queue that is not this handle's (its id was reused).
     fn never_fits(&self, len: usize) -> Option<Error> {
-        let ds = ipc::stat::<Msg>(self.id).ok()?;
-        if let Err(e) = ipc::check_key::<Msg>(self.id, self.key, &ds) {
+        let ds = ipc::stat::<MsgCtl>(self.id).ok()?;
+        if let Err(e) = ipc::check_key::<MsgCtl>(self.id, self.key, &ds) {
             return Some(e);
         }
         // `unsigned long`: 32 bits on 32-bit targets.
@@ -1184,7 +950,7 @@ impl MessageQueue {
     ///
     /// ```
     /// use sysv_ipc::{MessageQueue, Selector, Wait};
-    /// let q = MessageQueue::create_unique()?;
+    /// let q = MessageQueue::create_unique()?.remove_on_drop();
     /// q.send(b"abcdef", 3, Wait::Block)?;
     /// let mut small = [0u8; 4];
     /// let e = q.receive(&mut small, Selector::Any, Wait::NoWait).unwrap_err();
@@ -1192,7 +958,6 @@ impl MessageQueue {
     /// assert_eq!(q.current_messages()?, 1); // still queued
     /// let mut buf = [0u8; 16];
     /// assert_eq!(q.receive(&mut buf, Selector::Any, Wait::NoWait)?, (6, 3));
-    /// q.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn receive(
@@ -1208,18 +973,6 @@ impl MessageQueue {
     /// `buf` is cut to `buf.len()` bytes and the rest discarded (`MSG_NOERROR`,
     /// sysv_ipc issue #53). The kernel does not say whether it cut anything: a
     /// returned length equal to `buf.len()` may be a cut message.
-    ///
-    /// ```
-    /// use sysv_ipc::{MessageQueue, Selector, Wait};
-    /// let q = MessageQueue::create_unique()?;
-    /// q.send(b"abcdef", 1, Wait::Block)?;
-    /// let mut buf = [0u8; 4];
-    /// assert_eq!(q.receive_truncating(&mut buf, Selector::Any, Wait::NoWait)?, (4, 1));
-    /// assert_eq!(&buf, b"abcd");
-    /// assert_eq!(q.current_messages()?, 0);
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn receive_truncating(
         &self,
         buf: &mut [u8],
@@ -1272,32 +1025,12 @@ impl MessageQueue {
     /// [`receive`](Self::receive): a longer message is `InvalidInput`
     /// and stays queued; memory that cannot be allocated is `LimitExceeded`
     /// (and the message stays queued).
-    ///
-    /// ```
-    /// use sysv_ipc::{MessageQueue, Selector, Wait};
-    /// let q = MessageQueue::create_unique()?;
-    /// q.send("héllo".as_bytes(), 1, Wait::Block)?;
-    /// let m = q.receive_vec(Selector::Type(1), Wait::Block)?;
-    /// assert_eq!(String::from_utf8(m.data).unwrap(), "héllo");
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn receive_vec(&self, selector: Selector, wait: impl Into<Wait>) -> Result<Message> {
         self.receive_alloc(selector, wait.into(), false)
     }
 
     /// Like [`receive_vec`](Self::receive_vec), cutting a longer message to
     /// [`max_message_size`](Self::max_message_size) bytes (`MSG_NOERROR`).
-    ///
-    /// ```
-    /// use sysv_ipc::{MessageQueue, Selector, Wait};
-    /// let q = MessageQueue::create_unique()?;
-    /// q.send(b"abcdef", 1, Wait::Block)?;
-    /// let small = MessageQueue::options().max_message_size(2).open(q.key())?;
-    /// assert_eq!(small.receive_vec_truncating(Selector::Any, Wait::NoWait)?.data, b"ab");
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn receive_vec_truncating(
         &self,
         selector: Selector,
@@ -1307,33 +1040,10 @@ impl MessageQueue {
     }
 
     /// Every attribute from one `IPC_STAT` (see [`MessageQueueStat`]).
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// let s = q.stat()?;
-    /// assert_eq!(s.current_messages, 0);
-    /// assert!(s.change_time.elapsed().unwrap_or_default().as_secs() < 60);
-    /// q.remove()?;
-    /// assert!(q.stat().unwrap_err().is_existential());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn stat(&self) -> Result<MessageQueueStat> {
-        Ok(MessageQueueStat::from(&ipc::stat_checked::<Msg>(
+        Ok(MessageQueueStat::from(&ipc::stat_checked::<MsgCtl>(
             self.id, self.key,
         )?))
-    }
-
-    /// Most bytes of message text the queue may hold (`msg_qbytes`; sysv_ipc's
-    /// `max_size`). New queues get `kernel.msgmnb` (16384 by default).
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// assert_eq!(q.max_size()?, sysv_ipc::limits::message_queue_limits()?.msgmnb);
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn max_size(&self) -> Result<u64> {
-        Ok(self.stat()?.max_size)
     }
 
     /// Sets [`max_size`](Self::max_size) (`IPC_SET` of `msg_qbytes`). Lowering
@@ -1341,17 +1051,9 @@ impl MessageQueue {
     /// `kernel.msgmnb` needs `CAP_SYS_RESOURCE` (being root is not enough), or
     /// fails with `PermissionDenied` saying so. The value is a `u64`, so
     /// nothing wraps (sysv_ipc turned `2**64 + 7` into 7).
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// q.set_max_size(2048)?;
-    /// assert_eq!(q.max_size()?, 2048);
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn set_max_size(&self, bytes: u64) -> Result<()> {
         let id = self.id;
-        let mut ds = ipc::stat_checked::<Msg>(id, self.key)?;
+        let mut ds = ipc::stat_checked::<MsgCtl>(id, self.key)?;
         // `msg_qbytes` is an `unsigned long`: 32 bits on 32-bit targets,
         // where a larger value must not wrap.
         #[allow(clippy::useless_conversion)]
@@ -1368,313 +1070,57 @@ impl MessageQueue {
         })?;
         ds.msg_qbytes = qbytes;
         // SAFETY: `ds` is a valid msqid_ds filled by IPC_STAT.
-        let rc = unsafe { Msg::ctl(id, sys::IPC_SET, &mut ds) };
+        let rc = unsafe { MsgCtl::ctl(id, sys::IPC_SET, &mut ds) };
         ipc_common::__private::check("msgctl", rc)
             .map(drop)
             .map_err(|e| {
-                let msgmnb = read_kernel_limit("msgmnb");
+                let msgmnb = read_kernel_limit("msgctl", "msgmnb");
                 match msgmnb {
                     Ok(mnb) if e.raw_os_error() == Some(libc::EPERM) && bytes > mnb => e
                         .with_message(format!(
                             "raising max_size to {bytes} bytes, above kernel.msgmnb ({mnb}), needs \
                          the CAP_SYS_RESOURCE capability"
                         )),
-                    _ => ipc::ctl_error::<Msg>(id, sys::IPC_SET, e),
+                    _ => ipc::ctl_error::<MsgCtl>(id, sys::IPC_SET, e),
                 }
             })
     }
+}
 
-    /// Time of the last send (sysv_ipc's `last_send_time`); `None` before the first.
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// assert!(q.send_time()?.is_none());
-    /// q.send(b"x", 1, sysv_ipc::Wait::Block)?;
-    /// assert!(q.send_time()?.is_some());
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn send_time(&self) -> Result<Option<SystemTime>> {
-        Ok(self.stat()?.send_time)
+ipc::sysv_object! {
+    MessageQueue, MsgCtl, "message queue", new = "sysv_ipc::MessageQueue::create_unique()",
+    id = id, key = key, created = created;
+    stat {
+        /// Most bytes of message text the queue may hold (`msg_qbytes`; sysv_ipc's
+        /// `max_size`). New queues get `kernel.msgmnb` (16384 by default).
+        max_size: u64,
+        /// Time of the last send (sysv_ipc's `last_send_time`); `None` before the first.
+        send_time: Option<SystemTime>,
+        /// Time of the last receive (sysv_ipc's `last_receive_time`); `None` before the first.
+        receive_time: Option<SystemTime>,
+        /// Time of creation or of the last attribute change (`msg_ctime`;
+        /// sysv_ipc's `last_change_time`). The kernel sets it at creation, so
+        /// there is always one.
+        change_time: SystemTime,
+        /// The process that sent last (sysv_ipc's `last_send_pid`); `None` before the first send.
+        last_send_pid: Option<libc::pid_t>,
+        /// The process that received last (sysv_ipc's `last_receive_pid`); `None`
+        /// before the first receive.
+        last_receive_pid: Option<libc::pid_t>,
+        /// Messages on the queue now (`msg_qnum`).
+        current_messages: u64,
     }
-
-    /// Time of the last receive (sysv_ipc's `last_receive_time`); `None` before the first.
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// assert!(q.receive_time()?.is_none());
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn receive_time(&self) -> Result<Option<SystemTime>> {
-        Ok(self.stat()?.receive_time)
-    }
-
-    /// Time of creation or of the last attribute change (`msg_ctime`;
-    /// sysv_ipc's `last_change_time`). The kernel sets it at creation, so
-    /// there is always one.
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// assert!(q.change_time()?.elapsed().unwrap_or_default().as_secs() < 60);
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn change_time(&self) -> Result<SystemTime> {
-        Ok(self.stat()?.change_time)
-    }
-
-    /// The process that sent last (sysv_ipc's `last_send_pid`); `None` before the first send.
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// q.send(b"x", 1, sysv_ipc::Wait::Block)?;
-    /// assert_eq!(q.last_send_pid()?, Some(std::process::id() as i32));
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn last_send_pid(&self) -> Result<Option<libc::pid_t>> {
-        Ok(self.stat()?.last_send_pid)
-    }
-
-    /// The process that received last (sysv_ipc's `last_receive_pid`); `None`
-    /// before the first receive.
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// assert_eq!(q.last_receive_pid()?, None);
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn last_receive_pid(&self) -> Result<Option<libc::pid_t>> {
-        Ok(self.stat()?.last_receive_pid)
-    }
-
-    /// Messages on the queue now (`msg_qnum`).
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// q.send(b"x", 1, sysv_ipc::Wait::Block)?;
-    /// assert_eq!(q.current_messages()?, 1);
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn current_messages(&self) -> Result<u64> {
-        Ok(self.stat()?.current_messages)
-    }
-
-    /// Owner, creator and mode from one `IPC_STAT`.
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// let p = q.permissions()?;
-    /// assert_eq!((p.uid, p.cuid), (p.cuid, p.uid));
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn permissions(&self) -> Result<Permissions> {
-        Ok(self.stat()?.permissions)
-    }
-
-    /// The permission bits.
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// assert_eq!(q.mode()?.bits(), 0o600);
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn mode(&self) -> Result<Mode> {
-        Ok(self.permissions()?.mode)
-    }
-
-    /// Sets the permission bits (`IPC_SET`); bits above `0o777` are
-    /// `InvalidInput` (sysv_ipc silently stored `0o7777` as `0o777`). Only the
-    /// owner, the creator or a privileged user may.
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// q.set_mode(0o640)?;
-    /// assert_eq!(q.mode()?.bits(), 0o640);
-    /// assert!(q.set_mode(0o7777).unwrap_err().is_invalid_input());
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn set_mode(&self, mode: impl IntoMode) -> Result<()> {
-        ipc::set_mode::<Msg>(self.id, self.key, mode.into_mode_bits())
-    }
-
-    /// The owner's user id.
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// // SAFETY: geteuid has no preconditions.
-    /// assert_eq!(q.uid()?, unsafe { libc::geteuid() });
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn uid(&self) -> Result<libc::uid_t> {
-        Ok(self.permissions()?.uid)
-    }
-
-    /// Sets the owner's user id (`IPC_SET`).
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// q.set_uid(q.uid()?)?;
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn set_uid(&self, uid: libc::uid_t) -> Result<()> {
-        ipc::set_uid::<Msg>(self.id, self.key, uid)
-    }
-
-    /// The owner's group id.
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// // SAFETY: getegid has no preconditions.
-    /// assert_eq!(q.gid()?, unsafe { libc::getegid() });
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn gid(&self) -> Result<libc::gid_t> {
-        Ok(self.permissions()?.gid)
-    }
-
-    /// Sets the owner's group id (`IPC_SET`).
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// q.set_gid(q.gid()?)?;
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn set_gid(&self, gid: libc::gid_t) -> Result<()> {
-        ipc::set_gid::<Msg>(self.id, self.key, gid)
-    }
-
-    /// The creator's user id.
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// assert_eq!(q.cuid()?, q.uid()?);
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn cuid(&self) -> Result<libc::uid_t> {
-        Ok(self.permissions()?.cuid)
-    }
-
-    /// The creator's group id.
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// assert_eq!(q.cgid()?, q.gid()?);
-    /// q.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn cgid(&self) -> Result<libc::gid_t> {
-        Ok(self.permissions()?.cgid)
-    }
-
     /// Removes the queue from the system (`IPC_RMID`). Waiting senders and
     /// receivers wake with `Removed`; messages still queued are lost. Removing
     /// twice is `Removed`.
-    ///
-    /// ```
-    /// let q = sysv_ipc::MessageQueue::create_unique()?;
-    /// q.remove()?;
-    /// assert_eq!(q.remove().unwrap_err().kind(), sysv_ipc::ErrorKind::Removed);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn remove(&self) -> Result<()> {
-        ipc::remove_checked::<Msg>(self.id, self.key)
-    }
-
-    /// Wraps the handle in a [`RemoveOnDrop`] guard that removes the queue
-    /// when it drops (ignoring errors, e.g. when it is already gone).
-    /// [`RemoveOnDrop::into_inner`] disarms it.
-    ///
-    /// ```
-    /// use sysv_ipc::{MessageQueue, Wait};
-    /// let id;
-    /// {
-    ///     let q = MessageQueue::create_unique()?.remove_on_drop();
-    ///     q.send(b"x", 1, Wait::Block)?; // the guard derefs to the queue
-    ///     id = q.id();
-    /// }
-    /// assert!(MessageQueue::from_id(id).is_err());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    #[must_use = "the guard removes when it drops: dropped at once, it removes at once"]
-    pub fn remove_on_drop(self) -> RemoveOnDrop<MessageQueue> {
-        RemoveOnDrop::new(self)
-    }
-}
-
-impl Sealed for MessageQueue {}
-
-impl Remove for MessageQueue {
-    fn remove(&self) -> Result<()> {
-        MessageQueue::remove(self)
-    }
+    fn remove;
 }
 
 /// Removes the queue with this id (`msgctl(IPC_RMID)`; sysv_ipc's
 /// `remove_message_queue`). A missing id is `NotFound` (as for every call
 /// that takes an id).
-///
-/// ```
-/// use sysv_ipc::{remove_message_queue, MessageQueue};
-/// let q = MessageQueue::create_unique()?;
-/// remove_message_queue(q.id())?;
-/// assert!(MessageQueue::open(q.key()).unwrap_err().is_existential());
-/// assert!(remove_message_queue(-1).unwrap_err().is_existential());
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
 pub fn remove_message_queue(id: i32) -> Result<()> {
-    ipc::remove::<Msg>(id).map_err(|e| ipc::by_id::<Msg>(id, e))
-}
-
-/// The kernel's System V message-queue limits, as they are now
-/// (`/proc/sys/kernel/msg*`; sysv_ipc cannot query them).
-///
-/// ```
-/// let l = sysv_ipc::limits::message_queue_limits()?;
-/// assert!(l.msgmax > 0 && l.msgmnb > 0 && l.msgmni > 0);
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
-#[cfg(target_os = "linux")]
-#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MessageQueueLimits {
-    /// `kernel.msgmax`: the largest message, in bytes (8192 by default); longer
-    /// sends fail with `InvalidInput`.
-    pub msgmax: u64,
-    /// `kernel.msgmnb`: the [`max_size`](MessageQueue::max_size) of new queues
-    /// (16384 by default), and the most an unprivileged owner may raise it to.
-    pub msgmnb: u64,
-    /// `kernel.msgmni`: the most queues the system (IPC namespace) may have.
-    pub msgmni: u64,
-}
-
-/// Reads the current message-queue limits (see [`MessageQueueLimits`]).
-/// Change them with `sysctl kernel.msgmax=N` (root).
-///
-/// ```
-/// let l = sysv_ipc::limits::message_queue_limits()?;
-/// println!("messages up to {} bytes, queues of {} bytes, {} queues", l.msgmax, l.msgmnb, l.msgmni);
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
-#[cfg(target_os = "linux")]
-#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
-pub fn message_queue_limits() -> Result<MessageQueueLimits> {
-    Ok(MessageQueueLimits {
-        msgmax: read_kernel_limit("msgmax")?,
-        msgmnb: read_kernel_limit("msgmnb")?,
-        msgmni: read_kernel_limit("msgmni")?,
-    })
+    ipc::remove::<MsgCtl>(id).map_err(|e| ipc::by_id::<MsgCtl>(id, e))
 }
 
 /// The kernel's `msgmax` (the longest message it accepts), as last read from
@@ -1689,7 +1135,7 @@ static MSGMAX: AtomicUsize = AtomicUsize::new(0);
 fn msgmax_hint(refresh: bool) -> Option<usize> {
     let mut v = MSGMAX.load(Ordering::Relaxed);
     if v == 0 || refresh {
-        v = read_kernel_limit("msgmax")
+        v = read_kernel_limit("msgsnd", "msgmax")
             .ok()
             .and_then(|m| usize::try_from(m).ok())
             .filter(|&m| m > 0 && m < usize::MAX)
@@ -1719,73 +1165,9 @@ fn alloc_error(op: &'static str, bytes: usize) -> Error {
     )
 }
 
-/// Reads `/proc/sys/kernel/<name>` as a number.
-fn read_kernel_limit(name: &str) -> Result<u64> {
-    let [v] = ipc_common::__private::read_proc_numbers(
-        "message_queue_limits",
-        &format!("/proc/sys/kernel/{name}"),
-    )?;
-    Ok(v)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::{Duration, UNIX_EPOCH};
-
-    #[test]
-    fn selectors_validate_and_describe() {
-        assert_eq!(Selector::Any.validate().unwrap(), (0, 0));
-        assert_eq!(Selector::Type(7).validate().unwrap(), (7, 0));
-        assert_eq!(Selector::UpTo(7).validate().unwrap(), (-7, 0));
-        assert_eq!(
-            Selector::Except(7).validate().unwrap(),
-            (7, sys::MSG_EXCEPT)
-        );
-        assert_eq!(
-            Selector::UpTo(c_long::MAX).validate().unwrap(),
-            (-c_long::MAX, 0)
-        );
-        for bad in [
-            Selector::Type(0),
-            Selector::Type(-3),
-            Selector::UpTo(0),
-            Selector::UpTo(c_long::MIN),
-            Selector::Except(0),
-            Selector::Except(-1),
-        ] {
-            let e = bad.validate().unwrap_err();
-            assert!(e.is_invalid_input(), "{bad:?}");
-            assert!(e.message().contains("> 0"), "{e}");
-        }
-        assert_eq!(Selector::UpTo(3).to_string(), "a type <= 3");
-        assert_eq!(Selector::Except(3).to_string(), "any type but 3");
-        assert_eq!(
-            Selector::from_raw(-c_long::MAX).unwrap(),
-            Selector::UpTo(c_long::MAX)
-        );
-    }
-
-    #[test]
-    fn stat_conversion_maps_zero_to_none() {
-        let ds = sys::msqid_ds {
-            msg_perm: sys::ipc_perm {
-                mode: 0o640,
-                ..Default::default()
-            },
-            msg_ctime: 10,
-            msg_lrpid: 42,
-            msg_qnum: 3,
-            __msg_cbytes: 30,
-            ..Default::default()
-        };
-        let s = MessageQueueStat::from(&ds);
-        assert_eq!(s.send_time, None);
-        assert_eq!(s.change_time, UNIX_EPOCH + Duration::from_secs(10));
-        assert_eq!((s.last_send_pid, s.last_receive_pid), (None, Some(42)));
-        assert_eq!((s.current_messages, s.current_bytes), (3, 30));
-        assert_eq!(s.permissions.mode.bits(), 0o640);
-    }
 
     #[test]
     fn max_message_size_is_range_checked() {
@@ -1828,14 +1210,5 @@ mod tests {
         assert_eq!(msgmax_hint(true), Some(usize::try_from(msgmax).unwrap()));
         assert_eq!(msgmax_hint(false), Some(usize::try_from(msgmax).unwrap()));
         assert!(too_long(9000, 8192).contains("kernel.msgmax = 8192"));
-    }
-
-    #[test]
-    fn kernel_limits_are_read() {
-        let l = message_queue_limits().unwrap();
-        assert!(l.msgmax >= 1 && l.msgmnb >= 1 && l.msgmni >= 1);
-        let e = read_kernel_limit("no_such_limit").unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Unsupported);
-        assert!(e.message().contains("/proc/sys/kernel/no_such_limit"));
     }
 }

@@ -15,7 +15,7 @@ use posix_ipc_sys as sys;
 
 use crate::ipc::{self, Control, Creation, IPC_CREAT, IPC_CREX};
 use crate::key::{self, Key};
-use crate::shm::page_size;
+use ipc_common::__private::page_size;
 
 mod set;
 mod single;
@@ -30,10 +30,6 @@ pub use single::{Semaphore, SemaphoreOptions};
 /// [`InvalidInput`](ErrorKind::InvalidInput) before any system call; a release
 /// that would take a value above it fails with
 /// [`LimitExceeded`](ErrorKind::LimitExceeded) (`ERANGE`).
-///
-/// ```
-/// assert_eq!(sysv_ipc::SEMAPHORE_VALUE_MAX, 32767);
-/// ```
 pub const SEMAPHORE_VALUE_MAX: u16 = 32767;
 
 /// True where `semtimedop` exists (Linux), so a semaphore wait honours
@@ -46,10 +42,6 @@ pub const SEMAPHORE_VALUE_MAX: u16 = 32767;
 /// `Immediate`), and a non-zero `Timeout::After` fails with
 /// [`Unsupported`](ErrorKind::Unsupported) before any call, instead of
 /// waiting forever as sysv_ipc does.
-///
-/// ```
-/// assert_eq!(sysv_ipc::SEMAPHORE_TIMEOUT_SUPPORTED, cfg!(target_os = "linux"));
-/// ```
 pub const SEMAPHORE_TIMEOUT_SUPPORTED: bool = cfg!(target_os = "linux");
 
 /// `IPC_NOWAIT` and `SEM_UNDO` as `sembuf.sem_flg` bits (both fit an `i16`).
@@ -92,30 +84,11 @@ impl Control for SemCtl {
 /// Fails with `NotFound` when no set has this id (as every call that takes an
 /// id does), and with `PermissionDenied` unless the caller owns or created
 /// the set or is privileged.
-///
-/// ```
-/// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-/// sysv_ipc::remove_semaphore(sem.id())?;
-/// assert_eq!(sem.value().unwrap_err().kind(), sysv_ipc::ErrorKind::Removed);
-/// assert_eq!(sysv_ipc::remove_semaphore(sem.id()).unwrap_err().kind(), sysv_ipc::ErrorKind::NotFound);
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
 pub fn remove_semaphore(id: i32) -> Result<()> {
     ipc::remove::<SemCtl>(id).map_err(|e| ipc::by_id::<SemCtl>(id, e))
 }
 
 /// Every `IPC_STAT` attribute of a semaphore set, read in one call.
-///
-/// ```
-/// let sem = sysv_ipc::Semaphore::create_unique(3)?;
-/// let st = sem.stat()?;
-/// assert_eq!(st.key, sem.key());
-/// assert_eq!(st.len, 1);
-/// assert_eq!(st.permissions.mode.bits(), 0o600);
-/// assert!(st.operation_time.is_some()); // the creator's initialising semop
-/// sem.remove()?;
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SemaphoreStat {
@@ -132,10 +105,10 @@ pub struct SemaphoreStat {
     pub change_time: SystemTime,
 }
 
-impl SemaphoreStat {
+impl From<&sys::semid_ds> for SemaphoreStat {
     // `sem_nsems` is an `unsigned long` on glibc, an `unsigned short` on musl.
     #[allow(clippy::unnecessary_fallible_conversions)]
-    fn from_ds(ds: &sys::semid_ds) -> SemaphoreStat {
+    fn from(ds: &sys::semid_ds) -> SemaphoreStat {
         SemaphoreStat {
             key: ipc::key_of(SemCtl::perm(ds)),
             permissions: ipc::permissions(SemCtl::perm(ds)),
@@ -144,53 +117,6 @@ impl SemaphoreStat {
             change_time: ipc::change_time(ds.sem_ctime),
         }
     }
-}
-
-/// The System V semaphore limits of the running system, from
-/// `/proc/sys/kernel/sem`, plus `SEMVMX`, which the kernel fixes at 32767 and
-/// does not publish (so it is [`SEMAPHORE_VALUE_MAX`], not read).
-///
-/// ```
-/// let l = sysv_ipc::limits::semaphore_limits()?;
-/// assert!(l.semmsl >= 1 && l.semopm >= 1 && l.semmni >= 1);
-/// assert_eq!(l.semvmx, sysv_ipc::SEMAPHORE_VALUE_MAX);
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SemaphoreLimits {
-    /// `SEMMSL`: most semaphores in one set.
-    pub semmsl: u32,
-    /// `SEMMNS`: most semaphores in all sets together.
-    pub semmns: u32,
-    /// `SEMOPM`: most operations in one `semop` call (one batch).
-    pub semopm: u32,
-    /// `SEMMNI`: most semaphore sets.
-    pub semmni: u32,
-    /// `SEMVMX`: the largest value ([`SEMAPHORE_VALUE_MAX`]).
-    pub semvmx: u16,
-}
-
-/// Reads the running system's semaphore limits (`/proc/sys/kernel/sem`: SEMMSL,
-/// SEMMNS, SEMOPM, SEMMNI), so programs need not bake them in. Administrators
-/// change them with `sysctl kernel.sem`.
-///
-/// ```
-/// let l = sysv_ipc::limits::semaphore_limits()?;
-/// println!("at most {} operations per batch", l.semopm);
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
-pub fn semaphore_limits() -> Result<SemaphoreLimits> {
-    let [semmsl, semmns, semopm, semmni] =
-        ipc_common::__private::read_proc_numbers("semaphore_limits", "/proc/sys/kernel/sem")?;
-    let narrow = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
-    Ok(SemaphoreLimits {
-        semmsl: narrow(semmsl),
-        semmns: narrow(semmns),
-        semopm: narrow(semopm),
-        semmni: narrow(semmni),
-        semvmx: SEMAPHORE_VALUE_MAX,
-    })
 }
 
 /// Checks an acquire/release delta: 1..=SEMVMX, never wrapped.
@@ -248,10 +174,12 @@ struct Handle {
     block: AtomicBool,
 }
 
-/// The initial values for a set this call creates.
-enum Init<'a> {
+/// The initial values for a set this call creates: one for every member, or
+/// one each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Init {
     All(u16),
-    Each(&'a [u16]),
+    Each(Vec<u16>),
 }
 
 impl Handle {
@@ -296,7 +224,7 @@ impl Handle {
         key: Key,
         opts: &OpenOptions,
         len: u16,
-        init: Init<'_>,
+        init: &Init,
         mark_initialised: bool,
     ) -> Result<Handle> {
         let mode = ipc::options_mode(opts, what)?;
@@ -309,7 +237,7 @@ impl Handle {
             ));
         }
         match init {
-            Init::All(v) => check_value("initial_value", v)?,
+            Init::All(v) => check_value("initial_value", *v)?,
             Init::Each(values) => {
                 if values.len() != usize::from(len) {
                     return Err(Error::invalid_input(
@@ -320,7 +248,7 @@ impl Handle {
                         ),
                     ));
                 }
-                for &v in values {
+                for &v in values.iter() {
                     check_value("initial_values", v)?;
                 }
             }
@@ -340,7 +268,7 @@ impl Handle {
             (semget(what, key, len, flags)?, creation.create)
         };
         let len = if created {
-            initialise(id, key, len, &init, mark_initialised).inspect_err(|_| {
+            initialise(id, key, len, init, mark_initialised).inspect_err(|_| {
                 // Do not leak the set this call made (sysv_ipc does).
                 let _ = ipc::remove::<SemCtl>(id);
             })?;
@@ -484,18 +412,7 @@ impl Handle {
         if let Some(e) = self.reused("semctl") {
             return Err(e);
         }
-        // SAFETY: SETVAL takes an int as its union semun argument.
-        let rc = unsafe {
-            sys::semctl_val(
-                self.id,
-                libc::c_int::from(index),
-                sys::SETVAL,
-                libc::c_int::from(value),
-            )
-        };
-        ipc_common::__private::check("semctl", rc)
-            .map_err(|e| ctl_error(self.id, sys::SETVAL, e))?;
-        Ok(())
+        set_val(self.id, index, value)
     }
 
     fn last_pid(&self, index: u16) -> Result<Option<libc::pid_t>> {
@@ -514,11 +431,7 @@ impl Handle {
     }
 
     fn stat(&self) -> Result<SemaphoreStat> {
-        Ok(SemaphoreStat::from_ds(&self.stat_ds()?))
-    }
-
-    fn permissions(&self) -> Result<Permissions> {
-        Ok(self.stat()?.permissions)
+        Ok(SemaphoreStat::from(&self.stat_ds()?))
     }
 
     fn values_into(&self, out: &mut [u16]) -> Result<()> {
@@ -588,10 +501,10 @@ fn stat_len(id: i32) -> Result<u16> {
 /// Gives a set this call created its values, then (with `mark`) performs one
 /// `semop` (a wait-for-zero on a member that is 0, or an acquire-and-release of
 /// member 0) so that `o_time` marks the set as initialised for Stevens' recipe.
-fn initialise(id: i32, key: Key, len: u16, init: &Init<'_>, mark: bool) -> Result<()> {
-    let zero_at = match *init {
+fn initialise(id: i32, key: Key, len: u16, init: &Init, mark: bool) -> Result<()> {
+    let zero_at = match init {
         Init::All(0) => Some(0),
-        Init::All(v) => {
+        &Init::All(v) => {
             if len == 1 {
                 set_val(id, 0, v)?;
             } else {
@@ -629,6 +542,7 @@ fn initialise(id: i32, key: Key, len: u16, init: &Init<'_>, mark: bool) -> Resul
     }
 }
 
+/// `SETVAL` of member `index` of set `id` (`value` checked by the caller).
 fn set_val(id: i32, index: u16, value: u16) -> Result<()> {
     // SAFETY: SETVAL takes an int as its union semun argument.
     let rc = unsafe {
@@ -730,9 +644,7 @@ impl GuardedBuf {
                 0,
             )
         };
-        if map == libc::MAP_FAILED {
-            return Err(Error::last_os_error("mmap"));
-        }
+        let map = ipc_common::__private::check_ptr("mmap", map, libc::MAP_FAILED)?;
         // SAFETY: data_pages - 2 * len and data_pages are inside the mapping of
         // map_len = data_pages + page bytes.
         let (data, guard) = unsafe {
@@ -890,18 +802,6 @@ fn semop_error(id: i32, timed: bool, e: Error) -> Error {
 ///
 /// A killed process runs no `Drop`: without undo its guards' units stay taken
 /// (see [`Semaphore`](crate::Semaphore#when-a-process-dies)).
-///
-/// ```
-/// use sysv_ipc::{Semaphore, Timeout};
-/// let sem = Semaphore::create_unique(1)?;
-/// {
-///     let _held = sem.acquire_guard(1, Timeout::Forever)?;
-///     assert_eq!(sem.value()?, 0);
-/// }
-/// assert_eq!(sem.value()?, 1);
-/// sem.remove()?;
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
 #[must_use = "dropping the guard releases the semaphore at once"]
 #[derive(Debug)]
 pub struct SemaphoreGuard<'a> {
@@ -912,16 +812,6 @@ pub struct SemaphoreGuard<'a> {
 
 impl SemaphoreGuard<'_> {
     /// Releases now, reporting any error.
-    ///
-    /// ```
-    /// use sysv_ipc::{Semaphore, Timeout};
-    /// let sem = Semaphore::create_unique(2)?;
-    /// let held = sem.acquire_guard(2, Timeout::Immediate)?;
-    /// held.release()?;
-    /// assert_eq!(sem.value()?, 2);
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn release(mut self) -> Result<()> {
         let r = self.release_once();
         std::mem::forget(self);

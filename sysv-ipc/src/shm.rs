@@ -13,32 +13,24 @@ use std::sync::OnceLock;
 use std::time::SystemTime;
 
 use ipc_common::__private::options::{FlagBits, OpenOptions};
-use ipc_common::{Error, ErrorKind, IntoMode, Mode, Permissions, Result};
+use ipc_common::{Error, ErrorKind, IntoMode, Permissions, Result};
 use posix_ipc_sys as sys;
 
-use crate::guard::{Remove, RemoveOnDrop, Sealed};
 use crate::ipc::{self, Control, Creation, IPC_CREAT, IPC_CREX};
 use crate::key::{self, Key};
+use crate::limits::max_segment_size;
 
 /// The kind's name in messages.
 const WHAT: &str = "shared memory segment";
 
 /// `SHM_HUGETLB`: allocate the segment from huge pages (Linux; the same as
 /// [`SharedMemoryOptions::huge_pages`]).
-///
-/// ```
-/// assert_eq!(sysv_ipc::SHM_HUGETLB, 0o4000);
-/// ```
 #[cfg(target_os = "linux")]
 #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
 pub const SHM_HUGETLB: i32 = sys::SHM_HUGETLB;
 
 /// `SHM_NORESERVE`: do not reserve swap space for the segment (Linux; the same
 /// as [`SharedMemoryOptions::no_reserve`]).
-///
-/// ```
-/// assert_eq!(sysv_ipc::SHM_NORESERVE, 0o10000);
-/// ```
 #[cfg(target_os = "linux")]
 #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
 pub const SHM_NORESERVE: i32 = sys::SHM_NORESERVE;
@@ -64,96 +56,10 @@ const EXTRA_FLAGS: i32 = 0;
 /// What [`SharedMemoryOptions::flags`] accepts.
 const FLAGS: FlagBits = ipc::flag_bits(EXTRA_FLAGS, WHAT);
 
-/// The size of a memory page (`sysconf(_SC_PAGESIZE)`), read from the running
-/// system: the default size of a new segment (sysv_ipc's `PAGE_SIZE`, which it
-/// fixes at build time).
-///
-/// ```
-/// assert!(sysv_ipc::limits::page_size().is_power_of_two());
-/// ```
-pub fn page_size() -> usize {
-    static V: OnceLock<usize> = OnceLock::new();
-    *V.get_or_init(|| {
-        // SAFETY: sysconf has no memory-safety preconditions.
-        let v = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-        usize::try_from(v).ok().filter(|&v| v > 0).unwrap_or(4096)
-    })
-}
-
 /// `SHMLBA`: the alignment of attach addresses (glibc defines it as the page
 /// size on Linux).
 fn shmlba() -> usize {
-    page_size()
-}
-
-/// The largest segment this system lets a process create: `SHMMAX`
-/// (`/proc/sys/kernel/shmmax`, read now, since an administrator may change it)
-/// capped at `isize::MAX`, the most a Rust slice can span.
-///
-/// Sizes above it are refused with [`ErrorKind::InvalidInput`] before any
-/// system call (sysv_ipc wraps sizes modulo 2⁶⁴, so `size=2**64` created a
-/// page).
-///
-/// ```
-/// let max = sysv_ipc::limits::max_segment_size();
-/// assert!(max >= 1 && max <= isize::MAX as usize);
-/// ```
-pub fn max_segment_size() -> usize {
-    let cap = isize::MAX.unsigned_abs();
-    #[cfg(target_os = "linux")]
-    if let Ok([v]) =
-        ipc_common::__private::read_proc_numbers("max_segment_size", "/proc/sys/kernel/shmmax")
-    {
-        return usize::try_from(v).map_or(cap, |v| v.min(cap));
-    }
-    cap
-}
-
-/// The kernel's System V shared memory limits, as they are now
-/// (`/proc/sys/kernel/shm*`; sysv_ipc cannot query them).
-///
-/// ```
-/// let l = sysv_ipc::limits::shared_memory_limits()?;
-/// assert!(l.shmmax > 0 && l.shmmni > 0 && l.shmall > 0);
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
-#[cfg(target_os = "linux")]
-#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct SharedMemoryLimits {
-    /// `kernel.shmmax`: the largest segment, in bytes (see
-    /// [`max_segment_size`], which caps it at what a process can address).
-    pub shmmax: u64,
-    /// `kernel.shmmni`: the most segments the system (IPC namespace) may have.
-    pub shmmni: u64,
-    /// `kernel.shmall`: the most pages all segments together may use.
-    pub shmall: u64,
-}
-
-/// Reads the current shared memory limits (see [`SharedMemoryLimits`]).
-/// Change them with `sysctl kernel.shmmax=N` (root).
-///
-/// ```
-/// let l = sysv_ipc::limits::shared_memory_limits()?;
-/// println!("segments up to {} bytes, {} of them", l.shmmax, l.shmmni);
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
-#[cfg(target_os = "linux")]
-#[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
-pub fn shared_memory_limits() -> Result<SharedMemoryLimits> {
-    let read = |name: &str| -> Result<u64> {
-        let [v] = ipc_common::__private::read_proc_numbers(
-            "shared_memory_limits",
-            &format!("/proc/sys/kernel/{name}"),
-        )?;
-        Ok(v)
-    };
-    Ok(SharedMemoryLimits {
-        shmmax: read("shmmax")?,
-        shmmni: read("shmmni")?,
-        shmall: read("shmall")?,
-    })
+    ipc_common::__private::page_size()
 }
 
 /// Options for opening or creating a segment, like [`std::fs::OpenOptions`];
@@ -162,18 +68,13 @@ pub fn shared_memory_limits() -> Result<SharedMemoryLimits> {
 /// Defaults: open an existing segment, mode `0o600`, any size, no initial fill.
 ///
 /// ```
-/// use sysv_ipc::{ErrorKind, SharedMemory};
-/// # let key = testkit::unique_key();
-/// let seg = match SharedMemory::options()
-///     .create_new(true)
+/// use sysv_ipc::SharedMemory;
+/// let seg = SharedMemory::options()
 ///     .mode(0o640)
 ///     .size(3333)
 ///     .init_byte(b'@')
-///     .open(key)
-/// {
-/// #   Err(e) if e.kind() == ErrorKind::AlreadyExists => return Ok(()),
-///     r => r?.remove_on_drop(),
-/// };
+///     .create_unique()?
+///     .remove_on_drop();
 /// assert_eq!(seg.size()?, 3333);
 /// assert_eq!(seg.mode()?.bits(), 0o640);
 /// assert_eq!(seg.read_to_end(3330)?, b"@@@");
@@ -200,11 +101,6 @@ impl SharedMemoryOptions {
     /// Options that open an existing segment of any size, asking for mode
     /// `0o600`; when creating: one page of zeros, mode `0o600`. The same as
     /// [`SharedMemory::options`].
-    ///
-    /// ```
-    /// let e = sysv_ipc::SharedMemoryOptions::new().open(testkit::unique_key()).unwrap_err();
-    /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::NotFound);
-    /// ```
     pub fn new() -> Self {
         SharedMemoryOptions {
             open: OpenOptions::new(),
@@ -230,18 +126,6 @@ impl SharedMemoryOptions {
 
     /// Create the segment if no segment has the key (`IPC_CREAT`); otherwise
     /// open the existing one.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// let again = sysv_ipc::SharedMemory::options().create(true).open(seg.key())?;
-    /// assert_eq!(again.id(), seg.id());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn create(&mut self, create: bool) -> &mut Self {
         self.open.create(create);
         self
@@ -250,18 +134,6 @@ impl SharedMemoryOptions {
     /// Create a new segment and fail with [`ErrorKind::AlreadyExists`] if one
     /// has the key (`IPC_CREX`). Wins over [`create`](Self::create), as in
     /// [`std::fs::OpenOptions`].
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// let e = sysv_ipc::SharedMemory::options().create_new(true).open(seg.key()).unwrap_err();
-    /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::AlreadyExists);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn create_new(&mut self, create_new: bool) -> &mut Self {
         self.open.create_new(create_new);
         self
@@ -271,49 +143,21 @@ impl SharedMemoryOptions {
     /// opening an existing one (the kernel checks them against its mode, as
     /// sysv_ipc's `mode` does). Default `0o600`. Only `0o777` bits are
     /// accepted; anything else fails at `open` with `InvalidInput`. Takes a
-    /// `u32` or a [`Mode`].
+    /// `u32` or a [`Mode`](crate::Mode).
     ///
     /// Without owner write permission (`0o200`) the handle's own view
     /// ([`SharedMemory::attachment`]) is read-only, as in sysv_ipc: open with
     /// `mode(0o400)` or `mode(0o444)` to read a segment you may not write.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::options().create_new(true).mode(0o644).size(8)
-    /// #         .open(testkit::unique_key()) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// assert_eq!(seg.mode()?.bits(), 0o644);
-    /// let reader = sysv_ipc::SharedMemory::options().mode(0o444).open(seg.key())?;
-    /// assert!(reader.write(0, b"x").unwrap_err().is_permissions());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn mode(&mut self, mode: impl IntoMode) -> &mut Self {
         self.open.mode(mode.into_mode_bits());
         self
     }
 
     /// The size in bytes. For a new segment the default is one page
-    /// ([`page_size`]) and 0 is refused; sizes above [`max_segment_size`] are
+    /// ([`page_size`](crate::limits::page_size)) and 0 is refused; sizes above [`max_segment_size`] are
     /// refused before any system call. When opening an existing segment the
     /// default accepts any size, and a larger size than the segment's fails
     /// with `InvalidInput`. Linux does not round sizes up to whole pages.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::options().create_new(true).size(3333)
-    /// #         .open(testkit::unique_key()) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// assert_eq!(seg.size()?, 3333);
-    /// let e = sysv_ipc::SharedMemory::options().size(3334).open(seg.key()).unwrap_err();
-    /// assert!(e.is_invalid_input());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn size(&mut self, size: usize) -> &mut Self {
         self.size = Some(size);
         self
@@ -324,21 +168,6 @@ impl SharedMemoryOptions {
     /// touched. Without it a new segment holds zeros, as the kernel makes it
     /// (sysv_ipc fills with `b' '` by default: use `init_byte(b' ')` to get
     /// the same bytes).
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::options().create_new(true).size(4).init_byte(b' ')
-    /// #         .open(testkit::unique_key()) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// assert_eq!(seg.read_to_end(0)?, b"    ");
-    /// seg.write(0, b"kept")?;
-    /// let again = sysv_ipc::SharedMemory::options().create(true).init_byte(b'!').open(seg.key())?;
-    /// assert_eq!(again.read_to_end(0)?, b"kept");
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn init_byte(&mut self, byte: u8) -> &mut Self {
         self.init = Some(byte);
         self
@@ -348,15 +177,6 @@ impl SharedMemoryOptions {
     /// reserved huge pages (`/proc/sys/vm/nr_hugepages`) and `CAP_IPC_LOCK` or
     /// membership in `/proc/sys/vm/hugetlb_shm_group`; without them `open`
     /// fails with `LimitExceeded` or `PermissionDenied`.
-    ///
-    /// ```
-    /// # let key = testkit::unique_key();
-    /// match sysv_ipc::SharedMemory::options().create_new(true).huge_pages(true).size(2 << 20).open(key) {
-    ///     Ok(seg) => seg.remove()?,
-    ///     Err(e) => assert!(!e.is_invalid_input(), "{e}"),
-    /// }
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     #[cfg(target_os = "linux")]
     #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
     pub fn huge_pages(&mut self, on: bool) -> &mut Self {
@@ -366,18 +186,6 @@ impl SharedMemoryOptions {
 
     /// Do not reserve swap space for a new segment (`SHM_NORESERVE`, Linux):
     /// writing may then fail with `SIGSEGV` when memory runs out.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::options().create_new(true).no_reserve(true)
-    /// #         .open(testkit::unique_key()) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// assert_eq!(seg.size()?, sysv_ipc::limits::page_size());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     #[cfg(target_os = "linux")]
     #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
     pub fn no_reserve(&mut self, on: bool) -> &mut Self {
@@ -408,14 +216,8 @@ impl SharedMemoryOptions {
     /// signal later.
     ///
     /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::options().create_new(true).size(1 << 20)
-    /// #         .populate(true).open(testkit::unique_key()) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// // let seg = SharedMemory::options().create_new(true).size(1 << 20).populate(true).open(key)?;
+    /// let seg = sysv_ipc::SharedMemory::options().size(1 << 20).populate(true)
+    ///     .create_unique()?.remove_on_drop();
     /// let a = seg.attach()?; // every page already mapped
     /// a.fill(0, a.len(), 0xCD)?;
     /// # Ok::<(), sysv_ipc::Error>(())
@@ -433,19 +235,6 @@ impl SharedMemoryOptions {
     /// type of both crates). `IPC_EXCL` without `IPC_CREAT`, permission bits and
     /// unknown bits fail at `open` with `InvalidInput` (sysv_ipc passes unknown
     /// bits to the kernel).
-    ///
-    /// ```
-    /// use sysv_ipc::{SharedMemory, IPC_CREX, IPC_EXCL};
-    /// # let seg = loop {
-    /// #     match SharedMemory::options().flags(IPC_CREX).size(100).open(testkit::unique_key()) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// assert!(SharedMemory::options().flags(IPC_EXCL).open(seg.key()).unwrap_err().is_invalid_input());
-    /// assert!(SharedMemory::options().flags(0o600).open(seg.key()).unwrap_err().is_invalid_input());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn flags(&mut self, flags: i32) -> &mut Self {
         // Elsewhere than on Linux no extra flag is known, so nothing to set.
         #[cfg_attr(not(target_os = "linux"), allow(clippy::bad_bit_mask))]
@@ -462,19 +251,6 @@ impl SharedMemoryOptions {
     /// with [`ErrorKind::ForeignOwner`], see [Security](crate#security)): its
     /// owner could read everything written to it. Opening without `create`
     /// never checks the owner.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// let same = sysv_ipc::SharedMemory::options().create(true).allow_foreign_owner(true)
-    ///     .open(seg.key())?;
-    /// assert!(!same.created());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn allow_foreign_owner(&mut self, yes: bool) -> &mut Self {
         self.open.allow_foreign_owner(yes);
         self
@@ -494,11 +270,6 @@ impl SharedMemoryOptions {
     /// belongs to or was created by another user; it is not attached or
     /// filled), `PermissionDenied` (the mode denies the requested access), `InvalidInput` (bad mode, flags or size), `LimitExceeded`
     /// (memory, `SHMMNI`, `SHMALL`).
-    ///
-    /// ```
-    /// let e = sysv_ipc::SharedMemory::options().open(testkit::unique_key()).unwrap_err();
-    /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::NotFound);
-    /// ```
     pub fn open(&self, key: impl Into<Key>) -> Result<SharedMemory> {
         let key = key.into();
         let mode = ipc::options_mode(&self.open, WHAT)?;
@@ -513,7 +284,7 @@ impl SharedMemoryOptions {
                 ));
             }
             Some(n) => n,
-            None => page_size(),
+            None => ipc_common::__private::page_size(),
         };
         let open_size = self.size.unwrap_or(0);
         check_size(create_size.max(open_size))?;
@@ -521,7 +292,7 @@ impl SharedMemoryOptions {
         let (id, created) = if creation.exclusive || key.is_private() {
             (get(key, create_size, IPC_CREX | mode | extra)?, true)
         } else if creation.create {
-            ipc::create_or_open::<SharedMemory>(
+            ipc::create_or_open::<ShmCtl>(
                 WHAT,
                 key,
                 self.open.allows_foreign_owner(),
@@ -538,7 +309,7 @@ impl SharedMemoryOptions {
             let filled = seg.attachment().and_then(|a| a.fill(0, a.len(), byte));
             if let Err(e) = filled {
                 drop(seg);
-                let _ = ipc::remove::<SharedMemory>(id);
+                let _ = ipc::remove::<ShmCtl>(id);
                 return Err(e);
             }
         }
@@ -548,14 +319,6 @@ impl SharedMemoryOptions {
     /// Creates a new segment under a fresh key drawn from the OS random source
     /// (sysv_ipc's `key=None`), retrying while the key is taken. `create` and
     /// `create_new` are implied; invalid flags are still reported.
-    ///
-    /// ```
-    /// let seg = sysv_ipc::SharedMemory::options().size(10).init_byte(b'-').create_unique()?;
-    /// assert!(!seg.key().is_private());
-    /// assert_eq!(seg.read_to_end(0)?, b"----------");
-    /// seg.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn create_unique(&self) -> Result<SharedMemory> {
         self.open.check()?;
         let mut opts = self.clone();
@@ -653,16 +416,12 @@ fn get(key: Key, size: usize, flags: libc::c_int) -> Result<i32> {
 /// id.
 ///
 /// ```
-/// use sysv_ipc::{ErrorKind, SharedMemory};
-/// # let key = testkit::unique_key();
+/// use sysv_ipc::SharedMemory;
 /// // Writer
-/// let seg = match SharedMemory::create_new(key, 4096) {
-/// #   Err(e) if e.kind() == ErrorKind::AlreadyExists => return Ok(()),
-///     r => r?.remove_on_drop(),
-/// };
+/// let seg = SharedMemory::create_unique(4096)?.remove_on_drop();
 /// seg.write(0, b"hello")?;
-/// // Reader (usually another process)
-/// let other = SharedMemory::open(key)?;
+/// // Reader (usually another process, given the key)
+/// let other = SharedMemory::open(seg.key())?;
 /// assert_eq!(other.read(0, 5)?, b"hello");
 /// assert_eq!(other.size()?, 4096);
 /// # Ok::<(), sysv_ipc::Error>(())
@@ -678,7 +437,10 @@ pub struct SharedMemory {
     populate: bool,
 }
 
-impl Control for SharedMemory {
+/// The `shmctl` side of segments, for the shared control calls.
+pub(crate) struct ShmCtl;
+
+impl Control for ShmCtl {
     type Ds = sys::shmid_ds;
     const WHAT: &'static str = WHAT;
     const OP: &'static str = "shmctl";
@@ -731,35 +493,12 @@ impl SharedMemory {
     }
 
     /// A builder for opening or creating a segment.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::options().create_new(true).size(64)
-    /// #         .open(testkit::unique_key()) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// assert_eq!(seg.size()?, 64);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn options() -> SharedMemoryOptions {
         SharedMemoryOptions::default()
     }
 
     /// Opens the existing segment with `key`, asking for read-write access
     /// (mode `0o600`); `NotFound` if there is none.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// assert_eq!(sysv_ipc::SharedMemory::open(seg.key())?.id(), seg.id());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn open(key: impl Into<Key>) -> Result<SharedMemory> {
         SharedMemory::options().open(key)
     }
@@ -768,31 +507,12 @@ impl SharedMemory {
     /// mode `0o600`) if there is none ([`created`](Self::created) tells which).
     /// An existing segment that another user owns or created is refused with
     /// [`ErrorKind::ForeignOwner`] (see [Security](crate#security)).
-    ///
-    /// ```
-    /// # let key = testkit::unique_key();
-    /// # if sysv_ipc::SharedMemory::open(key).is_ok() { return Ok(()); }
-    /// let seg = sysv_ipc::SharedMemory::create(key, 100)?.remove_on_drop();
-    /// assert_eq!(sysv_ipc::SharedMemory::create(key, 100)?.id(), seg.id());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn create(key: impl Into<Key>, size: usize) -> Result<SharedMemory> {
         SharedMemory::options().create(true).size(size).open(key)
     }
 
     /// Creates a new segment with `key` and `size` bytes (zeros, mode
     /// `0o600`); `AlreadyExists` if the key is taken.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// assert!(sysv_ipc::SharedMemory::create_new(seg.key(), 64).unwrap_err().is_existential());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn create_new(key: impl Into<Key>, size: usize) -> Result<SharedMemory> {
         SharedMemory::options()
             .create_new(true)
@@ -802,13 +522,6 @@ impl SharedMemory {
 
     /// Creates a new segment of `size` bytes under a fresh random key (see
     /// [`SharedMemoryOptions::create_unique`]).
-    ///
-    /// ```
-    /// let seg = sysv_ipc::SharedMemory::create_unique(4096)?;
-    /// assert_eq!(sysv_ipc::SharedMemory::open(seg.key())?.id(), seg.id());
-    /// seg.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn create_unique(size: usize) -> Result<SharedMemory> {
         SharedMemory::options().size(size).create_unique()
     }
@@ -818,21 +531,8 @@ impl SharedMemory {
     /// view. Its key is read from `IPC_STAT` (sysv_ipc's `attach(id)` returns
     /// an object whose key is uninitialised memory). `NotFound` if no such
     /// segment exists, as for every System V `from_id`.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// let same = sysv_ipc::SharedMemory::from_id(seg.id())?;
-    /// assert_eq!(same.key(), seg.key());
-    /// assert_eq!(sysv_ipc::SharedMemory::from_id(-1).unwrap_err().kind(), sysv_ipc::ErrorKind::NotFound);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn from_id(id: i32) -> Result<SharedMemory> {
-        let ds = ipc::stat_by_id::<SharedMemory>(id)?;
+        let ds = ipc::stat_by_id::<ShmCtl>(id)?;
         Ok(SharedMemory::from_parts(
             ipc::key_of(&ds.shm_perm),
             id,
@@ -840,71 +540,9 @@ impl SharedMemory {
         ))
     }
 
-    /// The key this handle was opened with ([`Key::PRIVATE`] for private
-    /// segments). Cached: after [`remove`](Self::remove) the kernel reports key
-    /// 0 ([`SharedMemoryStat::key`]), this keeps the original.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// assert_eq!(seg.key(), seg.stat()?.key);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn key(&self) -> Key {
-        self.key
-    }
-
-    /// The segment's id.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// assert!(seg.id() >= 0);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn id(&self) -> i32 {
-        self.id
-    }
-
-    /// True when the call that opened this handle created the segment (and
-    /// so applied [`init_byte`](SharedMemoryOptions::init_byte)); false for
-    /// handles that opened an existing segment, and for
-    /// [`from_id`](Self::from_id).
-    ///
-    /// ```
-    /// let seg = sysv_ipc::SharedMemory::create_unique(64)?.remove_on_drop();
-    /// assert!(seg.created());
-    /// assert!(!sysv_ipc::SharedMemory::create(seg.key(), 64)?.created());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn created(&self) -> bool {
-        self.created
-    }
-
     /// Attaches the segment read-write: a new [`Attachment`] (one mapping).
     /// `PermissionDenied` if the segment's mode does not allow this user to
     /// write it.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// let a = seg.attach()?;
-    /// a.write_at(0, b"x")?;
-    /// assert_eq!(a.len(), 64);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn attach(&self) -> Result<Attachment> {
         self.prepared(Attachment::new(
             self.id,
@@ -916,19 +554,6 @@ impl SharedMemory {
 
     /// Attaches the segment read-only (`SHM_RDONLY`): writes through the
     /// attachment fail with `PermissionDenied` (never a crash).
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// let a = seg.attach_read_only()?;
-    /// assert!(!a.is_writable());
-    /// assert!(a.write_at(0, b"x").unwrap_err().is_permissions());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn attach_read_only(&self) -> Result<Attachment> {
         self.prepared(Attachment::new(
             self.id,
@@ -959,12 +584,7 @@ impl SharedMemory {
     /// large, after it was detached, are the usual safe choice.
     ///
     /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
+    /// let seg = sysv_ipc::SharedMemory::create_unique(64)?.remove_on_drop();
     /// let first = seg.attach()?;
     /// let addr = std::ptr::NonNull::new(first.as_mut_ptr()).unwrap();
     /// // Occupied: refused instead of replacing the first mapping.
@@ -1017,12 +637,7 @@ impl SharedMemory {
     /// [`ErrorKind::NotAttached`] until [`reattach`](Self::reattach).
     ///
     /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
+    /// let seg = sysv_ipc::SharedMemory::create_unique(64)?.remove_on_drop();
     /// seg.attachment()?.write_at(4, b"abc")?;
     /// let mut buf = [0u8; 3];
     /// seg.attachment()?.read_at(4, &mut buf)?;
@@ -1054,19 +669,6 @@ impl SharedMemory {
 
     /// True while the handle's own attachment exists (sysv_ipc's `attached`).
     /// It is made on first use, not by opening.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 64) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// assert!(!seg.is_attached());
-    /// seg.read(0, 1)?;
-    /// assert!(seg.is_attached());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn is_attached(&self) -> bool {
         self.view.get().is_some()
     }
@@ -1081,12 +683,7 @@ impl SharedMemory {
     /// [`detach`](Self::detach).
     ///
     /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
+    /// let seg = sysv_ipc::SharedMemory::create_unique(8)?.remove_on_drop();
     /// seg.write(0, b"abcdefgh")?;
     /// assert_eq!(seg.read(2, 3)?, b"cde");
     /// assert_eq!(seg.read(0, 0)?, b""); // 0 bytes: read_to_end reads to the end
@@ -1100,20 +697,6 @@ impl SharedMemory {
     /// Everything from `offset` to the end of the segment, through the
     /// handle's own attachment (sysv_ipc's `read()` and `read(0, offset)`);
     /// see [`Region::read_to_end`](ipc_common::Region::read_to_end).
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// seg.write(0, b"abcdefgh")?;
-    /// assert_eq!(seg.read_to_end(0)?, b"abcdefgh");
-    /// assert_eq!(seg.read_to_end(5)?, b"fgh");
-    /// assert!(seg.read_to_end(9).unwrap_err().is_invalid_input());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn read_to_end(&self, offset: usize) -> Result<Vec<u8>> {
         self.view("read_to_end")?.read_to_end(offset)
     }
@@ -1122,21 +705,6 @@ impl SharedMemory {
     /// copies all of `data` to `offset`, or nothing. `InvalidInput` if it does
     /// not fit (no offset wraps around), `PermissionDenied` if the handle is
     /// read-only, `NotAttached` after [`detach`](Self::detach).
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// seg.write(3, b"abc")?;
-    /// seg.write(8, b"")?;
-    /// assert!(seg.write(6, b"abc").unwrap_err().is_invalid_input());
-    /// assert!(seg.write(usize::MAX, b"x").unwrap_err().is_invalid_input());
-    /// assert_eq!(seg.read_to_end(0)?, b"\0\0\0abc\0\0");
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn write(&self, offset: usize, data: &[u8]) -> Result<()> {
         self.view("write")?.write_at(offset, data)
     }
@@ -1149,13 +717,8 @@ impl SharedMemory {
     /// by [`attach`](Self::attach) are not affected.
     ///
     /// ```
-    /// # let mut seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
     /// use sysv_ipc::ErrorKind;
+    /// let mut seg = sysv_ipc::SharedMemory::create_unique(8)?.remove_on_drop();
     /// seg.write(0, b"x")?;
     /// seg.detach()?;
     /// assert_eq!(seg.read(0, 1).unwrap_err().kind(), ErrorKind::NotAttached);
@@ -1180,19 +743,6 @@ impl SharedMemory {
     /// (sysv_ipc's `attach()` on the object). Does nothing when it is already
     /// attached: one handle never holds more than one mapping (sysv_ipc leaks
     /// one per extra `attach()`).
-    ///
-    /// ```
-    /// # let mut seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// seg.reattach()?;
-    /// seg.reattach()?;
-    /// assert_eq!(seg.number_attached()?, 1);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn reattach(&mut self) -> Result<()> {
         if self.view.get().is_none() {
             self.view = OnceLock::from(self.new_view()?);
@@ -1203,386 +753,62 @@ impl SharedMemory {
 
     /// Drops the handle, detaching its own attachment and returning the error
     /// that dropping would ignore.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?,
-    /// #     }
-    /// # };
-    /// let id = seg.id();
-    /// seg.write(0, b"x")?;
-    /// seg.close()?;
-    /// sysv_ipc::remove_shared_memory(id)?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn close(mut self) -> Result<()> {
         self.view.take().map_or(Ok(()), Attachment::detach)
     }
 
+    /// Every attribute from one `IPC_STAT`.
+    pub fn stat(&self) -> Result<SharedMemoryStat> {
+        ipc::stat_checked::<ShmCtl>(self.id, self.key).map(|ds| SharedMemoryStat::from(&ds))
+    }
+}
+
+ipc::sysv_object! {
+    SharedMemory, ShmCtl, "shared memory segment",
+    new = "sysv_ipc::SharedMemory::create_unique(8)",
+    id = id, key = key, created = created;
+    stat {
+        /// The size in bytes (`shm_segsz`).
+        size: usize,
+        /// When a process last attached the segment (`shm_atime`; sysv_ipc's
+        /// `last_attach_time`), `None` if never.
+        attach_time: Option<SystemTime>,
+        /// When a process last detached the segment (`shm_dtime`; sysv_ipc's
+        /// `last_detach_time`), `None` if never.
+        detach_time: Option<SystemTime>,
+        /// When the segment was created or its permissions last changed
+        /// (`shm_ctime`; sysv_ipc's `last_change_time`).
+        change_time: SystemTime,
+        /// The id of the process that created the segment (`shm_cpid`).
+        creator_pid: libc::pid_t,
+        /// The id of the process that last attached or detached the segment
+        /// (`shm_lpid`), `None` if none has.
+        last_pid: Option<libc::pid_t>,
+        /// How many attachments the segment has, in all processes (`shm_nattch`).
+        number_attached: u64,
+    }
     /// Marks the segment for removal (`IPC_RMID`).
     ///
     /// On Linux the segment lives on until its last attachment detaches:
     /// attachments keep reading and writing, `IPC_STAT` by id still works,
     /// its key becomes [`Key::PRIVATE`] (0) so opening by key fails with
     /// `NotFound` and the key is free for a new segment, its mode shows
-    /// `SHM_DEST` (`SharedMemoryStat::is_removed`), removing it again
+    /// `SHM_DEST` ([`SharedMemoryStat::is_removed`]), removing it again
     /// succeeds, and other processes may still attach it by id. Once nothing
     /// is attached the id is gone (`Removed`).
     ///
     /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?,
-    /// #     }
-    /// # };
     /// use sysv_ipc::{ErrorKind, Key, SharedMemory};
+    /// let seg = SharedMemory::create_unique(8)?.remove_on_drop();
     /// let a = seg.attach()?;
     /// seg.remove()?;
     /// a.write_at(0, b"still")?;
-    /// assert!(seg.stat()?.is_removed());
     /// assert_eq!(seg.stat()?.key, Key::PRIVATE);
-    /// assert_eq!(SharedMemory::open(seg.key()).unwrap_err().kind(), ErrorKind::NotFound);
     /// drop(a);
     /// assert_eq!(seg.size().unwrap_err().kind(), ErrorKind::Removed);
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn remove(&self) -> Result<()> {
-        ipc::remove_checked::<SharedMemory>(self.id, self.key)
-    }
-
-    /// Wraps the handle in a [`RemoveOnDrop`] guard that removes the segment
-    /// when it drops (ignoring errors), e.g. for tests and scratch segments.
-    /// [`RemoveOnDrop::into_inner`] disarms it.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?,
-    /// #     }
-    /// # };
-    /// let id = seg.id();
-    /// drop(seg.remove_on_drop());
-    /// assert!(sysv_ipc::SharedMemory::from_id(id).is_err());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    #[must_use = "the guard removes when it drops: dropped at once, it removes at once"]
-    pub fn remove_on_drop(self) -> RemoveOnDrop<SharedMemory> {
-        RemoveOnDrop::new(self)
-    }
-
-    /// Every attribute from one `IPC_STAT`.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// let st = seg.stat()?;
-    /// assert_eq!(st.size, 8);
-    /// assert_eq!(st.creator_pid, std::process::id() as i32);
-    /// assert_eq!(st.permissions.mode.bits(), 0o600);
-    /// assert_eq!(st.number_attached, 0);
-    /// assert!(st.attach_time.is_none());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn stat(&self) -> Result<SharedMemoryStat> {
-        ipc::stat_checked::<SharedMemory>(self.id, self.key)
-            .map(|ds| SharedMemoryStat::from_ds(&ds))
-    }
-
-    /// The size in bytes (`shm_segsz`).
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 3333) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// assert_eq!(seg.size()?, 3333);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn size(&self) -> Result<usize> {
-        Ok(self.stat()?.size)
-    }
-
-    /// When a process last attached the segment (`shm_atime`; sysv_ipc's
-    /// `last_attach_time`), `None` if never.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// assert!(seg.attach_time()?.is_none());
-    /// let _a = seg.attach()?;
-    /// assert!(seg.attach_time()?.is_some());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn attach_time(&self) -> Result<Option<SystemTime>> {
-        Ok(self.stat()?.attach_time)
-    }
-
-    /// When a process last detached the segment (`shm_dtime`; sysv_ipc's
-    /// `last_detach_time`), `None` if never.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// assert!(seg.detach_time()?.is_none());
-    /// seg.attach()?.detach()?;
-    /// assert!(seg.detach_time()?.is_some());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn detach_time(&self) -> Result<Option<SystemTime>> {
-        Ok(self.stat()?.detach_time)
-    }
-
-    /// When the segment was created or its permissions last changed
-    /// (`shm_ctime`; sysv_ipc's `last_change_time`).
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// let age = seg.change_time()?.elapsed().unwrap_or_default();
-    /// assert!(age.as_secs() < 60);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn change_time(&self) -> Result<SystemTime> {
-        Ok(self.stat()?.change_time)
-    }
-
-    /// The id of the process that created the segment (`shm_cpid`).
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// assert_eq!(seg.creator_pid()?, std::process::id() as i32);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn creator_pid(&self) -> Result<libc::pid_t> {
-        Ok(self.stat()?.creator_pid)
-    }
-
-    /// The id of the process that last attached or detached the segment
-    /// (`shm_lpid`), `None` if none has.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// seg.read(0, 1)?;
-    /// assert_eq!(seg.last_pid()?, Some(std::process::id() as i32));
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn last_pid(&self) -> Result<Option<libc::pid_t>> {
-        Ok(self.stat()?.last_pid)
-    }
-
-    /// How many attachments the segment has, in all processes (`shm_nattch`).
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// let (a, b) = (seg.attach()?, seg.attach()?);
-    /// assert_eq!(seg.number_attached()?, 2);
-    /// drop((a, b));
-    /// assert_eq!(seg.number_attached()?, 0);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn number_attached(&self) -> Result<u64> {
-        Ok(self.stat()?.number_attached)
-    }
-
-    /// Owner, creator and mode from one `IPC_STAT`.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// // SAFETY: geteuid has no preconditions.
-    /// assert_eq!(seg.permissions()?.cuid, unsafe { libc::geteuid() });
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn permissions(&self) -> Result<Permissions> {
-        Ok(self.stat()?.permissions)
-    }
-
-    /// The mode as the kernel reports it: the `0o777` permission bits plus the
-    /// status bits `SHM_DEST` (`0o1000`, removed but still attached) and
-    /// `SHM_LOCKED` (`0o2000`). [`Mode::permissions`] masks them off.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?,
-    /// #     }
-    /// # };
-    /// let _a = seg.attach()?;
-    /// seg.remove()?;
-    /// assert_eq!(seg.mode()?.bits(), 0o1600);
-    /// assert_eq!(seg.mode()?.permissions().bits(), 0o600);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn mode(&self) -> Result<Mode> {
-        Ok(self.stat()?.permissions.mode)
-    }
-
-    /// Sets the permission bits (only `0o777` are accepted; `InvalidInput`
-    /// otherwise). Only the owner, the creator or a privileged user may.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// seg.set_mode(0o640)?;
-    /// assert_eq!(seg.mode()?.bits(), 0o640);
-    /// assert!(seg.set_mode(0o1640).unwrap_err().is_invalid_input());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn set_mode(&self, mode: impl IntoMode) -> Result<()> {
-        ipc::set_mode::<SharedMemory>(self.id, self.key, mode.into_mode_bits())
-    }
-
-    /// The owner's user id.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// // SAFETY: geteuid has no preconditions.
-    /// assert_eq!(seg.uid()?, unsafe { libc::geteuid() });
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn uid(&self) -> Result<libc::uid_t> {
-        Ok(self.stat()?.permissions.uid)
-    }
-
-    /// Sets the owner's user id (owner, creator or privileged user only).
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// seg.set_uid(seg.uid()?)?; // updates change_time
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn set_uid(&self, uid: libc::uid_t) -> Result<()> {
-        ipc::set_uid::<SharedMemory>(self.id, self.key, uid)
-    }
-
-    /// The owner's group id.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// // SAFETY: getegid has no preconditions.
-    /// assert_eq!(seg.gid()?, unsafe { libc::getegid() });
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn gid(&self) -> Result<libc::gid_t> {
-        Ok(self.stat()?.permissions.gid)
-    }
-
-    /// Sets the owner's group id (owner, creator or privileged user only).
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// seg.set_gid(seg.gid()?)?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn set_gid(&self, gid: libc::gid_t) -> Result<()> {
-        ipc::set_gid::<SharedMemory>(self.id, self.key, gid)
-    }
-
-    /// The creator's user id.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// assert_eq!(seg.cuid()?, seg.uid()?);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn cuid(&self) -> Result<libc::uid_t> {
-        Ok(self.stat()?.permissions.cuid)
-    }
-
-    /// The creator's group id.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// assert_eq!(seg.cgid()?, seg.gid()?);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn cgid(&self) -> Result<libc::gid_t> {
-        Ok(self.stat()?.permissions.cgid)
-    }
-}
-
-impl Sealed for SharedMemory {}
-
-impl Remove for SharedMemory {
-    fn remove(&self) -> Result<()> {
-        SharedMemory::remove(self)
-    }
+    fn remove;
 }
 
 impl fmt::Debug for SharedMemory {
@@ -1608,12 +834,7 @@ impl fmt::Display for SharedMemory {
 /// Every attribute of a segment from one `IPC_STAT` ([`SharedMemory::stat`]).
 ///
 /// ```
-/// # let seg = loop {
-/// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-/// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-/// #         r => break r?.remove_on_drop(),
-/// #     }
-/// # };
+/// let seg = sysv_ipc::SharedMemory::create_unique(8)?.remove_on_drop();
 /// let st = seg.stat()?;
 /// assert_eq!((st.key, st.size, st.number_attached), (seg.key(), 8, 0));
 /// assert!(!st.is_removed() && !st.is_locked());
@@ -1644,14 +865,14 @@ pub struct SharedMemoryStat {
     pub number_attached: u64,
 }
 
-impl SharedMemoryStat {
+impl From<&sys::shmid_ds> for SharedMemoryStat {
     // `shm_nattch` is an `unsigned long`: 32 bits on 32-bit targets, where
     // the conversion is not useless.
     #[allow(clippy::useless_conversion)]
-    fn from_ds(ds: &sys::shmid_ds) -> SharedMemoryStat {
+    fn from(ds: &sys::shmid_ds) -> SharedMemoryStat {
         SharedMemoryStat {
-            key: ipc::key_of(SharedMemory::perm(ds)),
-            permissions: ipc::permissions(SharedMemory::perm(ds)),
+            key: ipc::key_of(ShmCtl::perm(ds)),
+            permissions: ipc::permissions(ShmCtl::perm(ds)),
             size: ds.shm_segsz,
             attach_time: ipc::time(ds.shm_atime),
             detach_time: ipc::time(ds.shm_dtime),
@@ -1661,25 +882,13 @@ impl SharedMemoryStat {
             number_attached: u64::from(ds.shm_nattch),
         }
     }
+}
 
+impl SharedMemoryStat {
     /// True when the segment was removed but is still attached somewhere
     /// (`SHM_DEST` in the mode).
     ///
     /// Linux only: the BSDs and macOS keep no such bit in the mode.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?,
-    /// #     }
-    /// # };
-    /// let a = seg.attach()?;
-    /// assert!(!seg.stat()?.is_removed());
-    /// seg.remove()?;
-    /// assert!(seg.stat()?.is_removed());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     #[cfg(target_os = "linux")]
     #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
     pub fn is_removed(&self) -> bool {
@@ -1689,17 +898,6 @@ impl SharedMemoryStat {
     /// True when the segment is locked in memory (`SHM_LOCKED`, after
     /// `shmctl(SHM_LOCK)`). Linux only: the BSDs and macOS keep no such bit
     /// in the mode.
-    ///
-    /// ```
-    /// # let seg = loop {
-    /// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-    /// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-    /// #         r => break r?.remove_on_drop(),
-    /// #     }
-    /// # };
-    /// assert!(!seg.stat()?.is_locked());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     #[cfg(target_os = "linux")]
     #[cfg_attr(docsrs, doc(cfg(target_os = "linux")))]
     pub fn is_locked(&self) -> bool {
@@ -1717,12 +915,7 @@ const SHM_LOCKED: u32 = sys::SHM_LOCKED.unsigned_abs();
 /// use [`SharedMemory::from_id`].
 ///
 /// ```
-/// # let seg = loop {
-/// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-/// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-/// #         r => break r?.remove_on_drop(),
-/// #     }
-/// # };
+/// let seg = sysv_ipc::SharedMemory::create_unique(8)?.remove_on_drop();
 /// let a = sysv_ipc::attach(seg.id())?;
 /// a.write_at(0, b"by id")?;
 /// assert_eq!(seg.read(0, 5)?, b"by id");
@@ -1730,40 +923,26 @@ const SHM_LOCKED: u32 = sys::SHM_LOCKED.unsigned_abs();
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub fn attach(id: i32) -> Result<Attachment> {
-    Attachment::new(id, None, std::ptr::null(), 0).map_err(|e| ipc::by_id::<SharedMemory>(id, e))
+    Attachment::new(id, None, std::ptr::null(), 0).map_err(|e| ipc::by_id::<ShmCtl>(id, e))
 }
 
 /// Removes the segment with id `id` (`IPC_RMID`); see [`SharedMemory::remove`]
 /// for what happens while it is still attached. `NotFound` if there is no
 /// such segment (as for every call that takes an id).
-///
-/// ```
-/// # let seg = loop {
-/// #     match sysv_ipc::SharedMemory::create_new(testkit::unique_key(), 8) {
-/// #         Err(e) if e.kind() == sysv_ipc::ErrorKind::AlreadyExists => continue,
-/// #         r => break r?,
-/// #     }
-/// # };
-/// sysv_ipc::remove_shared_memory(seg.id())?;
-/// let e = sysv_ipc::remove_shared_memory(seg.id()).unwrap_err();
-/// assert_eq!(e.kind(), sysv_ipc::ErrorKind::NotFound);
-/// # Ok::<(), sysv_ipc::Error>(())
-/// ```
 pub fn remove_shared_memory(id: i32) -> Result<()> {
-    ipc::remove::<SharedMemory>(id).map_err(|e| ipc::by_id::<SharedMemory>(id, e))
+    ipc::remove::<ShmCtl>(id).map_err(|e| ipc::by_id::<ShmCtl>(id, e))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
     fn handles_are_send_and_sync() {
         fn check<T: Send + Sync>() {}
         check::<SharedMemory>();
         check::<Attachment>();
-        check::<RemoveOnDrop<SharedMemory>>();
+        check::<crate::RemoveOnDrop<SharedMemory>>();
     }
 
     #[test]
@@ -1791,23 +970,5 @@ mod tests {
         assert_eq!(o.extra_flags(), SHM_HUGETLB);
         assert_eq!(Creation::of(&o.open).flags(), IPC_CREAT);
         assert_eq!(Creation::of(&o.create(false).open).flags(), 0);
-    }
-
-    #[test]
-    fn stat_conversion_maps_zero_times_to_none() {
-        let ds = sys::shmid_ds {
-            shm_ctime: 100,
-            shm_perm: sys::ipc_perm {
-                mode: 0o1600,
-                ..Default::default()
-            },
-            ..Default::default()
-        };
-        let st = SharedMemoryStat::from_ds(&ds);
-        assert_eq!(st.attach_time, None);
-        assert_eq!(st.change_time, UNIX_EPOCH + Duration::from_secs(100));
-        assert_eq!(st.last_pid, None);
-        assert!(st.is_removed());
-        assert!(!st.is_locked());
     }
 }

@@ -10,14 +10,10 @@ use sysv_ipc::{
 };
 use testkit::allocations_during;
 
-/// Creates with a fresh test key, drawing again while a key is taken.
-fn with_key<T>(mut make: impl FnMut(sysv_ipc::Key) -> sysv_ipc::Result<T>) -> T {
-    loop {
-        match make(sysv_ipc::Key::new(testkit::unique_key())) {
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => continue,
-            r => return r.unwrap(),
-        }
-    }
+/// Creates with `make` under a fresh test key, drawing again while a key
+/// is taken.
+fn with_key<T>(make: impl FnMut(i32) -> sysv_ipc::Result<T>) -> T {
+    testkit::sysv::with_test_key("object", make, |e| e.kind() == ErrorKind::AlreadyExists)
 }
 
 #[test]

@@ -8,12 +8,18 @@
 //!   is stopped and continued, without any handler;
 //! - a killed process's undo operations are reversed by the kernel, its plain
 //!   ones (and its guards, whose `Drop` never runs) are not.
+//!
+//! A binary of its own: it installs a process-wide SIGUSR1 handler (with
+//! `SA_RESTART`), which would change what signals do to every other test
+//! running in the same process.
 
-mod msg_common;
-mod sem_util;
+#[path = "msg/support.rs"]
+mod msg_support;
+#[path = "sem/support.rs"]
+mod sem_support;
 
-use msg_common::{gettid, new_queue, wait_blocked_in_msg};
-use sem_util::{CHILD_LIMIT, new_sem, wait_for};
+use msg_support::{gettid, new_queue, wait_blocked_in_msg};
+use sem_support::{CHILD_LIMIT, new_sem, wait_for};
 use sysv_ipc::{ErrorKind, Key, MessageQueue, Selector, Semaphore, Timeout, Wait};
 
 extern "C" fn on_sigusr1(_: libc::c_int) {}
@@ -53,8 +59,8 @@ fn sa_restart_does_not_restart_a_semaphore_wait() {
         }
         return;
     }
-    let (sem, _c) = new_sem(0);
-    let (progress, _p) = new_sem(0);
+    let sem = new_sem(0);
+    let progress = new_sem(0);
     let child = testkit::spawn_child(
         TEST,
         &[
@@ -123,7 +129,7 @@ fn a_stopped_and_continued_semaphore_wait_is_interrupted() {
         }
         return;
     }
-    let (sem, _c) = new_sem(0);
+    let sem = new_sem(0);
     let child = testkit::spawn_child(TEST, &[&sem.key().as_raw().to_string()]);
     wait_for("the child's acquire", || {
         sem.waiting_for_nonzero().unwrap() == 1
@@ -156,8 +162,8 @@ fn a_killed_holder_loses_plain_units_and_undo_returns_its_own() {
         std::thread::sleep(CHILD_LIMIT);
         return;
     }
-    let (with_undo, _u) = new_sem(1);
-    let (plain, _p) = new_sem(1);
+    let with_undo = new_sem(1);
+    let plain = new_sem(1);
     let child = testkit::spawn_child(
         TEST,
         &[

@@ -26,6 +26,8 @@ use std::ffi::OsString;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod sysv;
+
 /// The prefix of every POSIX name this project's tests, examples, demos and
 /// benches create (`cargo xtask clean` removes what carries it).
 pub const NAME_PREFIX: &str = "/ipcrs";

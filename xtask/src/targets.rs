@@ -134,9 +134,9 @@ pub(crate) const SKIPPED_UNDER_QEMU: &[(&str, &str)] = &[
         "a_robust_mutex_held_by_a_killed_process_reports_owner_died",
         NO_ROBUST_LIST,
     ),
-    // sysv-ipc tests/crash.rs
+    // sysv-ipc tests/every_kind/crash.rs
     (
-        "a_robust_mutex_in_an_attachment_reports_a_killed_owner",
+        "crash::a_robust_mutex_in_an_attachment_reports_a_killed_owner",
         NO_ROBUST_LIST,
     ),
     // posix-ipc tests/mqueue_notify.rs
@@ -158,30 +158,30 @@ pub(crate) const SKIPPED_UNDER_QEMU: &[(&str, &str)] = &[
         "populate::a_sparse_object_gets_its_pages_when_a_populating_handle_maps_it",
         QEMU_MADVISE,
     ),
-    // sysv-ipc tests/shm_errors.rs and tests/msg_memory.rs
+    // sysv-ipc tests/shm/errors.rs and tests/msg/memory.rs
     (
-        "reading_more_than_can_be_allocated_is_an_error_not_an_abort",
+        "errors::reading_more_than_can_be_allocated_is_an_error_not_an_abort",
         QEMU_RLIMIT_AS,
     ),
     (
-        "under_a_small_address_space_limit_a_receive_never_aborts",
+        "memory::under_a_small_address_space_limit_a_receive_never_aborts",
         QEMU_RLIMIT_AS,
     ),
-    // sysv-ipc tests/shm_populate.rs
+    // sysv-ipc tests/shm/populate.rs
     (
-        "a_new_segment_created_populating_is_mapped_and_zero",
+        "populate::a_new_segment_created_populating_is_mapped_and_zero",
         QEMU_MADVISE,
     ),
     (
-        "a_populating_handle_maps_every_page_before_returning_an_attachment",
+        "populate::a_populating_handle_maps_every_page_before_returning_an_attachment",
         QEMU_MADVISE,
     ),
     (
-        "populate_uses_madvise_on_linux_5_14_and_later",
+        "populate::populate_uses_madvise_on_linux_5_14_and_later",
         QEMU_MADVISE,
     ),
     (
-        "the_fallback_touches_every_page_and_changes_no_byte",
+        "populate::the_fallback_touches_every_page_and_changes_no_byte",
         QEMU_MADVISE,
     ),
     // posix-ipc tests/api_snippets.rs
@@ -244,10 +244,10 @@ pub(crate) const SKIPPED_UNDER_QEMU: &[(&str, &str)] = &[
         "a_registration_ends_with_the_process_that_held_it",
         NO_MQ_NOTIFY,
     ),
-    // sysv-ipc tests/msg_sysv_ipc.rs and tests/msg_processes.rs
-    ("property_last_receive_pid", QEMU_MSG_LRPID),
+    // sysv-ipc tests/msg/sysv_ipc.rs and tests/msg/processes.rs
+    ("sysv_ipc::property_last_receive_pid", QEMU_MSG_LRPID),
     (
-        "producer_and_consumer_exchange_typed_messages",
+        "processes::producer_and_consumer_exchange_typed_messages",
         QEMU_MSG_LRPID,
     ),
     // posix-ipc, after its tests moved into one binary per primitive

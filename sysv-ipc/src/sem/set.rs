@@ -6,14 +6,13 @@ use std::mem::MaybeUninit;
 use std::time::SystemTime;
 
 use ipc_common::__private::options::OpenOptions;
-use ipc_common::{Error, IntoMode, Mode, Permissions, Result, Timeout};
+use ipc_common::{Error, IntoMode, Result, Timeout};
 use posix_ipc_sys as sys;
 
 use super::{
     FLAGS, Handle, Init, NOWAIT, SemCtl, SemaphoreGuard, SemaphoreStat, UNDO, check_delta,
     check_value,
 };
-use crate::guard::{Remove, RemoveOnDrop, Sealed};
 use crate::ipc;
 use crate::key::{self, Key};
 
@@ -49,7 +48,7 @@ use crate::key::{self, Key};
 ///   [`stat`](Self::stat) and every attribute getter;
 /// - writes never touch the other set: [`set_value`](Self::set_value),
 ///   [`set_values`](Self::set_values), `set_mode`/`set_uid`/`set_gid`,
-///   [`remove`](Self::remove) (and so [`RemoveOnDrop`]) are checked before;
+///   [`remove`](Self::remove) (and so [`RemoveOnDrop`](crate::RemoveOnDrop)) are checked before;
 ///   `remove` only when this user may read the set (`IPC_STAT`);
 /// - [`acquire`](Self::acquire), [`release`](Self::release),
 ///   [`wait_zero`](Self::wait_zero) and [`apply`](Self::apply) are checked
@@ -64,13 +63,12 @@ use crate::key::{self, Key};
 ///
 /// ```
 /// use sysv_ipc::{SemOp, SemaphoreSet, Timeout};
-/// let set = SemaphoreSet::options().len(3).initial_values(&[1, 0, 5]).create_unique()?;
+/// let set = SemaphoreSet::options().len(3).initial_values(&[1, 0, 5]).create_unique()?.remove_on_drop();
 /// assert_eq!(set.values()?, [1, 0, 5]);
 /// // Take member 0 and member 2 together, or neither.
 /// set.apply(&[SemOp::acquire(0, 1), SemOp::acquire(2, 5)], Timeout::Immediate)?;
 /// assert_eq!(set.values()?, [0, 0, 0]);
 /// set.set_values(&[2, 2, 2])?;
-/// set.remove()?;
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub struct SemaphoreSet {
@@ -87,7 +85,7 @@ pub struct SemaphoreSet {
 /// ```
 /// use sysv_ipc::{SemOp, SemaphoreSet, Timeout};
 /// // A readers/writer lock: member 0 counts readers, member 1 is the writer flag.
-/// let rw = SemaphoreSet::options().len(2).create_unique()?;
+/// let rw = SemaphoreSet::options().len(2).create_unique()?.remove_on_drop();
 /// // Reader: wait until no writer, then register (atomically).
 /// rw.apply(&[SemOp::wait_zero(1), SemOp::release(0, 1)], Timeout::Forever)?;
 /// // A writer now cannot get in: it needs no readers and no writer.
@@ -96,7 +94,6 @@ pub struct SemaphoreSet {
 /// rw.apply(&[SemOp::acquire(0, 1)], Timeout::Forever)?; // reader leaves
 /// rw.apply(&writer, Timeout::Immediate)?;
 /// assert_eq!(rw.values()?, [0, 1]);
-/// rw.remove()?;
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,11 +113,6 @@ enum Kind {
 
 impl SemOp {
     /// Decrement member `index` by `delta`, waiting while its value is lower.
-    ///
-    /// ```
-    /// let op = sysv_ipc::SemOp::acquire(2, 1);
-    /// assert_eq!(op.index(), 2);
-    /// ```
     pub const fn acquire(index: u16, delta: u16) -> SemOp {
         SemOp {
             index,
@@ -131,11 +123,6 @@ impl SemOp {
     }
 
     /// Increment member `index` by `delta` (never waits).
-    ///
-    /// ```
-    /// let op = sysv_ipc::SemOp::release(0, 3);
-    /// assert_eq!(op.index(), 0);
-    /// ```
     pub const fn release(index: u16, delta: u16) -> SemOp {
         SemOp {
             index,
@@ -146,11 +133,6 @@ impl SemOp {
     }
 
     /// Wait until member `index` is 0.
-    ///
-    /// ```
-    /// let op = sysv_ipc::SemOp::wait_zero(1);
-    /// assert_eq!(op.index(), 1);
-    /// ```
     pub const fn wait_zero(index: u16) -> SemOp {
         SemOp {
             index,
@@ -162,15 +144,6 @@ impl SemOp {
 
     /// With `IPC_NOWAIT`: if this operation cannot proceed, the whole batch
     /// fails with `WouldBlock` at once instead of waiting.
-    ///
-    /// ```
-    /// use sysv_ipc::{SemOp, SemaphoreSet, Timeout};
-    /// let set = SemaphoreSet::options().len(1).create_unique()?;
-    /// let e = set.apply(&[SemOp::acquire(0, 1).no_wait()], Timeout::Forever).unwrap_err();
-    /// assert!(e.is_busy());
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub const fn no_wait(mut self) -> SemOp {
         self.flags |= NOWAIT;
         self
@@ -187,41 +160,17 @@ impl SemOp {
     /// kernel applies it when the process exits, normally or killed: a mutex
     /// taken with undo and given back without it is at 2 afterwards. Put
     /// `.undo()` on both halves, or on neither.
-    ///
-    /// ```
-    /// use sysv_ipc::{SemOp, SemaphoreSet, Timeout};
-    /// const MUTEX: u16 = 0;
-    /// let set = SemaphoreSet::options().len(1).initial_value(1).create_unique()?;
-    /// // Balanced: the undo sum goes -1, then back to 0; nothing is reversed at exit.
-    /// set.apply(&[SemOp::acquire(MUTEX, 1).undo()], Timeout::Forever)?;
-    /// set.apply(&[SemOp::release(MUTEX, 1).undo()], Timeout::Forever)?;
-    /// // Unbalanced (don't): the sum stays -1, so at exit the kernel adds 1
-    /// // and the mutex, already 1, becomes 2.
-    /// // set.apply(&[SemOp::acquire(MUTEX, 1).undo()], Timeout::Forever)?;
-    /// // set.release(MUTEX, 1)?;
-    /// assert!(SemOp::acquire(MUTEX, 1).undo().is_undo());
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub const fn undo(mut self) -> SemOp {
         self.flags |= UNDO;
         self
     }
 
     /// The member this operation works on.
-    ///
-    /// ```
-    /// assert_eq!(sysv_ipc::SemOp::release(7, 1).index(), 7);
-    /// ```
     pub const fn index(&self) -> u16 {
         self.index
     }
 
     /// Whether [`undo`](Self::undo) was asked for.
-    ///
-    /// ```
-    /// assert!(!sysv_ipc::SemOp::release(0, 1).is_undo());
-    /// ```
     pub const fn is_undo(&self) -> bool {
         self.flags & UNDO != 0
     }
@@ -253,28 +202,20 @@ impl SemOp {
 /// applied only when the `open` call creates the set.
 ///
 /// ```
-/// use sysv_ipc::{Key, SemaphoreSet};
-/// let key = Key::new(0x1C5A_5E10);
-/// let set = SemaphoreSet::options().create(true).len(4).initial_value(1).open(key)?;
+/// use sysv_ipc::SemaphoreSet;
+/// let set = SemaphoreSet::options().len(4).initial_value(1).create_unique()?.remove_on_drop();
 /// assert_eq!(set.values()?, [1, 1, 1, 1]);
-/// let same = SemaphoreSet::options().open(key)?; // any size
+/// let same = SemaphoreSet::options().open(set.key())?; // any size
 /// assert_eq!(same.len(), 4);
-/// set.remove()?;
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SemaphoreSetOptions {
     open: OpenOptions,
     len: u16,
-    init: InitValues,
+    init: Init,
     undo: bool,
     block: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum InitValues {
-    All(u16),
-    Each(Vec<u16>),
 }
 
 impl Default for SemaphoreSetOptions {
@@ -288,33 +229,17 @@ impl SemaphoreSetOptions {
     /// Options that open an existing set of any size, asking for mode
     /// `0o600`; when creating: mode `0o600`, every value 0 (the size must be
     /// given with [`len`](Self::len)). The same as [`SemaphoreSet::options`].
-    ///
-    /// ```
-    /// let gone = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// let key = gone.key();
-    /// gone.remove()?;
-    /// let e = sysv_ipc::SemaphoreSetOptions::new().open(key).unwrap_err();
-    /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::NotFound);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn new() -> Self {
         SemaphoreSetOptions {
             open: OpenOptions::new(),
             len: 0,
-            init: InitValues::All(0),
+            init: Init::All(0),
             undo: false,
             block: true,
         }
     }
 
     /// Create the set if no set has the key (`IPC_CREAT`).
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().create(true).len(2)
-    ///     .open(sysv_ipc::Key::new(0x1C5A_5E11))?;
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn create(&mut self, yes: bool) -> &mut Self {
         self.open.create(yes);
         self
@@ -322,29 +247,13 @@ impl SemaphoreSetOptions {
 
     /// Create a new set, failing with `AlreadyExists` if one has the key.
     /// Wins over [`create`](Self::create), as in [`std::fs::OpenOptions`].
-    ///
-    /// ```
-    /// use sysv_ipc::{Key, SemaphoreSet};
-    /// let key = Key::new(0x1C5A_5E12);
-    /// let set = SemaphoreSet::options().create_new(true).len(2).open(key)?;
-    /// assert!(SemaphoreSet::options().create_new(true).len(2).open(key).unwrap_err().is_existential());
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn create_new(&mut self, yes: bool) -> &mut Self {
         self.open.create_new(yes);
         self
     }
 
     /// The permission bits (`0o777` at most; default `0o600`); a `u32` or a
-    /// [`Mode`].
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).mode(0o660).create_unique()?;
-    /// assert_eq!(set.stat()?.permissions.mode.bits(), 0o660);
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
+    /// [`Mode`](crate::Mode).
     pub fn mode(&mut self, mode: impl IntoMode) -> &mut Self {
         self.open.mode(mode.into_mode_bits());
         self
@@ -352,13 +261,6 @@ impl SemaphoreSetOptions {
 
     /// sysv_ipc-style creation flags (`0`, `IPC_CREAT`, `IPC_CREX`), as
     /// [`SemaphoreOptions::flags`](crate::SemaphoreOptions::flags).
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().flags(sysv_ipc::IPC_CREX).len(2)
-    ///     .open(sysv_ipc::Key::new(0x1C5A_5E13))?;
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn flags(&mut self, flags: i32) -> &mut Self {
         self.open.flags(flags, &FLAGS);
         self
@@ -367,13 +269,6 @@ impl SemaphoreSetOptions {
     /// The number of semaphores: required to create (1..=SEMMSL); when opening,
     /// the existing set must have at least this many (0, the default, accepts
     /// any size).
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(5).create_unique()?;
-    /// assert_eq!(set.len(), 5);
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn len(&mut self, len: u16) -> &mut Self {
         self.len = len;
         self
@@ -381,29 +276,15 @@ impl SemaphoreSetOptions {
 
     /// The value every member of a set created by this call starts with
     /// (default 0).
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(2).initial_value(3).create_unique()?;
-    /// assert_eq!(set.values()?, [3, 3]);
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn initial_value(&mut self, value: u16) -> &mut Self {
-        self.init = InitValues::All(value);
+        self.init = Init::All(value);
         self
     }
 
     /// One starting value per member (the count must equal [`len`](Self::len)),
     /// for a set created by this call.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(2).initial_values(&[4, 0]).create_unique()?;
-    /// assert_eq!(set.values()?, [4, 0]);
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn initial_values(&mut self, values: &[u16]) -> &mut Self {
-        self.init = InitValues::Each(values.to_vec());
+        self.init = Init::Each(values.to_vec());
         self
     }
 
@@ -411,16 +292,6 @@ impl SemaphoreSetOptions {
     /// user owns or created (default `false`: refused with
     /// [`ForeignOwner`](crate::ErrorKind::ForeignOwner)), as
     /// [`SemaphoreOptions::allow_foreign_owner`](crate::SemaphoreOptions::allow_foreign_owner).
-    ///
-    /// ```
-    /// use sysv_ipc::SemaphoreSet;
-    /// let set = SemaphoreSet::options().len(2).create_unique()?;
-    /// let same = SemaphoreSet::options().create(true).len(2).allow_foreign_owner(true)
-    ///     .open(set.key())?;
-    /// assert!(!same.created());
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn allow_foreign_owner(&mut self, yes: bool) -> &mut Self {
         self.open.allow_foreign_owner(yes);
         self
@@ -430,13 +301,6 @@ impl SemaphoreSetOptions {
     /// same as calling `set_undo` on the handle `open` returns, and under the
     /// same rule (do not mix undo and plain operations on one semaphore; see
     /// [`Semaphore::set_undo`](crate::Semaphore::set_undo)).
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).undo(true).create_unique()?;
-    /// assert!(set.undo());
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn undo(&mut self, undo: bool) -> &mut Self {
         self.undo = undo;
         self
@@ -445,13 +309,6 @@ impl SemaphoreSetOptions {
     /// The handle's blocking setting from the start (default `true`; `false`
     /// is `IPC_NOWAIT` on every operation, sysv_ipc's `block = False`): the
     /// same as calling `set_block` on the handle `open` returns.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).block(false).create_unique()?;
-    /// assert!(!set.block());
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn block(&mut self, block: bool) -> &mut Self {
         self.block = block;
         self
@@ -463,27 +320,13 @@ impl SemaphoreSetOptions {
     /// `InvalidInput` when creating without a `len`, with more members than
     /// SEMMSL, with the wrong number of initial values, or when the existing
     /// set has fewer members than `len`.
-    ///
-    /// ```
-    /// use sysv_ipc::{Key, SemaphoreSet};
-    /// let key = Key::new(0x1C5A_5E14);
-    /// assert!(SemaphoreSet::options().create(true).open(key).unwrap_err().is_invalid_input());
-    /// let set = SemaphoreSet::options().create(true).len(2).open(key)?;
-    /// assert!(SemaphoreSet::options().len(3).open(key).unwrap_err().is_invalid_input());
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn open(&self, key: impl Into<Key>) -> Result<SemaphoreSet> {
-        let init = match &self.init {
-            InitValues::All(v) => Init::All(*v),
-            InitValues::Each(values) => Init::Each(values),
-        };
         Handle::open(
             "semaphore set",
             key.into(),
             &self.open,
             self.len,
-            init,
+            &self.init,
             true,
         )
         .map(|h| SemaphoreSet {
@@ -492,13 +335,6 @@ impl SemaphoreSetOptions {
     }
 
     /// Creates a new set under a fresh random key (always exclusively).
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(8).create_unique()?;
-    /// assert_eq!(set.values()?, [0; 8]);
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn create_unique(&self) -> Result<SemaphoreSet> {
         self.open.check()?;
         let mut opts = self.clone();
@@ -512,98 +348,28 @@ impl SemaphoreSet {
     /// default SEMOPM). The running kernel's SEMOPM may be lower (see
     /// [`semaphore_limits`](crate::limits::semaphore_limits)); then bigger batches fail
     /// with `InvalidInput` from the kernel.
-    ///
-    /// ```
-    /// assert_eq!(sysv_ipc::SemaphoreSet::MAX_BATCH, 500);
-    /// ```
     pub const MAX_BATCH: usize = 500;
 
     /// Options for opening or creating a set (see [`SemaphoreSetOptions`]).
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(2).create_unique()?;
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn options() -> SemaphoreSetOptions {
         SemaphoreSetOptions::new()
     }
 
     /// Opens the existing set with `key`, whatever its size.
-    ///
-    /// ```
-    /// use sysv_ipc::SemaphoreSet;
-    /// let set = SemaphoreSet::options().len(3).create_unique()?;
-    /// assert_eq!(SemaphoreSet::open(set.key())?.len(), 3);
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn open(key: impl Into<Key>) -> Result<SemaphoreSet> {
         SemaphoreSet::options().open(key)
     }
 
     /// A handle on the existing set with id `id` (checked with `IPC_STAT`;
     /// `NotFound` if there is none, as for every System V `from_id`).
-    ///
-    /// ```
-    /// use sysv_ipc::SemaphoreSet;
-    /// let set = SemaphoreSet::options().len(2).create_unique()?;
-    /// assert_eq!(SemaphoreSet::from_id(set.id())?.len(), 2);
-    /// set.remove()?;
-    /// assert_eq!(SemaphoreSet::from_id(set.id()).unwrap_err().kind(), sysv_ipc::ErrorKind::NotFound);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn from_id(id: i32) -> Result<SemaphoreSet> {
         Handle::from_id(id).map(|h| SemaphoreSet { h })
     }
 
-    /// The key.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// assert!(!set.key().is_private());
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn key(&self) -> Key {
-        self.h.key
-    }
-
-    /// The kernel's id of the set.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// assert!(set.id() >= 0);
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn id(&self) -> i32 {
-        self.h.id
-    }
-
     /// The number of semaphores in the set (never 0).
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(6).create_unique()?;
-    /// assert_eq!(set.len(), 6);
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     #[allow(clippy::len_without_is_empty)] // the kernel has no empty sets
     pub fn len(&self) -> usize {
         usize::from(self.h.len)
-    }
-
-    /// True when the call that opened this handle created the set.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// assert!(set.created());
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn created(&self) -> bool {
-        self.h.created
     }
 
     /// Performs every operation of `ops` atomically (one `semtimedop`): all or
@@ -618,12 +384,11 @@ impl SemaphoreSet {
     ///
     /// ```
     /// use sysv_ipc::{SemOp, SemaphoreSet, Timeout};
-    /// let set = SemaphoreSet::options().len(2).initial_values(&[1, 0]).create_unique()?;
+    /// let set = SemaphoreSet::options().len(2).initial_values(&[1, 0]).create_unique()?.remove_on_drop();
     /// let both = [SemOp::acquire(0, 1), SemOp::acquire(1, 1)];
     /// assert!(set.apply(&both, Timeout::Immediate).unwrap_err().is_busy());
     /// assert_eq!(set.values()?, [1, 0]); // nothing was taken
     /// assert!(set.apply(&[SemOp::acquire(2, 1)], Timeout::Immediate).unwrap_err().is_invalid_input());
-    /// set.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn apply(&self, ops: &[SemOp], timeout: impl Into<Timeout>) -> Result<()> {
@@ -649,15 +414,6 @@ impl SemaphoreSet {
     }
 
     /// Decrements member `index` by `delta`, waiting up to `timeout`.
-    ///
-    /// ```
-    /// use sysv_ipc::{SemaphoreSet, Timeout};
-    /// let set = SemaphoreSet::options().len(2).initial_value(2).create_unique()?;
-    /// set.acquire(1, 2, Timeout::Immediate)?;
-    /// assert_eq!(set.values()?, [2, 0]);
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     #[doc(alias = "P")]
     pub fn acquire(&self, index: u16, delta: u16, timeout: impl Into<Timeout>) -> Result<()> {
         self.h.check_index("acquire", index)?;
@@ -665,15 +421,6 @@ impl SemaphoreSet {
     }
 
     /// Increments member `index` by `delta` (never waits).
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(2).create_unique()?;
-    /// set.release(0, 4)?;
-    /// assert_eq!(set.value(0)?, 4);
-    /// assert!(set.release(2, 1).unwrap_err().is_invalid_input());
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     #[doc(alias = "V")]
     pub fn release(&self, index: u16, delta: u16) -> Result<()> {
         self.h.check_index("release", index)?;
@@ -681,15 +428,6 @@ impl SemaphoreSet {
     }
 
     /// Waits up to `timeout` until member `index` is 0.
-    ///
-    /// ```
-    /// use sysv_ipc::{SemaphoreSet, Timeout};
-    /// let set = SemaphoreSet::options().len(2).initial_values(&[0, 1]).create_unique()?;
-    /// set.wait_zero(0, Timeout::Immediate)?;
-    /// assert!(set.wait_zero(1, Timeout::Immediate).unwrap_err().is_busy());
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     #[doc(alias = "Z")]
     pub fn wait_zero(&self, index: u16, timeout: impl Into<Timeout>) -> Result<()> {
         self.h.check_index("wait_zero", index)?;
@@ -698,18 +436,6 @@ impl SemaphoreSet {
 
     /// Acquires `delta` of member `index` and returns a guard that releases it
     /// when dropped.
-    ///
-    /// ```
-    /// use sysv_ipc::{SemaphoreSet, Timeout};
-    /// let set = SemaphoreSet::options().len(2).initial_value(1).create_unique()?;
-    /// {
-    ///     let _g = set.acquire_guard(1, 1, Timeout::Forever)?;
-    ///     assert_eq!(set.values()?, [1, 0]);
-    /// }
-    /// assert_eq!(set.values()?, [1, 1]);
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn acquire_guard(
         &self,
         index: u16,
@@ -722,13 +448,6 @@ impl SemaphoreSet {
 
     /// Whether this handle adds `SEM_UNDO` to its operations (default `false`;
     /// [`SemaphoreSetOptions::undo`] sets it when opening).
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// assert!(!set.undo());
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn undo(&self) -> bool {
         self.h.undo()
     }
@@ -738,81 +457,34 @@ impl SemaphoreSet {
     /// operation reads the setting once. Do not mix undo and plain
     /// operations on one semaphore: see the pitfall on
     /// [`SemOp::undo`] and [`Semaphore::set_undo`](crate::Semaphore::set_undo).
-    ///
-    /// ```
-    /// let set = std::sync::Arc::new(sysv_ipc::SemaphoreSet::options().len(1).create_unique()?);
-    /// set.set_undo(true);
-    /// assert!(set.undo());
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn set_undo(&self, undo: bool) {
         self.h.set_undo(undo);
     }
 
     /// Whether operations through this handle may wait (default `true`).
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// assert!(set.block());
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn block(&self) -> bool {
         self.h.block()
     }
 
     /// With `false`, no operation through this handle waits (`IPC_NOWAIT`).
     /// Takes `&self`, like [`set_undo`](Self::set_undo).
-    ///
-    /// ```
-    /// use sysv_ipc::{SemaphoreSet, Timeout};
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// set.set_block(false);
-    /// assert!(set.acquire(0, 1, Timeout::Forever).unwrap_err().is_busy());
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn set_block(&self, block: bool) {
         self.h.set_block(block);
     }
 
     /// The value of member `index` (`GETVAL`).
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(2).initial_values(&[5, 6]).create_unique()?;
-    /// assert_eq!(set.value(1)?, 6);
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn value(&self, index: u16) -> Result<u16> {
         self.h.check_index("value", index)?;
         self.h.value(index)
     }
 
     /// Sets member `index` to `value` (`SETVAL`, 0..=32767).
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(2).create_unique()?;
-    /// set.set_value(1, 9)?;
-    /// assert_eq!(set.values()?, [0, 9]);
-    /// assert!(set.set_value(0, 32768).unwrap_err().is_invalid_input());
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn set_value(&self, index: u16, value: u16) -> Result<()> {
         self.h.check_index("set_value", index)?;
         self.h.set_value(index, value)
     }
 
     /// Every member's value, read atomically (`GETALL`).
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(3).initial_value(1).create_unique()?;
-    /// assert_eq!(set.values()?, vec![1, 1, 1]);
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn values(&self) -> Result<Vec<u16>> {
         let mut v = vec![0; self.len()];
         self.values_into(&mut v)?;
@@ -821,16 +493,6 @@ impl SemaphoreSet {
 
     /// Every member's value, read atomically (`GETALL`) into `out`, whose
     /// length must equal [`len`](Self::len).
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(2).initial_value(4).create_unique()?;
-    /// let mut out = [0u16; 2];
-    /// set.values_into(&mut out)?;
-    /// assert_eq!(out, [4, 4]);
-    /// assert!(set.values_into(&mut [0u16; 3]).unwrap_err().is_invalid_input());
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn values_into(&self, out: &mut [u16]) -> Result<()> {
         self.check_all_len("values_into", out.len())?;
         self.h.values_into(out)
@@ -838,16 +500,6 @@ impl SemaphoreSet {
 
     /// Sets every member's value atomically (`SETALL`); `values` must have
     /// [`len`](Self::len) entries, each at most 32767.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(2).create_unique()?;
-    /// set.set_values(&[3, 4])?;
-    /// assert_eq!(set.values()?, [3, 4]);
-    /// assert!(set.set_values(&[1]).unwrap_err().is_invalid_input());
-    /// assert!(set.set_values(&[1, 40000]).unwrap_err().is_invalid_input());
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn set_values(&self, values: &[u16]) -> Result<()> {
         self.check_all_len("set_values", values.len())?;
         for &v in values {
@@ -871,230 +523,45 @@ impl SemaphoreSet {
 
     /// The process that last operated on member `index` (`GETPID`), `None`
     /// if none has.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(2).create_unique()?;
-    /// set.release(1, 1)?;
-    /// assert_eq!(set.last_pid(1)?, Some(std::process::id() as i32));
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn last_pid(&self, index: u16) -> Result<Option<libc::pid_t>> {
         self.h.check_index("last_pid", index)?;
         self.h.last_pid(index)
     }
 
     /// How many waiters wait for member `index` to rise (`GETNCNT`).
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(2).create_unique()?;
-    /// assert_eq!(set.waiting_for_nonzero(1)?, 0);
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn waiting_for_nonzero(&self, index: u16) -> Result<u32> {
         self.h.check_index("waiting_for_nonzero", index)?;
         self.h.get(index, sys::GETNCNT)
     }
 
     /// How many waiters wait for member `index` to become 0 (`GETZCNT`).
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(2).create_unique()?;
-    /// assert_eq!(set.waiting_for_zero(0)?, 0);
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn waiting_for_zero(&self, index: u16) -> Result<u32> {
         self.h.check_index("waiting_for_zero", index)?;
         self.h.get(index, sys::GETZCNT)
     }
 
     /// Every `IPC_STAT` attribute (key, owner, creator, mode, size, times).
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(3).create_unique()?;
-    /// let st = set.stat()?;
-    /// assert_eq!((st.key, st.len), (set.key(), 3));
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn stat(&self) -> Result<SemaphoreStat> {
         self.h.stat()
     }
-
-    /// When an operation last succeeded on the set (`sem_otime`), `None` if
-    /// none has (sets created here are touched once by their creator).
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(2).create_unique()?;
-    /// assert!(set.operation_time()?.is_some());
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    #[doc(alias = "o_time")]
-    pub fn operation_time(&self) -> Result<Option<SystemTime>> {
-        Ok(self.stat()?.operation_time)
-    }
-
-    /// When the set was created or its permissions or values were last set
-    /// (`sem_ctime`).
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(2).create_unique()?;
-    /// assert!(set.change_time()?.elapsed().unwrap_or_default().as_secs() < 60);
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn change_time(&self) -> Result<SystemTime> {
-        Ok(self.stat()?.change_time)
-    }
-
-    /// Owner, creator and mode from one `IPC_STAT`.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// assert_eq!(set.permissions()?, set.stat()?.permissions);
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn permissions(&self) -> Result<Permissions> {
-        self.h.permissions()
-    }
-
-    /// The permission bits.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).mode(0o640).create_unique()?;
-    /// assert_eq!(set.mode()?.bits(), 0o640);
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn mode(&self) -> Result<Mode> {
-        Ok(self.h.permissions()?.mode)
-    }
-
-    /// The owner's user id.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// // SAFETY: geteuid has no preconditions.
-    /// assert_eq!(set.uid()?, unsafe { libc::geteuid() });
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn uid(&self) -> Result<libc::uid_t> {
-        Ok(self.h.permissions()?.uid)
-    }
-
-    /// The owner's group id.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// // SAFETY: getegid has no preconditions.
-    /// assert_eq!(set.gid()?, unsafe { libc::getegid() });
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn gid(&self) -> Result<libc::gid_t> {
-        Ok(self.h.permissions()?.gid)
-    }
-
-    /// The creator's user id.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// assert_eq!(set.cuid()?, set.uid()?);
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn cuid(&self) -> Result<libc::uid_t> {
-        Ok(self.h.permissions()?.cuid)
-    }
-
-    /// The creator's group id.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// assert_eq!(set.cgid()?, set.gid()?);
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn cgid(&self) -> Result<libc::gid_t> {
-        Ok(self.h.permissions()?.cgid)
-    }
-
-    /// Changes the permission bits (`0o777` at most).
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// set.set_mode(0o660)?;
-    /// assert_eq!(set.stat()?.permissions.mode.bits(), 0o660);
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn set_mode(&self, mode: impl IntoMode) -> Result<()> {
-        ipc::set_mode::<SemCtl>(self.h.id, self.h.key, mode.into_mode_bits())
-    }
-
-    /// Gives the set to another owner.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// set.set_uid(set.stat()?.permissions.uid)?;
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn set_uid(&self, uid: libc::uid_t) -> Result<()> {
-        ipc::set_uid::<SemCtl>(self.h.id, self.h.key, uid)
-    }
-
-    /// Changes the owner's group.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// set.set_gid(set.stat()?.permissions.gid)?;
-    /// set.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn set_gid(&self, gid: libc::gid_t) -> Result<()> {
-        ipc::set_gid::<SemCtl>(self.h.id, self.h.key, gid)
-    }
-
-    /// Removes the set from the system; waiters wake with `Removed`.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?;
-    /// set.remove()?;
-    /// assert_eq!(set.value(0).unwrap_err().kind(), sysv_ipc::ErrorKind::Removed);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn remove(&self) -> Result<()> {
-        ipc::remove_checked::<SemCtl>(self.h.id, self.h.key)
-    }
-
-    /// Wraps the handle in a [`RemoveOnDrop`] guard that removes the set when
-    /// it drops (ignoring errors). [`RemoveOnDrop::into_inner`] disarms it.
-    ///
-    /// ```
-    /// let set = sysv_ipc::SemaphoreSet::options().len(1).create_unique()?.remove_on_drop();
-    /// let id = set.id();
-    /// drop(set);
-    /// assert!(sysv_ipc::SemaphoreSet::from_id(id).is_err());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    #[must_use = "the guard removes when it drops: dropped at once, it removes at once"]
-    pub fn remove_on_drop(self) -> RemoveOnDrop<SemaphoreSet> {
-        RemoveOnDrop::new(self)
-    }
 }
 
-impl Sealed for SemaphoreSet {}
-
-impl Remove for SemaphoreSet {
-    fn remove(&self) -> Result<()> {
-        SemaphoreSet::remove(self)
+ipc::sysv_object! {
+    SemaphoreSet, SemCtl, "semaphore set",
+    new = "sysv_ipc::SemaphoreSet::options().len(2).create_unique()",
+    id = h.id, key = h.key, created = h.created;
+    stat {
+        /// When an operation last succeeded on the set (`sem_otime`), `None` if
+        /// none has (sets created here are touched once by their creator).
+        #[doc(alias = "o_time")]
+        operation_time: Option<SystemTime>,
+        /// When the set was created or its permissions or values were last set
+        /// (`sem_ctime`).
+        change_time: SystemTime,
     }
+    /// Removes the set from the system (`IPC_RMID`); waiters wake with
+    /// `Removed`, and later calls on any handle fail with `Removed`.
+    fn remove;
 }
 
 impl fmt::Debug for SemaphoreSet {

@@ -4,10 +4,9 @@ use std::fmt;
 use std::time::SystemTime;
 
 use ipc_common::__private::options::OpenOptions;
-use ipc_common::{IntoMode, Mode, Permissions, Result, Timeout};
+use ipc_common::{IntoMode, Result, Timeout};
 
 use super::{FLAGS, Handle, Init, SemCtl, SemaphoreGuard, SemaphoreStat};
-use crate::guard::{Remove, RemoveOnDrop, Sealed};
 use crate::ipc;
 use crate::key::{self, Key};
 
@@ -20,7 +19,7 @@ use crate::key::{self, Key};
 /// create; [`create_new`](Self::create_new): exclusively), or make one under a
 /// fresh key ([`create_unique`](Self::create_unique)). Dropping the handle
 /// never removes the semaphore; [`remove`](Self::remove) does (or the opt-in
-/// [`RemoveOnDrop`] guard of [`remove_on_drop`](Self::remove_on_drop)).
+/// [`RemoveOnDrop`](crate::RemoveOnDrop) guard of [`remove_on_drop`](Self::remove_on_drop)).
 ///
 /// A `Semaphore` is `Send + Sync`: the kernel object is named by an integer id
 /// and every operation is a single system call. The `undo` and `block`
@@ -45,14 +44,13 @@ use crate::key::{self, Key};
 ///
 /// ```
 /// use sysv_ipc::{Semaphore, Timeout};
-/// let sem = Semaphore::create_unique(1)?;
+/// let sem = Semaphore::create_unique(1)?.remove_on_drop();
 /// sem.acquire(1, Timeout::Forever)?;          // P
 /// assert!(sem.acquire(1, Timeout::Immediate).unwrap_err().is_busy());
 /// sem.release(1)?;                            // V
 /// assert_eq!(sem.value()?, 1);
 /// let other = Semaphore::open(sem.key())?;    // another handle, same semaphore
 /// assert_eq!(other.id(), sem.id());
-/// sem.remove()?;
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 ///
@@ -88,13 +86,12 @@ use crate::key::{self, Key};
 ///     }
 /// }
 ///
-/// let key = Key::new(0x1C5A_5E01);
-/// let first = open_initialised(key)?;
+/// # let key = { let s = Semaphore::create_unique(0)?; let k = s.key(); s.remove()?; k };
+/// let first = open_initialised(key)?.remove_on_drop();
 /// let second = open_initialised(key)?;
 /// assert!(first.created() && !second.created());
 /// second.acquire(1, Timeout::Immediate)?;
 /// assert_eq!(first.value()?, 0);
-/// first.remove()?;
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 pub struct Semaphore {
@@ -110,15 +107,13 @@ pub struct Semaphore {
 /// an existing one never changes its value (sysv_ipc resets it on `IPC_CREAT`).
 ///
 /// ```
-/// use sysv_ipc::{Semaphore, Key};
-/// let key = Key::new(0x1C5A_5E02);
-/// let sem = Semaphore::options().create(true).mode(0o640).initial_value(3).open(key)?;
+/// use sysv_ipc::Semaphore;
+/// let sem = Semaphore::options().mode(0o640).initial_value(3).create_unique()?.remove_on_drop();
 /// assert!(sem.created());
 /// sem.set_value(7)?;
-/// let again = Semaphore::options().create(true).initial_value(3).open(key)?;
+/// let again = Semaphore::options().create(true).initial_value(3).open(sem.key())?;
 /// assert!(!again.created());
 /// assert_eq!(again.value()?, 7); // not reset
-/// sem.remove()?;
 /// # Ok::<(), sysv_ipc::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -141,15 +136,6 @@ impl SemaphoreOptions {
     /// Options that open an existing semaphore, asking for mode `0o600`;
     /// when creating: mode `0o600`, initial value 0. The same as
     /// [`Semaphore::options`].
-    ///
-    /// ```
-    /// let gone = sysv_ipc::Semaphore::create_unique(0)?;
-    /// let key = gone.key();
-    /// gone.remove()?;
-    /// let e = sysv_ipc::SemaphoreOptions::new().open(key).unwrap_err();
-    /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::NotFound);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn new() -> Self {
         SemaphoreOptions {
             open: OpenOptions::new(),
@@ -161,12 +147,6 @@ impl SemaphoreOptions {
     }
 
     /// Create the semaphore if no semaphore has the key (`IPC_CREAT`).
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::options().create(true).open(sysv_ipc::Key::new(0x1C5A_5E03))?;
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn create(&mut self, yes: bool) -> &mut Self {
         self.open.create(yes);
         self
@@ -176,16 +156,6 @@ impl SemaphoreOptions {
     /// [`AlreadyExists`](crate::ErrorKind::AlreadyExists) if one has the key
     /// (`IPC_CREAT | IPC_EXCL`). Wins over [`create`](Self::create), as in
     /// [`std::fs::OpenOptions`].
-    ///
-    /// ```
-    /// use sysv_ipc::{Semaphore, Key, ErrorKind};
-    /// let key = Key::new(0x1C5A_5E04);
-    /// let sem = Semaphore::options().create_new(true).open(key)?;
-    /// let e = Semaphore::options().create_new(true).open(key).unwrap_err();
-    /// assert_eq!(e.kind(), ErrorKind::AlreadyExists);
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn create_new(&mut self, yes: bool) -> &mut Self {
         self.open.create_new(yes);
         self
@@ -193,17 +163,8 @@ impl SemaphoreOptions {
 
     /// The permission bits (`0o777` at most; default `0o600`): those of a new
     /// semaphore, and the access asked for when opening an existing one.
-    /// Takes a `u32` or a [`Mode`]; bad bits fail at `open` with
+    /// Takes a `u32` or a [`Mode`](crate::Mode); bad bits fail at `open` with
     /// `InvalidInput`.
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::options().create_new(true).mode(0o644)
-    ///     .open(sysv_ipc::Key::new(0x1C5A_5E05))?;
-    /// assert_eq!(sem.mode()?.bits(), 0o644);
-    /// assert!(sysv_ipc::Semaphore::options().mode(0o1600).open(sem.key()).unwrap_err().is_invalid_input());
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn mode(&mut self, mode: impl IntoMode) -> &mut Self {
         self.open.mode(mode.into_mode_bits());
         self
@@ -212,14 +173,6 @@ impl SemaphoreOptions {
     /// The value a semaphore created by this call starts with (default 0,
     /// at most [`SEMAPHORE_VALUE_MAX`](crate::SEMAPHORE_VALUE_MAX)). Ignored
     /// when the semaphore already exists.
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::options().create_new(true).initial_value(42)
-    ///     .open(sysv_ipc::Key::new(0x1C5A_5E06))?;
-    /// assert_eq!(sem.value()?, 42);
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn initial_value(&mut self, value: u16) -> &mut Self {
         self.initial_value = value;
         self
@@ -233,16 +186,6 @@ impl SemaphoreOptions {
     /// without `IPC_CREAT`, or any other bit (such as permission bits, which
     /// sysv_ipc lets turn `0o1600` into `IPC_CREAT`), makes `open` fail with
     /// `InvalidInput`.
-    ///
-    /// ```
-    /// use sysv_ipc::{Semaphore, Key, IPC_CREX, IPC_EXCL};
-    /// let key = Key::new(0x1C5A_5E07);
-    /// let sem = Semaphore::options().flags(IPC_CREX).initial_value(1).open(key)?;
-    /// assert!(Semaphore::options().flags(IPC_EXCL).open(key).unwrap_err().is_invalid_input());
-    /// assert!(Semaphore::options().flags(0o1600).open(key).unwrap_err().is_invalid_input());
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn flags(&mut self, flags: i32) -> &mut Self {
         self.open.flags(flags, &FLAGS);
         self
@@ -254,15 +197,6 @@ impl SemaphoreOptions {
     /// refused with [`ForeignOwner`](crate::ErrorKind::ForeignOwner), see
     /// [Security](crate#security)). Use it only for a key shared on purpose
     /// with a user you trust. Opening without `create` never checks the owner.
-    ///
-    /// ```
-    /// use sysv_ipc::Semaphore;
-    /// let sem = Semaphore::create_unique(0)?;
-    /// let same = Semaphore::options().create(true).allow_foreign_owner(true).open(sem.key())?;
-    /// assert!(!same.created());
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn allow_foreign_owner(&mut self, yes: bool) -> &mut Self {
         self.open.allow_foreign_owner(yes);
         self
@@ -272,13 +206,6 @@ impl SemaphoreOptions {
     /// same as calling `set_undo` on the handle `open` returns, and under the
     /// same rule (do not mix undo and plain operations on one semaphore; see
     /// [`Semaphore::set_undo`](crate::Semaphore::set_undo)).
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::options().undo(true).create_unique()?;
-    /// assert!(sem.undo());
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn undo(&mut self, undo: bool) -> &mut Self {
         self.undo = undo;
         self
@@ -287,13 +214,6 @@ impl SemaphoreOptions {
     /// The handle's blocking setting from the start (default `true`; `false`
     /// is `IPC_NOWAIT` on every operation, sysv_ipc's `block = False`): the
     /// same as calling `set_block` on the handle `open` returns.
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::options().block(false).create_unique()?;
-    /// assert!(!sem.block());
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn block(&mut self, block: bool) -> &mut Self {
         self.block = block;
         self
@@ -309,17 +229,6 @@ impl SemaphoreOptions {
     /// `operation_time` is set, which then means "initialised". Turn it off
     /// only when nobody uses that recipe on this key, or when the creator
     /// performs an operation itself once it has finished initialising.
-    ///
-    /// ```
-    /// use sysv_ipc::Semaphore;
-    /// let sem = Semaphore::options().mark_initialised(false).initial_value(1).create_unique()?;
-    /// assert_eq!(sem.value()?, 1);
-    /// assert_eq!(sem.operation_time()?, None);
-    /// sem.release(1)?;
-    /// assert!(sem.operation_time()?.is_some());
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn mark_initialised(&mut self, yes: bool) -> &mut Self {
         self.mark_initialised = yes;
         self
@@ -334,19 +243,13 @@ impl SemaphoreOptions {
     /// `PermissionDenied` (the semaphore's mode does not grant
     /// the requested mode), `InvalidInput` (mode, flags or initial value out of
     /// range; nothing is created), `LimitExceeded` (SEMMNI/SEMMNS reached).
-    ///
-    /// ```
-    /// let e = sysv_ipc::Semaphore::options().open(sysv_ipc::Key::new(0x1C5A_5E08)).unwrap_err();
-    /// assert_eq!(e.kind(), sysv_ipc::ErrorKind::NotFound);
-    /// ```
     pub fn open(&self, key: impl Into<Key>) -> Result<Semaphore> {
-        let init = Init::All(self.initial_value);
         Handle::open(
             "semaphore",
             key.into(),
             &self.open,
             1,
-            init,
+            &Init::All(self.initial_value),
             self.mark_initialised,
         )
         .map(|h| Semaphore {
@@ -358,13 +261,6 @@ impl SemaphoreOptions {
     /// source, retrying on collisions (sysv_ipc's `key=None`). The creation
     /// settings are ignored (this always creates exclusively); invalid flags
     /// are still reported.
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::options().mode(0o600).initial_value(2).create_unique()?;
-    /// assert_eq!(sem.value()?, 2);
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn create_unique(&self) -> Result<Semaphore> {
         self.open.check()?;
         let mut opts = self.clone();
@@ -375,27 +271,11 @@ impl SemaphoreOptions {
 
 impl Semaphore {
     /// Options for opening or creating a semaphore (see [`SemaphoreOptions`]).
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::options().create_new(true).initial_value(1)
-    ///     .open(sysv_ipc::Key::new(0x1C5A_5E09))?;
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn options() -> SemaphoreOptions {
         SemaphoreOptions::new()
     }
 
     /// Opens the existing semaphore with `key` (asking for mode `0o600`).
-    ///
-    /// ```
-    /// use sysv_ipc::Semaphore;
-    /// let sem = Semaphore::create_unique(0)?;
-    /// assert_eq!(Semaphore::open(sem.key())?.id(), sem.id());
-    /// sem.remove()?;
-    /// assert!(Semaphore::open(sem.key()).unwrap_err().is_existential());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn open(key: impl Into<Key>) -> Result<Semaphore> {
         Semaphore::options().open(key)
     }
@@ -408,18 +288,6 @@ impl Semaphore {
     /// another user owns or created is refused with
     /// [`ForeignOwner`](crate::ErrorKind::ForeignOwner) (see
     /// [Security](crate#security)).
-    ///
-    /// ```
-    /// use sysv_ipc::{Key, Semaphore};
-    /// let sem = Semaphore::create(Key::new(0x1C5A_5E0C), 5)?;
-    /// assert!(sem.created());
-    /// sem.release(1)?;
-    /// let same = Semaphore::create(sem.key(), 5)?;
-    /// assert!(!same.created());
-    /// assert_eq!(same.value()?, 6); // not reset
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn create(key: impl Into<Key>, initial_value: u16) -> Result<Semaphore> {
         Semaphore::options()
             .create(true)
@@ -429,15 +297,6 @@ impl Semaphore {
 
     /// Creates a new semaphore with `key` (exclusively, `IPC_CREX`, mode
     /// `0o600`) holding `initial_value`; `AlreadyExists` if the key is taken.
-    ///
-    /// ```
-    /// use sysv_ipc::{Key, Semaphore};
-    /// let sem = Semaphore::create_new(Key::new(0x1C5A_5E0A), 5)?;
-    /// assert_eq!(sem.value()?, 5);
-    /// assert!(Semaphore::create_new(sem.key(), 5).unwrap_err().is_existential());
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn create_new(key: impl Into<Key>, initial_value: u16) -> Result<Semaphore> {
         Semaphore::options()
             .create_new(true)
@@ -446,13 +305,6 @@ impl Semaphore {
     }
 
     /// Creates a new semaphore (mode `0o600`) under a fresh random key.
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(1)?;
-    /// assert!(!sem.key().is_private());
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn create_unique(initial_value: u16) -> Result<Semaphore> {
         Semaphore::options()
             .initial_value(initial_value)
@@ -462,56 +314,8 @@ impl Semaphore {
     /// A handle on the existing semaphore set with id `id` (checked with
     /// `IPC_STAT`; `NotFound` if there is none, as for every System V
     /// `from_id`). Member 0 is used.
-    ///
-    /// ```
-    /// use sysv_ipc::Semaphore;
-    /// let sem = Semaphore::create_unique(4)?;
-    /// let same = Semaphore::from_id(sem.id())?;
-    /// assert_eq!((same.key(), same.value()?), (sem.key(), 4));
-    /// sem.remove()?;
-    /// assert_eq!(Semaphore::from_id(sem.id()).unwrap_err().kind(), sysv_ipc::ErrorKind::NotFound);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn from_id(id: i32) -> Result<Semaphore> {
         Handle::from_id(id).map(|h| Semaphore { h })
-    }
-
-    /// The key (as given, or the random one).
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_new(sysv_ipc::Key::new(0x1C5A_5E0B), 0)?;
-    /// assert_eq!(sem.key().as_raw(), 0x1C5A_5E0B);
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn key(&self) -> Key {
-        self.h.key
-    }
-
-    /// The kernel's id of the semaphore set.
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// assert!(sem.id() >= 0);
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn id(&self) -> i32 {
-        self.h.id
-    }
-
-    /// True when the call that opened this handle created the semaphore (and
-    /// so applied the initial value).
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// assert!(sem.created());
-    /// assert!(!sysv_ipc::Semaphore::open(sem.key())?.created());
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn created(&self) -> bool {
-        self.h.created
     }
 
     /// Decrements the value by `delta` (1..=32767), waiting up to `timeout`
@@ -528,19 +332,6 @@ impl Semaphore {
     /// and on macOS and FreeBSD `Unsupported` for a non-zero `After` (no
     /// `semtimedop` there; see
     /// [`SEMAPHORE_TIMEOUT_SUPPORTED`](crate::SEMAPHORE_TIMEOUT_SUPPORTED)).
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use sysv_ipc::{Semaphore, Timeout};
-    /// let sem = Semaphore::create_unique(42)?;
-    /// sem.acquire(10, Timeout::Forever)?;
-    /// assert_eq!(sem.value()?, 32);
-    /// let e = sem.acquire(40, Timeout::After(Duration::from_millis(10))).unwrap_err();
-    /// assert!(e.is_busy());
-    /// assert!(sem.acquire(0, Timeout::Forever).unwrap_err().is_invalid_input());
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     #[doc(alias = "P")]
     pub fn acquire(&self, delta: u16, timeout: impl Into<Timeout>) -> Result<()> {
         self.h.acquire(0, delta, timeout.into())
@@ -548,31 +339,12 @@ impl Semaphore {
 
     /// Increments the value by `delta` (1..=32767); never waits (sysv_ipc's
     /// `release`/`V`). `LimitExceeded` if the value would pass SEMVMX (32767).
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// sem.release(5)?;
-    /// assert_eq!(sem.value()?, 5);
-    /// assert_eq!(sem.release(32767).unwrap_err().kind(), sysv_ipc::ErrorKind::LimitExceeded);
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     #[doc(alias = "V")]
     pub fn release(&self, delta: u16) -> Result<()> {
         self.h.release(0, delta)
     }
 
     /// Waits up to `timeout` until the value is 0 (sysv_ipc's `Z`).
-    ///
-    /// ```
-    /// use sysv_ipc::{Semaphore, Timeout};
-    /// let sem = Semaphore::create_unique(0)?;
-    /// sem.wait_zero(Timeout::Forever)?;
-    /// sem.release(1)?;
-    /// assert!(sem.wait_zero(Timeout::Immediate).unwrap_err().is_busy());
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     #[doc(alias = "Z")]
     pub fn wait_zero(&self, timeout: impl Into<Timeout>) -> Result<()> {
         self.h.wait_zero(0, timeout.into())
@@ -583,13 +355,12 @@ impl Semaphore {
     ///
     /// ```
     /// use sysv_ipc::{Semaphore, Timeout};
-    /// let sem = Semaphore::create_unique(1)?;
+    /// let sem = Semaphore::create_unique(1)?.remove_on_drop();
     /// {
     ///     let _g = sem.acquire_guard(1, Timeout::Forever)?;
     ///     assert!(sem.acquire(1, Timeout::Immediate).is_err());
     /// }
     /// assert_eq!(sem.value()?, 1);
-    /// sem.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn acquire_guard(
@@ -602,11 +373,6 @@ impl Semaphore {
 
     /// Whether this handle's operations use `SEM_UNDO` (default `false`;
     /// [`SemaphoreOptions::undo`] sets it when opening).
-    ///
-    /// ```
-    /// assert!(!sysv_ipc::Semaphore::create_unique(0).map(|s| { let u = s.undo(); s.remove().unwrap(); u })?);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn undo(&self) -> bool {
         self.h.undo()
     }
@@ -629,7 +395,7 @@ impl Semaphore {
     ///
     /// ```
     /// use sysv_ipc::{Semaphore, Timeout};
-    /// let sem = Semaphore::options().undo(true).initial_value(1).create_unique()?; // a mutex
+    /// let sem = Semaphore::options().undo(true).initial_value(1).create_unique()?.remove_on_drop(); // a mutex
     /// // Balanced: both halves with undo (the handle's setting), so the
     /// // kernel has nothing to reverse when this process exits.
     /// sem.acquire(1, Timeout::Forever)?;
@@ -642,7 +408,6 @@ impl Semaphore {
     /// // sem.set_undo(false);
     /// // sem.release(1)?;
     /// assert_eq!(sem.value()?, 1);
-    /// sem.remove()?;
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
     pub fn set_undo(&self, undo: bool) {
@@ -651,13 +416,6 @@ impl Semaphore {
 
     /// Whether acquire and wait-for-zero may wait (default `true`;
     /// [`SemaphoreOptions::block`] sets it when opening).
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// assert!(sem.block());
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn block(&self) -> bool {
         self.h.block()
     }
@@ -665,276 +423,69 @@ impl Semaphore {
     /// With `false`, acquire and wait-for-zero never wait, whatever the timeout
     /// (`IPC_NOWAIT`, as sysv_ipc's `block = False`). Takes `&self`, like
     /// [`set_undo`](Self::set_undo).
-    ///
-    /// ```
-    /// let sem = std::sync::Arc::new(sysv_ipc::Semaphore::create_unique(0)?);
-    /// sem.set_block(false);
-    /// assert!(sem.acquire(1, sysv_ipc::Timeout::Forever).unwrap_err().is_busy());
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn set_block(&self, block: bool) {
         self.h.set_block(block);
     }
 
     /// The current value (`GETVAL`).
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(3)?;
-    /// assert_eq!(sem.value()?, 3);
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn value(&self) -> Result<u16> {
         self.h.value(0)
     }
 
     /// Sets the value (`SETVAL`, 0..=32767; `InvalidInput` above SEMVMX).
     /// Wakes waiters as appropriate and clears every process's undo adjustment.
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// sem.set_value(42)?;
-    /// assert_eq!(sem.value()?, 42);
-    /// assert!(sem.set_value(40000).unwrap_err().is_invalid_input());
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn set_value(&self, value: u16) -> Result<()> {
         self.h.set_value(0, value)
     }
 
-    /// Owner, creator and mode from one `IPC_STAT`.
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// let p = sem.permissions()?;
-    /// assert_eq!((p.cuid, p.mode.bits()), (p.uid, 0o600));
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn permissions(&self) -> Result<Permissions> {
-        self.h.permissions()
-    }
-
-    /// The permission bits.
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// assert_eq!(sem.mode()?.bits(), 0o600);
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn mode(&self) -> Result<Mode> {
-        Ok(self.h.permissions()?.mode)
-    }
-
-    /// Changes the permission bits (`0o777` at most; owner, creator or
-    /// privileged user only).
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// sem.set_mode(0o640)?;
-    /// assert_eq!(sem.mode()?.bits(), 0o640);
-    /// assert!(sem.set_mode(0o7777).unwrap_err().is_invalid_input());
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn set_mode(&self, mode: impl IntoMode) -> Result<()> {
-        ipc::set_mode::<SemCtl>(self.h.id, self.h.key, mode.into_mode_bits())
-    }
-
-    /// The owner's user id.
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// // SAFETY: geteuid has no preconditions.
-    /// assert_eq!(sem.uid()?, unsafe { libc::geteuid() });
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn uid(&self) -> Result<libc::uid_t> {
-        Ok(self.h.permissions()?.uid)
-    }
-
-    /// Gives the semaphore to another owner (owner, creator or privileged user only).
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// sem.set_uid(sem.uid()?)?;
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn set_uid(&self, uid: libc::uid_t) -> Result<()> {
-        ipc::set_uid::<SemCtl>(self.h.id, self.h.key, uid)
-    }
-
-    /// The owner's group id.
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// // SAFETY: getegid has no preconditions.
-    /// assert_eq!(sem.gid()?, unsafe { libc::getegid() });
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn gid(&self) -> Result<libc::gid_t> {
-        Ok(self.h.permissions()?.gid)
-    }
-
-    /// Changes the owner's group id (owner, creator or privileged user only).
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// sem.set_gid(sem.gid()?)?;
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn set_gid(&self, gid: libc::gid_t) -> Result<()> {
-        ipc::set_gid::<SemCtl>(self.h.id, self.h.key, gid)
-    }
-
-    /// The creator's user id.
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// assert_eq!(sem.cuid()?, sem.uid()?);
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn cuid(&self) -> Result<libc::uid_t> {
-        Ok(self.h.permissions()?.cuid)
-    }
-
-    /// The creator's group id.
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// assert_eq!(sem.cgid()?, sem.gid()?);
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn cgid(&self) -> Result<libc::gid_t> {
-        Ok(self.h.permissions()?.cgid)
-    }
-
     /// The process that last operated on the semaphore (`GETPID`); Linux also
     /// counts `set_value`. `None` if no process has.
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// sem.release(1)?;
-    /// assert_eq!(sem.last_pid()?, Some(std::process::id() as i32));
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn last_pid(&self) -> Result<Option<libc::pid_t>> {
         self.h.last_pid(0)
     }
 
     /// How many processes (threads) wait for the value to rise (`GETNCNT`).
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// assert_eq!(sem.waiting_for_nonzero()?, 0);
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn waiting_for_nonzero(&self) -> Result<u32> {
         self.h.get(0, posix_ipc_sys::GETNCNT)
     }
 
     /// How many processes (threads) wait for the value to become 0 (`GETZCNT`).
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(1)?;
-    /// assert_eq!(sem.waiting_for_zero()?, 0);
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn waiting_for_zero(&self) -> Result<u32> {
         self.h.get(0, posix_ipc_sys::GETZCNT)
     }
 
-    /// When an operation last succeeded on the semaphore set (`sem_otime`,
-    /// 1-second resolution; sysv_ipc's `o_time`), `None` if none has. Sets
-    /// created here get one when their creator has initialised them, which is
-    /// what Stevens' recipe waits for (see
-    /// [`Semaphore`](Semaphore#creating-and-initialising-without-a-race)).
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// assert!(sem.operation_time()?.is_some());
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    #[doc(alias = "o_time")]
-    pub fn operation_time(&self) -> Result<Option<SystemTime>> {
-        Ok(self.stat()?.operation_time)
-    }
-
-    /// When the semaphore was created or its permissions or value were last
-    /// set (`sem_ctime`).
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// assert!(sem.change_time()?.elapsed().unwrap_or_default().as_secs() < 60);
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    pub fn change_time(&self) -> Result<SystemTime> {
-        Ok(self.stat()?.change_time)
-    }
-
     /// Every `IPC_STAT` attribute in one call.
-    ///
-    /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
-    /// assert_eq!(sem.stat()?.permissions.mode.bits(), 0o600);
-    /// sem.remove()?;
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn stat(&self) -> Result<SemaphoreStat> {
         self.h.stat()
     }
+}
 
+ipc::sysv_object! {
+    Semaphore, SemCtl, "semaphore", new = "sysv_ipc::Semaphore::create_unique(0)",
+    id = h.id, key = h.key, created = h.created;
+    stat {
+        /// When an operation last succeeded on the semaphore set (`sem_otime`,
+        /// 1-second resolution; sysv_ipc's `o_time`), `None` if none has. Sets
+        /// created here get one when their creator has initialised them, which is
+        /// what Stevens' recipe waits for (see
+        /// [`Semaphore`](Semaphore#creating-and-initialising-without-a-race)).
+        #[doc(alias = "o_time")]
+        operation_time: Option<SystemTime>,
+        /// When the semaphore was created or its permissions or value were last
+        /// set (`sem_ctime`).
+        change_time: SystemTime,
+    }
     /// Removes the semaphore from the system (`IPC_RMID`). Waiters wake with
-    /// `Removed`; later calls on any handle fail with `Removed`.
+    /// `Removed`; later calls on any handle fail with `Removed`, and so does a
+    /// second `remove`.
     ///
     /// ```
-    /// let sem = sysv_ipc::Semaphore::create_unique(0)?;
+    /// let sem = sysv_ipc::Semaphore::create_unique(0)?.remove_on_drop();
     /// sem.remove()?;
     /// assert!(sem.remove().unwrap_err().is_existential());
     /// # Ok::<(), sysv_ipc::Error>(())
     /// ```
-    pub fn remove(&self) -> Result<()> {
-        ipc::remove_checked::<SemCtl>(self.h.id, self.h.key)
-    }
-
-    /// Wraps the handle in a [`RemoveOnDrop`] guard that removes the
-    /// semaphore when it drops (errors, e.g. "already removed", are ignored
-    /// then). [`RemoveOnDrop::into_inner`] disarms it.
-    ///
-    /// ```
-    /// let mut sem = sysv_ipc::Semaphore::create_unique(0)?.remove_on_drop();
-    /// sem.set_undo(true); // setters work through the guard
-    /// let id = sem.id();
-    /// drop(sem);
-    /// assert!(sysv_ipc::Semaphore::from_id(id).is_err());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
-    #[must_use = "the guard removes when it drops: dropped at once, it removes at once"]
-    pub fn remove_on_drop(self) -> RemoveOnDrop<Semaphore> {
-        RemoveOnDrop::new(self)
-    }
-}
-
-impl Sealed for Semaphore {}
-
-impl Remove for Semaphore {
-    fn remove(&self) -> Result<()> {
-        Semaphore::remove(self)
-    }
+    fn remove;
 }
 
 impl fmt::Debug for Semaphore {

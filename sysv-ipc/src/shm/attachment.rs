@@ -8,7 +8,7 @@ use std::ptr::NonNull;
 use ipc_common::{Error, ErrorKind, Region, Result};
 use posix_ipc_sys as sys;
 
-use super::{SharedMemory, WHAT};
+use super::{ShmCtl, WHAT};
 use crate::ipc;
 use crate::key::Key;
 
@@ -16,8 +16,8 @@ use crate::key::Key;
 /// process: a [`Region`] of the segment's size that detaches itself (`shmdt`)
 /// on drop.
 ///
-/// Made by [`SharedMemory::attach`], [`SharedMemory::attach_read_only`],
-/// [`SharedMemory::attach_at`] or the module function [`attach`](crate::attach).
+/// Made by [`SharedMemory::attach`](crate::SharedMemory::attach), [`SharedMemory::attach_read_only`](crate::SharedMemory::attach_read_only),
+/// [`SharedMemory::attach_at`](crate::SharedMemory::attach_at) or the module function [`attach`](crate::attach).
 /// Each call attaches once and makes one mapping, and each `Attachment`
 /// detaches exactly that mapping (sysv_ipc leaks a mapping per extra
 /// `attach()` and never detaches on deallocation).
@@ -86,8 +86,8 @@ impl Attachment {
             std::ptr::without_provenance_mut(usize::MAX),
         )
         .map_err(|e| attach_error(id, addr, flags, e))?;
-        let stat = ipc::stat::<SharedMemory>(id).and_then(|ds| match key {
-            Some(key) => ipc::check_key::<SharedMemory>(id, key, &ds).map(|()| ds),
+        let stat = ipc::stat::<ShmCtl>(id).and_then(|ds| match key {
+            Some(key) => ipc::check_key::<ShmCtl>(id, key, &ds).map(|()| ds),
             None => Ok(ds),
         });
         let ds = match stat {
@@ -117,12 +117,6 @@ impl Attachment {
     }
 
     /// The id of the attached segment.
-    ///
-    /// ```
-    /// let seg = sysv_ipc::SharedMemory::create_unique(64)?.remove_on_drop();
-    /// assert_eq!(seg.attach()?.id(), seg.id());
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn id(&self) -> i32 {
         self.id
     }
@@ -150,15 +144,6 @@ impl Attachment {
     }
 
     /// Detaches (`shmdt`), returning the error that dropping would ignore.
-    ///
-    /// ```
-    /// let seg = sysv_ipc::SharedMemory::create_unique(64)?.remove_on_drop();
-    /// let a = seg.attach()?;
-    /// assert_eq!(seg.number_attached()?, 1);
-    /// a.detach()?;
-    /// assert_eq!(seg.number_attached()?, 0);
-    /// # Ok::<(), sysv_ipc::Error>(())
-    /// ```
     pub fn detach(self) -> Result<()> {
         let this = ManuallyDrop::new(self);
         // SAFETY: the address is the one shmat returned for this attachment,
@@ -200,7 +185,7 @@ fn attach_error(id: i32, addr: *const u8, flags: libc::c_int, e: Error) -> Error
             let msg = format!(
                 "cannot attach at address {addr:p}: it must be a multiple of SHMLBA ({}) unless \
                  rounding is asked for, and the segment must not overlap an existing mapping",
-                super::page_size()
+                ipc_common::__private::page_size()
             );
             e.with_message(msg)
         }

@@ -2,14 +2,11 @@
 //! `test_remove_message_queue`, translated; weak checks made strict (a real
 //! NUL byte, bounded times, no path that calls a method that does not exist).
 
-mod msg_common;
-
 use std::time::{Duration, SystemTime};
 
-use msg_common::{KeyGuard, new_queue, new_queue_with, unused_key};
+use crate::support::{new_queue, new_queue_with, unused_key};
 use sysv_ipc::{
-    ErrorKind, IPC_CREAT, IPC_CREX, Key, Message, MessageQueue, Selector, Wait,
-    remove_message_queue,
+    ErrorKind, IPC_CREAT, IPC_CREX, Message, MessageQueue, Selector, Wait, remove_message_queue,
 };
 
 fn euid() -> u32 {
@@ -56,10 +53,9 @@ fn ipc_creat_existing() {
 
 #[test]
 fn ipc_creat_new() {
-    let key = unused_key();
-    let _guard = KeyGuard(key);
+    let (key, _k) = unused_key();
     let q = MessageQueue::options().flags(IPC_CREAT).open(key).unwrap();
-    assert_eq!(q.key(), Key::new(key));
+    assert_eq!(q.key(), key);
     assert_eq!(q.current_messages().unwrap(), 0);
     assert_eq!(MessageQueue::open(key).unwrap().id(), q.id());
 }

@@ -1,13 +1,11 @@
 //! sysv_ipc's `tests/test_semaphores.py` (42 cases) translated, with the weak
 //! ones strengthened, plus every bad input and sysv_ipc bug listed for
 //! semaphores in the reference inventory. One process; the cross-process
-//! scenarios are in `sem_process.rs`.
-
-mod sem_util;
+//! scenarios are in `processes.rs`.
 
 use std::time::{Duration, Instant, SystemTime};
 
-use sem_util::{Cleanup, free_key, new_sem, wait_for};
+use crate::support::{new_sem, unused_key, wait_for};
 use sysv_ipc::{
     ErrorKind, IPC_CREAT, IPC_CREX, IPC_EXCL, Key, SEMAPHORE_VALUE_MAX, Semaphore, Timeout,
 };
@@ -35,7 +33,7 @@ fn assert_takes_about(d: Duration, f: impl FnOnce()) {
 
 #[test]
 fn no_flags_opens_the_existing_semaphore() {
-    let (sem, _c) = new_sem(1);
+    let sem = new_sem(1);
     let other = Semaphore::open(sem.key()).unwrap();
     assert_eq!(other.key(), sem.key());
     assert_eq!(other.id(), sem.id());
@@ -47,7 +45,7 @@ fn no_flags_opens_the_existing_semaphore() {
 fn ipc_creat_opens_an_existing_semaphore_without_resetting_it() {
     // sysv_ipc resets an existing semaphore's value to initial_value (default
     // 0) on IPC_CREAT; here the value is applied only by the creating call.
-    let (sem, _c) = new_sem(3);
+    let sem = new_sem(3);
     let other = Semaphore::options()
         .flags(IPC_CREAT)
         .open(sem.key())
@@ -66,7 +64,7 @@ fn ipc_creat_opens_an_existing_semaphore_without_resetting_it() {
 
 #[test]
 fn ipc_creat_creates_a_new_semaphore() {
-    let (key, _c) = free_key();
+    let (key, _c) = unused_key();
     let sem = Semaphore::options()
         .flags(IPC_CREAT)
         .initial_value(4)
@@ -79,7 +77,7 @@ fn ipc_creat_creates_a_new_semaphore() {
 
 #[test]
 fn create_opens_or_creates_and_applies_the_value_only_when_it_created() {
-    let (key, _c) = free_key();
+    let (key, _c) = unused_key();
     let first = Semaphore::create(key, 3).unwrap();
     assert!(first.created());
     assert_eq!(first.value().unwrap(), 3);
@@ -99,7 +97,7 @@ fn create_opens_or_creates_and_applies_the_value_only_when_it_created() {
 
 #[test]
 fn ipc_excl_on_an_existing_key_fails() {
-    let (sem, _c) = new_sem(1);
+    let sem = new_sem(1);
     for opts in [
         Semaphore::options().flags(IPC_CREX),
         Semaphore::options().create_new(true),
@@ -114,10 +112,8 @@ fn ipc_excl_on_an_existing_key_fails() {
 
 #[test]
 fn randomly_generated_keys_are_usable_and_distinct() {
-    let a = Semaphore::create_unique(0).unwrap();
-    let _ca = Cleanup(a.id());
-    let b = Semaphore::create_unique(0).unwrap();
-    let _cb = Cleanup(b.id());
+    let a = Semaphore::create_unique(0).unwrap().remove_on_drop();
+    let b = Semaphore::create_unique(0).unwrap().remove_on_drop();
     assert_ne!(a.key(), b.key());
     assert!(!a.key().is_private() && !b.key().is_private());
     assert_eq!(Semaphore::open(a.key()).unwrap().id(), a.id());
@@ -126,27 +122,27 @@ fn randomly_generated_keys_are_usable_and_distinct() {
 
 #[test]
 fn default_initial_value_is_zero() {
-    let (key, _c) = free_key();
+    let (key, _c) = unused_key();
     let sem = Semaphore::options().create_new(true).open(key).unwrap();
     assert_eq!(sem.value().unwrap(), 0);
 }
 
 #[test]
 fn zero_initial_value() {
-    let (sem, _c) = new_sem(0);
+    let sem = new_sem(0);
     assert_eq!(sem.value().unwrap(), 0);
 }
 
 #[test]
 fn nonzero_initial_value() {
-    let (sem, _c) = new_sem(42);
+    let sem = new_sem(42);
     assert_eq!(sem.value().unwrap(), 42);
 }
 
 #[test]
 fn every_option_is_accepted() {
     // sysv_ipc's test_kwargs: flags, mode=0x180 and initial_value together.
-    let (key, _c) = free_key();
+    let (key, _c) = unused_key();
     let sem = Semaphore::options()
         .flags(IPC_CREX)
         .mode(0x180)
@@ -160,7 +156,7 @@ fn every_option_is_accepted() {
 #[test]
 fn the_initial_value_is_applied_whatever_the_mode() {
     // sysv_ipc skips initial_value when the mode lacks owner write (0o400).
-    let (key, _c) = free_key();
+    let (key, _c) = unused_key();
     let sem = Semaphore::options()
         .create_new(true)
         .mode(0o400)
@@ -173,7 +169,7 @@ fn the_initial_value_is_applied_whatever_the_mode() {
 
 #[test]
 fn bad_creation_arguments_create_nothing() {
-    let (key, _c) = free_key();
+    let (key, _c) = unused_key();
     let cases = [
         // An initial value above SEMVMX (sysv_ipc creates, fails SETVAL, leaks).
         Semaphore::options()
@@ -207,7 +203,7 @@ fn bad_creation_arguments_create_nothing() {
 
 #[test]
 fn a_bad_flags_value_is_reported_until_a_later_flags_call_replaces_it() {
-    let (key, _c) = free_key();
+    let (key, _c) = unused_key();
     // The flags value is wrong whatever creation setter follows it.
     let e = Semaphore::options()
         .flags(IPC_EXCL)
@@ -228,10 +224,9 @@ fn private_key_always_creates_a_new_semaphore() {
     let a = Semaphore::options()
         .initial_value(2)
         .open(Key::PRIVATE)
-        .unwrap();
-    let _ca = Cleanup(a.id());
-    let b = Semaphore::open(Key::PRIVATE).unwrap();
-    let _cb = Cleanup(b.id());
+        .unwrap()
+        .remove_on_drop();
+    let b = Semaphore::open(Key::PRIVATE).unwrap().remove_on_drop();
     assert_ne!(a.id(), b.id());
     assert!(a.created() && b.created());
     assert_eq!((a.value().unwrap(), b.value().unwrap()), (2, 0));
@@ -242,7 +237,7 @@ fn private_key_always_creates_a_new_semaphore() {
 
 #[test]
 fn simple_acquisition() {
-    let (sem, _c) = new_sem(1);
+    let sem = new_sem(1);
     sem.set_block(false);
     sem.acquire(1, Timeout::Forever).unwrap();
     assert_eq!(sem.value().unwrap(), 0);
@@ -250,14 +245,14 @@ fn simple_acquisition() {
 
 #[test]
 fn acquisition_delta() {
-    let (sem, _c) = new_sem(42);
+    let sem = new_sem(42);
     sem.acquire(10, Timeout::Forever).unwrap();
     assert_eq!(sem.value().unwrap(), 32);
 }
 
 #[test]
 fn acquisition_delta_zero_or_above_semvmx_is_refused_not_wrapped() {
-    let (sem, _c) = new_sem(5);
+    let sem = new_sem(5);
     for delta in [0, SEMAPHORE_VALUE_MAX + 1, u16::MAX] {
         let e = sem.acquire(delta, Timeout::Immediate).unwrap_err();
         assert!(e.is_invalid_input(), "{e}");
@@ -275,7 +270,7 @@ fn acquisition_delta_zero_or_above_semvmx_is_refused_not_wrapped() {
 
 #[test]
 fn acquisition_non_blocking() {
-    let (sem, _c) = new_sem(1);
+    let sem = new_sem(1);
     sem.acquire(1, Timeout::Forever).unwrap();
     sem.set_block(false);
     let e = sem.acquire(1, Timeout::Forever).unwrap_err();
@@ -286,7 +281,7 @@ fn acquisition_non_blocking() {
 
 #[test]
 fn acquisition_zero_timeout() {
-    let (sem, _c) = new_sem(1);
+    let sem = new_sem(1);
     sem.acquire(1, Timeout::Immediate).unwrap();
     for t in [Timeout::Immediate, Timeout::After(Duration::ZERO)] {
         let start = Instant::now();
@@ -299,7 +294,7 @@ fn acquisition_zero_timeout() {
 #[test]
 fn acquisition_nonzero_timeout_expires() {
     // sysv_ipc: 1 s and 1.5 s; its Linux wheels ignore timeouts altogether.
-    let (sem, _c) = new_sem(0);
+    let sem = new_sem(0);
     for d in [ms(300), ms(550)] {
         assert_takes_about(d, || {
             let e = sem.acquire(1, Timeout::After(d)).unwrap_err();
@@ -317,7 +312,7 @@ fn acquisition_nonzero_timeout_expires() {
 #[test]
 fn acquisition_with_explicit_arguments() {
     // test_acquire_kwargs / test_P_kwargs: timeout=None, delta=1 (P is a doc alias).
-    let (sem, _c) = new_sem(2);
+    let sem = new_sem(2);
     sem.acquire(1, Timeout::Forever).unwrap();
     sem.acquire(1, Timeout::from(None)).unwrap();
     assert_eq!(sem.value().unwrap(), 0);
@@ -325,7 +320,7 @@ fn acquisition_with_explicit_arguments() {
 
 #[test]
 fn block_off_wins_over_a_timeout() {
-    let (sem, _c) = new_sem(0);
+    let sem = new_sem(0);
     sem.set_block(false);
     let start = Instant::now();
     let e = sem
@@ -346,7 +341,7 @@ fn block_off_wins_over_a_timeout() {
 #[test]
 fn absurd_timeouts_are_invalid_input_not_existential() {
     // sysv_ipc: inf/nan/1e30 become EINVAL reported as "No semaphore exists".
-    let (sem, _c) = new_sem(0);
+    let sem = new_sem(0);
     let e = sem.acquire(1, Timeout::After(Duration::MAX)).unwrap_err();
     assert!(e.is_invalid_input(), "{e}");
     // Checked before any system call, whatever the value.
@@ -369,7 +364,7 @@ fn absurd_timeouts_are_invalid_input_not_existential() {
 
 #[test]
 fn release_up_to_semvmx_then_limit() {
-    let (sem, _c) = new_sem(0);
+    let sem = new_sem(0);
     for _ in 0..SEMAPHORE_VALUE_MAX - 1 {
         sem.release(1).unwrap();
     }
@@ -385,7 +380,7 @@ fn release_up_to_semvmx_then_limit() {
 
 #[test]
 fn release_delta() {
-    let (sem, _c) = new_sem(1);
+    let sem = new_sem(1);
     sem.release(5).unwrap();
     assert_eq!(sem.value().unwrap(), 6);
     sem.release(SEMAPHORE_VALUE_MAX - 6).unwrap();
@@ -395,14 +390,14 @@ fn release_delta() {
 #[test]
 fn release_with_explicit_arguments() {
     // test_release_kwargs / test_V_kwargs (V is a doc alias).
-    let (sem, _c) = new_sem(0);
+    let sem = new_sem(0);
     sem.release(1).unwrap();
     assert_eq!(sem.value().unwrap(), 1);
 }
 
 #[test]
 fn release_never_waits_even_with_block_on() {
-    let (sem, _c) = new_sem(SEMAPHORE_VALUE_MAX);
+    let sem = new_sem(SEMAPHORE_VALUE_MAX);
     assert!(sem.block());
     let start = Instant::now();
     assert_eq!(sem.release(1).unwrap_err().kind(), ErrorKind::LimitExceeded);
@@ -412,7 +407,7 @@ fn release_never_waits_even_with_block_on() {
 #[test]
 fn guard_acquires_and_releases() {
     // test_context_manager.
-    let (sem, _c) = new_sem(1);
+    let sem = new_sem(1);
     {
         let _g = sem.acquire_guard(1, Timeout::Forever).unwrap();
         assert_eq!(sem.value().unwrap(), 0);
@@ -446,12 +441,12 @@ fn guard_acquires_and_releases() {
 
 #[test]
 fn guard_release_reports_removal() {
-    let (sem, _c) = new_sem(1);
+    let sem = new_sem(1);
     let g = sem.acquire_guard(1, Timeout::Forever).unwrap();
     sem.remove().unwrap();
     assert_eq!(g.release().unwrap_err().kind(), ErrorKind::Removed);
     let g = {
-        let (sem, _c) = new_sem(1);
+        let sem = new_sem(1);
         let g = sem.acquire_guard(1, Timeout::Forever).unwrap();
         format!("{g:?}")
     };
@@ -462,7 +457,7 @@ fn guard_release_reports_removal() {
 
 #[test]
 fn wait_zero_fails_when_not_zero_and_not_blocking() {
-    let (sem, _c) = new_sem(42);
+    let sem = new_sem(42);
     sem.set_block(false);
     let e = sem.wait_zero(Timeout::Forever).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::WouldBlock);
@@ -470,20 +465,20 @@ fn wait_zero_fails_when_not_zero_and_not_blocking() {
 
 #[test]
 fn wait_zero_succeeds_at_zero() {
-    let (sem, _c) = new_sem(0);
+    let sem = new_sem(0);
     sem.set_block(false);
     sem.wait_zero(Timeout::Forever).unwrap();
 }
 
 #[test]
 fn wait_zero_zero_timeout() {
-    let (sem, _c) = new_sem(42);
+    let sem = new_sem(42);
     assert!(sem.wait_zero(Timeout::Immediate).unwrap_err().is_busy());
 }
 
 #[test]
 fn wait_zero_nonzero_timeout_expires() {
-    let (sem, _c) = new_sem(42);
+    let sem = new_sem(42);
     for d in [ms(300), ms(450)] {
         assert_takes_about(d, || {
             assert!(sem.wait_zero(Timeout::After(d)).unwrap_err().is_busy());
@@ -493,14 +488,14 @@ fn wait_zero_nonzero_timeout_expires() {
 
 #[test]
 fn wait_zero_with_explicit_arguments() {
-    let (sem, _c) = new_sem(0);
+    let sem = new_sem(0);
     sem.wait_zero(Timeout::Forever).unwrap();
     sem.wait_zero(Timeout::from(None)).unwrap();
 }
 
 #[test]
 fn wait_zero_wakes_when_another_thread_reaches_zero() {
-    let (sem, _c) = new_sem(2);
+    let sem = new_sem(2);
     std::thread::scope(|s| {
         let waiter = s.spawn(|| sem.wait_zero(Timeout::After(Duration::from_secs(10))));
         wait_for("a zero waiter", || sem.waiting_for_zero().unwrap() == 1);
@@ -517,7 +512,7 @@ fn wait_zero_wakes_when_another_thread_reaches_zero() {
 
 #[test]
 fn remove_makes_the_key_unknown_and_every_call_removed() {
-    let (sem, _c) = new_sem(1);
+    let sem = new_sem(1);
     sem.remove().unwrap();
     let e = Semaphore::open(sem.key()).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound);
@@ -552,7 +547,7 @@ fn remove_makes_the_key_unknown_and_every_call_removed() {
 
 #[test]
 fn property_key() {
-    let (key, _c) = free_key();
+    let (key, _c) = unused_key();
     let sem = Semaphore::create_new(key, 0).unwrap();
     assert_eq!(sem.key(), key);
     assert_eq!(sem.stat().unwrap().key, key);
@@ -560,7 +555,7 @@ fn property_key() {
 
 #[test]
 fn property_id() {
-    let (sem, _c) = new_sem(0);
+    let sem = new_sem(0);
     assert!(sem.id() >= 0);
     assert_eq!(Semaphore::from_id(sem.id()).unwrap().key(), sem.key());
     assert_eq!(
@@ -571,7 +566,7 @@ fn property_id() {
 
 #[test]
 fn attribute_value() {
-    let (sem, _c) = new_sem(1);
+    let sem = new_sem(1);
     assert_eq!(sem.value().unwrap(), 1);
     sem.set_value(42).unwrap();
     assert_eq!(sem.value().unwrap(), 42);
@@ -589,7 +584,7 @@ fn attribute_value() {
 
 #[test]
 fn attribute_block() {
-    let (sem, _c) = new_sem(0);
+    let sem = new_sem(0);
     assert!(sem.block());
     sem.set_block(false);
     assert!(!sem.block());
@@ -600,7 +595,7 @@ fn attribute_block() {
 
 #[test]
 fn attribute_undo() {
-    let (sem, _c) = new_sem(1);
+    let sem = new_sem(1);
     assert!(!sem.undo());
     sem.set_undo(true);
     assert!(sem.undo());
@@ -611,7 +606,7 @@ fn attribute_undo() {
 
 #[test]
 fn attribute_uid_gid_cuid_cgid() {
-    let (sem, _c) = new_sem(0);
+    let sem = new_sem(0);
     // SAFETY: these getters have no preconditions.
     let (euid, egid) = unsafe { (libc::geteuid(), libc::getegid()) };
     assert_eq!(sem.uid().unwrap(), euid);
@@ -631,7 +626,7 @@ fn attribute_uid_gid_cuid_cgid() {
 
 #[test]
 fn attribute_mode() {
-    let (sem, _c) = new_sem(0);
+    let sem = new_sem(0);
     assert_eq!(sem.mode().unwrap().bits(), 0o600);
     sem.set_mode(0o644).unwrap();
     assert_eq!(sem.mode().unwrap().bits(), 0o644);
@@ -644,7 +639,7 @@ fn attribute_mode() {
 
 #[test]
 fn attribute_last_pid() {
-    let (key, _c) = free_key();
+    let (key, _c) = unused_key();
     let sem = Semaphore::create_new(key, 0).unwrap();
     // The creator's initialising semop.
     assert_eq!(
@@ -660,7 +655,7 @@ fn attribute_last_pid() {
 
 #[test]
 fn attribute_waiting_for_nonzero() {
-    let (sem, _c) = new_sem(0);
+    let sem = new_sem(0);
     assert_eq!(sem.waiting_for_nonzero().unwrap(), 0);
     std::thread::scope(|s| {
         let a = s.spawn(|| sem.acquire(1, Timeout::After(Duration::from_secs(10))));
@@ -677,7 +672,7 @@ fn attribute_waiting_for_nonzero() {
 
 #[test]
 fn attribute_waiting_for_zero() {
-    let (sem, _c) = new_sem(1);
+    let sem = new_sem(1);
     assert_eq!(sem.waiting_for_zero().unwrap(), 0);
     std::thread::scope(|s| {
         let w = s.spawn(|| sem.wait_zero(Timeout::After(Duration::from_secs(10))));
@@ -694,7 +689,7 @@ fn attribute_o_time() {
     // sysv_ipc asserts `t - now < 5`, which always holds. Here: the creator's
     // initialisation sets o_time to about now, and a later operation moves it.
     let before = SystemTime::now() - Duration::from_secs(2);
-    let (sem, _c) = new_sem(0);
+    let sem = new_sem(0);
     let t0 = sem.operation_time().unwrap().expect("set by the creator");
     assert!(
         t0 >= before && t0 <= SystemTime::now() + Duration::from_secs(1),
@@ -716,14 +711,14 @@ fn unmarked_creation_leaves_o_time_unset_until_the_first_operation() {
     // sysv_ipc's o_time stays 0 after creation (SETVAL only); the option
     // gives that, for any initial value, and the value is still applied.
     for initial in [0, 1, 42] {
-        let (key, _guard) = free_key();
+        let (key, _guard) = unused_key();
         let sem = Semaphore::options()
             .create_new(true)
             .mark_initialised(false)
             .initial_value(initial)
             .open(key)
-            .unwrap();
-        let _c = Cleanup(sem.id());
+            .unwrap()
+            .remove_on_drop();
         assert_eq!(sem.value().unwrap(), initial);
         assert_eq!(sem.operation_time().unwrap(), None, "initial {initial}");
         sem.release(1).unwrap();
@@ -731,13 +726,13 @@ fn unmarked_creation_leaves_o_time_unset_until_the_first_operation() {
         assert!(t <= SystemTime::now() + Duration::from_secs(1), "{t:?}");
     }
     // The default still marks the semaphore as initialised.
-    let (sem, _c) = new_sem(1);
+    let sem = new_sem(1);
     assert!(sem.operation_time().unwrap().is_some());
 }
 
 #[test]
 fn stat_returns_every_field() {
-    let (sem, _c) = new_sem(0);
+    let sem = new_sem(0);
     sem.set_mode(0o640).unwrap();
     let st = sem.stat().unwrap();
     assert_eq!(st.key, sem.key());
@@ -751,7 +746,7 @@ fn stat_returns_every_field() {
 
 #[test]
 fn remove_on_drop_is_opt_in() {
-    let (key, _c) = free_key();
+    let (key, _c) = unused_key();
     // A plain handle going out of scope leaves the semaphore alone.
     {
         let _plain = Semaphore::create_new(key, 0).unwrap();
@@ -775,7 +770,7 @@ fn debug_shows_key_and_id_and_handles_are_send_sync() {
     send_sync::<Semaphore>();
     send_sync::<sysv_ipc::SemaphoreSet>();
     send_sync::<sysv_ipc::SemOp>();
-    let (sem, _c) = new_sem(0);
+    let sem = new_sem(0);
     let d = format!("{sem:?}");
     assert!(d.contains(&format!("key: {}", sem.key())), "{d}");
     assert!(d.contains(&format!("id: {}", sem.id())), "{d}");
@@ -784,8 +779,8 @@ fn debug_shows_key_and_id_and_handles_are_send_sync() {
 
 #[test]
 fn opening_an_existing_semaphore_asks_for_the_requested_mode() {
-    // As root every mode is granted; the unprivileged case is in sem_process.rs.
-    let (sem, _c) = new_sem(0);
+    // As root every mode is granted; the unprivileged case is in processes.rs.
+    let sem = new_sem(0);
     sem.set_mode(0o400).unwrap();
     let other = Semaphore::options().mode(0o400).open(sem.key()).unwrap();
     assert_eq!(other.id(), sem.id());

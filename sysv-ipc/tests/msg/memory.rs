@@ -6,11 +6,9 @@
 #[global_allocator]
 static COUNTING: testkit::CountingAllocator = testkit::CountingAllocator;
 
-mod msg_common;
-
 use std::time::Duration;
 
-use msg_common::new_queue_with;
+use crate::support::new_queue_with;
 use sysv_ipc::limits::message_queue_limits;
 use sysv_ipc::{ErrorKind, Key, MessageQueue, Selector, Wait};
 
@@ -66,7 +64,7 @@ fn vm_size() -> u64 {
 
 #[test]
 fn under_a_small_address_space_limit_a_receive_never_aborts() {
-    const TEST: &str = "under_a_small_address_space_limit_a_receive_never_aborts";
+    const TEST: &str = "memory::under_a_small_address_space_limit_a_receive_never_aborts";
     if let Some(args) = testkit::child_args(TEST) {
         let key: i32 = args[0].parse().unwrap();
         let q = MessageQueue::options()
@@ -140,7 +138,7 @@ fn pattern(len: usize) -> Vec<u8> {
 /// new IPC namespace, whose msgmax it may change without touching anyone else.
 #[test]
 fn a_message_longer_than_msgmax_still_arrives_whole() {
-    const TEST: &str = "a_message_longer_than_msgmax_still_arrives_whole";
+    const TEST: &str = "memory::a_message_longer_than_msgmax_still_arrives_whole";
     if testkit::child_args(TEST).is_some() {
         // SAFETY: unshare has no memory-safety preconditions; it moves this
         // thread (which makes every call below) into a new IPC namespace.

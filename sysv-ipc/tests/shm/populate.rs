@@ -6,10 +6,8 @@
 //! contents never change. The pages mapped are read from
 //! `/proc/self/smaps` (the mapping's `Rss`).
 
-mod shm_support;
-
+use crate::support::new_segment;
 use ipc_common::__private::populate::{Populated, populate, touch};
-use shm_support::new_segment;
 use sysv_ipc::{Attachment, SharedMemory};
 
 /// Writes one byte into every page of `a` and returns the page faults that
@@ -50,7 +48,7 @@ fn pattern(i: usize) -> u8 {
 
 /// A segment of `pages` pages plus `extra` bytes holding the pattern, and
 /// its size; the writer's attachment is detached again.
-fn written_segment(pages: usize, extra: usize) -> (shm_support::Seg, usize) {
+fn written_segment(pages: usize, extra: usize) -> (sysv_ipc::RemoveOnDrop<SharedMemory>, usize) {
     let size = pages * sysv_ipc::limits::page_size() + extra;
     let seg = new_segment(SharedMemory::options().size(size));
     let data: Vec<u8> = (0..size).map(pattern).collect();

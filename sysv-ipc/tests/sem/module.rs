@@ -3,9 +3,7 @@
 //! `remove_shared_memory` and `remove_message_queue` are tested with their
 //! primitives.)
 
-mod sem_util;
-
-use sem_util::{free_key, new_sem};
+use crate::support::{new_sem, unused_key};
 use sysv_ipc::{
     ErrorKind, IPC_CREAT, IPC_CREX, IPC_EXCL, IPC_PRIVATE, Key, SEMAPHORE_TIMEOUT_SUPPORTED,
     SEMAPHORE_VALUE_MAX, Semaphore, Timeout, ftok,
@@ -36,10 +34,10 @@ fn errors_fall_into_sysv_ipc_exception_families() {
     // sysv_ipc: ExistentialError, BusyError, PermissionsError, Error (signal)
     // all derive from sysv_ipc.Error; here they are kinds of one Error type,
     // checked on real failures.
-    let (key, _k) = free_key();
+    let (key, _k) = unused_key();
     let e = Semaphore::open(key).unwrap_err();
     assert!(e.is_existential() && e.kind() == ErrorKind::NotFound);
-    let (sem, _c) = new_sem(0);
+    let sem = new_sem(0);
     let e = Semaphore::create_new(sem.key(), 0).unwrap_err();
     assert!(e.is_existential() && e.kind() == ErrorKind::AlreadyExists);
     let e = sem.acquire(1, Timeout::Immediate).unwrap_err();
@@ -85,14 +83,14 @@ fn a_semaphore_under_an_ftok_key_is_found_again_through_ftok() {
     std::fs::write(&file, b"").unwrap();
     let _rm = RemoveFile(file.clone());
     let key = ftok(&file, 7).unwrap();
-    let sem = match Semaphore::create_new(key, 3) {
+    let _sem = match Semaphore::create_new(key, 3) {
         Ok(s) => s,
         // Another object already uses this derived key (ftok collisions are
         // one of its documented pitfalls): nothing to test on this machine.
         Err(e) if e.kind() == ErrorKind::AlreadyExists => return,
         Err(e) => panic!("{e}"),
-    };
-    let _c = sem_util::Cleanup(sem.id());
+    }
+    .remove_on_drop();
     assert_eq!(
         Semaphore::open(ftok(&file, 7).unwrap())
             .unwrap()
@@ -112,7 +110,7 @@ impl Drop for RemoveFile {
 
 #[test]
 fn remove_semaphore_by_id() {
-    let (sem, _c) = new_sem(0);
+    let sem = new_sem(0);
     sysv_ipc::remove_semaphore(sem.id()).unwrap();
     let e = Semaphore::open(sem.key()).unwrap_err();
     assert!(e.is_existential());

@@ -4,8 +4,6 @@
 //! (this one) sending notifications that wake them for nothing, which both
 //! sides must tolerate by re-checking their condition.
 
-mod shm_support;
-
 use std::mem::offset_of;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed, Ordering::SeqCst};
 use std::time::Duration;
@@ -103,7 +101,7 @@ fn wait_for<'a>(
 
 #[test]
 fn producer_and_consumer_processes_exchange_through_condvars() {
-    const TEST: &str = "producer_and_consumer_processes_exchange_through_condvars";
+    const TEST: &str = "robust::producer_and_consumer_processes_exchange_through_condvars";
     if let Some(args) = testkit::child_args(TEST) {
         let seg = SharedMemory::open(Key::new(args[1].parse().unwrap())).unwrap();
         let at = seg.attach().unwrap();
@@ -155,7 +153,7 @@ fn producer_and_consumer_processes_exchange_through_condvars() {
         println!("{} done timeouts={timeouts} spurious={spurious}", args[0]);
         return;
     }
-    let seg = shm_support::new_segment(SharedMemory::options().size(4096));
+    let seg = crate::support::new_segment(SharedMemory::options().size(4096));
     let at = seg.attach().unwrap();
     // SAFETY: fresh memory; the children open it only after this.
     unsafe {

@@ -4,45 +4,18 @@
 //! the real system.
 
 use sysv_ipc::{
-    ErrorKind, IPC_CREAT, IPC_CREX, IPC_EXCL, Key, MessageQueue, MessageQueueOptions, Mode, Remove,
+    ErrorKind, IPC_CREAT, IPC_CREX, IPC_EXCL, Key, MessageQueue, MessageQueueOptions, Mode,
     Semaphore, SemaphoreOptions, SemaphoreSet, SemaphoreSetOptions, SharedMemory,
     SharedMemoryOptions,
 };
 
-/// Removes whatever object of one kind has the key when dropped, also when
-/// the test fails.
-struct Cleanup<F: Fn(Key)>(Key, F);
-
-impl<F: Fn(Key)> Drop for Cleanup<F> {
-    fn drop(&mut self) {
-        (self.1)(self.0);
-    }
-}
-
-fn remove_by_key<T: Remove>(open: impl Fn(Key) -> sysv_ipc::Result<T>) -> impl Fn(Key) {
-    move |key| {
-        if let Ok(o) = open(key) {
-            let _ = o.remove();
-        }
-    }
-}
-
 /// Runs the same checks on one options type: `$new` makes fresh options,
-/// `$open` opens a key with them and returns `created()`, `$by_key` opens any
-/// object of the kind for cleanup.
+/// `$open` opens a key with them and returns `created()`, `$unused` is the
+/// kind's support `unused_key` (whose guard removes what the checks create).
 macro_rules! same_semantics {
-    ($new:expr, $open:expr, $by_key:expr) => {{
+    ($new:expr, $open:expr, $unused:path) => {{
         let open = $open;
-        let fresh = || loop {
-            let key = Key::new(testkit::unique_key());
-            if let Err(e) = $by_key(key) {
-                if e.kind() == ErrorKind::NotFound {
-                    return Cleanup(key, remove_by_key($by_key));
-                }
-            }
-        };
-        let c = fresh();
-        let key = c.0;
+        let (key, _guard) = $unused();
         // flags(IPC_CREAT).create(false) only opens: nothing is created.
         let e = open($new.flags(IPC_CREAT).create(false), key).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
@@ -75,9 +48,9 @@ macro_rules! same_semantics {
         // A later good flags() clears a bad one.
         assert!(!open($new.flags(IPC_EXCL).flags(IPC_CREAT), key).unwrap());
         // mode takes a Mode as well as a u32.
-        let other = fresh();
+        let (other, _other_guard) = $unused();
         let mode = Mode::new(0o640).unwrap();
-        assert!(open($new.create_new(true).mode(mode), other.0).unwrap());
+        assert!(open($new.create_new(true).mode(mode), other).unwrap());
     }};
 }
 
@@ -86,7 +59,7 @@ fn semaphore_options_follow_the_shared_rules() {
     same_semantics!(
         SemaphoreOptions::new(),
         |o: &mut SemaphoreOptions, k: Key| o.open(k).map(|s| s.created()),
-        |k: Key| Semaphore::options().mode(0).open(k)
+        crate::sem_support::unused_key
     );
     assert_eq!(SemaphoreOptions::default(), Semaphore::options());
 }
@@ -96,7 +69,7 @@ fn semaphore_set_options_follow_the_shared_rules() {
     same_semantics!(
         SemaphoreSetOptions::new(),
         |o: &mut SemaphoreSetOptions, k: Key| o.len(2).open(k).map(|s| s.created()),
-        |k: Key| SemaphoreSet::options().mode(0).open(k)
+        crate::sem_support::unused_key
     );
     assert_eq!(SemaphoreSetOptions::default(), SemaphoreSet::options());
 }
@@ -106,7 +79,7 @@ fn shared_memory_options_follow_the_shared_rules() {
     same_semantics!(
         SharedMemoryOptions::new(),
         |o: &mut SharedMemoryOptions, k: Key| o.size(64).open(k).map(|s| s.created()),
-        |k: Key| SharedMemory::options().mode(0).open(k)
+        crate::shm_support::unused_key
     );
     assert_eq!(
         format!("{:?}", SharedMemoryOptions::default()),
@@ -119,7 +92,7 @@ fn message_queue_options_follow_the_shared_rules() {
     same_semantics!(
         MessageQueueOptions::new(),
         |o: &mut MessageQueueOptions, k: Key| o.open(k).map(|q| q.created()),
-        |k: Key| MessageQueue::options().mode(0).open(k)
+        crate::msg_support::unused_key
     );
     assert_eq!(MessageQueueOptions::default(), MessageQueue::options());
 }

@@ -75,7 +75,7 @@ fn enter_namespace() -> Option<()> {
 
 #[test]
 fn a_semaphore_set_handle_detects_its_id_in_another_set() {
-    const TEST: &str = "a_semaphore_set_handle_detects_its_id_in_another_set";
+    const TEST: &str = "stale_ids::a_semaphore_set_handle_detects_its_id_in_another_set";
     if testkit::child_args(TEST).is_some() {
         if enter_namespace().is_none() {
             return;
@@ -163,7 +163,7 @@ fn a_semaphore_set_handle_detects_its_id_in_another_set() {
 
 #[test]
 fn a_semaphore_handle_detects_its_id_in_another_semaphore() {
-    const TEST: &str = "a_semaphore_handle_detects_its_id_in_another_semaphore";
+    const TEST: &str = "stale_ids::a_semaphore_handle_detects_its_id_in_another_semaphore";
     if testkit::child_args(TEST).is_some() {
         if enter_namespace().is_none() {
             return;
@@ -192,7 +192,7 @@ fn a_semaphore_handle_detects_its_id_in_another_semaphore() {
 
 #[test]
 fn segment_and_queue_handles_detect_their_id_in_another_object() {
-    const TEST: &str = "segment_and_queue_handles_detect_their_id_in_another_object";
+    const TEST: &str = "stale_ids::segment_and_queue_handles_detect_their_id_in_another_object";
     if testkit::child_args(TEST).is_some() {
         if enter_namespace().is_none() {
             return;

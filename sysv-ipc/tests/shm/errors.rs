@@ -2,16 +2,14 @@
 //! never a crash or a silent wrap-around (the sysv_ipc behaviour each test
 //! replaces is named in it).
 
-mod shm_support;
-
 use std::ptr::NonNull;
 
-use shm_support::{fixture, new_segment, unused_key};
+use crate::support::{fixture, new_segment, unused_key};
 use sysv_ipc::{ErrorKind, IPC_CREAT, IPC_CREX, IPC_EXCL, Key, SharedMemory};
 
 #[test]
 fn size_zero_on_create_is_invalid_input() {
-    let key = unused_key();
+    let (key, _k) = unused_key();
     for opts in [
         SharedMemory::options().create_new(true).size(0),
         SharedMemory::options().create(true).size(0),
@@ -30,7 +28,7 @@ fn size_zero_on_create_is_invalid_input() {
 #[test]
 fn size_beyond_the_platform_is_invalid_input_never_wrapped() {
     // sysv_ipc: size=2**64 wraps to 0 and creates a page; size=-1 wraps to 2**64-1.
-    let key = unused_key();
+    let (key, _k) = unused_key();
     let max = sysv_ipc::limits::max_segment_size();
     for size in [
         usize::MAX,
@@ -67,7 +65,7 @@ const HUGE: usize = 0x7FFF_F000;
 #[test]
 fn size_the_system_cannot_provide_is_limit_exceeded_and_leaves_nothing() {
     // sysv_ipc: MemoryError('Not enough memory') for 2**40.
-    let key = unused_key();
+    let (key, _k) = unused_key();
     match SharedMemory::create_new(key, HUGE) {
         Ok(seg) => {
             // A machine with overcommit that accepts it: not an error case.
@@ -117,7 +115,7 @@ fn opening_with_a_larger_size_than_the_segment_is_invalid_input() {
 #[test]
 fn modes_above_0o777_are_refused_before_any_system_call() {
     // sysv_ipc masks mode with 0o777 silently.
-    let key = unused_key();
+    let (key, _k) = unused_key();
     for mode in [0o1600, 0o7777, u32::MAX] {
         let e = SharedMemory::options()
             .create_new(true)
@@ -135,7 +133,7 @@ fn modes_above_0o777_are_refused_before_any_system_call() {
 #[test]
 fn bad_flags_are_refused_before_any_system_call() {
     // sysv_ipc passes every bit above 0o777 on to shmget.
-    let key = unused_key();
+    let (key, _k) = unused_key();
     let cases = [
         (IPC_EXCL, "IPC_CREAT"),
         (IPC_CREX | 0o600, "mode()"),
@@ -155,7 +153,7 @@ fn bad_flags_are_refused_before_any_system_call() {
 
 #[test]
 fn huge_pages_without_reserved_pages_is_a_clear_error() {
-    let key = unused_key();
+    let (key, _k) = unused_key();
     let r = SharedMemory::options()
         .create_new(true)
         .huge_pages(true)
@@ -317,7 +315,7 @@ fn use_after_detach_is_not_attached() {
 
 #[test]
 fn opening_a_missing_key_says_how_to_create_it() {
-    let key = unused_key();
+    let (key, _k) = unused_key();
     let e = SharedMemory::open(key).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound);
     assert!(e.message().contains(&key.to_string()), "{e}");
@@ -338,7 +336,7 @@ fn vm_size() -> u64 {
 /// 32 MiB to spare) it is `LimitExceeded`, not an abort of the process.
 #[test]
 fn reading_more_than_can_be_allocated_is_an_error_not_an_abort() {
-    const TEST: &str = "reading_more_than_can_be_allocated_is_an_error_not_an_abort";
+    const TEST: &str = "errors::reading_more_than_can_be_allocated_is_an_error_not_an_abort";
     const SIZE: usize = 256 << 20;
     if let Some(args) = testkit::child_args(TEST) {
         let seg = SharedMemory::open(Key::new(args[0].parse().unwrap())).unwrap();

@@ -3,10 +3,6 @@
 //! middle of an operation, and the parent checks what was left behind and
 //! that the documented recovery works.
 
-mod msg_common;
-mod sem_util;
-mod shm_support;
-
 use std::os::unix::process::ExitStatusExt;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
@@ -53,7 +49,7 @@ fn key_arg(args: &[String], i: usize) -> Key {
 
 #[test]
 fn semaphore_undo_restores_the_value_and_a_plain_acquire_does_not() {
-    const TEST: &str = "semaphore_undo_restores_the_value_and_a_plain_acquire_does_not";
+    const TEST: &str = "crash::semaphore_undo_restores_the_value_and_a_plain_acquire_does_not";
     if let Some(args) = testkit::child_args(TEST) {
         let sem = Semaphore::open(key_arg(&args, 1)).unwrap();
         sem.set_undo(args[0] == "undo");
@@ -63,7 +59,7 @@ fn semaphore_undo_restores_the_value_and_a_plain_acquire_does_not() {
         panic!("the second acquire should block until the kill");
     }
     for (mode, value_after) in [("undo", 2), ("plain", 1)] {
-        let (sem, _cleanup) = sem_util::new_sem(2);
+        let sem = crate::sem_support::new_sem(2);
         let key = sem.key().as_raw().to_string();
         let child = testkit::spawn_child(TEST, &[mode, &key]);
         wait_until("the child's first acquire", || sem.value().unwrap() == 1);
@@ -75,7 +71,7 @@ fn semaphore_undo_restores_the_value_and_a_plain_acquire_does_not() {
 
 #[test]
 fn shared_memory_persists_and_nattch_drops_when_the_attacher_is_killed() {
-    const TEST: &str = "shared_memory_persists_and_nattch_drops_when_the_attacher_is_killed";
+    const TEST: &str = "crash::shared_memory_persists_and_nattch_drops_when_the_attacher_is_killed";
     if let Some(args) = testkit::child_args(TEST) {
         let seg = SharedMemory::from_id(args[0].parse().unwrap()).unwrap();
         let one = seg.attach().unwrap();
@@ -89,7 +85,7 @@ fn shared_memory_persists_and_nattch_drops_when_the_attacher_is_killed() {
         }
         unreachable!();
     }
-    let seg = shm_support::new_segment(SharedMemory::options().size(4096));
+    let seg = crate::shm_support::new_segment(SharedMemory::options().size(4096));
     let id = seg.id().to_string();
     let child = testkit::spawn_child(TEST, &[&id]);
     wait_until("the child's two attachments", || {
@@ -133,7 +129,7 @@ fn shared_memory_persists_and_nattch_drops_when_the_attacher_is_killed() {
 
 #[test]
 fn messages_sent_by_a_killed_process_stay_queued() {
-    const TEST: &str = "messages_sent_by_a_killed_process_stay_queued";
+    const TEST: &str = "crash::messages_sent_by_a_killed_process_stay_queued";
     if let Some(args) = testkit::child_args(TEST) {
         let q = MessageQueue::open(key_arg(&args, 0)).unwrap();
         for t in 1..=3 {
@@ -143,7 +139,7 @@ fn messages_sent_by_a_killed_process_stay_queued() {
         let _ = q.send(&[b'z'; 40], 9, Wait::Block);
         panic!("the fourth send should block until the kill");
     }
-    let q = msg_common::new_queue();
+    let q = crate::msg_support::new_queue();
     q.set_max_size(64).unwrap();
     let key = q.key().as_raw().to_string();
     let child = testkit::spawn_child(TEST, &[&key]);
@@ -172,7 +168,7 @@ const MUTEX: usize = 64;
 
 #[test]
 fn a_robust_mutex_in_an_attachment_reports_a_killed_owner() {
-    const TEST: &str = "a_robust_mutex_in_an_attachment_reports_a_killed_owner";
+    const TEST: &str = "crash::a_robust_mutex_in_an_attachment_reports_a_killed_owner";
     if let Some(args) = testkit::child_args(TEST) {
         let seg = SharedMemory::open(key_arg(&args, 0)).unwrap();
         let at = seg.attach().unwrap();
@@ -188,7 +184,7 @@ fn a_robust_mutex_in_an_attachment_reports_a_killed_owner() {
         std::mem::forget(guard);
         wait_for_the_kill();
     }
-    let seg = shm_support::new_segment(SharedMemory::options().size(4096));
+    let seg = crate::shm_support::new_segment(SharedMemory::options().size(4096));
     let at = seg.attach().unwrap();
     // SAFETY: fresh memory; the child opens it only after this.
     let mutex = unsafe { RobustMutex::init_at(&at, MUTEX) }.unwrap();

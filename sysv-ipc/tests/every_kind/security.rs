@@ -19,71 +19,6 @@ fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
-/// Drops this (child) process to `uid`/`gid` for good: supplementary groups,
-/// then the group, then the user.
-fn become_user(uid: u32) {
-    // SAFETY: plain credential system calls in a single-purpose child process;
-    // setgroups reads 0 entries. The results are checked.
-    unsafe {
-        assert_eq!(libc::setgroups(0, std::ptr::null()), 0, "setgroups");
-        assert_eq!(libc::setgid(uid), 0, "setgid");
-        assert_eq!(libc::setuid(uid), 0, "setuid");
-        assert_eq!(libc::geteuid(), uid);
-    }
-}
-
-/// The System V kinds, for cleanup by key.
-#[derive(Debug, Clone, Copy)]
-enum Kind {
-    Sem,
-    Shm,
-    Msg,
-}
-
-/// Removes whatever object of each kind has each key when dropped, so that
-/// objects a child created are gone even when an assertion fails.
-#[derive(Debug, Default)]
-struct Cleanup(Vec<(Kind, Key)>);
-
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        for &(kind, key) in &self.0 {
-            let _ = match kind {
-                Kind::Sem => SemaphoreSet::options()
-                    .mode(0)
-                    .open(key)
-                    .map(|s| s.remove()),
-                Kind::Shm => SharedMemory::options()
-                    .mode(0)
-                    .open(key)
-                    .map(|s| s.remove()),
-                Kind::Msg => MessageQueue::options()
-                    .mode(0)
-                    .open(key)
-                    .map(|q| q.remove()),
-            };
-        }
-    }
-}
-
-impl Cleanup {
-    /// A test key no object of `kind` uses now, removed again on drop.
-    fn free_key(&mut self, kind: Kind) -> Key {
-        loop {
-            let key = Key::new(testkit::unique_key());
-            let e = match kind {
-                Kind::Sem => SemaphoreSet::options().mode(0).open(key).err(),
-                Kind::Shm => SharedMemory::options().mode(0).open(key).err(),
-                Kind::Msg => MessageQueue::options().mode(0).open(key).err(),
-            };
-            if e.is_some_and(|e| e.kind() == ErrorKind::NotFound) {
-                self.0.push((kind, key));
-                return key;
-            }
-        }
-    }
-}
-
 fn key_arg(args: &[String], i: usize) -> Key {
     Key::new(args[i].parse().unwrap())
 }
@@ -100,9 +35,9 @@ fn assert_foreign(e: &sysv_ipc::Error, what: &str) {
 
 #[test]
 fn open_or_create_refuses_objects_planted_by_another_user() {
-    const TEST: &str = "open_or_create_refuses_objects_planted_by_another_user";
+    const TEST: &str = "security::open_or_create_refuses_objects_planted_by_another_user";
     if let Some(args) = testkit::child_args(TEST) {
-        become_user(NOBODY);
+        testkit::sysv::become_user(NOBODY);
         Semaphore::options()
             .create_new(true)
             .mode(0o666)
@@ -143,12 +78,11 @@ fn open_or_create_refuses_objects_planted_by_another_user() {
         println!("skipped: needs root to run a child as another user");
         return;
     }
-    let mut cleanup = Cleanup::default();
-    let sem_key = cleanup.free_key(Kind::Sem);
-    let set_key = cleanup.free_key(Kind::Sem);
-    let shm_key = cleanup.free_key(Kind::Shm);
-    let msg_key = cleanup.free_key(Kind::Msg);
-    let given_key = cleanup.free_key(Kind::Sem);
+    let (sem_key, _sem_key_guard) = crate::sem_support::unused_key();
+    let (set_key, _set_key_guard) = crate::sem_support::unused_key();
+    let (shm_key, _shm_key_guard) = crate::shm_support::unused_key();
+    let (msg_key, _msg_key_guard) = crate::msg_support::unused_key();
+    let (given_key, _given_key_guard) = crate::sem_support::unused_key();
     let keys: Vec<String> = [sem_key, set_key, shm_key, msg_key, given_key]
         .iter()
         .map(|k| k.as_raw().to_string())
@@ -283,12 +217,12 @@ fn open_or_create_refuses_objects_planted_by_another_user() {
 
 #[test]
 fn an_owner_that_cannot_be_read_is_not_trusted() {
-    const TEST: &str = "an_owner_that_cannot_be_read_is_not_trusted";
+    const TEST: &str = "security::an_owner_that_cannot_be_read_is_not_trusted";
     if let Some(args) = testkit::child_args(TEST) {
         let key = key_arg(&args, 0);
         match args[1].as_str() {
             "plant" => {
-                become_user(NOBODY);
+                testkit::sysv::become_user(NOBODY);
                 // Others may write (send) but not read, so not IPC_STAT either.
                 MessageQueue::options()
                     .create_new(true)
@@ -297,7 +231,7 @@ fn an_owner_that_cannot_be_read_is_not_trusted() {
                     .unwrap();
             }
             "victim" => {
-                become_user(NOBODY - 1);
+                testkit::sysv::become_user(NOBODY - 1);
                 let e = MessageQueue::options()
                     .create(true)
                     .mode(0o200)
@@ -323,8 +257,7 @@ fn an_owner_that_cannot_be_read_is_not_trusted() {
         println!("skipped: needs root to run children as other users");
         return;
     }
-    let mut cleanup = Cleanup::default();
-    let key = cleanup.free_key(Kind::Msg);
+    let (key, _key_guard) = crate::msg_support::unused_key();
     let k = key.as_raw().to_string();
     for role in ["plant", "victim"] {
         let out = testkit::spawn_child(TEST, &[&k, role]).wait_success(LIMIT);
@@ -336,9 +269,7 @@ fn an_owner_that_cannot_be_read_is_not_trusted() {
 
 #[test]
 fn created_tells_whether_this_call_made_the_object() {
-    let mut cleanup = Cleanup::default();
-
-    let key = cleanup.free_key(Kind::Sem);
+    let (key, _key_guard) = crate::sem_support::unused_key();
     let first = Semaphore::create(key, 3).unwrap();
     assert!(first.created());
     assert!(!Semaphore::create(key, 3).unwrap().created());
@@ -348,7 +279,7 @@ fn created_tells_whether_this_call_made_the_object() {
     let sem = Semaphore::create_unique(0).unwrap().remove_on_drop();
     assert!(sem.created());
 
-    let key = cleanup.free_key(Kind::Sem);
+    let (key, _key_guard) = crate::sem_support::unused_key();
     let set = SemaphoreSet::options()
         .create(true)
         .len(2)
@@ -366,7 +297,7 @@ fn created_tells_whether_this_call_made_the_object() {
     assert!(private.created());
     private.remove().unwrap();
 
-    let key = cleanup.free_key(Kind::Shm);
+    let (key, _key_guard) = crate::shm_support::unused_key();
     let seg = SharedMemory::create(key, 64).unwrap();
     assert!(seg.created());
     assert!(!SharedMemory::create(key, 64).unwrap().created());
@@ -378,7 +309,7 @@ fn created_tells_whether_this_call_made_the_object() {
     let unique = SharedMemory::create_unique(64).unwrap().remove_on_drop();
     assert!(unique.created());
 
-    let key = cleanup.free_key(Kind::Msg);
+    let (key, _key_guard) = crate::msg_support::unused_key();
     let q = MessageQueue::create(key).unwrap();
     assert!(q.created());
     assert!(!MessageQueue::create(key).unwrap().created());
@@ -393,7 +324,7 @@ fn created_tells_whether_this_call_made_the_object() {
 
 #[test]
 fn modes_are_not_masked_by_the_umask() {
-    const TEST: &str = "modes_are_not_masked_by_the_umask";
+    const TEST: &str = "security::modes_are_not_masked_by_the_umask";
     if let Some(args) = testkit::child_args(TEST) {
         // SAFETY: umask has no preconditions; this child process is ours.
         unsafe { libc::umask(0o077) };
@@ -421,23 +352,19 @@ fn modes_are_not_masked_by_the_umask() {
         println!("modes kept");
         return;
     }
-    let mut cleanup = Cleanup::default();
-    let keys = [
-        cleanup.free_key(Kind::Sem),
-        cleanup.free_key(Kind::Shm),
-        cleanup.free_key(Kind::Msg),
-    ]
-    .map(|k| k.as_raw().to_string());
+    let (sem_key, _sem_guard) = crate::sem_support::unused_key();
+    let (shm_key, _shm_guard) = crate::shm_support::unused_key();
+    let (msg_key, _msg_guard) = crate::msg_support::unused_key();
+    let keys = [sem_key, shm_key, msg_key].map(|k| k.as_raw().to_string());
     let out = testkit::spawn_child(TEST, &[&keys[0], &keys[1], &keys[2]]).wait_success(LIMIT);
     assert!(out.contains("modes kept"), "{out}");
 }
 
 #[test]
 fn modes_above_0o777_are_refused_for_every_kind() {
-    let mut cleanup = Cleanup::default();
-    let sem_key = cleanup.free_key(Kind::Sem);
-    let shm_key = cleanup.free_key(Kind::Shm);
-    let msg_key = cleanup.free_key(Kind::Msg);
+    let (sem_key, _sem_key_guard) = crate::sem_support::unused_key();
+    let (shm_key, _shm_key_guard) = crate::shm_support::unused_key();
+    let (msg_key, _msg_key_guard) = crate::msg_support::unused_key();
     for bad in [0o1000, 0o4600, 0o7777, u32::MAX] {
         for e in [
             Semaphore::options()

@@ -1,12 +1,10 @@
 //! System V shared memory between real processes: the test binary re-runs
 //! itself as the child (testkit::spawn_child).
 
-mod shm_support;
-
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use shm_support::{new_segment, pattern};
+use crate::support::{new_segment, pattern};
 use sysv_ipc::{ErrorKind, Key, SharedMemory};
 
 const LIMIT: Duration = Duration::from_secs(30);
@@ -26,7 +24,7 @@ fn wait_for(flag: &std::sync::atomic::AtomicU32, value: u32) {
 
 #[test]
 fn writer_and_reader_by_key_check_every_byte() {
-    const TEST: &str = "writer_and_reader_by_key_check_every_byte";
+    const TEST: &str = "processes::writer_and_reader_by_key_check_every_byte";
     if let Some(args) = testkit::child_args(TEST) {
         let key = Key::new(args[1].parse().unwrap());
         let seg = SharedMemory::open(key).unwrap();
@@ -73,7 +71,7 @@ fn writer_and_reader_by_key_check_every_byte() {
 
 #[test]
 fn segment_removed_while_attached_stays_usable_until_detached() {
-    const TEST: &str = "segment_removed_while_attached_stays_usable_until_detached";
+    const TEST: &str = "processes::segment_removed_while_attached_stays_usable_until_detached";
     if let Some(args) = testkit::child_args(TEST) {
         let id: i32 = args[0].parse().unwrap();
         // The key is gone, the id still attaches (Linux).
@@ -121,23 +119,13 @@ fn segment_removed_while_attached_stays_usable_until_detached() {
     );
 }
 
-/// Drops root for uid/gid 65534 (nobody/nogroup) in this process.
-fn become_nobody() {
-    // SAFETY: plain system calls with valid arguments; setgroups reads 0 entries.
-    unsafe {
-        assert_eq!(libc::setgroups(0, std::ptr::null()), 0);
-        assert_eq!(libc::setgid(65534), 0);
-        assert_eq!(libc::setuid(65534), 0);
-    }
-}
-
 #[test]
 fn other_user_is_refused_write_access_but_may_read() {
-    const TEST: &str = "other_user_is_refused_write_access_but_may_read";
+    const TEST: &str = "processes::other_user_is_refused_write_access_but_may_read";
     if let Some(args) = testkit::child_args(TEST) {
         let key = Key::new(args[0].parse().unwrap());
         let id: i32 = args[1].parse().unwrap();
-        become_nobody();
+        testkit::sysv::become_nobody();
         // The default request (0o600) is more than 0o644 grants others.
         let e = SharedMemory::open(key).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{e}");
@@ -186,7 +174,7 @@ fn other_user_is_refused_write_access_but_may_read() {
 
 #[test]
 fn a_child_that_exits_without_detaching_leaves_no_attachment() {
-    const TEST: &str = "a_child_that_exits_without_detaching_leaves_no_attachment";
+    const TEST: &str = "processes::a_child_that_exits_without_detaching_leaves_no_attachment";
     if let Some(args) = testkit::child_args(TEST) {
         let seg = SharedMemory::open(Key::new(args[0].parse().unwrap())).unwrap();
         let a = seg.attach().unwrap();

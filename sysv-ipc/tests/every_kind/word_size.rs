@@ -4,9 +4,6 @@
 //! turned `2**64 + 7` into 7). `cargo xtask test` runs this on x86_64 (glibc,
 //! musl), i686 and aarch64; each check states what 32- and 64-bit targets do.
 
-mod msg_common;
-mod sem_util;
-
 use std::time::Duration;
 
 use sysv_ipc::{ErrorKind, SharedMemory, Timeout};
@@ -24,7 +21,7 @@ fn time_t_is_32_bits() -> bool {
 
 #[test]
 fn queue_max_size_beyond_unsigned_long_is_refused_not_truncated() {
-    let q = msg_common::new_queue();
+    let q = crate::msg_support::new_queue();
     let before = q.max_size().unwrap();
     // `unsigned long` is `u32` on i686 (where `try_from` cannot fail) and
     // `u64` elsewhere (where it is the same type).
@@ -55,7 +52,7 @@ fn queue_max_size_beyond_unsigned_long_is_refused_not_truncated() {
 fn segment_sizes_are_capped_at_isize_max() {
     // 2^31 on i686: a size_t the kernel would take, a mapping no 32-bit
     // process can make.
-    let key = sysv_ipc::Key::new(testkit::unique_key());
+    let (key, _guard) = crate::shm_support::unused_key();
     let too_big = isize::MAX.unsigned_abs() + 1;
     let e = SharedMemory::create_new(key, too_big).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
@@ -69,7 +66,7 @@ fn segment_sizes_are_capped_at_isize_max() {
 
 #[test]
 fn semaphore_timeouts_at_the_32_bit_boundary() {
-    let (sem, _cleanup) = sem_util::new_sem(1);
+    let sem = crate::sem_support::new_sem(1);
     // semtimedop takes a relative timespec: 2^31 - 1 s fits everywhere (the
     // value is 1, so nothing waits).
     sem.acquire(1, Timeout::After(Duration::from_secs(I32_MAX_SECS)))

@@ -5,12 +5,10 @@
 //! The fixture is sysv_ipc's `setUp`: `SharedMemory(None, IPC_CREX, size=3333)`
 //! with its default blank fill (`init_byte(b' ')` here).
 
-mod shm_support;
-
 use std::thread::sleep;
 use std::time::Duration;
 
-use shm_support::{Seg, fixture, guard, new_segment, unused_key};
+use crate::support::{fixture, new_segment, unused_key};
 use sysv_ipc::{ErrorKind, IPC_CREAT, IPC_CREX, Key, SharedMemory};
 
 /// sysv_ipc's `sleep_past_granularity`: IPC times have 1-second resolution.
@@ -53,19 +51,23 @@ fn creation_ipc_creat_existing() {
 
 #[test]
 fn creation_ipc_creat_new() {
-    let key = unused_key();
-    let mem = guard(
-        SharedMemory::options()
-            .flags(IPC_CREAT)
-            .size(sysv_ipc::limits::page_size())
-            .open(key),
-    );
+    let (key, _k) = unused_key();
+    let mem = SharedMemory::options()
+        .flags(IPC_CREAT)
+        .size(sysv_ipc::limits::page_size())
+        .open(key)
+        .expect("open segment")
+        .remove_on_drop();
     assert_eq!(mem.key(), key);
     assert_eq!(mem.size().unwrap(), sysv_ipc::limits::page_size());
     // sysv_ipc: IPC_CREAT without a size was ValueError('The size is invalid');
     // here a new segment defaults to one page.
-    let key = unused_key();
-    let mem = guard(SharedMemory::options().flags(IPC_CREAT).open(key));
+    let (key, _k) = unused_key();
+    let mem = SharedMemory::options()
+        .flags(IPC_CREAT)
+        .open(key)
+        .expect("open segment")
+        .remove_on_drop();
     assert_eq!(mem.size().unwrap(), sysv_ipc::limits::page_size());
 }
 
@@ -90,16 +92,16 @@ fn creation_ipc_excl() {
 
 #[test]
 fn creation_randomly_generated_key() {
-    let a = Seg(SharedMemory::create_unique(64).unwrap());
-    let b = Seg(SharedMemory::create_unique(64).unwrap());
+    let a = SharedMemory::create_unique(64).unwrap().remove_on_drop();
+    let b = SharedMemory::create_unique(64).unwrap().remove_on_drop();
     assert!(!a.key().is_private());
     assert_ne!(a.key(), b.key());
     assert_eq!(SharedMemory::open(a.key()).unwrap().id(), a.id());
     // sysv_ipc draws keys from [1, 32766] with a time-seeded rand(); here the
     // whole key_t range is used, so keys above 32766 must show up (2^-100 odds
     // of a false failure over 20 draws).
-    let keys: Vec<Seg> = (0..20)
-        .map(|_| Seg(SharedMemory::create_unique(1).unwrap()))
+    let keys: Vec<_> = (0..20)
+        .map(|_| SharedMemory::create_unique(1).unwrap().remove_on_drop())
         .collect();
     assert!(
         keys.iter()
@@ -645,13 +647,17 @@ fn concurrent_first_use_attaches_once() {
 
 #[test]
 fn private_segments_are_new_every_time_and_filled() {
-    let a = guard(
-        SharedMemory::options()
-            .size(10)
-            .init_byte(b'p')
-            .open(Key::PRIVATE),
-    );
-    let b = guard(SharedMemory::options().size(10).open(Key::PRIVATE));
+    let a = SharedMemory::options()
+        .size(10)
+        .init_byte(b'p')
+        .open(Key::PRIVATE)
+        .expect("open segment")
+        .remove_on_drop();
+    let b = SharedMemory::options()
+        .size(10)
+        .open(Key::PRIVATE)
+        .expect("open segment")
+        .remove_on_drop();
     assert_ne!(a.id(), b.id());
     assert_eq!(a.stat().unwrap().key, Key::PRIVATE);
     // sysv_ipc leaves SharedMemory(0, size=10) unfilled; it was created, so
@@ -727,7 +733,9 @@ fn removed_while_attached_stays_usable_until_the_last_detach() {
         SharedMemory::open(key).unwrap_err().kind(),
         ErrorKind::NotFound
     );
-    let other = guard(SharedMemory::create_new(key, 8));
+    let other = SharedMemory::create_new(key, 8)
+        .expect("open segment")
+        .remove_on_drop();
     assert_ne!(other.id(), mem.id());
     // Another attachment by id is still allowed on Linux.
     let b = sysv_ipc::attach(mem.id()).unwrap();
@@ -759,7 +767,7 @@ fn debug_and_display_show_key_and_id() {
     let mem = fixture();
     let shown = mem.to_string();
     assert_eq!(shown, format!("Key={}, id={}", mem.key(), mem.id()));
-    let dbg = format!("{:?}", mem.0);
+    let dbg = format!("{:?}", *mem);
     assert!(
         dbg.contains("SharedMemory") && dbg.contains(&mem.id().to_string()),
         "{dbg}"

@@ -1,12 +1,10 @@
 //! Message queues between real processes: the test binary re-runs itself as
 //! the second process (testkit::spawn_child) and finds the queues by key.
 
-mod msg_common;
-
 use std::time::Duration;
 
+use crate::support::{gettid, new_queue, new_queue_with, wait_blocked_in_msg};
 use libc::c_long;
-use msg_common::{gettid, new_queue, new_queue_with, wait_blocked_in_msg};
 use sysv_ipc::{ErrorKind, MessageQueue, Selector, Wait};
 
 const LIMIT: Duration = Duration::from_secs(60);
@@ -93,7 +91,9 @@ fn consume(data: &MessageQueue, control: &MessageQueue) {
 
 #[test]
 fn producer_and_consumer_exchange_typed_messages() {
-    if let Some(args) = testkit::child_args("producer_and_consumer_exchange_typed_messages") {
+    if let Some(args) =
+        testkit::child_args("processes::producer_and_consumer_exchange_typed_messages")
+    {
         consume(&open_arg(&args[0]), &open_arg(&args[1]));
         println!("consumer checked {STREAM} streamed messages and {ROUNDS} selector rounds");
         return;
@@ -101,7 +101,7 @@ fn producer_and_consumer_exchange_typed_messages() {
     let data = new_queue_with(MessageQueue::options().max_message_size(4096));
     let control = new_queue();
     let child = testkit::spawn_child(
-        "producer_and_consumer_exchange_typed_messages",
+        "processes::producer_and_consumer_exchange_typed_messages",
         &[&key_arg(&data), &key_arg(&control)],
     );
     // The stream is far larger than the queue (16 KiB by default), so the
@@ -148,7 +148,9 @@ fn announced_tid(q: &MessageQueue) -> i32 {
 
 #[test]
 fn receiver_blocked_in_another_process_gets_removed() {
-    if let Some(args) = testkit::child_args("receiver_blocked_in_another_process_gets_removed") {
+    if let Some(args) =
+        testkit::child_args("processes::receiver_blocked_in_another_process_gets_removed")
+    {
         let q = open_arg(&args[0]);
         announce(&q);
         let e = q.receive_vec(Selector::Type(1), Wait::Block).unwrap_err();
@@ -158,7 +160,7 @@ fn receiver_blocked_in_another_process_gets_removed() {
     }
     let q = new_queue();
     let child = testkit::spawn_child(
-        "receiver_blocked_in_another_process_gets_removed",
+        "processes::receiver_blocked_in_another_process_gets_removed",
         &[&key_arg(&q)],
     );
     let tid = announced_tid(&q);
@@ -193,20 +195,23 @@ fn install_sigusr1_handler() {
 
 #[test]
 fn signal_interrupts_a_blocked_receive() {
-    if let Some(args) = testkit::child_args("signal_interrupts_a_blocked_receive") {
+    if let Some(args) = testkit::child_args("processes::signal_interrupts_a_blocked_receive") {
         let q = open_arg(&args[0]);
         install_sigusr1_handler();
         announce(&q);
         let e = q.receive_vec(Selector::Type(1), Wait::Block).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Interrupted, "{e}");
-        assert!(e.is_signal());
+        assert!(e.is_signal() && !e.is_permissions() && !e.is_busy(), "{e}");
         // The queue is still usable after the interruption.
         q.send(b"after", 2, Wait::Block).unwrap();
         println!("receiver interrupted: {e}");
         return;
     }
     let q = new_queue();
-    let child = testkit::spawn_child("signal_interrupts_a_blocked_receive", &[&key_arg(&q)]);
+    let child = testkit::spawn_child(
+        "processes::signal_interrupts_a_blocked_receive",
+        &[&key_arg(&q)],
+    );
     let tid = announced_tid(&q);
     assert!(wait_blocked_in_msg(child.id(), tid), "child never blocked");
     let pid = libc::pid_t::try_from(child.id()).unwrap();
@@ -231,12 +236,8 @@ fn is_root() -> bool {
 
 #[test]
 fn another_user_gets_permission_errors() {
-    if let Some(args) = testkit::child_args("another_user_gets_permission_errors") {
-        // SAFETY: plain system calls; the child process is ours to demote.
-        unsafe {
-            assert_eq!(libc::setgid(65534), 0);
-            assert_eq!(libc::setuid(65534), 0);
-        }
+    if let Some(args) = testkit::child_args("processes::another_user_gets_permission_errors") {
+        testkit::sysv::become_nobody();
         let key: i32 = args[0].parse().unwrap();
         let e = MessageQueue::open(key).unwrap_err(); // asks for 0o600
         assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{e}");
@@ -249,7 +250,10 @@ fn another_user_gets_permission_errors() {
             b"hi"
         );
         let e = q.send(b"x", 1, Wait::NoWait).unwrap_err();
-        assert!(e.is_permissions(), "{e}");
+        assert!(
+            e.is_permissions() && !e.is_signal() && !e.is_existential(),
+            "{e}"
+        );
         assert!(e.message().contains("send"), "{e}");
         for e in [
             q.set_max_size(100).unwrap_err(),
@@ -268,8 +272,11 @@ fn another_user_gets_permission_errors() {
     }
     let q = new_queue_with(MessageQueue::options().mode(0o644));
     q.send(b"hi", 1, Wait::Block).unwrap();
-    let out = testkit::spawn_child("another_user_gets_permission_errors", &[&key_arg(&q)])
-        .wait_success(LIMIT);
+    let out = testkit::spawn_child(
+        "processes::another_user_gets_permission_errors",
+        &[&key_arg(&q)],
+    )
+    .wait_success(LIMIT);
     assert!(out.contains("permission checks done"), "{out}");
     assert_eq!(q.mode().unwrap().bits(), 0o644);
 }

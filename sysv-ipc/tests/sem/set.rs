@@ -1,11 +1,9 @@
 //! Semaphore sets: creation and opening, per-member and whole-set values,
 //! atomic batches (also across processes), and every bad input.
 
-mod sem_util;
-
 use std::time::Duration;
 
-use sem_util::{CHILD_LIMIT, Cleanup, free_key, new_set, wait_for};
+use crate::support::{CHILD_LIMIT, new_set, unused_key, wait_for};
 use sysv_ipc::{
     ErrorKind, IPC_CREAT, IPC_CREX, Key, SEMAPHORE_VALUE_MAX, SemOp, Semaphore, SemaphoreSet,
     Timeout,
@@ -17,7 +15,7 @@ fn arg_key(args: &[String], i: usize) -> Key {
 
 #[test]
 fn create_open_and_read_every_member() {
-    let (key, _c) = free_key();
+    let (key, _c) = unused_key();
     let set = SemaphoreSet::options()
         .flags(IPC_CREX)
         .len(3)
@@ -55,7 +53,7 @@ fn create_open_and_read_every_member() {
 
 #[test]
 fn ipc_creat_on_an_existing_set_keeps_its_values() {
-    let (set, _c) = new_set(&[4, 5]);
+    let set = new_set(&[4, 5]);
     let again = SemaphoreSet::options()
         .flags(IPC_CREAT)
         .len(2)
@@ -72,8 +70,8 @@ fn initial_value_applies_to_every_member_and_o_time_marks_initialisation() {
         .len(4)
         .initial_value(7)
         .create_unique()
-        .unwrap();
-    let _c = Cleanup(set.id());
+        .unwrap()
+        .remove_on_drop();
     assert_eq!(set.values().unwrap(), [7; 4]);
     assert!(set.stat().unwrap().operation_time.is_some());
     // The creator performed the initialising operations.
@@ -90,8 +88,8 @@ fn large_sets_read_and_write_all_values() {
         .len(3000)
         .initial_value(9)
         .create_unique()
-        .unwrap();
-    let _c = Cleanup(set.id());
+        .unwrap()
+        .remove_on_drop();
     assert_eq!(set.len(), 3000);
     assert!(set.values().unwrap().iter().all(|&v| v == 9));
     let values: Vec<u16> = (0..3000u16)
@@ -107,7 +105,7 @@ fn large_sets_read_and_write_all_values() {
 
 #[test]
 fn bad_set_arguments_create_nothing() {
-    let (key, _c) = free_key();
+    let (key, _c) = unused_key();
     let cases = [
         // No length.
         SemaphoreSet::options().create(true).clone(),
@@ -163,7 +161,7 @@ fn bad_set_arguments_create_nothing() {
 
 #[test]
 fn opening_with_more_members_than_the_set_has_fails() {
-    let (set, _c) = new_set(&[0, 0]);
+    let set = new_set(&[0, 0]);
     let e = SemaphoreSet::options().len(3).open(set.key()).unwrap_err();
     assert!(e.is_invalid_input(), "{e}");
     assert!(e.message().contains("fewer"), "{e}");
@@ -177,7 +175,7 @@ fn opening_with_more_members_than_the_set_has_fails() {
 
 #[test]
 fn every_index_is_checked() {
-    let (set, _c) = new_set(&[1, 1]);
+    let set = new_set(&[1, 1]);
     let results = [
         set.value(2).map(drop),
         set.set_value(2, 1),
@@ -205,7 +203,7 @@ fn every_index_is_checked() {
 
 #[test]
 fn per_member_operations() {
-    let (set, _c) = new_set(&[2, 0, 5]);
+    let set = new_set(&[2, 0, 5]);
     set.acquire(0, 2, Timeout::Immediate).unwrap();
     set.release(1, 3).unwrap();
     set.wait_zero(0, Timeout::Immediate).unwrap();
@@ -234,7 +232,7 @@ fn per_member_operations() {
 
 #[test]
 fn waiting_counts_per_member() {
-    let (set, _c) = new_set(&[0, 1]);
+    let set = new_set(&[0, 1]);
     std::thread::scope(|s| {
         let a = s.spawn(|| set.acquire(0, 1, Timeout::After(Duration::from_secs(10))));
         let z = s.spawn(|| set.wait_zero(1, Timeout::After(Duration::from_secs(10))));
@@ -252,7 +250,7 @@ fn waiting_counts_per_member() {
 
 #[test]
 fn whole_set_value_arguments_are_checked() {
-    let (set, _c) = new_set(&[1, 2]);
+    let set = new_set(&[1, 2]);
     for bad in [&[][..], &[1][..], &[1, 2, 3][..]] {
         assert!(set.set_values(bad).unwrap_err().is_invalid_input());
     }
@@ -265,7 +263,7 @@ fn whole_set_value_arguments_are_checked() {
 
 #[test]
 fn a_batch_is_all_or_nothing() {
-    let (set, _c) = new_set(&[1, 0, 3]);
+    let set = new_set(&[1, 0, 3]);
     // sem1 is 0: nothing is taken from sem0 either.
     let both = [SemOp::acquire(0, 1), SemOp::acquire(1, 1)];
     let e = set.apply(&both, Timeout::Immediate).unwrap_err();
@@ -307,7 +305,7 @@ fn a_batch_is_all_or_nothing() {
 
 #[test]
 fn operations_on_one_member_apply_in_order() {
-    let (set, _c) = new_set(&[0]);
+    let set = new_set(&[0]);
     // Release then acquire on member 0 in one batch: fine atomically.
     set.apply(
         &[
@@ -333,7 +331,7 @@ fn operations_on_one_member_apply_in_order() {
 
 #[test]
 fn no_wait_on_one_operation_fails_the_batch_at_once() {
-    let (set, _c) = new_set(&[1, 0]);
+    let set = new_set(&[1, 0]);
     let start = std::time::Instant::now();
     let e = set
         .apply(
@@ -348,7 +346,7 @@ fn no_wait_on_one_operation_fails_the_batch_at_once() {
 
 #[test]
 fn bad_batches_are_refused_before_any_system_call() {
-    let (set, _c) = new_set(&[5, 5]);
+    let set = new_set(&[5, 5]);
     let too_many = vec![SemOp::release(0, 1); SemaphoreSet::MAX_BATCH + 1];
     let bad: [&[SemOp]; 5] = [
         &[],
@@ -378,7 +376,7 @@ fn bad_batches_are_refused_before_any_system_call() {
 
 #[test]
 fn removal_before_a_batch_is_removed() {
-    let (set, _c) = new_set(&[1]);
+    let set = new_set(&[1]);
     set.remove().unwrap();
     let e = set
         .apply(&[SemOp::acquire(0, 1)], Timeout::Immediate)
@@ -395,7 +393,7 @@ fn removal_before_a_batch_is_removed() {
 #[test]
 fn a_batch_waiting_in_another_process_takes_nothing_until_it_can_take_all() {
     if let Some(args) = testkit::child_args(
-        "a_batch_waiting_in_another_process_takes_nothing_until_it_can_take_all",
+        "set::a_batch_waiting_in_another_process_takes_nothing_until_it_can_take_all",
     ) {
         let set = SemaphoreSet::open(arg_key(&args, 0)).unwrap();
         set.apply(
@@ -406,9 +404,9 @@ fn a_batch_waiting_in_another_process_takes_nothing_until_it_can_take_all() {
         println!("took both");
         return;
     }
-    let (set, _c) = new_set(&[1, 0]);
+    let set = new_set(&[1, 0]);
     let child = testkit::spawn_child(
-        "a_batch_waiting_in_another_process_takes_nothing_until_it_can_take_all",
+        "set::a_batch_waiting_in_another_process_takes_nothing_until_it_can_take_all",
         &[&set.key().as_raw().to_string()],
     );
     wait_for("the child's batch", || {
@@ -435,7 +433,7 @@ fn a_batch_waiting_in_another_process_takes_nothing_until_it_can_take_all() {
 
 #[test]
 fn undo_in_a_batch_is_reversed_at_exit() {
-    if let Some(args) = testkit::child_args("undo_in_a_batch_is_reversed_at_exit") {
+    if let Some(args) = testkit::child_args("set::undo_in_a_batch_is_reversed_at_exit") {
         let set = SemaphoreSet::open(arg_key(&args, 0)).unwrap();
         // Member 0 with a per-operation undo, member 1 without.
         set.apply(
@@ -448,9 +446,9 @@ fn undo_in_a_batch_is_reversed_at_exit() {
         set.release(2, 4).unwrap();
         return;
     }
-    let (set, _c) = new_set(&[2, 3, 0]);
+    let set = new_set(&[2, 3, 0]);
     testkit::spawn_child(
-        "undo_in_a_batch_is_reversed_at_exit",
+        "set::undo_in_a_batch_is_reversed_at_exit",
         &[&set.key().as_raw().to_string()],
     )
     .wait_success(CHILD_LIMIT);
@@ -459,7 +457,7 @@ fn undo_in_a_batch_is_reversed_at_exit() {
 
 #[test]
 fn removal_while_a_batch_waits_in_another_process() {
-    if let Some(args) = testkit::child_args("removal_while_a_batch_waits_in_another_process") {
+    if let Some(args) = testkit::child_args("set::removal_while_a_batch_waits_in_another_process") {
         let set = SemaphoreSet::open(arg_key(&args, 0)).unwrap();
         let e = set
             .apply(
@@ -470,9 +468,9 @@ fn removal_while_a_batch_waits_in_another_process() {
         assert_eq!(e.kind(), ErrorKind::Removed, "{e}");
         return;
     }
-    let (set, _c) = new_set(&[0, 0]);
+    let set = new_set(&[0, 0]);
     let child = testkit::spawn_child(
-        "removal_while_a_batch_waits_in_another_process",
+        "set::removal_while_a_batch_waits_in_another_process",
         &[&set.key().as_raw().to_string()],
     );
     wait_for("the child's batch", || {
@@ -488,8 +486,8 @@ fn debug_and_private_sets() {
         .len(2)
         .initial_value(1)
         .open(Key::PRIVATE)
-        .unwrap();
-    let _c = Cleanup(set.id());
+        .unwrap()
+        .remove_on_drop();
     assert!(set.created() && set.key().is_private());
     let d = format!("{set:?}");
     assert!(d.contains("SemaphoreSet") && d.contains("len: 2"), "{d}");

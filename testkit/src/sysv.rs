@@ -1,0 +1,98 @@
+//! System V test keys: create an object under a fresh test key, drawing again
+//! while the key is taken, and reserve a key no object has (with a guard that
+//! removes whatever a test then creates under it).
+//!
+//! testkit cannot depend on `sysv-ipc` (the crate dev-depends on testkit), so
+//! these take the typed parts as closures: each test binary's support module
+//! wraps them for its own kind and hands back the library's `RemoveOnDrop`.
+
+use std::fmt::Display;
+
+use crate::unique_key;
+
+/// Calls `create` with fresh test keys ([`unique_key`]) until it returns
+/// something other than an error for which `taken` holds ("a key this
+/// project's tests use is already taken"); panics, naming `what`, on any
+/// other error.
+///
+/// ```
+/// let mut tries = 0;
+/// let k = testkit::sysv::with_test_key(
+///     "object",
+///     |k| { tries += 1; if tries < 3 { Err("taken") } else { Ok(k) } },
+///     |e| *e == "taken",
+/// );
+/// assert_eq!((k & !0xFFFF, tries), (testkit::KEY_PREFIX, 3));
+/// ```
+pub fn with_test_key<T, E: Display>(
+    what: &str,
+    mut create: impl FnMut(i32) -> Result<T, E>,
+    taken: impl Fn(&E) -> bool,
+) -> T {
+    loop {
+        match create(unique_key()) {
+            Err(e) if taken(&e) => continue,
+            Err(e) => panic!("cannot create a test {what}: {e}"),
+            Ok(v) => return v,
+        }
+    }
+}
+
+/// A test key that no object of one kind had when it was drawn, for a test
+/// that expects nothing there or creates the object later (or in a child
+/// process); removes whatever object of that kind has the key when it drops.
+#[derive(Debug)]
+pub struct UnusedKey {
+    key: i32,
+    remove: fn(i32),
+}
+
+impl UnusedKey {
+    /// The key.
+    pub fn key(&self) -> i32 {
+        self.key
+    }
+}
+
+impl Drop for UnusedKey {
+    fn drop(&mut self) {
+        (self.remove)(self.key);
+    }
+}
+
+/// Draws test keys until `is_free` holds for one; `remove` removes the
+/// object of this kind under a key, if any (it runs when the guard drops).
+///
+/// ```
+/// fn remove(_: i32) {}
+/// let k = testkit::sysv::unused_key(|k| k % 2 == 0, remove);
+/// assert_eq!(k.key() % 2, 0);
+/// ```
+pub fn unused_key(mut is_free: impl FnMut(i32) -> bool, remove: fn(i32)) -> UnusedKey {
+    loop {
+        let key = unique_key();
+        if is_free(key) {
+            return UnusedKey { key, remove };
+        }
+    }
+}
+
+/// Drops this (child) process to user and group `id`, with no supplementary
+/// groups. Only for a child process started with
+/// [`spawn_child`](crate::spawn_child) that runs as root: the change is for
+/// the whole process and cannot be undone.
+pub fn become_user(id: u32) {
+    // SAFETY: plain credential-changing system calls with valid arguments
+    // (a null list of zero groups); the results are checked.
+    unsafe {
+        assert_eq!(libc::setgroups(0, std::ptr::null()), 0, "setgroups");
+        assert_eq!(libc::setgid(id), 0, "setgid");
+        assert_eq!(libc::setuid(id), 0, "setuid");
+        assert_eq!(libc::geteuid(), id);
+    }
+}
+
+/// [`become_user`] for the unprivileged user and group 65534 ("nobody").
+pub fn become_nobody() {
+    become_user(65534);
+}
