@@ -121,28 +121,10 @@ pub(crate) const SKIPPED_UNDER_QEMU: &[(&str, &str)] = &[
     ),
     // ipc-inventory tests/inventory.rs
     ("sysv_objects_with_sizes_pids_and_users", QEMU_HOST_SYSCALLS),
-    // posix-ipc tests/robust.rs and tests/crash.rs
-    (
-        "four_processes_count_exactly_when_one_is_killed_holding_the_mutex",
-        NO_ROBUST_LIST,
-    ),
-    (
-        "a_condvar_wait_reacquiring_from_a_killed_holder_reports_owner_died",
-        NO_ROBUST_LIST,
-    ),
-    (
-        "a_robust_mutex_held_by_a_killed_process_reports_owner_died",
-        NO_ROBUST_LIST,
-    ),
     // sysv-ipc tests/every_kind/crash.rs
     (
         "crash::a_robust_mutex_in_an_attachment_reports_a_killed_owner",
         NO_ROBUST_LIST,
-    ),
-    // posix-ipc tests/mqueue_notify.rs
-    (
-        "a_callback_whose_registration_a_close_ended_is_dropped_not_leaked",
-        NO_MQ_NOTIFY,
     ),
     // ipc-common tests/region.rs
     (
@@ -184,40 +166,7 @@ pub(crate) const SKIPPED_UNDER_QEMU: &[(&str, &str)] = &[
         "populate::the_fallback_touches_every_page_and_changes_no_byte",
         QEMU_MADVISE,
     ),
-    // posix-ipc tests/api_snippets.rs
-    ("notify_signal_takes_a_nix_signal", NO_MQ_NOTIFY),
-    (
-        "a_panicking_callback_is_reported_by_the_next_registration",
-        NO_MQ_NOTIFY,
-    ),
-    (
-        "a_second_handle_in_the_same_process_takes_over",
-        NO_MQ_NOTIFY,
-    ),
-    ("a_str_panic_payload_is_kept_too", NO_MQ_NOTIFY),
-    (
-        "a_waiting_receiver_gets_the_message_instead_of_the_notification",
-        NO_MQ_NOTIFY,
-    ),
-    ("cancel_stops_the_callback_and_drops_it", NO_MQ_NOTIFY),
-    (
-        "dropping_a_queue_with_a_pending_callback_is_safe",
-        NO_MQ_NOTIFY,
-    ),
-    (
-        "dropping_handles_while_notifications_fire_is_safe",
-        NO_MQ_NOTIFY,
-    ),
-    (
-        "handles_of_one_queue_racing_to_register_replace_each_other_never_busy",
-        NO_MQ_NOTIFY,
-    ),
-    (
-        "take_notification_panic_and_cancel_report_the_panic",
-        NO_MQ_NOTIFY,
-    ),
-    ("the_callback_may_hold_the_queue_and_receive", NO_MQ_NOTIFY),
-    // posix-ipc tests/mqueue_signal.rs
+    // posix-ipc tests/signals.rs
     ("a_signal_replaces_a_callback_registration", NO_MQ_NOTIFY),
     (
         "invalid_signal_numbers_are_rejected_before_the_call",
@@ -232,27 +181,14 @@ pub(crate) const SKIPPED_UNDER_QEMU: &[(&str, &str)] = &[
     ("test_request_notification_cancel_multiple", NO_MQ_NOTIFY),
     ("test_request_notification_signal", NO_MQ_NOTIFY),
     ("test_request_notification_signal_one_shot", NO_MQ_NOTIFY),
-    // posix-ipc tests/mqueue_posix_ipc.rs
-    ("test_request_notification_threaded_one_shot", NO_MQ_NOTIFY),
-    ("test_request_notification_threaded_rearm", NO_MQ_NOTIFY),
-    // posix-ipc tests/mqueue_process.rs
-    (
-        "another_process_gets_busy_while_this_one_is_registered",
-        NO_MQ_NOTIFY,
-    ),
-    (
-        "a_registration_ends_with_the_process_that_held_it",
-        NO_MQ_NOTIFY,
-    ),
     // sysv-ipc tests/msg/sysv_ipc.rs and tests/msg/processes.rs
     ("sysv_ipc::property_last_receive_pid", QEMU_MSG_LRPID),
     (
         "processes::producer_and_consumer_exchange_typed_messages",
         QEMU_MSG_LRPID,
     ),
-    // posix-ipc, after its tests moved into one binary per primitive
-    // (the names above without a module path are those of sysv-ipc and
-    // interop, or of posix-ipc before the move).
+    // posix-ipc tests/shm/robust.rs, tests/every_primitive/{crash,api_snippets}.rs,
+    // tests/mqueue/{posix_ipc_suite,processes,notify,api}.rs
     (
         "robust::four_processes_count_exactly_when_one_is_killed_holding_the_mutex",
         NO_ROBUST_LIST,
