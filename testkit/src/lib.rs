@@ -388,19 +388,26 @@ pub fn largest_allocation_during(f: impl FnOnce()) -> usize {
 /// The uid and gid of `nobody`, the unprivileged user permission tests run as.
 pub const NOBODY: libc::uid_t = 65534;
 
-/// Drops this process to uid and gid [`NOBODY`] with no supplementary
-/// groups, for a child process whose permission checks must not pass merely
-/// because the suite runs as root. Panics if it cannot (call it only when
-/// [`is_root`] is true).
-pub fn become_nobody() {
+/// Drops this (child) process to user and group `id`, with no supplementary
+/// groups (root's group would still open root's objects), for a child whose
+/// permission checks must not pass merely because the suite runs as root.
+/// Only for a child started with [`spawn_child`] that runs as root (see
+/// [`is_root`]): the change is for the whole process and cannot be undone.
+/// Panics if it cannot.
+pub fn become_user(id: libc::uid_t) {
     // SAFETY: setgroups/setgid/setuid have no memory-safety preconditions;
     // an empty group list needs no pointer.
     unsafe {
         assert_eq!(libc::setgroups(0, std::ptr::null()), 0, "setgroups");
-        assert_eq!(libc::setgid(NOBODY), 0, "setgid");
-        assert_eq!(libc::setuid(NOBODY), 0, "setuid");
-        assert_eq!(libc::geteuid(), NOBODY);
+        assert_eq!(libc::setgid(id), 0, "setgid");
+        assert_eq!(libc::setuid(id), 0, "setuid");
+        assert_eq!(libc::geteuid(), id);
     }
+}
+
+/// [`become_user`]`(`[`NOBODY`]`)`.
+pub fn become_nobody() {
+    become_user(NOBODY);
 }
 
 /// Whether this process runs as root (and so may start children as

@@ -76,23 +76,3 @@ pub fn unused_key(mut is_free: impl FnMut(i32) -> bool, remove: fn(i32)) -> Unus
         }
     }
 }
-
-/// Drops this (child) process to user and group `id`, with no supplementary
-/// groups. Only for a child process started with
-/// [`spawn_child`](crate::spawn_child) that runs as root: the change is for
-/// the whole process and cannot be undone.
-pub fn become_user(id: u32) {
-    // SAFETY: plain credential-changing system calls with valid arguments
-    // (a null list of zero groups); the results are checked.
-    unsafe {
-        assert_eq!(libc::setgroups(0, std::ptr::null()), 0, "setgroups");
-        assert_eq!(libc::setgid(id), 0, "setgid");
-        assert_eq!(libc::setuid(id), 0, "setuid");
-        assert_eq!(libc::geteuid(), id);
-    }
-}
-
-/// [`become_user`] for the unprivileged user and group 65534 ("nobody").
-pub fn become_nobody() {
-    become_user(65534);
-}

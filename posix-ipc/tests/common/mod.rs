@@ -8,7 +8,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::Output;
 
 /// The unprivileged user (and group) the permission tests switch to.
-pub(crate) const NOBODY: u32 = 65534;
+pub(crate) use testkit::NOBODY;
 
 /// Whether this process runs as root (needed to start a child as `nobody`).
 pub(crate) fn is_root() -> bool {
@@ -69,18 +69,7 @@ pub(crate) fn skip(test: &str, why: &str) {
     eprintln!("SKIPPED {test}: {why}");
 }
 
-/// Drops this (child) process to uid and gid 65534 (`nobody`), with no
-/// supplementary groups (root's group would still open root's objects).
-pub(crate) fn become_nobody() {
-    // SAFETY: setgroups/setgid/setuid have no memory-safety preconditions;
-    // an empty group list needs no pointer.
-    unsafe {
-        assert_eq!(libc::setgroups(0, std::ptr::null()), 0, "setgroups");
-        assert_eq!(libc::setgid(NOBODY), 0, "setgid");
-        assert_eq!(libc::setuid(NOBODY), 0, "setuid");
-        assert_eq!(libc::geteuid(), NOBODY);
-    }
-}
+pub(crate) use testkit::become_nobody;
 
 /// Sets the umask (e.g. 0 so a child can create objects with mode 0o666).
 pub(crate) fn set_umask(mask: u32) {

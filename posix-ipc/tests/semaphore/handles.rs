@@ -198,11 +198,7 @@ fn options_are_reusable_and_default() {
 fn permission_denied_says_what_to_do() {
     const TEST: &str = "handles::permission_denied_says_what_to_do";
     if let Some(args) = testkit::child_args(TEST) {
-        // SAFETY: setgid/setuid have no memory-safety preconditions.
-        unsafe {
-            assert_eq!(libc::setgid(65534), 0);
-            assert_eq!(libc::setuid(65534), 0);
-        }
+        testkit::become_nobody();
         let e = Semaphore::open(args[0].as_str()).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{e}");
         assert!(e.is_permissions());

@@ -418,11 +418,7 @@ fn permission_bits_are_enforced_for_another_user() {
     let root = unsafe { libc::geteuid() } == 0;
     if let Some(args) = child(TEST) {
         if root {
-            // SAFETY: dropping privileges in this single-purpose child.
-            unsafe {
-                assert_eq!(libc::setgid(65534), 0);
-                assert_eq!(libc::setuid(65534), 0);
-            }
+            support::become_nobody();
         }
         let e = SharedMemory::open(args[0].as_str()).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{e}");

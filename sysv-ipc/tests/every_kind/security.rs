@@ -12,7 +12,7 @@ use sysv_ipc::{
 };
 
 const LIMIT: Duration = Duration::from_secs(30);
-const NOBODY: u32 = 65534;
+use testkit::NOBODY;
 
 fn is_root() -> bool {
     // SAFETY: geteuid has no preconditions.
@@ -37,7 +37,7 @@ fn assert_foreign(e: &sysv_ipc::Error, what: &str) {
 fn open_or_create_refuses_objects_planted_by_another_user() {
     const TEST: &str = "security::open_or_create_refuses_objects_planted_by_another_user";
     if let Some(args) = testkit::child_args(TEST) {
-        testkit::sysv::become_user(NOBODY);
+        testkit::become_user(NOBODY);
         Semaphore::options()
             .create_new(true)
             .mode(0o666)
@@ -222,7 +222,7 @@ fn an_owner_that_cannot_be_read_is_not_trusted() {
         let key = key_arg(&args, 0);
         match args[1].as_str() {
             "plant" => {
-                testkit::sysv::become_user(NOBODY);
+                testkit::become_user(NOBODY);
                 // Others may write (send) but not read, so not IPC_STAT either.
                 MessageQueue::options()
                     .create_new(true)
@@ -231,7 +231,7 @@ fn an_owner_that_cannot_be_read_is_not_trusted() {
                     .unwrap();
             }
             "victim" => {
-                testkit::sysv::become_user(NOBODY - 1);
+                testkit::become_user(NOBODY - 1);
                 let e = MessageQueue::options()
                     .create(true)
                     .mode(0o200)

@@ -287,7 +287,7 @@ fn refused<T: Kind>(id: &str) -> sysv_ipc::Result<()> {
 fn a_private_object_with_mode_0o600_is_refused_to_another_user() -> sysv_ipc::Result<()> {
     const TEST: &str = "surface::a_private_object_with_mode_0o600_is_refused_to_another_user";
     if let Some(args) = testkit::child_args(TEST) {
-        testkit::sysv::become_nobody();
+        testkit::become_nobody();
         refused::<Semaphore>(&args[0])?;
         refused::<SemaphoreSet>(&args[1])?;
         refused::<SharedMemory>(&args[2])?;

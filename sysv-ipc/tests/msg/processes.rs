@@ -237,7 +237,7 @@ fn is_root() -> bool {
 #[test]
 fn another_user_gets_permission_errors() {
     if let Some(args) = testkit::child_args("processes::another_user_gets_permission_errors") {
-        testkit::sysv::become_nobody();
+        testkit::become_nobody();
         let key: i32 = args[0].parse().unwrap();
         let e = MessageQueue::open(key).unwrap_err(); // asks for 0o600
         assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{e}");

@@ -183,7 +183,7 @@ fn an_unprivileged_process_gets_permission_denied() {
         let key = arg_key(&args, 0);
         let id: i32 = args[1].parse().unwrap();
         let fresh = arg_key(&args, 2);
-        testkit::sysv::become_nobody();
+        testkit::become_nobody();
         // Opening asks for 0o600 by default; the semaphore grants others 0o4.
         let e = Semaphore::open(key).unwrap_err();
         assert_eq!(

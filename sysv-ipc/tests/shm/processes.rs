@@ -125,7 +125,7 @@ fn other_user_is_refused_write_access_but_may_read() {
     if let Some(args) = testkit::child_args(TEST) {
         let key = Key::new(args[0].parse().unwrap());
         let id: i32 = args[1].parse().unwrap();
-        testkit::sysv::become_nobody();
+        testkit::become_nobody();
         // The default request (0o600) is more than 0o644 grants others.
         let e = SharedMemory::open(key).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{e}");
