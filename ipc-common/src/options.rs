@@ -286,4 +286,15 @@ mod tests {
         assert!(e.message().contains("above 0o777") && e.message().contains("message queue"));
         assert_eq!(o.mode_bits(), 0o4600);
     }
+
+    #[test]
+    fn foreign_owners_are_refused_unless_allowed() {
+        let mut o = OpenOptions::default();
+        assert!(!o.allows_foreign_owner(), "safe by default");
+        assert!(o.allow_foreign_owner(true).allows_foreign_owner());
+        assert!(!o.allow_foreign_owner(false).allows_foreign_owner());
+        // flags() leaves the choice alone.
+        o.allow_foreign_owner(true).flags(0o300, &BITS);
+        assert!(o.allows_foreign_owner());
+    }
 }
