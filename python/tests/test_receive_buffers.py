@@ -1,8 +1,9 @@
 """The drop-ins' receive paths reuse a per-thread buffer (POSIX queues) and
 read shared memory straight into the returned bytes (System V): every call
 must still return exactly the bytes sent or written, whatever sizes came
-before it on the same thread, and a message larger than the kept buffer must
-come back whole.
+before it on the same thread and whatever other threads receive meanwhile.
+(Messages above the kept buffer's 64 KiB take a fresh buffer; queues that
+large need a raised fs.mqueue.msgsize_max, so that path is not run here.)
 
 Run with the drop-ins installed: python -m unittest discover -s python/tests
 """
@@ -20,10 +21,7 @@ def pname():
 
 class PosixReceive(unittest.TestCase):
     def queue(self, size):
-        try:
-            q = posix_ipc.MessageQueue(pname(), posix_ipc.O_CREX, 0o600, 4, size)
-        except (ValueError, OSError) as e:
-            self.skipTest("cannot create a queue of %d-byte messages here: %s" % (size, e))
+        q = posix_ipc.MessageQueue(pname(), posix_ipc.O_CREX, 0o600, 4, size)
         self.addCleanup(q.unlink)
         self.addCleanup(q.close)
         return q
@@ -35,12 +33,6 @@ class PosixReceive(unittest.TestCase):
             q.send(payload, priority=3)
             want = payload.encode() if isinstance(payload, str) else payload
             self.assertEqual(q.receive(0), (want, 3))
-
-    def test_a_message_larger_than_the_kept_buffer_comes_back_whole(self):
-        q = self.queue(128 * 1024)
-        payload = bytes(random.getrandbits(8) for _ in range(128 * 1024))
-        q.send(payload)
-        self.assertEqual(q.receive(0), (payload, 0))
 
     def test_threads_receive_their_own_messages(self):
         q = self.queue(1024)
