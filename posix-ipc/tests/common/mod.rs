@@ -7,15 +7,6 @@ use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::ExitStatusExt;
 use std::process::Output;
 
-/// The unprivileged user (and group) the permission tests switch to.
-pub(crate) use testkit::NOBODY;
-
-/// Whether this process runs as root (needed to start a child as `nobody`).
-pub(crate) fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
-}
-
 /// The process umask, read without changing it (another thread's objects
 /// would be created under a changed one).
 pub(crate) fn umask() -> u32 {
@@ -68,8 +59,6 @@ pub(crate) fn assert_error_groups(e: &posix_ipc::Error) {
 pub(crate) fn skip(test: &str, why: &str) {
     eprintln!("SKIPPED {test}: {why}");
 }
-
-pub(crate) use testkit::become_nobody;
 
 /// Sets the umask (e.g. 0 so a child can create objects with mode 0o666).
 pub(crate) fn set_umask(mask: u32) {

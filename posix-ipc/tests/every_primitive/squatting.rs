@@ -51,7 +51,7 @@ fn open_or_create_refuses_objects_planted_by_another_user() {
     const TEST: &str = "squatting::open_or_create_refuses_objects_planted_by_another_user";
     if let Some(args) = testkit::child_args(TEST) {
         // The squatter: nobody, with a umask that lets mode 0o666 through.
-        support::become_nobody();
+        testkit::become_nobody();
         support::set_umask(0);
         let sem = Semaphore::options()
             .create_new(true)
@@ -81,7 +81,7 @@ fn open_or_create_refuses_objects_planted_by_another_user() {
         println!("planted");
         return;
     }
-    if !support::is_root() {
+    if !testkit::is_root() {
         support::skip(TEST, "needs root to start the squatter as uid 65534");
         return;
     }
@@ -135,7 +135,7 @@ fn open_or_create_refuses_objects_planted_by_another_user() {
 
     // Shared memory: refused before any resize or truncation.
     let shm = SharedMemory::open(planted.shm.as_str()).unwrap();
-    assert_eq!(shm.uid().unwrap(), support::NOBODY);
+    assert_eq!(shm.uid().unwrap(), testkit::NOBODY);
     let shm_id = fd_id(&shm);
     let before = support::descriptors_of(shm_id);
     for e in [
@@ -200,7 +200,7 @@ fn open_or_create_refuses_objects_planted_by_another_user() {
     );
     assert_eq!(
         std::fs::metadata(&sem_file).unwrap().uid(),
-        support::NOBODY,
+        testkit::NOBODY,
         "nothing changed owner"
     );
 }

@@ -214,7 +214,7 @@ fn poll_wakes_when_another_process_sends() {
 fn created_modes_are_exact_for_another_user() {
     const TEST: &str = "processes::created_modes_are_exact_for_another_user";
     if let Some(args) = testkit::child_args(TEST) {
-        support::become_nobody();
+        testkit::become_nobody();
         let (private, readable) = (args[0].as_str(), args[1].as_str());
         let receive_only = |name| MessageQueue::options().write(false).open(name);
         let e = receive_only(private).unwrap_err();
@@ -235,7 +235,7 @@ fn created_modes_are_exact_for_another_user() {
         println!("modes-exact");
         return;
     }
-    if !support::is_root() {
+    if !testkit::is_root() {
         support::skip(TEST, "needs root to start the child as uid 65534");
         return;
     }

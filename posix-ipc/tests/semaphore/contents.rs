@@ -155,7 +155,7 @@ fn value_of_an_overwritten_semaphore_is_an_error() {
 fn another_user_cannot_truncate_a_default_mode_semaphore() {
     const TEST: &str = "contents::another_user_cannot_truncate_a_default_mode_semaphore";
     if let Some(args) = testkit::child_args(TEST) {
-        support::become_nobody();
+        testkit::become_nobody();
         let path = &args[0];
         let e = std::fs::OpenOptions::new()
             .write(true)
@@ -167,7 +167,7 @@ fn another_user_cannot_truncate_a_default_mode_semaphore() {
         println!("denied");
         return;
     }
-    if !support::is_root() {
+    if !testkit::is_root() {
         support::skip(TEST, "needs root to start the child as uid 65534");
         return;
     }

@@ -196,7 +196,7 @@ fn created_modes_are_exact_for_another_user() {
             println!("created");
             return;
         }
-        become_nobody();
+        testkit::become_nobody();
         for name in &names[..2] {
             let e = Semaphore::open(name.as_str()).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{name}: {e}");
@@ -208,7 +208,7 @@ fn created_modes_are_exact_for_another_user() {
         println!("modes-exact");
         return;
     }
-    if !is_root() {
+    if !testkit::is_root() {
         skip(TEST, "needs root to start a child as uid 65534");
         return;
     }

@@ -414,11 +414,10 @@ fn permission_bits_are_enforced_for_another_user() {
     // Runs the opener as `nobody` when the suite runs as root (root bypasses
     // permission bits); otherwise the owner itself is denied by mode 0o400.
     const TEST: &str = "permission_bits_are_enforced_for_another_user";
-    // SAFETY: geteuid has no preconditions.
-    let root = unsafe { libc::geteuid() } == 0;
+    let root = testkit::is_root();
     if let Some(args) = child(TEST) {
         if root {
-            support::become_nobody();
+            testkit::become_nobody();
         }
         let e = SharedMemory::open(args[0].as_str()).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{e}");
@@ -454,7 +453,7 @@ fn permission_bits_are_enforced_for_another_user() {
 fn created_modes_are_exact_for_another_user() {
     const TEST: &str = "created_modes_are_exact_for_another_user";
     if let Some(args) = child(TEST) {
-        support::become_nobody();
+        testkit::become_nobody();
         let (private, readable) = (args[0].as_str(), args[1].as_str());
         let e = SharedMemory::options()
             .read_only(true)
@@ -477,7 +476,7 @@ fn created_modes_are_exact_for_another_user() {
         println!("modes-exact");
         return;
     }
-    if !support::is_root() {
+    if !testkit::is_root() {
         support::skip(TEST, "needs root to start the child as uid 65534");
         return;
     }
