@@ -280,6 +280,9 @@ mod tests {
     fn modes_are_checked_when_used() {
         let mut o = OpenOptions::new();
         assert_eq!(o.checked_mode("thing").unwrap().bits(), 0o600);
+        // Every rwxrwxrwx combination is accepted, up to and including 0o777.
+        assert_eq!(o.mode(0o777).checked_mode("thing").unwrap().bits(), 0o777);
+        assert_eq!(o.mode(0).checked_mode("thing").unwrap().bits(), 0);
         o.mode(0o4600);
         let e = o.checked_mode("message queue").unwrap_err();
         assert!(e.is_invalid_input());
