@@ -87,6 +87,44 @@ pub fn unique_key() -> i32 {
     }
 }
 
+/// How many taken names or keys [`create_fresh`] draws before it gives up.
+const FRESH_ATTEMPTS: usize = 16;
+
+/// Calls `create` with fresh candidates from `fresh` (test names or keys)
+/// until it succeeds, drawing again while `taken` says the error means the
+/// candidate exists already: the one retry loop behind
+/// [`posix::create_with_retry`] and [`sysv::with_test_key`].
+///
+/// # Panics
+///
+/// On any other error (a test object that cannot be created is a broken
+/// test), naming `what`, and after 16 taken candidates in a row (leftovers:
+/// run `cargo xtask clean`).
+///
+/// ```
+/// let mut taken = 2;
+/// let n = testkit::create_fresh("number", || 7, |n| if taken > 0 { taken -= 1; Err("taken") } else { Ok(*n) }, |e| *e == "taken");
+/// assert_eq!((n, taken), (7, 0));
+/// ```
+pub fn create_fresh<K: std::fmt::Debug, T, E: std::fmt::Debug>(
+    what: &str,
+    mut fresh: impl FnMut() -> K,
+    mut create: impl FnMut(&K) -> Result<T, E>,
+    taken: impl Fn(&E) -> bool,
+) -> T {
+    for _ in 0..FRESH_ATTEMPTS {
+        let candidate = fresh();
+        match create(&candidate) {
+            Ok(object) => return object,
+            Err(e) if taken(&e) => {}
+            Err(e) => panic!("creating the test {what} {candidate:?}: {e:?}"),
+        }
+    }
+    panic!(
+        "{FRESH_ATTEMPTS} fresh test {what} names or keys in a row were taken; run `cargo xtask clean`"
+    )
+}
+
 /// When this process is the child that [`spawn_child`] started for `test`,
 /// returns the arguments the parent passed; otherwise `None`.
 pub fn child_args(test: &str) -> Option<Vec<String>> {

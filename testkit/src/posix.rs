@@ -7,9 +7,6 @@
 
 use std::fmt::Debug;
 
-/// How many taken names [`create_with_retry`] draws before it gives up.
-const ATTEMPTS: usize = 16;
-
 /// Calls `create` with fresh test names (`/ipcrs-<tag>-…`, see
 /// [`unique_name`](crate::unique_name)) until it succeeds, drawing another
 /// name while `is_taken` says the error means the name exists already.
@@ -33,13 +30,10 @@ pub fn create_with_retry<T, E: Debug>(
     mut create: impl FnMut(&str) -> Result<T, E>,
     is_taken: impl Fn(&E) -> bool,
 ) -> T {
-    for _ in 0..ATTEMPTS {
-        let name = crate::unique_name(tag);
-        match create(&name) {
-            Ok(object) => return object,
-            Err(e) if is_taken(&e) => {}
-            Err(e) => panic!("creating the test object {name}: {e:?}"),
-        }
-    }
-    panic!("{ATTEMPTS} fresh /ipcrs-{tag}- names in a row were taken; run `cargo xtask clean`")
+    crate::create_fresh(
+        "object",
+        || crate::unique_name(tag),
+        |name: &String| create(name),
+        is_taken,
+    )
 }

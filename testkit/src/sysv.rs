@@ -6,14 +6,14 @@
 //! these take the typed parts as closures: each test binary's support module
 //! wraps them for its own kind and hands back the library's `RemoveOnDrop`.
 
-use std::fmt::Display;
+use std::fmt::Debug;
 
 use crate::unique_key;
 
 /// Calls `create` with fresh test keys ([`unique_key`]) until it returns
 /// something other than an error for which `taken` holds ("a key this
 /// project's tests use is already taken"); panics, naming `what`, on any
-/// other error.
+/// other error (see [`create_fresh`](crate::create_fresh)).
 ///
 /// ```
 /// let mut tries = 0;
@@ -24,18 +24,12 @@ use crate::unique_key;
 /// );
 /// assert_eq!((k & !0xFFFF, tries), (testkit::KEY_PREFIX, 3));
 /// ```
-pub fn with_test_key<T, E: Display>(
+pub fn with_test_key<T, E: Debug>(
     what: &str,
     mut create: impl FnMut(i32) -> Result<T, E>,
     taken: impl Fn(&E) -> bool,
 ) -> T {
-    loop {
-        match create(unique_key()) {
-            Err(e) if taken(&e) => continue,
-            Err(e) => panic!("cannot create a test {what}: {e}"),
-            Ok(v) => return v,
-        }
-    }
+    crate::create_fresh(what, unique_key, |&key| create(key), taken)
 }
 
 /// A test key that no object of one kind had when it was drawn, for a test
