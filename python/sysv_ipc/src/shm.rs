@@ -190,10 +190,21 @@ impl SharedMemory {
         } else {
             byte_count.min(available)
         };
-        // Straight into the new `bytes` object: one allocation, one copy.
-        PyBytes::new_with(py, n, |buf| {
-            a.read_at(offset, buf).map_err(|e| to_py(py, e))
-        })
+        // Straight from the segment into a new `bytes` object, as sysv_ipc
+        // does: one allocation, one copy (`PyBytes::new_with` would zero the
+        // buffer first, a second pass over it).
+        let len = ffi::Py_ssize_t::try_from(n)
+            .map_err(|_| PyValueError::new_err("The byte_count is too large"))?;
+        // SAFETY: `offset + n <= a.len()` (checked above), so the bytes lie in
+        // the attachment, which `state` keeps attached for the whole call.
+        // CPython copies them with memcpy, an opaque C copy: a writer in
+        // another process can tear it (as with sysv_ipc, and as with
+        // `Region`'s own copies), never make it read outside the range.
+        let bytes = unsafe { ffi::PyBytes_FromStringAndSize(a.as_ptr().add(offset).cast(), len) };
+        // SAFETY: a new reference (or null with the Python error set).
+        let bytes = unsafe { Bound::from_owned_ptr_or_err(py, bytes)? };
+        // SAFETY: PyBytes_FromStringAndSize returns a `bytes` object.
+        Ok(unsafe { bytes.cast_into_unchecked() })
     }
 
     /// Writes `s` (str or bytes-like) at `offset`; all of it or nothing.
