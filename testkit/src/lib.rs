@@ -250,6 +250,23 @@ impl ChildProcess {
         }
     }
 
+    /// Sends `SIGKILL` and checks that `SIGKILL` is what ended the child
+    /// (within `limit`), for the crash tests: a child that died of something
+    /// else, or exited, fails the test with its output.
+    pub fn kill_9(self, limit: Duration) {
+        use std::os::unix::process::ExitStatusExt;
+        self.signal(libc::SIGKILL);
+        let out = self.wait(limit);
+        assert_eq!(
+            out.status.signal(),
+            Some(libc::SIGKILL),
+            "the child should have died of SIGKILL: {}\nstdout:\n{}\nstderr:\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// Waits at most `limit` for the child to exit and returns its output; kills
     /// it and panics (showing its output) if it is still running then.
     pub fn wait(mut self, limit: Duration) -> Output {
@@ -329,6 +346,19 @@ pub fn eventually(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(1));
     }
     cond()
+}
+
+/// [`eventually`], failing the test naming `what` when `cond` is still
+/// false after `limit`.
+pub fn wait_until(what: &str, limit: Duration, cond: impl FnMut() -> bool) {
+    assert!(eventually(limit, cond), "timed out waiting for {what}");
+}
+
+/// A child's last act in a crash test: wait to be killed.
+pub fn wait_for_the_kill() -> ! {
+    loop {
+        std::thread::sleep(Duration::from_secs(1));
+    }
 }
 
 #[cfg(test)]

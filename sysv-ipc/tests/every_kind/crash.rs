@@ -3,7 +3,6 @@
 //! middle of an operation, and the parent checks what was left behind and
 //! that the documented recovery works.
 
-use std::os::unix::process::ExitStatusExt;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
@@ -16,32 +15,15 @@ const LIMIT: Duration = Duration::from_secs(30);
 
 /// Sends SIGKILL to the child and checks that SIGKILL is what ended it.
 fn kill_9(child: testkit::ChildProcess) {
-    child.signal(libc::SIGKILL);
-    let out = child.wait(LIMIT);
-    assert_eq!(
-        out.status.signal(),
-        Some(libc::SIGKILL),
-        "the child should have died of SIGKILL: {}\nstdout:\n{}\nstderr:\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    child.kill_9(LIMIT);
 }
 
 /// Waits for `cond`, failing the test after LIMIT.
 fn wait_until(what: &str, cond: impl FnMut() -> bool) {
-    assert!(
-        testkit::eventually(LIMIT, cond),
-        "timed out waiting for {what}"
-    );
+    testkit::wait_until(what, LIMIT, cond);
 }
 
-/// The child's last act: wait to be killed.
-fn wait_for_the_kill() -> ! {
-    loop {
-        std::thread::sleep(Duration::from_secs(1));
-    }
-}
+use testkit::wait_for_the_kill;
 
 fn key_arg(args: &[String], i: usize) -> Key {
     Key::new(args[i].parse().unwrap())
