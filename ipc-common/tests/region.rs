@@ -251,10 +251,16 @@ fn pre_faulting_maps_every_page_without_changing_it() {
     for (tag, fault_in) in [("madvise", true), ("touch", false)] {
         let shm = Shm::create(&testkit::unique_name(tag), size);
         let r = shm.region();
+        assert!(!r.is_empty() && r.is_writable());
         // A fresh tmpfs object has no pages yet, so none can be mapped.
         assert_eq!(resident_pages(&r), 0, "{tag}: before");
         if fault_in {
             assert_eq!(populate(&r).unwrap(), Populated::Madvise);
+            // The public call, on a fresh object, does the same.
+            let fresh = Shm::create(&testkit::unique_name(tag), size);
+            let fresh_region = fresh.region();
+            fresh_region.populate().unwrap();
+            assert_eq!(resident_pages(&fresh_region), pages, "Region::populate");
         } else {
             touch(&r);
         }

@@ -88,7 +88,9 @@ fn try_lock_timeout_and_relock_errors() {
     let r = mem.region(true);
     // SAFETY: fresh memory only this test uses.
     let m = unsafe { RobustMutex::init_at(&r, 0) }.unwrap();
-    let g = locked(m.try_lock().unwrap());
+    let outcome = m.try_lock().unwrap();
+    assert!(!outcome.is_owner_died(), "a plain lock has no dead owner");
+    let g = locked(outcome);
     // Relocking from the same thread is an error, not a deadlock.
     let e = m.lock().unwrap_err();
     assert_eq!(e.raw_os_error(), Some(libc::EDEADLK));
@@ -244,10 +246,13 @@ fn condvar_wait_wakes_on_notify_and_times_out_otherwise() {
             drop(g);
         });
         let mut g = g;
+        let mut timed_out = true;
         while flag.load(std::sync::atomic::Ordering::Relaxed) == 0 {
-            let (o, _) = cv.wait_timeout(g, Duration::from_secs(10)).unwrap();
-            g = locked(o);
+            let (o, t) = cv.wait_timeout(g, Duration::from_secs(10)).unwrap();
+            (g, timed_out) = (locked(o), t.timed_out());
         }
+        // The wait that saw the flag was woken, not timed out.
+        assert!(!timed_out);
         drop(g);
     });
     // wait() (no timeout) with notify_one.
