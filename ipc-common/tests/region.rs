@@ -270,4 +270,20 @@ fn pre_faulting_maps_every_page_without_changing_it() {
             "{tag}"
         );
     }
+    // A region that starts and ends inside pages: every page it touches is
+    // mapped, from the one holding its first byte to the one holding its last.
+    let page = ipc_common::__private::page_size();
+    let shm = Shm::create(&testkit::unique_name("unaligned"), size);
+    let whole = shm.region();
+    // SAFETY: bytes 100 .. size - page + 50 lie inside `shm`'s mapping,
+    // which outlives the region.
+    let inner = unsafe {
+        Region::from_raw_parts(
+            NonNull::new(whole.as_ptr().add(100).cast_mut()).unwrap(),
+            size - page + 50 - 100,
+            true,
+        )
+    };
+    assert_eq!(populate(&inner).unwrap(), Populated::Madvise);
+    assert_eq!(resident_pages(&whole), pages, "unaligned");
 }
