@@ -583,12 +583,28 @@ fn cfg_excludes(source: &str, number: usize) -> bool {
             }
         }
         // The enclosing item or block: the nearest line above, less indented.
-        let Some(outer) = (0..at)
+        let Some(mut outer) = (0..at)
             .rev()
             .find(|&i| !lines[i].trim().is_empty() && indent(lines[i]) < level)
         else {
             return false;
         };
+        // The last line of a signature rustfmt split over several lines
+        // (`) -> T {`, `where`, a lone `{`): go up to the line that starts it.
+        let continues = |line: &str| {
+            let t = line.trim_start();
+            t.starts_with(')') || t.starts_with('{') || t.starts_with("where")
+        };
+        while continues(lines[outer]) {
+            let level = indent(lines[outer]);
+            match (0..outer)
+                .rev()
+                .find(|&i| !lines[i].trim().is_empty() && indent(lines[i]) <= level)
+            {
+                Some(start) => outer = start,
+                None => return false,
+            }
+        }
         at = outer;
     }
 }
@@ -910,10 +926,17 @@ impl Q {
         3
     }
 }
+
+#[cfg(target_os = \"freebsd\")]
+fn split(
+    a: i32,
+) -> i32 {
+    a
+}
 ";
         let excluded: Vec<usize> = (1..=source.lines().count() + 1)
             .filter(|&n| cfg_excludes(source, n))
             .collect();
-        assert_eq!(excluded, [4, 5, 6, 7, 8, 9, 15, 23]);
+        assert_eq!(excluded, [4, 5, 6, 7, 8, 9, 15, 23, 29, 30, 32]);
     }
 }
