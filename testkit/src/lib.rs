@@ -335,6 +335,35 @@ pub fn minor_faults() -> i64 {
     i64::from(faults)
 }
 
+/// The resident size in KiB (`Rss` in `/proc/self/smaps`) of the mapping
+/// that holds address `addr`: how much of it is in this process's page
+/// tables, for the pre-faulting tests. Panics if no mapping holds `addr`.
+#[cfg(target_os = "linux")]
+pub fn resident_kib(addr: usize) -> u64 {
+    let smaps = std::fs::read_to_string("/proc/self/smaps").expect("read /proc/self/smaps");
+    let holds = |line: &str| {
+        let range = line.split_whitespace().next().unwrap_or("");
+        let Some((start, end)) = range.split_once('-') else {
+            return false;
+        };
+        let parse = |hex: &str| usize::from_str_radix(hex, 16).ok();
+        matches!((parse(start), parse(end)), (Some(s), Some(e)) if (s..e).contains(&addr))
+    };
+    let mut lines = smaps.lines().skip_while(|l| !holds(l));
+    assert!(
+        lines.next().is_some(),
+        "no mapping holds {addr:#x} in smaps"
+    );
+    let rss = lines
+        .find_map(|l| l.strip_prefix("Rss:"))
+        .expect("an Rss line");
+    rss.trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .expect("Rss in kB")
+}
+
 /// Polls `cond` every millisecond until it is true or `limit` passes; returns
 /// whether it became true. For "wait until the other process is blocked" steps.
 pub fn eventually(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {

@@ -9,19 +9,7 @@ use crate::support::{fresh, page, pattern, pattern_vec};
 
 /// The resident size in KiB of the mapping that holds `map`'s first byte.
 fn resident_kib(map: &Mapping) -> u64 {
-    let addr = map.as_ptr() as usize;
-    let start = format!("{:x}-", addr - addr % page());
-    let smaps = std::fs::read_to_string("/proc/self/smaps").expect("read /proc/self/smaps");
-    let mut lines = smaps.lines().skip_while(|l| !l.starts_with(&start));
-    assert!(lines.next().is_some(), "no mapping at {start} in smaps");
-    let rss = lines
-        .find_map(|l| l.strip_prefix("Rss:"))
-        .expect("an Rss line");
-    rss.trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .expect("Rss in kB")
+    testkit::resident_kib(map.as_ptr() as usize)
 }
 
 fn kib(bytes: usize) -> u64 {

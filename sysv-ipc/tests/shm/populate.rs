@@ -21,20 +21,9 @@ fn faults_writing_every_page(a: &Attachment) -> i64 {
     testkit::minor_faults() - before
 }
 
-/// The resident size in KiB of the mapping that starts at `a`'s address.
+/// The resident size in KiB of the mapping that holds `a`'s first byte.
 fn resident_kib(a: &Attachment) -> u64 {
-    let start = format!("{:x}-", a.as_ptr() as usize);
-    let smaps = std::fs::read_to_string("/proc/self/smaps").expect("read /proc/self/smaps");
-    let mut lines = smaps.lines().skip_while(|l| !l.starts_with(&start));
-    assert!(lines.next().is_some(), "no mapping at {start} in smaps");
-    let rss = lines
-        .find_map(|l| l.strip_prefix("Rss:"))
-        .expect("an Rss line");
-    rss.trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .expect("Rss in kB")
+    testkit::resident_kib(a.as_ptr() as usize)
 }
 
 fn page_kib() -> u64 {
