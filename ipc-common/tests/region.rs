@@ -287,3 +287,69 @@ fn pre_faulting_maps_every_page_without_changing_it() {
     assert_eq!(populate(&inner).unwrap(), Populated::Madvise);
     assert_eq!(resident_pages(&whole), pages, "unaligned");
 }
+
+/// A region large enough to be pre-faulted by several threads, starting and
+/// ending inside pages: every page from the one holding its first byte to
+/// the one holding its last is mapped, none beyond, and no byte changes.
+#[cfg(target_os = "linux")]
+#[test]
+fn pre_faulting_a_large_region_maps_every_page_of_every_piece() {
+    let page = ipc_common::__private::page_size();
+    // Three threads' worth and a bit, so the pieces end inside the range.
+    let pages = (24 << 20) / page + 5;
+    let shm = Shm::create(&testkit::unique_name("large"), (pages + 1) * page);
+    let whole = shm.region();
+    // SAFETY: bytes 100 .. pages * page - 10 lie inside `shm`'s mapping,
+    // which outlives the region.
+    let inner = unsafe {
+        Region::from_raw_parts(
+            NonNull::new(whole.as_ptr().add(100).cast_mut()).unwrap(),
+            pages * page - 110,
+            true,
+        )
+    };
+    inner.populate().unwrap();
+    assert_eq!(resident_pages(&whole), pages, "the last page is not mapped");
+    assert!(
+        whole
+            .read_vec(0, whole.len())
+            .unwrap()
+            .iter()
+            .all(|&b| b == 0)
+    );
+}
+
+/// Pre-faulting never depends on starting threads: a process that may start
+/// none (`RLIMIT_NPROC` of 0, as a user other than root, whom the limit does
+/// not bind) still gets every page of a large region mapped.
+#[cfg(target_os = "linux")]
+#[test]
+fn pre_faulting_maps_every_page_when_no_thread_can_start() {
+    const TEST: &str = "pre_faulting_maps_every_page_when_no_thread_can_start";
+    let page = ipc_common::__private::page_size();
+    let pages = (32 << 20) / page;
+    if let Some(args) = testkit::child_args(TEST) {
+        let shm = Shm::open(&args[0], pages * page, true, false);
+        if testkit::is_root() {
+            testkit::become_nobody();
+        }
+        let none = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: a plain rlimit struct.
+        assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NPROC, &none) }, 0);
+        assert!(
+            std::thread::Builder::new().spawn(|| ()).is_err(),
+            "a thread started despite RLIMIT_NPROC 0"
+        );
+        shm.region().populate().unwrap();
+        assert_eq!(resident_pages(&shm.region()), pages);
+        println!("populated");
+        return;
+    }
+    let name = testkit::unique_name("nothreads");
+    let _shm = Shm::create(&name, pages * page);
+    let out = testkit::spawn_child(TEST, &[&name]).wait_success(Duration::from_secs(60));
+    assert!(out.contains("populated"), "{out}");
+}

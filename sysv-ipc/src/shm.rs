@@ -206,9 +206,12 @@ impl SharedMemoryOptions {
     /// attachment takes one page fault per 4 KiB page, which costs more than
     /// the copy itself. Pre-faulting does the same work in one system call:
     /// attaching a 64 MiB segment in use and making the first pass over it
-    /// ran 1.8-2.3x faster than a plain `shmat` (the `sysv_shm_first_pass`
-    /// benchmark rows). A new segment gains less (about 1.2-1.4x): the
-    /// kernel allocates and zeroes its pages either way.
+    /// ran 2.5-3.5x faster than a plain `shmat` on two cores (the
+    /// `sysv_shm_first_pass` benchmark rows), as a segment of 16 MiB or more
+    /// is pre-faulted by several threads at once
+    /// ([`Region::populate`](ipc_common::Region::populate)). A new segment
+    /// gains about 2x: the kernel allocates and zeroes its pages either way,
+    /// but on several CPUs.
     /// It pays off when the whole segment will be touched; for a big segment
     /// of which little is used, it maps (and, for a new segment, allocates)
     /// memory for nothing. A page that cannot be backed is an attach error

@@ -131,6 +131,14 @@ pub(crate) const SKIPPED_UNDER_QEMU: &[(&str, &str)] = &[
         "pre_faulting_maps_every_page_without_changing_it",
         QEMU_MADVISE,
     ),
+    (
+        "pre_faulting_a_large_region_maps_every_page_of_every_piece",
+        QEMU_MADVISE,
+    ),
+    (
+        "pre_faulting_maps_every_page_when_no_thread_can_start",
+        QEMU_MADVISE,
+    ),
     // posix-ipc tests/shm/populate.rs
     (
         "populate::a_populating_handle_maps_every_page_before_returning_a_mapping",

@@ -31,7 +31,8 @@ pub enum Populated {
 /// (Linux 6.18), the first write pass after populating ran at 6-7 GB/s
 /// through a POSIX mapping against 3.5 GB/s with `MADV_POPULATE_WRITE`, and
 /// 5-10% faster through a SysV attachment. Where a kernel maps the pages
-/// read-only after all, writes fault once more: slower, never wrong.
+/// read-only after all, writes fault once more: slower, never wrong. Large
+/// regions are split among threads ([`threads_for`]).
 pub(crate) fn populate(region: &Region) -> Result<Populated> {
     if region.len == 0 {
         return Ok(Populated::Madvise);
@@ -42,44 +43,143 @@ pub(crate) fn populate(region: &Region) -> Result<Populated> {
         let start = region.ptr.as_ptr() as usize;
         let aligned = start - start % page;
         let len = region.len + (start - aligned);
-        // SAFETY: madvise with a POPULATE advice only faults in pages of the
-        // range, as an access would, and changes no memory contents. The
-        // range is the region's, extended down to the start of its first
-        // page: those bytes lie in the same page, which is mapped because
-        // the region's first byte is.
-        let rc =
-            unsafe { libc::madvise(aligned as *mut libc::c_void, len, libc::MADV_POPULATE_READ) };
-        if rc == 0 {
-            return Ok(Populated::Madvise);
-        }
-        let e = Error::last_os_error("madvise");
-        match e.raw_os_error() {
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        match madvise_in_parallel(aligned, len, page, threads_for(len, threads)) {
+            Ok(()) => return Ok(Populated::Madvise),
             // Before Linux 5.14 the advice is unknown.
-            Some(libc::EINVAL) => {}
-            Some(libc::ENOMEM) => {
-                return Err(e.with_kind(ErrorKind::LimitExceeded).with_message(format!(
-                    "not enough memory to pre-fault {} bytes of shared memory; free memory \
-                     or attach without pre-faulting",
-                    region.len
-                )));
-            }
-            Some(libc::EFAULT) | Some(libc::EHWPOISON) => {
-                return Err(e.with_kind(ErrorKind::LimitExceeded).with_message(format!(
-                    "a page of these {} bytes of shared memory cannot be backed (touching it \
-                     would raise SIGBUS): the file system or memory holding it is full",
-                    region.len
-                )));
-            }
-            Some(libc::EINTR) => {
-                return Err(e.with_message(
-                    "a signal interrupted pre-faulting the shared memory; try again",
-                ));
-            }
-            _ => return Err(e.with_message("cannot pre-fault the shared memory")),
+            Err(libc::EINVAL) => {}
+            Err(errno) => return Err(populate_error(errno, region.len)),
         }
     }
     touch(region);
     Ok(Populated::Touched)
+}
+
+/// Each pre-faulting thread takes at least this many bytes: below it, a
+/// thread's start (tens of microseconds) is no longer small next to its
+/// work, 8 MiB being 2,048 pages at about 1 µs each.
+#[cfg(target_os = "linux")]
+pub(crate) const MIN_BYTES_PER_THREAD: usize = 8 << 20;
+
+/// At most this many threads, the calling one included, pre-fault one
+/// region: past a few, they queue on the same page-table and file locks.
+#[cfg(target_os = "linux")]
+pub(crate) const MAX_THREADS: usize = 4;
+
+/// How many threads pre-fault `len` bytes on a machine that runs `cpus`
+/// threads at once: one per [`MIN_BYTES_PER_THREAD`] bytes, at most
+/// [`MAX_THREADS`] and `cpus`, at least one.
+#[cfg(target_os = "linux")]
+pub(crate) fn threads_for(len: usize, cpus: usize) -> usize {
+    (len / MIN_BYTES_PER_THREAD).clamp(1, MAX_THREADS.min(cpus.max(1)))
+}
+
+/// `madvise(MADV_POPULATE_READ)` over the page-aligned range of `len` bytes
+/// at `start`, split into `threads` page-aligned pieces, one per thread.
+///
+/// The kernel takes the address-space lock for reading only while it
+/// populates, so the pieces fault in concurrently: a 64 MiB SysV attachment
+/// was pre-faulted in 7 ms by two threads against 15 ms by one (Linux 6.18,
+/// 2 cores). The threads are scoped: all have ended when this returns. A
+/// thread that cannot be started (a thread limit) leaves its piece to the
+/// calling thread, so this never fails for want of threads. Returns the
+/// `errno` of the first piece, in address order, that failed.
+#[cfg(target_os = "linux")]
+fn madvise_in_parallel(
+    start: usize,
+    len: usize,
+    page: usize,
+    threads: usize,
+) -> std::result::Result<(), i32> {
+    let populate = |from: usize, to: usize| -> std::result::Result<(), i32> {
+        // SAFETY: madvise with a POPULATE advice only faults in pages of the
+        // range, as an access would, and changes no memory contents. The
+        // caller's range is the region's, extended down to the start of its
+        // first page (those bytes lie in the same page, which is mapped
+        // because the region's first byte is), and `from..to` lies inside it.
+        let rc = unsafe {
+            libc::madvise(
+                from as *mut libc::c_void,
+                to - from,
+                libc::MADV_POPULATE_READ,
+            )
+        };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(crate::error::errno())
+        }
+    };
+    let end = start + len;
+    let piece = len.div_ceil(threads).next_multiple_of(page);
+    // The pieces after the first; the calling thread does the first.
+    let rest: Vec<(usize, usize)> = (1..threads)
+        .map(|i| start + i * piece)
+        .filter(|&from| from < end)
+        .map(|from| (from, (from + piece).min(end)))
+        .collect();
+    std::thread::scope(|scope| {
+        // Each thread says when it has started, and the calling thread waits
+        // for that before it populates: a starting thread maps its signal
+        // stack, which needs the address-space lock for writing, and so
+        // would wait for the calling thread's whole piece to end.
+        let (started, wait_for_start) = std::sync::mpsc::channel::<()>();
+        let spawned: Vec<_> = rest
+            .iter()
+            .map(|&(from, to)| {
+                let started = started.clone();
+                let thread = std::thread::Builder::new()
+                    .name("ipc-populate".to_owned())
+                    .spawn_scoped(scope, move || {
+                        // The receiver lives until the scope ends.
+                        let _ = started.send(());
+                        populate(from, to)
+                    });
+                (from, to, thread)
+            })
+            .collect();
+        drop(started);
+        for _ in spawned.iter().filter(|(_, _, thread)| thread.is_ok()) {
+            // An error means that every sender is gone: nothing to wait for.
+            if wait_for_start.recv().is_err() {
+                break;
+            }
+        }
+        let first = populate(start, (start + piece).min(end));
+        spawned
+            .into_iter()
+            .fold(first, |result, (from, to, thread)| {
+                // A piece whose thread did not start, or (it cannot happen)
+                // did not finish, is done here.
+                let piece = thread
+                    .ok()
+                    .and_then(|handle| handle.join().ok())
+                    .unwrap_or_else(|| populate(from, to));
+                result.and(piece)
+            })
+    })
+}
+
+/// The error of a failed `MADV_POPULATE_READ`, saying what it means here.
+#[cfg(target_os = "linux")]
+fn populate_error(errno: i32, len: usize) -> Error {
+    let e = Error::from_errno("madvise", errno);
+    match errno {
+        libc::ENOMEM => e.with_kind(ErrorKind::LimitExceeded).with_message(format!(
+            "not enough memory to pre-fault {len} bytes of shared memory; free memory \
+             or attach without pre-faulting"
+        )),
+        libc::EFAULT | libc::EHWPOISON => {
+            e.with_kind(ErrorKind::LimitExceeded).with_message(format!(
+                "a page of these {len} bytes of shared memory cannot be backed (touching it \
+                 would raise SIGBUS): the file system or memory holding it is full"
+            ))
+        }
+        libc::EINTR => {
+            e.with_message("a signal interrupted pre-faulting the shared memory; try again")
+        }
+        _ => e.with_message("cannot pre-fault the shared memory"),
+    }
 }
 
 /// The fallback of [`populate`]: one atomic load per page (read faults, for
@@ -97,5 +197,24 @@ pub(crate) fn touch(region: &Region) {
         // never a data race).
         unsafe { AtomicU8::from_ptr(p) }.load(Ordering::Relaxed);
         offset = (start + offset) / page * page + page - start;
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_thread_per_eight_mib_up_to_the_cpus_and_four() {
+        const MIB: usize = 1 << 20;
+        assert_eq!(threads_for(0, 8), 1);
+        assert_eq!(threads_for(8 * MIB - 1, 8), 1);
+        assert_eq!(threads_for(16 * MIB - 1, 8), 1);
+        assert_eq!(threads_for(16 * MIB, 8), 2);
+        assert_eq!(threads_for(24 * MIB, 8), 3);
+        assert_eq!(threads_for(1 << 30, 8), MAX_THREADS);
+        assert_eq!(threads_for(1 << 30, 2), 2);
+        assert_eq!(threads_for(1 << 30, 1), 1);
+        assert_eq!(threads_for(1 << 30, 0), 1);
     }
 }
