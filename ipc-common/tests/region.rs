@@ -308,7 +308,10 @@ fn pre_faulting_a_large_region_maps_every_page_of_every_piece() {
             true,
         )
     };
-    inner.populate().unwrap();
+    assert_eq!(
+        ipc_common::__private::populate::populate(&inner).unwrap(),
+        ipc_common::__private::populate::Populated::Madvise
+    );
     assert_eq!(resident_pages(&whole), pages, "the last page is not mapped");
     assert!(
         whole
@@ -343,7 +346,10 @@ fn pre_faulting_maps_every_page_when_no_thread_can_start() {
             std::thread::Builder::new().spawn(|| ()).is_err(),
             "a thread started despite RLIMIT_NPROC 0"
         );
-        shm.region().populate().unwrap();
+        assert_eq!(
+            ipc_common::__private::populate::populate(&shm.region()).unwrap(),
+            ipc_common::__private::populate::Populated::Madvise
+        );
         assert_eq!(resident_pages(&shm.region()), pages);
         println!("populated");
         return;

@@ -74,8 +74,27 @@ pub(crate) fn threads_for(len: usize, cpus: usize) -> usize {
     (len / MIN_BYTES_PER_THREAD).clamp(1, MAX_THREADS.min(cpus.max(1)))
 }
 
+/// The pieces, in address order, into which [`madvise_in_parallel`] splits
+/// the page-aligned range of `len` bytes at `start` for `threads` threads:
+/// consecutive, page-aligned, of equal size but the last, and covering the
+/// range exactly; fewer than `threads` when the range has fewer pages.
+#[cfg(target_os = "linux")]
+fn pieces(
+    start: usize,
+    len: usize,
+    page: usize,
+    threads: usize,
+) -> impl Iterator<Item = (usize, usize)> {
+    let end = start + len;
+    let piece = len.div_ceil(threads).next_multiple_of(page);
+    (0..threads)
+        .map(move |i| start + i * piece)
+        .take_while(move |&from| from < end)
+        .map(move |from| (from, end.min(from + piece)))
+}
+
 /// `madvise(MADV_POPULATE_READ)` over the page-aligned range of `len` bytes
-/// at `start`, split into `threads` page-aligned pieces, one per thread.
+/// at `start`, split into `threads` [`pieces`], one per thread.
 ///
 /// The kernel takes the address-space lock for reading only while it
 /// populates, so the pieces fault in concurrently: a 64 MiB SysV attachment
@@ -91,7 +110,7 @@ fn madvise_in_parallel(
     page: usize,
     threads: usize,
 ) -> std::result::Result<(), i32> {
-    let populate = |from: usize, to: usize| -> std::result::Result<(), i32> {
+    let populate = |(from, to): (usize, usize)| -> std::result::Result<(), i32> {
         // SAFETY: madvise with a POPULATE advice only faults in pages of the
         // range, as an access would, and changes no memory contents. The
         // caller's range is the region's, extended down to the start of its
@@ -110,53 +129,46 @@ fn madvise_in_parallel(
             Err(crate::error::errno())
         }
     };
-    let end = start + len;
-    let piece = len.div_ceil(threads).next_multiple_of(page);
-    // The pieces after the first; the calling thread does the first.
-    let rest: Vec<(usize, usize)> = (1..threads)
-        .map(|i| start + i * piece)
-        .filter(|&from| from < end)
-        .map(|from| (from, (from + piece).min(end)))
-        .collect();
+    let mut pieces = pieces(start, len, page, threads);
+    let Some(first) = pieces.next() else {
+        return Ok(());
+    };
     std::thread::scope(|scope| {
         // Each thread says when it has started, and the calling thread waits
         // for that before it populates: a starting thread maps its signal
         // stack, which needs the address-space lock for writing, and so
         // would wait for the calling thread's whole piece to end.
         let (started, wait_for_start) = std::sync::mpsc::channel::<()>();
-        let spawned: Vec<_> = rest
-            .iter()
-            .map(|&(from, to)| {
+        let spawned: Vec<_> = pieces
+            .map(|piece| {
                 let started = started.clone();
                 let thread = std::thread::Builder::new()
                     .name("ipc-populate".to_owned())
                     .spawn_scoped(scope, move || {
                         // The receiver lives until the scope ends.
                         let _ = started.send(());
-                        populate(from, to)
+                        populate(piece)
                     });
-                (from, to, thread)
+                (piece, thread)
             })
             .collect();
         drop(started);
-        for _ in spawned.iter().filter(|(_, _, thread)| thread.is_ok()) {
+        for _ in spawned.iter().filter(|(_, thread)| thread.is_ok()) {
             // An error means that every sender is gone: nothing to wait for.
             if wait_for_start.recv().is_err() {
                 break;
             }
         }
-        let first = populate(start, (start + piece).min(end));
-        spawned
-            .into_iter()
-            .fold(first, |result, (from, to, thread)| {
-                // A piece whose thread did not start, or (it cannot happen)
-                // did not finish, is done here.
-                let piece = thread
-                    .ok()
-                    .and_then(|handle| handle.join().ok())
-                    .unwrap_or_else(|| populate(from, to));
-                result.and(piece)
-            })
+        let first = populate(first);
+        spawned.into_iter().fold(first, |result, (piece, thread)| {
+            // A piece whose thread did not start, or (it cannot happen) did
+            // not finish, is done here.
+            let done = thread
+                .ok()
+                .and_then(|handle| handle.join().ok())
+                .unwrap_or_else(|| populate(piece));
+            result.and(done)
+        })
     })
 }
 
@@ -216,5 +228,21 @@ mod tests {
         assert_eq!(threads_for(1 << 30, 2), 2);
         assert_eq!(threads_for(1 << 30, 1), 1);
         assert_eq!(threads_for(1 << 30, 0), 1);
+    }
+
+    #[test]
+    fn pieces_are_page_aligned_and_cover_the_range_exactly() {
+        const P: usize = 4096;
+        let all = |start, len, threads| pieces(start, len, P, threads).collect::<Vec<_>>();
+        // Ten pages in three pieces of four pages, the last one short.
+        assert_eq!(
+            all(P, 10 * P, 3),
+            [(P, 5 * P), (5 * P, 9 * P), (9 * P, 11 * P)]
+        );
+        assert_eq!(all(P, 10 * P, 1), [(P, 11 * P)]);
+        assert_eq!(all(0, 8 * P, 2), [(0, 4 * P), (4 * P, 8 * P)]);
+        // Fewer pages than threads: one piece per page, none empty.
+        assert_eq!(all(3 * P, 2 * P, 4), [(3 * P, 4 * P), (4 * P, 5 * P)]);
+        assert_eq!(all(P, P, 4), [(P, 2 * P)]);
     }
 }
