@@ -499,8 +499,11 @@ fn stat_len(id: i32) -> Result<u16> {
 }
 
 /// Gives a set this call created its values, then (with `mark`) performs one
-/// `semop` (a wait-for-zero on a member that is 0, or an acquire-and-release of
-/// member 0) so that `o_time` marks the set as initialised for Stevens' recipe.
+/// `semop` that leaves every value as it is (a release-and-acquire of a
+/// member that is 0, or an acquire-and-release of member 0) so that `o_time`
+/// marks the set as initialised for Stevens' recipe. Both need only the
+/// alter (write) permission that setting the values needs: a wait-for-zero
+/// would need read permission, which a creator's mode such as `0o200` denies.
 fn initialise(id: i32, key: Key, len: u16, init: &Init, mark: bool) -> Result<()> {
     let zero_at = match init {
         Init::All(0) => Some(0),
@@ -527,7 +530,7 @@ fn initialise(id: i32, key: Key, len: u16, init: &Init, mark: bool) -> Result<()
     let ops: &mut [sys::sembuf] = match zero_at {
         Some(i) => {
             let i = u16::try_from(i).expect("index below len");
-            touch_zero = [sembuf(i, 0, NOWAIT)];
+            touch_zero = [sembuf(i, 1, NOWAIT), sembuf(i, -1, NOWAIT)];
             &mut touch_zero
         }
         None => {

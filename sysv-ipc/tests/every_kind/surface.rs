@@ -316,6 +316,40 @@ fn a_private_object_with_mode_0o600_is_refused_to_another_user() -> sysv_ipc::Re
     Ok(())
 }
 
+/// The owner removes an object whose mode does not let it read it (`0o200`):
+/// the check that the id still names the handle's object needs `IPC_STAT`,
+/// which is refused, and is skipped rather than refusing the removal.
+fn owner_removes_unreadable<T: Kind>() -> sysv_ipc::Result<()> {
+    let name = T::NAME;
+    let x = T::create_unique(0o200)?;
+    let id = x.id();
+    let e = x.mode().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{name}: {e}");
+    x.remove()?;
+    let e = T::from_id(id).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{name}: {e}");
+    Ok(())
+}
+
+#[test]
+fn the_owner_removes_an_object_it_may_not_read() -> sysv_ipc::Result<()> {
+    const TEST: &str = "surface::the_owner_removes_an_object_it_may_not_read";
+    if testkit::child_args(TEST).is_some() {
+        testkit::become_nobody();
+        let removed: sysv_ipc::Result<()> = for_every_kind!(owner_removes_unreadable);
+        removed?;
+        println!("child-removed");
+        return Ok(());
+    }
+    if !is_root() {
+        // A user other than root is refused its own unreadable objects.
+        return for_every_kind!(owner_removes_unreadable);
+    }
+    let out = testkit::spawn_child(TEST, &[]).wait_success(LIMIT);
+    assert!(out.contains("child-removed"), "{out}");
+    Ok(())
+}
+
 /// The would-block errors the kinds build are busy, and nothing else: not
 /// a permission problem, not a signal, not a missing object.
 #[test]
