@@ -115,9 +115,10 @@ pub(crate) fn create_or_open<T>(
 }
 
 /// Whether an exclusive create failed because creating is not allowed there,
-/// rather than because of the object.
+/// rather than because of the object: `EACCES`, `EPERM` or `EROFS`, all
+/// [`PermissionDenied`](ErrorKind::PermissionDenied).
 fn creating_refused(e: &Error) -> bool {
-    e.kind() == ErrorKind::PermissionDenied || e.raw_os_error() == Some(libc::EROFS)
+    e.kind() == ErrorKind::PermissionDenied
 }
 
 /// Checks the permission bits given for a POSIX `what` (a new object's mode, or
