@@ -3,6 +3,7 @@
 //! mode/owner, guards, mappings outliving handles).
 
 use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use posix_ipc::{
     ErrorKind, O_CREAT, O_EXCL, O_NONBLOCK, SHARED_MEMORY_SIZE_MAX, SharedMemory,
@@ -391,6 +392,37 @@ fn shared_memory_named_sem_dot_that_is_no_semaphore_opens_and_unlinks() {
     // A name with no file yet can be created.
     let shm = SharedMemory::create_new(name.as_str(), 64).unwrap();
     shm.unlink().unwrap();
+}
+
+/// A FIFO under a `/sem.x` name is no semaphore, and looking whether it is
+/// one must not wait for a writer: opening a FIFO to read blocks until one
+/// comes, so the check opens without blocking (and without following a
+/// symbolic link). Opening it as shared memory returns at once (`shm_open`
+/// opens a FIFO like any file), mapping it is an error (it has no bytes),
+/// and unlinking
+/// removes it.
+#[test]
+#[cfg(target_env = "gnu")]
+fn a_fifo_under_a_sem_dot_name_is_examined_without_blocking() {
+    let name = format!("/sem.{}", &testkit::unique_name("fifo")[1..]);
+    let path = format!("/dev/shm{name}");
+    let _g = crate::support::RemovePath(path.clone());
+    let c_path = std::ffi::CString::new(path.as_str()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    let (done, result) = std::sync::mpsc::channel();
+    let opener = name.clone();
+    std::thread::spawn(move || {
+        let _ = done.send(SharedMemory::open(opener.as_str()));
+    });
+    let opened = result
+        .recv_timeout(Duration::from_secs(20))
+        .expect("opening a FIFO named /sem.x blocked");
+    let fifo = opened.unwrap();
+    let e = fifo.map().unwrap_err();
+    assert!(e.message().contains("is 0 bytes"), "{e}");
+    posix_ipc::unlink_shared_memory(name.as_str()).unwrap();
+    assert!(std::fs::symlink_metadata(&path).is_err(), "still there");
 }
 
 /// `created()`: true when this very call made the object, for every form of
