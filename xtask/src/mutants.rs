@@ -8,8 +8,9 @@
 //! committed or not), the files named on the command line, or `--all`. A
 //! library file is a `src/**/*.rs` of [`CRATES`], not a test module file.
 //!
-//! cargo-mutants works on a copy of the tree (never `--in-place`), builds and
-//! tests only the mutated crate (`--package`, `--test-workspace=false`), one
+//! cargo-mutants works on a copy of the tree (never `--in-place`), builds the
+//! mutated crate (`--package`) and runs its tests and those of the `interop`
+//! crate that test it (`--test-package`, see [`Crate::tests`]), one
 //! mutant at a time on a small machine, and writes its results under
 //! `target/mutants/<package>/mutants.out`. Its exclusions (message wording)
 //! are in `.cargo/mutants.toml`, where it reads them.
@@ -36,6 +37,10 @@ pub(crate) struct Crate {
     package: &'static str,
     /// Its directory, relative to the workspace root.
     dir: &'static str,
+    /// The packages whose tests run against its mutants: its own, and the
+    /// interop tests, which check it against C peers and real leftovers
+    /// (and forge other C libraries' semaphore files) where its own cannot.
+    tests: &'static [&'static str],
 }
 
 /// The library crates under mutation testing, in dependency order.
@@ -43,18 +48,22 @@ const CRATES: [Crate; 4] = [
     Crate {
         package: "ipc-common",
         dir: "ipc-common",
+        tests: &["ipc-common"],
     },
     Crate {
         package: "posix-ipc-rs",
         dir: "posix-ipc",
+        tests: &["posix-ipc-rs", "interop"],
     },
     Crate {
         package: "sysv-ipc",
         dir: "sysv-ipc",
+        tests: &["sysv-ipc", "interop"],
     },
     Crate {
         package: "ipc-inventory",
         dir: "ipc-inventory",
+        tests: &["ipc-inventory", "interop"],
     },
 ];
 
@@ -389,8 +398,11 @@ fn mutate(found: &Crate, files: &[String], jobs: usize) -> Result<PathBuf, Strin
             .map_err(|e| format!("cannot remove the previous {}: {e}", out.display()))?;
     }
     let mut command = cmd::cargo(["mutants", "--package", found.package]);
+    for package in found.tests {
+        command.args(["--test-package", package]);
+    }
     command
-        .args(["--test-workspace=false", "--all-features", "--jobs"])
+        .args(["--all-features", "--jobs"])
         .arg(jobs.to_string())
         .args([
             "--minimum-test-timeout",
