@@ -124,10 +124,11 @@ fn open_or_create_refuses_objects_planted_by_another_user() {
     assert_eq!(sem.last_pid().unwrap(), Some(child_pid));
     let e = Semaphore::create_new(sem_key, 1).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::AlreadyExists, "{e}");
+    // The setters apply in any order: here the permission comes first.
     let adopted = Semaphore::options()
+        .allow_foreign_owner(true)
         .create(true)
         .initial_value(1)
-        .allow_foreign_owner(true)
         .open(sem_key)
         .unwrap();
     assert!(!adopted.created());
@@ -143,10 +144,10 @@ fn open_or_create_refuses_objects_planted_by_another_user() {
         .unwrap_err();
     assert_foreign(&e, "SemaphoreSet create(true)");
     let set = SemaphoreSet::options()
+        .allow_foreign_owner(true)
         .create(true)
         .len(3)
         .initial_value(9)
-        .allow_foreign_owner(true)
         .open(set_key)
         .unwrap();
     assert!(!set.created());
@@ -176,9 +177,9 @@ fn open_or_create_refuses_objects_planted_by_another_user() {
     assert!(!seg.created());
     assert_eq!(seg.number_attached().unwrap(), 0);
     let seg = SharedMemory::options()
+        .allow_foreign_owner(true)
         .create(true)
         .init_byte(b'!')
-        .allow_foreign_owner(true)
         .open(shm_key)
         .unwrap();
     assert!(!seg.created());
@@ -195,8 +196,8 @@ fn open_or_create_refuses_objects_planted_by_another_user() {
         assert_foreign(&r.unwrap_err(), what);
     }
     let q = MessageQueue::options()
-        .create(true)
         .allow_foreign_owner(true)
+        .create(true)
         .open(msg_key)
         .unwrap();
     assert!(!q.created());
