@@ -253,9 +253,7 @@ impl SemaphoreOptions {
         check_no_glibc_semaphore(&name)?;
         let ((mut sem, backing), created) =
             flags::create_or_open("semaphore", &name, creation, |c| {
-                // Only an existing semaphore whose owner is to be checked
-                // needs the file's identity (see the backing module).
-                let identity = creation.create && !c.exclusive && !allow_foreign_owner;
+                let identity = needs_identity(creation, c, allow_foreign_owner);
                 self.sem_open(&name, c, mode, identity)
             })?;
         sem.created = created;
@@ -325,6 +323,13 @@ impl SemaphoreOptions {
         }
         Ok((opened, backing))
     }
+}
+
+/// Whether the `attempt` (one `sem_open`) of an open with `creation` must
+/// make sure the file it examines is the one it mapped (see the backing
+/// module): only an existing semaphore whose owner is to be checked does.
+fn needs_identity(creation: Creation, attempt: Creation, allow_foreign_owner: bool) -> bool {
+    creation.create && !attempt.exclusive && !allow_foreign_owner
 }
 
 /// The owner check of an open-or-create that found an existing semaphore.

@@ -116,10 +116,11 @@ fn open_or_create_refuses_objects_planted_by_another_user() {
         assert!(e.message().contains(&sem_file), "{e}");
         assert!(!support::is_mapped(sem_id), "the refused handle is closed");
     }
+    // The setters apply in any order: here the permission comes first.
     let sem = Semaphore::options()
+        .allow_foreign_owner(true)
         .create(true)
         .initial_value(1)
-        .allow_foreign_owner(true)
         .open(planted.sem.as_str())
         .unwrap();
     assert!(!sem.created());
@@ -157,8 +158,8 @@ fn open_or_create_refuses_objects_planted_by_another_user() {
     assert_eq!(shm.size().unwrap(), 4096);
     assert_eq!(shm.map().unwrap().read_vec(0, 7).unwrap(), b"planted");
     let adopted = SharedMemory::options()
-        .create(true)
         .allow_foreign_owner(true)
+        .create(true)
         .open(planted.shm.as_str())
         .unwrap();
     assert!(!adopted.created());
@@ -186,8 +187,8 @@ fn open_or_create_refuses_objects_planted_by_another_user() {
         assert_eq!(support::descriptors_of(q_id), before, "closed");
     }
     let adopted = MessageQueue::options()
-        .create(true)
         .allow_foreign_owner(true)
+        .create(true)
         .open(planted.mq.as_str())
         .unwrap();
     assert!(!adopted.created());
