@@ -88,26 +88,16 @@ pub struct SharedMemory {
 }
 
 /// How messages name an object: `"/name"`, or an adopted descriptor's number.
-struct Shown<'a> {
-    name: Option<&'a Name>,
-    fd: RawFd,
+enum Shown<'a> {
+    Named(&'a Name),
+    Unnamed(RawFd),
 }
 
 impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.name {
-            Some(name) => write!(f, "\"{name}\""),
-            None => write!(f, "the unnamed object of descriptor {}", self.fd),
-        }
-    }
-}
-
-impl<'a> Shown<'a> {
-    /// An object about to be opened by `name`.
-    fn named(name: &'a Name) -> Shown<'a> {
-        Shown {
-            name: Some(name),
-            fd: -1,
+        match self {
+            Shown::Named(name) => write!(f, "\"{name}\""),
+            Shown::Unnamed(fd) => write!(f, "the unnamed object of descriptor {fd}"),
         }
     }
 }
@@ -286,7 +276,7 @@ impl SharedMemoryOptions {
         }
         if self.size != 0 {
             // Before anything is created (see check_file_size_limit).
-            check_file_size_limit(Shown::named(&name), self.size)?;
+            check_file_size_limit(Shown::Named(&name), self.size)?;
         }
         let access = if self.read_only {
             libc::O_RDONLY
@@ -661,9 +651,9 @@ impl SharedMemory {
 
     /// How messages name this object.
     fn shown(&self) -> Shown<'_> {
-        Shown {
-            name: self.name.as_ref(),
-            fd: self.fd.as_raw_fd(),
+        match &self.name {
+            Some(name) => Shown::Named(name),
+            None => Shown::Unnamed(self.fd.as_raw_fd()),
         }
     }
 
