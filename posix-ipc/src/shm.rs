@@ -583,7 +583,11 @@ fn unlink_name(name: &Name) -> Result<()> {
     // SAFETY: the name is a valid NUL-terminated C string; shm_unlink only reads it.
     let rc = unsafe { sys::shm_unlink(name.as_c_str().as_ptr()) };
     check("shm_unlink", rc).map(drop).map_err(|e| {
+        // EROFS is PermissionDenied too: it goes first.
         let msg = match e.kind() {
+            _ if e.raw_os_error() == Some(libc::EROFS) => {
+                format!("{SHM_DIR} is mounted read-only, so \"{name}\" cannot be unlinked")
+            }
             ErrorKind::NotFound => {
                 format!("no shared memory object named \"{name}\" exists (already unlinked?)")
             }
@@ -591,9 +595,6 @@ fn unlink_name(name: &Name) -> Result<()> {
                 "no permission to unlink \"{name}\": only its owner (or root) may, \
                  and /dev/shm must be writable"
             ),
-            _ if e.raw_os_error() == Some(libc::EROFS) => {
-                format!("{SHM_DIR} is mounted read-only, so \"{name}\" cannot be unlinked")
-            }
             _ => return e,
         };
         e.with_message(msg)

@@ -363,7 +363,8 @@ fn a_full_dev_shm_is_an_error_at_the_call() {
 }
 
 /// A read-only `/dev/shm` (a private tmpfs in a child's mount namespace,
-/// remounted read-only): creating shared memory or a semaphore says so, and
+/// remounted read-only): creating shared memory or a semaphore, or
+/// unlinking shared memory, says so, and
 /// an open-or-create still opens an object that exists (read-only), as
 /// `O_CREAT` alone would.
 #[test]
@@ -398,6 +399,9 @@ fn a_read_only_dev_shm_is_named() {
             assert!(e.message().contains("read-only"), "{e}");
             assert!(e.message().contains("/dev/shm"), "{e}");
         }
+        let e = posix_ipc::unlink_shared_memory(&existing).unwrap_err();
+        assert_eq!(e.raw_os_error(), Some(libc::EROFS), "{e}");
+        assert!(e.message().contains("read-only"), "{e}");
         println!("named");
         return;
     }
