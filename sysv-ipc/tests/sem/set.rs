@@ -13,6 +13,26 @@ fn arg_key(args: &[String], i: usize) -> Key {
     Key::new(args[i].parse().unwrap())
 }
 
+/// A new set is marked initialised (`o_time`, for Stevens' recipe) by an
+/// operation that changes no value, whatever the values: also when one is 0
+/// and another is the largest a semaphore can hold, where a release would
+/// overflow and a wait-for-zero would not mark.
+#[test]
+fn a_set_with_zero_and_maximal_members_is_created_marked_and_unchanged() {
+    for values in [
+        [0, SEMAPHORE_VALUE_MAX],
+        [SEMAPHORE_VALUE_MAX, 0],
+        [SEMAPHORE_VALUE_MAX, SEMAPHORE_VALUE_MAX],
+    ] {
+        let set = new_set(&values);
+        assert_eq!(set.values().unwrap(), values);
+        assert!(
+            set.operation_time().unwrap().is_some(),
+            "{values:?}: not marked initialised"
+        );
+    }
+}
+
 #[test]
 fn create_open_and_read_every_member() {
     let (key, _c) = unused_key();
