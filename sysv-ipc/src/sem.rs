@@ -522,9 +522,16 @@ fn initialise(id: i32, key: Key, len: u16, init: &Init, mark: bool) -> Result<()
             values.iter().position(|&v| v == 0)
         }
     };
-    if !mark {
-        return Ok(());
+    if mark {
+        mark_initialised(id, zero_at)?;
     }
+    Ok(())
+}
+
+/// The `semop` that sets a new set's `o_time` without changing a value: a
+/// release-and-acquire of the member `zero_at` (which is 0, so the release
+/// cannot overflow), else an acquire-and-release of member 0 (which is not 0).
+fn mark_initialised(id: i32, zero_at: Option<usize>) -> Result<()> {
     let mut touch_zero;
     let mut touch_one;
     let ops: &mut [sys::sembuf] = match zero_at {
@@ -539,7 +546,7 @@ fn initialise(id: i32, key: Key, len: u16, init: &Init, mark: bool) -> Result<()
         }
     };
     match semop(id, ops, Timeout::Immediate) {
-        // Someone operated on the set already, which set o_time.
+        // Someone took member 0 since it was set, which set o_time.
         Err(e) if e.kind() == ErrorKind::WouldBlock => Ok(()),
         other => other,
     }
