@@ -569,3 +569,20 @@ fn error_predicates_match_the_kind() -> Result<()> {
     assert!(errors[3].is_permissions() && !errors[3].is_signal());
     Ok(())
 }
+
+/// `uid()` and `gid()` report the file's owner and group as they are now,
+/// also after another process changed them (root here, with `chown`).
+#[test]
+#[cfg(target_os = "linux")]
+fn owner_and_group_are_the_files_now() -> Result<()> {
+    let shm = SharedMemory::create_unique(4096)?.unlink_on_drop();
+    // SAFETY: geteuid and getegid have no preconditions.
+    let (uid, gid) = unsafe { (libc::geteuid(), libc::getegid()) };
+    assert_eq!((shm.uid()?, shm.gid()?), (uid, gid));
+    if testkit::is_root() {
+        let path = format!("/dev/shm{}", shm.name().unwrap());
+        std::os::unix::fs::chown(&path, Some(testkit::NOBODY), Some(testkit::NOBODY)).unwrap();
+        assert_eq!((shm.uid()?, shm.gid()?), (testkit::NOBODY, testkit::NOBODY));
+    }
+    Ok(())
+}
