@@ -144,6 +144,23 @@ fn a_semaphore_set_handle_detects_its_id_in_another_set() {
         assert_reused(&old.values().unwrap_err(), "values on a larger set");
         larger.remove().unwrap();
 
+        // The same key with another size: told apart by the size.
+        next_id("sem", id);
+        let resized = SemaphoreSet::options()
+            .create_new(true)
+            .len(2)
+            .open(old.key())
+            .unwrap();
+        assert_eq!(resized.id(), id);
+        assert_reused(&old.value(0).unwrap_err(), "value on a resized set");
+        assert_reused(&old.values().unwrap_err(), "values on a resized set");
+        assert_reused(
+            &old.set_value(0, 9).unwrap_err(),
+            "set_value on a resized set",
+        );
+        assert_eq!(resized.values().unwrap(), [0, 0]);
+        resized.remove().unwrap();
+
         // The same key and size again is the same set by every measure.
         next_id("sem", id);
         let again = SemaphoreSet::options()

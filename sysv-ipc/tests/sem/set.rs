@@ -516,3 +516,33 @@ fn debug_and_private_sets() {
     assert!(!SemOp::acquire(0, 1).no_wait().is_undo());
     assert_eq!(SemOp::wait_zero(3).index(), 3);
 }
+
+/// Whole-set reads and writes unmap the guarded buffer each one maps: a
+/// thousand of each leave the process with no more mappings than before.
+#[test]
+fn values_and_set_values_leave_no_mapping_behind() {
+    const TEST: &str = "set::values_and_set_values_leave_no_mapping_behind";
+    if testkit::child_args(TEST).is_some() {
+        let set = new_set(&[1, 2, 3]);
+        let mappings = || {
+            std::fs::read_to_string("/proc/self/maps")
+                .unwrap()
+                .lines()
+                .count()
+        };
+        let before = mappings();
+        for _ in 0..1000 {
+            assert_eq!(set.values().unwrap(), [1, 2, 3]);
+            set.set_values(&[1, 2, 3]).unwrap();
+        }
+        let after = mappings();
+        assert!(
+            after < before + 10,
+            "{before} mappings before, {after} after"
+        );
+        println!("no-leak");
+        return;
+    }
+    let out = testkit::spawn_child(TEST, &[]).wait_success(CHILD_LIMIT);
+    assert!(out.contains("no-leak"), "{out}");
+}
