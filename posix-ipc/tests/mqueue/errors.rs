@@ -162,6 +162,42 @@ fn too_large_messages_names_msgsize_max_and_how_to_raise_it() {
     }
 }
 
+/// `HARD_MSGMAX` and `HARD_MSGSIZEMAX` are the kernel's caps: in a new IPC
+/// namespace (whose mqueue limits are its own), `msg_max` and `msgsize_max`
+/// take them and not one more, and the library reads the limits it set.
+#[test]
+fn the_hard_caps_are_the_kernels() {
+    const TEST: &str = "errors::the_hard_caps_are_the_kernels";
+    if testkit::child_args(TEST).is_some() {
+        // SAFETY: unshare has no memory-safety preconditions.
+        if unsafe { libc::unshare(libc::CLONE_NEWIPC) } != 0 {
+            println!("no-namespace: {}", std::io::Error::last_os_error());
+            return;
+        }
+        for (knob, cap) in [("msg_max", HARD_MSGMAX), ("msgsize_max", HARD_MSGSIZEMAX)] {
+            let path = format!("/proc/sys/fs/mqueue/{knob}");
+            std::fs::write(&path, cap.to_string()).unwrap();
+            let e = std::fs::write(&path, (cap + 1).to_string()).unwrap_err();
+            assert_eq!(e.raw_os_error(), Some(libc::EINVAL), "{knob} above {cap}");
+        }
+        let limits = limits::message_queue_limits().unwrap();
+        let caps = (HARD_MSGMAX as u64, HARD_MSGSIZEMAX as u64);
+        assert_eq!((limits.msg_max, limits.msgsize_max), caps);
+        println!("caps");
+        return;
+    }
+    if !testkit::is_root() {
+        println!("skipped: only root may make an IPC namespace and set its limits");
+        return;
+    }
+    let out = testkit::spawn_child(TEST, &[]).wait_success(Duration::from_secs(60));
+    if let Some(why) = out.lines().find_map(|l| l.strip_prefix("no-namespace: ")) {
+        println!("skipped: {why}");
+        return;
+    }
+    assert!(out.contains("caps"), "{out}");
+}
+
 const RLIMIT_TEST: &str = "errors::rlimit_msgqueue_exhaustion_names_the_limit_and_ulimit_q";
 
 #[test]
