@@ -23,6 +23,51 @@ fn size_zero_on_create_is_invalid_input() {
         SharedMemory::open(key).unwrap_err().kind(),
         ErrorKind::NotFound
     );
+    // Opening without creating, size 0 accepts any size, as shmget does.
+    let seg = new_segment(SharedMemory::options().size(4096));
+    let opened = SharedMemory::options().size(0).open(seg.key()).unwrap();
+    assert_eq!(opened.size().unwrap(), 4096);
+}
+
+/// The largest segment is exactly `SHMMAX`: in a new IPC namespace (whose
+/// limits are its own) with `shmmax` at 1 MiB, a segment of 1 MiB is made
+/// and one byte more is refused before any call, naming the limit.
+#[test]
+fn the_largest_segment_is_exactly_shmmax() {
+    const TEST: &str = "errors::the_largest_segment_is_exactly_shmmax";
+    if testkit::child_args(TEST).is_some() {
+        // SAFETY: unshare has no memory-safety preconditions.
+        if unsafe { libc::unshare(libc::CLONE_NEWIPC) } != 0 {
+            println!("no-namespace: {}", std::io::Error::last_os_error());
+            return;
+        }
+        std::fs::write("/proc/sys/kernel/shmmax", (1 << 20).to_string()).unwrap();
+        assert_eq!(sysv_ipc::limits::max_segment_size(), 1 << 20);
+        let seg = SharedMemory::options()
+            .size(1 << 20)
+            .create_unique()
+            .unwrap()
+            .remove_on_drop();
+        assert_eq!(seg.size().unwrap(), 1 << 20);
+        let e = SharedMemory::options()
+            .size((1 << 20) + 1)
+            .create_unique()
+            .unwrap_err();
+        assert!(e.is_invalid_input(), "{e}");
+        assert!(e.message().contains("SHMMAX"), "{e}");
+        println!("exact");
+        return;
+    }
+    if !testkit::is_root() {
+        println!("skipped: only root may make an IPC namespace and set its limits");
+        return;
+    }
+    let out = testkit::spawn_child(TEST, &[]).wait_success(std::time::Duration::from_secs(60));
+    if let Some(why) = out.lines().find_map(|l| l.strip_prefix("no-namespace: ")) {
+        println!("skipped: {why}");
+        return;
+    }
+    assert!(out.contains("exact"), "{out}");
 }
 
 #[test]
