@@ -246,6 +246,17 @@ fn segment_and_queue_handles_detect_their_id_in_another_object() {
         assert!(new.stat().unwrap().is_removed());
         new.remove().unwrap();
         drop(view);
+        drop(new); // its own view: the segment goes with the last detach
+        // But a private segment (key 0, not removed) that takes the id is
+        // another segment.
+        next_id("shm", id);
+        let private = SharedMemory::options()
+            .create_new(true)
+            .open(Key::PRIVATE)
+            .unwrap();
+        assert_eq!(private.id(), id);
+        assert_reused(&old.stat().unwrap_err(), "stat on a private segment");
+        private.remove().unwrap();
 
         let old = MessageQueue::create_new(Key::new(0x1C5A_0031)).unwrap();
         let id = old.id();

@@ -419,10 +419,26 @@ fn shm_stat_is_removed() -> sysv_ipc::Result<()> {
     Ok(())
 }
 
-/// The documented behaviour of `SharedMemoryStat::is_locked`.
+/// The documented behaviour of `SharedMemoryStat::is_locked`: false until
+/// `shmctl(SHM_LOCK)` locks the segment (which needs `CAP_IPC_LOCK`, or a
+/// large enough `RLIMIT_MEMLOCK`), true then, false again after `SHM_UNLOCK`.
 #[test]
 fn shm_stat_is_locked() -> sysv_ipc::Result<()> {
     let seg = sysv_ipc::SharedMemory::create_unique(8)?.remove_on_drop();
+    assert!(!seg.stat()?.is_locked());
+    let lock = |cmd| {
+        // SAFETY: SHM_LOCK and SHM_UNLOCK take no buffer.
+        unsafe { libc::shmctl(seg.id(), cmd, std::ptr::null_mut()) }
+    };
+    if lock(libc::SHM_LOCK) != 0 {
+        println!(
+            "skipped: SHM_LOCK refused ({})",
+            std::io::Error::last_os_error()
+        );
+        return Ok(());
+    }
+    assert!(seg.stat()?.is_locked());
+    assert_eq!(lock(libc::SHM_UNLOCK), 0);
     assert!(!seg.stat()?.is_locked());
     Ok(())
 }
