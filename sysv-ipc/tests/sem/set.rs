@@ -546,3 +546,23 @@ fn values_and_set_values_leave_no_mapping_behind() {
     let out = testkit::spawn_child(TEST, &[]).wait_success(CHILD_LIMIT);
     assert!(out.contains("no-leak"), "{out}");
 }
+
+/// An operation's own `no_wait()` on a handle that does not block either
+/// still does not block: the two settings add up, never cancel out.
+#[test]
+fn an_operations_flags_add_to_the_handles() {
+    let set = new_set(&[0, 0]);
+    set.set_block(false);
+    let (done, result) = std::sync::mpsc::channel();
+    let id = set.id();
+    std::thread::spawn(move || {
+        let set = SemaphoreSet::from_id(id).unwrap();
+        set.set_block(false);
+        let _ = done.send(set.apply(&[SemOp::acquire(0, 1).no_wait()], Timeout::Forever));
+    });
+    let applied = result
+        .recv_timeout(Duration::from_secs(20))
+        .expect("a no_wait operation on a non-blocking handle waited");
+    assert_eq!(applied.unwrap_err().kind(), ErrorKind::WouldBlock);
+    assert_eq!(set.values().unwrap(), [0, 0]);
+}
