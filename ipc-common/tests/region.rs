@@ -359,3 +359,44 @@ fn pre_faulting_maps_every_page_when_no_thread_can_start() {
     let out = testkit::spawn_child(TEST, &[&name]).wait_success(Duration::from_secs(60));
     assert!(out.contains("populated"), "{out}");
 }
+
+/// The fallback touches no byte past the region: regions that end where an
+/// inaccessible page begins, from page-aligned and unaligned starts, are
+/// touched without a fault. In a child process, so that a regression fails
+/// this test rather than crashing the suite.
+#[test]
+fn the_fallback_touches_nothing_past_the_region() {
+    const TEST: &str = "the_fallback_touches_nothing_past_the_region";
+    if testkit::child_args(TEST).is_some() {
+        let page = ipc_common::__private::page_size();
+        // SAFETY: a fresh private anonymous mapping of three pages.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                3 * page,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                -1,
+                0,
+            )
+        };
+        assert_ne!(base, libc::MAP_FAILED);
+        let base = base.cast::<u8>();
+        // SAFETY: the third page of the mapping just made.
+        let guard = unsafe { base.add(2 * page) };
+        // SAFETY: `guard` is the start of a page of that mapping.
+        let rc = unsafe { libc::mprotect(guard.cast(), page, libc::PROT_NONE) };
+        assert_eq!(rc, 0);
+        for len in [2 * page, 2 * page - 1, page + 1, page, 1] {
+            // SAFETY: the region's bytes, 2 * page - len .. 2 * page, are
+            // the readable pages of the mapping, which is never unmapped.
+            let r =
+                unsafe { Region::from_raw_parts(NonNull::new(guard.sub(len)).unwrap(), len, true) };
+            ipc_common::__private::populate::touch(&r);
+        }
+        println!("touched");
+        return;
+    }
+    let out = testkit::spawn_child(TEST, &[]).wait_success(Duration::from_secs(30));
+    assert!(out.contains("touched"), "{out}");
+}
