@@ -23,15 +23,11 @@ pub(crate) enum Lease {
     Unavailable,
 }
 
-/// A granted write lease, released on drop.
+/// A granted write lease, released on drop: closing the only open file of
+/// a lease releases it.
 #[derive(Debug)]
-pub(crate) struct HeldLease(File);
-
-impl Drop for HeldLease {
-    fn drop(&mut self) {
-        // SAFETY: F_SETLEASE with F_UNLCK on our own open descriptor.
-        unsafe { libc::fcntl(self.0.as_raw_fd(), libc::F_SETLEASE, libc::F_UNLCK) };
-    }
+pub(crate) struct HeldLease {
+    _file: File,
 }
 
 /// Asks for a write lease on the file at `path`, if it still is the inode
@@ -63,7 +59,7 @@ pub(crate) fn try_lease(path: &Path, dev: u64, ino: u64) -> Lease {
     for attempt in 0..LEASE_ATTEMPTS {
         // SAFETY: F_SETLEASE takes an int lease type; fd is open.
         if unsafe { libc::fcntl(fd, libc::F_SETLEASE, libc::F_WRLCK) } == 0 {
-            return Lease::Held(HeldLease(file));
+            return Lease::Held(HeldLease { _file: file });
         }
         if ipc_common::__private::errno() != libc::EAGAIN {
             return Lease::Unavailable;

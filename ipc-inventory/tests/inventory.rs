@@ -442,6 +442,55 @@ fn a_killed_runs_objects_are_stale_and_remove_stale_takes_only_them() {
     drop(held);
 }
 
+/// A stale object's file swapped after the scan (by anyone who may write
+/// `/dev/shm`) is not removed: for a FIFO, opening it for the lease does not
+/// wait for a writer; for another regular file, the lease is not taken on
+/// it; neither is the file the scan proved stale.
+#[test]
+fn a_stale_file_swapped_for_a_fifo_is_neither_waited_for_nor_removed() {
+    const TEST: &str = "a_stale_file_swapped_for_a_fifo_is_neither_waited_for_nor_removed";
+    if let Some(args) = testkit::child_args(TEST) {
+        make_and_hang(&args);
+    }
+    let _serial = one_at_a_time();
+    let mut guard = Guard::default();
+    let run = guard.name("fifo");
+    let (sem, shm) = (format!("{run}-sem"), format!("{run}-shm"));
+    guard.names.extend([sem.clone(), shm.clone()]);
+    let key = guard.key();
+    killed_run(TEST, &sem, &shm, key);
+    let inventory = ipc_inventory::list().unwrap();
+    let o = find(&inventory.objects, Kind::PosixSharedMemory, &shm).clone();
+    assert!(o.is_stale(), "{o:#?}");
+    let path = format!("/dev/shm{shm}");
+    std::fs::remove_file(&path).unwrap();
+    let c_path = std::ffi::CString::new(path.as_str()).unwrap();
+    // SAFETY: a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+    let (done, result) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(ipc_inventory::remove_if_stale(&o));
+    });
+    let removed = result
+        .recv_timeout(Duration::from_secs(20))
+        .expect("the removal waited for a writer of the FIFO");
+    assert_eq!(removed.unwrap_err().kind(), ErrorKind::Busy);
+    use std::os::unix::fs::FileTypeExt;
+    let kept = std::fs::symlink_metadata(&path).unwrap();
+    assert!(kept.file_type().is_fifo());
+    // Swapped for another regular file, which a lease could be taken on:
+    // still not the file the scan saw, and kept.
+    std::fs::remove_file(&path).unwrap();
+    std::fs::write(&path, b"someone else's").unwrap();
+    let o = find(&inventory.objects, Kind::PosixSharedMemory, &shm);
+    assert_eq!(
+        ipc_inventory::remove_if_stale(o).unwrap_err().kind(),
+        ErrorKind::Busy
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), b"someone else's");
+    std::fs::remove_file(&path).unwrap();
+}
+
 #[test]
 fn crashed_last_run_recipe_frees_the_names_and_refuses_a_live_instance() {
     const TEST: &str = "crashed_last_run_recipe_frees_the_names_and_refuses_a_live_instance";
