@@ -418,6 +418,7 @@ fn mutate(found: &Crate, files: &[String], jobs: usize) -> Result<PathBuf, Strin
     // Builds stay in cargo-mutants' scratch copy, not in a target directory
     // the user pointed elsewhere.
     command.env_remove("CARGO_TARGET_DIR");
+    let mut command = isolated(command);
     let shown = cmd::display(&command);
     println!("    $ {shown}");
     let status = command
@@ -434,6 +435,45 @@ fn mutate(found: &Crate, files: &[String], jobs: usize) -> Result<PathBuf, Strin
         )),
         _ => Err(format!("`{shown}` failed ({status})")),
     }
+}
+
+/// The script that gives cargo-mutants its own `/dev/shm` and mqueue
+/// filesystem inside the new namespaces, then runs the command after it.
+const PRIVATE_MOUNTS: &str = "mount -t tmpfs -o mode=1777 tmpfs /dev/shm && mkdir -p /dev/mqueue \
+                              && mount -t mqueue none /dev/mqueue && exec \"$@\"";
+
+/// `command` in new IPC and mount namespaces with a private `/dev/shm` and
+/// mqueue filesystem (`unshare`, as root): a mutant that breaks removal
+/// makes objects by the thousand (one filled the machine's 32,000 message
+/// queues), and they go with the namespace instead of filling this
+/// machine's tables under other programs. Without root or `unshare`, the
+/// command runs as it is, saying so.
+fn isolated(command: Command) -> Command {
+    if !(cfg!(target_os = "linux") && cmd::is_root() && cmd::in_path("unshare")) {
+        println!(
+            "    (not root, or no unshare: the mutants run in this machine's IPC namespace, \
+             and objects a mutant leaks stay; `cargo xtask clean` removes those in the \
+             test ranges)"
+        );
+        return command;
+    }
+    let mut wrapped = Command::new("unshare");
+    wrapped
+        .args(["--ipc", "--mount", "--propagation", "private", "sh", "-c"])
+        .arg(PRIVATE_MOUNTS)
+        .arg("sh")
+        .arg(command.get_program())
+        .args(command.get_args());
+    for (key, value) in command.get_envs() {
+        match value {
+            Some(value) => wrapped.env(key, value),
+            None => wrapped.env_remove(key),
+        };
+    }
+    if let Some(dir) = command.get_current_dir() {
+        wrapped.current_dir(dir);
+    }
+    wrapped
 }
 
 /// How cargo-mutants judged a mutant (one of its `*.txt` lists).
