@@ -60,6 +60,11 @@ pub const STACK_MESSAGE_SIZE: usize = 8192;
 /// `c_long` words of the stack staging buffer: the type plus the text.
 const STACK_WORDS: usize = 1 + STACK_MESSAGE_SIZE / size_of::<c_long>();
 
+// The kernel writes the type and up to STACK_MESSAGE_SIZE bytes of text into
+// that buffer (`with_msgbuf`): it must hold them all.
+const _: () =
+    assert!(STACK_WORDS * size_of::<c_long>() >= size_of::<c_long>() + STACK_MESSAGE_SIZE);
+
 /// The largest client-side maximum message size: the kernel's `msgmax` is an `int`.
 const MAX_MESSAGE_SIZE_LIMIT: usize = i32::MAX.unsigned_abs() as usize;
 
