@@ -262,6 +262,13 @@ fn priority_above_the_maximum_never_wraps() {
     }
     q.send(b"", max).unwrap();
     assert_eq!(q.current_messages().unwrap(), 1);
+    // A message of the largest size is fine: the error names the priority.
+    let full = vec![0u8; q.max_message_size()];
+    let e = q.send(&full, max + 1).unwrap_err();
+    assert!(
+        e.message().contains(&format!("priority {}", max + 1)),
+        "{e}"
+    );
 }
 
 #[test]

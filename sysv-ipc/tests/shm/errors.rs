@@ -335,6 +335,19 @@ fn read_only_attachments_refuse_every_write_without_crashing() {
     assert_eq!(reader.read(0, 1).unwrap(), b" ");
 }
 
+/// An attachment that something else in the process detached (a raw
+/// `shmdt` of its address) reports `NotAttached` when detached again.
+#[test]
+fn an_attachment_detached_behind_its_back_is_not_attached() {
+    let seg = fixture();
+    let a = seg.attach().unwrap();
+    // SAFETY: the address of an attachment of this process; nothing touches
+    // the memory afterwards (`a` is only detached).
+    assert_eq!(unsafe { libc::shmdt(a.as_ptr().cast()) }, 0);
+    let e = a.detach().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotAttached, "{e}");
+}
+
 #[test]
 fn use_after_detach_is_not_attached() {
     // sysv_ipc: read/write on a detached object raise NotAttachedError; its
