@@ -363,6 +363,11 @@ mqueue /dev/mqueue mqueue rw,nosuid,nodev,noexec,relatime 0 0
         let blocked = "70 0x5 0x7ffd2a0 0x2000 0x0 0x0 0x0 0x7ffd1f8 0x7f11d5e\n";
         assert_eq!(parse_syscall(blocked), Some((70, 5, 0x7ffd2a0)));
         assert_eq!(parse_syscall("running\n"), None);
+        // System call 0 (read on x86_64) is a system call like any other.
+        assert_eq!(
+            parse_syscall("0 0x3 0x7ffd2a0 0x2000\n"),
+            Some((0, 3, 0x7ffd2a0))
+        );
         assert_eq!(parse_syscall("-1 0x7ffd1f8 0x7f11d5e\n"), None);
         let calls = [QueueCall::Direct(70), QueueCall::Multiplexed(117)];
         assert_eq!(blocked_queue((70, 5, 9), &calls), Some(5));

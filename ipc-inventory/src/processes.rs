@@ -418,3 +418,32 @@ fn blocked_tasks(pid: libc::pid_t, calls: &[proc::QueueCall], seen: &mut Seen) -
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_limit_of_visibility_is_explained() {
+        let all = Visibility {
+            proc_is_ours: true,
+            hidden: false,
+            initial_pid_ns: true,
+        };
+        assert!(all.limits().is_empty());
+        let none = Visibility {
+            proc_is_ours: false,
+            hidden: true,
+            initial_pid_ns: false,
+        };
+        let limits = none.limits();
+        assert_eq!(limits.len(), 3, "{limits:?}");
+        for (limit, says) in
+            limits
+                .iter()
+                .zip(["/proc does not belong", "hidepid", "PID namespace"])
+        {
+            assert!(limit.contains(says), "{limit}");
+        }
+    }
+}

@@ -148,7 +148,13 @@ fn posix_objects_with_sizes_owners_and_holders() {
         .find(|h| h.pid == me());
     let holder = holder.unwrap_or_else(|| panic!("this process holds {shm_name}: {o:#?}"));
     assert!(holder.open && holder.mapped, "{holder:?}");
-    assert!(holder.command.is_some());
+    // The holder's command name, as `ps` shows it.
+    let comm = std::fs::read_to_string("/proc/self/comm").unwrap();
+    assert_eq!(
+        holder.command.as_deref(),
+        Some(comm.trim_end()),
+        "{holder:?}"
+    );
     assert!(matches!(&o.staleness, Staleness::InUse(r) if r.contains(&me().to_string())));
 
     let o = find(&inventory.objects, SEM_KIND, &sem_name);
@@ -440,6 +446,80 @@ fn a_killed_runs_objects_are_stale_and_remove_stale_takes_only_them() {
         .collect();
     assert_eq!(now, left);
     drop(held);
+}
+
+/// A scan from inside a PID namespace (a container) says that processes
+/// outside it are invisible; one from the initial namespace does not. The
+/// child makes the namespaces; its child, the new namespace's first
+/// process, mounts its own `/proc` and scans.
+#[test]
+fn a_scan_inside_a_pid_namespace_says_what_it_cannot_see() {
+    const TEST: &str = "a_scan_inside_a_pid_namespace_says_what_it_cannot_see";
+    const INSIDE: &str = "a_scan_inside_a_pid_namespace_says_what_it_cannot_see_inside";
+    if testkit::child_args(TEST).is_some() {
+        // SAFETY: unshare and mount have no memory-safety preconditions;
+        // the strings are NUL-terminated literals.
+        let ok = unsafe {
+            libc::unshare(libc::CLONE_NEWPID | libc::CLONE_NEWNS) == 0
+                && libc::mount(
+                    std::ptr::null(),
+                    c"/".as_ptr(),
+                    std::ptr::null(),
+                    libc::MS_REC | libc::MS_PRIVATE,
+                    std::ptr::null(),
+                ) == 0
+        };
+        if !ok {
+            println!("no-namespace: {}", std::io::Error::last_os_error());
+            return;
+        }
+        let out = testkit::spawn_child(INSIDE, &[]).wait_success(Duration::from_secs(60));
+        print!("{out}");
+        return;
+    }
+    if !testkit::is_root() {
+        println!("skipped: only root may make PID namespaces");
+        return;
+    }
+    let here = ipc_inventory::list().unwrap().processes.unwrap().limits;
+    assert!(
+        !here.iter().any(|l| l.contains("PID namespace")),
+        "{here:?}"
+    );
+    let out = testkit::spawn_child(TEST, &[]).wait_success(Duration::from_secs(60));
+    if let Some(why) = out.lines().find_map(|l| l.strip_prefix("no-namespace: ")) {
+        println!("skipped: {why}");
+        return;
+    }
+    assert!(
+        out.contains("limit: this process runs in a PID namespace other"),
+        "{out}"
+    );
+    assert!(!out.contains("limit: /proc does not belong"), "{out}");
+}
+
+/// The inside half of [`a_scan_inside_a_pid_namespace_says_what_it_cannot_see`].
+#[test]
+fn a_scan_inside_a_pid_namespace_says_what_it_cannot_see_inside() {
+    if testkit::child_args("a_scan_inside_a_pid_namespace_says_what_it_cannot_see_inside").is_none()
+    {
+        return;
+    }
+    // SAFETY: NUL-terminated literals; this process is alone in its mount
+    // namespace's view of /proc.
+    let rc = unsafe {
+        libc::mount(
+            c"proc".as_ptr(),
+            c"/proc".as_ptr(),
+            c"proc".as_ptr(),
+            libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(rc, 0, "mount proc: {}", std::io::Error::last_os_error());
+    for limit in ipc_inventory::list().unwrap().processes.unwrap().limits {
+        println!("limit: {limit}");
+    }
 }
 
 /// A stale object's file swapped after the scan (by anyone who may write
