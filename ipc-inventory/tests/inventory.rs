@@ -126,6 +126,8 @@ fn posix_objects_with_sizes_owners_and_holders() {
     mq.send(b"abc", 2).unwrap();
 
     let inventory = ipc_inventory::list().unwrap();
+    let summary = inventory.processes.as_ref().unwrap();
+    assert!(summary.inspected >= 1, "not even this process: {summary:?}");
     let o = find(&inventory.objects, Kind::PosixSharedMemory, &shm_name);
     assert_eq!(o.size, Some(12_345));
     assert_eq!(o.mode.bits(), 0o640);
@@ -446,6 +448,45 @@ fn a_killed_runs_objects_are_stale_and_remove_stale_takes_only_them() {
         .collect();
     assert_eq!(now, left);
     drop(held);
+}
+
+/// A thread with a descriptor table of its own (`unshare(CLONE_FILES)`)
+/// that alone has an object open still makes its process a holder.
+#[test]
+fn a_thread_with_its_own_descriptor_table_holds_for_its_process() {
+    let _serial = one_at_a_time();
+    let mut guard = Guard::default();
+    let name = guard.name("fdtab");
+    let (opened_tx, opened) = std::sync::mpsc::channel::<()>();
+    let (done, done_rx) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn({
+        let name = name.clone();
+        move || {
+            // SAFETY: unshare has no memory-safety preconditions; it gives
+            // this thread a copy of the descriptor table.
+            assert_eq!(unsafe { libc::unshare(libc::CLONE_FILES) }, 0);
+            let shm = posix_ipc::SharedMemory::create_new(name.as_str(), 16).unwrap();
+            opened_tx.send(()).unwrap();
+            // Until the scan is done (or the test gave up).
+            let _ = done_rx.recv();
+            drop(shm);
+        }
+    });
+    // An error here: the thread failed, and says why when joined.
+    if opened.recv().is_ok() {
+        let inventory = ipc_inventory::list().unwrap();
+        let o = find(&inventory.objects, Kind::PosixSharedMemory, &name);
+        let held = o
+            .holders
+            .as_ref()
+            .unwrap()
+            .processes
+            .iter()
+            .any(|h| h.pid == me() && h.open);
+        assert!(held, "the thread's descriptor was not seen: {o:#?}");
+    }
+    drop(done);
+    holder.join().unwrap();
 }
 
 /// A scan from inside a PID namespace (a container) says that processes
