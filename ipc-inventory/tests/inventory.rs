@@ -489,6 +489,55 @@ fn a_thread_with_its_own_descriptor_table_holds_for_its_process() {
     holder.join().unwrap();
 }
 
+/// A holder in another mount namespace (a container sharing `/dev/shm`) is
+/// seen too: its descriptor's path means nothing here, so the object is
+/// identified by device and inode through `/proc`.
+#[test]
+fn a_holder_in_another_mount_namespace_is_seen() {
+    const TEST: &str = "a_holder_in_another_mount_namespace_is_seen";
+    if let Some(args) = testkit::child_args(TEST) {
+        let _shm = posix_ipc::SharedMemory::create_new(args[0].as_str(), 16).unwrap();
+        testkit::wait_for_the_kill();
+    }
+    if !testkit::is_root() {
+        println!("skipped: only root may make mount namespaces");
+        return;
+    }
+    let _serial = one_at_a_time();
+    let mut guard = Guard::default();
+    let name = guard.name("mntns");
+    let child = testkit::spawn_child_with(TEST, &[&name], |command| {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: between fork and exec the hook only makes a system call,
+        // which is async-signal-safe; the whole child then lives in a new
+        // mount namespace (a copy of this one: same /dev/shm).
+        unsafe {
+            command.pre_exec(|| match libc::unshare(libc::CLONE_NEWNS) {
+                0 => Ok(()),
+                _ => Err(std::io::Error::last_os_error()),
+            });
+        }
+    });
+    testkit::wait_until("the child's object", Duration::from_secs(30), || {
+        posix_ipc::SharedMemory::open(name.as_str()).is_ok()
+    });
+    let inventory = ipc_inventory::list().unwrap();
+    let o = find(&inventory.objects, Kind::PosixSharedMemory, &name);
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    let held = o
+        .holders
+        .as_ref()
+        .unwrap()
+        .processes
+        .iter()
+        .any(|h| h.pid == pid && h.open);
+    child.kill_9(Duration::from_secs(30));
+    assert!(
+        held,
+        "the child in another mount namespace was not seen: {o:#?}"
+    );
+}
+
 /// A scan from inside a PID namespace (a container) says that processes
 /// outside it are invisible; one from the initial namespace does not. The
 /// child makes the namespaces; its child, the new namespace's first
