@@ -538,6 +538,30 @@ fn a_holder_in_another_mount_namespace_is_seen() {
     );
 }
 
+/// A regular file whose path reads like a message queue's name (`/x` at the
+/// root of the file system, as the queue `/x` reads in the mqueue file
+/// system) is not taken for the queue: a descriptor's link text is
+/// confirmed by device and inode.
+#[test]
+fn a_file_named_like_a_queue_is_not_the_queue() {
+    if ipc_inventory::mqueue_mount().is_none() || !testkit::is_root() {
+        println!("skipped: needs the mqueue file system, and root to write in /");
+        return;
+    }
+    let _serial = one_at_a_time();
+    let mut guard = Guard::default();
+    let name = guard.name("lookalike");
+    posix_ipc::MessageQueue::create_new(name.as_str()).unwrap();
+    let file = std::fs::File::create(&name).unwrap();
+    let inventory = ipc_inventory::list();
+    drop(file);
+    std::fs::remove_file(&name).unwrap();
+    let inventory = inventory.unwrap();
+    let o = find(&inventory.objects, Kind::PosixMessageQueue, &name);
+    let holders = &o.holders.as_ref().unwrap().processes;
+    assert!(!holders.iter().any(|h| h.pid == me()), "{o:#?}");
+}
+
 /// A scan from inside a PID namespace (a container) says that processes
 /// outside it are invisible; one from the initial namespace does not. The
 /// child makes the namespaces; its child, the new namespace's first
