@@ -136,7 +136,9 @@ fn sysv_sem(o: &Object, rules: &Rules<'_>) -> Staleness {
         return Staleness::InUse(format!("{waiters} wait(s) pending on it"));
     }
     for (num, &pid) in pids.iter().enumerate() {
-        if pid > 0 && (rules.alive)(pid) {
+        // A pid of 0 (no operation, or one from outside this PID namespace)
+        // is never alive.
+        if (rules.alive)(pid) {
             return Staleness::InUse(format!(
                 "pid {pid}, the last to operate on semaphore {num}, is alive"
             ));
@@ -380,6 +382,8 @@ mod tests {
             verdict(&sem(&[DEAD, 0], 0), &container),
             Staleness::Unknown(_)
         ));
+        // Every pid known and dead: stale in a container too.
+        assert!(verdict(&sem(&[DEAD, DEAD], 0), &container).is_stale());
         let mut unreadable = sem(&[], 0);
         unreadable.semaphore_pids = None;
         assert!(matches!(
@@ -420,5 +424,21 @@ mod tests {
             verdict(&msg(Some(DEAD), None, Some(vec![LIVE])), &incomplete),
             Staleness::InUse(_)
         ));
+        // In a container a pid of 0 may be a process outside: unknown,
+        // unless both pids are known (and dead).
+        let container = Rules {
+            zero_is_none: false,
+            ..rules()
+        };
+        for unknown in [
+            msg(Some(DEAD), None, Some(vec![])),
+            msg(None, Some(DEAD), Some(vec![])),
+        ] {
+            assert!(matches!(
+                verdict(&unknown, &container),
+                Staleness::Unknown(_)
+            ));
+        }
+        assert!(verdict(&msg(Some(DEAD), Some(DEAD), Some(vec![])), &container).is_stale());
     }
 }
