@@ -3,7 +3,6 @@
 //! mode/owner, guards, mappings outliving handles).
 
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use posix_ipc::{
     ErrorKind, O_CREAT, O_EXCL, O_NONBLOCK, SHARED_MEMORY_SIZE_MAX, SharedMemory,
@@ -416,7 +415,7 @@ fn a_fifo_under_a_sem_dot_name_is_examined_without_blocking() {
         let _ = done.send(SharedMemory::open(opener.as_str()));
     });
     let opened = result
-        .recv_timeout(Duration::from_secs(20))
+        .recv_timeout(std::time::Duration::from_secs(20))
         .expect("opening a FIFO named /sem.x blocked");
     let fifo = opened.unwrap();
     let e = fifo.map().unwrap_err();
