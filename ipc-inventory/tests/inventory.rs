@@ -562,6 +562,60 @@ fn a_file_named_like_a_queue_is_not_the_queue() {
     assert!(!holders.iter().any(|h| h.pid == me()), "{o:#?}");
 }
 
+/// In a `/dev/shm` without the sticky bit (as some containers mount it),
+/// the kernel lets anyone who may write the directory remove any object,
+/// and the removal's own check agrees: another user removes root's object.
+#[test]
+fn a_dev_shm_without_the_sticky_bit_lets_another_user_remove() {
+    const TEST: &str = "a_dev_shm_without_the_sticky_bit_lets_another_user_remove";
+    if testkit::child_args(TEST).is_some() {
+        // SAFETY: unshare and mount have no memory-safety preconditions; the
+        // strings are NUL-terminated literals.
+        let ok = unsafe {
+            libc::unshare(libc::CLONE_NEWNS) == 0
+                && libc::mount(
+                    std::ptr::null(),
+                    c"/".as_ptr(),
+                    std::ptr::null(),
+                    libc::MS_REC | libc::MS_PRIVATE,
+                    std::ptr::null(),
+                ) == 0
+                && libc::mount(
+                    c"ipcrs-test".as_ptr(),
+                    c"/dev/shm".as_ptr(),
+                    c"tmpfs".as_ptr(),
+                    libc::MS_NOSUID | libc::MS_NODEV,
+                    c"size=1m,mode=0777".as_ptr().cast(),
+                ) == 0
+        };
+        if !ok {
+            println!("no-namespace: {}", std::io::Error::last_os_error());
+            return;
+        }
+        let name = testkit::unique_name("nosticky");
+        drop(posix_ipc::SharedMemory::create_new(name.as_str(), 16).unwrap());
+        testkit::become_nobody();
+        let inventory = ipc_inventory::Scan::new().processes(false).run().unwrap();
+        let o = find(&inventory.objects, Kind::PosixSharedMemory, &name);
+        assert_eq!(o.uid, 0);
+        ipc_inventory::check_removable(o).unwrap();
+        ipc_inventory::remove(o).unwrap();
+        assert!(posix_ipc::SharedMemory::open(name.as_str()).is_err());
+        println!("removed");
+        return;
+    }
+    if !testkit::is_root() {
+        println!("skipped: only root may mount a /dev/shm of its own");
+        return;
+    }
+    let out = testkit::spawn_child(TEST, &[]).wait_success(Duration::from_secs(60));
+    if let Some(why) = out.lines().find_map(|l| l.strip_prefix("no-namespace: ")) {
+        println!("skipped: {why}");
+        return;
+    }
+    assert!(out.contains("removed"), "{out}");
+}
+
 /// A scan from inside a PID namespace (a container) says that processes
 /// outside it are invisible; one from the initial namespace does not. The
 /// child makes the namespaces; its child, the new namespace's first
@@ -760,6 +814,10 @@ fn removal_by_name_and_id_reports_what_went_wrong() {
         let e = ipc_inventory::unlink_posix(Kind::PosixSemaphore, bad).unwrap_err();
         assert!(e.is_invalid_input(), "{bad:?}: {e}");
     }
+    // NAME_MAX bytes after the '/' is a name (of nothing here); one more is not.
+    let longest = format!("/{}", "n".repeat(255));
+    let e = ipc_inventory::unlink_posix(Kind::PosixSharedMemory, longest).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
     let long = format!("/{}", "n".repeat(256));
     assert!(
         ipc_inventory::unlink_posix(Kind::PosixSemaphore, long)
@@ -837,6 +895,21 @@ fn another_user_cannot_prove_or_remove_root_objects() {
         );
         let free = find(&inventory.objects, Kind::PosixSharedMemory, &args[3]);
         assert!(free.is_stale(), "{free:#?}");
+        // Its own stale object it may remove.
+        ipc_inventory::check_removable(free).unwrap();
+        ipc_inventory::remove_if_stale(free).unwrap();
+        // A queue it created and gave to root: the creator may remove it too.
+        let given = sysv_ipc::MessageQueue::create_unique().unwrap();
+        given.set_uid(0).unwrap();
+        let inventory = ipc_inventory::list().unwrap();
+        let o = find(
+            &inventory.objects,
+            Kind::SysvMessageQueue,
+            &key_label(given.key().as_raw()),
+        );
+        assert_eq!((o.uid, o.cuid), (0, Some(65534)), "{o:#?}");
+        ipc_inventory::check_removable(o).unwrap();
+        ipc_inventory::remove(o).unwrap();
         println!("refused as uid 65534");
         return;
     }
