@@ -1214,6 +1214,9 @@ mod tests {
             ipc_common::__private::read_proc_numbers("t", "/proc/sys/kernel/msgmax").unwrap();
         assert_eq!(msgmax_hint(true), Some(usize::try_from(msgmax).unwrap()));
         assert_eq!(msgmax_hint(false), Some(usize::try_from(msgmax).unwrap()));
+        // Nothing cached yet: the first call reads the kernel's value too.
+        MSGMAX.store(0, Ordering::Relaxed);
+        assert_eq!(msgmax_hint(false), Some(usize::try_from(msgmax).unwrap()));
         assert!(too_long(9000, 8192).contains("kernel.msgmax = 8192"));
     }
 }
