@@ -336,16 +336,26 @@ fn read_only_attachments_refuse_every_write_without_crashing() {
 }
 
 /// An attachment that something else in the process detached (a raw
-/// `shmdt` of its address) reports `NotAttached` when detached again.
+/// `shmdt` of its address) reports `NotAttached` when detached again. In a
+/// child process with no other thread: anywhere else, another thread could
+/// attach a segment at the freed address before the second detach.
 #[test]
 fn an_attachment_detached_behind_its_back_is_not_attached() {
-    let seg = fixture();
-    let a = seg.attach().unwrap();
-    // SAFETY: the address of an attachment of this process; nothing touches
-    // the memory afterwards (`a` is only detached).
-    assert_eq!(unsafe { libc::shmdt(a.as_ptr().cast()) }, 0);
-    let e = a.detach().unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::NotAttached, "{e}");
+    const TEST: &str = "errors::an_attachment_detached_behind_its_back_is_not_attached";
+    if testkit::child_args(TEST).is_some() {
+        let seg = fixture();
+        let a = seg.attach().unwrap();
+        // SAFETY: the address of an attachment of this process; nothing
+        // touches the memory afterwards (`a` is only detached), and no other
+        // thread of this process attaches anything meanwhile.
+        assert_eq!(unsafe { libc::shmdt(a.as_ptr().cast()) }, 0);
+        let e = a.detach().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::NotAttached, "{e}");
+        println!("not-attached");
+        return;
+    }
+    let out = testkit::spawn_child(TEST, &[]).wait_success(std::time::Duration::from_secs(30));
+    assert!(out.contains("not-attached"), "{out}");
 }
 
 #[test]
