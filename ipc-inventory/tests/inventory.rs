@@ -608,6 +608,8 @@ fn a_dev_shm_without_the_sticky_bit_lets_another_user_remove() {
         println!("skipped: only root may mount a /dev/shm of its own");
         return;
     }
+    // The child scans (its own /dev/shm, but every process's descriptors).
+    let _serial = one_at_a_time();
     let out = testkit::spawn_child(TEST, &[]).wait_success(Duration::from_secs(60));
     if let Some(why) = out.lines().find_map(|l| l.strip_prefix("no-namespace: ")) {
         println!("skipped: {why}");
@@ -649,6 +651,7 @@ fn a_scan_inside_a_pid_namespace_says_what_it_cannot_see() {
         println!("skipped: only root may make PID namespaces");
         return;
     }
+    let _serial = one_at_a_time();
     let here = ipc_inventory::list().unwrap().processes.unwrap().limits;
     assert!(
         !here.iter().any(|l| l.contains("PID namespace")),
