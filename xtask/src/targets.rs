@@ -98,6 +98,13 @@ const QEMU_MADVISE: &str = "counts a mapping's resident pages after pre-faulting
                             memory its own way, so residency says nothing about the program";
 
 /// Why the address-space-limit tests cannot run under qemu-user.
+/// Why the shared attachment-count test cannot run under qemu.
+const QEMU_SHM_NATTCH: &str = "counts a segment's attachments after a child process that \
+                               attached it has exited: under qemu-user, in two of three full \
+                               runs on 2026-11-27, the count came out 2 or 3 instead of 1 (never \
+                               natively, never run alone under qemu), as qemu emulates \
+                               shmat/shmdt with a table of its own";
+
 const QEMU_RLIMIT_AS: &str = "lowers RLIMIT_AS to just above the process's size: qemu-user's \
                               own reservations for the guest count against it, so the limit \
                               does not measure the emulated program's allocations";
@@ -147,6 +154,11 @@ pub(crate) const SKIPPED_UNDER_QEMU: &[(&str, &str)] = &[
     (
         "populate::a_sparse_object_gets_its_pages_when_a_populating_handle_maps_it",
         QEMU_MADVISE,
+    ),
+    // sysv-ipc tests/shm/processes.rs
+    (
+        "processes::segment_removed_while_attached_stays_usable_until_detached",
+        QEMU_SHM_NATTCH,
     ),
     // sysv-ipc tests/shm/errors.rs and tests/msg/memory.rs
     (
