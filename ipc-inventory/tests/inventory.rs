@@ -373,6 +373,27 @@ fn killed_run(test: &str, sem: &str, shm: &str, key: i32) {
     assert_eq!(out.status.signal(), Some(libc::SIGKILL), "{out:?}");
 }
 
+/// A killed run ([`killed_run`]) of `test` under a fresh prefix `tag`: its
+/// semaphore and shared memory are named `<run>-<suffixes[0]>` and
+/// `<run>-<suffixes[1]>`, and `guard` removes everything it made. Returns
+/// the run's prefix, the two names and the System V key.
+fn killed_run_named(
+    test: &str,
+    guard: &mut Guard,
+    tag: &str,
+    suffixes: [&str; 2],
+) -> (String, String, String, i32) {
+    let run = guard.name(tag);
+    let (sem, shm) = (
+        format!("{run}-{}", suffixes[0]),
+        format!("{run}-{}", suffixes[1]),
+    );
+    guard.names.extend([sem.clone(), shm.clone()]);
+    let key = guard.key();
+    killed_run(test, &sem, &shm, key);
+    (run, sem, shm, key)
+}
+
 #[test]
 fn a_killed_runs_objects_are_stale_and_remove_stale_takes_only_them() {
     const TEST: &str = "a_killed_runs_objects_are_stale_and_remove_stale_takes_only_them";
@@ -705,11 +726,7 @@ fn a_stale_file_swapped_for_a_fifo_is_neither_waited_for_nor_removed() {
     }
     let _serial = one_at_a_time();
     let mut guard = Guard::default();
-    let run = guard.name("fifo");
-    let (sem, shm) = (format!("{run}-sem"), format!("{run}-shm"));
-    guard.names.extend([sem.clone(), shm.clone()]);
-    let key = guard.key();
-    killed_run(TEST, &sem, &shm, key);
+    let (_, _, shm, _) = killed_run_named(TEST, &mut guard, "fifo", ["sem", "shm"]);
     let inventory = ipc_inventory::list().unwrap();
     let o = find(&inventory.objects, Kind::PosixSharedMemory, &shm).clone();
     assert!(o.is_stale(), "{o:#?}");
@@ -750,11 +767,7 @@ fn crashed_last_run_recipe_frees_the_names_and_refuses_a_live_instance() {
     }
     let _serial = one_at_a_time();
     let mut guard = Guard::default();
-    let run = guard.name("crash");
-    let (sem, shm) = (format!("{run}-lock"), format!("{run}-data"));
-    guard.names.extend([sem.clone(), shm.clone()]);
-    let key = guard.key();
-    killed_run(TEST, &sem, &shm, key);
+    let (run, sem, _, key) = killed_run_named(TEST, &mut guard, "crash", ["lock", "data"]);
     // The next run: exclusive creates fail until the leftovers are cleared.
     let e = posix_ipc::Semaphore::create_new(sem.as_str(), 1).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::AlreadyExists);
