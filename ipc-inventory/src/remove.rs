@@ -318,31 +318,50 @@ fn gone(object: &Object) -> Error {
     )
 }
 
+/// Why a fresh look at `path` failed: [`gone`] when the file is.
+fn look_failed(object: &Object, path: &Path, e: &std::io::Error) -> Error {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        gone(object)
+    } else {
+        crate::scan::io_error("stat", path, e)
+    }
+}
+
 /// `Ok` when a fresh look finds the object as it was inspected.
 fn unchanged(object: &Object) -> Result<()> {
     if let Some(path) = &object.path {
         return match std::fs::symlink_metadata(path) {
             Ok(m) if Some(m.dev()) == object.device && Some(m.ino()) == object.inode => Ok(()),
             Ok(_) => Err(changed(object)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(gone(object)),
-            Err(e) => Err(crate::scan::io_error("stat", path, &e)),
+            Err(e) => Err(look_failed(object, path, &e)),
         };
     }
     let fresh = read_sysv(object.kind, true)?;
     let Some(now) = fresh.iter().find(|o| o.id == object.id) else {
         return Err(gone(object));
     };
-    let same = now.key == object.key
-        && now.creator_pid == object.creator_pid
-        && now.last_pid == object.last_pid
-        && now.attachments == object.attachments
-        && now.last_send_pid == object.last_send_pid
-        && now.last_receive_pid == object.last_receive_pid
-        && now.messages == object.messages
-        && now.semaphore_pids == object.semaphore_pids
-        && now.waiters.unwrap_or(0) == 0
-        && now.times == object.times;
-    if same { Ok(()) } else { Err(changed(object)) }
+    if sysv_state(now) == sysv_state(object) && now.waiters.unwrap_or(0) == 0 {
+        Ok(())
+    } else {
+        Err(changed(object))
+    }
+}
+
+/// What a System V object's fresh look must find as it was inspected: its
+/// key (an id reused by another object has another), and every pid, count
+/// and time the stale rule or a new user would change.
+fn sysv_state(o: &Object) -> impl PartialEq + '_ {
+    (
+        o.key,
+        o.creator_pid,
+        o.last_pid,
+        o.attachments,
+        o.last_send_pid,
+        o.last_receive_pid,
+        o.messages,
+        &o.semaphore_pids,
+        &o.times,
+    )
 }
 
 /// What [`remove_stale`] did.
