@@ -195,7 +195,7 @@ pub struct Holders {
     /// process (inspected or not, in any namespace) has the object open or
     /// mapped, `Some(false)` when none has. Asked with a write lease, which
     /// the kernel grants only to the sole opener of a file, and only when
-    /// the walk could not decide (holders seen, or every process
+    /// the walk could not decide (no holder seen, but some process not
     /// inspected); `None` when not asked or when this user may not take one
     /// (neither the owner nor `CAP_LEASE`).
     pub open_per_kernel: Option<bool>,

@@ -261,16 +261,21 @@ fn files(dir: &Path) -> Result<Vec<(OsString, PathBuf, Metadata)>> {
     for entry in entries {
         let entry = entry.map_err(|e| io_error("read_dir", dir, &e))?;
         let path = entry.path();
-        match std::fs::symlink_metadata(&path) {
-            Ok(meta) if meta.file_type().is_file() => {
-                files.push((entry.file_name(), path, meta));
-            }
-            Ok(_) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(io_error("stat", &path, &e)),
+        if let Some(meta) = regular_file(&path)? {
+            files.push((entry.file_name(), path, meta));
         }
     }
     Ok(files)
+}
+
+/// The metadata of `path` if it is a regular file; `None` for any other
+/// file, and for one that vanished since its directory was read.
+fn regular_file(path: &Path) -> Result<Option<Metadata>> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) => Ok(meta.file_type().is_file().then_some(meta)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(io_error("stat", path, &e)),
+    }
 }
 
 /// `/dev/shm`: `sem.<name>` files are glibc's named semaphores, the others
@@ -532,4 +537,24 @@ fn incomplete_reason(limits: &[String], unseen: &[libc::pid_t], verb: &str) -> O
         ));
     }
     (!reasons.is_empty()).then(|| reasons.join("; "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_summary_is_complete_only_without_unseen_processes_or_limits() {
+        assert!(ProcessSummary::default().complete());
+        let unseen = ProcessSummary {
+            uninspected: vec![1],
+            ..ProcessSummary::default()
+        };
+        assert!(!unseen.complete());
+        let limited = ProcessSummary {
+            limits: vec!["/proc is mounted with hidepid".to_owned()],
+            ..ProcessSummary::default()
+        };
+        assert!(!limited.complete());
+    }
 }
