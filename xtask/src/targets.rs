@@ -128,6 +128,11 @@ pub(crate) const SKIPPED_UNDER_QEMU: &[(&str, &str)] = &[
     ),
     // ipc-inventory tests/inventory.rs
     ("sysv_objects_with_sizes_pids_and_users", QEMU_HOST_SYSCALLS),
+    // ipc-inventory tests/container.rs
+    (
+        "in_a_container_of_only_queues_their_users_are_seen",
+        QEMU_HOST_SYSCALLS,
+    ),
     // sysv-ipc tests/every_kind/crash.rs
     (
         "crash::a_robust_mutex_in_an_attachment_reports_a_killed_owner",
