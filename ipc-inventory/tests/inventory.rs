@@ -335,9 +335,13 @@ fn sysv_objects_with_sizes_pids_and_users() {
 
 /// The child half of the killed-run tests: makes a POSIX semaphore and
 /// shared memory object and a System V set, segment and queue, uses each
-/// once, then waits to be killed.
+/// once, then waits to be killed. A fourth argument `nobody` makes it do so
+/// as uid 65534.
 fn make_and_hang(args: &[String]) -> ! {
     let (sem, shm, key) = (&args[0], &args[1], args[2].parse::<i32>().unwrap());
+    if args.get(3).is_some_and(|a| a == "nobody") {
+        testkit::become_nobody();
+    }
     let s = posix_ipc::Semaphore::create_new(sem.as_str(), 1).unwrap();
     s.acquire(posix_ipc::Timeout::Immediate).unwrap();
     let m = posix_ipc::SharedMemory::create_new(shm.as_str(), 4096).unwrap();
@@ -358,10 +362,11 @@ fn make_and_hang(args: &[String]) -> ! {
     }
 }
 
-/// Runs [`make_and_hang`] in a child, waits until its last object exists,
-/// kills it with SIGKILL and reaps it.
-fn killed_run(test: &str, sem: &str, shm: &str, key: i32) {
-    let child = testkit::spawn_child(test, &[sem, shm, &key.to_string()]);
+/// Runs [`make_and_hang`] in a child (as uid 65534 when `as_nobody`), waits
+/// until its last object exists, kills it with SIGKILL and reaps it.
+fn killed_run(test: &str, sem: &str, shm: &str, key: i32, as_nobody: bool) {
+    let user = if as_nobody { "nobody" } else { "" };
+    let child = testkit::spawn_child(test, &[sem, shm, &key.to_string(), user]);
     let made = testkit::eventually(Duration::from_secs(30), || {
         sysv_ipc::MessageQueue::open(Key::new(key))
             .is_ok_and(|q| q.current_messages().unwrap_or(0) == 1)
@@ -382,6 +387,7 @@ fn killed_run_named(
     guard: &mut Guard,
     tag: &str,
     suffixes: [&str; 2],
+    as_nobody: bool,
 ) -> (String, String, String, i32) {
     let run = guard.name(tag);
     let (sem, shm) = (
@@ -390,7 +396,7 @@ fn killed_run_named(
     );
     guard.names.extend([sem.clone(), shm.clone()]);
     let key = guard.key();
-    killed_run(test, &sem, &shm, key);
+    killed_run(test, &sem, &shm, key, as_nobody);
     (run, sem, shm, key)
 }
 
@@ -410,7 +416,7 @@ fn a_killed_runs_objects_are_stale_and_remove_stale_takes_only_them() {
     );
     guard.names.extend([sem.clone(), shm.clone(), busy.clone()]);
     let key = guard.key();
-    killed_run(TEST, &sem, &shm, key);
+    killed_run(TEST, &sem, &shm, key, false);
     // An object of the same prefix that this (live) process holds.
     let held = posix_ipc::SharedMemory::create_new(busy.as_str(), 64).unwrap();
 
@@ -726,7 +732,7 @@ fn a_stale_file_swapped_for_a_fifo_is_neither_waited_for_nor_removed() {
     }
     let _serial = one_at_a_time();
     let mut guard = Guard::default();
-    let (_, _, shm, _) = killed_run_named(TEST, &mut guard, "fifo", ["sem", "shm"]);
+    let (_, _, shm, _) = killed_run_named(TEST, &mut guard, "fifo", ["sem", "shm"], false);
     let inventory = ipc_inventory::list().unwrap();
     let o = find(&inventory.objects, Kind::PosixSharedMemory, &shm).clone();
     assert!(o.is_stale(), "{o:#?}");
@@ -767,7 +773,7 @@ fn crashed_last_run_recipe_frees_the_names_and_refuses_a_live_instance() {
     }
     let _serial = one_at_a_time();
     let mut guard = Guard::default();
-    let (run, sem, _, key) = killed_run_named(TEST, &mut guard, "crash", ["lock", "data"]);
+    let (run, sem, _, key) = killed_run_named(TEST, &mut guard, "crash", ["lock", "data"], false);
     // The next run: exclusive creates fail until the leftovers are cleared.
     let e = posix_ipc::Semaphore::create_new(sem.as_str(), 1).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::AlreadyExists);
@@ -780,6 +786,13 @@ fn crashed_last_run_recipe_frees_the_names_and_refuses_a_live_instance() {
         ipc_inventory::clear_stale_key(Kind::SysvSemaphoreSet, key).unwrap(),
         Cleared::Removed(_)
     ));
+    // Only that kind's object of the key: the run's stale segment and queue
+    // of the same key are left alone.
+    assert!(matches!(
+        ipc_inventory::clear_stale_key(Kind::SysvSemaphoreSet, key).unwrap(),
+        Cleared::Absent
+    ));
+    assert!(sysv_ipc::SharedMemory::open(Key::new(key)).is_ok());
     sysv_ipc::SemaphoreSet::options()
         .create_new(true)
         .len(1)
@@ -958,4 +971,310 @@ fn another_user_cannot_prove_or_remove_root_objects() {
     assert!(posix_ipc::SharedMemory::open(name.as_str()).is_ok());
     assert!(sysv_ipc::MessageQueue::open(Key::new(key)).is_ok());
     drop(held);
+}
+
+/// Drops `caps` from this process's effective and permitted capability sets,
+/// for good (as a container runtime starts a process without them).
+fn drop_capabilities(caps: &[u32]) {
+    #[repr(C)]
+    struct Header {
+        version: u32,
+        pid: libc::c_int,
+    }
+    #[repr(C)]
+    #[derive(Clone, Copy, Default)]
+    struct Data {
+        effective: u32,
+        permitted: u32,
+        inheritable: u32,
+    }
+    /// `_LINUX_CAPABILITY_VERSION_3`: two `Data`, for capabilities 0-63.
+    const VERSION_3: u32 = 0x2008_0522;
+    let mut header = Header {
+        version: VERSION_3,
+        pid: 0,
+    };
+    let mut data = [Data::default(); 2];
+    // SAFETY: version 3 reads into two Data, which `data` has room for.
+    let rc = unsafe { libc::syscall(libc::SYS_capget, &mut header, data.as_mut_ptr()) };
+    assert_eq!(rc, 0, "capget: {}", std::io::Error::last_os_error());
+    for &cap in caps {
+        let bit = 1u32 << (cap % 32);
+        let d = &mut data[(cap / 32) as usize];
+        d.effective &= !bit;
+        d.permitted &= !bit;
+    }
+    // SAFETY: as above; capset only reads `data`.
+    let rc = unsafe { libc::syscall(libc::SYS_capset, &mut header, data.as_ptr()) };
+    assert_eq!(rc, 0, "capset: {}", std::io::Error::last_os_error());
+}
+
+/// `CAP_SYS_ADMIN` and `CAP_LEASE` (linux/capability.h).
+const CAP_SYS_ADMIN: u32 = 21;
+const CAP_LEASE: u32 = 28;
+
+/// Root in a container with the usual default capabilities (Docker's, for
+/// one) has neither `CAP_LEASE` nor `CAP_SYS_ADMIN`. It may still remove
+/// another user's stale POSIX objects, but without a lease (the kernel
+/// grants one only to the file's owner or with `CAP_LEASE`): the removal
+/// then looks again, and goes ahead only if the name still leads to the
+/// file inspected. It may not remove that user's System V objects, which
+/// `remove_stale` reports as failures.
+///
+/// The objects are inspected before the capabilities are dropped: where
+/// some process cannot be inspected even by root (as on some CI machines),
+/// only a lease proves a POSIX object stale.
+#[test]
+fn root_without_lease_or_sys_admin_removes_another_users_stale_files_after_a_fresh_look() {
+    const TEST: &str =
+        "root_without_lease_or_sys_admin_removes_another_users_stale_files_after_a_fresh_look";
+    if let Some(args) = testkit::child_args(TEST) {
+        if args[0] == "without-capabilities" {
+            remove_without_capabilities(&args[1..]);
+            return;
+        }
+        make_and_hang(&args);
+    }
+    if !testkit::is_root() {
+        println!("skipped: needs root to make another user's objects and drop capabilities");
+        return;
+    }
+    let _serial = one_at_a_time();
+    let mut guard = Guard::default();
+    let (run, sem, shm, key) = killed_run_named(TEST, &mut guard, "caps", ["sem", "shm"], true);
+    let (swapped, gone) = (format!("{run}-swapped"), format!("{run}-gone"));
+    guard.names.extend([swapped.clone(), gone.clone()]);
+    let out = testkit::spawn_child(
+        TEST,
+        &[
+            "without-capabilities",
+            &sem,
+            &shm,
+            &key.to_string(),
+            &swapped,
+            &gone,
+        ],
+    )
+    .wait_success(Duration::from_secs(60));
+    assert!(out.contains("removed without CAP_LEASE"), "{out}");
+    assert!(sysv_ipc::SemaphoreSet::open(Key::new(key)).is_ok());
+    assert!(sysv_ipc::SharedMemory::open(Key::new(key)).is_ok());
+}
+
+/// The child half of
+/// [`root_without_lease_or_sys_admin_removes_another_users_stale_files_after_a_fresh_look`].
+fn remove_without_capabilities(args: &[String]) {
+    let (sem, shm, key, swapped, gone) = (&args[0], &args[1], &args[2], &args[3], &args[4]);
+    let key: i32 = key.parse().unwrap();
+    let make = |name: &str| {
+        let path = format!("/dev/shm{name}");
+        std::fs::write(&path, b"data").unwrap();
+        std::os::unix::fs::chown(&path, Some(65534), Some(65534)).unwrap();
+        path
+    };
+    let (swapped_path, gone_path) = (make(swapped), make(gone));
+    let inventory = ipc_inventory::list().unwrap();
+    let records: Vec<Object> = [(SEM_KIND, sem), (Kind::PosixSharedMemory, shm)]
+        .into_iter()
+        .chain([swapped, gone].map(|n| (Kind::PosixSharedMemory, n)))
+        .map(|(kind, label)| find(&inventory.objects, kind, label).clone())
+        .collect();
+    for o in &records {
+        assert!(o.is_stale() && o.uid == 65534, "{o:#?}");
+    }
+    drop_capabilities(&[CAP_LEASE, CAP_SYS_ADMIN]);
+
+    // Unchanged: removed.
+    for o in &records[..2] {
+        ipc_inventory::remove_if_stale(o).unwrap();
+        assert!(!o.path.as_ref().unwrap().exists(), "{o}");
+    }
+    // Replaced by a file of the same name: not the file inspected, so kept.
+    std::fs::remove_file(&swapped_path).unwrap();
+    make(swapped);
+    let e = ipc_inventory::remove_if_stale(&records[2]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Busy, "{e}");
+    assert!(
+        e.message().contains("changed since it was inspected"),
+        "{e}"
+    );
+    assert_eq!(std::fs::read(&swapped_path).unwrap(), b"data");
+    // Gone: NotFound.
+    std::fs::remove_file(&gone_path).unwrap();
+    let e = ipc_inventory::remove_if_stale(&records[3]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+
+    let sysv = ipc_inventory::remove_stale(&key_label(key)).unwrap();
+    assert!(sysv.removed.is_empty(), "{sysv:#?}");
+    let mut failed: Vec<Kind> = sysv.failed.iter().map(|(o, _)| o.kind).collect();
+    failed.retain(|k| *k != Kind::SysvMessageQueue);
+    failed.sort();
+    assert_eq!(
+        failed,
+        [Kind::SysvSemaphoreSet, Kind::SysvSharedMemory],
+        "{sysv:#?}"
+    );
+    for (o, e) in &sysv.failed {
+        assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{o}: {e}");
+    }
+    println!("removed without CAP_LEASE and CAP_SYS_ADMIN");
+}
+
+/// Sends `fd` over the Unix socket `socket` (`SCM_RIGHTS`), where it stays
+/// in flight until the other end receives it.
+fn send_descriptor(socket: libc::c_int, fd: libc::c_int) {
+    let mut byte = [0u8; 1];
+    let mut iov = libc::iovec {
+        iov_base: byte.as_mut_ptr().cast(),
+        iov_len: 1,
+    };
+    // Room for CMSG_SPACE(sizeof(int)) (16 or 24 bytes), aligned for the
+    // header.
+    let mut control = [0u64; 4];
+    // SAFETY: an all-zero msghdr is a valid empty message.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control.as_mut_ptr().cast();
+    let int = u32::try_from(std::mem::size_of::<libc::c_int>()).unwrap();
+    // SAFETY: CMSG_SPACE and CMSG_LEN only compute sizes.
+    let (space, len) = unsafe { (libc::CMSG_SPACE(int), libc::CMSG_LEN(int)) };
+    assert!(space as usize <= std::mem::size_of_val(&control));
+    msg.msg_controllen = space as _;
+    // SAFETY: `msg` points to `control`, which has room for one header and
+    // an int (checked above); CMSG_FIRSTHDR and CMSG_DATA point into it.
+    unsafe {
+        let cmsg = libc::CMSG_FIRSTHDR(&msg);
+        (*cmsg).cmsg_level = libc::SOL_SOCKET;
+        (*cmsg).cmsg_type = libc::SCM_RIGHTS;
+        (*cmsg).cmsg_len = len as _;
+        std::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<libc::c_int>(), fd);
+    }
+    // SAFETY: `msg` and everything it points to outlive the call.
+    assert_eq!(unsafe { libc::sendmsg(socket, &msg, 0) }, 1);
+}
+
+/// A descriptor in flight in a Unix socket (sent, not yet received) is in
+/// no process's table, so the walk finds no holder of its object; but the
+/// kernel counts it, refuses the removal's lease, and the object is kept.
+/// Once the socket is closed unreceived, the object is removed.
+#[test]
+fn an_object_whose_only_descriptor_is_in_flight_is_kept() {
+    let _serial = one_at_a_time();
+    let mut guard = Guard::default();
+    let name = guard.name("flight");
+    let mut sockets = [0; 2];
+    // SAFETY: `sockets` has room for the two descriptors.
+    let rc = unsafe {
+        libc::socketpair(
+            libc::AF_UNIX,
+            libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
+            0,
+            sockets.as_mut_ptr(),
+        )
+    };
+    assert_eq!(rc, 0);
+    {
+        use std::os::fd::AsRawFd;
+        let shm = posix_ipc::SharedMemory::create_new(name.as_str(), 64).unwrap();
+        send_descriptor(sockets[0], shm.as_raw_fd());
+    }
+    let inventory = ipc_inventory::list().unwrap();
+    let o = find(&inventory.objects, Kind::PosixSharedMemory, &name);
+    let holders = o.holders.as_ref().unwrap();
+    assert!(holders.processes.is_empty(), "{o:#?}");
+    if holders.complete {
+        // Every process was inspected: the walk alone calls it stale, and
+        // the removal's lease finds otherwise.
+        assert!(o.is_stale(), "{o:#?}");
+    } else {
+        // Some process could not be (by this user, or here not even by
+        // root): the kernel is asked, and says in use.
+        assert!(matches!(o.staleness, Staleness::InUse(_)), "{o:#?}");
+    }
+    let cleanup = ipc_inventory::remove_stale(&name).unwrap();
+    assert!(cleanup.removed.is_empty(), "{cleanup:#?}");
+    assert!(cleanup.failed.is_empty(), "{cleanup:#?}");
+    let kept: Vec<String> = cleanup.kept.iter().map(Object::label).collect();
+    assert_eq!(kept, [name.as_str()]);
+    let e = ipc_inventory::clear_stale(Kind::PosixSharedMemory, &name).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Busy, "{e}");
+    assert!(posix_ipc::SharedMemory::open(name.as_str()).is_ok());
+    for fd in sockets {
+        // SAFETY: each descriptor is this test's and closed once.
+        unsafe { libc::close(fd) };
+    }
+    let cleanup = ipc_inventory::remove_stale(&name).unwrap();
+    let removed: Vec<String> = cleanup.removed.iter().map(Object::label).collect();
+    assert_eq!(removed, [name.as_str()], "{cleanup:#?}");
+}
+
+/// `semop` on set `id`, semaphore 0, by `op`; the errno when it fails.
+fn semop(id: i32, op: libc::c_short) -> Result<(), i32> {
+    let mut ops = [libc::sembuf {
+        sem_num: 0,
+        sem_op: op,
+        sem_flg: 0,
+    }];
+    // SAFETY: `ops` is one valid sembuf.
+    match unsafe { libc::semop(id, ops.as_mut_ptr(), 1) } {
+        0 => Ok(()),
+        _ => Err(std::io::Error::last_os_error().raw_os_error().unwrap_or(0)),
+    }
+}
+
+/// Tasks waiting on a set keep it in use, those waiting to decrement and
+/// those waiting for zero alike; a stale set that gets a waiter after the
+/// scan is not removed.
+#[test]
+fn waiters_keep_a_set_even_when_they_come_after_the_scan() {
+    const TEST: &str = "waiters_keep_a_set_even_when_they_come_after_the_scan";
+    if let Some(args) = testkit::child_args(TEST) {
+        make_and_hang(&args);
+    }
+    let _serial = one_at_a_time();
+    let mut guard = Guard::default();
+    let (_, _, _, key) = killed_run_named(TEST, &mut guard, "wait", ["sem", "shm"], false);
+    let inventory = ipc_inventory::list().unwrap();
+    let record = find(&inventory.objects, Kind::SysvSemaphoreSet, &key_label(key)).clone();
+    assert!(
+        record.is_stale() && record.waiters == Some(0),
+        "{record:#?}"
+    );
+    let id = record.id.unwrap();
+    let count = |cmd| {
+        // SAFETY: GETNCNT and GETZCNT take no fourth argument.
+        unsafe { libc::semctl(id, 0, cmd) }
+    };
+    std::thread::scope(|s| {
+        /// Removes the set when the scope ends, also on a failed
+        /// assertion, which wakes the waiters (EIDRM) so they can be
+        /// joined.
+        struct RemoveSet(i32);
+        impl Drop for RemoveSet {
+            fn drop(&mut self) {
+                let _ = ipc_inventory::remove_sysv(Kind::SysvSemaphoreSet, self.0);
+            }
+        }
+        let _remove = RemoveSet(id);
+        // The killed run left the value at 1.
+        let for_zero = s.spawn(move || semop(id, 0));
+        let for_two = s.spawn(move || semop(id, -2));
+        testkit::wait_until("both wait", Duration::from_secs(20), || {
+            count(libc::GETZCNT) == 1 && count(libc::GETNCNT) == 1
+        });
+        let inventory = ipc_inventory::list().unwrap();
+        let o = find(&inventory.objects, Kind::SysvSemaphoreSet, &key_label(key));
+        assert_eq!(o.waiters, Some(2), "{o:#?}");
+        assert!(
+            matches!(&o.staleness, Staleness::InUse(r) if r.contains("2 wait(s)")),
+            "{o:#?}"
+        );
+        let e = ipc_inventory::remove_if_stale(&record).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Busy, "{e}");
+        assert!(sysv_ipc::SemaphoreSet::open(Key::new(key)).is_ok());
+        drop(_remove);
+        assert_eq!(for_zero.join().unwrap(), Err(libc::EIDRM));
+        assert_eq!(for_two.join().unwrap(), Err(libc::EIDRM));
+    });
 }
