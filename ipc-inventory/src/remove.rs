@@ -406,14 +406,24 @@ pub fn remove_stale(prefix: &str) -> Result<Cleanup> {
             cleanup.kept.push(object);
             continue;
         }
-        match remove_if_stale(&object) {
-            Ok(()) => cleanup.removed.push(object),
-            Err(e) if e.kind() == ErrorKind::NotFound => {}
-            Err(e) if e.kind() == ErrorKind::Busy => cleanup.kept.push(object),
-            Err(e) => cleanup.failed.push((object, e)),
-        }
+        let outcome = remove_if_stale(&object);
+        cleanup.record(object, outcome);
     }
     Ok(cleanup)
+}
+
+impl Cleanup {
+    /// Files `object` by the outcome of [`remove_if_stale`]: removed; kept
+    /// when busy (in use, or changed since it was inspected); left out when
+    /// it is gone already; failed otherwise.
+    fn record(&mut self, object: Object, outcome: Result<()>) {
+        match outcome {
+            Ok(()) => self.removed.push(object),
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) if e.kind() == ErrorKind::Busy => self.kept.push(object),
+            Err(e) => self.failed.push((object, e)),
+        }
+    }
 }
 
 /// What [`clear_stale`] found.
@@ -474,9 +484,57 @@ fn clear(wanted: impl Fn(&Object) -> bool) -> Result<Cleared> {
     let Some(object) = list()?.objects.into_iter().find(wanted) else {
         return Ok(Cleared::Absent);
     };
-    match remove_if_stale(&object) {
+    let outcome = remove_if_stale(&object);
+    cleared(object, outcome)
+}
+
+/// What [`remove_if_stale`]'s `outcome` on `object` means to [`clear`]: an
+/// object gone meanwhile leaves the name or key free too.
+fn cleared(object: Object, outcome: Result<()>) -> Result<Cleared> {
+    match outcome {
         Ok(()) => Ok(Cleared::Removed(Box::new(object))),
         Err(e) if e.kind() == ErrorKind::NotFound => Ok(Cleared::Absent),
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error(kind: ErrorKind) -> Result<()> {
+        Err(Error::new(kind, "remove", "for the test"))
+    }
+
+    #[test]
+    fn removal_outcomes_are_filed_by_kind() {
+        let mut cleanup = Cleanup::default();
+        let object = |id| {
+            let mut o = Object::new(Kind::SysvSharedMemory);
+            o.id = Some(id);
+            o
+        };
+        cleanup.record(object(1), Ok(()));
+        cleanup.record(object(2), error(ErrorKind::NotFound));
+        cleanup.record(object(3), error(ErrorKind::Busy));
+        cleanup.record(object(4), error(ErrorKind::PermissionDenied));
+        let ids = |objects: &[Object]| objects.iter().map(|o| o.id).collect::<Vec<_>>();
+        assert_eq!(ids(&cleanup.removed), [Some(1)]);
+        assert_eq!(ids(&cleanup.kept), [Some(3)]);
+        assert_eq!(cleanup.failed.len(), 1);
+        assert_eq!(cleanup.failed[0].0.id, Some(4));
+        assert_eq!(cleanup.failed[0].1.kind(), ErrorKind::PermissionDenied);
+
+        let o = Object::new(Kind::PosixSemaphore);
+        assert!(matches!(
+            cleared(o.clone(), Ok(())),
+            Ok(Cleared::Removed(_))
+        ));
+        assert!(matches!(
+            cleared(o.clone(), error(ErrorKind::NotFound)),
+            Ok(Cleared::Absent)
+        ));
+        let e = cleared(o, error(ErrorKind::Busy)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Busy);
     }
 }
