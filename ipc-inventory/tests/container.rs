@@ -8,14 +8,13 @@
 //! kernel refuses them (some sandboxes), it says so and passes.
 #![cfg(all(target_os = "linux", not(target_env = "musl")))]
 
-use std::ffi::CString;
-use std::io;
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use ipc_common::ErrorKind;
 use ipc_inventory::{Kind, Notification, Object, Staleness};
 use sysv_ipc::{Key, Selector, Wait};
+use testkit::ns::{mount, unmount, unshare};
 
 /// What the container's process prints when its part of the test passed.
 const PASSED: &str = "container: passed";
@@ -48,20 +47,8 @@ fn in_container(test: &str, body: impl FnOnce()) {
             return;
         }
         Some(_) => {
-            // SAFETY: unshare and mount have no memory-safety preconditions;
-            // the strings are NUL-terminated literals.
-            let ok = unsafe {
-                libc::unshare(libc::CLONE_NEWPID | libc::CLONE_NEWIPC | libc::CLONE_NEWNS) == 0
-                    && libc::mount(
-                        std::ptr::null(),
-                        c"/".as_ptr(),
-                        std::ptr::null(),
-                        libc::MS_REC | libc::MS_PRIVATE,
-                        std::ptr::null(),
-                    ) == 0
-            };
-            if !ok {
-                println!("no-namespace: {}", io::Error::last_os_error());
+            if let Err(why) = unshare(libc::CLONE_NEWPID | libc::CLONE_NEWIPC | libc::CLONE_NEWNS) {
+                println!("no-namespace: {why}");
                 return;
             }
             let out =
@@ -81,46 +68,6 @@ fn in_container(test: &str, body: impl FnOnce()) {
         return;
     }
     assert!(out.contains(PASSED), "{out}");
-}
-
-fn c(s: &str) -> CString {
-    CString::new(s).unwrap()
-}
-
-fn mount(
-    source: &str,
-    target: &str,
-    fstype: &str,
-    flags: libc::c_ulong,
-    data: &str,
-) -> io::Result<()> {
-    let (source, target, fstype, data) = (c(source), c(target), c(fstype), c(data));
-    // SAFETY: every string is NUL-terminated and outlives the call; mount
-    // only reads them.
-    let rc = unsafe {
-        libc::mount(
-            source.as_ptr(),
-            target.as_ptr(),
-            fstype.as_ptr(),
-            flags,
-            data.as_ptr().cast(),
-        )
-    };
-    if rc == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
-}
-
-fn unmount(target: &str) -> io::Result<()> {
-    let target = c(target);
-    // SAFETY: `target` is NUL-terminated and outlives the call.
-    if unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) } == 0 {
-        Ok(())
-    } else {
-        Err(io::Error::last_os_error())
-    }
 }
 
 fn me() -> libc::pid_t {

@@ -596,27 +596,18 @@ fn a_file_named_like_a_queue_is_not_the_queue() {
 fn a_dev_shm_without_the_sticky_bit_lets_another_user_remove() {
     const TEST: &str = "a_dev_shm_without_the_sticky_bit_lets_another_user_remove";
     if testkit::child_args(TEST).is_some() {
-        // SAFETY: unshare and mount have no memory-safety preconditions; the
-        // strings are NUL-terminated literals.
-        let ok = unsafe {
-            libc::unshare(libc::CLONE_NEWNS) == 0
-                && libc::mount(
-                    std::ptr::null(),
-                    c"/".as_ptr(),
-                    std::ptr::null(),
-                    libc::MS_REC | libc::MS_PRIVATE,
-                    std::ptr::null(),
-                ) == 0
-                && libc::mount(
-                    c"ipcrs-test".as_ptr(),
-                    c"/dev/shm".as_ptr(),
-                    c"tmpfs".as_ptr(),
-                    libc::MS_NOSUID | libc::MS_NODEV,
-                    c"size=1m,mode=0777".as_ptr().cast(),
-                ) == 0
-        };
-        if !ok {
-            println!("no-namespace: {}", std::io::Error::last_os_error());
+        let made = testkit::ns::unshare(libc::CLONE_NEWNS).and_then(|()| {
+            testkit::ns::mount(
+                "ipcrs-test",
+                "/dev/shm",
+                "tmpfs",
+                libc::MS_NOSUID | libc::MS_NODEV,
+                "size=1m,mode=0777",
+            )
+            .map_err(|e| format!("mounting a tmpfs on /dev/shm: {e}"))
+        });
+        if let Err(why) = made {
+            println!("no-namespace: {why}");
             return;
         }
         let name = testkit::unique_name("nosticky");
@@ -654,20 +645,8 @@ fn a_scan_inside_a_pid_namespace_says_what_it_cannot_see() {
     const TEST: &str = "a_scan_inside_a_pid_namespace_says_what_it_cannot_see";
     const INSIDE: &str = "a_scan_inside_a_pid_namespace_says_what_it_cannot_see_inside";
     if testkit::child_args(TEST).is_some() {
-        // SAFETY: unshare and mount have no memory-safety preconditions;
-        // the strings are NUL-terminated literals.
-        let ok = unsafe {
-            libc::unshare(libc::CLONE_NEWPID | libc::CLONE_NEWNS) == 0
-                && libc::mount(
-                    std::ptr::null(),
-                    c"/".as_ptr(),
-                    std::ptr::null(),
-                    libc::MS_REC | libc::MS_PRIVATE,
-                    std::ptr::null(),
-                ) == 0
-        };
-        if !ok {
-            println!("no-namespace: {}", std::io::Error::last_os_error());
+        if let Err(why) = testkit::ns::unshare(libc::CLONE_NEWPID | libc::CLONE_NEWNS) {
+            println!("no-namespace: {why}");
             return;
         }
         let out = testkit::spawn_child(INSIDE, &[]).wait_success(Duration::from_secs(60));
@@ -703,18 +682,14 @@ fn a_scan_inside_a_pid_namespace_says_what_it_cannot_see_inside() {
     {
         return;
     }
-    // SAFETY: NUL-terminated literals; this process is alone in its mount
-    // namespace's view of /proc.
-    let rc = unsafe {
-        libc::mount(
-            c"proc".as_ptr(),
-            c"/proc".as_ptr(),
-            c"proc".as_ptr(),
-            libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
-            std::ptr::null(),
-        )
-    };
-    assert_eq!(rc, 0, "mount proc: {}", std::io::Error::last_os_error());
+    testkit::ns::mount(
+        "proc",
+        "/proc",
+        "proc",
+        libc::MS_NOSUID | libc::MS_NODEV | libc::MS_NOEXEC,
+        "",
+    )
+    .expect("mount proc");
     for limit in ipc_inventory::list().unwrap().processes.unwrap().limits {
         println!("limit: {limit}");
     }

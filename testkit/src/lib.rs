@@ -28,6 +28,9 @@ use std::time::{Duration, Instant};
 
 pub mod sysv;
 
+#[cfg(target_os = "linux")]
+pub mod ns;
+
 /// The prefix of every POSIX name this project's tests, examples, demos and
 /// benches create (`cargo xtask clean` removes what carries it).
 pub const NAME_PREFIX: &str = "/ipcrs";

@@ -131,61 +131,28 @@ pub(crate) fn is_mapped(id: (u64, u64)) -> bool {
 /// rest of the system. Everything created there disappears with the
 /// namespace. `Err` says why it could not be done (not root, no namespaces).
 pub(crate) fn private_dev_shm(size: &str) -> Result<(), String> {
-    let errno = || std::io::Error::last_os_error();
-    // SAFETY: unshare has no memory-safety preconditions.
-    if unsafe { libc::unshare(libc::CLONE_NEWNS) } != 0 {
-        return Err(format!("unshare(CLONE_NEWNS): {}", errno()));
-    }
-    // SAFETY: valid NUL-terminated strings or null pointers, as mount(2) allows
-    // for a propagation change.
-    let rc = unsafe {
-        libc::mount(
-            std::ptr::null(),
-            c"/".as_ptr(),
-            std::ptr::null(),
-            libc::MS_REC | libc::MS_PRIVATE,
-            std::ptr::null(),
-        )
-    };
-    if rc != 0 {
-        return Err(format!("making / private: {}", errno()));
-    }
-    let options = std::ffi::CString::new(format!("size={size},mode=1777")).expect("no NUL");
-    // SAFETY: valid NUL-terminated strings that live across the call.
-    let rc = unsafe {
-        libc::mount(
-            c"ipcrs-test".as_ptr(),
-            c"/dev/shm".as_ptr(),
-            c"tmpfs".as_ptr(),
-            libc::MS_NOSUID | libc::MS_NODEV,
-            options.as_ptr().cast(),
-        )
-    };
-    if rc != 0 {
-        return Err(format!("mounting a tmpfs on /dev/shm: {}", errno()));
-    }
-    Ok(())
+    testkit::ns::unshare(libc::CLONE_NEWNS)?;
+    testkit::ns::mount(
+        "ipcrs-test",
+        "/dev/shm",
+        "tmpfs",
+        libc::MS_NOSUID | libc::MS_NODEV,
+        &format!("size={size},mode=1777"),
+    )
+    .map_err(|e| format!("mounting a tmpfs on /dev/shm: {e}"))
 }
 
 /// Makes the private `/dev/shm` of [`private_dev_shm`] read-only.
 pub(crate) fn remount_dev_shm_read_only() {
-    // SAFETY: valid NUL-terminated strings or null pointers, as mount(2)
-    // allows for a remount.
-    let rc = unsafe {
-        libc::mount(
-            std::ptr::null(),
-            c"/dev/shm".as_ptr(),
-            std::ptr::null(),
-            libc::MS_REMOUNT | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV,
-            std::ptr::null(),
-        )
-    };
-    assert_eq!(
-        rc,
-        0,
-        "remount /dev/shm read-only: {}",
-        std::io::Error::last_os_error()
-    );
+    // Source and type are ignored by a remount.
+    testkit::ns::mount(
+        "",
+        "/dev/shm",
+        "",
+        libc::MS_REMOUNT | libc::MS_RDONLY | libc::MS_NOSUID | libc::MS_NODEV,
+        "",
+    )
+    .expect("remount /dev/shm read-only");
 }
 
 /// Removes a file or an empty directory when dropped (for tests that put
