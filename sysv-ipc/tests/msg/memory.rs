@@ -54,6 +54,27 @@ fn a_small_message_costs_no_max_message_size_buffer() {
     assert!(largest <= msgmax() + 64, "{largest}");
 }
 
+/// A send costs what the kernel can take, too: a message above msgmax, which
+/// the kernel would refuse, is refused before it is copied into a staging
+/// buffer of its size.
+#[test]
+fn a_message_above_msgmax_is_refused_before_it_is_staged() {
+    let big = msgmax() * 4;
+    let q = new_queue_with(MessageQueue::options().max_message_size(big));
+    let data = vec![1u8; big];
+    let mut sent = None;
+    let largest = testkit::largest_allocation_during(|| {
+        sent = Some(q.send(&data, 1, Wait::NoWait));
+    });
+    let e = sent.unwrap().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    assert_eq!(e.raw_os_error(), Some(libc::EINVAL));
+    assert!(
+        largest < msgmax(),
+        "refusing a {big}-byte message allocated {largest} bytes"
+    );
+}
+
 /// The current virtual memory size of this process, from /proc/self/status.
 fn vm_size() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
