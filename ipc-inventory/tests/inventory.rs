@@ -363,8 +363,13 @@ fn make_and_hang(args: &[String]) -> ! {
 }
 
 /// Runs [`make_and_hang`] in a child (as uid 65534 when `as_nobody`), waits
-/// until its last object exists, kills it with SIGKILL and reaps it.
+/// until its last object exists, kills it with SIGKILL and reaps it. In
+/// that child, which runs `test` again, the call becomes [`make_and_hang`]
+/// (which never returns), so the test needs no child branch of its own.
 fn killed_run(test: &str, sem: &str, shm: &str, key: i32, as_nobody: bool) {
+    if let Some(args) = testkit::child_args(test) {
+        make_and_hang(&args);
+    }
     let user = if as_nobody { "nobody" } else { "" };
     let child = testkit::spawn_child(test, &[sem, shm, &key.to_string(), user]);
     let made = testkit::eventually(Duration::from_secs(30), || {
@@ -403,9 +408,6 @@ fn killed_run_named(
 #[test]
 fn a_killed_runs_objects_are_stale_and_remove_stale_takes_only_them() {
     const TEST: &str = "a_killed_runs_objects_are_stale_and_remove_stale_takes_only_them";
-    if let Some(args) = testkit::child_args(TEST) {
-        make_and_hang(&args);
-    }
     let _serial = one_at_a_time();
     let mut guard = Guard::default();
     let run = guard.name("kill");
@@ -702,9 +704,6 @@ fn a_scan_inside_a_pid_namespace_says_what_it_cannot_see_inside() {
 #[test]
 fn a_stale_file_swapped_for_a_fifo_is_neither_waited_for_nor_removed() {
     const TEST: &str = "a_stale_file_swapped_for_a_fifo_is_neither_waited_for_nor_removed";
-    if let Some(args) = testkit::child_args(TEST) {
-        make_and_hang(&args);
-    }
     let _serial = one_at_a_time();
     let mut guard = Guard::default();
     let (_, _, shm, _) = killed_run_named(TEST, &mut guard, "fifo", ["sem", "shm"], false);
@@ -743,9 +742,6 @@ fn a_stale_file_swapped_for_a_fifo_is_neither_waited_for_nor_removed() {
 #[test]
 fn crashed_last_run_recipe_frees_the_names_and_refuses_a_live_instance() {
     const TEST: &str = "crashed_last_run_recipe_frees_the_names_and_refuses_a_live_instance";
-    if let Some(args) = testkit::child_args(TEST) {
-        make_and_hang(&args);
-    }
     let _serial = one_at_a_time();
     let mut guard = Guard::default();
     let (run, sem, _, key) = killed_run_named(TEST, &mut guard, "crash", ["lock", "data"], false);
@@ -1003,12 +999,11 @@ const CAP_LEASE: u32 = 28;
 fn root_without_lease_or_sys_admin_removes_another_users_stale_files_after_a_fresh_look() {
     const TEST: &str =
         "root_without_lease_or_sys_admin_removes_another_users_stale_files_after_a_fresh_look";
-    if let Some(args) = testkit::child_args(TEST) {
-        if args[0] == "without-capabilities" {
-            remove_without_capabilities(&args[1..]);
-            return;
-        }
-        make_and_hang(&args);
+    if let Some(args) = testkit::child_args(TEST)
+        && args[0] == "without-capabilities"
+    {
+        remove_without_capabilities(&args[1..]);
+        return;
     }
     if !testkit::is_root() {
         println!("skipped: needs root to make another user's objects and drop capabilities");
@@ -1204,9 +1199,6 @@ fn semop(id: i32, op: libc::c_short) -> Result<(), i32> {
 #[test]
 fn waiters_keep_a_set_even_when_they_come_after_the_scan() {
     const TEST: &str = "waiters_keep_a_set_even_when_they_come_after_the_scan";
-    if let Some(args) = testkit::child_args(TEST) {
-        make_and_hang(&args);
-    }
     let _serial = one_at_a_time();
     let mut guard = Guard::default();
     let (_, _, _, key) = killed_run_named(TEST, &mut guard, "wait", ["sem", "shm"], false);
