@@ -169,9 +169,8 @@ fn too_large_messages_names_msgsize_max_and_how_to_raise_it() {
 fn the_hard_caps_are_the_kernels() {
     const TEST: &str = "errors::the_hard_caps_are_the_kernels";
     if testkit::child_args(TEST).is_some() {
-        // SAFETY: unshare has no memory-safety preconditions.
-        if unsafe { libc::unshare(libc::CLONE_NEWIPC) } != 0 {
-            println!("no-namespace: {}", std::io::Error::last_os_error());
+        if let Err(why) = testkit::ns::unshare(libc::CLONE_NEWIPC) {
+            println!("no-namespace: {why}");
             return;
         }
         for (knob, cap) in [("msg_max", HARD_MSGMAX), ("msgsize_max", HARD_MSGSIZEMAX)] {

@@ -19,14 +19,9 @@ const LIMIT: Duration = Duration::from_secs(30);
 
 /// Moves this thread into a new IPC namespace, or says why it cannot.
 fn new_ipc_namespace() -> Result<(), String> {
-    // SAFETY: unshare has no memory-safety preconditions; it affects only the
-    // calling thread, which makes every IPC call of the test.
-    if unsafe { libc::unshare(libc::CLONE_NEWIPC) } != 0 {
-        return Err(format!(
-            "cannot create an IPC namespace ({})",
-            std::io::Error::last_os_error()
-        ));
-    }
+    // Only the calling thread moves, and it makes every IPC call of the test.
+    testkit::ns::unshare(libc::CLONE_NEWIPC)
+        .map_err(|e| format!("cannot create an IPC namespace ({e})"))?;
     for knob in ["sem_next_id", "shm_next_id", "msg_next_id"] {
         let path = format!("/proc/sys/kernel/{knob}");
         if std::fs::metadata(&path).is_err() {

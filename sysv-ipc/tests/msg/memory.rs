@@ -161,10 +161,9 @@ fn pattern(len: usize) -> Vec<u8> {
 fn a_message_longer_than_msgmax_still_arrives_whole() {
     const TEST: &str = "memory::a_message_longer_than_msgmax_still_arrives_whole";
     if testkit::child_args(TEST).is_some() {
-        // SAFETY: unshare has no memory-safety preconditions; it moves this
-        // thread (which makes every call below) into a new IPC namespace.
-        if unsafe { libc::unshare(libc::CLONE_NEWIPC) } != 0 {
-            let e = std::io::Error::last_os_error();
+        // This thread, which makes every call below, moves into a new IPC
+        // namespace.
+        if let Err(e) = testkit::ns::unshare(libc::CLONE_NEWIPC) {
             println!("NOT RUN: cannot create an IPC namespace to change msgmax in ({e})");
             return;
         }

@@ -36,9 +36,8 @@ fn size_zero_on_create_is_invalid_input() {
 fn the_largest_segment_is_exactly_shmmax() {
     const TEST: &str = "errors::the_largest_segment_is_exactly_shmmax";
     if testkit::child_args(TEST).is_some() {
-        // SAFETY: unshare has no memory-safety preconditions.
-        if unsafe { libc::unshare(libc::CLONE_NEWIPC) } != 0 {
-            println!("no-namespace: {}", std::io::Error::last_os_error());
+        if let Err(why) = testkit::ns::unshare(libc::CLONE_NEWIPC) {
+            println!("no-namespace: {why}");
             return;
         }
         std::fs::write("/proc/sys/kernel/shmmax", (1 << 20).to_string()).unwrap();
